@@ -1,0 +1,177 @@
+/**
+ * The one configuration file (YAML), validated at start. Every default is safe: services bind to
+ * loopback, limits are the platform's, nothing is open that the operator did not open.
+ * Environment overrides: PASSERELLE_CONFIG (file), DATABASE_URL, PASSERELLE_DATA (dataDir),
+ * PASSERELLE_HTTP_PORT, PASSERELLE_SFTP_PORT, PASSERELLE_LOG_LEVEL.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export const PARTNER_CODE = /^[A-Z0-9]{3,8}$/;
+
+const partnerSchema = z.strictObject({
+  /** "AAA999" style partner code, 3-8 upper-case letters or digits; also the SFTP login. */
+  code: z.string().regex(PARTNER_CODE, 'a partner code is 3 to 8 upper-case letters or digits'),
+  name: z.string().min(1),
+  returnSyntax: z.enum(['CPPStatut', 'AIFEStatut']).default('CPPStatut'),
+  sftp: z
+    .strictObject({
+      /** Clear password, hashed at start and never logged; prefer passwordHash. */
+      password: z.string().optional(),
+      /** scrypt hash as written by `passerelle partners set-password`. */
+      passwordHash: z.string().optional(),
+      /** OpenSSH authorized_keys lines. */
+      authorizedKeys: z.array(z.string()).default([]),
+    })
+    .optional(),
+  signature: z
+    .strictObject({
+      /** Does this partner sign its flows? (platform question "Le flux est-il signé ?") */
+      signed: z.boolean().default(false),
+      /** PEM files of the partner's registered signing certificates. */
+      certificates: z.array(z.string()).default([]),
+      /** PEM bundle of trust anchors for this partner (else signature.trustDir). */
+      trustAnchors: z.string().optional(),
+    })
+    .optional(),
+});
+export type PartnerConfig = z.infer<typeof partnerSchema>;
+
+export const configSchema = z.strictObject({
+  /** Mailboxes, spool, embedded database, installed schema sets, host keys. */
+  dataDir: z.string().default('./var'),
+  /** The platform's limit for one flow, in Ko (1 Ko = 1024 bytes). */
+  maxFlowSizeKo: z.number().int().positive().default(30000),
+  /** PostgreSQL URL; absent = embedded PGlite under dataDir/db. */
+  databaseUrl: z.string().optional(),
+  log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).prefault({}),
+  partners: z.array(partnerSchema).default([]),
+  folders: z
+    .strictObject({
+      /** A file must keep the same size and mtime this long before it is taken. */
+      stableMs: z.number().int().min(0).default(300),
+      /** Use polling (network filesystems, inotify limits). */
+      usePolling: z.boolean().default(false),
+      /** How often the mailboxes are rescanned as a safety net for missed events. */
+      rescanMs: z.number().int().min(100).default(5000),
+    })
+    .prefault({}),
+  pipeline: z
+    .strictObject({
+      /** Flows processed at once by this node. */
+      concurrency: z.number().int().min(1).max(256).default(16),
+      /** Retries of a flow whose processing failed for a technical reason, before IN_INCIDENTE. */
+      retryLimit: z.number().int().min(0).default(3),
+      retryDelaySeconds: z.number().int().min(0).default(2),
+      /** A job not finished in this time is taken as lost (crashed node) and retried. */
+      expireSeconds: z.number().int().min(10).default(300),
+      /** Worker threads for XSD validation (0 = validate on the main thread). */
+      validationThreads: z.number().int().min(0).max(16).default(1),
+      /** Reject a deposit whose bytes the same partner already deposited (flows not rejected). */
+      rejectDuplicates: z.boolean().default(true),
+      /** Interface code used for numbering a flow whose syntax cannot be recognised at intake. */
+      unknownInterfaceCode: z.string().regex(/^FSO\d{4}A$/).default('FSO0000A'),
+    })
+    .prefault({}),
+  schemas: z
+    .strictObject({
+      /** Where official schema sets are installed (default dataDir/schemas). */
+      dir: z.string().optional(),
+      /** Download missing official sets at start where the network allows. */
+      fetchOnStart: z.boolean().default(true),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      /** API twin, portal, admin API, /metrics. 0 = off. */
+      port: z.number().int().min(0).max(65535).default(8080),
+      host: z.string().default('127.0.0.1'),
+    })
+    .prefault({}),
+  sftp: z
+    .strictObject({
+      /** 0 = off. */
+      port: z.number().int().min(0).max(65535).default(2222),
+      host: z.string().default('127.0.0.1'),
+      maxConnections: z.number().int().min(1).default(200),
+      maxConnectionsPerAddress: z.number().int().min(1).default(20),
+      idleTimeoutSeconds: z.number().int().min(5).default(300),
+      maxAuthAttempts: z.number().int().min(1).default(6),
+      /** Ban an address after this many failed logins within banWindowSeconds. */
+      banAfterFailures: z.number().int().min(1).default(10),
+      banWindowSeconds: z.number().int().min(1).default(300),
+      banSeconds: z.number().int().min(1).default(900),
+    })
+    .prefault({}),
+  signature: z
+    .strictObject({
+      /** How long a flow waits for its detached `.p7s` before being processed without it. */
+      detachedWaitMs: z.number().int().min(0).default(2000),
+      /** Folder of trust-anchor PEM files (and CRLs) shared by all partners. */
+      trustDir: z.string().default('./config/trust'),
+    })
+    .prefault({}),
+  platform: z
+    .strictObject({
+      /** Seed of the deterministic matelas generator. */
+      matelasSeed: z.string().default('passerelle'),
+      /** Delay imitating the platform's batch that builds a matelas (the platform takes ~15 min). */
+      matelasDelaySeconds: z.number().int().min(0).default(0),
+    })
+    .prefault({}),
+});
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Turns zod issues into one line per bad key: `partners.0.code: a partner code is …`. */
+function formatIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
+}
+
+export function defaultConfigPath(): string {
+  return process.env.PASSERELLE_CONFIG ?? 'config/passerelle.yaml';
+}
+
+/** Validates a raw object (parsed YAML) and applies environment overrides. */
+export function buildConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, baseDir = process.cwd()): Config {
+  const parsed = configSchema.safeParse(raw ?? {});
+  if (!parsed.success) throw new ConfigError(`invalid configuration:\n${formatIssues(parsed.error)}`);
+  const config = parsed.data;
+  if (env.DATABASE_URL) config.databaseUrl = env.DATABASE_URL;
+  if (env.PASSERELLE_DATA) config.dataDir = env.PASSERELLE_DATA;
+  if (env.PASSERELLE_HTTP_PORT) config.http.port = Number(env.PASSERELLE_HTTP_PORT);
+  if (env.PASSERELLE_SFTP_PORT) config.sftp.port = Number(env.PASSERELLE_SFTP_PORT);
+  if (env.PASSERELLE_LOG_LEVEL) config.log.level = env.PASSERELLE_LOG_LEVEL as Config['log']['level'];
+  config.dataDir = path.resolve(baseDir, config.dataDir);
+  config.signature.trustDir = path.resolve(baseDir, config.signature.trustDir);
+  if (config.schemas.dir) config.schemas.dir = path.resolve(baseDir, config.schemas.dir);
+  const codes = new Set<string>();
+  for (const p of config.partners) {
+    if (codes.has(p.code)) throw new ConfigError(`invalid configuration:\npartners: partner code ${p.code} is declared twice`);
+    codes.add(p.code);
+  }
+  return config;
+}
+
+/** Reads and validates the configuration file; a missing default file means all defaults. */
+export function loadConfig(file = defaultConfigPath(), env: NodeJS.ProcessEnv = process.env): Config {
+  let raw: unknown = {};
+  if (existsSync(file)) {
+    try {
+      raw = parseYaml(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new ConfigError(`cannot read configuration ${file}: ${(e as Error).message}`);
+    }
+  } else if (file !== 'config/passerelle.yaml') {
+    throw new ConfigError(`configuration file not found: ${file}`);
+  }
+  return buildConfig(raw, env, path.dirname(path.resolve(file)) === path.resolve('config') ? process.cwd() : path.dirname(path.resolve(file)));
+}
+
+/** Where official schema sets live. */
+export function schemaDir(config: Config): string {
+  return config.schemas.dir ?? path.join(config.dataDir, 'schemas');
+}

@@ -1,0 +1,33 @@
+/**
+ * What every transport (drop folders, SFTP, HTTP) hands over: a complete file on disk, on the same
+ * filesystem as dataDir. The intake moves it atomically into the spool and records the flow in one step.
+ */
+import type { Box } from './mailboxes.ts';
+
+export interface IntakeRequest {
+  partner: string;
+  box: Box;
+  /** A complete file; the intake renames it away (the caller must not touch it afterwards). */
+  path: string;
+  /** The name the partner gave the flow (after any RENAME). */
+  originalName: string;
+  /** Transport that brought it, for logs and metrics: `folder`, `sftp`, `http`. */
+  transport: 'folder' | 'sftp' | 'http';
+  /** Declared interface code (`FSO1100A`), when the transport carries one (file-name prefix, API `syntaxeFlux`). */
+  declaredInterface?: string;
+  /** Declared signature (API `avecSignature`, file-name flag); undefined = the partner's setting. */
+  declaredSigned?: boolean;
+  /** Detached signature file (`.p7s`) belonging to the flow, also complete and renamed away by the intake. */
+  signaturePath?: string;
+}
+
+export interface IntakeResult {
+  /** Internal id of the flow record. */
+  id: string;
+  /** Flow number (`CPP0011100000000000000042`); analyses get none. */
+  flowNumber?: string;
+}
+
+export interface Intake {
+  claim(req: IntakeRequest): Promise<IntakeResult>;
+}

@@ -1,7 +1,7 @@
 /**
  * The one configuration file (YAML), validated at start. Every default is safe: services bind to
  * loopback, limits are the platform's, nothing is open that the operator did not open.
- * Environment overrides: PASSERELLE_CONFIG (file), DATABASE_URL, PASSERELLE_DATA (dataDir),
+ * Environment overrides: PASSERELLE_CONFIG (file), DATABASE_URL, PASSERELLE_DB_SCHEMA, PASSERELLE_DATA (dataDir),
  * PASSERELLE_HTTP_PORT, PASSERELLE_SFTP_PORT, PASSERELLE_LOG_LEVEL.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -46,6 +46,8 @@ export const configSchema = z.strictObject({
   maxFlowSizeKo: z.number().int().positive().default(30000),
   /** PostgreSQL URL; absent = embedded PGlite under dataDir/db. */
   databaseUrl: z.string().optional(),
+  /** PostgreSQL schema for Passerelle's tables (pg-boss uses `<schema>_boss`); default public / pgboss. */
+  databaseSchema: z.string().regex(/^[a-z_][a-z0-9_]{0,40}$/).optional(),
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).prefault({}),
   partners: z.array(partnerSchema).default([]),
   folders: z
@@ -141,6 +143,7 @@ export function buildConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, 
   if (!parsed.success) throw new ConfigError(`invalid configuration:\n${formatIssues(parsed.error)}`);
   const config = parsed.data;
   if (env.DATABASE_URL) config.databaseUrl = env.DATABASE_URL;
+  if (env.PASSERELLE_DB_SCHEMA) config.databaseSchema = env.PASSERELLE_DB_SCHEMA;
   if (env.PASSERELLE_DATA) config.dataDir = env.PASSERELLE_DATA;
   if (env.PASSERELLE_HTTP_PORT) config.http.port = Number(env.PASSERELLE_HTTP_PORT);
   if (env.PASSERELLE_SFTP_PORT) config.sftp.port = Number(env.PASSERELLE_SFTP_PORT);

@@ -23,3 +23,63 @@ export interface PartnerAccounts {
   setSftpPassword(code: string, hash: string): Promise<void>;
   addSftpKey(code: string, authorizedKeyLine: string): Promise<void>;
 }
+
+/** Flow states, the platform's `etatCourantFlux` values. */
+export const FLOW_STATES = [
+  'IN_RECU',
+  'IN_EN_ATTENTE_TRAITEMENT_CPP',
+  'IN_EN_COURS_TRAITEMENT_CPP',
+  'IN_EN_ATTENTE_RETRAITEMENT_CPP',
+  'IN_INTEGRE',
+  'IN_INTEGRE_PARTIEL',
+  'IN_REJETE',
+  'IN_INCIDENTE',
+] as const;
+export type FlowState = (typeof FLOW_STATES)[number];
+export const TERMINAL_STATES: readonly FlowState[] = ['IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE'];
+
+export interface FlowRecord {
+  id: number;
+  flowNumber: string | null;
+  box: 'depot' | 'analyse';
+  partner: string;
+  originalName: string;
+  size: number;
+  sha256: string;
+  /** false when the bytes were not kept (over the size limit). */
+  stored: boolean;
+  signatureSha256: string | null;
+  spoolKey: string;
+  transport: string;
+  declaredInterface: string | null;
+  declaredSigned: boolean | null;
+  interfaceCode: string | null;
+  syntax: string | null;
+  syntaxeFlux: string | null;
+  profile: string | null;
+  state: FlowState;
+  statusCode: string | null;
+  waitingFor: string | null;
+  receivedAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface StageOutcomeRecord {
+  stage: string;
+  outcome: 'ok' | 'rejected' | 'waiting' | 'skipped' | 'partial';
+  findings: import('../finding.ts').Finding[];
+  startedAt: Date;
+  durationMs: number;
+}
+
+export interface ReturnFlowRecord {
+  id: number;
+  flowId: number | null;
+  partner: string;
+  kind: 'compte-rendu' | 'analyse' | 'cycle-de-vie';
+  fileName: string;
+  content: string;
+  createdAt: Date;
+  deliveredAt: Date | null;
+}

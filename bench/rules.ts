@@ -1,0 +1,63 @@
+/**
+ * Read + EN 16931 rules timings: a ~10 KB corpus invoice, and a ~1 MB invoice of ~1,000 lines built in
+ * memory by repeating the lines of a corpus invoice. Dev script: reads ../shared/corpus.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { readInvoice } from '../src/formats/read/index.ts';
+import { checkInvoice } from '../src/rules/engine.ts';
+
+const corpus = path.resolve('../shared/corpus');
+
+/** Median of `runs` timings of fn, in ms. */
+function median(runs: number, fn: () => void): number {
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const s = performance.now();
+    fn();
+    t.push(performance.now() - s);
+  }
+  t.sort((a, b) => a - b);
+  return t[Math.floor(t.length / 2)]!;
+}
+
+/** Repeats the invoice lines until the document reaches `bytes`, keeping BR-CO-10 consistent is not needed for timing. */
+function bigInvoice(xml: string, bytes: number): Buffer {
+  const lines = /<cac:InvoiceLine>[\s\S]*<\/cac:InvoiceLine>/.exec(xml)![0];
+  const copies = Math.ceil((bytes - xml.length) / lines.length);
+  const idx = xml.lastIndexOf('</cac:InvoiceLine>') + '</cac:InvoiceLine>'.length;
+  return Buffer.from(xml.slice(0, idx) + lines.repeat(copies) + xml.slice(idx));
+}
+
+export async function benchRules(): Promise<Record<string, number>> {
+  const small = fs.readFileSync(path.join(corpus, 'valid/ubl/peppol-base-example.xml'));
+  const big = bigInvoice(fs.readFileSync(path.join(corpus, 'valid/ubl/cen-ubl-tc434-example1.xml'), 'utf8'), 1024 * 1024);
+  const ctx = { syntax: 'ubl-invoice' as const };
+  const smallInv = readInvoice(small, 'ubl-invoice').invoices[0]!;
+  const bigInv = readInvoice(big, 'ubl-invoice').invoices[0]!;
+  for (let i = 0; i < 200; i++) checkInvoice(readInvoice(small, 'ubl-invoice').invoices[0]!, ctx); // warm-up
+  for (let i = 0; i < 5; i++) checkInvoice(readInvoice(big, 'ubl-invoice').invoices[0]!, ctx);
+  const out: Record<string, number> = {
+    'small.bytes': small.length,
+    'small.read_ms': median(300, () => readInvoice(small, 'ubl-invoice')),
+    'small.rules_ms': median(300, () => checkInvoice(smallInv, ctx)),
+    'big.bytes': big.length,
+    'big.lines': bigInv.lines.length,
+    'big.read_ms': median(15, () => readInvoice(big, 'ubl-invoice')),
+    'big.rules_ms': median(15, () => checkInvoice(bigInv, ctx)),
+  };
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() - start < 1000) {
+    checkInvoice(readInvoice(small, 'ubl-invoice').invoices[0]!, ctx);
+    n++;
+  }
+  out['small.read_rules_per_s'] = Math.round(n / ((performance.now() - start) / 1000));
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await benchRules();
+  for (const [k, v] of Object.entries(r)) console.log(`${k.padEnd(26)} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : v}`);
+}

@@ -1,0 +1,62 @@
+/**
+ * Factur-X / ZUGFeRD 2.x PDF (E2, FSO1117A, `IN_DP_E2_CII_FACTURX`): a PDF/A-3 carrying a CII invoice as
+ * `factur-x.xml` (or `zugferd-invoice.xml`, `xrechnung.xml`). The embedded XML goes through the same checks
+ * as a deposited XML; its findings name the embedded file.
+ */
+import { cii, ciiProfile } from './cii.ts';
+import { extractInvoiceXml, isPdf } from './pdf.ts';
+import { reject, xmlProblemResult } from './syntax.ts';
+import type { ContainerSyntaxModule } from './syntax.ts';
+import type { DetectionResult } from './types.ts';
+import { scanXml } from './xml.ts';
+
+const INTERFACE_CODE = 'FSO1117A';
+const SYNTAXE_FLUX = 'IN_DP_E2_CII_FACTURX';
+
+async function open(bytes: Buffer, file: string | undefined): Promise<DetectionResult> {
+  const pdf = await extractInvoiceXml(bytes);
+  if (!pdf.ok) {
+    const code =
+      pdf.reason === 'encrypted'
+        ? 'FMT-PDF-ENCRYPTED'
+        : pdf.reason === 'no-invoice-xml'
+          ? 'FMT-PDF-NO-INVOICE-XML'
+          : 'FMT-PDF-UNREADABLE';
+    return reject(code, pdf.detail, { file });
+  }
+  const isCii = (r: { uri: string; local: string }) => r.uri === cii.root.uri && r.local === cii.root.local;
+  const scanned = scanXml(pdf.xml, (root) => (isCii(root) ? cii.probes : []));
+  if (!scanned.ok) return xmlProblemResult(scanned.problem, pdf.name);
+  const { root } = scanned.scan;
+  if (!isCii(root)) {
+    const zugferd1 = root.local === 'CrossIndustryDocument' ? ' (ZUGFeRD 1.0, non supporté)' : '';
+    return reject(
+      'FMT-PDF-XML-NOT-CII',
+      `élément racine ${root.qname} (espace de noms ${root.uri || 'aucun'})${zugferd1} ; attendu rsm:CrossIndustryInvoice (${cii.root.uri})`,
+      { file: pdf.name, line: root.line, column: root.column },
+    );
+  }
+  const { profile, schemas } = ciiProfile(scanned.scan.probes[0]);
+  return {
+    ok: true,
+    flow: {
+      syntax: 'facturx-pdf',
+      interfaceCode: INTERFACE_CODE,
+      syntaxeFlux: SYNTAXE_FLUX,
+      xml: pdf.xml,
+      xmlName: pdf.name,
+      ...(profile ? { profile } : {}),
+      schemas,
+    },
+  };
+}
+
+export const facturxPdf: ContainerSyntaxModule = {
+  kind: 'container',
+  id: 'facturx-pdf',
+  label: 'Factur-X / ZUGFeRD PDF',
+  interfaceCode: INTERFACE_CODE,
+  syntaxeFlux: SYNTAXE_FLUX,
+  matches: isPdf,
+  open,
+};

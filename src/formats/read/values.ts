@@ -1,0 +1,28 @@
+/** Turns tree nodes into model values (text, decimal, identifier) with their location. */
+import type { Id, Num, Val } from '../invoice.ts';
+import { EMPTY_ATTRS, loc, type XNode } from './tree.ts';
+
+export function val(n: XNode | undefined): Val | undefined {
+  if (!n) return undefined;
+  const v: Val = { value: n.text, loc: loc(n) };
+  if (n.attrs !== EMPTY_ATTRS) v.attrs = n.attrs;
+  return v;
+}
+
+export function num(n: XNode | undefined): Num | undefined {
+  const v = val(n) as Num | undefined;
+  if (v && n?.attrs['currencyID'] !== undefined) v.currency = n.attrs['currencyID'];
+  return v;
+}
+
+/** An identifier; its scheme is `schemeID` (or `listID` for classifications, `schemeAgencyID` never). */
+export function ident(n: XNode | undefined, schemeAttr = 'schemeID'): Id | undefined {
+  const v = val(n) as Id | undefined;
+  if (v && n?.attrs[schemeAttr] !== undefined) v.scheme = n.attrs[schemeAttr];
+  return v;
+}
+
+/** Assigns only defined values, so optional fields stay absent (exactOptionalPropertyTypes-friendly). */
+export function put<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | undefined): void {
+  if (v !== undefined) o[k] = v;
+}

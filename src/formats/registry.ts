@@ -1,0 +1,165 @@
+/**
+ * The supported syntaxes and syntax detection: from a flow's bytes (never its file name extension),
+ * say which syntax it is, or reject it with FORMAT findings. Adding a syntax = one module + one line
+ * in SYNTAXES.
+ */
+import { cii } from './cii.ts';
+import { cppFactureMixte } from './cpp-facture-mixte.ts';
+import { facturxPdf } from './facturx.ts';
+import { reject, xmlProblemResult } from './syntax.ts';
+import type { ContainerSyntaxModule, SyntaxModule, XmlSyntaxModule } from './syntax.ts';
+import type { DetectionResult } from './types.ts';
+import { ublCreditNote, ublInvoice } from './ubl.ts';
+import { looksLikeXml, scanXml, sniffRoot } from './xml.ts';
+import type { XmlName } from './xml.ts';
+
+export type { SyntaxModule, XmlSyntaxModule, ContainerSyntaxModule } from './syntax.ts';
+export { FORMAT_CODES } from './syntax.ts';
+
+export const SYNTAXES: readonly SyntaxModule[] = [ublInvoice, ublCreditNote, cii, facturxPdf, cppFactureMixte];
+
+/** Interface codes of the supported syntaxes, without duplicates (UBL Invoice and CreditNote share FSO1100A). */
+export const INTERFACE_CODES: readonly string[] = [...new Set(SYNTAXES.map((s) => s.interfaceCode))];
+
+const XML_SYNTAXES = SYNTAXES.filter((s): s is XmlSyntaxModule => s.kind === 'xml');
+const CONTAINERS = SYNTAXES.filter((s): s is ContainerSyntaxModule => s.kind === 'container');
+
+/** The syntax of an interface code; for FSO1100A, the first one listed (UBL Invoice). */
+export function syntaxForInterface(code: string): SyntaxModule | undefined {
+  return SYNTAXES.find((s) => s.interfaceCode === code);
+}
+
+function xmlSyntaxFor(root: XmlName): XmlSyntaxModule | undefined {
+  return XML_SYNTAXES.find((s) => s.root.local === root.local && s.root.uri === root.uri);
+}
+
+/** From the first ≤ 64 KiB only: a cheap guess of the interface code, to number a flow at intake. */
+export function sniffInterface(head: Buffer): string | undefined {
+  const h = head.subarray(0, 64 * 1024);
+  if (h.length === 0) return undefined;
+  if (!looksLikeXml(h)) return CONTAINERS.find((c) => c.matches(h))?.interfaceCode;
+  const root = sniffRoot(h);
+  return root ? xmlSyntaxFor(root)?.interfaceCode : undefined;
+}
+
+/** A declared interface: an interface code (`FSO1100A`) or a `syntaxeFlux` (`IN_DP_E1_UBL_INVOICE`, API style). */
+function resolveDeclared(declared: string): string | undefined {
+  const d = declared.trim().toUpperCase();
+  return SYNTAXES.find((s) => s.interfaceCode === d || s.syntaxeFlux === d)?.interfaceCode;
+}
+
+function declaredFromName(fileName: string | undefined): string | undefined {
+  const base = fileName?.split(/[\\/]/).pop() ?? '';
+  return /^(FSO\d{4}A)_/.exec(base)?.[1];
+}
+
+// A few well-known signatures (latin1 prefixes), so that the rejection says what the flow looks like instead.
+const MAGICS: [string[], string][] = [
+  [['PK\x03\x04', 'PK\x05\x06'], 'archive zip'],
+  [['\x1f\x8b'], 'archive gzip'],
+  [['7z\xbc\xaf'], 'archive 7z'],
+  [['Rar!'], 'archive RAR'],
+  [['\x89PNG'], 'image PNG'],
+  [['\xff\xd8\xff'], 'image JPEG'],
+  [['II*\x00', 'MM\x00*'], 'image TIFF'],
+  [['\xd0\xcf\x11\xe0'], 'document OLE (Word/Excel 97-2003)'],
+  [['\x30\x80', '\x30\x81', '\x30\x82', '\x30\x83', '\x30\x84'], 'structure ASN.1 DER (signature CMS/PKCS#7 ?)'],
+  [['-----BEGIN '], 'bloc PEM'],
+  [['UNA', 'UNB'], 'message EDIFACT'],
+  [['{', '['], 'JSON ?'],
+];
+
+function whatItLooksLike(bytes: Buffer): string {
+  const head = bytes.toString('latin1', 0, 16);
+  const hex = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  const known = MAGICS.find(([prefixes]) => prefixes.some((p) => head.startsWith(p)))?.[1];
+  return known ? `contenu reconnu : ${known} (premiers octets ${hex})` : `premiers octets : ${hex}`;
+}
+
+function isBlank(bytes: Buffer): boolean {
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  for (let i = start; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
+  }
+  return true;
+}
+
+async function detectContent(bytes: Buffer, file: string | undefined): Promise<DetectionResult> {
+  if (isBlank(bytes))
+    return reject('FMT-EMPTY', bytes.length ? `${bytes.length} octets, uniquement des blancs` : '0 octet', { file });
+  // Markup first wins: a PDF never starts with '<', while an XML may mention `%PDF-` in its first KiB.
+  if (!looksLikeXml(bytes)) {
+    const container = CONTAINERS.find((c) => c.matches(bytes));
+    if (container) return container.open(bytes, file);
+    return reject('FMT-NOT-XML-OR-PDF', whatItLooksLike(bytes), { file });
+  }
+  let syntax: XmlSyntaxModule | undefined;
+  const scanned = scanXml(bytes, (root) => {
+    syntax = xmlSyntaxFor(root);
+    return syntax?.probes ?? [];
+  });
+  if (!scanned.ok) return xmlProblemResult(scanned.problem, file);
+  const { root } = scanned.scan;
+  if (!syntax) {
+    const sameNs = XML_SYNTAXES.filter((s) => s.root.uri === root.uri).map((s) => s.root.local);
+    const hint = sameNs.length
+      ? `attendu ${sameNs.join(' ou ')} dans cet espace de noms`
+      : `syntaxes acceptées : ${XML_SYNTAXES.map((s) => `${s.root.local} (${s.root.uri || 'sans espace de noms'})`).join(', ')}`;
+    return reject(
+      'FMT-SYNTAX-UNKNOWN',
+      `élément racine ${root.qname} (espace de noms ${root.uri || 'aucun'}) ; ${hint}`,
+      {
+        file,
+        line: root.line,
+        column: root.column,
+      },
+    );
+  }
+  const { profile, schemas } = syntax.describe(scanned.scan);
+  return {
+    ok: true,
+    flow: {
+      syntax: syntax.id,
+      interfaceCode: syntax.interfaceCode,
+      syntaxeFlux: syntax.syntaxeFlux,
+      xml: bytes,
+      ...(profile ? { profile } : {}),
+      schemas,
+    },
+  };
+}
+
+/**
+ * Detect a flow's syntax from its bytes. `fileName` only serves for locations and for a declared
+ * interface prefix (`FSO1100A_…`); `declaredInterface` (API) wins over the file name. Bad input never
+ * throws (it is a rejection); an exception here is a bug, for the runner to treat as an incident.
+ */
+export async function detectSyntax(
+  bytes: Buffer,
+  opts: { fileName?: string; declaredInterface?: string } = {},
+): Promise<DetectionResult> {
+  const file = opts.fileName;
+  const declared = opts.declaredInterface ?? declaredFromName(file);
+  let declaredCode: string | undefined;
+  if (declared !== undefined) {
+    declaredCode = resolveDeclared(declared);
+    if (!declaredCode) {
+      return reject(
+        'FMT-INTERFACE-UNKNOWN',
+        `code interface déclaré « ${declared} » inconnu ; codes acceptés : ${INTERFACE_CODES.join(', ')}`,
+        { file },
+      );
+    }
+  }
+  const result = await detectContent(bytes, file);
+  if (!result.ok || declaredCode === undefined || declaredCode === result.flow.interfaceCode) return result;
+  const detected = SYNTAXES.find((s) => s.id === result.flow.syntax);
+  return reject(
+    'FMT-INTERFACE-MISMATCH',
+    `code interface déclaré ${declaredCode} (${SYNTAXES.filter((s) => s.interfaceCode === declaredCode)
+      .map((s) => s.label)
+      .join(' / ')}) ` + `mais flux détecté ${result.flow.interfaceCode} (${detected?.label ?? result.flow.syntax})`,
+    { file },
+  );
+}

@@ -1,0 +1,264 @@
+/**
+ * The daemon: opens the store, brings the configured partners in, starts the pipeline workers and the
+ * transports (drop folders, SFTP, HTTP), and keeps the background chores going (waiting flows that can
+ * resume, spool recovery, undelivered return flows).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.ts';
+import { schemaDir } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { deliverPending } from '../pipeline/delivery.ts';
+import { incidentFlow, processFlow } from '../pipeline/runner.ts';
+import type { PipelineDeps } from '../pipeline/stage.ts';
+import { isSetAvailable } from '../schemas/catalog.ts';
+import { fetchSchemaSets } from '../schemas/install.ts';
+import { ValidationPool } from '../schemas/pool.ts';
+import { countFlowsByState, listFlows, setFlowState } from '../store/flows.ts';
+import type { Store } from '../store/index.ts';
+import { QUEUES, openStore, pgliteDirFor } from '../store/index.ts';
+import { getPartner, listPartners, upsertPartner } from '../store/partners.ts';
+import type { PartnerAccount } from '../store/types.ts';
+import { FolderWatcher } from './folders/watcher.ts';
+import { startHttp } from './http/server.ts';
+import type { HttpHandle } from './http/server.ts';
+import { FlowIntake } from './intake.ts';
+import { ensureMailbox } from './mailboxes.ts';
+import type { DaemonMetrics } from './metrics.ts';
+import { createMetrics } from './metrics.ts';
+import { hashPassword } from './sftp/password.ts';
+import { SftpServer } from './sftp/server.ts';
+
+export interface DaemonOptions {
+  config: Config;
+  logger: Logger;
+  /** PostgreSQL schema to isolate a test run (tests only). */
+  schema?: string;
+  /** Turn transports off (tests, benchmarks). */
+  folders?: boolean;
+}
+
+export interface DaemonInfo {
+  pid: number;
+  httpPort: number | null;
+  sftpPort: number | null;
+  token: string;
+  startedAt: string;
+}
+
+export class Daemon {
+  readonly config: Config;
+  readonly logger: Logger;
+  store!: Store;
+  intake!: FlowIntake;
+  metrics: DaemonMetrics;
+  deps!: PipelineDeps;
+  private validation!: ValidationPool;
+  private watcher: FolderWatcher | null = null;
+  private sftp: SftpServer | null = null;
+  private http: HttpHandle | null = null;
+  private chores: NodeJS.Timeout[] = [];
+  private partners = new Map<string, PartnerAccount>();
+  private readonly opts: DaemonOptions;
+  info: DaemonInfo | null = null;
+
+  constructor(opts: DaemonOptions) {
+    this.opts = opts;
+    this.config = opts.config;
+    this.logger = opts.logger;
+    this.metrics = createMetrics();
+  }
+
+  async start(): Promise<DaemonInfo> {
+    const { config, logger } = this;
+    mkdirSync(config.dataDir, { recursive: true });
+    const t0 = Date.now();
+    this.store = await openStore(
+      { ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { pgliteDir: pgliteDirFor(config.dataDir) }), ...(this.opts.schema ?? config.databaseSchema ? { schema: (this.opts.schema ?? config.databaseSchema) as string } : {}) },
+      config.pipeline,
+    );
+    this.store.boss.on('error', (err) => logger.error({ err }, 'queue error'));
+    logger.info({ database: config.databaseUrl ? 'postgresql' : 'pglite', ms: Date.now() - t0 }, 'database ready');
+    await this.syncConfiguredPartners();
+
+    this.validation = new ValidationPool({ schemaDir: schemaDir(config), threads: config.pipeline.validationThreads });
+    this.deps = { config, store: this.store, logger, validation: this.validation, extras: {} };
+    this.intake = new FlowIntake({
+      dataDir: config.dataDir,
+      maxFlowBytes: config.maxFlowSizeKo * 1024,
+      unknownInterfaceCode: config.pipeline.unknownInterfaceCode,
+      store: this.store,
+      logger,
+      onFlow: (f) => this.metrics.flowsReceived.inc({ partner: f.partner, box: f.box, transport: f.transport }),
+    });
+    const recovered = await this.intake.recoverSpool();
+    if (recovered) logger.warn({ recovered }, 'flows recovered from the spool after an interruption');
+    const delivered = await deliverPending(config.dataDir, this.store.db, logger);
+    if (delivered) logger.warn({ delivered }, 'return flows delivered after an interruption');
+
+    await this.startWorkers();
+    if (this.opts.folders !== false) {
+      this.watcher = new FolderWatcher({
+        dataDir: config.dataDir,
+        stableMs: config.folders.stableMs,
+        rescanMs: config.folders.rescanMs,
+        usePolling: config.folders.usePolling,
+        detachedWaitMs: config.signature.detachedWaitMs,
+        intake: this.intake,
+        logger,
+        isPartner: (code) => this.partners.get(code)?.active === true,
+        partnerSigns: (code) => this.partners.get(code)?.signed === true,
+      });
+      await this.watcher.start();
+    }
+    let sftpPort: number | null = null;
+    if (config.sftp.port !== 0) {
+      this.sftp = new SftpServer({ config, accounts: this.accounts(), intake: this.intake, logger, metrics: this.metrics.registry });
+      const s = await this.sftp.start();
+      sftpPort = s.port;
+    }
+    const token = randomBytes(24).toString('hex');
+    if (config.http.port !== 0) this.http = await startHttp(this, token);
+    this.startChores();
+    this.info = { pid: process.pid, httpPort: this.http?.port ?? null, sftpPort, token, startedAt: new Date().toISOString() };
+    // The CLI finds a running daemon (and its admin API) here.
+    writeFileSync(path.join(config.dataDir, 'daemon.json'), JSON.stringify(this.info), { mode: 0o600 });
+    this.reportMissingSchemas();
+    logger.info({ http: this.info.httpPort, sftp: sftpPort, dataDir: config.dataDir, ms: Date.now() - t0 }, 'passerelle started');
+    return this.info;
+  }
+
+  private async startWorkers(): Promise<void> {
+    const { boss } = this.store;
+    const concurrency = this.config.pipeline.concurrency;
+    await boss.work<{ flowId: number }>(
+      QUEUES.flows,
+      { batchSize: concurrency, perJobResults: true, burstWhenBatchFull: true, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 5 },
+      async (jobs) =>
+        Promise.all(
+          jobs.map(async (job) => {
+            const t0 = performance.now();
+            try {
+              const out = await processFlow(job.data.flowId, this.deps);
+              if (out) {
+                this.metrics.flowsConcluded.inc({ state: out.state });
+                this.metrics.flowDuration.observe({ box: 'all' }, (performance.now() - t0) / 1000);
+              }
+              return { id: job.id, status: 'completed' as const };
+            } catch (err) {
+              this.logger.error({ err, flowId: job.data.flowId }, 'flow processing failed; it will be retried');
+              return { id: job.id, status: 'failed' as const, output: { message: (err as Error).message } };
+            }
+          }),
+        ),
+    );
+    await boss.work<{ flowId: number }>(QUEUES.incidents, { pollingIntervalSeconds: 1 }, async (jobs) => {
+      for (const job of jobs) {
+        await incidentFlow(job.data.flowId, 'processing failed repeatedly (see the daemon log)', this.deps);
+        this.metrics.flowsConcluded.inc({ state: 'IN_INCIDENTE' });
+      }
+    });
+  }
+
+  private startChores(): void {
+    const every = (ms: number, fn: () => Promise<unknown>) => {
+      const t = setInterval(() => void fn().catch((err) => this.logger.error({ err }, 'background chore failed')), ms);
+      t.unref();
+      this.chores.push(t);
+    };
+    every(5000, () => this.resumeWaitingFlows());
+    every(15000, async () => {
+      const counts = await countFlowsByState(this.store.db);
+      this.metrics.flowsByState.reset();
+      for (const [state, n] of Object.entries(counts)) this.metrics.flowsByState.set({ state }, n);
+    });
+    every(60000, () => this.intake.recoverSpool());
+  }
+
+  /** Flows waiting for a schema set go back to the queue once the set is installed. */
+  async resumeWaitingFlows(): Promise<number> {
+    const waiting = await listFlows(this.store.db, { state: 'IN_EN_ATTENTE_RETRAITEMENT_CPP', limit: 10000 });
+    let resumed = 0;
+    const dir = schemaDir(this.config);
+    for (const flow of waiting) {
+      if (flow.waitingFor && !isSetAvailable(dir, flow.waitingFor)) continue;
+      await this.store.db.transaction(async (tx) => {
+        await setFlowState(tx, flow.id, 'IN_EN_ATTENTE_TRAITEMENT_CPP', { note: `schema set ${flow.waitingFor} installed` });
+        await this.store.boss.send(QUEUES.flows, { flowId: flow.id }, { db: { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) } });
+      });
+      resumed++;
+    }
+    if (resumed) this.logger.info({ resumed }, 'waiting flows resumed');
+    return resumed;
+  }
+
+  /** Says in one line which official sets are missing and how to install them; fetches them where the network allows. */
+  private reportMissingSchemas(): void {
+    const dir = schemaDir(this.config);
+    const missing = ['ubl-2.1', 'cii-d16b', 'facturx-1.0.9'].filter((s) => !isSetAvailable(dir, s));
+    if (!missing.length) return;
+    const how = 'npx passerelle schemas install --from <folder|zip> (see docs/schemas.md)';
+    if (!this.config.schemas.fetchOnStart) {
+      this.logger.warn({ missing }, `official schema sets missing (${missing.join(', ')}): their flows wait; install with ${how}`);
+      return;
+    }
+    void fetchSchemaSets(dir, { timeoutMs: 15000, setIds: missing }).then(
+      async (results) => {
+        const failed = results.filter((r) => !r.ok).map((r) => r.setId);
+        if (failed.length) this.logger.warn({ missing: failed }, `official schema sets missing (${failed.join(', ')}) and not downloadable here: their flows wait; install with ${how}`);
+        if (failed.length < results.length) await this.resumeWaitingFlows();
+      },
+      (err) => this.logger.warn({ err, missing }, `official schema sets missing: install with ${how}`),
+    );
+  }
+
+  /** Partners of the config file are created or updated at start; partners added at run time stay. */
+  private async syncConfiguredPartners(): Promise<void> {
+    for (const p of this.config.partners) {
+      const hash = p.sftp?.passwordHash ?? (p.sftp?.password ? await hashPassword(p.sftp.password) : undefined);
+      await upsertPartner(this.store.db, {
+        code: p.code,
+        name: p.name,
+        returnSyntax: p.returnSyntax,
+        ...(p.signature ? { signed: p.signature.signed } : {}),
+        ...(hash ? { sftpPasswordHash: hash } : {}),
+        ...(p.sftp?.authorizedKeys.length ? { sftpAuthorizedKeys: p.sftp.authorizedKeys } : {}),
+      });
+    }
+    await this.refreshPartners();
+  }
+
+  async refreshPartners(): Promise<void> {
+    const all = await listPartners(this.store.db);
+    this.partners = new Map(all.map((p) => [p.code, p]));
+    for (const p of all) ensureMailbox(this.config.dataDir, p.code);
+  }
+
+  accounts() {
+    const db = this.store.db;
+    return {
+      getPartner: (code: string) => getPartner(db, code),
+      listPartners: () => listPartners(db),
+      setSftpPassword: async (code: string, hash: string) => {
+        const { setSftpPassword } = await import('../store/partners.ts');
+        await setSftpPassword(db, code, hash);
+      },
+      addSftpKey: async (code: string, line: string) => {
+        const { addSftpKey } = await import('../store/partners.ts');
+        await addSftpKey(db, code, line);
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.chores) clearInterval(t);
+    await this.watcher?.stop();
+    await this.sftp?.stop();
+    await this.http?.close();
+    await this.store?.close();
+    await this.validation?.close();
+    rmSync(path.join(this.config.dataDir, 'daemon.json'), { force: true });
+    this.logger.info('passerelle stopped');
+  }
+}

@@ -1,0 +1,59 @@
+/** The local admin API: what the CLI does through a running daemon. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { PARTNER_CODE } from '../../config.ts';
+import { getFlowByNumber, getHistory, getStages, listFlows, returnFlowsOf } from '../../store/flows.ts';
+import { addSftpKey, listPartners, setSftpPassword, upsertPartner } from '../../store/partners.ts';
+import type { Daemon } from '../daemon.ts';
+import { checkPasswordRule, hashPassword } from '../sftp/password.ts';
+
+const newPartner = z.strictObject({
+  code: z.string().regex(PARTNER_CODE),
+  name: z.string().min(1),
+  returnSyntax: z.enum(['CPPStatut', 'AIFEStatut']).default('CPPStatut'),
+  signed: z.boolean().optional(),
+});
+
+export function registerAdminRoutes(app: FastifyInstance, daemon: Daemon): void {
+  const db = () => daemon.store.db;
+  app.get('/partners', async () => listPartners(db()));
+  app.post('/partners', async (req, reply) => {
+    const parsed = newPartner.safeParse(req.body);
+    if (!parsed.success) return reply.code(400).send({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    const p = await upsertPartner(db(), parsed.data);
+    await daemon.refreshPartners();
+    return p;
+  });
+  app.post<{ Params: { code: string }; Body: { password?: string } }>('/partners/:code/password', async (req, reply) => {
+    const pw = req.body?.password ?? '';
+    const weak = checkPasswordRule(pw);
+    if (weak) return reply.code(400).send({ error: weak });
+    await setSftpPassword(db(), req.params.code, await hashPassword(pw));
+    await daemon.refreshPartners();
+    return { ok: true };
+  });
+  app.post<{ Params: { code: string }; Body: { key?: string } }>('/partners/:code/keys', async (req, reply) => {
+    if (!req.body?.key) return reply.code(400).send({ error: 'key required (an authorized_keys line)' });
+    await addSftpKey(db(), req.params.code, req.body.key.trim());
+    await daemon.refreshPartners();
+    return { ok: true };
+  });
+  app.get<{ Querystring: { partner?: string; state?: string; limit?: string } }>('/flows', async (req) =>
+    listFlows(db(), {
+      ...(req.query.partner ? { partner: req.query.partner } : {}),
+      ...(req.query.state ? { state: req.query.state } : {}),
+      limit: Number(req.query.limit ?? 100),
+    }),
+  );
+  app.get<{ Params: { number: string } }>('/flows/:number', async (req, reply) => {
+    const flow = await getFlowByNumber(db(), req.params.number);
+    if (!flow) return reply.code(404).send({ error: `no flow ${req.params.number}` });
+    return {
+      flow,
+      stages: await getStages(db(), flow.id),
+      history: await getHistory(db(), flow.id),
+      returnFlows: (await returnFlowsOf(db(), flow.id)).map(({ content: _c, ...r }) => r),
+    };
+  });
+  app.post('/schemas/resume', async () => ({ resumed: await daemon.resumeWaitingFlows() }));
+}

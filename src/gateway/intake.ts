@@ -1,0 +1,151 @@
+/**
+ * The one intake every transport hands complete files to. Taking a file is crash-safe:
+ *  1. a sidecar `<key>.json` saying who deposited what is written into the spool;
+ *  2. the file is renamed (atomic, same filesystem) into `<dataDir>/spool/<key>`: the mailbox is free;
+ *  3. one transaction records the bytes, the flow (with its number) and its pg-boss job;
+ *  4. the spool files are removed.
+ * After a crash, `recoverSpool()` finishes step 3 for files whose flow is not recorded and drops the
+ * rest, so a file is never lost and never taken twice (the spool key is unique in the database).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { sniffInterface } from '../formats/registry.ts';
+import type { Logger } from '../log.ts';
+import type { Store } from '../store/index.ts';
+import { QUEUES } from '../store/index.ts';
+import { flowBySpoolKey, insertFlow } from '../store/flows.ts';
+import type { FlowRecord } from '../store/types.ts';
+import type { Intake, IntakeRequest, IntakeResult } from './intake-types.ts';
+
+interface SpoolSidecar extends Omit<IntakeRequest, 'path' | 'signaturePath'> {
+  key: string;
+  hasSignature: boolean;
+}
+
+export interface IntakeOptions {
+  dataDir: string;
+  maxFlowBytes: number;
+  unknownInterfaceCode: string;
+  store: Store;
+  logger: Logger;
+  /** Called once a flow is recorded (metrics, tests). */
+  onFlow?: (flow: FlowRecord) => void;
+}
+
+export class FlowIntake implements Intake {
+  readonly spoolDir: string;
+  private readonly opts: IntakeOptions;
+
+  constructor(opts: IntakeOptions) {
+    this.opts = opts;
+    this.spoolDir = path.join(opts.dataDir, 'spool');
+    mkdirSync(this.spoolDir, { recursive: true });
+  }
+
+  async claim(req: IntakeRequest): Promise<IntakeResult> {
+    const key = `${Date.now().toString(36)}-${randomUUID()}`;
+    const sidecar: SpoolSidecar = {
+      key,
+      partner: req.partner,
+      box: req.box,
+      originalName: req.originalName,
+      transport: req.transport,
+      hasSignature: Boolean(req.signaturePath),
+      ...(req.declaredInterface !== undefined ? { declaredInterface: req.declaredInterface } : {}),
+      ...(req.declaredSigned !== undefined ? { declaredSigned: req.declaredSigned } : {}),
+    };
+    const base = path.join(this.spoolDir, key);
+    await writeFile(`${base}.json`, JSON.stringify(sidecar));
+    await rename(req.path, base);
+    if (req.signaturePath) await rename(req.signaturePath, `${base}.p7s`);
+    const flow = await this.record(sidecar);
+    return flow.flowNumber ? { id: String(flow.id), flowNumber: flow.flowNumber } : { id: String(flow.id) };
+  }
+
+  /** Step 3 and 4 for one spooled file. */
+  private async record(sidecar: SpoolSidecar): Promise<FlowRecord> {
+    const { store, logger, maxFlowBytes } = this.opts;
+    const base = path.join(this.spoolDir, sidecar.key);
+    const size = (await stat(base)).size;
+    // Over the limit: the bytes are not kept, only their fingerprint; reception rejects the flow.
+    const bytes = size <= maxFlowBytes ? await readFile(base) : null;
+    const sha256 = bytes ? sha(bytes) : await shaOfFile(base);
+    let signature: { sha256: string; bytes: Buffer } | null = null;
+    if (sidecar.hasSignature) {
+      // Missing only when a crash came between the two renames: the .p7s is then still in the mailbox.
+      const sig = await readFile(`${base}.p7s`).catch(() => null);
+      if (sig) signature = { sha256: sha(sig), bytes: sig };
+    }
+    const numberInterface =
+      sidecar.box === 'depot'
+        ? (sidecar.declaredInterface ?? (bytes ? sniffInterface(bytes.subarray(0, 65536)) : undefined) ?? this.opts.unknownInterfaceCode).slice(3, 7)
+        : null;
+    const flow = await store.db.transaction(async (tx) => {
+      const existing = await flowBySpoolKey(tx, sidecar.key);
+      if (existing) return existing;
+      const created = await insertFlow(tx, {
+        box: sidecar.box,
+        partner: sidecar.partner,
+        originalName: sidecar.originalName,
+        size,
+        sha256,
+        bytes,
+        signature,
+        spoolKey: sidecar.key,
+        transport: sidecar.transport,
+        declaredInterface: sidecar.declaredInterface ?? null,
+        declaredSigned: sidecar.declaredSigned ?? null,
+        numberInterface: numberInterface === null ? null : /^\d{4}$/.test(numberInterface) ? numberInterface : '0000',
+      });
+      // The job is created in the same transaction: a recorded flow always has its job.
+      await store.boss.send(QUEUES.flows, { flowId: created.id }, { db: { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) } });
+      return created;
+    });
+    await Promise.all([rm(base, { force: true }), rm(`${base}.json`, { force: true }), rm(`${base}.p7s`, { force: true })]);
+    logger.info(
+      { flow: flow.flowNumber ?? `ANALYSE-${flow.id}`, partner: flow.partner, box: flow.box, file: flow.originalName, size, transport: flow.transport },
+      'flow received',
+    );
+    this.opts.onFlow?.(flow);
+    return flow;
+  }
+
+  /** Finishes what a crash interrupted (see the header comment). */
+  async recoverSpool(): Promise<number> {
+    let recovered = 0;
+    for (const name of readdirSync(this.spoolDir)) {
+      if (!name.endsWith('.json')) continue;
+      const key = name.slice(0, -5);
+      const base = path.join(this.spoolDir, key);
+      let sidecar: SpoolSidecar;
+      try {
+        sidecar = JSON.parse(await readFile(`${base}.json`, 'utf8')) as SpoolSidecar;
+      } catch {
+        continue;
+      }
+      const exists = await stat(base).then(() => true, () => false);
+      const recorded = await flowBySpoolKey(this.opts.store.db, key);
+      if (recorded || !exists) {
+        // Recorded already, or the crash came before the rename (the file is still in the mailbox).
+        await Promise.all([rm(base, { force: true }), rm(`${base}.json`, { force: true }), rm(`${base}.p7s`, { force: true })]);
+        continue;
+      }
+      await this.record(sidecar);
+      recovered++;
+    }
+    return recovered;
+  }
+}
+
+function sha(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+async function shaOfFile(file: string): Promise<string> {
+  const { createReadStream } = await import('node:fs');
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}

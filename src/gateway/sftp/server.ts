@@ -1,0 +1,275 @@
+/**
+ * The SFTP endpoint: an ssh2 server that only speaks the `sftp` subsystem. Sockets are screened first
+ * (bans, connection caps) on our own net.Server and only then handed to ssh2, so a banned address costs
+ * no key exchange. The login is the partner code; password (scrypt hash) and/or OpenSSH public keys.
+ */
+import net from 'node:net';
+import type { Registry } from 'prom-client';
+import ssh2 from 'ssh2';
+import type { AuthContext, Connection, PublicKeyAuthContext } from 'ssh2';
+import type { Config } from '../../config.ts';
+import { PARTNER_CODE } from '../../config.ts';
+import type { Logger } from '../../log.ts';
+import type { PartnerAccounts } from '../../store/types.ts';
+import type { Intake } from '../intake-types.ts';
+import { ensureMailbox } from '../mailboxes.ts';
+import { Defence } from './defence.ts';
+import { ensureHostKeys, fingerprintOf, hostKeyFingerprints } from './hostkeys.ts';
+import { findListedKey } from './keys.ts';
+import { createSftpMetrics } from './metrics.ts';
+import type { SftpMetrics } from './metrics.ts';
+import { burnPasswordCheck, verifyPassword } from './password.ts';
+import { refusal } from './refusals.ts';
+import type { RefusalCode } from './refusals.ts';
+import { SftpSession } from './session.ts';
+
+export { hostKeyFingerprints };
+
+export interface SftpServerDeps {
+  config: Config;
+  accounts: PartnerAccounts;
+  intake: Intake;
+  logger: Logger;
+  metrics?: Registry;
+}
+
+/** Where to listen; each field overrides `config.sftp`. `port: 0` here means an ephemeral port (tests, bench). */
+export interface SftpListen {
+  port?: number;
+  host?: string;
+}
+
+interface Conn {
+  id: number;
+  address: string;
+  socket: net.Socket;
+  client?: Connection;
+  partner?: string;
+  session?: SftpSession;
+  authFailures: number;
+  lastActive: number;
+  openedAt: number;
+}
+
+const AUTH_METHODS: AuthContext['method'][] = ['publickey', 'password'];
+
+function normaliseAddress(a: string | undefined): string {
+  if (!a) return 'unknown';
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
+}
+
+export class SftpServer {
+  readonly #deps: SftpServerDeps;
+  readonly #log: Logger;
+  readonly #metrics: SftpMetrics;
+  readonly #defence: Defence;
+  readonly #conns = new Map<number, Conn>();
+  readonly #closing = new Set<Promise<void>>();
+  #net?: net.Server;
+  #ssh?: ssh2.Server;
+  #sweeper?: NodeJS.Timeout;
+  #nextId = 1;
+
+  constructor(deps: SftpServerDeps) {
+    this.#deps = deps;
+    this.#log = deps.logger.child({ component: 'sftp' });
+    this.#metrics = createSftpMetrics(deps.metrics);
+    this.#defence = new Defence(deps.config.sftp);
+  }
+
+  async start(listen: SftpListen = {}): Promise<{ port: number; fingerprints: string[] }> {
+    if (this.#net) throw new Error('SFTP server already started');
+    const { config } = this.#deps;
+    if (listen.port === undefined && config.sftp.port === 0) throw new Error('the SFTP endpoint is off (sftp.port: 0)');
+    const port = listen.port ?? config.sftp.port;
+    const host = listen.host ?? config.sftp.host;
+    const hostKeys = await ensureHostKeys(config.dataDir);
+    const fingerprints = hostKeyFingerprints(config.dataDir);
+    const ssh = new ssh2.Server({ hostKeys, ident: 'Passerelle' }, (client, info) => this.#onClient(client, info.ip, info.port));
+    this.#ssh = ssh;
+    const srv = net.createServer((socket) => this.#onSocket(socket));
+    this.#net = srv;
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(port, host, () => {
+        srv.off('error', reject);
+        resolve();
+      });
+    });
+    srv.on('error', (err) => this.#log.error({ err }, 'sftp listener error'));
+    const sweepMs = Math.min(1000, config.sftp.idleTimeoutSeconds * 250);
+    this.#sweeper = setInterval(() => this.#sweep(), sweepMs);
+    this.#sweeper.unref();
+    const bound = (srv.address() as net.AddressInfo).port;
+    this.#log.info({ host, port: bound, fingerprints }, 'sftp endpoint listening');
+    return { port: bound, fingerprints };
+  }
+
+  /** Stops listening, closes every connection and waits until their unfinished uploads are deleted. */
+  async stop(): Promise<void> {
+    const srv = this.#net;
+    if (!srv) return;
+    this.#net = undefined;
+    clearInterval(this.#sweeper);
+    const closed = new Promise<void>((resolve) => srv.close(() => resolve()));
+    for (const c of this.#conns.values()) c.socket.destroy();
+    await Promise.all([...this.#closing]);
+    await closed;
+    this.#log.info('sftp endpoint stopped');
+  }
+
+  #refuse(reason: RefusalCode, fields: Record<string, unknown>, msg: string): void {
+    this.#metrics.refusals.inc({ reason });
+    const f = refusal(reason);
+    this.#log.warn({ ...fields, code: f.code }, msg);
+  }
+
+  #onSocket(socket: net.Socket): void {
+    const address = normaliseAddress(socket.remoteAddress);
+    const banned = this.#defence.bannedFor(address);
+    if (banned > 0) {
+      this.#refuse('SFTP-BANNED', { address, secondsLeft: banned }, 'sftp connection refused: address banned');
+      socket.destroy();
+      return;
+    }
+    const admitted = this.#defence.admit(address);
+    if (admitted !== 'ok') {
+      this.#refuse('SFTP-TOO-MANY-CONNECTIONS', { address, cap: admitted }, 'sftp connection refused: too many connections');
+      socket.destroy();
+      return;
+    }
+    const conn: Conn = { id: this.#nextId++, address, socket, authFailures: 0, lastActive: Date.now(), openedAt: Date.now() };
+    this.#conns.set(conn.id, conn);
+    socket.setNoDelay(true);
+    socket.once('close', () => {
+      this.#defence.release(address);
+      this.#conns.delete(conn.id);
+    });
+    this.#ssh!.injectSocket(socket);
+  }
+
+  #findConn(ip: string, port: number): Conn | undefined {
+    const address = normaliseAddress(ip);
+    for (const c of this.#conns.values()) if (c.address === address && c.socket.remotePort === port && !c.client) return c;
+    return undefined;
+  }
+
+  #onClient(client: Connection, ip: string, port: number): void {
+    const conn = this.#findConn(ip, port);
+    if (!conn) {
+      client.end();
+      return;
+    }
+    conn.client = client;
+    this.#metrics.sessionsActive.inc();
+    this.#metrics.sessionsTotal.inc();
+    const log = this.#log.child({ conn: conn.id, address: conn.address });
+    client.on('authentication', (ctx) => {
+      conn.lastActive = Date.now();
+      this.#authenticate(conn, ctx, log).catch((err: unknown) => {
+        log.error({ err }, 'sftp authentication error');
+        try {
+          ctx.reject();
+        } catch {
+          // connection gone
+        }
+      });
+    });
+    client.on('ready', () => {
+      const partner = conn.partner!;
+      const { config, intake } = this.#deps;
+      const plog = log.child({ partner });
+      conn.session = new SftpSession({
+        partner,
+        address: conn.address,
+        paths: ensureMailbox(config.dataDir, partner),
+        maxFlowBytes: config.maxFlowSizeKo * 1024,
+        intake,
+        log: plog,
+        metrics: this.#metrics,
+        touch: () => {
+          conn.lastActive = Date.now();
+        },
+      });
+      client.on('session', (accept) => {
+        const session = accept();
+        // Only the sftp subsystem: no shell, exec, pty or forwarding (ssh2 rejects requests nobody listens to).
+        session.on('sftp', (acceptSftp) => conn.session?.attach(acceptSftp()));
+      });
+    });
+    client.on('error', (err) => log.debug({ err: err.message }, 'sftp connection error'));
+    client.on('close', () => {
+      this.#metrics.sessionsActive.dec();
+      const done = (conn.session?.end() ?? Promise.resolve())
+        .catch((err: unknown) => log.error({ err }, 'sftp session cleanup failed'))
+        .finally(() => {
+          log.info({ partner: conn.partner, seconds: Math.round((Date.now() - conn.openedAt) / 1000) }, 'sftp connection closed');
+          this.#closing.delete(done);
+        });
+      this.#closing.add(done);
+    });
+  }
+
+  async #authenticate(conn: Conn, ctx: AuthContext, log: Logger): Promise<void> {
+    if (ctx.method !== 'password' && ctx.method !== 'publickey') {
+      ctx.reject(AUTH_METHODS); // `none` and the rest are how clients ask which methods exist: not an attempt
+      return;
+    }
+    const code = ctx.username;
+    const account = PARTNER_CODE.test(code) ? await this.#deps.accounts.getPartner(code) : undefined;
+    const usable = account?.active ? account : undefined;
+    let ok = false;
+    let keyFingerprint: string | undefined;
+    if (ctx.method === 'password') {
+      if (usable?.sftpPasswordHash) ok = await verifyPassword(ctx.password, usable.sftpPasswordHash);
+      else await burnPasswordCheck(ctx.password); // same delay whether the login exists or not
+    } else {
+      const pk = ctx as PublicKeyAuthContext;
+      const listed = usable ? findListedKey(usable.sftpAuthorizedKeys, pk.key.data) : undefined;
+      keyFingerprint = fingerprintOf(pk.key.data);
+      if (listed && !pk.signature) {
+        ctx.accept(); // a probe: "this key would do"; the client signs next
+        return;
+      }
+      ok = !!listed && !!pk.signature && !!pk.blob && listed.verify(pk.blob, pk.signature, pk.hashAlgo) === true;
+    }
+    if (conn.socket.destroyed) return;
+    if (ok) {
+      conn.partner = code;
+      this.#defence.succeed(conn.address);
+      this.#metrics.logins.inc({ method: ctx.method, result: 'ok' });
+      log.info({ partner: code, method: ctx.method, key: keyFingerprint }, 'sftp login');
+      ctx.accept();
+      return;
+    }
+    conn.authFailures++;
+    this.#metrics.logins.inc({ method: ctx.method, result: 'failed' });
+    this.#metrics.refusals.inc({ reason: 'SFTP-AUTH-FAILED' });
+    // The login is logged (truncated: it is client input), the reason is not told to the client.
+    log.warn({ login: code.slice(0, 64), method: ctx.method, key: keyFingerprint, attempt: conn.authFailures }, 'sftp login refused');
+    const banned = this.#defence.fail(conn.address);
+    if (banned) this.#refuse('SFTP-BANNED', { address: conn.address, seconds: this.#deps.config.sftp.banSeconds }, 'sftp address banned after repeated failures');
+    if (banned || conn.authFailures >= this.#deps.config.sftp.maxAuthAttempts) {
+      if (!banned) this.#refuse('SFTP-AUTH-TOO-MANY', { address: conn.address }, 'sftp connection closed: too many authentication attempts');
+      ctx.reject();
+      conn.client?.end();
+      return;
+    }
+    ctx.reject(AUTH_METHODS);
+  }
+
+  #sweep(): void {
+    const idleMs = this.#deps.config.sftp.idleTimeoutSeconds * 1000;
+    const now = Date.now();
+    for (const c of this.#conns.values()) {
+      if (now - c.lastActive > idleMs) {
+        this.#refuse('SFTP-IDLE', { address: c.address, partner: c.partner }, 'sftp connection closed: idle');
+        c.lastActive = now;
+        c.client?.end();
+        // A client that ignores the disconnect is cut at the socket.
+        setTimeout(() => c.socket.destroy(), c.client ? 2000 : 0).unref();
+      }
+    }
+    this.#defence.sweep();
+  }
+}

@@ -1,0 +1,56 @@
+/** The contract of a pipeline stage: one job, one result type. Stages never call each other. */
+import type { Config } from '../config.ts';
+import type { Finding } from '../finding.ts';
+import type { DetectedFlow } from '../formats/types.ts';
+import type { Logger } from '../log.ts';
+import type { Store } from '../store/index.ts';
+import type { FlowRecord, PartnerAccount } from '../store/types.ts';
+
+/** Stage names as recorded on the flow; also the `NatureErreur` family of most of their findings. */
+export type StageName = 'RECEPTION' | 'SIGNATURE' | 'SYNTAXE' | 'SCHEMA' | 'REGLE' | 'INTEGRATION';
+
+export interface StageResult {
+  /** ok: go on; rejected: the flow is rejected; waiting: stop and wait (e.g. a schema set to install);
+   *  partial: go on, some invoices were rejected; skipped: not applicable. */
+  outcome: 'ok' | 'rejected' | 'waiting' | 'partial' | 'skipped';
+  findings: Finding[];
+  /** With `waiting`: what the flow waits for (a schema set id). */
+  waitingFor?: string;
+}
+
+/** What the stages know of the flow; each stage may add what it found for the next ones. */
+export interface FlowContext {
+  flow: FlowRecord;
+  partner: PartnerAccount;
+  /** The deposited bytes (null when over the size limit and not kept). */
+  bytes: Buffer | null;
+  /** Detached signature (.p7s) deposited with the flow. */
+  signature: Buffer | null;
+  /** The flow's payload after the signature stage (unwrapped from a .p7m). */
+  payload: Buffer | null;
+  detected?: DetectedFlow;
+  /** Filled by the rules stage: per invoice, its number and whether it is rejected (for partial integration). */
+  invoices?: Array<{ number: string; rejected: boolean; data?: unknown }>;
+  /** Filled by the integration stage: the platform's invoice ids. */
+  integrated?: Array<{ number: string; invoiceId: number }>;
+}
+
+export interface Stage {
+  name: StageName;
+  /** Only for deposits (not analyses), e.g. integration. */
+  depositOnly?: boolean;
+  run(ctx: FlowContext, deps: PipelineDeps): Promise<StageResult>;
+}
+
+/** What stages may use; built once by the daemon. */
+export interface PipelineDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  validation: import('../schemas/pool.ts').ValidationPool;
+  /** Optional collaborators wired by the daemon when present (signature, rules, platform). */
+  extras: Record<string, unknown>;
+}
+
+export const ok = (findings: Finding[] = []): StageResult => ({ outcome: 'ok', findings });
+export const rejected = (findings: Finding[]): StageResult => ({ outcome: 'rejected', findings });

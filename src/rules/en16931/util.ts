@@ -1,0 +1,62 @@
+/** Small helpers shared by the EN 16931 rule families. */
+import type { Loc, Num, Val, VatCategory } from '../../formats/invoice.ts';
+import { dec, type Dec } from '../decimal.ts';
+import type { Rule, RuleContext, Violation } from '../types.ts';
+
+export function blank(v: Val | undefined): boolean {
+  return v === undefined || v.value.trim() === '';
+}
+
+export function text(v: Val | undefined): string {
+  return v === undefined ? '' : v.value.trim();
+}
+
+export function d(v: Num | undefined): Dec | undefined {
+  return v === undefined ? undefined : dec(v.value);
+}
+
+export function show(v: Val | undefined): string {
+  return v === undefined ? '(absent)' : `'${v.value.trim()}'`;
+}
+
+export function fail(detail: string, loc: Loc | undefined): Violation {
+  return loc === undefined ? { detail } : { detail, loc };
+}
+
+/** A VAT category in the VAT scheme (UBL `TaxScheme/ID`, CII `TypeCode`); an absent scheme counts as VAT. */
+export function isVat(c: VatCategory | undefined): c is VatCategory {
+  return c !== undefined && (c.scheme === undefined || c.scheme.value.trim().toUpperCase() === 'VAT');
+}
+
+export function catCode(c: VatCategory | undefined): string {
+  return c?.code === undefined ? '' : c.code.value.trim();
+}
+
+/** Declares a rule (fatal unless told). */
+export function rule(
+  id: string,
+  terms: string[],
+  labelFr: string,
+  labelEn: string,
+  check: Rule['check'],
+  extra: { severity?: Rule['severity']; appliesTo?: (ctx: RuleContext, inv: Parameters<Rule['check']>[0]) => boolean } = {},
+): Rule {
+  const r: Rule = { id, terms, severity: extra.severity ?? 'fatal', labelFr, labelEn, check };
+  if (extra.appliesTo) r.appliesTo = extra.appliesTo;
+  return r;
+}
+
+/** A presence rule: fails when `get` returns a blank value; `where` locates the missing term's parent. */
+export function required(
+  id: string,
+  term: string,
+  labelFr: string,
+  labelEn: string,
+  get: (inv: Parameters<Rule['check']>[0]) => { value: Val | undefined; where: Loc } | undefined,
+): Rule {
+  return rule(id, [term], labelFr, labelEn, (inv) => {
+    const r = get(inv);
+    if (r === undefined || !blank(r.value)) return [];
+    return [fail(`${term} absent`, r.where)];
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * XSD validation off the main thread: a 1 MB flow blocks libxml2 ~15 ms, so the pipeline hands flows to
+ * `threads` workers, each with its own compiled schemas (compiled lazily, on its first flow of that kind).
+ * Requests go to the least busy worker. A worker that dies fails its in-flight calls with an error and is
+ * replaced on the next call (not at once: a worker that cannot start must not respawn in a loop).
+ * `threads: 0` validates inline on the calling thread (tests, `passerelle analyze`).
+ */
+import { Worker } from 'node:worker_threads';
+import type { SchemaRef } from '../formats/types.ts';
+import { SchemaValidator } from './validator.ts';
+import type { ValidationOutcome } from './validator.ts';
+import type { WorkerReply, WorkerRequest } from './worker.ts';
+
+interface Pending {
+  resolve: (o: ValidationOutcome) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  lastError?: Error;
+}
+
+/** The worker module next to this one: `.ts` when Node runs the sources, `.js` in a build. */
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+
+export class ValidationPool {
+  readonly schemaDir: string;
+  /** undefined = the worker died; a new one is started by the next call routed there. */
+  #slots: (Slot | undefined)[] = [];
+  #inline: SchemaValidator | undefined;
+  #nextId = 1;
+  #closed = false;
+
+  constructor(opts: { schemaDir: string; threads: number }) {
+    this.schemaDir = opts.schemaDir;
+    if (opts.threads <= 0) this.#inline = new SchemaValidator(opts.schemaDir);
+    for (let i = 0; i < opts.threads; i++) this.#slots.push(this.#spawn());
+  }
+
+  #spawn(): Slot {
+    const slot: Slot = {
+      worker: new Worker(WORKER_URL, { workerData: { schemaDir: this.schemaDir } }),
+      pending: new Map(),
+    };
+    slot.worker.on('message', (reply: WorkerReply) => {
+      const p = slot.pending.get(reply.id);
+      if (!p) return;
+      slot.pending.delete(reply.id);
+      if ('error' in reply) p.reject(new Error(`XSD validation failed: ${reply.error}`));
+      else p.resolve(reply.outcome);
+    });
+    slot.worker.on('error', (e: Error) => {
+      slot.lastError = e;
+    });
+    slot.worker.on('exit', (code) => {
+      const reason = slot.lastError?.message ?? `exit code ${code}`;
+      for (const p of slot.pending.values()) p.reject(new Error(`XSD validation worker stopped (${reason})`));
+      slot.pending.clear();
+      const i = this.#slots.indexOf(slot);
+      if (i >= 0) this.#slots[i] = undefined;
+    });
+    return slot;
+  }
+
+  /** Validates against each ref in order, stopping at the first set that fails or is missing. */
+  validate(xml: Buffer, refs: SchemaRef[], fileName?: string): Promise<ValidationOutcome> {
+    if (this.#closed) return Promise.reject(new Error('validation pool is closed'));
+    if (this.#inline) {
+      try {
+        return Promise.resolve(this.#inline.validateAll(xml, refs, fileName));
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    }
+    let best = 0;
+    for (let i = 1; i < this.#slots.length; i++)
+      if ((this.#slots[i]?.pending.size ?? 0) < (this.#slots[best]?.pending.size ?? 0)) best = i;
+    const slot = this.#slots[best] ?? (this.#slots[best] = this.#spawn());
+    const id = this.#nextId++;
+    // A copy we can transfer: the caller keeps its Buffer (later stages read it), and small Buffers share
+    // Node's pool ArrayBuffer, which must never be detached.
+    const bytes = new Uint8Array(xml);
+    const req: WorkerRequest = { id, xml: bytes, refs };
+    if (fileName !== undefined) req.fileName = fileName;
+    return new Promise<ValidationOutcome>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage(req, [bytes.buffer]);
+    });
+  }
+
+  /** Flows being validated or waiting, per worker (for metrics). */
+  get busy(): number[] {
+    return this.#slots.map((s) => s?.pending.size ?? 0);
+  }
+
+  /** Test aid: kills worker `index` as a crash would (its in-flight calls fail, it is replaced). */
+  async crashWorkerForTest(index: number): Promise<void> {
+    await this.#slots[index]?.worker.terminate();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#inline?.dispose();
+    this.#inline = undefined;
+    await Promise.all(this.#slots.map((s) => s?.worker.terminate()));
+    this.#slots = [];
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * XSD validation with libxml2-wasm: each (set, entry) is compiled once (0.1–0.5 s for UBL) and reused,
+ * which is what makes a 10 KB invoice cost a fraction of a millisecond. Synchronous: large flows belong
+ * in the worker pool (pool.ts).
+ *
+ * libxml2 reads the xs:import / xs:include tree through one input provider per thread; ours only opens
+ * files under the folders of the sets compiled in this thread, so a schema (or an instance) can neither
+ * reach the network nor read elsewhere on disk.
+ */
+import { closeSync, existsSync, openSync, readFileSync, readSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ParseOption,
+  XmlDocument,
+  XmlLibError,
+  xmlRegisterInputProvider,
+  XmlValidateError,
+  XsdValidator,
+} from 'libxml2-wasm';
+import type { ErrorDetail } from 'libxml2-wasm';
+import { finding } from '../finding.ts';
+import type { Finding } from '../finding.ts';
+import type { SchemaRef } from '../formats/types.ts';
+import { setPath } from './catalog.ts';
+
+export type ValidationOutcome =
+  { ok: true } | { ok: false; findings: Finding[] } | { ok: 'missing-set'; setId: string };
+
+/** More findings than this says nothing more to the partner and costs memory on broken 30 MB flows. */
+export const MAX_SCHEMA_FINDINGS = 50;
+
+/**
+ * No network, no external entities or DTD, lines past 65535 reported as they are.
+ * Entities are not substituted (no XML_PARSE_NOENT); libxml2 caps entity amplification itself.
+ */
+const INSTANCE_OPTIONS = ParseOption.XML_PARSE_NONET | ParseOption.XML_PARSE_NO_XXE | ParseOption.XML_PARSE_BIG_LINES;
+const SCHEMA_OPTIONS = ParseOption.XML_PARSE_NONET | ParseOption.XML_PARSE_NO_XXE;
+
+// ---- input provider: one per thread, restricted to the compiled sets' folders ----
+
+const allowedRoots = new Set<string>();
+let providerRegistered = false;
+
+function toPath(name: string): string | undefined {
+  if (name.startsWith('file:')) {
+    try {
+      return fileURLToPath(name);
+    } catch {
+      return undefined;
+    }
+  }
+  return /^[a-z][a-z0-9+.-]*:/i.test(name) && !/^[a-z]:[\\/]/i.test(name) ? undefined : path.resolve(name);
+}
+
+function isAllowed(name: string): string | undefined {
+  const p = toPath(name);
+  if (p === undefined) return undefined;
+  for (const root of allowedRoots) if (p.startsWith(root + path.sep)) return existsSync(p) ? p : undefined;
+  return undefined;
+}
+
+function allowRoot(root: string): void {
+  allowedRoots.add(realpathSync(root));
+  if (providerRegistered) return;
+  xmlRegisterInputProvider({
+    match: (name) => isAllowed(name) !== undefined,
+    open: (name) => {
+      const p = isAllowed(name);
+      if (p === undefined) return undefined;
+      try {
+        return openSync(p, 'r');
+      } catch {
+        return undefined;
+      }
+    },
+    read: (fd, buf) => {
+      try {
+        return readSync(fd, buf, 0, buf.byteLength, null);
+      } catch {
+        return -1;
+      }
+    },
+    close: (fd) => {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed: nothing to release
+      }
+      return true;
+    },
+  });
+  providerRegistered = true;
+}
+
+// ---- findings ----
+
+interface Kind {
+  code: string;
+  test: RegExp;
+  fr: string;
+  en: string;
+}
+
+/** One code per kind of libxml2 schema error we can tell apart from its message. */
+const KINDS: Kind[] = [
+  {
+    code: 'XSD-UNKNOWN-ROOT',
+    test: /No matching global declaration available for the validation root/,
+    fr: "L'élément racine du flux n'est pas déclaré par le schéma XSD",
+    en: 'The root element is not declared by the XSD',
+  },
+  {
+    code: 'XSD-UNEXPECTED-ELEMENT',
+    test: /This element is not expected/,
+    fr: "Le flux n'est pas conforme au schéma XSD : élément inattendu",
+    en: 'Not valid against the XSD: unexpected element',
+  },
+  {
+    code: 'XSD-MISSING-ELEMENT',
+    test: /Missing child element/,
+    fr: "Le flux n'est pas conforme au schéma XSD : élément obligatoire absent",
+    en: 'Not valid against the XSD: mandatory element missing',
+  },
+  {
+    code: 'XSD-INVALID-ATTRIBUTE',
+    test: /attribute '[^']*'.*(is not allowed|is required but missing)|The attribute '[^']*' is (not allowed|required)/,
+    fr: "Le flux n'est pas conforme au schéma XSD : attribut non autorisé ou absent",
+    en: 'Not valid against the XSD: attribute not allowed or missing',
+  },
+  {
+    code: 'XSD-INVALID-VALUE',
+    test: /is not a valid value|\[facet '|is not accepted by the pattern|Character content|is not a valid/,
+    fr: "Le flux n'est pas conforme au schéma XSD : valeur invalide",
+    en: 'Not valid against the XSD: invalid value',
+  },
+];
+const OTHER: Omit<Kind, 'test'> = {
+  code: 'XSD-INVALID',
+  fr: "Le flux n'est pas conforme au schéma XSD",
+  en: 'Not valid against the XSD',
+};
+
+function detailFinding(d: ErrorDetail, ref: SchemaRef, fileName: string | undefined): Finding {
+  const kind = KINDS.find((k) => k.test.test(d.message)) ?? OTHER;
+  const location: Finding['location'] = {};
+  if (fileName !== undefined) location.file = fileName;
+  if (d.line > 0) location.line = d.line;
+  if (d.col > 0) location.column = d.col;
+  if (d.xpath) location.xpath = d.xpath;
+  return finding('SCHEMA', kind.code, kind.fr, kind.en, {
+    detail: `${d.message.trim()} [${ref.set}/${ref.entry}]`,
+    location,
+  });
+}
+
+function detailsFindings(
+  details: ErrorDetail[],
+  ref: SchemaRef,
+  fileName: string | undefined,
+  fallback: string,
+): Finding[] {
+  const errors = details.filter((d) => d.level >= 2);
+  const out = errors.slice(0, MAX_SCHEMA_FINDINGS).map((d) => detailFinding(d, ref, fileName));
+  if (out.length === 0)
+    out.push(
+      finding('SCHEMA', OTHER.code, OTHER.fr, OTHER.en, {
+        detail: fallback,
+        location: fileName ? { file: fileName } : {},
+      }),
+    );
+  if (errors.length > MAX_SCHEMA_FINDINGS) {
+    out.push(
+      finding(
+        'SCHEMA',
+        'XSD-TOO-MANY-ERRORS',
+        'Nombre maximal d’erreurs de schéma atteint, les suivantes ne sont pas listées',
+        'Too many schema errors; the rest are not listed',
+        {
+          detail: `${errors.length - MAX_SCHEMA_FINDINGS} more errors not listed`,
+          ...(fileName ? { location: { file: fileName } } : {}),
+        },
+      ),
+    );
+  }
+  return out;
+}
+
+// ---- the validator ----
+
+interface Compiled {
+  schemaDoc: XmlDocument;
+  validator: XsdValidator;
+}
+
+export class SchemaValidator {
+  readonly schemaDir: string;
+  #compiled = new Map<string, Compiled>();
+
+  constructor(schemaDir: string) {
+    this.schemaDir = schemaDir;
+  }
+
+  /** The compiled schema of a ref, or undefined when its set (or entry file) is not there. Throws if it does not compile. */
+  #get(ref: SchemaRef): Compiled | undefined {
+    const key = `${ref.set}\u0000${ref.entry}`;
+    const hit = this.#compiled.get(key);
+    if (hit) return hit;
+    const root = setPath(this.schemaDir, ref.set);
+    if (root === undefined) return undefined;
+    const file = path.resolve(root, ref.entry);
+    if (!file.startsWith(path.resolve(root) + path.sep) || !existsSync(file)) return undefined;
+    allowRoot(root);
+    const real = realpathSync(file);
+    const schemaDoc = XmlDocument.fromBuffer(readFileSync(real), { url: real, option: SCHEMA_OPTIONS });
+    try {
+      const compiled = { schemaDoc, validator: XsdValidator.fromDoc(schemaDoc) };
+      this.#compiled.set(key, compiled);
+      return compiled;
+    } catch (e) {
+      schemaDoc.dispose();
+      const d =
+        e instanceof XmlLibError
+          ? e.details.map((x) => `${x.file ?? ''}:${x.line} ${x.message.trim()}`).join('; ')
+          : (e as Error).message;
+      throw new Error(`schema ${ref.set}/${ref.entry} does not compile: ${d}`, { cause: e });
+    }
+  }
+
+  /** Is the set of this ref usable (installed and entry present)? */
+  has(ref: SchemaRef): boolean {
+    if (this.#compiled.has(`${ref.set}\u0000${ref.entry}`)) return true;
+    const root = setPath(this.schemaDir, ref.set);
+    return root !== undefined && existsSync(path.resolve(root, ref.entry));
+  }
+
+  /**
+   * Validates `xml` against one schema. `missing-set` when the set is not installed (the flow waits);
+   * throws only for technical failures (a schema that does not compile).
+   */
+  validate(xml: Buffer, ref: SchemaRef, fileName?: string): ValidationOutcome {
+    const compiled = this.#get(ref);
+    if (!compiled) return { ok: 'missing-set', setId: ref.set };
+    let doc: XmlDocument;
+    try {
+      doc = XmlDocument.fromBuffer(xml, { option: INSTANCE_OPTIONS });
+    } catch (e) {
+      const details = e instanceof XmlLibError ? e.details : [];
+      const first = details[0];
+      const location: Finding['location'] = fileName ? { file: fileName } : {};
+      if (first && first.line > 0) location.line = first.line;
+      if (first && first.col > 0) location.column = first.col;
+      return {
+        ok: false,
+        findings: [
+          finding(
+            'SCHEMA',
+            'XSD-XML-MALFORMED',
+            "Le flux n'est pas un document XML bien formé",
+            'The flow is not well-formed XML',
+            {
+              detail: first?.message.trim() ?? (e as Error).message,
+              location,
+            },
+          ),
+        ],
+      };
+    }
+    try {
+      compiled.validator.validate(doc);
+      return { ok: true };
+    } catch (e) {
+      if (e instanceof XmlValidateError)
+        return { ok: false, findings: detailsFindings(e.details, ref, fileName, e.message) };
+      // libxml2 refuses to validate some trees it built (e.g. unexpanded external entity references):
+      // that is the flow's fault, not a technical failure to retry.
+      const detail = `libxml2 could not validate this document (${(e as Error).message}); external entities and DTDs are not processed [${ref.set}/${ref.entry}]`;
+      return {
+        ok: false,
+        findings: [
+          finding('SCHEMA', OTHER.code, OTHER.fr, OTHER.en, {
+            detail,
+            ...(fileName ? { location: { file: fileName } } : {}),
+          }),
+        ],
+      };
+    } finally {
+      doc.dispose();
+    }
+  }
+
+  /** Validates against each ref in order, stopping at the first that fails or is missing. */
+  validateAll(xml: Buffer, refs: SchemaRef[], fileName?: string): ValidationOutcome {
+    for (const ref of refs) {
+      const r = this.validate(xml, ref, fileName);
+      if (r.ok !== true) return r;
+    }
+    return { ok: true };
+  }
+
+  dispose(): void {
+    for (const c of this.#compiled.values()) {
+      c.validator.dispose();
+      c.schemaDoc.dispose();
+    }
+    this.#compiled.clear();
+  }
+}

@@ -1,0 +1,84 @@
+/** Opens the database: a real PostgreSQL when a URL is given, else embedded PGlite under dataDir. */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import type { Db, Queryable } from './db.ts';
+
+// bigint (int8) as string would leak into every record; counts and ids fit in a JS number here.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export async function openPostgres(url: string, schema?: string): Promise<Db> {
+  // The schema is set per connection at startup, so every pooled client sees the same tables.
+  const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path=${schema},public` } : {}) });
+  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  return {
+    kind: 'postgres',
+    async query<T>(sql: string, params?: unknown[]) {
+      const r = await pool.query(sql, params as unknown[]);
+      return { rows: r.rows as T[] };
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const tx: Queryable = {
+          async query<R>(sql: string, params?: unknown[]) {
+            const r = await client.query(sql, params as unknown[]);
+            return { rows: r.rows as R[] };
+          },
+        };
+        const out = await fn(tx);
+        await client.query('COMMIT');
+        return out;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(sql: string) {
+      await pool.query(sql);
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+/** The PGlite instance is exposed too: pg-boss needs it for its own adapter. */
+export interface PgliteDb extends Db {
+  readonly pglite: import('@electric-sql/pglite').PGlite;
+}
+
+export async function openPglite(dir: string | undefined): Promise<PgliteDb> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  if (dir) mkdirSync(path.dirname(dir), { recursive: true });
+  const db = dir ? await PGlite.create(dir) : await PGlite.create();
+  // int8 as number, like the pg side.
+  const parsers = { 20: (v: string) => Number(v) };
+  return {
+    kind: 'pglite',
+    pglite: db,
+    async query<T>(sql: string, params?: unknown[]) {
+      const r = await db.query<T>(sql, params, { parsers });
+      return { rows: r.rows };
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return db.transaction(async (t) =>
+        fn({
+          async query<R>(sql: string, params?: unknown[]) {
+            const r = await t.query<R>(sql, params, { parsers });
+            return { rows: r.rows };
+          },
+        }),
+      );
+    },
+    async exec(sql: string) {
+      await db.exec(sql);
+    },
+    async close() {
+      await db.close();
+    },
+  };
+}

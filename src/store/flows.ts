@@ -1,0 +1,290 @@
+/** Every SQL statement about flows, their content, stage outcomes and return flows. */
+import type { Queryable } from './db.ts';
+import type { FlowRecord, FlowState, ReturnFlowRecord, StageOutcomeRecord } from './types.ts';
+
+const FLOW_COLUMNS = `id, flow_number, box, partner, original_name, size, sha256, stored, signature_sha256, spool_key,
+  transport, declared_interface, declared_signed, interface_code, syntax, syntaxe_flux, profile, state, status_code,
+  waiting_for, received_at, updated_at, finished_at`;
+
+type Row = Record<string, unknown>;
+
+function toFlow(r: Row): FlowRecord {
+  return {
+    id: Number(r.id),
+    flowNumber: (r.flow_number as string) ?? null,
+    box: r.box as FlowRecord['box'],
+    partner: r.partner as string,
+    originalName: r.original_name as string,
+    size: Number(r.size),
+    sha256: r.sha256 as string,
+    stored: r.stored as boolean,
+    signatureSha256: (r.signature_sha256 as string) ?? null,
+    spoolKey: r.spool_key as string,
+    transport: r.transport as string,
+    declaredInterface: (r.declared_interface as string) ?? null,
+    declaredSigned: (r.declared_signed as boolean) ?? null,
+    interfaceCode: (r.interface_code as string) ?? null,
+    syntax: (r.syntax as string) ?? null,
+    syntaxeFlux: (r.syntaxe_flux as string) ?? null,
+    profile: (r.profile as string) ?? null,
+    state: r.state as FlowState,
+    statusCode: (r.status_code as string) ?? null,
+    waitingFor: (r.waiting_for as string) ?? null,
+    receivedAt: new Date(r.received_at as string),
+    updatedAt: new Date(r.updated_at as string),
+    finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
+  };
+}
+
+export interface NewFlow {
+  box: 'depot' | 'analyse';
+  partner: string;
+  originalName: string;
+  size: number;
+  sha256: string;
+  /** Null when the bytes are not kept (over the size limit). */
+  bytes: Buffer | null;
+  signature: { sha256: string; bytes: Buffer } | null;
+  spoolKey: string;
+  transport: string;
+  declaredInterface: string | null;
+  declaredSigned: boolean | null;
+  /** 4 digits of the interface code used in the flow number; null = no number (analysis). */
+  numberInterface: string | null;
+}
+
+/** Records a flow and its bytes; returns the new record. Run inside the intake's transaction. */
+export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord> {
+  if (f.bytes) {
+    await tx.query('INSERT INTO flow_content (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [f.sha256, f.bytes]);
+  }
+  if (f.signature) {
+    await tx.query('INSERT INTO flow_content (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [
+      f.signature.sha256,
+      f.signature.bytes,
+    ]);
+  }
+  const r = await tx.query(
+    `INSERT INTO flows (flow_number, box, partner, original_name, size, sha256, stored, signature_sha256, spool_key,
+       transport, declared_interface, declared_signed, state)
+     VALUES (CASE WHEN $1::text IS NULL THEN NULL ELSE 'CPP001' || $1::text || lpad(nextval('flow_counter')::text, 15, '0') END,
+       $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'IN_RECU')
+     RETURNING ${FLOW_COLUMNS}`,
+    [
+      f.numberInterface,
+      f.box,
+      f.partner,
+      f.originalName,
+      f.size,
+      f.sha256,
+      f.bytes !== null,
+      f.signature?.sha256 ?? null,
+      f.spoolKey,
+      f.transport,
+      f.declaredInterface,
+      f.declaredSigned,
+    ],
+  );
+  const flow = toFlow(r.rows[0] as Row);
+  await tx.query(`INSERT INTO flow_history (flow_id, state) VALUES ($1, 'IN_RECU')`, [flow.id]);
+  return flow;
+}
+
+export async function flowBySpoolKey(db: Queryable, spoolKey: string): Promise<FlowRecord | undefined> {
+  const r = await db.query(`SELECT ${FLOW_COLUMNS} FROM flows WHERE spool_key = $1`, [spoolKey]);
+  return r.rows[0] ? toFlow(r.rows[0] as Row) : undefined;
+}
+
+export async function getFlow(db: Queryable, id: number): Promise<FlowRecord | undefined> {
+  const r = await db.query(`SELECT ${FLOW_COLUMNS} FROM flows WHERE id = $1`, [id]);
+  return r.rows[0] ? toFlow(r.rows[0] as Row) : undefined;
+}
+
+export async function getFlowByNumber(db: Queryable, flowNumber: string): Promise<FlowRecord | undefined> {
+  const r = await db.query(`SELECT ${FLOW_COLUMNS} FROM flows WHERE flow_number = $1 OR id::text = $1`, [flowNumber]);
+  return r.rows[0] ? toFlow(r.rows[0] as Row) : undefined;
+}
+
+export async function listFlows(
+  db: Queryable,
+  filter: { partner?: string; state?: string; limit?: number } = {},
+): Promise<FlowRecord[]> {
+  const r = await db.query(
+    `SELECT ${FLOW_COLUMNS} FROM flows
+     WHERE ($1::text IS NULL OR partner = $1) AND ($2::text IS NULL OR state = $2)
+     ORDER BY id DESC LIMIT $3`,
+    [filter.partner ?? null, filter.state ?? null, filter.limit ?? 100],
+  );
+  return r.rows.map((row) => toFlow(row as Row));
+}
+
+export async function flowIdsInStates(db: Queryable, states: readonly FlowState[]): Promise<number[]> {
+  const r = await db.query<{ id: number }>('SELECT id FROM flows WHERE state = ANY($1::text[]) ORDER BY id', [states]);
+  return r.rows.map((x) => Number(x.id));
+}
+
+export async function countFlowsByState(db: Queryable): Promise<Record<string, number>> {
+  const r = await db.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM flows GROUP BY state');
+  return Object.fromEntries(r.rows.map((x) => [x.state, Number(x.n)]));
+}
+
+export async function getContent(db: Queryable, sha256: string): Promise<Buffer | undefined> {
+  const r = await db.query<{ bytes: Uint8Array }>('SELECT bytes FROM flow_content WHERE sha256 = $1', [sha256]);
+  const b = r.rows[0]?.bytes;
+  return b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : undefined;
+}
+
+/** An earlier deposit of the same bytes by the same partner that counts as a duplicate. */
+export async function findDuplicateDeposit(
+  db: Queryable,
+  partner: string,
+  sha256: string,
+  beforeId: number,
+): Promise<string | undefined> {
+  const r = await db.query<{ flow_number: string }>(
+    `SELECT flow_number FROM flows
+     WHERE partner = $1 AND sha256 = $2 AND box = 'depot' AND id < $3
+       AND state NOT IN ('IN_REJETE', 'IN_INCIDENTE')
+     ORDER BY id LIMIT 1`,
+    [partner, sha256, beforeId],
+  );
+  return r.rows[0]?.flow_number;
+}
+
+export async function setFlowState(
+  db: Queryable,
+  id: number,
+  state: FlowState,
+  extra: { note?: string; waitingFor?: string | null } = {},
+): Promise<void> {
+  await db.query(
+    `UPDATE flows SET state = $2, updated_at = now(), waiting_for = $3 WHERE id = $1`,
+    [id, state, extra.waitingFor ?? null],
+  );
+  await db.query('INSERT INTO flow_history (flow_id, state, note) VALUES ($1, $2, $3)', [id, state, extra.note ?? null]);
+}
+
+export interface FlowConclusion {
+  state: FlowState;
+  statusCode: string | null;
+  interfaceCode?: string | null;
+  syntax?: string | null;
+  syntaxeFlux?: string | null;
+  profile?: string | null;
+  stages: StageOutcomeRecord[];
+  note?: string;
+  waitingFor?: string | null;
+  /** The return flow to deliver, composed in the same transaction. */
+  returnFlow?: { kind: ReturnFlowRecord['kind']; fileName: string; content: string };
+}
+
+/** Records the end of a run: stage outcomes, final state and the return flow, all in one step. */
+export async function concludeFlow(tx: Queryable, flow: FlowRecord, c: FlowConclusion): Promise<void> {
+  const terminal = ['IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE'].includes(c.state);
+  await tx.query(
+    `UPDATE flows SET state = $2, status_code = $3, interface_code = COALESCE($4, interface_code),
+       syntax = COALESCE($5, syntax), syntaxe_flux = COALESCE($6, syntaxe_flux), profile = COALESCE($7, profile),
+       waiting_for = $8, updated_at = now(), finished_at = CASE WHEN $9 THEN now() ELSE NULL END
+     WHERE id = $1`,
+    [
+      flow.id,
+      c.state,
+      c.statusCode,
+      c.interfaceCode ?? null,
+      c.syntax ?? null,
+      c.syntaxeFlux ?? null,
+      c.profile ?? null,
+      c.waitingFor ?? null,
+      terminal,
+    ],
+  );
+  await tx.query('DELETE FROM flow_stages WHERE flow_id = $1', [flow.id]);
+  if (c.stages.length) {
+    await tx.query(
+      `INSERT INTO flow_stages (flow_id, seq, stage, outcome, findings, started_at, duration_ms)
+       SELECT $1, s.seq, s.stage, s.outcome, s.findings, s.started_at, s.duration_ms
+       FROM jsonb_to_recordset($2::jsonb)
+         AS s(seq int, stage text, outcome text, findings jsonb, started_at timestamptz, duration_ms double precision)`,
+      [
+        flow.id,
+        JSON.stringify(
+          c.stages.map((s, i) => ({
+            seq: i + 1,
+            stage: s.stage,
+            outcome: s.outcome,
+            findings: s.findings,
+            started_at: s.startedAt.toISOString(),
+            duration_ms: s.durationMs,
+          })),
+        ),
+      ],
+    );
+  }
+  await tx.query('INSERT INTO flow_history (flow_id, state, note) VALUES ($1, $2, $3)', [flow.id, c.state, c.note ?? null]);
+  if (c.returnFlow) {
+    await tx.query(
+      `INSERT INTO return_flows (flow_id, partner, kind, file_name, content) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT DO NOTHING`,
+      [flow.id, flow.partner, c.returnFlow.kind, c.returnFlow.fileName, c.returnFlow.content],
+    );
+  }
+}
+
+export async function getStages(db: Queryable, flowId: number): Promise<StageOutcomeRecord[]> {
+  const r = await db.query<Row>(
+    'SELECT stage, outcome, findings, started_at, duration_ms FROM flow_stages WHERE flow_id = $1 ORDER BY seq',
+    [flowId],
+  );
+  return r.rows.map((x) => ({
+    stage: x.stage as string,
+    outcome: x.outcome as StageOutcomeRecord['outcome'],
+    findings: (typeof x.findings === 'string' ? JSON.parse(x.findings) : x.findings) as StageOutcomeRecord['findings'],
+    startedAt: new Date(x.started_at as string),
+    durationMs: Number(x.duration_ms),
+  }));
+}
+
+export async function getHistory(db: Queryable, flowId: number): Promise<Array<{ state: string; at: Date; note: string | null }>> {
+  const r = await db.query<Row>('SELECT state, at, note FROM flow_history WHERE flow_id = $1 ORDER BY id', [flowId]);
+  return r.rows.map((x) => ({ state: x.state as string, at: new Date(x.at as string), note: (x.note as string) ?? null }));
+}
+
+function toReturn(r: Row): ReturnFlowRecord {
+  return {
+    id: Number(r.id),
+    flowId: r.flow_id === null ? null : Number(r.flow_id),
+    partner: r.partner as string,
+    kind: r.kind as ReturnFlowRecord['kind'],
+    fileName: r.file_name as string,
+    content: r.content as string,
+    createdAt: new Date(r.created_at as string),
+    deliveredAt: r.delivered_at ? new Date(r.delivered_at as string) : null,
+  };
+}
+
+export async function insertReturnFlow(
+  db: Queryable,
+  r: { flowId: number | null; partner: string; kind: ReturnFlowRecord['kind']; fileName: string; content: string },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO return_flows (flow_id, partner, kind, file_name, content) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+    [r.flowId, r.partner, r.kind, r.fileName, r.content],
+  );
+}
+
+export async function pendingReturnFlows(db: Queryable, flowId?: number, limit = 500): Promise<ReturnFlowRecord[]> {
+  const r = await db.query<Row>(
+    `SELECT * FROM return_flows WHERE delivered_at IS NULL AND ($1::bigint IS NULL OR flow_id = $1) ORDER BY id LIMIT $2`,
+    [flowId ?? null, limit],
+  );
+  return r.rows.map(toReturn);
+}
+
+export async function returnFlowsOf(db: Queryable, flowId: number): Promise<ReturnFlowRecord[]> {
+  const r = await db.query<Row>('SELECT * FROM return_flows WHERE flow_id = $1 ORDER BY id', [flowId]);
+  return r.rows.map(toReturn);
+}
+
+export async function markDelivered(db: Queryable, id: number): Promise<void> {
+  await db.query('UPDATE return_flows SET delivered_at = now() WHERE id = $1 AND delivered_at IS NULL', [id]);
+}

@@ -1,0 +1,84 @@
+/**
+ * The store: the database (PostgreSQL or embedded PGlite), its migrations, and the pg-boss queues on
+ * the same database. Same schema, same SQL, same queues either way.
+ */
+import path from 'node:path';
+import { PgBoss } from 'pg-boss';
+import { fromPglite } from 'pg-boss/dist/adapters/pglite.js';
+import { openPglite, openPostgres } from './connect.ts';
+import type { Db } from './db.ts';
+import { migrate } from './migrate.ts';
+
+export interface StoreOptions {
+  /** PostgreSQL URL; absent = PGlite. */
+  databaseUrl?: string;
+  /** PGlite data folder (absent with no URL = in memory, for tests). */
+  pgliteDir?: string;
+  /** PostgreSQL schema for our tables and pg-boss's (tests isolate runs this way). */
+  schema?: string;
+}
+
+export interface Store {
+  db: Db;
+  boss: PgBoss;
+  close(): Promise<void>;
+}
+
+export const QUEUES = {
+  /** One job per flow: the runner takes it through every stage. */
+  flows: 'passerelle-flows',
+  /** Flows whose processing kept failing: they end IN_INCIDENTE. */
+  incidents: 'passerelle-flows-incidents',
+  /** Deferred work of the platform simulation (matelas generation, scripted lifecycles). */
+  platform: 'passerelle-platform',
+} as const;
+
+export async function openStore(opts: StoreOptions, queueOpts: { retryLimit: number; retryDelaySeconds: number; expireSeconds: number }): Promise<Store> {
+  let db: Db;
+  let boss: PgBoss;
+  if (opts.databaseUrl) {
+    db = await openPostgres(opts.databaseUrl, opts.schema);
+    boss = new PgBoss({
+      connectionString: opts.databaseUrl,
+      schema: opts.schema ? `${opts.schema}_boss` : 'pgboss',
+      max: 4,
+      useListenNotify: true,
+      // Ours: every node may supervise; pg-boss serialises maintenance itself.
+    });
+  } else {
+    const pdb = await openPglite(opts.pgliteDir);
+    db = pdb;
+    boss = new PgBoss({ db: fromPglite(pdb.pglite), backend: 'pglite', useListenNotify: true });
+  }
+  boss.on('error', () => undefined); // surfaced through the daemon's logger, see daemon.ts
+  await migrate(db);
+  await boss.start();
+  const queueOptions = {
+    retryLimit: queueOpts.retryLimit,
+    retryDelay: queueOpts.retryDelaySeconds,
+    retryBackoff: true,
+    expireInSeconds: queueOpts.expireSeconds,
+  };
+  await boss.createQueue(QUEUES.incidents, { retentionSeconds: 7 * 24 * 3600 });
+  await boss.createQueue(QUEUES.flows, { ...queueOptions, deadLetter: QUEUES.incidents, notify: true });
+  await boss.createQueue(QUEUES.platform, queueOptions);
+  return {
+    db,
+    boss,
+    async close() {
+      await boss.stop({ graceful: true, timeout: 5000 }).catch(() => undefined);
+      await db.close();
+    },
+  };
+}
+
+export function pgliteDirFor(dataDir: string): string {
+  return path.join(dataDir, 'db');
+}
+
+/** The database alone (no queues), migrated: for CLI commands run while no daemon is up. */
+export async function openDatabase(opts: StoreOptions): Promise<Db> {
+  const db = opts.databaseUrl ? await openPostgres(opts.databaseUrl, opts.schema) : await openPglite(opts.pgliteDir);
+  await migrate(db);
+  return db;
+}

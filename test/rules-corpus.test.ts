@@ -1,0 +1,73 @@
+/**
+ * The EN 16931 rules against the shared corpus: every `invalid-rules` XML yields at least the rule ids
+ * expected.tsv names, every `valid` XML (UBL, CII, CPP) yields no fatal finding.
+ */
+import { describe, expect, it } from '@jest/globals';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FacturXProfile, SyntaxId } from '../src/formats/types.ts';
+import { readInvoice } from '../src/formats/read/index.ts';
+import { checkInvoice } from '../src/rules/engine.ts';
+
+const corpus = path.resolve('../shared/corpus');
+const rows = fs
+  .readFileSync(path.join(corpus, 'expected.tsv'), 'utf8')
+  .split('\n')
+  .slice(1)
+  .filter(Boolean)
+  .map((l) => {
+    const [file, syntax, expected, reason] = l.split('\t');
+    return { file: file!, syntax: syntax!, expected: expected!, reason: reason ?? '' };
+  });
+
+/** The profile from the guideline ID (BT-24), as syntax detection hands it over. */
+function profileOf(guideline: string | undefined): FacturXProfile | undefined {
+  const g = (guideline ?? '').toLowerCase();
+  if (g.includes('minimum')) return 'MINIMUM';
+  if (g.includes('basicwl')) return 'BASICWL';
+  if (g.includes('extended')) return 'EXTENDED';
+  if (g.includes('basic')) return 'BASIC';
+  if (g.includes('factur-x') || g.includes('zugferd')) return 'EN16931';
+  return undefined;
+}
+
+function run(file: string, syntax: SyntaxId) {
+  const { invoices, findings } = readInvoice(fs.readFileSync(path.join(corpus, file)), syntax);
+  expect(findings).toEqual([]);
+  expect(invoices.length).toBeGreaterThan(0);
+  return invoices.flatMap((inv) => {
+    const profile = syntax === 'cii' ? profileOf(inv.specificationId?.value) : undefined;
+    return checkInvoice(inv, profile ? { syntax, profile } : { syntax });
+  });
+}
+
+/** EN 16931 ids named in the reason column (BR-*, UBL-SR-*); FX-SCH-* and CII-DT-* are other schematrons. */
+function expectedIds(reason: string): string[] {
+  return [...reason.matchAll(/\b(BR-[A-Z]*-?\d+|BR-\d+|UBL-SR-\d+)\b/g)].map((m) => m[1]!);
+}
+
+const xmlSyntaxes = new Set(['ubl-invoice', 'ubl-creditnote', 'cii', 'cpp-facture-mixte']);
+
+describe('EN 16931 rules on the corpus', () => {
+  const valid = rows.filter((r) => r.expected === 'valid' && xmlSyntaxes.has(r.syntax));
+  it.each(valid.map((r) => [r.file, r.syntax]))('valid %s (%s) has no fatal finding', (file, syntax) => {
+    const fatal = run(file, syntax as SyntaxId).filter((f) => f.severity === 'fatal');
+    expect(fatal.map((f) => `${f.code} ${f.detail} @${f.location?.xpath}`)).toEqual([]);
+  });
+
+  const invalid = rows.filter((r) => r.expected === 'invalid-rules' && xmlSyntaxes.has(r.syntax));
+  it.each(invalid.map((r) => [r.file, r.syntax, r.reason]))('invalid %s (%s) fires the named rules', (file, syntax, reason) => {
+    const ids = expectedIds(reason);
+    expect(ids.length).toBeGreaterThan(0);
+    const codes = new Set(run(file, syntax as SyntaxId).map((f) => f.code));
+    expect(ids.filter((id) => !codes.has(id))).toEqual([]);
+  });
+
+  it('every finding points at a line and an XPath', () => {
+    const findings = run('invalid/ubl/mustang-BT-128.ubl.xml', 'ubl-invoice');
+    const co10 = findings.find((f) => f.code === 'BR-CO-10');
+    expect(co10?.location?.line).toBeGreaterThan(0);
+    expect(co10?.location?.xpath).toMatch(/LegalMonetaryTotal\/cbc:LineExtensionAmount$/);
+    expect(co10?.nature).toBe('REGLE');
+  });
+});

@@ -1,0 +1,44 @@
+/** A flow whose official schema set is not installed waits (IN_EN_ATTENTE_RETRAITEMENT_CPP), then resumes by itself. */
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { copyFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { schemaDir } from '../src/config.ts';
+import { mailboxPaths } from '../src/gateway/mailboxes.ts';
+import { installSchemaSet } from '../src/schemas/install.ts';
+import { getHistory, listFlows } from '../src/store/flows.ts';
+import { readCppStatut } from './helpers/compte-rendu.ts';
+import { CORPUS, cleanup, postgresAvailable, startDaemon, tempDir, testConfig, waitForFiles } from './helpers/env.ts';
+
+let dataDir: string;
+let handle: Awaited<ReturnType<typeof startDaemon>> | undefined;
+
+beforeAll(async () => {
+  dataDir = tempDir();
+  handle = await startDaemon((await postgresAvailable()) ? 'postgres' : 'pglite', testConfig(dataDir));
+}, 120000);
+
+afterAll(async () => {
+  await handle?.stop();
+  cleanup(dataDir);
+});
+
+it('waits for a missing schema set and resumes once it is installed', async () => {
+  const daemon = handle!.daemon;
+  const box = mailboxPaths(dataDir, 'ABC123');
+  copyFileSync(path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1.xml'), path.join(box.depot, 'waits.xml'));
+  const deadline = Date.now() + 30000;
+  let flow;
+  while (Date.now() < deadline) {
+    [flow] = await listFlows(daemon.store.db, { partner: 'ABC123' });
+    if (flow?.state === 'IN_EN_ATTENTE_RETRAITEMENT_CPP') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(flow?.state).toBe('IN_EN_ATTENTE_RETRAITEMENT_CPP');
+  expect(flow?.waitingFor).toBe('ubl-2.1');
+  await installSchemaSet(path.join(CORPUS, 'xsd/ubl-2.1'), schemaDir(daemon.config), 'ubl-2.1');
+  expect(await daemon.resumeWaitingFlows()).toBe(1);
+  const [name] = await waitForFiles(box.retour, 1, 30000, (n) => n.startsWith('FEN1200A_'));
+  expect(readCppStatut(readFileSync(path.join(box.retour, name!), 'utf8')).status).toBe('90');
+  const states = (await getHistory(daemon.store.db, flow!.id)).map((h) => h.state);
+  expect(states).toEqual(expect.arrayContaining(['IN_RECU', 'IN_EN_ATTENTE_RETRAITEMENT_CPP', 'IN_EN_ATTENTE_TRAITEMENT_CPP', 'IN_EN_COURS_TRAITEMENT_CPP', 'IN_INTEGRE']));
+}, 90000);

@@ -32,7 +32,10 @@ function bigInvoice(xml: string, bytes: number): Buffer {
 
 export async function benchRules(): Promise<Record<string, number>> {
   const small = fs.readFileSync(path.join(corpus, 'valid/ubl/peppol-base-example.xml'));
-  const big = bigInvoice(fs.readFileSync(path.join(corpus, 'valid/ubl/cen-ubl-tc434-example1.xml'), 'utf8'), 1024 * 1024);
+  const big = bigInvoice(
+    fs.readFileSync(path.join(corpus, 'valid/ubl/cen-ubl-tc434-example1.xml'), 'utf8'),
+    1024 * 1024,
+  );
   const ctx = { syntax: 'ubl-invoice' as const };
   const smallInv = readInvoice(small, 'ubl-invoice').invoices[0]!;
   const bigInv = readInvoice(big, 'ubl-invoice').invoices[0]!;
@@ -59,5 +62,6 @@ export async function benchRules(): Promise<Record<string, number>> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await benchRules();
-  for (const [k, v] of Object.entries(r)) console.log(`${k.padEnd(26)} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : v}`);
+  for (const [k, v] of Object.entries(r))
+    console.log(`${k.padEnd(26)} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : v}`);
 }

@@ -6,7 +6,17 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +33,9 @@ function runSftp(args: string[]): Promise<number> {
     const child = spawn('/usr/bin/sftp', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('close', (code) => (code === 0 ? resolve((performance.now() - t0) / 1000) : reject(new Error(`sftp exited ${code}: ${err.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve((performance.now() - t0) / 1000) : reject(new Error(`sftp exited ${code}: ${err.trim()}`)),
+    );
   });
 }
 
@@ -56,8 +68,27 @@ interface Target {
 }
 
 /** Both workloads against one server; returns [MB/s, files/s]. */
-async function workloads(work: string, key: string, t: Target, onBig?: (phase: 'before' | 'after') => void): Promise<[number, number]> {
-  const common = ['-q', '-i', key, '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-P', String(t.port)];
+async function workloads(
+  work: string,
+  key: string,
+  t: Target,
+  onBig?: (phase: 'before' | 'after') => void,
+): Promise<[number, number]> {
+  const common = [
+    '-q',
+    '-i',
+    key,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    '-P',
+    String(t.port),
+  ];
   const bigBatch = path.join(work, 'big.batch');
   writeFileSync(bigBatch, `put ${path.join(work, 'big.xml')} ${t.dir}/big.xml\n`);
   onBig?.('before');
@@ -118,7 +149,11 @@ export async function benchSftp(): Promise<Record<string, number>> {
   mkdirSync(path.join(work, 'small'));
   for (let i = 0; i < SMALL_COUNT; i++) writeFileSync(path.join(work, 'small', `f${i}.xml`), randomBytes(SMALL_BYTES));
 
-  const h = await startTestSftp({ partners: [{ code: 'BENCH1', sftpAuthorizedKeys: [readFileSync(`${key}.pub`, 'utf8')] }], maxFlowSizeKo: 100_000, keepLogs: false });
+  const h = await startTestSftp({
+    partners: [{ code: 'BENCH1', sftpAuthorizedKeys: [readFileSync(`${key}.pub`, 'utf8')] }],
+    maxFlowSizeKo: 100_000,
+    keepLogs: false,
+  });
   const out: Record<string, number> = {};
   const mb = (n: number): number => Math.round((n / 1024 / 1024) * 10) / 10;
   let peak = 0;
@@ -136,7 +171,8 @@ export async function benchSftp(): Promise<Record<string, number>> {
         out.sftp_rss_after_mb = mb(process.memoryUsage().rss);
       }
     });
-    if (h.intake.claims.length !== 1 + SMALL_COUNT) throw new Error(`expected ${1 + SMALL_COUNT} flows claimed, got ${h.intake.claims.length}`);
+    if (h.intake.claims.length !== 1 + SMALL_COUNT)
+      throw new Error(`expected ${1 + SMALL_COUNT} flows claimed, got ${h.intake.claims.length}`);
     out.sftp_upload_30mb_mb_per_s = Math.round(mbps * 10) / 10;
     out.sftp_5kb_files_per_s = Math.round(fps);
   } finally {

@@ -10,7 +10,9 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(1);
 }
 if (!process.features.typescript) {
-  const r = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', ...process.argv.slice(1)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', ...process.argv.slice(1)], {
+    stdio: 'inherit',
+  });
   process.exit(r.status ?? 1);
 }
 const { main } = await import(fileURLToPath(new URL('../src/cli.ts', import.meta.url)));

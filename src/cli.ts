@@ -24,10 +24,18 @@ function config(cmd: Command): Config {
 }
 
 /** Through the daemon when one runs (it holds the embedded database), else straight to the database. */
-async function withDb<T>(cfg: Config, viaDaemon: (info: NonNullable<ReturnType<typeof runningDaemon>>) => Promise<T>, direct: (db: Db) => Promise<T>): Promise<T> {
+async function withDb<T>(
+  cfg: Config,
+  viaDaemon: (info: NonNullable<ReturnType<typeof runningDaemon>>) => Promise<T>,
+  direct: (db: Db) => Promise<T>,
+): Promise<T> {
   const info = runningDaemon(cfg.dataDir);
   if (info) return viaDaemon(info);
-  const db = await openDatabase(cfg.databaseUrl ? { databaseUrl: cfg.databaseUrl, ...(cfg.databaseSchema ? { schema: cfg.databaseSchema } : {}) } : { pgliteDir: pgliteDirFor(cfg.dataDir) });
+  const db = await openDatabase(
+    cfg.databaseUrl
+      ? { databaseUrl: cfg.databaseUrl, ...(cfg.databaseSchema ? { schema: cfg.databaseSchema } : {}) }
+      : { pgliteDir: pgliteDirFor(cfg.dataDir) },
+  );
   try {
     return await direct(db);
   } finally {
@@ -84,9 +92,18 @@ export async function main(argv: string[]): Promise<void> {
         });
         if (opts.json) print(report);
         else {
-          process.stdout.write(`${path.basename(file)}: ${report.accepted ? 'ACCEPTÉ / accepted' : report.waitingFor ? `EN ATTENTE / waiting for schema set ${report.waitingFor}` : 'REJETÉ / rejected'}`);
-          process.stdout.write(report.syntax ? ` (${report.syntax}, ${report.interfaceCode}${report.profile ? `, ${report.profile}` : ''})\n` : '\n');
-          for (const f of report.findings) process.stdout.write(`  ${f.severity === 'fatal' ? '✗' : '!'} [${f.nature}] ${f.code} ${f.labelFr} — ${describeFinding(f)}\n`);
+          process.stdout.write(
+            `${path.basename(file)}: ${report.accepted ? 'ACCEPTÉ / accepted' : report.waitingFor ? `EN ATTENTE / waiting for schema set ${report.waitingFor}` : 'REJETÉ / rejected'}`,
+          );
+          process.stdout.write(
+            report.syntax
+              ? ` (${report.syntax}, ${report.interfaceCode}${report.profile ? `, ${report.profile}` : ''})\n`
+              : '\n',
+          );
+          for (const f of report.findings)
+            process.stdout.write(
+              `  ${f.severity === 'fatal' ? '✗' : '!'} [${f.nature}] ${f.code} ${f.labelFr} — ${describeFinding(f)}\n`,
+            );
         }
         process.exitCode = report.accepted ? 0 : report.waitingFor ? 2 : 1;
       } finally {
@@ -102,14 +119,25 @@ export async function main(argv: string[]): Promise<void> {
     .option('--limit <n>', 'at most n flows', '50')
     .action(async (opts: { partner?: string; state?: string; limit: string }, cmd: Command) => {
       const cfg = config(cmd);
-      const q = new URLSearchParams({ ...(opts.partner ? { partner: opts.partner } : {}), ...(opts.state ? { state: opts.state } : {}), limit: opts.limit });
+      const q = new URLSearchParams({
+        ...(opts.partner ? { partner: opts.partner } : {}),
+        ...(opts.state ? { state: opts.state } : {}),
+        limit: opts.limit,
+      });
       const rows = await withDb(
         cfg,
         (info) => adminCall<Array<Record<string, unknown>>>(info, 'GET', `/flows?${q}`),
-        async (db) => (await listFlows(db, { ...(opts.partner ? { partner: opts.partner } : {}), ...(opts.state ? { state: opts.state } : {}), limit: Number(opts.limit) })) as unknown as Array<Record<string, unknown>>,
+        async (db) =>
+          (await listFlows(db, {
+            ...(opts.partner ? { partner: opts.partner } : {}),
+            ...(opts.state ? { state: opts.state } : {}),
+            limit: Number(opts.limit),
+          })) as unknown as Array<Record<string, unknown>>,
       );
       for (const f of rows as Array<Record<string, unknown>>) {
-        process.stdout.write(`${String(f.flowNumber ?? `ANALYSE-${String(f.id)}`).padEnd(26)} ${String(f.partner).padEnd(8)} ${String(f.state).padEnd(31)} ${String(f.syntax ?? '-').padEnd(18)} ${String(f.originalName)}\n`);
+        process.stdout.write(
+          `${String(f.flowNumber ?? `ANALYSE-${String(f.id)}`).padEnd(26)} ${String(f.partner).padEnd(8)} ${String(f.state).padEnd(31)} ${String(f.syntax ?? '-').padEnd(18)} ${String(f.originalName)}\n`,
+        );
       }
     });
   flows.command('show <number>').action(async (number: string, _o: unknown, cmd: Command) => {
@@ -134,15 +162,32 @@ export async function main(argv: string[]): Promise<void> {
     .option('--signed', 'the partner signs its flows')
     .action(async (code: string, name: string, opts: { returnSyntax: string; signed?: boolean }, cmd: Command) => {
       const cfg = config(cmd);
-      const body = { code, name, returnSyntax: opts.returnSyntax as 'CPPStatut' | 'AIFEStatut', ...(opts.signed ? { signed: true } : {}) };
+      const body = {
+        code,
+        name,
+        returnSyntax: opts.returnSyntax as 'CPPStatut' | 'AIFEStatut',
+        ...(opts.signed ? { signed: true } : {}),
+      };
       if (!/^[A-Z0-9]{3,8}$/.test(code)) throw new ConfigError('a partner code is 3 to 8 upper-case letters or digits');
-      print(await withDb(cfg, (info) => adminCall(info, 'POST', '/partners', body), (db) => upsertPartner(db, body)));
+      print(
+        await withDb(
+          cfg,
+          (info) => adminCall(info, 'POST', '/partners', body),
+          (db) => upsertPartner(db, body),
+        ),
+      );
     });
   partners.command('list').action(async (_o: unknown, cmd: Command) => {
     const cfg = config(cmd);
-    const rows = await withDb(cfg, (info) => adminCall<Array<Record<string, unknown>>>(info, 'GET', '/partners'), async (db) => (await listPartners(db)) as unknown as Array<Record<string, unknown>>);
+    const rows = await withDb(
+      cfg,
+      (info) => adminCall<Array<Record<string, unknown>>>(info, 'GET', '/partners'),
+      async (db) => (await listPartners(db)) as unknown as Array<Record<string, unknown>>,
+    );
     for (const p of rows as Array<Record<string, unknown>>) {
-      process.stdout.write(`${String(p.code).padEnd(8)} ${String(p.returnSyntax).padEnd(10)} ${p.sftpPasswordHash ? 'password' : '-'} ${(p.sftpAuthorizedKeys as string[]).length} key(s)  ${String(p.name)}\n`);
+      process.stdout.write(
+        `${String(p.code).padEnd(8)} ${String(p.returnSyntax).padEnd(10)} ${p.sftpPasswordHash ? 'password' : '-'} ${(p.sftpAuthorizedKeys as string[]).length} key(s)  ${String(p.name)}\n`,
+      );
     }
   });
   partners
@@ -154,20 +199,33 @@ export async function main(argv: string[]): Promise<void> {
       const pw = (process.env.PASSERELLE_PASSWORD ?? readFileSync(0, 'utf8')).trim();
       const weak = checkPasswordRule(pw);
       if (weak) throw new ConfigError(weak);
-      await withDb(cfg, (info) => adminCall(info, 'POST', `/partners/${code}/password`, { password: pw }), async (db) => setSftpPassword(db, code, await hashPassword(pw)));
+      await withDb(
+        cfg,
+        (info) => adminCall(info, 'POST', `/partners/${code}/password`, { password: pw }),
+        async (db) => setSftpPassword(db, code, await hashPassword(pw)),
+      );
       process.stdout.write(`password set for ${code}\n`);
     });
-  partners.command('add-key <code> <keyFile>').action(async (code: string, keyFile: string, _o: unknown, cmd: Command) => {
-    const cfg = config(cmd);
-    const line = readFileSync(keyFile, 'utf8').trim();
-    await withDb(cfg, (info) => adminCall(info, 'POST', `/partners/${code}/keys`, { key: line }), (db) => addSftpKey(db, code, line));
-    process.stdout.write(`key added for ${code}\n`);
-  });
+  partners
+    .command('add-key <code> <keyFile>')
+    .action(async (code: string, keyFile: string, _o: unknown, cmd: Command) => {
+      const cfg = config(cmd);
+      const line = readFileSync(keyFile, 'utf8').trim();
+      await withDb(
+        cfg,
+        (info) => adminCall(info, 'POST', `/partners/${code}/keys`, { key: line }),
+        (db) => addSftpKey(db, code, line),
+      );
+      process.stdout.write(`key added for ${code}\n`);
+    });
 
   const schemas = program.command('schemas').description('official XSD sets (UBL 2.1, CII D16B, Factur-X)');
   schemas.command('list').action((_o: unknown, cmd: Command) => {
     const cfg = config(cmd);
-    for (const s of listSchemaSets(schemaDir(cfg))) process.stdout.write(`${s.installed ? '✓' : '✗'} ${s.id.padEnd(14)} ${s.title}${s.installed ? '' : `  (install: npx passerelle schemas install --from <folder|zip>; sources: ${s.sources.join(' ')})`}\n`);
+    for (const s of listSchemaSets(schemaDir(cfg)))
+      process.stdout.write(
+        `${s.installed ? '✓' : '✗'} ${s.id.padEnd(14)} ${s.title}${s.installed ? '' : `  (install: npx passerelle schemas install --from <folder|zip>; sources: ${s.sources.join(' ')})`}\n`,
+      );
   });
   schemas
     .command('install')
@@ -178,7 +236,8 @@ export async function main(argv: string[]): Promise<void> {
       const cfg = config(cmd);
       const dir = schemaDir(cfg);
       if (opts.fetch) {
-        for (const r of await fetchSchemaSets(dir)) process.stdout.write(`${r.ok ? '✓' : '✗'} ${r.setId}: ${r.message}\n`);
+        for (const r of await fetchSchemaSets(dir))
+          process.stdout.write(`${r.ok ? '✓' : '✗'} ${r.setId}: ${r.message}\n`);
       } else if (opts.from) {
         const r = await installSchemaSet(path.resolve(opts.from), dir, opts.set);
         process.stdout.write(`✓ ${r.setId} installed (${r.files} files) in ${dir}\n`);

@@ -47,8 +47,13 @@ export const configSchema = z.strictObject({
   /** PostgreSQL URL; absent = embedded PGlite under dataDir/db. */
   databaseUrl: z.string().optional(),
   /** PostgreSQL schema for Passerelle's tables (pg-boss uses `<schema>_boss`); default public / pgboss. */
-  databaseSchema: z.string().regex(/^[a-z_][a-z0-9_]{0,40}$/).optional(),
-  log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).prefault({}),
+  databaseSchema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,40}$/)
+    .optional(),
+  log: z
+    .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
+    .prefault({}),
   partners: z.array(partnerSchema).default([]),
   folders: z
     .strictObject({
@@ -74,7 +79,10 @@ export const configSchema = z.strictObject({
       /** Reject a deposit whose bytes the same partner already deposited (flows not rejected). */
       rejectDuplicates: z.boolean().default(true),
       /** Interface code used for numbering a flow whose syntax cannot be recognised at intake. */
-      unknownInterfaceCode: z.string().regex(/^FSO\d{4}A$/).default('FSO0000A'),
+      unknownInterfaceCode: z
+        .string()
+        .regex(/^FSO\d{4}A$/)
+        .default('FSO0000A'),
     })
     .prefault({}),
   schemas: z
@@ -153,7 +161,8 @@ export function buildConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, 
   if (config.schemas.dir) config.schemas.dir = path.resolve(baseDir, config.schemas.dir);
   const codes = new Set<string>();
   for (const p of config.partners) {
-    if (codes.has(p.code)) throw new ConfigError(`invalid configuration:\npartners: partner code ${p.code} is declared twice`);
+    if (codes.has(p.code))
+      throw new ConfigError(`invalid configuration:\npartners: partner code ${p.code} is declared twice`);
     codes.add(p.code);
   }
   return config;
@@ -171,7 +180,11 @@ export function loadConfig(file = defaultConfigPath(), env: NodeJS.ProcessEnv = 
   } else if (file !== 'config/passerelle.yaml') {
     throw new ConfigError(`configuration file not found: ${file}`);
   }
-  return buildConfig(raw, env, path.dirname(path.resolve(file)) === path.resolve('config') ? process.cwd() : path.dirname(path.resolve(file)));
+  return buildConfig(
+    raw,
+    env,
+    path.dirname(path.resolve(file)) === path.resolve('config') ? process.cwd() : path.dirname(path.resolve(file)),
+  );
 }
 
 /** Where official schema sets live. */

@@ -9,7 +9,14 @@ export function createLogger(level = 'info', pretty = process.stdout.isTTY && !p
     level,
     base: { app: 'passerelle' },
     redact: { paths: ['password', '*.password', 'passwordHash', '*.passwordHash'], censor: '[secret]' },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' } } } : {}),
+    ...(pretty
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' },
+          },
+        }
+      : {}),
   });
 }
 

@@ -9,7 +9,17 @@ import { mailboxPaths } from '../src/gateway/mailboxes.ts';
 import { listFlows } from '../src/store/flows.ts';
 import { assertValidAgainst, readCppStatut } from './helpers/compte-rendu.ts';
 import type { DbKind } from './helpers/env.ts';
-import { CORPUS, cleanup, corpusRows, installCorpusSchemas, postgresAvailable, startDaemon, tempDir, testConfig, waitForFiles } from './helpers/env.ts';
+import {
+  CORPUS,
+  cleanup,
+  corpusRows,
+  installCorpusSchemas,
+  postgresAvailable,
+  startDaemon,
+  tempDir,
+  testConfig,
+  waitForFiles,
+} from './helpers/env.ts';
 
 const rows = corpusRows().filter((r) => r.expected !== 'mixed' && r.expected !== 'reference');
 const expectedByName = new Map(rows.map((r) => [path.basename(r.file), r]));
@@ -28,14 +38,28 @@ function checkReport(name: string, xml: string): void {
     case 'invalid-xml':
     case 'invalid-syntax':
     case 'invalid-pdf':
-      expect({ why, status: report.status, format: natures.has('FORMAT') }).toEqual({ why, status: '93', format: true });
+      expect({ why, status: report.status, format: natures.has('FORMAT') }).toEqual({
+        why,
+        status: '93',
+        format: true,
+      });
       break;
     case 'invalid-xsd':
-      expect({ why, status: report.status, schema: natures.has('SCHEMA') }).toEqual({ why, status: '93', schema: true });
+      expect({ why, status: report.status, schema: natures.has('SCHEMA') }).toEqual({
+        why,
+        status: '93',
+        schema: true,
+      });
       break;
     case 'invalid-rules':
       // Schema-valid: no FORMAT or SCHEMA line; the business rules reject it.
-      expect({ why, status: report.status, format: natures.has('FORMAT'), schema: natures.has('SCHEMA'), rules: natures.has('REGLE') }).toEqual({
+      expect({
+        why,
+        status: report.status,
+        format: natures.has('FORMAT'),
+        schema: natures.has('SCHEMA'),
+        rules: natures.has('REGLE'),
+      }).toEqual({
         why,
         status: '93',
         format: false,
@@ -100,7 +124,9 @@ describe.each(kinds)('backbone on %s', (kind) => {
       checkReport(name, xml);
       expect(readCppStatut(xml).idFlx).toMatch(/^ANALYSE-\d+$/);
     }
-    const analyses = (await listFlows(handle!.daemon.store.db, { partner: 'ABC123', limit: 1000 })).filter((f) => f.box === 'analyse');
+    const analyses = (await listFlows(handle!.daemon.store.db, { partner: 'ABC123', limit: 1000 })).filter(
+      (f) => f.box === 'analyse',
+    );
     expect(analyses).toHaveLength(rows.length);
     expect(analyses.every((f) => f.flowNumber === null)).toBe(true);
   }, 180000);
@@ -110,7 +136,14 @@ describe.each(kinds)('backbone on %s', (kind) => {
     const box = mailboxPaths(dataDir, 'ABC123');
     const valid = rows.find((r) => r.expected === 'valid' && r.syntax === 'ubl-invoice')!;
     copyFileSync(path.join(CORPUS, valid.file), path.join(box.depot, `again-${path.basename(valid.file)}`));
-    const names = await waitForFiles(box.retour, 1, 30000, (n) => n.startsWith('FEN1200A_') && readCppStatut(readFileSync(path.join(box.retour, n), 'utf8')).originalName.startsWith('again-'));
+    const names = await waitForFiles(
+      box.retour,
+      1,
+      30000,
+      (n) =>
+        n.startsWith('FEN1200A_') &&
+        readCppStatut(readFileSync(path.join(box.retour, n), 'utf8')).originalName.startsWith('again-'),
+    );
     const report = readCppStatut(readFileSync(path.join(box.retour, names[0]!), 'utf8'));
     expect(report.status).toBe('93');
     expect(report.lines[0]).toMatchObject({ nature: 'RECEPTION', code: 'REC-FLUX-DOUBLON' });

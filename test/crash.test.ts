@@ -12,7 +12,18 @@ import { stringify } from 'yaml';
 import { schemaDir } from '../src/config.ts';
 import { mailboxPaths } from '../src/gateway/mailboxes.ts';
 import { readCppStatut } from './helpers/compte-rendu.ts';
-import { CORPUS, PG_URL, cleanup, dropSchema, installCorpusSchemas, postgresAvailable, tempDir, testConfig, uniqueSchema, waitForFiles } from './helpers/env.ts';
+import {
+  CORPUS,
+  PG_URL,
+  cleanup,
+  dropSchema,
+  installCorpusSchemas,
+  postgresAvailable,
+  tempDir,
+  testConfig,
+  uniqueSchema,
+  waitForFiles,
+} from './helpers/env.ts';
 
 const N = 120;
 let dataDir: string;
@@ -47,7 +58,14 @@ it('loses no flow and writes no return flow twice across a SIGKILL', async () =>
   const configFile = path.join(dataDir, 'passerelle.yaml');
   writeFileSync(
     configFile,
-    stringify({ dataDir, http: { port: 0 }, sftp: { port: 0 }, folders: { stableMs: 20, rescanMs: 500 }, schemas: { dir: schemaDir(config), fetchOnStart: false }, partners: [{ code: 'ABC123', name: 'Test' }] }),
+    stringify({
+      dataDir,
+      http: { port: 0 },
+      sftp: { port: 0 },
+      folders: { stableMs: 20, rescanMs: 500 },
+      schemas: { dir: schemaDir(config), fetchOnStart: false },
+      partners: [{ code: 'ABC123', name: 'Test' }],
+    }),
   );
   const box = mailboxPaths(dataDir, 'ABC123');
   let child = startChild(configFile);
@@ -73,8 +91,12 @@ it('loses no flow and writes no return flow twice across a SIGKILL', async () =>
     expect(originals.every((r) => r.status === '90')).toBe(true);
     const c = new pg.Client({ connectionString: PG_URL });
     await c.connect();
-    const flows = await c.query(`SELECT count(*)::int AS n, count(DISTINCT original_name)::int AS d FROM "${schema}".flows`);
-    const returns = await c.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE delivered_at IS NOT NULL)::int AS delivered FROM "${schema}".return_flows`);
+    const flows = await c.query(
+      `SELECT count(*)::int AS n, count(DISTINCT original_name)::int AS d FROM "${schema}".flows`,
+    );
+    const returns = await c.query(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE delivered_at IS NOT NULL)::int AS delivered FROM "${schema}".return_flows`,
+    );
     await c.end();
     expect(flows.rows[0]).toEqual({ n: N, d: N });
     expect(returns.rows[0]).toEqual({ n: N, delivered: N });

@@ -46,9 +46,18 @@ describe.each(['pglite', 'postgres'] as const)('directory on %s', (kind) => {
     const state = await getMatelas(db, 'ABC123');
     expect(state).toMatchObject({ state: 'Terminé', sets: [1], lastSet: 1, filePath: `/data/ABC123/${m.fileName}` });
 
-    const mixed = m.directory.structures.find((s) => s.kind === 'Destinataire avec services avec et sans EJ obligatoire')!;
+    const mixed = m.directory.structures.find(
+      (s) => s.kind === 'Destinataire avec services avec et sans EJ obligatoire',
+    )!;
     const found = await findStructureBySiret(db, mixed.siret);
-    expect(found).toMatchObject({ id: mixed.id, kind: mixed.kind, partner: 'ABC123', set: 1, retired: false, active: true });
+    expect(found).toMatchObject({
+      id: mixed.id,
+      kind: mixed.kind,
+      partner: 'ABC123',
+      set: 1,
+      retired: false,
+      active: true,
+    });
     expect(await findStructureBySiret(db, '00000000000000')).toBeUndefined();
 
     const svc = m.directory.services.find((s) => s.structureId === mixed.id && s.ejRequired)!;
@@ -69,7 +78,13 @@ describe.each(['pglite', 'postgres'] as const)('directory on %s', (kind) => {
     const existing = await listInvoices(db, { partner: 'ABC123' });
     expect(existing).toHaveLength(m.directory.invoices.length);
     const first = m.directory.invoices[0]!;
-    expect(await getInvoice(db, first.id!)).toMatchObject({ number: first.number, status: first.status, fromMatelas: true, amountHt: String(Number(first.amountHt)), date: first.date });
+    expect(await getInvoice(db, first.id!)).toMatchObject({
+      number: first.number,
+      status: first.status,
+      fromMatelas: true,
+      amountHt: String(Number(first.amountHt)),
+      date: first.date,
+    });
   });
 
   it('creates invoices with ids from the sequence, a status history and duplicate lookup', async () => {
@@ -95,10 +110,24 @@ describe.each(['pglite', 'postgres'] as const)('directory on %s', (kind) => {
     const id2 = await createInvoice(db, { ...input, number: 'F-2026-0002' });
     expect(id2).toBe(id + 1);
     const inv = await getInvoice(db, id);
-    expect(inv).toMatchObject({ id, number: 'F-2026-0001', status: 'DEPOSEE', amountHt: '100.5', amountTtc: '120.6', date: '2026-11-20', commitmentNumber: null, flowId: null });
+    expect(inv).toMatchObject({
+      id,
+      number: 'F-2026-0001',
+      status: 'DEPOSEE',
+      amountHt: '100.5',
+      amountTtc: '120.6',
+      date: '2026-11-20',
+      commitmentNumber: null,
+      flowId: null,
+    });
 
-    expect(await setInvoiceStatus(db, id, 'MISE_A_DISPOSITION', { who: 'plateforme' })).toEqual({ from: 'DEPOSEE', to: 'MISE_A_DISPOSITION' });
-    expect(await setInvoiceStatus(db, id, 'SUSPENDUE', { who: 'ordonnateur', comment: 'Pièce jointe manquante' })).toEqual({ from: 'MISE_A_DISPOSITION', to: 'SUSPENDUE' });
+    expect(await setInvoiceStatus(db, id, 'MISE_A_DISPOSITION', { who: 'plateforme' })).toEqual({
+      from: 'DEPOSEE',
+      to: 'MISE_A_DISPOSITION',
+    });
+    expect(
+      await setInvoiceStatus(db, id, 'SUSPENDUE', { who: 'ordonnateur', comment: 'Pièce jointe manquante' }),
+    ).toEqual({ from: 'MISE_A_DISPOSITION', to: 'SUSPENDUE' });
     expect(await setInvoiceStatus(db, 999_999, 'SUSPENDUE')).toBeUndefined();
     const history = await getInvoiceHistory(db, id);
     expect(history.map((h) => h.status)).toEqual(['DEPOSEE', 'MISE_A_DISPOSITION', 'SUSPENDUE']);
@@ -116,13 +145,23 @@ describe.each(['pglite', 'postgres'] as const)('directory on %s', (kind) => {
     const { db } = t;
     const set2 = await beginMatelasSet(db, 'ABC123');
     expect(set2).toBe(2);
-    await seedDirectory(db, 'ABC123', set2, generateMatelas({ seed: 'demo', partner: 'ABC123', set: set2, accountId: '42', now }).directory);
+    await seedDirectory(
+      db,
+      'ABC123',
+      set2,
+      generateMatelas({ seed: 'demo', partner: 'ABC123', set: set2, accountId: '42', now }).directory,
+    );
     expect((await getMatelas(db, 'ABC123')).sets).toEqual([1, 2]);
     expect(await listStructures(db, 'ABC123')).toHaveLength(24);
 
     const invoicesBefore = (await listInvoices(db, { partner: 'ABC123' })).length;
     expect(await retireMatelas(db, 'ABC123')).toBe(24);
-    expect(await getMatelas(db, 'ABC123')).toMatchObject({ state: 'Pas de matelas', sets: [], lastSet: 2, filePath: null });
+    expect(await getMatelas(db, 'ABC123')).toMatchObject({
+      state: 'Pas de matelas',
+      sets: [],
+      lastSet: 2,
+      filePath: null,
+    });
     expect(await listStructures(db, 'ABC123')).toHaveLength(0);
     expect(await listStructures(db, 'ABC123', { includeRetired: true })).toHaveLength(24);
     expect((await listInvoices(db, { partner: 'ABC123' })).length).toBe(invoicesBefore);
@@ -133,12 +172,22 @@ describe.each(['pglite', 'postgres'] as const)('directory on %s', (kind) => {
     // Créer after Réinitialiser: a new number, so no identifier collides with the retired ones.
     const set3 = await beginMatelasSet(db, 'ABC123');
     expect(set3).toBe(3);
-    await seedDirectory(db, 'ABC123', set3, generateMatelas({ seed: 'demo', partner: 'ABC123', set: set3, accountId: '42', now }).directory);
+    await seedDirectory(
+      db,
+      'ABC123',
+      set3,
+      generateMatelas({ seed: 'demo', partner: 'ABC123', set: set3, accountId: '42', now }).directory,
+    );
     expect(await listStructures(db, 'ABC123')).toHaveLength(12);
 
     // Another partner's set coexists.
     const s = await beginMatelasSet(db, 'XYZ789');
-    await seedDirectory(db, 'XYZ789', s, generateMatelas({ seed: 'demo', partner: 'XYZ789', set: s, accountId: '43', now }).directory);
+    await seedDirectory(
+      db,
+      'XYZ789',
+      s,
+      generateMatelas({ seed: 'demo', partner: 'XYZ789', set: s, accountId: '43', now }).directory,
+    );
     expect(await listStructures(db, 'XYZ789')).toHaveLength(12);
   });
 });

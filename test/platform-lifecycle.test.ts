@@ -12,11 +12,28 @@ import {
   statusFromCppCode,
 } from '../src/platform/lifecycle.ts';
 
-const REFUSED = { ok: false, codeRetour: 20002, libelle: "Incohérence au niveau du statut d'origine ou de destination de la facture." };
+const REFUSED = {
+  ok: false,
+  codeRetour: 20002,
+  libelle: "Incohérence au niveau du statut d'origine ou de destination de la facture.",
+};
 
 describe('invoice lifecycle', () => {
   it('maps the API statuses onto CPPStatut codes 01–12 both ways', () => {
-    expect(INVOICE_STATUSES.map((s) => s.code)).toEqual(['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12']);
+    expect(INVOICE_STATUSES.map((s) => s.code)).toEqual([
+      '01',
+      '02',
+      '03',
+      '04',
+      '05',
+      '06',
+      '07',
+      '08',
+      '09',
+      '10',
+      '11',
+      '12',
+    ]);
     expect(cppStatusCode('DEPOSEE')).toBe('01');
     expect(cppStatusCode('MISE_A_DISPOSITION')).toBe('03');
     expect(cppStatusCode('COMPLETEE')).toBe('12');
@@ -25,10 +42,24 @@ describe('invoice lifecycle', () => {
   });
 
   it('allows the platform chain and the recipient chain', () => {
-    const chain = ['DEPOSEE', 'MISE_A_DISPOSITION', 'SERVICE_FAIT', 'MANDATEE', 'MISE_A_DISPOSITION_COMPTABLE', 'COMPTABILISEE', 'MISE_EN_PAIEMENT'];
+    const chain = [
+      'DEPOSEE',
+      'MISE_A_DISPOSITION',
+      'SERVICE_FAIT',
+      'MANDATEE',
+      'MISE_A_DISPOSITION_COMPTABLE',
+      'COMPTABILISEE',
+      'MISE_EN_PAIEMENT',
+    ];
     for (let i = 1; i < chain.length; i++) expect(checkTransition(chain[i - 1]!, chain[i]!).ok).toBe(true);
     expect(checkTransition('MISE_A_DISPOSITION_COMPTABLE', 'MISE_EN_PAIEMENT').ok).toBe(true);
-    expect(nextStatuses('MISE_A_DISPOSITION').sort()).toEqual(['A_RECYCLER', 'MANDATEE', 'REJETEE', 'SERVICE_FAIT', 'SUSPENDUE']);
+    expect(nextStatuses('MISE_A_DISPOSITION').sort()).toEqual([
+      'A_RECYCLER',
+      'MANDATEE',
+      'REJETEE',
+      'SERVICE_FAIT',
+      'SUSPENDUE',
+    ]);
     expect(checkTransition('DEPOSEE', 'MISE_A_DISPOSITION')).toEqual({ ok: true, by: 'plateforme' });
   });
 
@@ -60,8 +91,18 @@ describe('invoice lifecycle', () => {
 
   it('plans a scripted scenario, one step every N seconds', () => {
     const start = new Date('2026-11-29T10:00:00Z');
-    const plan = planScenario('MISE_A_DISPOSITION → SERVICE_FAIT → MANDATEE → MISE_A_DISPOSITION_COMPTABLE → MISE_EN_PAIEMENT', start, 30);
-    expect(plan.map((p) => p.status)).toEqual(['MISE_A_DISPOSITION', 'SERVICE_FAIT', 'MANDATEE', 'MISE_A_DISPOSITION_COMPTABLE', 'MISE_EN_PAIEMENT']);
+    const plan = planScenario(
+      'MISE_A_DISPOSITION → SERVICE_FAIT → MANDATEE → MISE_A_DISPOSITION_COMPTABLE → MISE_EN_PAIEMENT',
+      start,
+      30,
+    );
+    expect(plan.map((p) => p.status)).toEqual([
+      'MISE_A_DISPOSITION',
+      'SERVICE_FAIT',
+      'MANDATEE',
+      'MISE_A_DISPOSITION_COMPTABLE',
+      'MISE_EN_PAIEMENT',
+    ]);
     expect(plan.map((p) => p.at.toISOString())).toEqual([
       '2026-11-29T10:00:00.000Z',
       '2026-11-29T10:00:30.000Z',
@@ -70,7 +111,12 @@ describe('invoice lifecycle', () => {
       '2026-11-29T10:02:00.000Z',
     ]);
     // ASCII arrows, commas, lower case and CPPStatut codes.
-    expect(planScenario('03 -> suspendue, COMPLETEE > 03', start).map((p) => p.status)).toEqual(['MISE_A_DISPOSITION', 'SUSPENDUE', 'COMPLETEE', 'MISE_A_DISPOSITION']);
+    expect(planScenario('03 -> suspendue, COMPLETEE > 03', start).map((p) => p.status)).toEqual([
+      'MISE_A_DISPOSITION',
+      'SUSPENDUE',
+      'COMPLETEE',
+      'MISE_A_DISPOSITION',
+    ]);
     expect(planScenario('MISE_A_DISPOSITION', start)).toEqual([{ status: 'MISE_A_DISPOSITION', at: start }]);
   });
 

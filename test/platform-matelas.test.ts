@@ -11,7 +11,8 @@ import {
 } from '../src/platform/matelas.ts';
 
 const now = new Date('2026-11-29T08:07:00Z');
-const gen = (partner: string, set = 1, seed = 'demo') => generateMatelas({ seed, partner, set, accountId: '25784152', now });
+const gen = (partner: string, set = 1, seed = 'demo') =>
+  generateMatelas({ seed, partner, set, accountId: '25784152', now });
 
 describe('matelas de données', () => {
   const a = gen('ABC123');
@@ -37,16 +38,30 @@ describe('matelas de données', () => {
     expect([...kinds].sort()).toEqual([...MATELAS_ENTITIES].sort());
     for (const k of MATELAS_ENTITIES.slice(0, 12)) {
       const labels = a.rows.filter((r) => r.entite === k).map((r) => r.libelle);
-      for (const l of ['Identifiant Compte GP', 'Login compte GP', 'Mot de passe Compte GP', 'Identifiant Structure', 'SIRET Structure', 'Identifiant Service', 'Code du service', 'Login Compte Utilisateur 1', 'Mot de passe Compte Utilisateur 2']) {
+      for (const l of [
+        'Identifiant Compte GP',
+        'Login compte GP',
+        'Mot de passe Compte GP',
+        'Identifiant Structure',
+        'SIRET Structure',
+        'Identifiant Service',
+        'Code du service',
+        'Login Compte Utilisateur 1',
+        'Mot de passe Compte Utilisateur 2',
+      ]) {
         expect(labels).toContain(l);
       }
     }
     const gp = a.rows.find((r) => r.entite === 'Fournisseur Partenaire' && r.libelle === 'Login compte GP')!.valeur;
     expect(gp).toMatch(/^GEST_FOUR\d+@cpp2017\.fr$/);
     // Invoices in every status 01–12 and several cadres.
-    const statuses = new Set(a.rows.filter((r) => r.entite === 'Facture' && r.libelle === 'Statut').map((r) => r.valeur));
+    const statuses = new Set(
+      a.rows.filter((r) => r.entite === 'Facture' && r.libelle === 'Statut').map((r) => r.valeur),
+    );
     expect(statuses.size).toBe(12);
-    const cadres = new Set(a.rows.filter((r) => r.entite === 'Facture' && r.libelle === 'Cadre de facturation').map((r) => r.valeur));
+    const cadres = new Set(
+      a.rows.filter((r) => r.entite === 'Facture' && r.libelle === 'Cadre de facturation').map((r) => r.valeur),
+    );
     expect(cadres.size).toBeGreaterThan(3);
   });
 
@@ -56,8 +71,14 @@ describe('matelas de données', () => {
     expect(s('Destinataire avec EJ obligatoire').numeroEjDoitEtreRenseigne).toBe(true);
     expect(s('Destinataire avec EJ ou service obligatoire').gestionNumeroEjOuCodeService).toBe(true);
     const none = s('Destinataire sans paramètre');
-    expect([none.codeServiceDoitEtreRenseigne, none.numeroEjDoitEtreRenseigne, none.gestionNumeroEjOuCodeService]).toEqual([false, false, false]);
-    const mixed = a.directory.services.filter((x) => x.structureId === s('Destinataire avec services avec et sans EJ obligatoire').id);
+    expect([
+      none.codeServiceDoitEtreRenseigne,
+      none.numeroEjDoitEtreRenseigne,
+      none.gestionNumeroEjOuCodeService,
+    ]).toEqual([false, false, false]);
+    const mixed = a.directory.services.filter(
+      (x) => x.structureId === s('Destinataire avec services avec et sans EJ obligatoire').id,
+    );
     expect(mixed.some((x) => x.ejRequired)).toBe(true);
     expect(mixed.some((x) => !x.ejRequired && x.active)).toBe(true);
   });
@@ -76,7 +97,14 @@ describe('matelas de données', () => {
     // Values that identify something (not references to it: an EJ row's SIRET names its structure).
     const ID_LABELS = /^(Identifiant .*|Login .*|SIRET Structure|Numero EJ|Numero de facture)$/;
     const ids = (m: ReturnType<typeof gen>) =>
-      m.rows.filter((r) => ID_LABELS.test(r.libelle) && !(r.entite === 'Engagement Juridique' && r.libelle === 'SIRET Structure') && !(r.entite === 'Facture' && r.libelle === 'Numero EJ')).map((r) => r.valeur);
+      m.rows
+        .filter(
+          (r) =>
+            ID_LABELS.test(r.libelle) &&
+            !(r.entite === 'Engagement Juridique' && r.libelle === 'SIRET Structure') &&
+            !(r.entite === 'Facture' && r.libelle === 'Numero EJ'),
+        )
+        .map((r) => r.valeur);
     const own = ids(a);
     expect(new Set(own).size).toBe(own.length);
     const other = new Set([...ids(b), ...ids(gen('ABC123', 2))]);

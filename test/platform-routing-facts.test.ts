@@ -13,7 +13,13 @@ import { addPartner, openTestDb, type TestDb } from './platform-db.ts';
 
 const PASTELL = path.resolve('../shared/corpus/valid/cpp/pastell-Facture-IN_DP_E2_CPP_FACTURE_MIN.xml');
 let t: TestDb;
-const matelas = generateMatelas({ seed: 'facts', partner: 'FAC001', set: 1, accountId: '9', now: new Date('2026-11-29T08:00:00Z') });
+const matelas = generateMatelas({
+  seed: 'facts',
+  partner: 'FAC001',
+  set: 1,
+  accountId: '9',
+  now: new Date('2026-11-29T08:00:00Z'),
+});
 
 beforeAll(async () => {
   t = await openTestDb('pglite');
@@ -34,7 +40,9 @@ describe('routing facts from the invoice model', () => {
       const facts = routingFacts(invoices[0]!, k.fileName);
       const found = await checkRouting(facts, 'FAC001', dir);
       expect({ file: k.fileName, codes: found.map((f) => f.code) }).toEqual({ file: k.fileName, codes: k.codes });
-      for (const f of found) if (f.code === 'CPP-CADRE-INVALIDE') expect(f.location).toMatchObject({ file: k.fileName, xpath: expect.stringContaining('ProfileID') });
+      for (const f of found)
+        if (f.code === 'CPP-CADRE-INVALIDE')
+          expect(f.location).toMatchObject({ file: k.fileName, xpath: expect.stringContaining('ProfileID') });
     }
   });
 
@@ -43,9 +51,18 @@ describe('routing facts from the invoice model', () => {
     const { invoices } = readInvoice(xml, 'cpp-facture-mixte');
     expect(invoices).toHaveLength(1);
     const facts = routingFacts(invoices[0]!, path.basename(PASTELL));
-    expect(facts).toMatchObject({ invoiceNumber: 'FAC19-2512', supplier: { identifier: '00000000000727', typeIdentifiant: '1' }, buyerSiret: '00000000000727', serviceCode: 'EJ', commitmentNumber: '3004564' });
+    expect(facts).toMatchObject({
+      invoiceNumber: 'FAC19-2512',
+      supplier: { identifier: '00000000000727', typeIdentifiant: '1' },
+      buyerSiret: '00000000000727',
+      serviceCode: 'EJ',
+      commitmentNumber: '3004564',
+    });
     const dir = new StoreDirectoryLookup(t.db);
-    expect((await checkRouting(facts, 'PAS001', dir)).map((f) => f.code).sort()).toEqual(['CPP-DEST-INCONNU', 'CPP-FOURN-NON-AUTORISE']);
+    expect((await checkRouting(facts, 'PAS001', dir)).map((f) => f.code).sort()).toEqual([
+      'CPP-DEST-INCONNU',
+      'CPP-FOURN-NON-AUTORISE',
+    ]);
 
     // A hand-made entry: the sample invoices its own structure (a public entity both issues and receives).
     const entry: DirectoryData = {
@@ -72,11 +89,16 @@ describe('routing facts from the invoice model', () => {
     };
     await seedDirectory(t.db, 'PAS001', 1, entry);
     expect((await checkRouting(facts, 'PAS001', dir)).map((f) => f.code)).toEqual(['CPP-EJ-INCONNU']);
-    await t.db.query("INSERT INTO directory_commitments (number, structure_id, service_code) VALUES ('3004564', 727, 'EJ')");
+    await t.db.query(
+      "INSERT INTO directory_commitments (number, structure_id, service_code) VALUES ('3004564', 727, 'EJ')",
+    );
     expect(await checkRouting(facts, 'PAS001', dir)).toEqual([]);
-    await t.db.query("UPDATE directory_services SET active = false WHERE id = 7271");
+    await t.db.query('UPDATE directory_services SET active = false WHERE id = 7271');
     const inactive = await checkRouting(facts, 'PAS001', dir);
     expect(inactive.map((f) => f.code)).toEqual(['CPP-SERVICE-INACTIF']);
-    expect(inactive[0]!.location).toMatchObject({ file: path.basename(PASTELL), xpath: expect.stringContaining('CodeService') });
+    expect(inactive[0]!.location).toMatchObject({
+      file: path.basename(PASTELL),
+      xpath: expect.stringContaining('CodeService'),
+    });
   });
 });

@@ -19,12 +19,20 @@ beforeAll(async () => {
   m = generateMatelas({ seed: 'routing', partner: P, set, accountId: '1', now: new Date('2026-11-29T08:00:00Z') });
   await seedDirectory(t.db, P, set, m.directory);
   // A second partner whose matelas was reset: its structures are retired.
-  const old = generateMatelas({ seed: 'routing', partner: 'OLD001', set: 1, accountId: '2', now: new Date('2026-11-29T08:00:00Z') });
+  const old = generateMatelas({
+    seed: 'routing',
+    partner: 'OLD001',
+    set: 1,
+    accountId: '2',
+    now: new Date('2026-11-29T08:00:00Z'),
+  });
   await seedDirectory(t.db, 'OLD001', 1, old.directory);
   await retireMatelas(t.db, 'OLD001');
   retiredSiret = old.directory.structures.find((s) => s.kind === 'Destinataire sans paramètre')!.siret;
   // A structure deactivated on the platform side.
-  await t.db.query("UPDATE directory_structures SET active = false WHERE kind = 'Destinataire 2' AND partner = $1", [P]);
+  await t.db.query("UPDATE directory_structures SET active = false WHERE kind = 'Destinataire 2' AND partner = $1", [
+    P,
+  ]);
   dir = new StoreDirectoryLookup(t.db);
 });
 afterAll(async () => {
@@ -35,7 +43,9 @@ let retiredSiret = '';
 const structure = (kind: StructureKind) => m.directory.structures.find((s) => s.kind === kind)!;
 const services = (kind: StructureKind) => m.directory.services.filter((s) => s.structureId === structure(kind).id);
 const commitment = (kind: StructureKind, serviceCode?: string) =>
-  m.directory.commitments.find((c) => c.structureId === structure(kind).id && (serviceCode === undefined || c.serviceCode === serviceCode))!.number;
+  m.directory.commitments.find(
+    (c) => c.structureId === structure(kind).id && (serviceCode === undefined || c.serviceCode === serviceCode),
+  )!.number;
 
 /** A valid invoice to the recipient with no parameter; each case changes one thing. */
 function facts(over: Partial<RoutingFacts> = {}): RoutingFacts {
@@ -54,42 +64,87 @@ const codes = async (f: RoutingFacts) => (await checkRouting(f, P, dir)).map((x)
 describe('Chorus Pro routing rules', () => {
   it('accepts a complete invoice to each kind of recipient', async () => {
     expect(await codes(facts())).toEqual([]);
-    expect(await codes(facts({ buyerSiret: structure('Destinataire avec service obligatoire').siret, serviceCode: 'SERVICE_01' }))).toEqual([]);
-    expect(await codes(facts({ buyerSiret: structure('Destinataire avec EJ obligatoire').siret, commitmentNumber: commitment('Destinataire avec EJ obligatoire') }))).toEqual([]);
-    expect(await codes(facts({ buyerSiret: structure('Destinataire Etat').siret, commitmentNumber: commitment('Destinataire Etat') }))).toEqual([]);
+    expect(
+      await codes(
+        facts({ buyerSiret: structure('Destinataire avec service obligatoire').siret, serviceCode: 'SERVICE_01' }),
+      ),
+    ).toEqual([]);
+    expect(
+      await codes(
+        facts({
+          buyerSiret: structure('Destinataire avec EJ obligatoire').siret,
+          commitmentNumber: commitment('Destinataire avec EJ obligatoire'),
+        }),
+      ),
+    ).toEqual([]);
+    expect(
+      await codes(
+        facts({ buyerSiret: structure('Destinataire Etat').siret, commitmentNumber: commitment('Destinataire Etat') }),
+      ),
+    ).toEqual([]);
     const ejOu = structure('Destinataire avec EJ ou service obligatoire').siret;
     expect(await codes(facts({ buyerSiret: ejOu, serviceCode: 'SERVICE_02' }))).toEqual([]);
-    expect(await codes(facts({ buyerSiret: ejOu, commitmentNumber: commitment('Destinataire avec EJ ou service obligatoire') }))).toEqual([]);
+    expect(
+      await codes(
+        facts({ buyerSiret: ejOu, commitmentNumber: commitment('Destinataire avec EJ ou service obligatoire') }),
+      ),
+    ).toEqual([]);
     const mixed = 'Destinataire avec services avec et sans EJ obligatoire' as const;
     const withEj = services(mixed).find((s) => s.ejRequired)!.code;
     const withoutEj = services(mixed).find((s) => !s.ejRequired && s.active)!.code;
     expect(await codes(facts({ buyerSiret: structure(mixed).siret, serviceCode: withoutEj }))).toEqual([]);
-    expect(await codes(facts({ buyerSiret: structure(mixed).siret, serviceCode: withEj, commitmentNumber: commitment(mixed, withEj) }))).toEqual([]);
-    for (const k of ['Destinataire Partenaire', 'MOE Partenaire', 'MOA Partenaire'] as const) expect(await codes(facts({ buyerSiret: structure(k).siret }))).toEqual([]);
+    expect(
+      await codes(
+        facts({ buyerSiret: structure(mixed).siret, serviceCode: withEj, commitmentNumber: commitment(mixed, withEj) }),
+      ),
+    ).toEqual([]);
+    for (const k of ['Destinataire Partenaire', 'MOE Partenaire', 'MOA Partenaire'] as const)
+      expect(await codes(facts({ buyerSiret: structure(k).siret }))).toEqual([]);
     // The co-contractor may issue too; an EJ given where none is required is not checked.
-    expect(await codes(facts({ supplier: { identifier: structure('Valideur Partenaire').siret }, commitmentNumber: 'LIBRE-123' }))).toEqual([]);
+    expect(
+      await codes(
+        facts({ supplier: { identifier: structure('Valideur Partenaire').siret }, commitmentNumber: 'LIBRE-123' }),
+      ),
+    ).toEqual([]);
   });
 
   it('recipient: absent, unknown, retired, not a recipient, inactive', async () => {
     expect(await codes(facts({ buyerSiret: undefined }))).toEqual(['CPP-DEST-ABSENT']);
     expect(await codes(facts({ buyerSiret: '  ' }))).toEqual(['CPP-DEST-ABSENT']);
-    const unknown = await checkRouting(facts({ buyerSiret: '99999999999999', location: { buyerSiret: { file: 'f.xml', xpath: '/Invoice/cac:AccountingCustomerParty' } } }), P, dir);
+    const unknown = await checkRouting(
+      facts({
+        buyerSiret: '99999999999999',
+        location: { buyerSiret: { file: 'f.xml', xpath: '/Invoice/cac:AccountingCustomerParty' } },
+      }),
+      P,
+      dir,
+    );
     expect(unknown).toEqual([
-      expect.objectContaining({ nature: 'REGLE', code: 'CPP-DEST-INCONNU', labelFr: 'Destinataire inconnu dans Chorus Pro', invoice: 'F-2026-0001', location: { file: 'f.xml', xpath: '/Invoice/cac:AccountingCustomerParty' } }),
+      expect.objectContaining({
+        nature: 'REGLE',
+        code: 'CPP-DEST-INCONNU',
+        labelFr: 'Destinataire inconnu dans Chorus Pro',
+        invoice: 'F-2026-0001',
+        location: { file: 'f.xml', xpath: '/Invoice/cac:AccountingCustomerParty' },
+      }),
     ]);
     expect(unknown[0]!.detail).toContain('99999999999999');
     expect(await codes(facts({ buyerSiret: retiredSiret }))).toEqual(['CPP-DEST-INCONNU']);
     // The supplier is not a recipient; a SIRET cut to its SIREN (spec §2's live failure) is unknown.
     expect(await codes(facts({ buyerSiret: structure('Fournisseur Partenaire').siret }))).toEqual(['CPP-DEST-INCONNU']);
-    expect(await codes(facts({ buyerSiret: structure('Fournisseur Partenaire').siret.slice(0, 9) }))).toEqual(['CPP-DEST-INCONNU']);
+    expect(await codes(facts({ buyerSiret: structure('Fournisseur Partenaire').siret.slice(0, 9) }))).toEqual([
+      'CPP-DEST-INCONNU',
+    ]);
     expect(await codes(facts({ buyerSiret: structure('Destinataire 2').siret }))).toEqual(['CPP-DEST-INACTIF']);
   });
 
-  it('supplier: absent, unknown, or another partner\'s', async () => {
+  it("supplier: absent, unknown, or another partner's", async () => {
     expect(await codes(facts({ supplier: {} }))).toEqual(['CPP-FOURN-NON-AUTORISE']);
     expect(await codes(facts({ supplier: { identifier: '10000000000009' } }))).toEqual(['CPP-FOURN-NON-AUTORISE']);
     // A recipient of the partner's own matelas does not issue invoices.
-    expect(await codes(facts({ supplier: { identifier: structure('Destinataire Partenaire').siret } }))).toEqual(['CPP-FOURN-NON-AUTORISE']);
+    expect(await codes(facts({ supplier: { identifier: structure('Destinataire Partenaire').siret } }))).toEqual([
+      'CPP-FOURN-NON-AUTORISE',
+    ]);
     const f = facts();
     expect((await checkRouting(f, 'OLD001', dir)).map((x) => x.code)).toEqual(['CPP-FOURN-NON-AUTORISE']);
   });
@@ -97,21 +152,29 @@ describe('Chorus Pro routing rules', () => {
   it('service code: required, reserved, unknown, inactive', async () => {
     const svcOblig = structure('Destinataire avec service obligatoire').siret;
     expect(await codes(facts({ buyerSiret: svcOblig }))).toEqual(['CPP-SERVICE-ABSENT']);
-    expect(await codes(facts({ buyerSiret: svcOblig, serviceCode: 'FACTURES_PUBLIQUES' }))).toEqual(['CPP-SERVICE-RESERVE']);
+    expect(await codes(facts({ buyerSiret: svcOblig, serviceCode: 'FACTURES_PUBLIQUES' }))).toEqual([
+      'CPP-SERVICE-RESERVE',
+    ]);
     expect(await codes(facts({ serviceCode: 'factures_publiques' }))).toEqual(['CPP-SERVICE-RESERVE']);
     expect(await codes(facts({ serviceCode: 'SERVICE_99' }))).toEqual(['CPP-SERVICE-INCONNU']);
     // Another structure's service code is unknown here.
-    expect(await codes(facts({ serviceCode: services('Destinataire avec services avec et sans EJ obligatoire')[0]!.code }))).toEqual(['CPP-SERVICE-INCONNU']);
+    expect(
+      await codes(facts({ serviceCode: services('Destinataire avec services avec et sans EJ obligatoire')[0]!.code })),
+    ).toEqual(['CPP-SERVICE-INCONNU']);
     expect(await codes(facts({ serviceCode: 'SERVICE_INACTIF' }))).toEqual(['CPP-SERVICE-INACTIF']);
   });
 
-  it('commitment: required by the structure or the service, EJ or service, must be the recipient\'s', async () => {
+  it("commitment: required by the structure or the service, EJ or service, must be the recipient's", async () => {
     const ejOblig = structure('Destinataire avec EJ obligatoire').siret;
     expect(await codes(facts({ buyerSiret: ejOblig }))).toEqual(['CPP-EJ-ABSENT']);
     expect(await codes(facts({ buyerSiret: structure('Destinataire Etat').siret }))).toEqual(['CPP-EJ-ABSENT']);
-    expect(await codes(facts({ buyerSiret: ejOblig, commitmentNumber: 'EJ0000000000000' }))).toEqual(['CPP-EJ-INCONNU']);
+    expect(await codes(facts({ buyerSiret: ejOblig, commitmentNumber: 'EJ0000000000000' }))).toEqual([
+      'CPP-EJ-INCONNU',
+    ]);
     // Another recipient's commitment is not this one's.
-    expect(await codes(facts({ buyerSiret: ejOblig, commitmentNumber: commitment('Destinataire Etat') }))).toEqual(['CPP-EJ-INCONNU']);
+    expect(await codes(facts({ buyerSiret: ejOblig, commitmentNumber: commitment('Destinataire Etat') }))).toEqual([
+      'CPP-EJ-INCONNU',
+    ]);
     const mixed = 'Destinataire avec services avec et sans EJ obligatoire' as const;
     const withEj = services(mixed).find((s) => s.ejRequired)!.code;
     const noEj = await checkRouting(facts({ buyerSiret: structure(mixed).siret, serviceCode: withEj }), P, dir);
@@ -138,26 +201,53 @@ describe('Chorus Pro routing rules', () => {
     expect(await codes(facts({ invoiceNumber: 'X'.repeat(20) }))).toEqual([]);
     expect(await codes(facts({ invoiceNumber: 'X'.repeat(21) }))).toEqual(['CPP-NUMERO-TROP-LONG']);
     const supplier = structure('Fournisseur Partenaire').siret;
-    await createInvoice(t.db, { partner: P, supplierIdentifier: supplier, recipientSiret: structure('Destinataire sans paramètre').siret, number: 'F-DOUBLON-1', status: 'DEPOSEE' });
+    await createInvoice(t.db, {
+      partner: P,
+      supplierIdentifier: supplier,
+      recipientSiret: structure('Destinataire sans paramètre').siret,
+      number: 'F-DOUBLON-1',
+      status: 'DEPOSEE',
+    });
     expect(await codes(facts({ invoiceNumber: 'F-DOUBLON-1' }))).toEqual(['CPP-FACTURE-DOUBLON']);
     // The matelas's own invoices count as already integrated.
     expect(await codes(facts({ invoiceNumber: m.directory.invoices[0]!.number }))).toEqual(['CPP-FACTURE-DOUBLON']);
     // Same number, another supplier: not a duplicate.
-    expect(await codes(facts({ invoiceNumber: 'F-DOUBLON-1', supplier: { identifier: structure('Valideur Partenaire').siret } }))).toEqual([]);
+    expect(
+      await codes(
+        facts({ invoiceNumber: 'F-DOUBLON-1', supplier: { identifier: structure('Valideur Partenaire').siret } }),
+      ),
+    ).toEqual([]);
   });
 
-  it('payment means paying into the supplier\'s account need its IBAN', async () => {
+  it("payment means paying into the supplier's account need its IBAN", async () => {
     for (const means of ['30', '42', '58']) {
       const f = await checkRouting(facts({ paymentMeansCode: means, supplierIban: undefined }), P, dir);
       expect(f.map((x) => [x.code, x.labelFr])).toEqual([['CPP-IBAN-ABSENT', 'IBAN du fournisseur manquant']]);
     }
-    for (const means of ['10', '20', '31', '48', '49', '59', '97', undefined]) expect(await codes(facts({ paymentMeansCode: means, supplierIban: undefined }))).toEqual([]);
+    for (const means of ['10', '20', '31', '48', '49', '59', '97', undefined])
+      expect(await codes(facts({ paymentMeansCode: means, supplierIban: undefined }))).toEqual([]);
     expect(await codes(facts({ paymentMeansCode: '30', supplierIban: ' ' }))).toEqual(['CPP-IBAN-ABSENT']);
   });
 
   it('reports every problem of an invoice at once, each with its own code', async () => {
-    const all = await checkRouting({ invoiceNumber: 'N'.repeat(25), supplier: {}, buyerSiret: '99999999999999', cadre: 'A11', paymentMeansCode: '58' }, P, dir);
-    expect(all.map((x) => x.code).sort()).toEqual(['CPP-CADRE-INVALIDE', 'CPP-DEST-INCONNU', 'CPP-FOURN-NON-AUTORISE', 'CPP-IBAN-ABSENT', 'CPP-NUMERO-TROP-LONG']);
+    const all = await checkRouting(
+      {
+        invoiceNumber: 'N'.repeat(25),
+        supplier: {},
+        buyerSiret: '99999999999999',
+        cadre: 'A11',
+        paymentMeansCode: '58',
+      },
+      P,
+      dir,
+    );
+    expect(all.map((x) => x.code).sort()).toEqual([
+      'CPP-CADRE-INVALIDE',
+      'CPP-DEST-INCONNU',
+      'CPP-FOURN-NON-AUTORISE',
+      'CPP-IBAN-ABSENT',
+      'CPP-NUMERO-TROP-LONG',
+    ]);
     const codesDeclared = Object.values(ROUTING_RULES).map((r) => r.code);
     expect(new Set(codesDeclared).size).toBe(codesDeclared.length);
     for (const f of all) expect(f).toMatchObject({ nature: 'REGLE', severity: 'fatal', invoice: 'N'.repeat(25) });

@@ -13,7 +13,13 @@ import { seedDirectory } from '../src/store/directory.ts';
 import { addPartner, openTestDb, type TestDb } from './platform-db.ts';
 
 const XSD = path.resolve('../shared/corpus/xsd/ubl-2.1/maindoc/UBL-Invoice-2.1.xsd');
-const matelas = generateMatelas({ seed: 'kit', partner: 'KIT001', set: 1, accountId: '7', now: new Date('2026-11-29T08:00:00Z') });
+const matelas = generateMatelas({
+  seed: 'kit',
+  partner: 'KIT001',
+  set: 1,
+  accountId: '7',
+  now: new Date('2026-11-29T08:00:00Z'),
+});
 
 let t: TestDb;
 let folder: string;
@@ -40,14 +46,18 @@ afterAll(async () => {
 const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: false, parseTagValue: false });
 type Node = Record<string, unknown>;
 const get = (o: unknown, ...p: string[]): unknown => p.reduce<unknown>((x, k) => (x as Node | undefined)?.[k], o);
-const text = (v: unknown): string | undefined => (v === undefined ? undefined : typeof v === 'object' ? String((v as Node)['#text']) : String(v));
+const text = (v: unknown): string | undefined =>
+  v === undefined ? undefined : typeof v === 'object' ? String((v as Node)['#text']) : String(v);
 
 /** The routing facts as a UBL reader would take them (spec §4.3 places). */
 function factsOf(xml: string): { facts: RoutingFacts; inv: Node } {
   const inv = parser.parse(xml).Invoice as Node;
   const facts: RoutingFacts = {
     invoiceNumber: text(inv.ID)!,
-    supplier: { identifier: text(get(inv, 'AccountingSupplierParty', 'Party', 'PartyLegalEntity', 'CompanyID')), typeIdentifiant: '1' },
+    supplier: {
+      identifier: text(get(inv, 'AccountingSupplierParty', 'Party', 'PartyLegalEntity', 'CompanyID')),
+      typeIdentifiant: '1',
+    },
     buyerSiret: text(get(inv, 'AccountingCustomerParty', 'Party', 'PartyLegalEntity', 'CompanyID')),
     serviceCode: text(inv.BuyerReference),
     commitmentNumber: text(get(inv, 'OrderReference', 'ID')),
@@ -65,13 +75,30 @@ describe('qualification kit', () => {
     expect(files.filter((f) => f.endsWith('.xml'))).toHaveLength(manifest.invoices.length);
     const onDisk = JSON.parse(await readFile(path.join(folder, 'manifest.json'), 'utf8')) as KitManifest;
     expect(onDisk).toEqual(manifest);
-    const kinds = new Set(manifest.invoices.filter((i) => i.expected === 'integree').map((i) => i.recipientKind).filter(Boolean));
+    const kinds = new Set(
+      manifest.invoices
+        .filter((i) => i.expected === 'integree')
+        .map((i) => i.recipientKind)
+        .filter(Boolean),
+    );
     expect(kinds.size).toBe(10);
     const codes = new Set(manifest.invoices.flatMap((i) => i.codes));
     // Every routing rule but CPP-DEST-INACTIF (the matelas has no inactive structure).
     expect([...codes].sort()).toEqual([
-      'CPP-CADRE-INVALIDE', 'CPP-DEST-ABSENT', 'CPP-DEST-INCONNU', 'CPP-EJ-ABSENT', 'CPP-EJ-INCONNU', 'CPP-EJ-OU-SERVICE-ABSENT', 'CPP-FACTURE-DOUBLON',
-      'CPP-FOURN-NON-AUTORISE', 'CPP-IBAN-ABSENT', 'CPP-NUMERO-TROP-LONG', 'CPP-SERVICE-ABSENT', 'CPP-SERVICE-INACTIF', 'CPP-SERVICE-INCONNU', 'CPP-SERVICE-RESERVE',
+      'CPP-CADRE-INVALIDE',
+      'CPP-DEST-ABSENT',
+      'CPP-DEST-INCONNU',
+      'CPP-EJ-ABSENT',
+      'CPP-EJ-INCONNU',
+      'CPP-EJ-OU-SERVICE-ABSENT',
+      'CPP-FACTURE-DOUBLON',
+      'CPP-FOURN-NON-AUTORISE',
+      'CPP-IBAN-ABSENT',
+      'CPP-NUMERO-TROP-LONG',
+      'CPP-SERVICE-ABSENT',
+      'CPP-SERVICE-INACTIF',
+      'CPP-SERVICE-INCONNU',
+      'CPP-SERVICE-RESERVE',
     ]);
     expect(new Set(manifest.invoices.map((i) => i.invoiceNumber)).size).toBe(manifest.invoices.length);
   });
@@ -86,7 +113,13 @@ describe('qualification kit', () => {
       }
     }
     // The validator does refuse: the same invoice with BuyerReference moved after the parties.
-    const first = await readFile(path.join(folder, manifest.invoices.find((i) => i.recipientKind === 'Destinataire avec service obligatoire')!.fileName), 'utf8');
+    const first = await readFile(
+      path.join(
+        folder,
+        manifest.invoices.find((i) => i.recipientKind === 'Destinataire avec service obligatoire')!.fileName,
+      ),
+      'utf8',
+    );
     const ref = / {2}<cbc:BuyerReference>.*<\/cbc:BuyerReference>\n/.exec(first)![0];
     const moved = first.replace(ref, '').replace('</Invoice>', ref + '</Invoice>');
     const bad = XmlDocument.fromString(moved);
@@ -111,7 +144,8 @@ describe('qualification kit', () => {
       expect(cents(totals.TaxInclusiveAmount)).toBe(line + vat);
       expect(cents(totals.PayableAmount)).toBe(line + vat);
       const means = text(get(inv, 'PaymentMeans', 'PaymentMeansCode'));
-      if (means === '30' || means === '58') expect(text(get(inv, 'PaymentMeans', 'PayeeFinancialAccount', 'ID'))).toBeDefined();
+      if (means === '30' || means === '58')
+        expect(text(get(inv, 'PaymentMeans', 'PayeeFinancialAccount', 'ID'))).toBeDefined();
     }
     expect(frenchVatNumber('73282932000074')).toBe('FR44732829320');
     // ISO 13616: the IBAN's mod-97 over the rearranged digits is 1.

@@ -59,7 +59,8 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: false,
   htmlEntities: true,
-  isArray: (name) => ['LigneErreurDetail', 'Erreur', 'CPPFactureStatutUnitaire', 'StatutFacture', 'ParametreIndiv'].includes(name),
+  isArray: (name) =>
+    ['LigneErreurDetail', 'Erreur', 'CPPFactureStatutUnitaire', 'StatutFacture', 'ParametreIndiv'].includes(name),
 });
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -75,7 +76,10 @@ const findings: Finding[] = [
     location: { file: 'lot "A&B"\tfactur-x.xml', line: 12, xpath: `/rsm:Invoice/ram:ID[@a='1' and @b="<2>"]` },
   }),
   finding('REGLE', 'BR-CO-10', nasty, 'Sum of line amounts mismatch', { invoice: 'FA-2026/001' }),
-  finding('REGLE', 'FX-WARN-1', 'Profil Factur-X déprécié', 'Deprecated Factur-X profile', { severity: 'warning', detail: 'profil BASIC WL\u0001' }),
+  finding('REGLE', 'FX-WARN-1', 'Profil Factur-X déprécié', 'Deprecated Factur-X profile', {
+    severity: 'warning',
+    detail: 'profil BASIC WL\u0001',
+  }),
 ];
 const at = (iso: string): Date => new Date(iso);
 
@@ -98,8 +102,18 @@ const lifecycle: InvoiceStatusReport = {
   producedAt: at('2026-03-29T22:30:00Z'), // Paris day after: 2026-03-30 (DST already on)
   statuses: [
     {
-      supplier: { typeIdentifiant: '1', identifiant: '12345678900017', raisonSociale: 'Société Générale des Eaux & Fils', codePays: 'FR' },
-      debtor: { identifiant: '11000201100044', nom: 'Ministère "des" Tests', codeService: 'SERV<01>', nomService: "Service d'achats" },
+      supplier: {
+        typeIdentifiant: '1',
+        identifiant: '12345678900017',
+        raisonSociale: 'Société Générale des Eaux & Fils',
+        codePays: 'FR',
+      },
+      debtor: {
+        identifiant: '11000201100044',
+        nom: 'Ministère "des" Tests',
+        codeService: 'SERV<01>',
+        nomService: "Service d'achats",
+      },
       statusCode: '01',
       at: at('2026-03-29T08:00:00Z'),
       producer: 'CPP001',
@@ -155,9 +169,16 @@ describe('CPPStatut comptes-rendus', () => {
     lines.forEach((l: Any, i: number) => {
       const f = findings[i]!;
       expect(l['@_IdLigne']).toBe(String(i + 1));
-      expect([l.NatureErreur, l.CodeErreur, l.LibelleErreur, l.DescriptionErreur]).toEqual([f.nature, f.code, f.labelFr, errorLineDescription(f).replace('\u0001', '\uFFFD')]);
+      expect([l.NatureErreur, l.CodeErreur, l.LibelleErreur, l.DescriptionErreur]).toEqual([
+        f.nature,
+        f.code,
+        f.labelFr,
+        errorLineDescription(f).replace('\u0001', '\uFFFD'),
+      ]);
     });
-    expect(lines[0].DescriptionErreur).toContain(`(fichier lot "A&B"\tfactur-x.xml, ligne 12, /rsm:Invoice/ram:ID[@a='1' and @b="<2>"])`);
+    expect(lines[0].DescriptionErreur).toContain(
+      `(fichier lot "A&B"\tfactur-x.xml, ligne 12, /rsm:Invoice/ram:ID[@a='1' and @b="<2>"])`,
+    );
     // a control character XML cannot carry is replaced, not allowed to break the document
     expect(lines[2].DescriptionErreur).toContain('WL\uFFFD');
     expect(lines[1].LibelleErreur).toBe(nasty);
@@ -168,7 +189,10 @@ describe('CPPStatut comptes-rendus', () => {
 
   it('96 with hundreds of findings stays valid', () => {
     const many = Array.from({ length: 600 }, (_, i) =>
-      finding('REGLE', `BR-${i}`, `Règle ${i} <non> respectée`, `Rule ${i}`, { invoice: `F${i % 7}`, severity: i % 5 ? 'fatal' : 'warning' }),
+      finding('REGLE', `BR-${i}`, `Règle ${i} <non> respectée`, `Rule ${i}`, {
+        invoice: `F${i % 7}`,
+        severity: i % 5 ? 'fatal' : 'warning',
+      }),
     );
     const xml = writeFlowReport('CPPStatut', flowReport('96', many));
     expect(xsdError('CPPStatut', xml)).toBeUndefined();
@@ -186,7 +210,9 @@ describe('CPPStatut comptes-rendus', () => {
     expect(xsdError('CPPStatut', xml)).toBeUndefined();
     const doc = parse(xml);
     expect(param(doc, 'IdFlx')).toBe('ANALYSE-42');
-    expect(doc.CPPStatut.CPPFluxStatuts.CPPFluxStatutUnitaire.DonneesStatut.Commentaire).toBe('Analyse seule : flux non intégré');
+    expect(doc.CPPStatut.CPPFluxStatuts.CPPFluxStatutUnitaire.DonneesStatut.Commentaire).toBe(
+      'Analyse seule : flux non intégré',
+    );
   });
 
   it('is deterministic and independent of the host time zone', () => {
@@ -205,12 +231,16 @@ describe('CPPStatut comptes-rendus', () => {
 
   it('refuses identifiers the structure cannot hold instead of cutting them', () => {
     for (const syntax of ['CPPStatut', 'AIFEStatut'] as const) {
-      expect(() => writeFlowReport(syntax, flowReport('90', [], { partnerCode: 'ABCDEFGHI' }))).toThrow(ReturnFlowInputError);
+      expect(() => writeFlowReport(syntax, flowReport('90', [], { partnerCode: 'ABCDEFGHI' }))).toThrow(
+        ReturnFlowInputError,
+      );
       expect(() => writeFlowReport(syntax, flowReport('90', [], { emitter: 'X1' }))).toThrow(/emitter/);
       const bad = structuredClone(lifecycle);
       bad.statuses[1]!.debtor.identifiant = '1100020110004';
       bad.statuses[2]!.statusCode = '42';
-      expect(() => writeInvoiceStatuses(syntax, bad)).toThrow(/statuses\[1\]\.debtor\.identifiant.*statuses\[2\]\.statusCode/);
+      expect(() => writeInvoiceStatuses(syntax, bad)).toThrow(
+        /statuses\[1\]\.debtor\.identifiant.*statuses\[2\]\.statusCode/,
+      );
     }
   });
 });
@@ -279,7 +309,8 @@ describe('AIFEStatut (our non-normative rendering)', () => {
       expect(e['@_gravite']).toBe(f.severity === 'fatal' ? 'bloquante' : 'avertissement');
       expect(e.Facture).toBe(f.invoice);
       if (f.location?.line !== undefined) expect(e.Emplacement['@_ligne']).toBe(String(f.location.line));
-      if (f.location?.xpath !== undefined) expect([e.Emplacement['@_xpath'], e.Emplacement['@_fichier']]).toEqual([f.location.xpath, f.location.file]);
+      if (f.location?.xpath !== undefined)
+        expect([e.Emplacement['@_xpath'], e.Emplacement['@_fichier']]).toEqual([f.location.xpath, f.location.file]);
     });
   });
 
@@ -312,12 +343,42 @@ describe('the XSDs really constrain', () => {
     ['a 3-digit NumOrdre', cr, 'NumOrdre="0001"', 'NumOrdre="001"', 'NumOrdre'],
     ['a single ParametreIndiv', cr, /<ParametreIndiv NumOrdre="0002">[\s\S]*?<\/ParametreIndiv>/, '', 'Parametres'],
     ['Details without NbLignesErreur', cr, 'NbLignesErreur="3"', '', 'NbLignesErreur'],
-    ['a 41-character ComplementStatut', cr, `<ComplementStatut>${FLOW_STATUS_LABELS['93']}</ComplementStatut>`, `<ComplementStatut>${'x'.repeat(41)}</ComplementStatut>`, 'ComplementStatut'],
-    ['a non-date Horodatage', cr, /<Horodatage>[^<]*<\/Horodatage>/, '<Horodatage>15/01/2026</Horodatage>', 'Horodatage'],
-    ['a 13-character SIRET', cdv, '<Identifiant>11000201100044</Identifiant>', '<Identifiant>1100020110004</Identifiant>', 'Identifiant'],
+    [
+      'a 41-character ComplementStatut',
+      cr,
+      `<ComplementStatut>${FLOW_STATUS_LABELS['93']}</ComplementStatut>`,
+      `<ComplementStatut>${'x'.repeat(41)}</ComplementStatut>`,
+      'ComplementStatut',
+    ],
+    [
+      'a non-date Horodatage',
+      cr,
+      /<Horodatage>[^<]*<\/Horodatage>/,
+      '<Horodatage>15/01/2026</Horodatage>',
+      'Horodatage',
+    ],
+    [
+      'a 13-character SIRET',
+      cdv,
+      '<Identifiant>11000201100044</Identifiant>',
+      '<Identifiant>1100020110004</Identifiant>',
+      'Identifiant',
+    ],
     ['invoice status 42', cdv, '<IdStatut>08</IdStatut>', '<IdStatut>42</IdStatut>', 'IdStatut'],
-    ['supplier type 8', cdv, '<TypeIdentifiant>2</TypeIdentifiant>', '<TypeIdentifiant>8</TypeIdentifiant>', 'TypeIdentifiant'],
-    ['both status kinds', cr, '</CPPFluxStatuts>', `</CPPFluxStatuts>${cdv.slice(cdv.indexOf('<CPPFactureStatuts'), cdv.indexOf('</CPPStatut>'))}`, 'CPPFactureStatuts'],
+    [
+      'supplier type 8',
+      cdv,
+      '<TypeIdentifiant>2</TypeIdentifiant>',
+      '<TypeIdentifiant>8</TypeIdentifiant>',
+      'TypeIdentifiant',
+    ],
+    [
+      'both status kinds',
+      cr,
+      '</CPPFluxStatuts>',
+      `</CPPFluxStatuts>${cdv.slice(cdv.indexOf('<CPPFactureStatuts'), cdv.indexOf('</CPPStatut>'))}`,
+      'CPPFactureStatuts',
+    ],
   ] as const)('CPPStatut refuses %s', (_what, doc, from, to, element) => {
     const bad = doc.replace(from, to);
     expect(bad).not.toBe(doc);
@@ -325,7 +386,12 @@ describe('the XSDs really constrain', () => {
   });
 
   it.each([
-    ['a 9-character partner code', '<Destinataire>ABC123</Destinataire>', '<Destinataire>ABCDEFGHI</Destinataire>', 'Destinataire'],
+    [
+      'a 9-character partner code',
+      '<Destinataire>ABC123</Destinataire>',
+      '<Destinataire>ABCDEFGHI</Destinataire>',
+      'Destinataire',
+    ],
     ['normatif="true"', 'normatif="false"', 'normatif="true"', 'normatif'],
     ['no namespace', ' xmlns="urn:passerelle:aifestatut:1"', '', 'AIFEStatut'],
     ['an unknown severity', 'gravite="bloquante"', 'gravite="fatale"', 'gravite'],
@@ -341,7 +407,11 @@ describe('the XSDs really constrain', () => {
     expect(xsdError('CPPStatut', cdv.replace('<IdStatut>01</IdStatut>', '<IdStatut>+01</IdStatut>'))).toBeUndefined();
     const label95 = FLOW_STATUS_LABELS['95'];
     expect(label95.length).toBeGreaterThan(40);
-    const swap = (s: string): string => cr.replace(`<ComplementStatut>${FLOW_STATUS_LABELS['93']}</ComplementStatut>`, `<ComplementStatut>${s}</ComplementStatut>`);
+    const swap = (s: string): string =>
+      cr.replace(
+        `<ComplementStatut>${FLOW_STATUS_LABELS['93']}</ComplementStatut>`,
+        `<ComplementStatut>${s}</ComplementStatut>`,
+      );
     expect(xsdError('CPPStatut', swap(label95))).toBeDefined();
     expect(xsdError('CPPStatut', swap(truncateChars(label95, 40)))).toBeUndefined();
   });
@@ -373,7 +443,9 @@ describe('reading a "Cycle de vie" deposit', () => {
   });
 
   it('refuses a compte-rendu (CPPFluxStatuts) deposited as lifecycle', () => {
-    expect(codes(readInvoiceStatuses(writeFlowReport('CPPStatut', flowReport('90', []))))).toEqual(['RG-CDV-FLUX-STATUTS']);
+    expect(codes(readInvoiceStatuses(writeFlowReport('CPPStatut', flowReport('90', []))))).toEqual([
+      'RG-CDV-FLUX-STATUTS',
+    ]);
   });
 
   it('reports every problem with its XPath', () => {
@@ -428,7 +500,20 @@ describe('file names', () => {
 
 describe('status tables and dates', () => {
   it('maps 01..12 to labels and API statuses both ways', () => {
-    expect(Object.keys(INVOICE_STATUS_CODES).sort()).toEqual(['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12']);
+    expect(Object.keys(INVOICE_STATUS_CODES).sort()).toEqual([
+      '01',
+      '02',
+      '03',
+      '04',
+      '05',
+      '06',
+      '07',
+      '08',
+      '09',
+      '10',
+      '11',
+      '12',
+    ]);
     for (const [k, v] of Object.entries(INVOICE_STATUS_CODES)) {
       expect(v.code).toBe(k);
       expect(invoiceStatusCodeOf(v.apiStatus)).toBe(k);

@@ -56,12 +56,15 @@ describe('EN 16931 rules on the corpus', () => {
   });
 
   const invalid = rows.filter((r) => r.expected === 'invalid-rules' && xmlSyntaxes.has(r.syntax));
-  it.each(invalid.map((r) => [r.file, r.syntax, r.reason]))('invalid %s (%s) fires the named rules', (file, syntax, reason) => {
-    const ids = expectedIds(reason);
-    expect(ids.length).toBeGreaterThan(0);
-    const codes = new Set(run(file, syntax as SyntaxId).map((f) => f.code));
-    expect(ids.filter((id) => !codes.has(id))).toEqual([]);
-  });
+  it.each(invalid.map((r) => [r.file, r.syntax, r.reason]))(
+    'invalid %s (%s) fires the named rules',
+    (file, syntax, reason) => {
+      const ids = expectedIds(reason);
+      expect(ids.length).toBeGreaterThan(0);
+      const codes = new Set(run(file, syntax as SyntaxId).map((f) => f.code));
+      expect(ids.filter((id) => !codes.has(id))).toEqual([]);
+    },
+  );
 
   it('every finding points at a line and an XPath', () => {
     const findings = run('invalid/ubl/mustang-BT-128.ubl.xml', 'ubl-invoice');

@@ -37,12 +37,16 @@ function cases(file: string): UnitCase[] {
 
 function fires(c: UnitCase): boolean {
   const root = parseTree(c.fragment);
-  const syntax: SyntaxId = root.name === 'CrossIndustryInvoice' ? 'cii' : root.name === 'CreditNote' ? 'ubl-creditnote' : 'ubl-invoice';
+  const syntax: SyntaxId =
+    root.name === 'CrossIndustryInvoice' ? 'cii' : root.name === 'CreditNote' ? 'ubl-creditnote' : 'ubl-invoice';
   return readTree(root, syntax).some((inv) => checkInvoice(inv, { syntax }).some((f) => f.code === c.rule));
 }
 
 function runSets(dir: string) {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.xml')).map((f) => path.join(dir, f));
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.xml'))
+    .map((f) => path.join(dir, f));
   const all = files.flatMap(cases);
   expect(all.length).toBeGreaterThan(0);
   it.each(all.map((c) => [c.set, c.n, c.rule, c.expect, c]))('%s #%d: %s → %s', (_s, _n, _r, _e, c) => {

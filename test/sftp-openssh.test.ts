@@ -1,7 +1,16 @@
 /** The SFTP endpoint against OpenSSH's own `sftp` client (batch mode), key and password auth. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -22,7 +31,17 @@ interface Run {
 }
 
 function sftpArgs(port: number, extra: string[]): string[] {
-  return ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-P', String(port), ...extra];
+  return [
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    '-P',
+    String(port),
+    ...extra,
+  ];
 }
 
 function runSftp(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
@@ -52,7 +71,13 @@ d('SFTP endpoint with OpenSSH sftp', () => {
     key = path.join(work, 'id_ed25519');
     execFileSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'edi@partner', '-f', key]);
     h = await startTestSftp({
-      partners: [{ code: 'AAA001', sftpPasswordHash: await hashPassword(PASSWORD), sftpAuthorizedKeys: [readFileSync(`${key}.pub`, 'utf8')] }],
+      partners: [
+        {
+          code: 'AAA001',
+          sftpPasswordHash: await hashPassword(PASSWORD),
+          sftpAuthorizedKeys: [readFileSync(`${key}.pub`, 'utf8')],
+        },
+      ],
       maxFlowSizeKo: 200_000,
     });
   });
@@ -64,7 +89,10 @@ d('SFTP endpoint with OpenSSH sftp', () => {
   const keyArgs = (): string[] => ['-i', key, '-o', 'IdentitiesOnly=yes', '-o', 'PasswordAuthentication=no'];
 
   it('shows the same host key fingerprint as ssh-keygen', () => {
-    const fromKeygen = execFileSync('/usr/bin/ssh-keygen', ['-lf', path.join(h.dataDir, 'ssh', 'ssh_host_ed25519_key.pub')]).toString();
+    const fromKeygen = execFileSync('/usr/bin/ssh-keygen', [
+      '-lf',
+      path.join(h.dataDir, 'ssh', 'ssh_host_ed25519_key.pub'),
+    ]).toString();
     const ours = hostKeyFingerprints(h.dataDir);
     expect(ours).toHaveLength(2);
     expect(fromKeygen).toContain(ours[0]!.split(' ')[1]!);
@@ -113,7 +141,21 @@ d('SFTP endpoint with OpenSSH sftp', () => {
     const batch = path.join(work, 'batch2');
     writeFileSync(batch, `put ${corpusInvoice} /analyse/par-mot-de-passe.xml\n`);
     const args = (pw: string): [string[], NodeJS.ProcessEnv] => [
-      [...sftpArgs(h.port, ['-o', 'BatchMode=no', '-o', 'PubkeyAuthentication=no', '-o', 'PreferredAuthentications=password', '-o', 'NumberOfPasswordPrompts=1']), '-b', batch, 'AAA001@127.0.0.1'],
+      [
+        ...sftpArgs(h.port, [
+          '-o',
+          'BatchMode=no',
+          '-o',
+          'PubkeyAuthentication=no',
+          '-o',
+          'PreferredAuthentications=password',
+          '-o',
+          'NumberOfPasswordPrompts=1',
+        ]),
+        '-b',
+        batch,
+        'AAA001@127.0.0.1',
+      ],
       { ...process.env, SSH_ASKPASS: askpass(pw), SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' },
     ];
     const ok = await runSftp(...args(PASSWORD));
@@ -134,7 +176,10 @@ d('SFTP endpoint with OpenSSH sftp', () => {
     const before = h.intake.claims.length;
     const depot = mailboxPaths(h.dataDir, 'AAA001').depot;
     // Own process group, so SIGKILL reaches sftp and the ssh it runs.
-    const child = spawn('/usr/bin/sftp', [...sftpArgs(h.port, keyArgs()), '-b', batch, 'AAA001@127.0.0.1'], { detached: true, stdio: 'ignore' });
+    const child = spawn('/usr/bin/sftp', [...sftpArgs(h.port, keyArgs()), '-b', batch, 'AAA001@127.0.0.1'], {
+      detached: true,
+      stdio: 'ignore',
+    });
     const temps = (): string[] => readdirSync(depot).filter((n) => n.startsWith('.sftp-'));
     await waitFor(() => temps().length === 1 && statSync(path.join(depot, temps()[0]!)).size > 1024 * 1024);
     process.kill(-child.pid!, 'SIGKILL');

@@ -14,7 +14,9 @@ describe('SFTP passwords', () => {
     expect(await hashPassword('Facture-2024-OK')).not.toBe(hash); // salted
     expect(await verifyPassword('Facture-2024-OK', hash)).toBe(true);
     expect(await verifyPassword('Facture-2024-Ok', hash)).toBe(false);
-    expect(await verifyPassword('Facture-2024-OK', '$scrypt$ln=30,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA')).toBe(false);
+    expect(await verifyPassword('Facture-2024-OK', '$scrypt$ln=30,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA')).toBe(
+      false,
+    );
     expect(await verifyPassword('x', 'plain-text')).toBe(false);
   });
 
@@ -40,7 +42,14 @@ describe('SFTP virtual paths', () => {
     expect(resolveVirtual('depot/../../OTHER/retour/x')).toEqual({ kind: 'none', path: '/OTHER/retour/x' });
     expect(resolveVirtual('/depot/a/b')).toMatchObject({ kind: 'none' });
     expect(resolveVirtual('/retour/../depot/x.xml')).toEqual({ kind: 'file', folder: 'depot', name: 'x.xml' });
-    for (const bad of ['/depot/a\0.xml', '/depot\\..\\x', '/depot/a\nb', '/depot/x.xml.', '/depot/x ', '/depot/' + 'é'.repeat(200)]) {
+    for (const bad of [
+      '/depot/a\0.xml',
+      '/depot\\..\\x',
+      '/depot/a\nb',
+      '/depot/x.xml.',
+      '/depot/x ',
+      '/depot/' + 'é'.repeat(200),
+    ]) {
       expect([bad, resolveVirtual(bad).kind]).toEqual([bad, 'invalid']);
     }
   });
@@ -51,11 +60,18 @@ describe('SFTP authorized keys', () => {
     const ed = ssh2.utils.generateKeyPairSync('ed25519');
     const ec = ssh2.utils.generateKeyPairSync('ecdsa', { bits: 384 });
     const rsa = ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 });
-    const lines = ['# partner keys', '', `from="10.0.0.0/8",restrict ${ed.public} ops@partner`, `${ec.public} ec`, rsa.public];
+    const lines = [
+      '# partner keys',
+      '',
+      `from="10.0.0.0/8",restrict ${ed.public} ops@partner`,
+      `${ec.public} ec`,
+      rsa.public,
+    ];
     for (const l of lines.slice(2)) expect(parseAuthorizedKey(l)).not.toBeInstanceOf(Error);
     expect(parseAuthorizedKey('ssh-dss AAAA')).toBeInstanceOf(Error);
     expect(parseAuthorizedKey('ssh-ed25519 not-base64')).toBeInstanceOf(Error);
-    const blobOf = (pub: string): Buffer => (parseAuthorizedKey(pub) as Exclude<ReturnType<typeof parseAuthorizedKey>, Error>).getPublicSSH();
+    const blobOf = (pub: string): Buffer =>
+      (parseAuthorizedKey(pub) as Exclude<ReturnType<typeof parseAuthorizedKey>, Error>).getPublicSSH();
     expect(findListedKey(lines, blobOf(rsa.public))).toBeDefined();
     expect(findListedKey(lines, blobOf(ssh2.utils.generateKeyPairSync('ed25519').public))).toBeUndefined();
   });
@@ -64,8 +80,17 @@ describe('SFTP authorized keys', () => {
 describe('SFTP defence', () => {
   it('caps connections and bans after N failures within the window, for banSeconds', () => {
     let now = 1_000_000;
-    const d = new Defence({ maxConnections: 3, maxConnectionsPerAddress: 2, banAfterFailures: 3, banWindowSeconds: 10, banSeconds: 60 }, () => now);
-    expect([d.admit('a'), d.admit('a'), d.admit('a'), d.admit('b'), d.admit('c')]).toEqual(['ok', 'ok', 'per-address', 'ok', 'total']);
+    const d = new Defence(
+      { maxConnections: 3, maxConnectionsPerAddress: 2, banAfterFailures: 3, banWindowSeconds: 10, banSeconds: 60 },
+      () => now,
+    );
+    expect([d.admit('a'), d.admit('a'), d.admit('a'), d.admit('b'), d.admit('c')]).toEqual([
+      'ok',
+      'ok',
+      'per-address',
+      'ok',
+      'total',
+    ]);
     d.release('a');
     expect(d.admit('c')).toBe('ok');
     expect([d.fail('x'), d.fail('x')]).toEqual([false, false]);

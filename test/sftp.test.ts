@@ -4,7 +4,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ssh2 from 'ssh2';
@@ -26,7 +35,11 @@ interface Harness extends TestSftp {
 async function startHarness(sftp: Record<string, number> = {}, maxFlowSizeKo = 30000): Promise<Harness> {
   const keyA = ssh2.utils.generateKeyPairSync('ed25519');
   const partners = [
-    { code: 'AAA001', sftpPasswordHash: await hashPassword(PASSWORD_A), sftpAuthorizedKeys: [`${keyA.public} partner-a@test`] },
+    {
+      code: 'AAA001',
+      sftpPasswordHash: await hashPassword(PASSWORD_A),
+      sftpAuthorizedKeys: [`${keyA.public} partner-a@test`],
+    },
     { code: 'BBB002', sftpPasswordHash: await hashPassword(PASSWORD_B) },
     { code: 'OFF003', active: false, sftpPasswordHash: await hashPassword(PASSWORD_A) },
   ];
@@ -35,7 +48,10 @@ async function startHarness(sftp: Record<string, number> = {}, maxFlowSizeKo = 3
 
 const stopHarness = (h: Harness): Promise<void> => h.stop();
 
-async function connect(h: Harness, auth: { username: string; password?: string; privateKey?: string }): Promise<SftpClient> {
+async function connect(
+  h: Harness,
+  auth: { username: string; password?: string; privateKey?: string },
+): Promise<SftpClient> {
   const c = new SftpClient();
   await c.connect({ host: '127.0.0.1', port: h.port, retries: 0, readyTimeout: 10000, ...auth });
   // ssh2's client leaves Nagle on: ~40 ms per request otherwise.
@@ -44,15 +60,20 @@ async function connect(h: Harness, auth: { username: string; password?: string; 
 }
 
 /** Raw SFTP request with an unmodified path; resolves to the status code (0 = OK) or the result. */
-function raw<T>(sftp: SFTPWrapper, call: (cb: (err: (Error & { code?: number }) | undefined, res?: T) => void) => void): Promise<{ code: number; res?: T; message?: string }> {
-  return new Promise((resolve) => call((err, res) => resolve(err ? { code: err.code ?? -1, message: err.message } : { code: 0, res })));
+function raw<T>(
+  sftp: SFTPWrapper,
+  call: (cb: (err: (Error & { code?: number }) | undefined, res?: T) => void) => void,
+): Promise<{ code: number; res?: T; message?: string }> {
+  return new Promise((resolve) =>
+    call((err, res) => resolve(err ? { code: err.code ?? -1, message: err.message } : { code: 0, res })),
+  );
 }
 
 function sftpOf(c: SftpClient): SFTPWrapper {
   return (c as unknown as { sftp: SFTPWrapper }).sftp;
 }
 
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+async function waitFor(cond: () => boolean, ms = 10000): Promise<void> {
   const until = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > until) throw new Error('condition not met in time');
@@ -60,7 +81,8 @@ async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-const tempFiles = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith('.sftp-')) : []);
+const tempFiles = (dir: string): string[] =>
+  existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith('.sftp-')) : [];
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 describe('SFTP endpoint with ssh2-sftp-client', () => {
@@ -202,12 +224,20 @@ describe('SFTP endpoint with ssh2-sftp-client', () => {
       expect([p, r.code === 0, st.code === 0]).toEqual([p, false, false]);
     }
     // Writes cannot land outside the partner's depot either: chroot-like `..` resolution keeps them in the tree.
-    for (const p of ['/depot/../../BBB002/depot/x.xml', '/../../tmp/evil.xml', 'depot/sub/x.xml', '/depot/a\0b.xml', '/depot/..']) {
+    for (const p of [
+      '/depot/../../BBB002/depot/x.xml',
+      '/../../tmp/evil.xml',
+      'depot/sub/x.xml',
+      '/depot/a\0b.xml',
+      '/depot/..',
+    ]) {
       const r = await raw<Buffer>(sftp, (cb) => sftp.open(p, 'w', cb));
       expect(r.code).not.toBe(0);
     }
     expect((await raw(sftp, (cb) => sftp.opendir('/../BBB002/retour', cb))).code).not.toBe(0);
-    expect((await raw(sftp, (cb) => sftp.symlink('/etc/passwd', '/retour/p', (e) => cb(e ?? undefined)))).code).not.toBe(0);
+    expect(
+      (await raw(sftp, (cb) => sftp.symlink('/etc/passwd', '/retour/p', (e) => cb(e ?? undefined)))).code,
+    ).not.toBe(0);
     expect((await raw<string>(sftp, (cb) => sftp.realpath('/../../etc/../..', cb))).res).toBe('/');
     expect((await raw<string>(sftp, (cb) => sftp.realpath('depot/../retour/./x', cb))).res).toBe('/retour/x');
     await c.end();
@@ -223,7 +253,10 @@ describe('SFTP endpoint with ssh2-sftp-client', () => {
     await expect(connect(h, { username: 'ZZZ999', password: PASSWORD_A })).rejects.toThrow();
     await expect(connect(h, { username: 'OFF003', password: PASSWORD_A })).rejects.toThrow();
     // ECDSA and RSA keys are accepted once listed.
-    for (const [type, opts] of [['ecdsa', { bits: 256 }], ['rsa', { bits: 2048 }]] as const) {
+    for (const [type, opts] of [
+      ['ecdsa', { bits: 256 }],
+      ['rsa', { bits: 2048 }],
+    ] as const) {
       const k = ssh2.utils.generateKeyPairSync(type as 'ecdsa', opts as { bits: 256 });
       await h.accounts.addSftpKey('BBB002', k.public);
       const c = await connect(h, { username: 'BBB002', privateKey: k.private });
@@ -250,7 +283,10 @@ describe('SFTP endpoint with ssh2-sftp-client', () => {
     const c = await connect(h, { username: 'AAA001', password: PASSWORD_A });
     const sftp = sftpOf(c);
     const opened = await raw<Buffer>(sftp, (cb) => sftp.open('/depot/cut.xml', 'w', cb));
-    for (let i = 0; i < 8; i++) await raw(sftp, (cb) => sftp.write(opened.res!, Buffer.alloc(32768, 65), 0, 32768, i * 32768, (e) => cb(e ?? undefined)));
+    for (let i = 0; i < 8; i++)
+      await raw(sftp, (cb) =>
+        sftp.write(opened.res!, Buffer.alloc(32768, 65), 0, 32768, i * 32768, (e) => cb(e ?? undefined)),
+      );
     const depot = mailboxPaths(h.dataDir, 'AAA001').depot;
     expect(tempFiles(depot).length).toBe(1);
     (c as unknown as { client: { _sock: { destroy(): void } } }).client._sock.destroy();

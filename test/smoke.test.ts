@@ -4,7 +4,9 @@ import { finding, describe as describeFinding } from '../src/finding.ts';
 
 describe('toolchain', () => {
   it('runs TypeScript ESM and libxml2-wasm under Jest', () => {
-    const xsd = XmlDocument.fromString('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="a" type="xs:int"/></xs:schema>');
+    const xsd = XmlDocument.fromString(
+      '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="a" type="xs:int"/></xs:schema>',
+    );
     const v = XsdValidator.fromDoc(xsd);
     const ok = XmlDocument.fromString('<a>1</a>');
     expect(() => v.validate(ok)).not.toThrow();

@@ -40,5 +40,13 @@ it('waits for a missing schema set and resumes once it is installed', async () =
   const [name] = await waitForFiles(box.retour, 1, 30000, (n) => n.startsWith('FEN1200A_'));
   expect(readCppStatut(readFileSync(path.join(box.retour, name!), 'utf8')).status).toBe('90');
   const states = (await getHistory(daemon.store.db, flow!.id)).map((h) => h.state);
-  expect(states).toEqual(expect.arrayContaining(['IN_RECU', 'IN_EN_ATTENTE_RETRAITEMENT_CPP', 'IN_EN_ATTENTE_TRAITEMENT_CPP', 'IN_EN_COURS_TRAITEMENT_CPP', 'IN_INTEGRE']));
+  expect(states).toEqual(
+    expect.arrayContaining([
+      'IN_RECU',
+      'IN_EN_ATTENTE_RETRAITEMENT_CPP',
+      'IN_EN_ATTENTE_TRAITEMENT_CPP',
+      'IN_EN_COURS_TRAITEMENT_CPP',
+      'IN_INTEGRE',
+    ]),
+  );
 }, 90000);

@@ -15,10 +15,18 @@ export function runningDaemon(dataDir: string): DaemonInfo | undefined {
   }
 }
 
-export async function adminCall<T>(info: DaemonInfo, method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
+export async function adminCall<T>(
+  info: DaemonInfo,
+  method: 'GET' | 'POST',
+  route: string,
+  body?: unknown,
+): Promise<T> {
   const res = await fetch(`http://127.0.0.1:${info.httpPort}/admin${route}`, {
     method,
-    headers: { authorization: `Bearer ${info.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${info.token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const json = (await res.json()) as T & { error?: string };

@@ -75,7 +75,12 @@ export class Daemon {
     mkdirSync(config.dataDir, { recursive: true });
     const t0 = Date.now();
     this.store = await openStore(
-      { ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { pgliteDir: pgliteDirFor(config.dataDir) }), ...(this.opts.schema ?? config.databaseSchema ? { schema: (this.opts.schema ?? config.databaseSchema) as string } : {}) },
+      {
+        ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { pgliteDir: pgliteDirFor(config.dataDir) }),
+        ...((this.opts.schema ?? config.databaseSchema)
+          ? { schema: (this.opts.schema ?? config.databaseSchema) as string }
+          : {}),
+      },
       config.pipeline,
     );
     this.store.boss.on('error', (err) => logger.error({ err }, 'queue error'));
@@ -114,18 +119,33 @@ export class Daemon {
     }
     let sftpPort: number | null = null;
     if (config.sftp.port !== 0) {
-      this.sftp = new SftpServer({ config, accounts: this.accounts(), intake: this.intake, logger, metrics: this.metrics.registry });
+      this.sftp = new SftpServer({
+        config,
+        accounts: this.accounts(),
+        intake: this.intake,
+        logger,
+        metrics: this.metrics.registry,
+      });
       const s = await this.sftp.start();
       sftpPort = s.port;
     }
     const token = randomBytes(24).toString('hex');
     if (config.http.port !== 0) this.http = await startHttp(this, token);
     this.startChores();
-    this.info = { pid: process.pid, httpPort: this.http?.port ?? null, sftpPort, token, startedAt: new Date().toISOString() };
+    this.info = {
+      pid: process.pid,
+      httpPort: this.http?.port ?? null,
+      sftpPort,
+      token,
+      startedAt: new Date().toISOString(),
+    };
     // The CLI finds a running daemon (and its admin API) here.
     writeFileSync(path.join(config.dataDir, 'daemon.json'), JSON.stringify(this.info), { mode: 0o600 });
     this.reportMissingSchemas();
-    logger.info({ http: this.info.httpPort, sftp: sftpPort, dataDir: config.dataDir, ms: Date.now() - t0 }, 'passerelle started');
+    logger.info(
+      { http: this.info.httpPort, sftp: sftpPort, dataDir: config.dataDir, ms: Date.now() - t0 },
+      'passerelle started',
+    );
     return this.info;
   }
 
@@ -134,7 +154,13 @@ export class Daemon {
     const concurrency = this.config.pipeline.concurrency;
     await boss.work<{ flowId: number }>(
       QUEUES.flows,
-      { batchSize: concurrency, perJobResults: true, burstWhenBatchFull: true, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 5 },
+      {
+        batchSize: concurrency,
+        perJobResults: true,
+        burstWhenBatchFull: true,
+        pollingIntervalSeconds: 0.5,
+        notifyPollingIntervalSeconds: 5,
+      },
       async (jobs) =>
         Promise.all(
           jobs.map(async (job) => {
@@ -184,8 +210,14 @@ export class Daemon {
     for (const flow of waiting) {
       if (flow.waitingFor && !isSetAvailable(dir, flow.waitingFor)) continue;
       await this.store.db.transaction(async (tx) => {
-        await setFlowState(tx, flow.id, 'IN_EN_ATTENTE_TRAITEMENT_CPP', { note: `schema set ${flow.waitingFor} installed` });
-        await this.store.boss.send(QUEUES.flows, { flowId: flow.id }, { db: { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) } });
+        await setFlowState(tx, flow.id, 'IN_EN_ATTENTE_TRAITEMENT_CPP', {
+          note: `schema set ${flow.waitingFor} installed`,
+        });
+        await this.store.boss.send(
+          QUEUES.flows,
+          { flowId: flow.id },
+          { db: { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) } },
+        );
       });
       resumed++;
     }
@@ -200,13 +232,20 @@ export class Daemon {
     if (!missing.length) return;
     const how = 'npx passerelle schemas install --from <folder|zip> (see docs/schemas.md)';
     if (!this.config.schemas.fetchOnStart) {
-      this.logger.warn({ missing }, `official schema sets missing (${missing.join(', ')}): their flows wait; install with ${how}`);
+      this.logger.warn(
+        { missing },
+        `official schema sets missing (${missing.join(', ')}): their flows wait; install with ${how}`,
+      );
       return;
     }
     void fetchSchemaSets(dir, { timeoutMs: 15000, setIds: missing }).then(
       async (results) => {
         const failed = results.filter((r) => !r.ok).map((r) => r.setId);
-        if (failed.length) this.logger.warn({ missing: failed }, `official schema sets missing (${failed.join(', ')}) and not downloadable here: their flows wait; install with ${how}`);
+        if (failed.length)
+          this.logger.warn(
+            { missing: failed },
+            `official schema sets missing (${failed.join(', ')}) and not downloadable here: their flows wait; install with ${how}`,
+          );
         if (failed.length < results.length) await this.resumeWaitingFlows();
       },
       (err) => this.logger.warn({ err, missing }, `official schema sets missing: install with ${how}`),

@@ -87,7 +87,11 @@ export function demoUblInvoice(invoiceNumber: string, date: string): string {
 
 export async function runDemo(daemon: Daemon): Promise<void> {
   const { config, logger } = daemon;
-  await upsertPartner(daemon.store.db, { code: DEMO_PARTNER, name: 'Partenaire de démonstration', returnSyntax: 'CPPStatut' });
+  await upsertPartner(daemon.store.db, {
+    code: DEMO_PARTNER,
+    name: 'Partenaire de démonstration',
+    returnSyntax: 'CPPStatut',
+  });
   await daemon.refreshPartners();
   const box = ensureMailbox(config.dataDir, DEMO_PARTNER);
   const stamp = Date.now().toString(36).toUpperCase();

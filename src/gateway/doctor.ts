@@ -24,7 +24,10 @@ export async function doctor(config: Config, out: (line: string) => void): Promi
   out(`  database: ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}/db`}`);
   const daemon = runningDaemon(config.dataDir);
   if (daemon) {
-    const health = await fetch(`http://127.0.0.1:${daemon.httpPort}/health`).then((r) => r.ok, () => false);
+    const health = await fetch(`http://127.0.0.1:${daemon.httpPort}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     check(health, `daemon running (pid ${daemon.pid}, http ${daemon.httpPort}, sftp ${daemon.sftpPort ?? 'off'})`);
   } else {
     out('  daemon: not running (npm start)');
@@ -32,14 +35,25 @@ export async function doctor(config: Config, out: (line: string) => void): Promi
   if (config.databaseUrl) {
     const pg = await import('pg');
     const client = new pg.default.Client({ connectionString: config.databaseUrl });
-    const reachable = await client.connect().then(() => client.query('SELECT 1')).then(() => true, () => false);
+    const reachable = await client
+      .connect()
+      .then(() => client.query('SELECT 1'))
+      .then(
+        () => true,
+        () => false,
+      );
     await client.end().catch(() => undefined);
     check(reachable, `PostgreSQL reachable at ${config.databaseUrl.replace(/\/\/[^@]*@/, '//***@')}`);
   }
   for (const s of listSchemaSets(schemaDir(config))) {
-    check(s.installed || s.id === 'passerelle', `schema set ${s.id}: ${s.installed ? 'installed' : 'missing — flows of this syntax wait; npx passerelle schemas install --from <folder|zip> (or --fetch)'}`);
+    check(
+      s.installed || s.id === 'passerelle',
+      `schema set ${s.id}: ${s.installed ? 'installed' : 'missing — flows of this syntax wait; npx passerelle schemas install --from <folder|zip> (or --fetch)'}`,
+    );
   }
   const fingerprints = hostKeyFingerprints(config.dataDir);
-  out(`  SFTP ${config.sftp.port === 0 ? 'off' : `on ${config.sftp.host}:${config.sftp.port}`}; host keys: ${fingerprints.length ? fingerprints.join(', ') : 'not generated yet (first start)'}`);
+  out(
+    `  SFTP ${config.sftp.port === 0 ? 'off' : `on ${config.sftp.host}:${config.sftp.port}`}; host keys: ${fingerprints.length ? fingerprints.join(', ') : 'not generated yet (first start)'}`,
+  );
   return ok;
 }

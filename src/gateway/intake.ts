@@ -80,7 +80,11 @@ export class FlowIntake implements Intake {
     }
     const numberInterface =
       sidecar.box === 'depot'
-        ? (sidecar.declaredInterface ?? (bytes ? sniffInterface(bytes.subarray(0, 65536)) : undefined) ?? this.opts.unknownInterfaceCode).slice(3, 7)
+        ? (
+            sidecar.declaredInterface ??
+            (bytes ? sniffInterface(bytes.subarray(0, 65536)) : undefined) ??
+            this.opts.unknownInterfaceCode
+          ).slice(3, 7)
         : null;
     const flow = await store.db.transaction(async (tx) => {
       const existing = await flowBySpoolKey(tx, sidecar.key);
@@ -100,12 +104,27 @@ export class FlowIntake implements Intake {
         numberInterface: numberInterface === null ? null : /^\d{4}$/.test(numberInterface) ? numberInterface : '0000',
       });
       // The job is created in the same transaction: a recorded flow always has its job.
-      await store.boss.send(QUEUES.flows, { flowId: created.id }, { db: { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) } });
+      await store.boss.send(
+        QUEUES.flows,
+        { flowId: created.id },
+        { db: { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) } },
+      );
       return created;
     });
-    await Promise.all([rm(base, { force: true }), rm(`${base}.json`, { force: true }), rm(`${base}.p7s`, { force: true })]);
+    await Promise.all([
+      rm(base, { force: true }),
+      rm(`${base}.json`, { force: true }),
+      rm(`${base}.p7s`, { force: true }),
+    ]);
     logger.info(
-      { flow: flow.flowNumber ?? `ANALYSE-${flow.id}`, partner: flow.partner, box: flow.box, file: flow.originalName, size, transport: flow.transport },
+      {
+        flow: flow.flowNumber ?? `ANALYSE-${flow.id}`,
+        partner: flow.partner,
+        box: flow.box,
+        file: flow.originalName,
+        size,
+        transport: flow.transport,
+      },
       'flow received',
     );
     this.opts.onFlow?.(flow);
@@ -125,11 +144,18 @@ export class FlowIntake implements Intake {
       } catch {
         continue;
       }
-      const exists = await stat(base).then(() => true, () => false);
+      const exists = await stat(base).then(
+        () => true,
+        () => false,
+      );
       const recorded = await flowBySpoolKey(this.opts.store.db, key);
       if (recorded || !exists) {
         // Recorded already, or the crash came before the rename (the file is still in the mailbox).
-        await Promise.all([rm(base, { force: true }), rm(`${base}.json`, { force: true }), rm(`${base}.p7s`, { force: true })]);
+        await Promise.all([
+          rm(base, { force: true }),
+          rm(`${base}.json`, { force: true }),
+          rm(`${base}.p7s`, { force: true }),
+        ]);
         continue;
       }
       await this.record(sidecar);

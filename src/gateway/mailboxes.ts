@@ -18,7 +18,12 @@ export interface MailboxPaths {
 
 export function mailboxPaths(dataDir: string, partnerCode: string): MailboxPaths {
   const root = path.join(dataDir, 'mailboxes', partnerCode);
-  return { root, depot: path.join(root, 'depot'), analyse: path.join(root, 'analyse'), retour: path.join(root, 'retour') };
+  return {
+    root,
+    depot: path.join(root, 'depot'),
+    analyse: path.join(root, 'analyse'),
+    retour: path.join(root, 'retour'),
+  };
 }
 
 export function ensureMailbox(dataDir: string, partnerCode: string): MailboxPaths {

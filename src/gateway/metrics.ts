@@ -14,8 +14,18 @@ export function createMetrics(): DaemonMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'passerelle_' });
   return {
     registry,
-    flowsReceived: new Counter({ name: 'passerelle_flows_received_total', help: 'Flows taken in', labelNames: ['partner', 'box', 'transport'], registers: [registry] }),
-    flowsConcluded: new Counter({ name: 'passerelle_flows_concluded_total', help: 'Flows that reached a final or waiting state', labelNames: ['state'], registers: [registry] }),
+    flowsReceived: new Counter({
+      name: 'passerelle_flows_received_total',
+      help: 'Flows taken in',
+      labelNames: ['partner', 'box', 'transport'],
+      registers: [registry],
+    }),
+    flowsConcluded: new Counter({
+      name: 'passerelle_flows_concluded_total',
+      help: 'Flows that reached a final or waiting state',
+      labelNames: ['state'],
+      registers: [registry],
+    }),
     flowDuration: new Histogram({
       name: 'passerelle_flow_processing_seconds',
       help: 'Time from the job start to the compte-rendu',
@@ -23,6 +33,11 @@ export function createMetrics(): DaemonMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    flowsByState: new Gauge({ name: 'passerelle_flows', help: 'Flows in the database by state', labelNames: ['state'], registers: [registry] }),
+    flowsByState: new Gauge({
+      name: 'passerelle_flows',
+      help: 'Flows in the database by state',
+      labelNames: ['state'],
+      registers: [registry],
+    }),
   };
 }

@@ -26,15 +26,46 @@ export async function analyzeBytes(
 ): Promise<AnalysisReport> {
   const now = new Date();
   const flow: FlowRecord = {
-    id: 0, flowNumber: null, box: 'analyse', partner: 'ANALYSE', originalName: fileName, size: bytes.length, sha256: '',
-    stored: bytes.length <= opts.config.maxFlowSizeKo * 1024, signatureSha256: null, spoolKey: '', transport: 'cli',
-    declaredInterface: opts.declaredInterface ?? null, declaredSigned: null, interfaceCode: null, syntax: null, syntaxeFlux: null,
-    profile: null, state: 'IN_RECU', statusCode: null, waitingFor: null, receivedAt: now, updatedAt: now, finishedAt: null,
+    id: 0,
+    flowNumber: null,
+    box: 'analyse',
+    partner: 'ANALYSE',
+    originalName: fileName,
+    size: bytes.length,
+    sha256: '',
+    stored: bytes.length <= opts.config.maxFlowSizeKo * 1024,
+    signatureSha256: null,
+    spoolKey: '',
+    transport: 'cli',
+    declaredInterface: opts.declaredInterface ?? null,
+    declaredSigned: null,
+    interfaceCode: null,
+    syntax: null,
+    syntaxeFlux: null,
+    profile: null,
+    state: 'IN_RECU',
+    statusCode: null,
+    waitingFor: null,
+    receivedAt: now,
+    updatedAt: now,
+    finishedAt: null,
   };
-  const partner: PartnerAccount = { code: 'ANALYSE', name: 'analyse', active: true, returnSyntax: 'CPPStatut', sftpAuthorizedKeys: [], signed: false };
+  const partner: PartnerAccount = {
+    code: 'ANALYSE',
+    name: 'analyse',
+    active: true,
+    returnSyntax: 'CPPStatut',
+    sftpAuthorizedKeys: [],
+    signed: false,
+  };
   const ctx: FlowContext = { flow, partner, bytes, signature: null, payload: bytes };
   // No store: the stages that run on analyses never touch it (duplicates and integration are deposit-only).
-  const deps = { config: opts.config, logger: silentLogger, validation: opts.validation, extras: { offline: true } } as unknown as PipelineDeps;
+  const deps = {
+    config: opts.config,
+    logger: silentLogger,
+    validation: opts.validation,
+    extras: { offline: true },
+  } as unknown as PipelineDeps;
   const report: AnalysisReport = { accepted: true, stages: [], findings: [] };
   for (const stage of opts.stages) {
     if (stage.depositOnly) continue;

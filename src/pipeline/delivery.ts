@@ -12,7 +12,13 @@ import type { Queryable } from '../store/db.ts';
 import { markDelivered, pendingReturnFlows } from '../store/flows.ts';
 import type { ReturnFlowRecord } from '../store/types.ts';
 
-export async function deliverOne(dataDir: string, db: Queryable, r: ReturnFlowRecord, logger: Logger, flowLabel?: string): Promise<void> {
+export async function deliverOne(
+  dataDir: string,
+  db: Queryable,
+  r: ReturnFlowRecord,
+  logger: Logger,
+  flowLabel?: string,
+): Promise<void> {
   const dir = mailboxPaths(dataDir, r.partner).retour;
   const target = path.join(dir, r.fileName);
   if (r.kind === 'analyse' || !existsSync(target)) {

@@ -21,7 +21,11 @@ export interface RunOutcome {
   findings: Finding[];
 }
 
-export async function processFlow(flowId: number, deps: PipelineDeps, stages: readonly Stage[] = STAGES): Promise<RunOutcome | undefined> {
+export async function processFlow(
+  flowId: number,
+  deps: PipelineDeps,
+  stages: readonly Stage[] = STAGES,
+): Promise<RunOutcome | undefined> {
   const { store, logger, config } = deps;
   const flow = await getFlow(store.db, flowId);
   if (!flow) return undefined;
@@ -50,7 +54,15 @@ export async function processFlow(flowId: number, deps: PipelineDeps, stages: re
     const durationMs = performance.now() - t0;
     records.push({ stage: stage.name, outcome: result.outcome, findings: result.findings, startedAt, durationMs });
     findings.push(...result.findings);
-    log.debug({ stage: stage.name, outcome: result.outcome, ms: Math.round(durationMs * 100) / 100, findings: result.findings.length }, 'stage done');
+    log.debug(
+      {
+        stage: stage.name,
+        outcome: result.outcome,
+        ms: Math.round(durationMs * 100) / 100,
+        findings: result.findings.length,
+      },
+      'stage done',
+    );
     if (result.outcome === 'waiting') {
       await store.db.transaction((tx) =>
         concludeFlow(tx, flow, {
@@ -62,7 +74,10 @@ export async function processFlow(flowId: number, deps: PipelineDeps, stages: re
           ...detectedColumns(ctx),
         }),
       );
-      log.warn({ waitingFor: result.waitingFor }, `flow waits: schema set ${result.waitingFor} is not installed (npx passerelle schemas install)`);
+      log.warn(
+        { waitingFor: result.waitingFor },
+        `flow waits: schema set ${result.waitingFor} is not installed (npx passerelle schemas install)`,
+      );
       return { state: 'IN_EN_ATTENTE_RETRAITEMENT_CPP', statusCode: null, findings };
     }
     if (result.outcome === 'rejected') {
@@ -74,21 +89,35 @@ export async function processFlow(flowId: number, deps: PipelineDeps, stages: re
   // A stage may report fatal findings with outcome ok only if it judged them acceptable (it should not).
   if (verdict === 'ok' && findings.some(isFatal)) verdict = 'rejected';
 
-  const state: FlowState = verdict === 'rejected' ? 'IN_REJETE' : verdict === 'partial' ? 'IN_INTEGRE_PARTIEL' : 'IN_INTEGRE';
+  const state: FlowState =
+    verdict === 'rejected' ? 'IN_REJETE' : verdict === 'partial' ? 'IN_INTEGRE_PARTIEL' : 'IN_INTEGRE';
   const statusCode = verdict === 'rejected' ? '93' : verdict === 'partial' ? '96' : '90';
-  const comment = flow.box === 'analyse' ? `Analyse : ${verdict === 'rejected' ? 'le flux serait rejeté' : 'le flux serait accepté'}` : state;
+  const comment =
+    flow.box === 'analyse'
+      ? `Analyse : ${verdict === 'rejected' ? 'le flux serait rejeté' : 'le flux serait accepté'}`
+      : state;
   const returnFlow = composeReport(flow, partner, statusCode, findings, comment);
   await store.db.transaction((tx) =>
     concludeFlow(tx, flow, { state, statusCode, stages: records, returnFlow, ...detectedColumns(ctx) }),
   );
-  log.info({ state, status: statusCode, findings: findings.length, codes: [...new Set(findings.map((f) => f.code))].slice(0, 10) }, 'flow processed');
+  log.info(
+    {
+      state,
+      status: statusCode,
+      findings: findings.length,
+      codes: [...new Set(findings.map((f) => f.code))].slice(0, 10),
+    },
+    'flow processed',
+  );
   await deliverPending(config.dataDir, store.db, log, flow.id);
   return { state, statusCode, findings };
 }
 
 function detectedColumns(ctx: FlowContext) {
   const d = ctx.detected;
-  return d ? { interfaceCode: d.interfaceCode, syntax: d.syntax, syntaxeFlux: d.syntaxeFlux, profile: d.profile ?? null } : {};
+  return d
+    ? { interfaceCode: d.interfaceCode, syntax: d.syntax, syntaxeFlux: d.syntaxeFlux, profile: d.profile ?? null }
+    : {};
 }
 
 /** Dead letter: a flow whose processing kept failing for technical reasons ends IN_INCIDENTE, with a compte-rendu saying so. */
@@ -107,7 +136,13 @@ export async function incidentFlow(flowId: number, reason: string, deps: Pipelin
   );
   const returnFlow = composeReport(flow, partner, '93', [f], 'IN_INCIDENTE');
   await store.db.transaction((tx) =>
-    concludeFlow(tx, flow, { state: 'IN_INCIDENTE', statusCode: '93', stages: [], returnFlow, note: reason.slice(0, 500) }),
+    concludeFlow(tx, flow, {
+      state: 'IN_INCIDENTE',
+      statusCode: '93',
+      stages: [],
+      returnFlow,
+      note: reason.slice(0, 500),
+    }),
   );
   const log = logger.child({ flow: flowDisplayId(flow), partner: flow.partner });
   log.error({ reason }, 'flow in incident (IN_INCIDENTE) after repeated technical failures');

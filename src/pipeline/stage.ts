@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { Finding } from '../finding.ts';
 import type { DetectedFlow } from '../formats/types.ts';
 import type { Logger } from '../log.ts';
+import type { ValidationPool } from '../schemas/pool.ts';
 import type { Store } from '../store/index.ts';
 import type { FlowRecord, PartnerAccount } from '../store/types.ts';
 
@@ -47,7 +48,7 @@ export interface PipelineDeps {
   config: Config;
   store: Store;
   logger: Logger;
-  validation: import('../schemas/pool.ts').ValidationPool;
+  validation: ValidationPool;
   /** Optional collaborators wired by the daemon when present (signature, rules, platform). */
   extras: Record<string, unknown>;
 }

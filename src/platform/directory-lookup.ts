@@ -1,6 +1,12 @@
 /** The routing rules' view of the directory, over the store (the rules themselves never see SQL). */
 import type { Queryable } from '../store/db.ts';
-import { findCommitment, findDuplicateInvoice, findPartnerSupplier, findService, findStructureBySiret } from '../store/directory.ts';
+import {
+  findCommitment,
+  findDuplicateInvoice,
+  findPartnerSupplier,
+  findService,
+  findStructureBySiret,
+} from '../store/directory.ts';
 // Type-only: the interface is declared by the rules (same floor), erased at run time.
 import type { DirectoryLookup, RoutingCommitment, RoutingService, RoutingStructure } from '../rules/chorus/routing.ts';
 

@@ -72,7 +72,9 @@ export const TRANSITIONS: ReadonlyArray<{ from: InvoiceStatus; to: InvoiceStatus
 ];
 
 /** Statuses no transition leaves. */
-export const FINAL_STATUSES: readonly InvoiceStatus[] = API_STATUSES.filter((s) => !TRANSITIONS.some((t) => t.from === s));
+export const FINAL_STATUSES: readonly InvoiceStatus[] = API_STATUSES.filter(
+  (s) => !TRANSITIONS.some((t) => t.from === s),
+);
 
 export const TRANSITION_REFUSED = {
   ok: false,
@@ -107,8 +109,13 @@ export class ScenarioError extends Error {
  * invoice starts from, planned at `startAt`; each next step comes `stepSeconds` later. Every step must
  * be an allowed transition: a scenario the platform could not play is refused at configuration time.
  */
-export function planScenario(scenario: string, startAt: Date, stepSeconds = 60): Array<{ status: InvoiceStatus; at: Date }> {
-  if (!(stepSeconds >= 0) || !Number.isFinite(stepSeconds)) throw new ScenarioError(`intervalle invalide: ${stepSeconds}`);
+export function planScenario(
+  scenario: string,
+  startAt: Date,
+  stepSeconds = 60,
+): Array<{ status: InvoiceStatus; at: Date }> {
+  if (!(stepSeconds >= 0) || !Number.isFinite(stepSeconds))
+    throw new ScenarioError(`intervalle invalide: ${stepSeconds}`);
   const names = scenario
     .split(/→|->|>|,/)
     .map((s) => s.trim())
@@ -120,7 +127,8 @@ export function planScenario(scenario: string, startAt: Date, stepSeconds = 60):
     return status;
   });
   for (let i = 1; i < steps.length; i++) {
-    if (!checkTransition(steps[i - 1]!, steps[i]!).ok) throw new ScenarioError(`transition non autorisée: ${steps[i - 1]} → ${steps[i]}`);
+    if (!checkTransition(steps[i - 1]!, steps[i]!).ok)
+      throw new ScenarioError(`transition non autorisée: ${steps[i - 1]} → ${steps[i]}`);
   }
   return steps.map((status, i) => ({ status, at: new Date(startAt.getTime() + i * stepSeconds * 1000) }));
 }

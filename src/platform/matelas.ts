@@ -131,9 +131,40 @@ function idFor(pn: number, set: number, counter: number): number {
 // ---------------------------------------------------------------------------------------------
 // Names and passwords
 
-const CITIES = ['Valfleury', 'Montclaret', 'Saint-Aubrac', 'Rivemont', 'Lormeval', 'Beaucastel', 'Pradines-sur-Loue', 'Clairbois', 'Fontanel', 'Haute-Serre'];
-const TRADES = ['Fournitures', 'Travaux', 'Conseil', 'Informatique', 'Nettoyage', 'Restauration', 'Transports', 'Bâtiment'];
-const SERVICE_NAMES = ['Direction des achats', 'Service financier', 'Service technique', 'Ressources humaines', 'Direction juridique', 'Service informatique', 'Voirie', 'Affaires scolaires', 'Service culturel', 'Comptabilité'];
+const CITIES = [
+  'Valfleury',
+  'Montclaret',
+  'Saint-Aubrac',
+  'Rivemont',
+  'Lormeval',
+  'Beaucastel',
+  'Pradines-sur-Loue',
+  'Clairbois',
+  'Fontanel',
+  'Haute-Serre',
+];
+const TRADES = [
+  'Fournitures',
+  'Travaux',
+  'Conseil',
+  'Informatique',
+  'Nettoyage',
+  'Restauration',
+  'Transports',
+  'Bâtiment',
+];
+const SERVICE_NAMES = [
+  'Direction des achats',
+  'Service financier',
+  'Service technique',
+  'Ressources humaines',
+  'Direction juridique',
+  'Service informatique',
+  'Voirie',
+  'Affaires scolaires',
+  'Service culturel',
+  'Comptabilité',
+];
 const UPPER = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
 const LOWER = 'abcdefghijkmnopqrstuvwxyz';
 const DIGITS = '23456789';
@@ -183,7 +214,12 @@ function structureName(rnd: () => number, kind: StructureKind, index: number): s
   }
 }
 
-function parameters(kind: StructureKind): Pick<DirectoryStructure, 'codeServiceDoitEtreRenseigne' | 'numeroEjDoitEtreRenseigne' | 'gestionNumeroEjOuCodeService'> {
+function parameters(
+  kind: StructureKind,
+): Pick<
+  DirectoryStructure,
+  'codeServiceDoitEtreRenseigne' | 'numeroEjDoitEtreRenseigne' | 'gestionNumeroEjOuCodeService'
+> {
   return {
     codeServiceDoitEtreRenseigne: kind === 'Destinataire avec service obligatoire',
     // State recipients require the commitment number (inferred: Chorus Cœur pays against an EJ).
@@ -208,13 +244,23 @@ function csvField(v: string): string {
 }
 
 export function toCsv(rows: readonly MatelasRow[]): string {
-  return [MATELAS_HEADER, ...rows.map((r) => [r.entite, r.libelle, r.valeur].map(csvField).join(';'))].join('\n') + '\n';
+  return (
+    [MATELAS_HEADER, ...rows.map((r) => [r.entite, r.libelle, r.valeur].map(csvField).join(';'))].join('\n') + '\n'
+  );
 }
 
 /** `yyyyMMddHHmm` in Paris time, as the platform (a French service) stamps its reports. */
 function parisStamp(d: Date): string {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    new Intl.DateTimeFormat('fr-FR', {
+      timeZone: 'Europe/Paris',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
       .formatToParts(d)
       .map((p) => [p.type, p.value]),
   );
@@ -241,7 +287,8 @@ export function generateMatelas(opts: MatelasOptions): Matelas {
   const setText = String(set).padStart(2, '0');
 
   const rows: MatelasRow[] = [];
-  const row = (entite: string, libelle: string, valeur: string | number) => rows.push({ entite, libelle, valeur: safe(String(valeur)) });
+  const row = (entite: string, libelle: string, valeur: string | number) =>
+    rows.push({ entite, libelle, valeur: safe(String(valeur)) });
   const structures: DirectoryStructure[] = [];
   const services: DirectoryService[] = [];
   const commitments: DirectoryCommitment[] = [];
@@ -262,7 +309,13 @@ export function generateMatelas(opts: MatelasOptions): Matelas {
     };
     structures.push(structure);
     const tag = supplierSide ? 'FOUR' : 'DEST';
-    const gp: DirectoryUser = { id: nextId(), structureId: structure.id, role: 'GP', login: '', password: generatePassword(rnd) };
+    const gp: DirectoryUser = {
+      id: nextId(),
+      structureId: structure.id,
+      role: 'GP',
+      login: '',
+      password: generatePassword(rnd),
+    };
     gp.login = `GEST_${tag}${gp.id}@cpp2017.fr`;
     users.push(gp);
     row(kind, 'Identifiant Compte GP', gp.id);
@@ -283,8 +336,21 @@ export function generateMatelas(opts: MatelasOptions): Matelas {
       const ejRequired = mixed && !last && i % 2 === 1;
       const nn = String(i).padStart(2, '0');
       // The last service of each recipient is inactive, so "service inactif" can be tested everywhere.
-      const code = last ? 'SERVICE_INACTIF' : mixed ? (ejRequired ? `SERVICE_EJ_${nn}` : `SERVICE_SANS_EJ_${nn}`) : `SERVICE_${nn}`;
-      const s: DirectoryService = { id: nextId(), structureId: structure.id, code, name: `${pick(rnd, SERVICE_NAMES)} ${nn}`, active: !last, ejRequired };
+      const code = last
+        ? 'SERVICE_INACTIF'
+        : mixed
+          ? ejRequired
+            ? `SERVICE_EJ_${nn}`
+            : `SERVICE_SANS_EJ_${nn}`
+          : `SERVICE_${nn}`;
+      const s: DirectoryService = {
+        id: nextId(),
+        structureId: structure.id,
+        code,
+        name: `${pick(rnd, SERVICE_NAMES)} ${nn}`,
+        active: !last,
+        ejRequired,
+      };
       own.push(s);
       services.push(s);
       row(kind, 'Identifiant Service', s.id);
@@ -294,7 +360,13 @@ export function generateMatelas(opts: MatelasOptions): Matelas {
       row(kind, 'Numero EJ obligatoire pour le service', yesNo(s.ejRequired));
     }
     for (const n of [1, 2]) {
-      const u: DirectoryUser = { id: nextId(), structureId: structure.id, role: 'UTILISATEUR', login: '', password: generatePassword(rnd) };
+      const u: DirectoryUser = {
+        id: nextId(),
+        structureId: structure.id,
+        role: 'UTILISATEUR',
+        login: '',
+        password: generatePassword(rnd),
+      };
       u.login = `UTIL${n}_${tag}${u.id}@cpp2017.fr`;
       users.push(u);
       row(kind, `Identifiant Compte Utilisateur ${n}`, u.id);
@@ -304,7 +376,10 @@ export function generateMatelas(opts: MatelasOptions): Matelas {
     if (!supplierSide) {
       const ejServices = own.filter((s) => s.ejRequired);
       for (let i = 1; i <= COMMITMENTS_PER_RECIPIENT; i++) {
-        const c: DirectoryCommitment = { number: `EJ${pnText}${setText}${String(index).padStart(2, '0')}${i}`, structureId: structure.id };
+        const c: DirectoryCommitment = {
+          number: `EJ${pnText}${setText}${String(index).padStart(2, '0')}${i}`,
+          structureId: structure.id,
+        };
         const svc = ejServices.length ? ejServices[(i - 1) % ejServices.length] : undefined;
         if (svc) c.serviceCode = svc.code;
         commitments.push(c);
@@ -329,7 +404,9 @@ export function generateMatelas(opts: MatelasOptions): Matelas {
       n++;
       const recipientServices = services.filter((s) => s.structureId === recipient.id && s.active);
       const service = recipientServices[n % recipientServices.length]!;
-      const ej = commitments.find((c) => c.structureId === recipient.id && (!c.serviceCode || c.serviceCode === service.code));
+      const ej = commitments.find(
+        (c) => c.structureId === recipient.id && (!c.serviceCode || c.serviceCode === service.code),
+      );
       const ht = Math.round(10000 + rnd() * 990000) / 100;
       const ttc = Math.round(ht * 120) / 100;
       const day = new Date(opts.now.getTime() - Math.floor(1 + rnd() * 90) * 86_400_000).toISOString().slice(0, 10);
@@ -377,7 +454,10 @@ export function generateMatelas(opts: MatelasOptions): Matelas {
 
 /** Reads a matelas CSV back (header checked, quoted fields handled): what the tests and `matelas show` use. */
 export function parseMatelasCsv(csv: string): MatelasRow[] {
-  const lines = csv.replace(/\r\n/g, '\n').split('\n').filter((l) => l.length > 0);
+  const lines = csv
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .filter((l) => l.length > 0);
   if (lines[0] !== MATELAS_HEADER) throw new Error(`unexpected header: ${lines[0]}`);
   return lines.slice(1).map((line, i) => {
     const fields: string[] = [];

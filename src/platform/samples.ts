@@ -74,7 +74,9 @@ ${i.cadre !== undefined ? `  <cbc:ProfileID>${esc(i.cadre)}</cbc:ProfileID>\n` :
   <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
   <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
 ${i.serviceCode !== undefined ? `  <cbc:BuyerReference>${esc(i.serviceCode)}</cbc:BuyerReference>\n` : ''}${
-    i.commitmentNumber !== undefined ? `  <cac:OrderReference><cbc:ID>${esc(i.commitmentNumber)}</cbc:ID></cac:OrderReference>\n` : ''
+    i.commitmentNumber !== undefined
+      ? `  <cac:OrderReference><cbc:ID>${esc(i.commitmentNumber)}</cbc:ID></cac:OrderReference>\n`
+      : ''
   }  <cac:AccountingSupplierParty><cac:Party>${address('Paris')}<cac:PartyTaxScheme><cbc:CompanyID>${frenchVatNumber(i.supplier.siret)}</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme><cac:PartyLegalEntity><cbc:RegistrationName>${esc(i.supplier.name)}</cbc:RegistrationName><cbc:CompanyID schemeID="0009">${i.supplier.siret}</cbc:CompanyID></cac:PartyLegalEntity></cac:Party></cac:AccountingSupplierParty>
   <cac:AccountingCustomerParty><cac:Party>${address('Lyon')}<cac:PartyLegalEntity><cbc:RegistrationName>${esc(i.buyer.name)}</cbc:RegistrationName>${
     i.buyer.siret !== undefined ? `<cbc:CompanyID schemeID="0009">${i.buyer.siret}</cbc:CompanyID>` : ''
@@ -117,13 +119,21 @@ export function buildQualificationKit(data: DirectoryData, opts: KitOptions = {}
   };
   const supplier = byKind('Fournisseur Partenaire');
   const services = (s: DirectoryStructure) => data.services.filter((x) => x.structureId === s.id);
-  const activeService = (s: DirectoryStructure, ej?: boolean) => services(s).find((x) => x.active && (ej === undefined || x.ejRequired === ej))!;
+  const activeService = (s: DirectoryStructure, ej?: boolean) =>
+    services(s).find((x) => x.active && (ej === undefined || x.ejRequired === ej))!;
   const commitmentOf = (s: DirectoryStructure, serviceCode?: string) =>
-    data.commitments.find((c) => c.structureId === s.id && (serviceCode === undefined || c.serviceCode === serviceCode))!.number;
+    data.commitments.find(
+      (c) => c.structureId === s.id && (serviceCode === undefined || c.serviceCode === serviceCode),
+    )!.number;
   const iban = fictitiousIban(partnerNumber(data.partner) * 100 + data.set);
   const out: KitInvoice[] = [];
   let n = 0;
-  const add = (purpose: string, codes: string[], over: Partial<UblInput> & { buyerStructure?: DirectoryStructure }, recipientKind?: StructureKind) => {
+  const add = (
+    purpose: string,
+    codes: string[],
+    over: Partial<UblInput> & { buyerStructure?: DirectoryStructure },
+    recipientKind?: StructureKind,
+  ) => {
     n++;
     const number = over.number ?? `Q${tag}-${String(n).padStart(3, '0')}`;
     const buyer = over.buyerStructure ?? byKind('Destinataire sans paramètre');
@@ -139,7 +149,14 @@ export function buildQualificationKit(data: DirectoryData, opts: KitOptions = {}
       ...over,
     };
     const fileName = `${String(n).padStart(3, '0')}_${codes.length ? 'rejet' : 'ok'}_${purpose.replace(/[^A-Za-z0-9]+/g, '_')}.xml`;
-    const inv: KitInvoice = { fileName, invoiceNumber: number, purpose, expected: codes.length ? 'rejetee' : 'integree', codes, xml: ublInvoice(input) };
+    const inv: KitInvoice = {
+      fileName,
+      invoiceNumber: number,
+      purpose,
+      expected: codes.length ? 'rejetee' : 'integree',
+      codes,
+      xml: ublInvoice(input),
+    };
     if (recipientKind) inv.recipientKind = recipientKind;
     out.push(inv);
   };
@@ -166,18 +183,30 @@ export function buildQualificationKit(data: DirectoryData, opts: KitOptions = {}
   // Rejected: one routing rule each.
   const pn = partnerNumber(data.partner);
   add('destinataire absent', ['CPP-DEST-ABSENT'], { buyer: { name: 'Sans SIRET' } });
-  add('destinataire inconnu', ['CPP-DEST-INCONNU'], { buyer: { siret: fictitiousSiret(pn, data.set, 89), name: 'Inconnu' } });
-  add('fournisseur non autorise', ['CPP-FOURN-NON-AUTORISE'], { supplier: { siret: byKind('Destinataire Partenaire').siret, name: 'Pas un fournisseur' } });
+  add('destinataire inconnu', ['CPP-DEST-INCONNU'], {
+    buyer: { siret: fictitiousSiret(pn, data.set, 89), name: 'Inconnu' },
+  });
+  add('fournisseur non autorise', ['CPP-FOURN-NON-AUTORISE'], {
+    supplier: { siret: byKind('Destinataire Partenaire').siret, name: 'Pas un fournisseur' },
+  });
   const svcOblig = byKind('Destinataire avec service obligatoire');
   add('code service absent', ['CPP-SERVICE-ABSENT'], { buyerStructure: svcOblig });
-  add('code service FACTURES_PUBLIQUES', ['CPP-SERVICE-RESERVE'], { buyerStructure: svcOblig, serviceCode: 'FACTURES_PUBLIQUES' });
+  add('code service FACTURES_PUBLIQUES', ['CPP-SERVICE-RESERVE'], {
+    buyerStructure: svcOblig,
+    serviceCode: 'FACTURES_PUBLIQUES',
+  });
   add('code service inconnu', ['CPP-SERVICE-INCONNU'], { buyerStructure: svcOblig, serviceCode: 'SERVICE_99' });
   add('code service inactif', ['CPP-SERVICE-INACTIF'], { buyerStructure: svcOblig, serviceCode: 'SERVICE_INACTIF' });
   const ejOblig = byKind('Destinataire avec EJ obligatoire');
   add('EJ absent', ['CPP-EJ-ABSENT'], { buyerStructure: ejOblig });
-  add('EJ absent pour le service', ['CPP-EJ-ABSENT'], { buyerStructure: mixed, serviceCode: activeService(mixed, true).code });
+  add('EJ absent pour le service', ['CPP-EJ-ABSENT'], {
+    buyerStructure: mixed,
+    serviceCode: activeService(mixed, true).code,
+  });
   add('EJ inconnu', ['CPP-EJ-INCONNU'], { buyerStructure: ejOblig, commitmentNumber: 'EJ0000000000000' });
-  add('ni EJ ni service', ['CPP-EJ-OU-SERVICE-ABSENT'], { buyerStructure: byKind('Destinataire avec EJ ou service obligatoire') });
+  add('ni EJ ni service', ['CPP-EJ-OU-SERVICE-ABSENT'], {
+    buyerStructure: byKind('Destinataire avec EJ ou service obligatoire'),
+  });
   add('cadre A11', ['CPP-CADRE-INVALIDE'], { cadre: 'A11' });
   add('cadre de la reforme 2026', ['CPP-CADRE-INVALIDE'], { cadre: 'S1' });
   add('numero trop long', ['CPP-NUMERO-TROP-LONG'], { number: `Q${tag}-NUMERO-BIEN-TROP-LONG` });
@@ -188,7 +217,11 @@ export function buildQualificationKit(data: DirectoryData, opts: KitOptions = {}
   return out;
 }
 
-export async function writeQualificationKit(data: DirectoryData, folder: string, opts: KitOptions = {}): Promise<KitManifest> {
+export async function writeQualificationKit(
+  data: DirectoryData,
+  folder: string,
+  opts: KitOptions = {},
+): Promise<KitManifest> {
   const kit = buildQualificationKit(data, opts);
   await mkdir(folder, { recursive: true });
   for (const k of kit) await writeFile(path.join(folder, k.fileName), k.xml, 'utf8');

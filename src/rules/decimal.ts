@@ -74,7 +74,7 @@ export function sign(a: Dec): number {
 
 function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
-  return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
 /** XPath `round(x * 100) div 100`: two decimals, halves towards positive infinity. */

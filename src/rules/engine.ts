@@ -18,7 +18,15 @@ import type { Rule, RuleContext } from './types.ts';
 export type { Rule, RuleContext, Violation } from './types.ts';
 
 /** Every rule, in report order. */
-export const EN16931_RULES: readonly Rule[] = [...coreRules, ...calcRules, ...vatRules, ...decRules, ...codeRules, ...syntaxRules, ...facturxRules];
+export const EN16931_RULES: readonly Rule[] = [
+  ...coreRules,
+  ...calcRules,
+  ...vatRules,
+  ...decRules,
+  ...codeRules,
+  ...syntaxRules,
+  ...facturxRules,
+];
 
 export function checkInvoice(inv: Invoice, ctx: { profile?: FacturXProfile; syntax: SyntaxId }): Finding[] {
   const rc: RuleContext = ctx;

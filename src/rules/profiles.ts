@@ -8,9 +8,27 @@ import type { RuleContext } from './types.ts';
 
 /** Rules that need invoice lines (both profiles carry none). */
 const NEEDS_LINES = [
-  'BR-16', 'BR-CO-10', 'BR-S-08', 'BR-Z-08', 'BR-E-08', 'BR-AE-08', 'BR-IC-08', 'BR-G-08', 'BR-O-08', 'BR-L-08', 'BR-M-08',
+  'BR-16',
+  'BR-CO-10',
+  'BR-S-08',
+  'BR-Z-08',
+  'BR-E-08',
+  'BR-AE-08',
+  'BR-IC-08',
+  'BR-G-08',
+  'BR-O-08',
+  'BR-L-08',
+  'BR-M-08',
   // The -01 rules are two-way in the schematron (breakdown of a category <=> an item of it): without lines they cannot hold.
-  'BR-S-01', 'BR-Z-01', 'BR-E-01', 'BR-AE-01', 'BR-IC-01', 'BR-G-01', 'BR-O-01', 'BR-L-01', 'BR-M-01',
+  'BR-S-01',
+  'BR-Z-01',
+  'BR-E-01',
+  'BR-AE-01',
+  'BR-IC-01',
+  'BR-G-01',
+  'BR-O-01',
+  'BR-L-01',
+  'BR-M-01',
 ];
 
 const EXCLUDED: Record<string, ReadonlySet<string>> = {
@@ -18,7 +36,13 @@ const EXCLUDED: Record<string, ReadonlySet<string>> = {
   MINIMUM: new Set([
     ...NEEDS_LINES,
     // MINIMUM carries no buyer address, no line totals, no VAT breakdown, no payment terms.
-    'BR-10', 'BR-11', 'BR-12', 'BR-13', 'BR-CO-13', 'BR-CO-18', 'BR-CO-25',
+    'BR-10',
+    'BR-11',
+    'BR-12',
+    'BR-13',
+    'BR-CO-13',
+    'BR-CO-18',
+    'BR-CO-25',
     // No prepaid amount (BT-113) in MINIMUM: BT-115 may differ from BT-112 without it.
     'BR-CO-16',
   ]),
@@ -30,9 +54,24 @@ const EXCLUDED: Record<string, ReadonlySet<string>> = {
  * only the rules on the terms it carries apply.
  */
 const CPP_RULES: ReadonlySet<string> = new Set([
-  'BR-02', 'BR-03', 'BR-04', 'BR-05', 'BR-06', 'BR-07', 'BR-13', 'BR-14', 'BR-15',
-  'BR-CL-01', 'BR-CL-04', 'BR-CL-14', 'BR-CO-16',
-  'BR-DEC-12', 'BR-DEC-14', 'BR-DEC-18', 'BR-DEC-19', 'BR-DEC-20',
+  'BR-02',
+  'BR-03',
+  'BR-04',
+  'BR-05',
+  'BR-06',
+  'BR-07',
+  'BR-13',
+  'BR-14',
+  'BR-15',
+  'BR-CL-01',
+  'BR-CL-04',
+  'BR-CL-14',
+  'BR-CO-16',
+  'BR-DEC-12',
+  'BR-DEC-14',
+  'BR-DEC-18',
+  'BR-DEC-19',
+  'BR-DEC-20',
 ]);
 
 export function ruleApplies(id: string, ctx: RuleContext): boolean {

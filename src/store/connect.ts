@@ -1,6 +1,7 @@
 /** Opens the database: a real PostgreSQL when a URL is given, else embedded PGlite under dataDir. */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { Db, Queryable } from './db.ts';
 
@@ -9,7 +10,11 @@ pg.types.setTypeParser(20, (v) => Number(v));
 
 export async function openPostgres(url: string, schema?: string): Promise<Db> {
   // The schema is set per connection at startup, so every pooled client sees the same tables.
-  const pool = new pg.Pool({ connectionString: url, max: 10, ...(schema ? { options: `-c search_path=${schema},public` } : {}) });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    ...(schema ? { options: `-c search_path=${schema},public` } : {}),
+  });
   if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   return {
     kind: 'postgres',
@@ -48,7 +53,7 @@ export async function openPostgres(url: string, schema?: string): Promise<Db> {
 
 /** The PGlite instance is exposed too: pg-boss needs it for its own adapter. */
 export interface PgliteDb extends Db {
-  readonly pglite: import('@electric-sql/pglite').PGlite;
+  readonly pglite: PGlite;
 }
 
 export async function openPglite(dir: string | undefined): Promise<PgliteDb> {

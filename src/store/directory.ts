@@ -183,7 +183,12 @@ export async function beginMatelasSet(q: Queryable, partner: string): Promise<nu
   return Number(r.rows[0]!.last_set);
 }
 
-export async function setMatelasState(q: Queryable, partner: string, state: MatelasState, filePath?: string): Promise<void> {
+export async function setMatelasState(
+  q: Queryable,
+  partner: string,
+  state: MatelasState,
+  filePath?: string,
+): Promise<void> {
   await q.query(
     `INSERT INTO matelas (partner, state, file_path) VALUES ($1, $2, $3)
      ON CONFLICT (partner) DO UPDATE SET state = $2, file_path = COALESCE($3, matelas.file_path), updated_at = now()`,
@@ -224,22 +229,31 @@ export async function seedDirectory(db: Db, partner: string, set: number, data: 
     await tx.query(
       `INSERT INTO directory_services (id, structure_id, code, name, active, ej_required)
        SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::boolean[], $6::boolean[])`,
-      [sv.map((x) => x.id), sv.map((x) => x.structureId), sv.map((x) => x.code), sv.map((x) => x.name), sv.map((x) => x.active), sv.map((x) => x.ejRequired)],
+      [
+        sv.map((x) => x.id),
+        sv.map((x) => x.structureId),
+        sv.map((x) => x.code),
+        sv.map((x) => x.name),
+        sv.map((x) => x.active),
+        sv.map((x) => x.ejRequired),
+      ],
     );
     const cm = data.commitments;
-    await tx.query('INSERT INTO directory_commitments (number, structure_id, service_code) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])', [
-      cm.map((x) => x.number),
-      cm.map((x) => x.structureId),
-      cm.map((x) => x.serviceCode ?? null),
-    ]);
+    await tx.query(
+      'INSERT INTO directory_commitments (number, structure_id, service_code) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])',
+      [cm.map((x) => x.number), cm.map((x) => x.structureId), cm.map((x) => x.serviceCode ?? null)],
+    );
     const us = data.users;
-    await tx.query('INSERT INTO directory_users (id, structure_id, role, login, password) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[])', [
-      us.map((x) => x.id),
-      us.map((x) => x.structureId),
-      us.map((x) => x.role),
-      us.map((x) => x.login),
-      us.map((x) => x.password),
-    ]);
+    await tx.query(
+      'INSERT INTO directory_users (id, structure_id, role, login, password) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[])',
+      [
+        us.map((x) => x.id),
+        us.map((x) => x.structureId),
+        us.map((x) => x.role),
+        us.map((x) => x.login),
+        us.map((x) => x.password),
+      ],
+    );
     for (const inv of data.invoices) await insertInvoice(tx, { ...inv, partner, fromMatelas: true });
     await tx.query(
       `INSERT INTO matelas (partner, state, sets, last_set) VALUES ($1, 'Terminé', ARRAY[$2::int], $2)
@@ -253,7 +267,10 @@ export async function seedDirectory(db: Db, partner: string, set: number, data: 
 /** Réinitialiser: the partner's structures are retired (unknown to routing); flows and invoices stay readable. */
 export async function retireMatelas(db: Db, partner: string): Promise<number> {
   return db.transaction(async (tx) => {
-    const r = await tx.query<{ id: number }>('UPDATE directory_structures SET retired = true WHERE partner = $1 AND NOT retired RETURNING id', [partner]);
+    const r = await tx.query<{ id: number }>(
+      'UPDATE directory_structures SET retired = true WHERE partner = $1 AND NOT retired RETURNING id',
+      [partner],
+    );
     await tx.query(
       `INSERT INTO matelas (partner) VALUES ($1)
        ON CONFLICT (partner) DO UPDATE SET state = 'Pas de matelas', sets = '{}', file_path = NULL, updated_at = now()`,
@@ -287,26 +304,61 @@ export async function findStructureBySiret(q: Queryable, siret: string): Promise
   return r.rows[0] ? toStructure(r.rows[0]) : undefined;
 }
 
-export async function listStructures(q: Queryable, partner: string, opts: { includeRetired?: boolean } = {}): Promise<StoredStructure[]> {
-  const r = await q.query<Row>(`SELECT * FROM directory_structures WHERE partner = $1 ${opts.includeRetired ? '' : 'AND NOT retired'} ORDER BY set_no, id`, [partner]);
+export async function listStructures(
+  q: Queryable,
+  partner: string,
+  opts: { includeRetired?: boolean } = {},
+): Promise<StoredStructure[]> {
+  const r = await q.query<Row>(
+    `SELECT * FROM directory_structures WHERE partner = $1 ${opts.includeRetired ? '' : 'AND NOT retired'} ORDER BY set_no, id`,
+    [partner],
+  );
   return r.rows.map(toStructure);
 }
 
 /** The supplier structure `identifier` (a SIRET) if it belongs to `partner`'s active matelas and may issue invoices. */
-export async function findPartnerSupplier(q: Queryable, partner: string, identifier: string): Promise<StoredStructure | undefined> {
-  const r = await q.query<Row>('SELECT * FROM directory_structures WHERE partner = $1 AND siret = $2 AND NOT retired AND issues_invoices', [partner, identifier]);
+export async function findPartnerSupplier(
+  q: Queryable,
+  partner: string,
+  identifier: string,
+): Promise<StoredStructure | undefined> {
+  const r = await q.query<Row>(
+    'SELECT * FROM directory_structures WHERE partner = $1 AND siret = $2 AND NOT retired AND issues_invoices',
+    [partner, identifier],
+  );
   return r.rows[0] ? toStructure(r.rows[0]) : undefined;
 }
 
-export async function findService(q: Queryable, structureId: number, code: string): Promise<DirectoryService | undefined> {
-  const r = await q.query<Row>('SELECT * FROM directory_services WHERE structure_id = $1 AND code = $2', [structureId, code]);
+export async function findService(
+  q: Queryable,
+  structureId: number,
+  code: string,
+): Promise<DirectoryService | undefined> {
+  const r = await q.query<Row>('SELECT * FROM directory_services WHERE structure_id = $1 AND code = $2', [
+    structureId,
+    code,
+  ]);
   const s = r.rows[0];
   if (!s) return undefined;
-  return { id: Number(s.id), structureId: Number(s.structure_id), code: String(s.code), name: String(s.name), active: Boolean(s.active), ejRequired: Boolean(s.ej_required) };
+  return {
+    id: Number(s.id),
+    structureId: Number(s.structure_id),
+    code: String(s.code),
+    name: String(s.name),
+    active: Boolean(s.active),
+    ejRequired: Boolean(s.ej_required),
+  };
 }
 
-export async function findCommitment(q: Queryable, structureId: number, number: string): Promise<DirectoryCommitment | undefined> {
-  const r = await q.query<Row>('SELECT * FROM directory_commitments WHERE structure_id = $1 AND number = $2', [structureId, number]);
+export async function findCommitment(
+  q: Queryable,
+  structureId: number,
+  number: string,
+): Promise<DirectoryCommitment | undefined> {
+  const r = await q.query<Row>('SELECT * FROM directory_commitments WHERE structure_id = $1 AND number = $2', [
+    structureId,
+    number,
+  ]);
   const c = r.rows[0];
   if (!c) return undefined;
   const out: DirectoryCommitment = { number: String(c.number), structureId: Number(c.structure_id) };
@@ -318,7 +370,13 @@ export async function findUserByLogin(q: Queryable, login: string): Promise<Dire
   const r = await q.query<Row>('SELECT * FROM directory_users WHERE login = $1', [login]);
   const u = r.rows[0];
   if (!u) return undefined;
-  return { id: Number(u.id), structureId: Number(u.structure_id), role: u.role as DirectoryUser['role'], login: String(u.login), password: String(u.password) };
+  return {
+    id: Number(u.id),
+    structureId: Number(u.structure_id),
+    role: u.role as DirectoryUser['role'],
+    login: String(u.login),
+    password: String(u.password),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -395,7 +453,11 @@ async function insertInvoice(q: Queryable, inv: NewInvoice): Promise<number> {
     ],
   );
   const id = Number(r.rows[0]!.id);
-  await q.query('INSERT INTO invoice_status_history (invoice_id, status, who) VALUES ($1, $2, $3)', [id, inv.status, inv.fromMatelas ? 'matelas' : 'plateforme']);
+  await q.query('INSERT INTO invoice_status_history (invoice_id, status, who) VALUES ($1, $2, $3)', [
+    id,
+    inv.status,
+    inv.fromMatelas ? 'matelas' : 'plateforme',
+  ]);
   return id;
 }
 
@@ -420,13 +482,10 @@ export async function setInvoiceStatus(
     if (!cur.rows[0]) return undefined;
     const at = opts.at ?? new Date();
     await tx.query('UPDATE invoices SET status = $2, updated_at = $3 WHERE id = $1', [id, status, at]);
-    await tx.query('INSERT INTO invoice_status_history (invoice_id, status, at, comment, who) VALUES ($1, $2, $3, $4, $5)', [
-      id,
-      status,
-      at,
-      opts.comment ?? null,
-      opts.who ?? null,
-    ]);
+    await tx.query(
+      'INSERT INTO invoice_status_history (invoice_id, status, at, comment, who) VALUES ($1, $2, $3, $4, $5)',
+      [id, status, at, opts.comment ?? null, opts.who ?? null],
+    );
     return { from: String(cur.rows[0].status), to: status };
   });
 }
@@ -437,8 +496,16 @@ export async function getInvoice(q: Queryable, id: number): Promise<InvoiceRecor
 }
 
 export async function getInvoiceHistory(q: Queryable, id: number): Promise<InvoiceStatusEvent[]> {
-  const r = await q.query<Row>('SELECT status, at, comment, who FROM invoice_status_history WHERE invoice_id = $1 ORDER BY id', [id]);
-  return r.rows.map((h) => ({ status: String(h.status), at: h.at as Date, comment: (h.comment as string | null) ?? null, who: (h.who as string | null) ?? null }));
+  const r = await q.query<Row>(
+    'SELECT status, at, comment, who FROM invoice_status_history WHERE invoice_id = $1 ORDER BY id',
+    [id],
+  );
+  return r.rows.map((h) => ({
+    status: String(h.status),
+    at: h.at as Date,
+    comment: (h.comment as string | null) ?? null,
+    who: (h.who as string | null) ?? null,
+  }));
 }
 
 export async function listInvoices(
@@ -464,7 +531,14 @@ export async function listInvoices(
 }
 
 /** An invoice already integrated with the same supplier identifier and number, whatever its status. */
-export async function findDuplicateInvoice(q: Queryable, supplierIdentifier: string, number: string): Promise<InvoiceRecord | undefined> {
-  const r = await q.query<Row>(`SELECT ${INVOICE_COLUMNS} FROM invoices WHERE supplier_identifier = $1 AND number = $2 ORDER BY id LIMIT 1`, [supplierIdentifier, number]);
+export async function findDuplicateInvoice(
+  q: Queryable,
+  supplierIdentifier: string,
+  number: string,
+): Promise<InvoiceRecord | undefined> {
+  const r = await q.query<Row>(
+    `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE supplier_identifier = $1 AND number = $2 ORDER BY id LIMIT 1`,
+    [supplierIdentifier, number],
+  );
   return r.rows[0] ? toInvoice(r.rows[0]) : undefined;
 }

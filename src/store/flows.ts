@@ -56,7 +56,10 @@ export interface NewFlow {
 /** Records a flow and its bytes; returns the new record. Run inside the intake's transaction. */
 export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord> {
   if (f.bytes) {
-    await tx.query('INSERT INTO flow_content (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [f.sha256, f.bytes]);
+    await tx.query('INSERT INTO flow_content (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [
+      f.sha256,
+      f.bytes,
+    ]);
   }
   if (f.signature) {
     await tx.query('INSERT INTO flow_content (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [
@@ -157,11 +160,16 @@ export async function setFlowState(
   state: FlowState,
   extra: { note?: string; waitingFor?: string | null } = {},
 ): Promise<void> {
-  await db.query(
-    `UPDATE flows SET state = $2, updated_at = now(), waiting_for = $3 WHERE id = $1`,
-    [id, state, extra.waitingFor ?? null],
-  );
-  await db.query('INSERT INTO flow_history (flow_id, state, note) VALUES ($1, $2, $3)', [id, state, extra.note ?? null]);
+  await db.query(`UPDATE flows SET state = $2, updated_at = now(), waiting_for = $3 WHERE id = $1`, [
+    id,
+    state,
+    extra.waitingFor ?? null,
+  ]);
+  await db.query('INSERT INTO flow_history (flow_id, state, note) VALUES ($1, $2, $3)', [
+    id,
+    state,
+    extra.note ?? null,
+  ]);
 }
 
 export interface FlowConclusion {
@@ -220,7 +228,11 @@ export async function concludeFlow(tx: Queryable, flow: FlowRecord, c: FlowConcl
       ],
     );
   }
-  await tx.query('INSERT INTO flow_history (flow_id, state, note) VALUES ($1, $2, $3)', [flow.id, c.state, c.note ?? null]);
+  await tx.query('INSERT INTO flow_history (flow_id, state, note) VALUES ($1, $2, $3)', [
+    flow.id,
+    c.state,
+    c.note ?? null,
+  ]);
   if (c.returnFlow) {
     await tx.query(
       `INSERT INTO return_flows (flow_id, partner, kind, file_name, content) VALUES ($1, $2, $3, $4, $5)
@@ -244,9 +256,16 @@ export async function getStages(db: Queryable, flowId: number): Promise<StageOut
   }));
 }
 
-export async function getHistory(db: Queryable, flowId: number): Promise<Array<{ state: string; at: Date; note: string | null }>> {
+export async function getHistory(
+  db: Queryable,
+  flowId: number,
+): Promise<Array<{ state: string; at: Date; note: string | null }>> {
   const r = await db.query<Row>('SELECT state, at, note FROM flow_history WHERE flow_id = $1 ORDER BY id', [flowId]);
-  return r.rows.map((x) => ({ state: x.state as string, at: new Date(x.at as string), note: (x.note as string) ?? null }));
+  return r.rows.map((x) => ({
+    state: x.state as string,
+    at: new Date(x.at as string),
+    note: (x.note as string) ?? null,
+  }));
 }
 
 function toReturn(r: Row): ReturnFlowRecord {

@@ -33,7 +33,10 @@ export const QUEUES = {
   platform: 'passerelle-platform',
 } as const;
 
-export async function openStore(opts: StoreOptions, queueOpts: { retryLimit: number; retryDelaySeconds: number; expireSeconds: number }): Promise<Store> {
+export async function openStore(
+  opts: StoreOptions,
+  queueOpts: { retryLimit: number; retryDelaySeconds: number; expireSeconds: number },
+): Promise<Store> {
   let db: Db;
   let boss: PgBoss;
   if (opts.databaseUrl) {
@@ -43,12 +46,18 @@ export async function openStore(opts: StoreOptions, queueOpts: { retryLimit: num
       schema: opts.schema ? `${opts.schema}_boss` : 'pgboss',
       max: 4,
       useListenNotify: true,
+      superviseIntervalSeconds: 5,
       // Ours: every node may supervise; pg-boss serialises maintenance itself.
     });
   } else {
     const pdb = await openPglite(opts.pgliteDir);
     db = pdb;
-    boss = new PgBoss({ db: fromPglite(pdb.pglite), backend: 'pglite', useListenNotify: true });
+    boss = new PgBoss({
+      db: fromPglite(pdb.pglite),
+      backend: 'pglite',
+      useListenNotify: true,
+      superviseIntervalSeconds: 5,
+    });
   }
   boss.on('error', () => undefined); // surfaced through the daemon's logger, see daemon.ts
   await migrate(db);
@@ -58,6 +67,8 @@ export async function openStore(opts: StoreOptions, queueOpts: { retryLimit: num
     retryDelay: queueOpts.retryDelaySeconds,
     retryBackoff: true,
     expireInSeconds: queueOpts.expireSeconds,
+    // A job whose node died stops beating: it is retried within seconds, not at expiry.
+    heartbeatSeconds: 10,
   };
   await boss.createQueue(QUEUES.incidents, { retentionSeconds: 7 * 24 * 3600 });
   await boss.createQueue(QUEUES.flows, { ...queueOptions, deadLetter: QUEUES.incidents, notify: true });

@@ -14,7 +14,9 @@ export async function migrate(db: Db): Promise<string[]> {
     .filter((f) => /^\d{4}_.+\.sql$/.test(f))
     .sort();
   const applied: string[] = [];
-  await db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+  await db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+  );
   for (const name of files) {
     const sql = readFileSync(MIGRATIONS_DIR + name, 'utf8');
     const done = await db.transaction(async (tx) => {
@@ -22,7 +24,10 @@ export async function migrate(db: Db): Promise<string[]> {
       const seen = await tx.query('SELECT 1 FROM schema_migrations WHERE name = $1', [name]);
       if (seen.rows.length) return false;
       // Statements are split on lines holding only ";" — migrations avoid that shape elsewhere.
-      for (const statement of sql.split(/;\s*$/m).map((s) => s.trim()).filter(Boolean)) {
+      for (const statement of sql
+        .split(/;\s*$/m)
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         await tx.query(statement);
       }
       await tx.query('INSERT INTO schema_migrations (name) VALUES ($1)', [name]);

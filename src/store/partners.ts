@@ -53,7 +53,10 @@ export async function listPartners(db: Queryable): Promise<PartnerAccount[]> {
 }
 
 export async function setSftpPassword(db: Queryable, code: string, hash: string): Promise<void> {
-  const r = await db.query<Row>('UPDATE partners SET sftp_password_hash = $2 WHERE code = $1 RETURNING code', [code, hash]);
+  const r = await db.query<Row>('UPDATE partners SET sftp_password_hash = $2 WHERE code = $1 RETURNING code', [
+    code,
+    hash,
+  ]);
   if (!r.rows.length) throw new Error(`unknown partner ${code}`);
 }
 

@@ -1,4 +1,5 @@
 /** Records the store hands to the layers above. */
+import type { Finding } from '../finding.ts';
 
 export type ReturnSyntax = 'CPPStatut' | 'AIFEStatut';
 
@@ -68,7 +69,7 @@ export interface FlowRecord {
 export interface StageOutcomeRecord {
   stage: string;
   outcome: 'ok' | 'rejected' | 'waiting' | 'skipped' | 'partial';
-  findings: import('../finding.ts').Finding[];
+  findings: Finding[];
   startedAt: Date;
   durationMs: number;
 }

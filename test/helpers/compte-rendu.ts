@@ -12,12 +12,19 @@ export interface ReadReport {
   lines: Array<{ nature: string; code: string; label: string; description?: string }>;
 }
 
-const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, isArray: (name) => name === 'LigneErreurDetail' || name === 'ParametreIndiv' });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  parseTagValue: false,
+  isArray: (name) => name === 'LigneErreurDetail' || name === 'ParametreIndiv',
+});
 
 export function readCppStatut(xml: string): ReadReport {
-  const doc = parser.parse(xml) as Record<string, any>;
-  const root = doc.CPPStatut;
-  const params = root.Enveloppe.EnveloppeUnitaire.Parametres.ParametreIndiv as Array<{ Code: string; Valeurparametre: string }>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed document, checked field by field below
+  const root = (parser.parse(xml) as Record<string, any>).CPPStatut;
+  const params = root.Enveloppe.EnveloppeUnitaire.Parametres.ParametreIndiv as Array<{
+    Code: string;
+    Valeurparametre: string;
+  }>;
   const data = root.CPPFluxStatuts.CPPFluxStatutUnitaire.DonneesStatut;
   const lines = ((data.Details?.LigneErreurDetail ?? []) as Array<Record<string, string>>).map((l) => ({
     nature: String(l.NatureErreur),

@@ -85,7 +85,10 @@ export function testConfig(dataDir: string, raw: Record<string, unknown> = {}): 
 
 export type DbKind = 'postgres' | 'pglite';
 
-export async function startDaemon(kind: DbKind, config: Config): Promise<{ daemon: Daemon; schema?: string; stop: () => Promise<void> }> {
+export async function startDaemon(
+  kind: DbKind,
+  config: Config,
+): Promise<{ daemon: Daemon; schema?: string; stop: () => Promise<void> }> {
   const schema = kind === 'postgres' ? uniqueSchema() : undefined;
   if (kind === 'postgres') config.databaseUrl = PG_URL;
   const daemon = new Daemon({ config, logger: silentLogger, ...(schema ? { schema } : {}) });
@@ -101,12 +104,20 @@ export async function startDaemon(kind: DbKind, config: Config): Promise<{ daemo
 }
 
 /** Waits until `dir` holds `count` files matching `filter`; returns their names. */
-export async function waitForFiles(dir: string, count: number, timeoutMs = 60000, filter: (n: string) => boolean = (n) => !n.startsWith('.')): Promise<string[]> {
+export async function waitForFiles(
+  dir: string,
+  count: number,
+  timeoutMs = 60000,
+  filter: (n: string) => boolean = (n) => !n.startsWith('.'),
+): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const names = existsSync(dir) ? readdirSync(dir).filter(filter) : [];
     if (names.length >= count) return names.sort();
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} files in ${dir} (have ${names.length}: ${names.slice(0, 5).join(', ')})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${count} files in ${dir} (have ${names.length}: ${names.slice(0, 5).join(', ')})`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -213,7 +213,8 @@ export function readUbl(root: XNode): Invoice {
   put(inv, 'payee', party(child(root, 'PayeeParty')));
   if (inv.payee) put(inv.payee, 'name', val(at(root, 'PayeeParty', 'PartyName', 'Name')));
   put(inv, 'taxRepresentative', party(child(root, 'TaxRepresentativeParty')));
-  if (inv.taxRepresentative) put(inv.taxRepresentative, 'name', val(at(root, 'TaxRepresentativeParty', 'PartyName', 'Name')));
+  if (inv.taxRepresentative)
+    put(inv.taxRepresentative, 'name', val(at(root, 'TaxRepresentativeParty', 'PartyName', 'Name')));
   const dl = child(root, 'Delivery');
   if (dl) {
     const d: NonNullable<Invoice['delivery']> = { loc: loc(dl) };
@@ -235,7 +236,8 @@ export function readUbl(root: XNode): Invoice {
   for (const tt of children(root, 'TaxTotal')) {
     const amount = num(child(tt, 'TaxAmount'));
     if (amount) {
-      if (amount.currency === doc || (amount.currency === undefined && doc === undefined)) totals.vatTotals.push(amount);
+      if (amount.currency === doc || (amount.currency === undefined && doc === undefined))
+        totals.vatTotals.push(amount);
       else if (taxCur !== undefined && amount.currency === taxCur) totals.vatTotalAccounting = amount;
       else totals.otherVatTotals.push(amount);
     }

@@ -6,17 +6,27 @@
 import { describe } from '../../finding.ts';
 import type { Finding } from '../../finding.ts';
 import { checkFlowReport, checkInvoiceStatusReport } from './checks.ts';
-import { AIFESTATUT_NAMESPACE, DEFAULT_EMITTER, FLOW_STATUS_API_STATE, FLOW_STATUS_LABELS, INVOICE_STATUS_CODES } from './model.ts';
+import {
+  AIFESTATUT_NAMESPACE,
+  DEFAULT_EMITTER,
+  FLOW_STATUS_API_STATE,
+  FLOW_STATUS_LABELS,
+  INVOICE_STATUS_CODES,
+} from './model.ts';
 import type { FlowReport, InvoiceStatusEntry, InvoiceStatusReport } from './model.ts';
 import { el, opt, parisDateTime, serialize } from './xml.ts';
 import type { XmlNode } from './xml.ts';
 
 function root(header: XmlNode, body: XmlNode): XmlNode {
-  return el('AIFEStatut', [header, body], [
-    ['xmlns', AIFESTATUT_NAMESPACE],
-    ['version', '1.0'],
-    ['normatif', 'false'],
-  ]);
+  return el(
+    'AIFEStatut',
+    [header, body],
+    [
+      ['xmlns', AIFESTATUT_NAMESPACE],
+      ['version', '1.0'],
+      ['normatif', 'false'],
+    ],
+  );
 }
 
 function header(r: { flowId: string; partnerCode: string; emitter?: string; producedAt: Date }): XmlNode {
@@ -30,7 +40,8 @@ function header(r: { flowId: string; partnerCode: string; emitter?: string; prod
 
 function location(f: Finding): XmlNode | undefined {
   const l = f.location;
-  if (!l || (l.file === undefined && l.line === undefined && l.column === undefined && l.xpath === undefined)) return undefined;
+  if (!l || (l.file === undefined && l.line === undefined && l.column === undefined && l.xpath === undefined))
+    return undefined;
   return el('Emplacement', undefined, [
     ['fichier', l.file],
     ['ligne', l.line],
@@ -60,7 +71,14 @@ function error(f: Finding, n: number): XmlNode {
 
 export function writeAifeFlowReport(r: FlowReport): string {
   checkFlowReport(r);
-  const errors = r.findings.length === 0 ? undefined : el('Erreurs', r.findings.map((f, i) => error(f, i + 1)), [['nombre', r.findings.length]]);
+  const errors =
+    r.findings.length === 0
+      ? undefined
+      : el(
+          'Erreurs',
+          r.findings.map((f, i) => error(f, i + 1)),
+          [['nombre', r.findings.length]],
+        );
   const body = el('StatutFlux', [
     el('Code', r.status),
     el('Libelle', FLOW_STATUS_LABELS[r.status]),

@@ -29,7 +29,10 @@ function envelope(r: { flowId: string; partnerCode: string; emitter?: string; pr
       'EnveloppeUnitaire',
       [
         el('Parametres', [param(1, 'DtPrd', parisDate(r.producedAt)), param(2, 'IdFlx', r.flowId)]),
-        el('Partenaires', [el('Recepteur', [el('Id', r.partnerCode)]), el('Emetteur', [el('Id', r.emitter ?? DEFAULT_EMITTER)])]),
+        el('Partenaires', [
+          el('Recepteur', [el('Id', r.partnerCode)]),
+          el('Emetteur', [el('Id', r.emitter ?? DEFAULT_EMITTER)]),
+        ]),
       ],
       [['NumOrdre', 1]],
     ),
@@ -39,7 +42,12 @@ function envelope(r: { flowId: string; partnerCode: string; emitter?: string; pr
 function errorLine(f: Finding, n: number): XmlNode {
   return el(
     'LigneErreurDetail',
-    [el('NatureErreur', f.nature), el('CodeErreur', f.code), el('LibelleErreur', f.labelFr), el('DescriptionErreur', errorLineDescription(f))],
+    [
+      el('NatureErreur', f.nature),
+      el('CodeErreur', f.code),
+      el('LibelleErreur', f.labelFr),
+      el('DescriptionErreur', errorLineDescription(f)),
+    ],
     [['IdLigne', n]],
   );
 }
@@ -47,7 +55,13 @@ function errorLine(f: Finding, n: number): XmlNode {
 export function writeCppFlowReport(r: FlowReport): string {
   checkFlowReport(r);
   const details =
-    r.findings.length === 0 ? undefined : el('Details', r.findings.map((f, i) => errorLine(f, i + 1)), [['NbLignesErreur', r.findings.length]]);
+    r.findings.length === 0
+      ? undefined
+      : el(
+          'Details',
+          r.findings.map((f, i) => errorLine(f, i + 1)),
+          [['NbLignesErreur', r.findings.length]],
+        );
   const data = el('DonneesStatut', [
     el('IdStatut', r.status),
     el('ComplementStatut', truncateChars(FLOW_STATUS_LABELS[r.status], LIMITS.complementStatut)),

@@ -34,7 +34,12 @@ export function analysisFileName(originalFileName: string): string {
  * counting the statuses sent for that invoice, so successive statuses never overwrite each other.
  * `CDV` (cycle de vie) after the interface code tells it from a compte-rendu.
  */
-export function lifecycleFileName(syntax: ReturnSyntax, flowNumber: string, invoiceNumber: string, seq: number): string {
+export function lifecycleFileName(
+  syntax: ReturnSyntax,
+  flowNumber: string,
+  invoiceNumber: string,
+  seq: number,
+): string {
   if (!Number.isInteger(seq) || seq < 0) throw new RangeError(`seq must be a non-negative integer, got ${seq}`);
   return `${RETURN_INTERFACE_CODES[syntax]}_CDV_${safePart(flowNumber)}_${safePart(invoiceNumber)}_${String(seq).padStart(3, '0')}.xml`;
 }

@@ -50,17 +50,29 @@ class Collector {
   missing(xpath: string): void {
     const name = xpath.slice(xpath.lastIndexOf('/') + 1);
     this.findings.push(
-      finding('SCHEMA', 'SCH-CDV-ELEMENT-ABSENT', `L'élément ${name} est obligatoire.`, `Element ${name} is mandatory.`, { location: { xpath } }),
+      finding(
+        'SCHEMA',
+        'SCH-CDV-ELEMENT-ABSENT',
+        `L'élément ${name} est obligatoire.`,
+        `Element ${name} is mandatory.`,
+        { location: { xpath } },
+      ),
     );
   }
 
   invalid(xpath: string, value: string, why: string): void {
     const name = xpath.slice(xpath.lastIndexOf('/') + 1);
     this.findings.push(
-      finding('SCHEMA', 'SCH-CDV-VALEUR', `La valeur de l'élément ${name} est invalide.`, `Invalid value for element ${name}.`, {
-        detail: `"${value}": ${why}`,
-        location: { xpath },
-      }),
+      finding(
+        'SCHEMA',
+        'SCH-CDV-VALEUR',
+        `La valeur de l'élément ${name} est invalide.`,
+        `Invalid value for element ${name}.`,
+        {
+          detail: `"${value}": ${why}`,
+          location: { xpath },
+        },
+      ),
     );
   }
 
@@ -81,7 +93,12 @@ class Collector {
   }
 }
 
-function readPartner(c: Collector, partners: Node | undefined, role: 'Recepteur' | 'Emetteur', base: string): string | undefined {
+function readPartner(
+  c: Collector,
+  partners: Node | undefined,
+  role: 'Recepteur' | 'Emetteur',
+  base: string,
+): string | undefined {
   const node = partners?.[role];
   const id = c.req(isNode(node) ? node : undefined, 'Id', `${base}/${role}`);
   if (id !== undefined && (charLength(id) < LIMITS.partnerIdMin || charLength(id) > LIMITS.partnerIdMax)) {
@@ -109,12 +126,15 @@ function readEntry(c: Collector, u: Node, base: string): InvoiceStatusEntry | un
   const raisonSociale = textOf(sup['RaisonSociale']);
   if (raisonSociale === undefined) c.missing(`${base}/Fournisseur/RaisonSociale`);
   const codePays = c.optional(sup, 'CodePays');
-  if (codePays !== undefined && !/^[A-Z]{2}$/.test(codePays)) c.invalid(`${base}/Fournisseur/CodePays`, codePays, 'code pays ISO 3166 à deux lettres attendu');
+  if (codePays !== undefined && !/^[A-Z]{2}$/.test(codePays))
+    c.invalid(`${base}/Fournisseur/CodePays`, codePays, 'code pays ISO 3166 à deux lettres attendu');
 
   const debType = c.req(deb, 'TypeIdentifiant', `${base}/Debiteur`);
-  if (debType !== undefined && normaliseCode(debType, 1) !== '1') c.invalid(`${base}/Debiteur/TypeIdentifiant`, debType, '1 (SIRET) attendu');
+  if (debType !== undefined && normaliseCode(debType, 1) !== '1')
+    c.invalid(`${base}/Debiteur/TypeIdentifiant`, debType, '1 (SIRET) attendu');
   const siret = c.req(deb, 'Identifiant', `${base}/Debiteur`);
-  if (siret !== undefined && charLength(siret) !== LIMITS.siret) c.invalid(`${base}/Debiteur/Identifiant`, siret, 'SIRET de 14 caractères attendu');
+  if (siret !== undefined && charLength(siret) !== LIMITS.siret)
+    c.invalid(`${base}/Debiteur/Identifiant`, siret, 'SIRET de 14 caractères attendu');
   const codeService = c.optional(deb, 'CodeService');
   if (codeService !== undefined && charLength(codeService) > LIMITS.codeService)
     c.invalid(`${base}/Debiteur/CodeService`, codeService, `${LIMITS.codeService} caractères au plus`);
@@ -122,26 +142,38 @@ function readEntry(c: Collector, u: Node, base: string): InvoiceStatusEntry | un
   const dbase = `${base}/DonneesStatut`;
   const statusText = c.req(data, 'IdStatut', dbase);
   const statusCode = statusText === undefined ? undefined : normaliseCode(statusText, 2);
-  if (statusText !== undefined && statusCode === undefined) c.invalid(`${dbase}/IdStatut`, statusText, 'code numérique attendu');
+  if (statusText !== undefined && statusCode === undefined)
+    c.invalid(`${dbase}/IdStatut`, statusText, 'code numérique attendu');
   else if (statusCode !== undefined && !INVOICE_STATUS_CODES[statusCode]) {
     c.findings.push(
-      finding('REGLE', 'RG-CDV-STATUT-INCONNU', 'Code statut de facture non pris en charge.', 'Unsupported invoice status code.', {
-        detail: `IdStatut ${statusText}: seuls les codes 01 à 12 sont pris en charge`,
-        location: { xpath: `${dbase}/IdStatut` },
-      }),
+      finding(
+        'REGLE',
+        'RG-CDV-STATUT-INCONNU',
+        'Code statut de facture non pris en charge.',
+        'Unsupported invoice status code.',
+        {
+          detail: `IdStatut ${statusText}: seuls les codes 01 à 12 sont pris en charge`,
+          location: { xpath: `${dbase}/IdStatut` },
+        },
+      ),
     );
   }
   const atText = c.req(data, 'Horodatage', dbase);
   const at = atText === undefined ? undefined : parseDateTime(atText);
-  if (atText !== undefined && at === undefined) c.invalid(`${dbase}/Horodatage`, atText, 'date-heure xs:dateTime attendue');
+  if (atText !== undefined && at === undefined)
+    c.invalid(`${dbase}/Horodatage`, atText, 'date-heure xs:dateTime attendue');
   const invoiceNumber = c.req(data, 'IdFacture', dbase);
   let invoiceDate = c.optional(data, 'DateFacture');
   if (invoiceDate !== undefined) {
     const day = invoiceDate.slice(0, 10); // xs:date may carry a zone: the calendar day is what we keep
-    if (!isIsoDate(day) || !/^(Z|[+-]\d{2}:\d{2})?$/.test(invoiceDate.slice(10))) c.invalid(`${dbase}/DateFacture`, invoiceDate, 'date AAAA-MM-JJ attendue');
+    if (!isIsoDate(day) || !/^(Z|[+-]\d{2}:\d{2})?$/.test(invoiceDate.slice(10)))
+      c.invalid(`${dbase}/DateFacture`, invoiceDate, 'date AAAA-MM-JJ attendue');
     invoiceDate = day;
   }
-  const producer = isNode(data['Producteur']) && typeof data['Producteur']['@_Id'] === 'string' ? data['Producteur']['@_Id'] : undefined;
+  const producer =
+    isNode(data['Producteur']) && typeof data['Producteur']['@_Id'] === 'string'
+      ? data['Producteur']['@_Id']
+      : undefined;
 
   if (c.findings.length > before) return undefined;
   const entry: InvoiceStatusEntry = {
@@ -171,7 +203,14 @@ export function readInvoiceStatuses(xml: string): Result {
   if (/<!DOCTYPE/i.test(text)) {
     return {
       ok: false,
-      findings: [finding('FORMAT', 'FMT-CDV-DOCTYPE', 'Le flux contient une déclaration DOCTYPE, non autorisée.', 'The flow contains a DOCTYPE declaration, which is not allowed.')],
+      findings: [
+        finding(
+          'FORMAT',
+          'FMT-CDV-DOCTYPE',
+          'Le flux contient une déclaration DOCTYPE, non autorisée.',
+          'The flow contains a DOCTYPE declaration, which is not allowed.',
+        ),
+      ],
     };
   }
   const valid = XMLValidator.validate(text);
@@ -179,10 +218,16 @@ export function readInvoiceStatuses(xml: string): Result {
     return {
       ok: false,
       findings: [
-        finding('FORMAT', 'FMT-CDV-MALFORMED', "Le flux n'est pas un document XML bien formé.", 'The flow is not well-formed XML.', {
-          detail: valid.err.msg,
-          location: { line: valid.err.line, column: valid.err.col },
-        }),
+        finding(
+          'FORMAT',
+          'FMT-CDV-MALFORMED',
+          "Le flux n'est pas un document XML bien formé.",
+          'The flow is not well-formed XML.',
+          {
+            detail: valid.err.msg,
+            location: { line: valid.err.line, column: valid.err.col },
+          },
+        ),
       ],
     };
   }
@@ -193,9 +238,15 @@ export function readInvoiceStatuses(xml: string): Result {
     return {
       ok: false,
       findings: [
-        finding('FORMAT', 'FMT-CDV-ROOT', "L'élément racine du flux n'est pas CPPStatut.", 'The root element of the flow is not CPPStatut.', {
-          detail: `racine trouvée : ${found}`,
-        }),
+        finding(
+          'FORMAT',
+          'FMT-CDV-ROOT',
+          "L'élément racine du flux n'est pas CPPStatut.",
+          'The root element of the flow is not CPPStatut.',
+          {
+            detail: `racine trouvée : ${found}`,
+          },
+        ),
       ],
     };
   }
@@ -203,9 +254,15 @@ export function readInvoiceStatuses(xml: string): Result {
   if (root['CPPFluxStatuts'] !== undefined) {
     // The structure allows both; the platform takes only invoice statuses in a lifecycle deposit.
     c.findings.push(
-      finding('REGLE', 'RG-CDV-FLUX-STATUTS', 'Un dépôt de cycle de vie doit utiliser CPPFactureStatuts.', 'A lifecycle deposit must use CPPFactureStatuts.', {
-        location: { xpath: '/CPPStatut/CPPFluxStatuts' },
-      }),
+      finding(
+        'REGLE',
+        'RG-CDV-FLUX-STATUTS',
+        'Un dépôt de cycle de vie doit utiliser CPPFactureStatuts.',
+        'A lifecycle deposit must use CPPFactureStatuts.',
+        {
+          location: { xpath: '/CPPStatut/CPPFluxStatuts' },
+        },
+      ),
     );
     return { ok: false, findings: c.findings };
   }
@@ -220,7 +277,9 @@ export function readInvoiceStatuses(xml: string): Result {
   let emitter: string | undefined;
   if (!unit) c.missing(ebase);
   else {
-    const params = isNode(unit['Parametres']) ? ((unit['Parametres']['ParametreIndiv'] as unknown[] | undefined)?.filter(isNode) ?? []) : [];
+    const params = isNode(unit['Parametres'])
+      ? ((unit['Parametres']['ParametreIndiv'] as unknown[] | undefined)?.filter(isNode) ?? [])
+      : [];
     const param = (code: string): string | undefined => {
       const p = params.find((x) => textOf(x['Code'])?.trim() === code);
       const v = p === undefined ? undefined : textOf(p['Valeurparametre']);
@@ -232,7 +291,12 @@ export function readInvoiceStatuses(xml: string): Result {
     if (dtPrd !== undefined) {
       // DtPrd is a date: the report's production instant is that day's midnight, Paris time.
       producedAt = parseDateTime(isIsoDate(dtPrd) ? `${dtPrd}T00:00:00` : dtPrd);
-      if (producedAt === undefined) c.invalid(`${ebase}/Parametres/ParametreIndiv[Code='DtPrd']/Valeurparametre`, dtPrd, 'date AAAA-MM-JJ attendue');
+      if (producedAt === undefined)
+        c.invalid(
+          `${ebase}/Parametres/ParametreIndiv[Code='DtPrd']/Valeurparametre`,
+          dtPrd,
+          'date AAAA-MM-JJ attendue',
+        );
     }
     const partners = isNode(unit['Partenaires']) ? unit['Partenaires'] : undefined;
     if (!partners) c.missing(`${ebase}/Partenaires`);
@@ -251,7 +315,13 @@ export function readInvoiceStatuses(xml: string): Result {
     if (entry) statuses.push(entry);
   });
 
-  if (c.findings.length > 0 || flowId === undefined || producedAt === undefined || partnerCode === undefined || emitter === undefined) {
+  if (
+    c.findings.length > 0 ||
+    flowId === undefined ||
+    producedAt === undefined ||
+    partnerCode === undefined ||
+    emitter === undefined
+  ) {
     return { ok: false, findings: c.findings };
   }
   return { ok: true, report: { flowId, partnerCode, emitter, producedAt, statuses } };

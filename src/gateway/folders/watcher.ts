@@ -140,7 +140,11 @@ export class FolderWatcher {
         return;
       }
       // An orphan signature past the wait: taken as a flow of its own, so it is rejected, not lost.
-    } else if (!existsSync(`${p}.p7s`) && this.opts.partnerSigns(w.partner) && Date.now() - entry.firstSeen < this.opts.detachedWaitMs) {
+    } else if (
+      !existsSync(`${p}.p7s`) &&
+      this.opts.partnerSigns(w.partner) &&
+      Date.now() - entry.firstSeen < this.opts.detachedWaitMs
+    ) {
       this.schedule(p, entry);
       return;
     }
@@ -162,7 +166,10 @@ export class FolderWatcher {
       });
     } catch (e) {
       // The file stays in the mailbox and is tried again by the next rescan: never dropped.
-      this.opts.logger.error({ err: e, partner: w.partner, file: w.name }, 'could not take a deposited file; will retry');
+      this.opts.logger.error(
+        { err: e, partner: w.partner, file: w.name },
+        'could not take a deposited file; will retry',
+      );
     } finally {
       this.claiming.delete(p);
       if (signaturePath) {

@@ -19,19 +19,25 @@ export function registerAdminRoutes(app: FastifyInstance, daemon: Daemon): void 
   app.get('/partners', async () => listPartners(db()));
   app.post('/partners', async (req, reply) => {
     const parsed = newPartner.safeParse(req.body);
-    if (!parsed.success) return reply.code(400).send({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    if (!parsed.success)
+      return reply
+        .code(400)
+        .send({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
     const p = await upsertPartner(db(), parsed.data);
     await daemon.refreshPartners();
     return p;
   });
-  app.post<{ Params: { code: string }; Body: { password?: string } }>('/partners/:code/password', async (req, reply) => {
-    const pw = req.body?.password ?? '';
-    const weak = checkPasswordRule(pw);
-    if (weak) return reply.code(400).send({ error: weak });
-    await setSftpPassword(db(), req.params.code, await hashPassword(pw));
-    await daemon.refreshPartners();
-    return { ok: true };
-  });
+  app.post<{ Params: { code: string }; Body: { password?: string } }>(
+    '/partners/:code/password',
+    async (req, reply) => {
+      const pw = req.body?.password ?? '';
+      const weak = checkPasswordRule(pw);
+      if (weak) return reply.code(400).send({ error: weak });
+      await setSftpPassword(db(), req.params.code, await hashPassword(pw));
+      await daemon.refreshPartners();
+      return { ok: true };
+    },
+  );
   app.post<{ Params: { code: string }; Body: { key?: string } }>('/partners/:code/keys', async (req, reply) => {
     if (!req.body?.key) return reply.code(400).send({ error: 'key required (an authorized_keys line)' });
     await addSftpKey(db(), req.params.code, req.body.key.trim());

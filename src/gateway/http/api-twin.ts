@@ -47,12 +47,19 @@ export function registerApiTwin(app: FastifyInstance, daemon: Daemon): void {
     const partner = await authenticate(daemon, req);
     if (!partner) return fail(reply, 401, 401, 'Authentification refusée (en-tête cpro-account)');
     const parsed = deposit.safeParse(req.body);
-    if (!parsed.success) return fail(reply, 400, 20000, `Paramètres invalides : ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+    if (!parsed.success)
+      return fail(
+        reply,
+        400,
+        20000,
+        `Paramètres invalides : ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`,
+      );
     const body = parsed.data;
     const syntax = SYNTAXES.find((s) => s.syntaxeFlux === body.syntaxeFlux);
     if (!syntax) return fail(reply, 400, 20003, `Syntaxe de flux inconnue : ${body.syntaxeFlux}`);
     const bytes = Buffer.from(body.fichierFlux, 'base64');
-    if (bytes.length > daemon.config.maxFlowSizeKo * 1024) return fail(reply, 400, 20001, 'GDP_MSG_11.022 : la taille du fichier dépasse la taille maximale autorisée');
+    if (bytes.length > daemon.config.maxFlowSizeKo * 1024)
+      return fail(reply, 400, 20001, 'GDP_MSG_11.022 : la taille du fichier dépasse la taille maximale autorisée');
     const file = path.join(tmpDir, `.api-${randomUUID()}`);
     await writeFile(file, bytes);
     const res = await daemon.intake.claim({
@@ -64,7 +71,13 @@ export function registerApiTwin(app: FastifyInstance, daemon: Daemon): void {
       declaredInterface: syntax.interfaceCode,
       ...(body.avecSignature !== undefined ? { declaredSigned: body.avecSignature } : {}),
     });
-    return { codeRetour: 0, libelle: 'TRA_MSG_00.000', numeroFluxDepot: res.flowNumber, dateDepot: new Date().toISOString().slice(0, 10), syntaxeFlux: body.syntaxeFlux };
+    return {
+      codeRetour: 0,
+      libelle: 'TRA_MSG_00.000',
+      numeroFluxDepot: res.flowNumber,
+      dateDepot: new Date().toISOString().slice(0, 10),
+      syntaxeFlux: body.syntaxeFlux,
+    };
   });
 
   const crRequest = z.object({ numeroFluxDepot: z.string().min(1) });
@@ -111,8 +124,12 @@ export function registerApiTwin(app: FastifyInstance, daemon: Daemon): void {
       codeInterfaceDepotFlux: flow.interfaceCode,
       etatCourantDepotFlux: flow.state,
       dateHeureEtatCourantFlux: flow.updatedAt.toISOString(),
-      listeErreurDP: findings.filter((f) => f.invoice).map((f) => ({ numeroDP: f.invoice, libelleErreurDP: f.labelFr })),
-      listeErreurTechnique: findings.filter((f) => !f.invoice).map((f) => ({ codeErreur: f.code, libelleErreur: f.labelFr, natureErreur: f.nature })),
+      listeErreurDP: findings
+        .filter((f) => f.invoice)
+        .map((f) => ({ numeroDP: f.invoice, libelleErreurDP: f.labelFr })),
+      listeErreurTechnique: findings
+        .filter((f) => !f.invoice)
+        .map((f) => ({ codeErreur: f.code, libelleErreur: f.labelFr, natureErreur: f.nature })),
     };
   });
 }

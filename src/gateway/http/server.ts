@@ -27,16 +27,19 @@ export async function startHttp(daemon: Daemon, token: string): Promise<HttpHand
     reply.header('content-type', daemon.metrics.registry.contentType);
     return daemon.metrics.registry.metrics();
   });
-  await app.register(async (admin) => {
-    admin.addHook('onRequest', async (req, reply) => {
-      const given = Buffer.from(String(req.headers.authorization ?? '').replace(/^Bearer /, ''));
-      const expected = Buffer.from(token);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        await reply.code(401).send({ error: 'admin token required (see <dataDir>/daemon.json)' });
-      }
-    });
-    registerAdminRoutes(admin, daemon);
-  }, { prefix: '/admin' });
+  await app.register(
+    async (admin) => {
+      admin.addHook('onRequest', async (req, reply) => {
+        const given = Buffer.from(String(req.headers.authorization ?? '').replace(/^Bearer /, ''));
+        const expected = Buffer.from(token);
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          await reply.code(401).send({ error: 'admin token required (see <dataDir>/daemon.json)' });
+        }
+      });
+      registerAdminRoutes(admin, daemon);
+    },
+    { prefix: '/admin' },
+  );
   registerApiTwin(app, daemon);
   const address = await app.listen({ port: config.http.port, host: config.http.host });
   const port = Number(new URL(address).port);

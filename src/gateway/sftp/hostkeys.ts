@@ -27,7 +27,8 @@ const SPECS: HostKeySpec[] = [
   {
     file: 'ssh_host_rsa_key',
     label: 'RSA',
-    generate: () => new Promise((res, rej) => utils.generateKeyPair('rsa', { bits: 3072 }, (e, k) => (e ? rej(e) : res(k)))),
+    generate: () =>
+      new Promise((res, rej) => utils.generateKeyPair('rsa', { bits: 3072 }, (e, k) => (e ? rej(e) : res(k)))),
   },
 ];
 

@@ -19,38 +19,69 @@ function reuse<T extends Metric>(registry: Registry, name: string, make: () => T
 export function createSftpMetrics(registry: Registry = new Registry()): SftpMetrics {
   const registers = [registry];
   return {
-    sessionsActive: reuse(registry, 'passerelle_sftp_sessions_active', () =>
-      new Gauge({ name: 'passerelle_sftp_sessions_active', help: 'SFTP connections open now (logged in or not)', registers }),
+    sessionsActive: reuse(
+      registry,
+      'passerelle_sftp_sessions_active',
+      () =>
+        new Gauge({
+          name: 'passerelle_sftp_sessions_active',
+          help: 'SFTP connections open now (logged in or not)',
+          registers,
+        }),
     ),
-    sessionsTotal: reuse(registry, 'passerelle_sftp_sessions_total', () =>
-      new Counter({ name: 'passerelle_sftp_sessions_total', help: 'SFTP connections accepted since start', registers }),
+    sessionsTotal: reuse(
+      registry,
+      'passerelle_sftp_sessions_total',
+      () =>
+        new Counter({
+          name: 'passerelle_sftp_sessions_total',
+          help: 'SFTP connections accepted since start',
+          registers,
+        }),
     ),
-    logins: reuse(registry, 'passerelle_sftp_logins_total', () =>
-      new Counter({
-        name: 'passerelle_sftp_logins_total',
-        help: 'SFTP login attempts by method (password, publickey) and result (ok, failed)',
-        labelNames: ['method', 'result'] as const,
-        registers,
-      }),
+    logins: reuse(
+      registry,
+      'passerelle_sftp_logins_total',
+      () =>
+        new Counter({
+          name: 'passerelle_sftp_logins_total',
+          help: 'SFTP login attempts by method (password, publickey) and result (ok, failed)',
+          labelNames: ['method', 'result'] as const,
+          registers,
+        }),
     ),
-    bytes: reuse(registry, 'passerelle_sftp_bytes_total', () =>
-      new Counter({ name: 'passerelle_sftp_bytes_total', help: 'Bytes uploaded (up) and downloaded (down) over SFTP', labelNames: ['direction'] as const, registers }),
+    bytes: reuse(
+      registry,
+      'passerelle_sftp_bytes_total',
+      () =>
+        new Counter({
+          name: 'passerelle_sftp_bytes_total',
+          help: 'Bytes uploaded (up) and downloaded (down) over SFTP',
+          labelNames: ['direction'] as const,
+          registers,
+        }),
     ),
-    files: reuse(registry, 'passerelle_sftp_files_total', () =>
-      new Counter({
-        name: 'passerelle_sftp_files_total',
-        help: 'Flows published to the intake (up) and return flows fully downloaded (down) over SFTP',
-        labelNames: ['direction'] as const,
-        registers,
-      }),
+    files: reuse(
+      registry,
+      'passerelle_sftp_files_total',
+      () =>
+        new Counter({
+          name: 'passerelle_sftp_files_total',
+          help: 'Flows published to the intake (up) and return flows fully downloaded (down) over SFTP',
+          labelNames: ['direction'] as const,
+          registers,
+        }),
     ),
-    refusals: reuse(registry, 'passerelle_sftp_refusals_total', () =>
-      new Counter({
-        name: 'passerelle_sftp_refusals_total',
-        help: 'Connections, logins and operations refused, by reason',
-        labelNames: ['reason'] as const,
-        registers,
-      }),
+    refusals: reuse(
+      registry,
+      'passerelle_sftp_refusals_total',
+      () =>
+        new Counter({
+          name: 'passerelle_sftp_refusals_total',
+          help: 'Connections, logins and operations refused, by reason',
+          labelNames: ['reason'] as const,
+          registers,
+        }),
     ),
   };
 }

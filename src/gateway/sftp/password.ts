@@ -81,7 +81,9 @@ export const PASSWORD_RULE_EN =
 /** The platform's password rule; returns the (French / English) message when the password is too weak. */
 export function checkPasswordRule(clear: string): string | undefined {
   const chars = [...clear];
-  const classes = [/\p{Lu}/u, /\p{Ll}/u, /\p{Nd}/u, /[^\p{Lu}\p{Ll}\p{Nd}]/u].filter((re) => chars.some((c) => re.test(c))).length;
+  const classes = [/\p{Lu}/u, /\p{Ll}/u, /\p{Nd}/u, /[^\p{Lu}\p{Ll}\p{Nd}]/u].filter((re) =>
+    chars.some((c) => re.test(c)),
+  ).length;
   if (chars.length >= 12 && classes >= 3) return undefined;
   return `${PASSWORD_RULE_FR} / ${PASSWORD_RULE_EN}`;
 }

@@ -10,7 +10,10 @@ const T = {
   'SFTP-NOT-FOUND': ['Fichier ou dossier introuvable', 'No such file or folder'],
   'SFTP-READ-DEPOSIT': ['Un flux déposé ne peut pas être relu', 'A deposited flow cannot be read back'],
   'SFTP-REMOVE-DENIED': ['Suppression autorisée uniquement dans retour/', 'Files can only be removed from retour/'],
-  'SFTP-WRITE-DENIED': ['Dépôt autorisé uniquement dans depot/ et analyse/', 'Uploads are only allowed in depot/ and analyse/'],
+  'SFTP-WRITE-DENIED': [
+    'Dépôt autorisé uniquement dans depot/ et analyse/',
+    'Uploads are only allowed in depot/ and analyse/',
+  ],
   'SFTP-RENAME-DENIED': [
     'Renommage autorisé uniquement pour un dépôt en cours de cette session, dans le même dossier',
     'Only an upload of this session can be renamed, within its folder',
@@ -25,7 +28,10 @@ const T = {
   'SFTP-UNSUPPORTED': ['Opération non prise en charge', 'Operation not supported'],
   'SFTP-IO-ERROR': ['Erreur technique d’entrée/sortie', 'Technical I/O error'],
   'SFTP-BAD-HANDLE': ['Descripteur de fichier invalide', 'Invalid file handle'],
-  'SFTP-BANNED': ['Adresse temporairement bannie après trop d’échecs', 'Address temporarily banned after too many failures'],
+  'SFTP-BANNED': [
+    'Adresse temporairement bannie après trop d’échecs',
+    'Address temporarily banned after too many failures',
+  ],
   'SFTP-TOO-MANY-CONNECTIONS': ['Trop de connexions', 'Too many connections'],
   'SFTP-AUTH-FAILED': ['Authentification refusée', 'Authentication refused'],
   'SFTP-AUTH-TOO-MANY': ['Trop de tentatives d’authentification', 'Too many authentication attempts'],

@@ -85,7 +85,9 @@ export class SftpServer {
     const host = listen.host ?? config.sftp.host;
     const hostKeys = await ensureHostKeys(config.dataDir);
     const fingerprints = hostKeyFingerprints(config.dataDir);
-    const ssh = new ssh2.Server({ hostKeys, ident: 'Passerelle' }, (client, info) => this.#onClient(client, info.ip, info.port));
+    const ssh = new ssh2.Server({ hostKeys, ident: 'Passerelle' }, (client, info) =>
+      this.#onClient(client, info.ip, info.port),
+    );
     this.#ssh = ssh;
     const srv = net.createServer((socket) => this.#onSocket(socket));
     this.#net = srv;
@@ -134,11 +136,22 @@ export class SftpServer {
     }
     const admitted = this.#defence.admit(address);
     if (admitted !== 'ok') {
-      this.#refuse('SFTP-TOO-MANY-CONNECTIONS', { address, cap: admitted }, 'sftp connection refused: too many connections');
+      this.#refuse(
+        'SFTP-TOO-MANY-CONNECTIONS',
+        { address, cap: admitted },
+        'sftp connection refused: too many connections',
+      );
       socket.destroy();
       return;
     }
-    const conn: Conn = { id: this.#nextId++, address, socket, authFailures: 0, lastActive: Date.now(), openedAt: Date.now() };
+    const conn: Conn = {
+      id: this.#nextId++,
+      address,
+      socket,
+      authFailures: 0,
+      lastActive: Date.now(),
+      openedAt: Date.now(),
+    };
     this.#conns.set(conn.id, conn);
     socket.setNoDelay(true);
     socket.once('close', () => {
@@ -150,7 +163,8 @@ export class SftpServer {
 
   #findConn(ip: string, port: number): Conn | undefined {
     const address = normaliseAddress(ip);
-    for (const c of this.#conns.values()) if (c.address === address && c.socket.remotePort === port && !c.client) return c;
+    for (const c of this.#conns.values())
+      if (c.address === address && c.socket.remotePort === port && !c.client) return c;
     return undefined;
   }
 
@@ -203,7 +217,10 @@ export class SftpServer {
       const done = (conn.session?.end() ?? Promise.resolve())
         .catch((err: unknown) => log.error({ err }, 'sftp session cleanup failed'))
         .finally(() => {
-          log.info({ partner: conn.partner, seconds: Math.round((Date.now() - conn.openedAt) / 1000) }, 'sftp connection closed');
+          log.info(
+            { partner: conn.partner, seconds: Math.round((Date.now() - conn.openedAt) / 1000) },
+            'sftp connection closed',
+          );
           this.#closing.delete(done);
         });
       this.#closing.add(done);
@@ -246,11 +263,24 @@ export class SftpServer {
     this.#metrics.logins.inc({ method: ctx.method, result: 'failed' });
     this.#metrics.refusals.inc({ reason: 'SFTP-AUTH-FAILED' });
     // The login is logged (truncated: it is client input), the reason is not told to the client.
-    log.warn({ login: code.slice(0, 64), method: ctx.method, key: keyFingerprint, attempt: conn.authFailures }, 'sftp login refused');
+    log.warn(
+      { login: code.slice(0, 64), method: ctx.method, key: keyFingerprint, attempt: conn.authFailures },
+      'sftp login refused',
+    );
     const banned = this.#defence.fail(conn.address);
-    if (banned) this.#refuse('SFTP-BANNED', { address: conn.address, seconds: this.#deps.config.sftp.banSeconds }, 'sftp address banned after repeated failures');
+    if (banned)
+      this.#refuse(
+        'SFTP-BANNED',
+        { address: conn.address, seconds: this.#deps.config.sftp.banSeconds },
+        'sftp address banned after repeated failures',
+      );
     if (banned || conn.authFailures >= this.#deps.config.sftp.maxAuthAttempts) {
-      if (!banned) this.#refuse('SFTP-AUTH-TOO-MANY', { address: conn.address }, 'sftp connection closed: too many authentication attempts');
+      if (!banned)
+        this.#refuse(
+          'SFTP-AUTH-TOO-MANY',
+          { address: conn.address },
+          'sftp connection closed: too many authentication attempts',
+        );
       ctx.reject();
       conn.client?.end();
       return;

@@ -82,7 +82,8 @@ const fsRead = (fd: number, buf: Buffer, position: number): Promise<number> =>
 const fsClose = (fd: number): Promise<void> => new Promise((res) => fs.close(fd, () => res()));
 const fsOpen = (p: string, flags: number, mode?: number): Promise<number> =>
   new Promise((res, rej) => fs.open(p, flags, mode, (e, fd) => (e ? rej(e) : res(fd))));
-const fsFstat = (fd: number): Promise<fs.Stats> => new Promise((res, rej) => fs.fstat(fd, (e, st) => (e ? rej(e) : res(st))));
+const fsFstat = (fd: number): Promise<fs.Stats> =>
+  new Promise((res, rej) => fs.fstat(fd, (e, st) => (e ? rej(e) : res(st))));
 const unlinkQuiet = (p: string): Promise<void> => unlink(p).catch(() => undefined);
 
 function fileAttrs(size: number, mtimeMs = Date.now()): Attributes {
@@ -174,7 +175,8 @@ export class SftpSession {
     on('EXTENDED', async (id, ext: string, data: Buffer) => {
       if (ext !== 'posix-rename@openssh.com') throw new Refused(STATUS_CODE.OP_UNSUPPORTED, 'SFTP-UNSUPPORTED', ext);
       const [from, to] = readStrings(data, 2);
-      if (from === undefined || to === undefined) throw new Refused(STATUS_CODE.BAD_MESSAGE, 'SFTP-PATH-INVALID', 'malformed posix-rename');
+      if (from === undefined || to === undefined)
+        throw new Refused(STATUS_CODE.BAD_MESSAGE, 'SFTP-PATH-INVALID', 'malformed posix-rename');
       await this.#rename(sftp, id, from, to, true);
     });
     // OpenSSH's sftp waits for the server to close its side before exiting.
@@ -229,7 +231,9 @@ export class SftpSession {
 
   /** Uploads of this session (open or staged) in a box, by the name the partner gave them. */
   #uploadsIn(box: Box): Array<{ name: string; size: number }> {
-    const open = [...this.#handles.values()].filter((h): h is Upload => h.kind === 'upload' && h.box === box && !h.failed);
+    const open = [...this.#handles.values()].filter(
+      (h): h is Upload => h.kind === 'upload' && h.box === box && !h.failed,
+    );
     const staged = [...this.#staged.values()].filter((s) => s.box === box);
     return [...open, ...staged].map((u) => ({ name: u.name, size: u.size }));
   }
@@ -271,7 +275,9 @@ export class SftpSession {
     if (v.folder !== 'retour') throw new Refused(STATUS_CODE.PERMISSION_DENIED, 'SFTP-READ-DEPOSIT');
     const file = this.#retourFile(v.name);
     // O_NOFOLLOW: a symlink planted in retour/ is refused at open time, not only at lstat time (no race).
-    const fd = await fsOpen(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK).catch(() => undefined);
+    const fd = await fsOpen(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK).catch(
+      () => undefined,
+    );
     if (fd === undefined) throw new Refused(STATUS_CODE.NO_SUCH_FILE, 'SFTP-NOT-FOUND');
     const st = await fsFstat(fd).catch(() => undefined);
     if (!st?.isFile()) {
@@ -283,7 +289,8 @@ export class SftpSession {
 
   async #write(sftp: SFTPWrapper, reqid: number, h: Buffer, offset: number, data: Buffer): Promise<void> {
     const up = this.#handle(h);
-    if (up.kind !== 'upload') throw new Refused(STATUS_CODE.PERMISSION_DENIED, 'SFTP-BAD-HANDLE', 'not open for writing');
+    if (up.kind !== 'upload')
+      throw new Refused(STATUS_CODE.PERMISSION_DENIED, 'SFTP-BAD-HANDLE', 'not open for writing');
     if (up.failed) throw new Refused(STATUS_CODE.FAILURE, up.failed.code as RefusalCode, up.failed.detail);
     const end = offset + data.length;
     if (end > this.#c.maxFlowBytes) {
@@ -322,7 +329,10 @@ export class SftpSession {
     if (up.failed) return;
     up.failed = why;
     this.#c.metrics.refusals.inc({ reason: why.code });
-    this.#c.log.warn({ box: up.box, name: up.name, size: up.size, attempted, code: why.code, detail: why.detail }, 'sftp upload cut off');
+    this.#c.log.warn(
+      { box: up.box, name: up.name, size: up.size, attempted, code: why.code, detail: why.detail },
+      'sftp upload cut off',
+    );
     void this.#discard(up);
   }
 
@@ -360,7 +370,10 @@ export class SftpSession {
       await fsClose(handle.fd);
       const complete = handle.sent >= handle.size;
       if (complete) this.#c.metrics.files.inc({ direction: 'down' });
-      this.#c.log.info({ name: handle.name, size: handle.size, sent: handle.sent, complete }, 'sftp return flow downloaded');
+      this.#c.log.info(
+        { name: handle.name, size: handle.size, sent: handle.sent, complete },
+        'sftp return flow downloaded',
+      );
       sftp.status(reqid, STATUS_CODE.OK);
     } else {
       await Promise.all([...handle.pending]);
@@ -376,7 +389,12 @@ export class SftpSession {
         sftp.status(reqid, STATUS_CODE.OK);
         return;
       }
-      await this.#publish(sftp, reqid, { box: handle.box, name: handle.name, tempPath: handle.tempPath, size: handle.size });
+      await this.#publish(sftp, reqid, {
+        box: handle.box,
+        name: handle.name,
+        tempPath: handle.tempPath,
+        size: handle.size,
+      });
     }
   }
 
@@ -408,7 +426,10 @@ export class SftpSession {
       throw new Refused(STATUS_CODE.FAILURE, 'SFTP-CLAIM-FAILED');
     }
     this.#c.metrics.files.inc({ direction: 'up' });
-    this.#c.log.info({ box: s.box, name: s.name, size: s.size, flow: result.flowNumber, flowId: result.id }, 'sftp flow received');
+    this.#c.log.info(
+      { box: s.box, name: s.name, size: s.size, flow: result.flowNumber, flowId: result.id },
+      'sftp flow received',
+    );
     sftp.status(reqid, STATUS_CODE.OK);
   }
 
@@ -435,7 +456,11 @@ export class SftpSession {
     const v = this.#existing(p);
     if (v.kind === 'file') throw new Refused(STATUS_CODE.FAILURE, 'SFTP-PATH-INVALID', 'not a folder');
     const owner = this.#c.partner;
-    const entry = (name: string, attrs: Attributes): FileEntry => ({ filename: name, longname: longname(name, attrs, owner), attrs });
+    const entry = (name: string, attrs: Attributes): FileEntry => ({
+      filename: name,
+      longname: longname(name, attrs, owner),
+      attrs,
+    });
     const entries = [entry('.', dirAttrs()), entry('..', dirAttrs())];
     if (v.kind === 'root') {
       for (const f of ['depot', 'analyse', 'retour'] as Folder[]) entries.push(entry(f, dirAttrs()));
@@ -494,11 +519,15 @@ export class SftpSession {
     }
     const box = from.folder;
     if (from.name === to.name) return sftp.status(reqid, STATUS_CODE.OK);
-    const open = [...this.#handles.values()].find((h): h is Upload => h.kind === 'upload' && h.box === box && h.name === from.name && !h.failed);
+    const open = [...this.#handles.values()].find(
+      (h): h is Upload => h.kind === 'upload' && h.box === box && h.name === from.name && !h.failed,
+    );
     const staged = this.#staged.get(`${box}/${from.name}`);
     if (!open && !staged) throw new Refused(STATUS_CODE.NO_SUCH_FILE, 'SFTP-NOT-FOUND');
     const target = this.#staged.get(`${box}/${to.name}`);
-    const targetOpen = [...this.#handles.values()].some((h) => h.kind === 'upload' && h.box === box && h.name === to.name && !h.failed);
+    const targetOpen = [...this.#handles.values()].some(
+      (h) => h.kind === 'upload' && h.box === box && h.name === to.name && !h.failed,
+    );
     if ((target || targetOpen) && !overwrite) throw new Refused(STATUS_CODE.FAILURE, 'SFTP-RENAME-EXISTS');
     if (target) {
       this.#staged.delete(`${box}/${to.name}`);
@@ -526,7 +555,8 @@ export class SftpSession {
     const work: Promise<void>[] = [];
     for (const h of this.#handles.values()) {
       if (h.kind === 'upload') {
-        if (!h.failed) this.#c.log.warn({ box: h.box, name: h.name, size: h.size }, 'sftp upload interrupted: discarded');
+        if (!h.failed)
+          this.#c.log.warn({ box: h.box, name: h.name, size: h.size }, 'sftp upload interrupted: discarded');
         h.failed ??= refusal('SFTP-UPLOAD-FAILED');
         work.push(this.#discard(h));
       } else if (h.kind === 'download') {
@@ -535,7 +565,10 @@ export class SftpSession {
     }
     this.#handles.clear();
     for (const s of this.#staged.values()) {
-      this.#c.log.info({ box: s.box, name: s.name, size: s.size }, 'sftp staged upload never renamed to a complete name: discarded');
+      this.#c.log.info(
+        { box: s.box, name: s.name, size: s.size },
+        'sftp staged upload never renamed to a complete name: discarded',
+      );
       work.push(unlinkQuiet(s.tempPath));
     }
     this.#staged.clear();

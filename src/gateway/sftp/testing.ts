@@ -21,7 +21,14 @@ export class MemoryPartnerAccounts implements PartnerAccounts {
   }
 
   add(p: Partial<PartnerAccount> & { code: string }): PartnerAccount {
-    const account: PartnerAccount = { name: p.code, active: true, returnSyntax: 'CPPStatut', sftpAuthorizedKeys: [], signed: false, ...p };
+    const account: PartnerAccount = {
+      name: p.code,
+      active: true,
+      returnSyntax: 'CPPStatut',
+      sftpAuthorizedKeys: [],
+      signed: false,
+      ...p,
+    };
     this.partners.set(p.code, account);
     return account;
   }
@@ -66,7 +73,10 @@ export class FolderIntake implements Intake {
     const storedPath = path.join(this.dir, `${String(n).padStart(6, '0')}-${req.partner}-${req.originalName}`);
     await rename(req.path, storedPath);
     this.claims.push({ ...req, storedPath });
-    return { id: String(n), flowNumber: req.box === 'depot' ? `CPP00111000000000000${String(n).padStart(5, '0')}` : undefined };
+    return {
+      id: String(n),
+      flowNumber: req.box === 'depot' ? `CPP00111000000000000${String(n).padStart(5, '0')}` : undefined,
+    };
   }
 }
 
@@ -84,14 +94,26 @@ export interface TestSftp {
 
 /** A server on an ephemeral loopback port over a fresh temp dataDir, with in-memory accounts and a folder intake. */
 export async function startTestSftp(
-  opts: { partners?: Array<Partial<PartnerAccount> & { code: string }>; sftp?: Record<string, number>; maxFlowSizeKo?: number; keepLogs?: boolean } = {},
+  opts: {
+    partners?: Array<Partial<PartnerAccount> & { code: string }>;
+    sftp?: Record<string, number>;
+    maxFlowSizeKo?: number;
+    keepLogs?: boolean;
+  } = {},
 ): Promise<TestSftp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'passerelle-sftp-'));
-  const config = buildConfig({ dataDir, maxFlowSizeKo: opts.maxFlowSizeKo ?? 30000, sftp: opts.sftp ?? {} }, {}, dataDir);
+  const config = buildConfig(
+    { dataDir, maxFlowSizeKo: opts.maxFlowSizeKo ?? 30000, sftp: opts.sftp ?? {} },
+    {},
+    dataDir,
+  );
   const accounts = new MemoryPartnerAccounts(opts.partners ?? []);
   const intake = new FolderIntake(path.join(dataDir, 'spool'));
   const logs: string[] = [];
-  const logger = pino({ level: opts.keepLogs === false ? 'silent' : 'debug' }, { write: (s: string) => void logs.push(s) });
+  const logger = pino(
+    { level: opts.keepLogs === false ? 'silent' : 'debug' },
+    { write: (s: string) => void logs.push(s) },
+  );
   const registry = new Registry();
   const server = new SftpServer({ config, accounts, intake, logger, metrics: registry });
   const { port } = await server.start({ port: 0, host: '127.0.0.1' });

@@ -11,25 +11,39 @@ export const receptionStage: Stage = {
     const maxKo = deps.config.maxFlowSizeKo;
     if (!flow.stored || flow.size > maxKo * 1024) {
       return rejected([
-        finding('RECEPTION', 'REC-TAILLE-MAX', `La taille du flux dépasse la taille maximale autorisée (${maxKo} Ko)`, `The flow exceeds the maximum size (${maxKo} Ko)`, {
-          detail: `${Math.ceil(flow.size / 1024)} Ko > ${maxKo} Ko`,
-          location: { file: flow.originalName },
-        }),
+        finding(
+          'RECEPTION',
+          'REC-TAILLE-MAX',
+          `La taille du flux dépasse la taille maximale autorisée (${maxKo} Ko)`,
+          `The flow exceeds the maximum size (${maxKo} Ko)`,
+          {
+            detail: `${Math.ceil(flow.size / 1024)} Ko > ${maxKo} Ko`,
+            location: { file: flow.originalName },
+          },
+        ),
       ]);
     }
     if (flow.size === 0) {
       return rejected([
-        finding('RECEPTION', 'REC-FLUX-VIDE', 'Le flux est vide', 'The flow is empty', { location: { file: flow.originalName } }),
+        finding('RECEPTION', 'REC-FLUX-VIDE', 'Le flux est vide', 'The flow is empty', {
+          location: { file: flow.originalName },
+        }),
       ]);
     }
     if (flow.box === 'depot' && deps.config.pipeline.rejectDuplicates) {
       const earlier = await findDuplicateDeposit(deps.store.db, flow.partner, flow.sha256, flow.id);
       if (earlier) {
         return rejected([
-          finding('RECEPTION', 'REC-FLUX-DOUBLON', `Flux en doublon : un flux identique a déjà été déposé (${earlier})`, `Duplicate flow: the same bytes were already deposited as ${earlier}`, {
-            detail: `SHA-256 ${flow.sha256} déjà reçu dans le flux ${earlier}`,
-            location: { file: flow.originalName },
-          }),
+          finding(
+            'RECEPTION',
+            'REC-FLUX-DOUBLON',
+            `Flux en doublon : un flux identique a déjà été déposé (${earlier})`,
+            `Duplicate flow: the same bytes were already deposited as ${earlier}`,
+            {
+              detail: `SHA-256 ${flow.sha256} déjà reçu dans le flux ${earlier}`,
+              location: { file: flow.originalName },
+            },
+          ),
         ]);
       }
     }

@@ -5,17 +5,14 @@
  * (partial integration).
  */
 import type { Finding } from '../../finding.ts';
+import type { Invoice } from '../../formats/invoice.ts';
 import { readInvoice } from '../../formats/read/index.ts';
 import { checkInvoice } from '../../rules/engine.ts';
 import type { FlowContext, PipelineDeps, Stage } from '../stage.ts';
 import { rejected } from '../stage.ts';
 
 /** Chorus Pro checks plugged in by the platform layer (routing against the directory). */
-export type InvoiceChecker = (
-  invoice: import('../../formats/invoice.ts').Invoice,
-  ctx: FlowContext,
-  deps: PipelineDeps,
-) => Promise<Finding[]>;
+export type InvoiceChecker = (invoice: Invoice, ctx: FlowContext, deps: PipelineDeps) => Promise<Finding[]>;
 
 export const rulesStage: Stage = {
   name: 'REGLE',
@@ -29,7 +26,10 @@ export const rulesStage: Stage = {
     const invoices: NonNullable<FlowContext['invoices']> = [];
     for (const invoice of read.invoices) {
       const number = invoice.number?.value ?? '?';
-      const own = checkInvoice(invoice, { syntax: detected.syntax, ...(detected.profile ? { profile: detected.profile } : {}) });
+      const own = checkInvoice(invoice, {
+        syntax: detected.syntax,
+        ...(detected.profile ? { profile: detected.profile } : {}),
+      });
       if (routing) own.push(...(await routing(invoice, ctx, deps)));
       for (const f of own) if (!f.invoice) f.invoice = number;
       findings.push(...own);

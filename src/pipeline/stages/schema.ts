@@ -7,7 +7,11 @@ export const schemaStage: Stage = {
   async run(ctx, deps) {
     const detected = ctx.detected;
     if (!detected) return { outcome: 'skipped', findings: [] };
-    const outcome = await deps.validation.validate(detected.xml, detected.schemas, detected.xmlName ?? ctx.flow.originalName);
+    const outcome = await deps.validation.validate(
+      detected.xml,
+      detected.schemas,
+      detected.xmlName ?? ctx.flow.originalName,
+    );
     if (outcome.ok === true) return ok();
     if (outcome.ok === 'missing-set') return { outcome: 'waiting', findings: [], waitingFor: outcome.setId };
     return rejected(outcome.findings);

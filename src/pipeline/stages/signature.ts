@@ -37,7 +37,12 @@ export const signatureStage: Stage = {
     const result = await verifySignature(
       enveloped
         ? { enveloped: bytes, receivedAt: flow.receivedAt, fileName: flow.originalName }
-        : { content: bytes, detached: ctx.signature as Buffer, receivedAt: flow.receivedAt, fileName: `${flow.originalName}.p7s` },
+        : {
+            content: bytes,
+            detached: ctx.signature as Buffer,
+            receivedAt: flow.receivedAt,
+            fileName: `${flow.originalName}.p7s`,
+          },
       trust,
     );
     if (enveloped && result.content) ctx.payload = result.content;

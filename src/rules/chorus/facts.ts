@@ -14,7 +14,10 @@ function siretOf(p: Party | undefined): Id | undefined {
   if (!p) return undefined;
   if (p.legalId) return p.legalId;
   // Some UBL writers put the SIRET in PartyIdentification (BT-46) or the endpoint (BT-49) only.
-  return p.ids.find((i) => i.scheme !== undefined && SIRET_SCHEMES.includes(i.scheme)) ?? (p.endpoint?.scheme === '0009' ? p.endpoint : undefined);
+  return (
+    p.ids.find((i) => i.scheme !== undefined && SIRET_SCHEMES.includes(i.scheme)) ??
+    (p.endpoint?.scheme === '0009' ? p.endpoint : undefined)
+  );
 }
 
 /** CPP `TypeIdentifiant` of the supplier: 1 for a SIRET, else the CPP code when the scheme is one (2–7). */
@@ -44,7 +47,12 @@ export function routingFacts(inv: Invoice, file?: string): RoutingFacts {
   if (sid !== undefined) facts.supplier.identifier = sid;
   const type = typeIdentifiant(supplierId);
   if (type !== undefined) facts.supplier.typeIdentifiant = type;
-  const put = <K extends 'buyerSiret' | 'serviceCode' | 'commitmentNumber' | 'cadre' | 'paymentMeansCode' | 'supplierIban'>(k: K, v: string | undefined) => {
+  const put = <
+    K extends 'buyerSiret' | 'serviceCode' | 'commitmentNumber' | 'cadre' | 'paymentMeansCode' | 'supplierIban',
+  >(
+    k: K,
+    v: string | undefined,
+  ) => {
     if (v !== undefined && v !== '') facts[k] = v;
   };
   put('buyerSiret', at('buyerSiret', siretOf(inv.buyer)));

@@ -38,7 +38,15 @@ export interface DirectoryLookup {
   duplicateInvoice(supplierIdentifier: string, number: string): Promise<boolean>;
 }
 
-export type RoutingField = 'invoiceNumber' | 'supplier' | 'buyerSiret' | 'serviceCode' | 'commitmentNumber' | 'cadre' | 'paymentMeansCode' | 'supplierIban';
+export type RoutingField =
+  | 'invoiceNumber'
+  | 'supplier'
+  | 'buyerSiret'
+  | 'serviceCode'
+  | 'commitmentNumber'
+  | 'cadre'
+  | 'paymentMeansCode'
+  | 'supplierIban';
 
 /** The few facts the rules need, whatever the syntax (UBL, CII, Factur-X, CPP Facture mixte). */
 export interface RoutingFacts {
@@ -78,20 +86,76 @@ export const MAX_INVOICE_NUMBER_LENGTH = 20;
 /** Every routing rule: stable code, French label in the platform's style, English label. */
 export const ROUTING_RULES = {
   destAbsent: { code: 'CPP-DEST-ABSENT', fr: 'Identifiant du destinataire absent', en: 'Recipient SIRET missing' },
-  destInconnu: { code: 'CPP-DEST-INCONNU', fr: 'Destinataire inconnu dans Chorus Pro', en: 'Recipient unknown to Chorus Pro' },
-  destInactif: { code: 'CPP-DEST-INACTIF', fr: 'Destinataire inactif dans Chorus Pro', en: 'Recipient inactive in Chorus Pro' },
-  fournisseur: { code: 'CPP-FOURN-NON-AUTORISE', fr: 'Fournisseur non rattaché au partenaire émetteur du flux', en: 'Supplier is not a structure the depositing partner may invoice for' },
-  serviceAbsent: { code: 'CPP-SERVICE-ABSENT', fr: 'Code service obligatoire pour ce destinataire', en: 'Service code required by the recipient' },
-  serviceReserve: { code: 'CPP-SERVICE-RESERVE', fr: 'Code service FACTURES_PUBLIQUES non autorisé', en: 'Service code FACTURES_PUBLIQUES is reserved' },
-  serviceInconnu: { code: 'CPP-SERVICE-INCONNU', fr: 'Code service inconnu pour ce destinataire', en: 'Service code unknown for the recipient' },
-  serviceInactif: { code: 'CPP-SERVICE-INACTIF', fr: 'Code service inactif pour ce destinataire', en: 'Service code inactive for the recipient' },
-  ejAbsent: { code: 'CPP-EJ-ABSENT', fr: "Numéro d'engagement juridique obligatoire", en: 'Commitment number required' },
-  ejOuService: { code: 'CPP-EJ-OU-SERVICE-ABSENT', fr: "Numéro d'engagement juridique ou code service obligatoire", en: 'Commitment number or service code required' },
-  ejInconnu: { code: 'CPP-EJ-INCONNU', fr: "Numéro d'engagement juridique inconnu pour ce destinataire", en: 'Commitment number unknown for the recipient' },
-  cadre: { code: 'CPP-CADRE-INVALIDE', fr: 'Cadre de facturation invalide', en: 'Invalid invoicing framework (cadre de facturation)' },
-  numero: { code: 'CPP-NUMERO-TROP-LONG', fr: 'Numéro de facture trop long (20 caractères maximum)', en: 'Invoice number longer than 20 characters' },
-  doublon: { code: 'CPP-FACTURE-DOUBLON', fr: 'Facture déjà déposée pour ce fournisseur avec ce numéro', en: 'Duplicate invoice: same supplier and number already integrated' },
-  iban: { code: 'CPP-IBAN-ABSENT', fr: 'IBAN du fournisseur manquant', en: "Supplier's IBAN missing for this payment means" },
+  destInconnu: {
+    code: 'CPP-DEST-INCONNU',
+    fr: 'Destinataire inconnu dans Chorus Pro',
+    en: 'Recipient unknown to Chorus Pro',
+  },
+  destInactif: {
+    code: 'CPP-DEST-INACTIF',
+    fr: 'Destinataire inactif dans Chorus Pro',
+    en: 'Recipient inactive in Chorus Pro',
+  },
+  fournisseur: {
+    code: 'CPP-FOURN-NON-AUTORISE',
+    fr: 'Fournisseur non rattaché au partenaire émetteur du flux',
+    en: 'Supplier is not a structure the depositing partner may invoice for',
+  },
+  serviceAbsent: {
+    code: 'CPP-SERVICE-ABSENT',
+    fr: 'Code service obligatoire pour ce destinataire',
+    en: 'Service code required by the recipient',
+  },
+  serviceReserve: {
+    code: 'CPP-SERVICE-RESERVE',
+    fr: 'Code service FACTURES_PUBLIQUES non autorisé',
+    en: 'Service code FACTURES_PUBLIQUES is reserved',
+  },
+  serviceInconnu: {
+    code: 'CPP-SERVICE-INCONNU',
+    fr: 'Code service inconnu pour ce destinataire',
+    en: 'Service code unknown for the recipient',
+  },
+  serviceInactif: {
+    code: 'CPP-SERVICE-INACTIF',
+    fr: 'Code service inactif pour ce destinataire',
+    en: 'Service code inactive for the recipient',
+  },
+  ejAbsent: {
+    code: 'CPP-EJ-ABSENT',
+    fr: "Numéro d'engagement juridique obligatoire",
+    en: 'Commitment number required',
+  },
+  ejOuService: {
+    code: 'CPP-EJ-OU-SERVICE-ABSENT',
+    fr: "Numéro d'engagement juridique ou code service obligatoire",
+    en: 'Commitment number or service code required',
+  },
+  ejInconnu: {
+    code: 'CPP-EJ-INCONNU',
+    fr: "Numéro d'engagement juridique inconnu pour ce destinataire",
+    en: 'Commitment number unknown for the recipient',
+  },
+  cadre: {
+    code: 'CPP-CADRE-INVALIDE',
+    fr: 'Cadre de facturation invalide',
+    en: 'Invalid invoicing framework (cadre de facturation)',
+  },
+  numero: {
+    code: 'CPP-NUMERO-TROP-LONG',
+    fr: 'Numéro de facture trop long (20 caractères maximum)',
+    en: 'Invoice number longer than 20 characters',
+  },
+  doublon: {
+    code: 'CPP-FACTURE-DOUBLON',
+    fr: 'Facture déjà déposée pour ce fournisseur avec ce numéro',
+    en: 'Duplicate invoice: same supplier and number already integrated',
+  },
+  iban: {
+    code: 'CPP-IBAN-ABSENT',
+    fr: 'IBAN du fournisseur manquant',
+    en: "Supplier's IBAN missing for this payment means",
+  },
 } as const;
 export type RoutingRuleKey = keyof typeof ROUTING_RULES;
 
@@ -122,7 +186,11 @@ export async function checkRouting(facts: RoutingFacts, partner: string, dir: Di
   } else {
     const structure = await dir.structureBySiret(siret);
     if (!structure || !structure.recipient) {
-      fire('destInconnu', 'buyerSiret', `SIRET destinataire ${siret} (BT-47)${structure ? ': structure non destinataire' : ''}`);
+      fire(
+        'destInconnu',
+        'buyerSiret',
+        `SIRET destinataire ${siret} (BT-47)${structure ? ': structure non destinataire' : ''}`,
+      );
     } else if (!structure.active) {
       fire('destInactif', 'buyerSiret', `SIRET destinataire ${siret} (BT-47)`);
     } else {
@@ -132,14 +200,27 @@ export async function checkRouting(facts: RoutingFacts, partner: string, dir: Di
 
   // Cadre de facturation.
   const cadre = facts.cadre?.trim() || DEFAULT_CADRE;
-  if (!CADRES.includes(cadre)) fire('cadre', 'cadre', `Cadre de facturation ${cadre} (BT-23): attendu A1 à A25, sauf A11`);
+  if (!CADRES.includes(cadre))
+    fire('cadre', 'cadre', `Cadre de facturation ${cadre} (BT-23): attendu A1 à A25, sauf A11`);
 
   // Invoice number and duplicates.
   if (facts.invoiceNumber.length > MAX_INVOICE_NUMBER_LENGTH) {
-    fire('numero', 'invoiceNumber', `Numéro de facture ${facts.invoiceNumber} (BT-1): ${facts.invoiceNumber.length} caractères`);
+    fire(
+      'numero',
+      'invoiceNumber',
+      `Numéro de facture ${facts.invoiceNumber} (BT-1): ${facts.invoiceNumber.length} caractères`,
+    );
   }
-  if (!blank(supplierId) && facts.invoiceNumber !== '' && (await dir.duplicateInvoice(supplierId, facts.invoiceNumber))) {
-    fire('doublon', 'invoiceNumber', `Facture ${facts.invoiceNumber} (BT-1) du fournisseur ${supplierId} déjà intégrée`);
+  if (
+    !blank(supplierId) &&
+    facts.invoiceNumber !== '' &&
+    (await dir.duplicateInvoice(supplierId, facts.invoiceNumber))
+  ) {
+    fire(
+      'doublon',
+      'invoiceNumber',
+      `Facture ${facts.invoiceNumber} (BT-1) du fournisseur ${supplierId} déjà intégrée`,
+    );
   }
 
   // Bank details the payment means needs.
@@ -160,9 +241,14 @@ async function checkRecipientParameters(
   const where = `destinataire ${structure.siret}`;
   let known: RoutingService | undefined;
   if (service === undefined) {
-    if (structure.codeServiceDoitEtreRenseigne) fire('serviceAbsent', 'serviceCode', `Code service absent (BT-10), ${where}`);
+    if (structure.codeServiceDoitEtreRenseigne)
+      fire('serviceAbsent', 'serviceCode', `Code service absent (BT-10), ${where}`);
   } else if (service.toUpperCase() === RESERVED_SERVICE_CODE) {
-    fire('serviceReserve', 'serviceCode', `Code service ${service} (BT-10), ${where}: réservé à la facturation entre entités publiques`);
+    fire(
+      'serviceReserve',
+      'serviceCode',
+      `Code service ${service} (BT-10), ${where}: réservé à la facturation entre entités publiques`,
+    );
   } else {
     known = await dir.service(structure.id, service);
     if (!known) fire('serviceInconnu', 'serviceCode', `Code service ${service} (BT-10), ${where}`);
@@ -181,6 +267,7 @@ async function checkRecipientParameters(
   }
   // A commitment given where one is required (or chosen in place of the service) must be the recipient's.
   if (ejRequired || (structure.gestionNumeroEjOuCodeService && service === undefined)) {
-    if (!(await dir.commitment(structure.id, ej))) fire('ejInconnu', 'commitmentNumber', `Numéro d'engagement ${ej} (BT-13), ${where}`);
+    if (!(await dir.commitment(structure.id, ej)))
+      fire('ejInconnu', 'commitmentNumber', `Numéro d'engagement ${ej} (BT-13), ${where}`);
   }
 }

@@ -2,11 +2,31 @@
 import type { Invoice, Num, Val } from '../../formats/invoice.ts';
 import { EN16931_COUNTRIES } from '../codelists/iso3166.ts';
 import { CURRENCIES } from '../codelists/iso4217.ts';
-import { EAS, isIcd, isUncl7161, isUnitCode, MIME, UNCL1001_INVOICE, UNCL2005, UNCL2475, UNCL4461, UNCL5189, UNCL5305, VATEX } from '../codelists/uncl.ts';
+import {
+  EAS,
+  isIcd,
+  isUncl7161,
+  isUnitCode,
+  MIME,
+  UNCL1001_INVOICE,
+  UNCL2005,
+  UNCL2475,
+  UNCL4461,
+  UNCL5189,
+  UNCL5305,
+  VATEX,
+} from '../codelists/uncl.ts';
 import type { Rule, Violation } from '../types.ts';
 import { fail, isVat, rule, show, text } from './util.ts';
 
-function codeRule(id: string, terms: string[], fr: string, en: string, pick: (inv: Invoice) => (Val | undefined)[], ok: (code: string) => boolean): Rule {
+function codeRule(
+  id: string,
+  terms: string[],
+  fr: string,
+  en: string,
+  pick: (inv: Invoice) => (Val | undefined)[],
+  ok: (code: string) => boolean,
+): Rule {
   return rule(id, terms, fr, en, (inv) => {
     const out: Violation[] = [];
     for (const v of pick(inv)) if (v !== undefined && !ok(text(v))) out.push(fail(`code ${show(v)}`, v.loc));
@@ -18,7 +38,16 @@ function allAmounts(inv: Invoice): Num[] {
   const out: Num[] = [];
   const t = inv.totals;
   if (t) {
-    for (const k of ['lineNet', 'allowances', 'charges', 'taxExclusive', 'taxInclusive', 'prepaid', 'rounding', 'payable'] as const) {
+    for (const k of [
+      'lineNet',
+      'allowances',
+      'charges',
+      'taxExclusive',
+      'taxInclusive',
+      'prepaid',
+      'rounding',
+      'payable',
+    ] as const) {
       const v = t[k];
       if (v) out.push(v);
     }
@@ -37,59 +66,210 @@ function allAmounts(inv: Invoice): Num[] {
   return out;
 }
 
-const vatCats = (inv: Invoice) => [
-  ...inv.allowanceCharges.map((a) => a.vat),
-  ...inv.lines.map((l) => l.vat),
-];
+const vatCats = (inv: Invoice) => [...inv.allowanceCharges.map((a) => a.vat), ...inv.lines.map((l) => l.vat)];
 
 export const codeRules: Rule[] = [
-  codeRule('BR-CL-01', ['BT-3'], 'Le code de type de facture (BT-3) doit appartenir à la liste UNCL 1001 retenue par la norme', 'The document type code (BT-3) MUST be coded by the invoice and credit note related code lists of UNTDID 1001', (inv) => [inv.typeCode], (c) => UNCL1001_INVOICE.has(c)),
-  rule('BR-CL-03', ['BT-5'], "L'attribut currencyID doit être un code ISO 4217", 'currencyID MUST be coded using ISO code list 4217 alpha-3', (inv) =>
-    inv.syntax === 'cpp' ? [] : allAmounts(inv).filter((a) => a.currency !== undefined && !CURRENCIES.has(a.currency)).map((a) => fail(`currencyID '${a.currency}'`, a.loc)),
+  codeRule(
+    'BR-CL-01',
+    ['BT-3'],
+    'Le code de type de facture (BT-3) doit appartenir à la liste UNCL 1001 retenue par la norme',
+    'The document type code (BT-3) MUST be coded by the invoice and credit note related code lists of UNTDID 1001',
+    (inv) => [inv.typeCode],
+    (c) => UNCL1001_INVOICE.has(c),
   ),
-  codeRule('BR-CL-04', ['BT-5'], 'Le code de devise de la facture (BT-5) doit être un code ISO 4217', 'Invoice currency code (BT-5) MUST be coded using ISO code list 4217 alpha-3', (inv) => [inv.currency], (c) => CURRENCIES.has(c)),
-  codeRule('BR-CL-05', ['BT-6'], 'Le code de devise de comptabilisation de la TVA (BT-6) doit être un code ISO 4217', 'Tax currency code (BT-6) MUST be coded using ISO code list 4217 alpha-3', (inv) => [inv.taxCurrency], (c) => CURRENCIES.has(c)),
-  codeRule('BR-CL-06', ['BT-8'], "Le code de date d'exigibilité de la TVA (BT-8) doit appartenir à la liste UNCL 2005 (3, 35, 432)", 'Value added tax point date code (BT-8) MUST be coded using a restriction of UNTDID 2005', (inv) => [inv.period?.descriptionCode], (c) => UNCL2005.has(c) || UNCL2475.has(c)),
-  codeRule('BR-CL-10', ['BT-29', 'BT-46', 'BT-60'], "Le schéma d'un identifiant de partie doit être un code ISO 6523 ICD", 'Any identifier scheme identifier MUST be coded using one of the ISO 6523 ICD list', (inv) =>
-    inv.syntax === 'cpp' ? [] : [inv.seller, inv.buyer, inv.payee].flatMap((p) => (p?.ids ?? []).filter((i) => i.scheme !== undefined && i.scheme !== 'SEPA').map((i) => ({ value: i.scheme!, loc: i.loc }))),
+  rule(
+    'BR-CL-03',
+    ['BT-5'],
+    "L'attribut currencyID doit être un code ISO 4217",
+    'currencyID MUST be coded using ISO code list 4217 alpha-3',
+    (inv) =>
+      inv.syntax === 'cpp'
+        ? []
+        : allAmounts(inv)
+            .filter((a) => a.currency !== undefined && !CURRENCIES.has(a.currency))
+            .map((a) => fail(`currencyID '${a.currency}'`, a.loc)),
+  ),
+  codeRule(
+    'BR-CL-04',
+    ['BT-5'],
+    'Le code de devise de la facture (BT-5) doit être un code ISO 4217',
+    'Invoice currency code (BT-5) MUST be coded using ISO code list 4217 alpha-3',
+    (inv) => [inv.currency],
+    (c) => CURRENCIES.has(c),
+  ),
+  codeRule(
+    'BR-CL-05',
+    ['BT-6'],
+    'Le code de devise de comptabilisation de la TVA (BT-6) doit être un code ISO 4217',
+    'Tax currency code (BT-6) MUST be coded using ISO code list 4217 alpha-3',
+    (inv) => [inv.taxCurrency],
+    (c) => CURRENCIES.has(c),
+  ),
+  codeRule(
+    'BR-CL-06',
+    ['BT-8'],
+    "Le code de date d'exigibilité de la TVA (BT-8) doit appartenir à la liste UNCL 2005 (3, 35, 432)",
+    'Value added tax point date code (BT-8) MUST be coded using a restriction of UNTDID 2005',
+    (inv) => [inv.period?.descriptionCode],
+    (c) => UNCL2005.has(c) || UNCL2475.has(c),
+  ),
+  codeRule(
+    'BR-CL-10',
+    ['BT-29', 'BT-46', 'BT-60'],
+    "Le schéma d'un identifiant de partie doit être un code ISO 6523 ICD",
+    'Any identifier scheme identifier MUST be coded using one of the ISO 6523 ICD list',
+    (inv) =>
+      inv.syntax === 'cpp'
+        ? []
+        : [inv.seller, inv.buyer, inv.payee].flatMap((p) =>
+            (p?.ids ?? [])
+              .filter((i) => i.scheme !== undefined && i.scheme !== 'SEPA')
+              .map((i) => ({ value: i.scheme!, loc: i.loc })),
+          ),
     isIcd,
   ),
-  codeRule('BR-CL-11', ['BT-30', 'BT-47', 'BT-61'], "Le schéma d'un identifiant d'enregistrement légal doit être un code ISO 6523 ICD", 'Any registration identifier scheme identifier MUST be coded using one of the ISO 6523 ICD list', (inv) =>
-    inv.syntax === 'cpp' ? [] : [inv.seller, inv.buyer, inv.payee].flatMap((p) => (p?.legalId?.scheme !== undefined ? [{ value: p.legalId.scheme, loc: p.legalId.loc }] : [])),
+  codeRule(
+    'BR-CL-11',
+    ['BT-30', 'BT-47', 'BT-61'],
+    "Le schéma d'un identifiant d'enregistrement légal doit être un code ISO 6523 ICD",
+    'Any registration identifier scheme identifier MUST be coded using one of the ISO 6523 ICD list',
+    (inv) =>
+      inv.syntax === 'cpp'
+        ? []
+        : [inv.seller, inv.buyer, inv.payee].flatMap((p) =>
+            p?.legalId?.scheme !== undefined ? [{ value: p.legalId.scheme, loc: p.legalId.loc }] : [],
+          ),
     isIcd,
   ),
-  codeRule('BR-CL-14', ['BT-40', 'BT-55', 'BT-69', 'BT-80'], 'Les codes pays doivent être des codes ISO 3166-1 alpha-2', 'Country codes in an invoice MUST be coded using ISO code list 3166-1', (inv) =>
-    [inv.seller, inv.buyer, inv.taxRepresentative, inv.payee].map((p) => p?.address?.country).concat(inv.delivery?.address?.country),
+  codeRule(
+    'BR-CL-14',
+    ['BT-40', 'BT-55', 'BT-69', 'BT-80'],
+    'Les codes pays doivent être des codes ISO 3166-1 alpha-2',
+    'Country codes in an invoice MUST be coded using ISO code list 3166-1',
+    (inv) =>
+      [inv.seller, inv.buyer, inv.taxRepresentative, inv.payee]
+        .map((p) => p?.address?.country)
+        .concat(inv.delivery?.address?.country),
     (c) => EN16931_COUNTRIES.has(c),
   ),
-  codeRule('BR-CL-15', ['BT-159'], "Le pays d'origine de l'article (BT-159) doit être un code ISO 3166-1 alpha-2", 'Country codes in an invoice MUST be coded using ISO code list 3166-1', (inv) => inv.lines.map((l) => l.originCountry), (c) => EN16931_COUNTRIES.has(c)),
-  codeRule('BR-CL-16', ['BT-81'], 'Le code de moyen de paiement (BT-81) doit appartenir à la liste UNCL 4461', 'Payment means in an invoice MUST be coded using UNCL4461 code list', (inv) => (inv.syntax === 'cpp' ? [] : inv.paymentMeans.map((p) => p.code)), (c) => UNCL4461.has(c)),
-  codeRule('BR-CL-17', ['BT-95', 'BT-102', 'BT-151'], 'Le code de catégorie de TVA doit appartenir à la liste UNCL 5305 retenue par la norme', 'Invoice tax categories MUST be coded using UNCL5305 code list', (inv) => vatCats(inv).filter(isVat).map((c) => c.code), (c) => UNCL5305.has(c)),
-  codeRule('BR-CL-18', ['BT-118'], 'Le code de catégorie de TVA de la ventilation (BT-118) doit appartenir à la liste UNCL 5305 retenue par la norme', 'Invoice tax categories MUST be coded using UNCL5305 code list', (inv) => inv.vatBreakdown.filter((b) => isVat(b.category)).map((b) => b.category.code), (c) => UNCL5305.has(c)),
-  codeRule('BR-CL-19', ['BT-98', 'BT-140'], 'Le code motif de remise doit appartenir à la liste UNCL 5189', 'Coded allowance reasons MUST belong to the UNCL 5189 code list', (inv) =>
-    [...inv.allowanceCharges, ...inv.lines.flatMap((l) => l.allowanceCharges)].filter((a) => !a.charge).map((a) => a.reasonCode),
+  codeRule(
+    'BR-CL-15',
+    ['BT-159'],
+    "Le pays d'origine de l'article (BT-159) doit être un code ISO 3166-1 alpha-2",
+    'Country codes in an invoice MUST be coded using ISO code list 3166-1',
+    (inv) => inv.lines.map((l) => l.originCountry),
+    (c) => EN16931_COUNTRIES.has(c),
+  ),
+  codeRule(
+    'BR-CL-16',
+    ['BT-81'],
+    'Le code de moyen de paiement (BT-81) doit appartenir à la liste UNCL 4461',
+    'Payment means in an invoice MUST be coded using UNCL4461 code list',
+    (inv) => (inv.syntax === 'cpp' ? [] : inv.paymentMeans.map((p) => p.code)),
+    (c) => UNCL4461.has(c),
+  ),
+  codeRule(
+    'BR-CL-17',
+    ['BT-95', 'BT-102', 'BT-151'],
+    'Le code de catégorie de TVA doit appartenir à la liste UNCL 5305 retenue par la norme',
+    'Invoice tax categories MUST be coded using UNCL5305 code list',
+    (inv) =>
+      vatCats(inv)
+        .filter(isVat)
+        .map((c) => c.code),
+    (c) => UNCL5305.has(c),
+  ),
+  codeRule(
+    'BR-CL-18',
+    ['BT-118'],
+    'Le code de catégorie de TVA de la ventilation (BT-118) doit appartenir à la liste UNCL 5305 retenue par la norme',
+    'Invoice tax categories MUST be coded using UNCL5305 code list',
+    (inv) => inv.vatBreakdown.filter((b) => isVat(b.category)).map((b) => b.category.code),
+    (c) => UNCL5305.has(c),
+  ),
+  codeRule(
+    'BR-CL-19',
+    ['BT-98', 'BT-140'],
+    'Le code motif de remise doit appartenir à la liste UNCL 5189',
+    'Coded allowance reasons MUST belong to the UNCL 5189 code list',
+    (inv) =>
+      [...inv.allowanceCharges, ...inv.lines.flatMap((l) => l.allowanceCharges)]
+        .filter((a) => !a.charge)
+        .map((a) => a.reasonCode),
     (c) => UNCL5189.has(c),
   ),
-  codeRule('BR-CL-20', ['BT-105', 'BT-145'], 'Le code motif de charge doit appartenir à la liste UNCL 7161', 'Coded charge reasons MUST belong to the UNCL 7161 code list', (inv) =>
-    [...inv.allowanceCharges, ...inv.lines.flatMap((l) => l.allowanceCharges)].filter((a) => a.charge).map((a) => a.reasonCode),
+  codeRule(
+    'BR-CL-20',
+    ['BT-105', 'BT-145'],
+    'Le code motif de charge doit appartenir à la liste UNCL 7161',
+    'Coded charge reasons MUST belong to the UNCL 7161 code list',
+    (inv) =>
+      [...inv.allowanceCharges, ...inv.lines.flatMap((l) => l.allowanceCharges)]
+        .filter((a) => a.charge)
+        .map((a) => a.reasonCode),
     isUncl7161,
   ),
-  codeRule('BR-CL-21', ['BT-157'], "Le schéma de l'identifiant standard de l'article doit être un code ISO 6523 ICD", 'Item standard identifier scheme identifier MUST belong to the ISO 6523 ICD code list', (inv) =>
-    inv.lines.flatMap((l) => (l.standardItemId?.scheme !== undefined ? [{ value: l.standardItemId.scheme, loc: l.standardItemId.loc }] : [])),
+  codeRule(
+    'BR-CL-21',
+    ['BT-157'],
+    "Le schéma de l'identifiant standard de l'article doit être un code ISO 6523 ICD",
+    'Item standard identifier scheme identifier MUST belong to the ISO 6523 ICD code list',
+    (inv) =>
+      inv.lines.flatMap((l) =>
+        l.standardItemId?.scheme !== undefined ? [{ value: l.standardItemId.scheme, loc: l.standardItemId.loc }] : [],
+      ),
     isIcd,
   ),
-  codeRule('BR-CL-22', ['BT-121'], "Le code motif d'exonération (BT-121) doit appartenir à la liste VATEX", 'Tax exemption reason code identifier scheme identifier MUST belong to the CEF VATEX code list', (inv) => inv.vatBreakdown.map((b) => b.category.exemptionCode), (c) => VATEX.has(c.toUpperCase())),
-  codeRule('BR-CL-23', ['BT-130', 'BT-150'], "Le code d'unité de mesure doit appartenir aux listes UN/ECE Rec 20 et Rec 21", 'Unit code MUST be coded according to the UN/ECE Recommendation 20 with Rec 21 extension', (inv) =>
-    inv.lines.flatMap((l) => [l.unitCode, l.baseQuantity?.attrs?.['unitCode'] !== undefined ? { value: l.baseQuantity.attrs['unitCode'], loc: l.baseQuantity.loc } : undefined]),
+  codeRule(
+    'BR-CL-22',
+    ['BT-121'],
+    "Le code motif d'exonération (BT-121) doit appartenir à la liste VATEX",
+    'Tax exemption reason code identifier scheme identifier MUST belong to the CEF VATEX code list',
+    (inv) => inv.vatBreakdown.map((b) => b.category.exemptionCode),
+    (c) => VATEX.has(c.toUpperCase()),
+  ),
+  codeRule(
+    'BR-CL-23',
+    ['BT-130', 'BT-150'],
+    "Le code d'unité de mesure doit appartenir aux listes UN/ECE Rec 20 et Rec 21",
+    'Unit code MUST be coded according to the UN/ECE Recommendation 20 with Rec 21 extension',
+    (inv) =>
+      inv.lines.flatMap((l) => [
+        l.unitCode,
+        l.baseQuantity?.attrs?.['unitCode'] !== undefined
+          ? { value: l.baseQuantity.attrs['unitCode'], loc: l.baseQuantity.loc }
+          : undefined,
+      ]),
     isUnitCode,
   ),
-  codeRule('BR-CL-24', ['BT-125'], 'Le code MIME du document joint (BT-125) doit appartenir à la liste autorisée', 'For Mime code in attribute use MIMEMediaType', (inv) => (inv.syntax === 'cpp' ? [] : inv.attachments.map((a) => a.mime)), (c) => MIME.has(c)),
-  codeRule('BR-CL-25', ['BT-34', 'BT-49'], "Le schéma de l'adresse électronique doit appartenir à la liste CEF EAS", 'Endpoint identifier scheme identifier MUST belong to the CEF EAS code list', (inv) =>
-    [inv.seller?.endpoint, inv.buyer?.endpoint].flatMap((e) => (e?.scheme !== undefined ? [{ value: e.scheme, loc: e.loc }] : [])),
+  codeRule(
+    'BR-CL-24',
+    ['BT-125'],
+    'Le code MIME du document joint (BT-125) doit appartenir à la liste autorisée',
+    'For Mime code in attribute use MIMEMediaType',
+    (inv) => (inv.syntax === 'cpp' ? [] : inv.attachments.map((a) => a.mime)),
+    (c) => MIME.has(c),
+  ),
+  codeRule(
+    'BR-CL-25',
+    ['BT-34', 'BT-49'],
+    "Le schéma de l'adresse électronique doit appartenir à la liste CEF EAS",
+    'Endpoint identifier scheme identifier MUST belong to the CEF EAS code list',
+    (inv) =>
+      [inv.seller?.endpoint, inv.buyer?.endpoint].flatMap((e) =>
+        e?.scheme !== undefined ? [{ value: e.scheme, loc: e.loc }] : [],
+      ),
     (c) => EAS.has(c),
   ),
-  codeRule('BR-CL-26', ['BT-71'], "Le schéma de l'identifiant du lieu de livraison doit être un code ISO 6523 ICD", 'Delivery location identifier scheme identifier MUST belong to the ISO 6523 ICD code list', (inv) =>
-    inv.delivery?.locationId?.scheme !== undefined ? [{ value: inv.delivery.locationId.scheme, loc: inv.delivery.locationId.loc }] : [],
+  codeRule(
+    'BR-CL-26',
+    ['BT-71'],
+    "Le schéma de l'identifiant du lieu de livraison doit être un code ISO 6523 ICD",
+    'Delivery location identifier scheme identifier MUST belong to the ISO 6523 ICD code list',
+    (inv) =>
+      inv.delivery?.locationId?.scheme !== undefined
+        ? [{ value: inv.delivery.locationId.scheme, loc: inv.delivery.locationId.loc }]
+        : [],
     isIcd,
   ),
 ];

@@ -39,7 +39,10 @@ export function rule(
   labelFr: string,
   labelEn: string,
   check: Rule['check'],
-  extra: { severity?: Rule['severity']; appliesTo?: (ctx: RuleContext, inv: Parameters<Rule['check']>[0]) => boolean } = {},
+  extra: {
+    severity?: Rule['severity'];
+    appliesTo?: (ctx: RuleContext, inv: Parameters<Rule['check']>[0]) => boolean;
+  } = {},
 ): Rule {
   const r: Rule = { id, terms, severity: extra.severity ?? 'fatal', labelFr, labelEn, check };
   if (extra.appliesTo) r.appliesTo = extra.appliesTo;

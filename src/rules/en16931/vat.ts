@@ -31,15 +31,123 @@ interface Family {
 }
 
 const FAMILIES: Family[] = [
-  { prefix: 'S', code: 'S', fr: 'taux normal (S)', en: 'Standard rated', parties: 'sellerVatOrTaxReg', rate: 'positive', perRate: true, tolerance: true, taxComputed: true, exemption: false, exactlyOne: false },
-  { prefix: 'Z', code: 'Z', fr: 'taux zéro (Z)', en: 'Zero rated', parties: 'sellerVatOrTaxReg', rate: 'zero', perRate: false, tolerance: false, taxComputed: false, exemption: false, exactlyOne: true },
-  { prefix: 'E', code: 'E', fr: 'exonérée (E)', en: 'Exempt from VAT', parties: 'sellerVatOrTaxReg', rate: 'zero', perRate: false, tolerance: false, taxComputed: false, exemption: true, exactlyOne: true },
-  { prefix: 'AE', code: 'AE', fr: 'autoliquidation (AE)', en: 'Reverse charge', parties: 'reverseCharge', rate: 'zero', perRate: false, tolerance: false, taxComputed: false, exemption: true, exactlyOne: true },
-  { prefix: 'IC', code: 'K', fr: 'livraison intracommunautaire (K)', en: 'Intra-community supply', parties: 'intraCommunity', rate: 'zero', perRate: false, tolerance: false, taxComputed: false, exemption: true, exactlyOne: true },
-  { prefix: 'G', code: 'G', fr: 'exportation hors UE (G)', en: 'Export outside the EU', parties: 'sellerVat', rate: 'zero', perRate: false, tolerance: false, taxComputed: false, exemption: true, exactlyOne: true },
-  { prefix: 'O', code: 'O', fr: 'non soumise à la TVA (O)', en: 'Not subject to VAT', parties: 'noVatIds', rate: 'none', perRate: false, tolerance: false, taxComputed: false, exemption: true, exactlyOne: true },
-  { prefix: 'L', code: 'L', fr: 'IGIC Canaries (L)', en: 'IGIC (Canary Islands)', parties: 'sellerVatOrTaxReg', rate: 'nonNegative', perRate: true, tolerance: false, taxComputed: true, exemption: false, exactlyOne: false },
-  { prefix: 'M', code: 'M', fr: 'IPSI Ceuta et Melilla (M)', en: 'IPSI (Ceuta and Melilla)', parties: 'sellerVatOrTaxReg', rate: 'nonNegative', perRate: true, tolerance: false, taxComputed: true, exemption: false, exactlyOne: false },
+  {
+    prefix: 'S',
+    code: 'S',
+    fr: 'taux normal (S)',
+    en: 'Standard rated',
+    parties: 'sellerVatOrTaxReg',
+    rate: 'positive',
+    perRate: true,
+    tolerance: true,
+    taxComputed: true,
+    exemption: false,
+    exactlyOne: false,
+  },
+  {
+    prefix: 'Z',
+    code: 'Z',
+    fr: 'taux zéro (Z)',
+    en: 'Zero rated',
+    parties: 'sellerVatOrTaxReg',
+    rate: 'zero',
+    perRate: false,
+    tolerance: false,
+    taxComputed: false,
+    exemption: false,
+    exactlyOne: true,
+  },
+  {
+    prefix: 'E',
+    code: 'E',
+    fr: 'exonérée (E)',
+    en: 'Exempt from VAT',
+    parties: 'sellerVatOrTaxReg',
+    rate: 'zero',
+    perRate: false,
+    tolerance: false,
+    taxComputed: false,
+    exemption: true,
+    exactlyOne: true,
+  },
+  {
+    prefix: 'AE',
+    code: 'AE',
+    fr: 'autoliquidation (AE)',
+    en: 'Reverse charge',
+    parties: 'reverseCharge',
+    rate: 'zero',
+    perRate: false,
+    tolerance: false,
+    taxComputed: false,
+    exemption: true,
+    exactlyOne: true,
+  },
+  {
+    prefix: 'IC',
+    code: 'K',
+    fr: 'livraison intracommunautaire (K)',
+    en: 'Intra-community supply',
+    parties: 'intraCommunity',
+    rate: 'zero',
+    perRate: false,
+    tolerance: false,
+    taxComputed: false,
+    exemption: true,
+    exactlyOne: true,
+  },
+  {
+    prefix: 'G',
+    code: 'G',
+    fr: 'exportation hors UE (G)',
+    en: 'Export outside the EU',
+    parties: 'sellerVat',
+    rate: 'zero',
+    perRate: false,
+    tolerance: false,
+    taxComputed: false,
+    exemption: true,
+    exactlyOne: true,
+  },
+  {
+    prefix: 'O',
+    code: 'O',
+    fr: 'non soumise à la TVA (O)',
+    en: 'Not subject to VAT',
+    parties: 'noVatIds',
+    rate: 'none',
+    perRate: false,
+    tolerance: false,
+    taxComputed: false,
+    exemption: true,
+    exactlyOne: true,
+  },
+  {
+    prefix: 'L',
+    code: 'L',
+    fr: 'IGIC Canaries (L)',
+    en: 'IGIC (Canary Islands)',
+    parties: 'sellerVatOrTaxReg',
+    rate: 'nonNegative',
+    perRate: true,
+    tolerance: false,
+    taxComputed: true,
+    exemption: false,
+    exactlyOne: false,
+  },
+  {
+    prefix: 'M',
+    code: 'M',
+    fr: 'IPSI Ceuta et Melilla (M)',
+    en: 'IPSI (Ceuta and Melilla)',
+    parties: 'sellerVatOrTaxReg',
+    rate: 'nonNegative',
+    perRate: true,
+    tolerance: false,
+    taxComputed: true,
+    exemption: false,
+    exactlyOne: false,
+  },
 ];
 
 const of = (code: string) => (c: VatCategory | undefined) => isVat(c) && catCode(c) === code;
@@ -81,107 +189,213 @@ function familyRules(f: Family): Rule[] {
   const is = of(f.code);
   const P = `BR-${f.prefix}`;
   const lines = (inv: Invoice): Line[] => inv.lines.filter((l) => is(l.vat));
-  const acs = (inv: Invoice, charge: boolean): AllowanceCharge[] => inv.allowanceCharges.filter((a) => a.charge === charge && is(a.vat));
+  const acs = (inv: Invoice, charge: boolean): AllowanceCharge[] =>
+    inv.allowanceCharges.filter((a) => a.charge === charge && is(a.vat));
   const breakdowns = (inv: Invoice) => inv.vatBreakdown.filter((b) => is(b.category));
   const partiesFr = {
     sellerVat: 'le numéro de TVA du vendeur ou du représentant fiscal',
-    sellerVatOrTaxReg: "le numéro de TVA ou d'enregistrement fiscal du vendeur, ou le numéro de TVA du représentant fiscal",
-    reverseCharge: "le numéro de TVA du vendeur (ou du représentant fiscal) et le numéro de TVA ou l'identifiant légal de l'acheteur",
+    sellerVatOrTaxReg:
+      "le numéro de TVA ou d'enregistrement fiscal du vendeur, ou le numéro de TVA du représentant fiscal",
+    reverseCharge:
+      "le numéro de TVA du vendeur (ou du représentant fiscal) et le numéro de TVA ou l'identifiant légal de l'acheteur",
     intraCommunity: "les numéros de TVA du vendeur (ou du représentant fiscal) et de l'acheteur",
     noVatIds: "ni numéro de TVA du vendeur, ni du représentant fiscal, ni de l'acheteur",
   }[f.parties];
-  const rateFr = { positive: 'supérieur à zéro', zero: 'égal à zéro', none: 'absent', nonNegative: 'positif ou nul' }[f.rate];
+  const rateFr = { positive: 'supérieur à zéro', zero: 'égal à zéro', none: 'absent', nonNegative: 'positif ou nul' }[
+    f.rate
+  ];
   const out: Rule[] = [];
 
   out.push(
-    rule(`${P}-01`, ['BT-118', 'BT-151', 'BT-95', 'BT-102'], `Une facture avec la catégorie de TVA ${f.fr} doit contenir ${f.exactlyOne ? 'exactement une' : 'au moins une'} ventilation de TVA de cette catégorie`, `An Invoice that contains an item, an allowance or a charge where the VAT category code is "${f.en}" shall contain ${f.exactlyOne ? 'exactly one' : 'one or more'} VAT breakdown (BG-23) with that category code`, (inv) => {
-      const used = lines(inv).length + acs(inv, true).length + acs(inv, false).length;
-      const n = breakdowns(inv).length;
-      if (f.exactlyOne) return (used > 0 || n > 0) && n !== 1 ? [fail(`${n} ventilation(s) de catégorie ${f.code}`, inv.loc)] : [];
-      return (used > 0) !== (n > 0) ? [fail(`${used} ligne(s)/remise(s)/charge(s) et ${n} ventilation(s) de catégorie ${f.code}`, inv.loc)] : [];
-    }),
+    rule(
+      `${P}-01`,
+      ['BT-118', 'BT-151', 'BT-95', 'BT-102'],
+      `Une facture avec la catégorie de TVA ${f.fr} doit contenir ${f.exactlyOne ? 'exactement une' : 'au moins une'} ventilation de TVA de cette catégorie`,
+      `An Invoice that contains an item, an allowance or a charge where the VAT category code is "${f.en}" shall contain ${f.exactlyOne ? 'exactly one' : 'one or more'} VAT breakdown (BG-23) with that category code`,
+      (inv) => {
+        const used = lines(inv).length + acs(inv, true).length + acs(inv, false).length;
+        const n = breakdowns(inv).length;
+        if (f.exactlyOne)
+          return (used > 0 || n > 0) && n !== 1 ? [fail(`${n} ventilation(s) de catégorie ${f.code}`, inv.loc)] : [];
+        return used > 0 !== n > 0
+          ? [fail(`${used} ligne(s)/remise(s)/charge(s) et ${n} ventilation(s) de catégorie ${f.code}`, inv.loc)]
+          : [];
+      },
+    ),
   );
-  const partyRule = (n: string, term: string, what: string, whatEn: string, pick: (inv: Invoice) => { loc: Violation['loc'] }[]) =>
-    rule(`${P}-${n}`, [term, 'BT-31', 'BT-63'], `${what} de catégorie ${f.fr} exige ${partiesFr}`, `${whatEn} with VAT category "${f.en}": party VAT identifiers do not meet the category's requirement`, (inv) => {
-      const items = pick(inv);
-      return items.length && !partiesOk(inv, f.parties) ? [fail(`${items.length} élément(s) de catégorie ${f.code}`, items[0]!.loc)] : [];
-    });
+  const partyRule = (
+    n: string,
+    term: string,
+    what: string,
+    whatEn: string,
+    pick: (inv: Invoice) => { loc: Violation['loc'] }[],
+  ) =>
+    rule(
+      `${P}-${n}`,
+      [term, 'BT-31', 'BT-63'],
+      `${what} de catégorie ${f.fr} exige ${partiesFr}`,
+      `${whatEn} with VAT category "${f.en}": party VAT identifiers do not meet the category's requirement`,
+      (inv) => {
+        const items = pick(inv);
+        return items.length && !partiesOk(inv, f.parties)
+          ? [fail(`${items.length} élément(s) de catégorie ${f.code}`, items[0]!.loc)]
+          : [];
+      },
+    );
   out.push(partyRule('02', 'BT-151', 'Une ligne', 'An Invoice line', lines));
-  out.push(partyRule('03', 'BT-95', 'Une remise au niveau document', 'A Document level allowance', (inv) => acs(inv, false)));
-  out.push(partyRule('04', 'BT-102', 'Une charge au niveau document', 'A Document level charge', (inv) => acs(inv, true)));
+  out.push(
+    partyRule('03', 'BT-95', 'Une remise au niveau document', 'A Document level allowance', (inv) => acs(inv, false)),
+  );
+  out.push(
+    partyRule('04', 'BT-102', 'Une charge au niveau document', 'A Document level charge', (inv) => acs(inv, true)),
+  );
 
-  const rateRule = (n: string, term: string, what: string, whatEn: string, pick: (inv: Invoice) => { cat: VatCategory }[]) =>
-    rule(`${P}-${n}`, [term], `${what} de catégorie ${f.fr} doit avoir un taux de TVA ${rateFr}`, `${whatEn} where the VAT category code is "${f.en}": the VAT rate shall be ${f.rate}`, (inv) =>
-      pick(inv)
-        .filter(({ cat }) => !rateOk(cat.rate, f.rate))
-        .map(({ cat }) => fail(`taux ${show(cat.rate)}`, cat.rate?.loc ?? cat.loc)),
+  const rateRule = (
+    n: string,
+    term: string,
+    what: string,
+    whatEn: string,
+    pick: (inv: Invoice) => { cat: VatCategory }[],
+  ) =>
+    rule(
+      `${P}-${n}`,
+      [term],
+      `${what} de catégorie ${f.fr} doit avoir un taux de TVA ${rateFr}`,
+      `${whatEn} where the VAT category code is "${f.en}": the VAT rate shall be ${f.rate}`,
+      (inv) =>
+        pick(inv)
+          .filter(({ cat }) => !rateOk(cat.rate, f.rate))
+          .map(({ cat }) => fail(`taux ${show(cat.rate)}`, cat.rate?.loc ?? cat.loc)),
     );
   out.push(rateRule('05', 'BT-152', 'Une ligne', 'An Invoice line', (inv) => lines(inv).map((l) => ({ cat: l.vat }))));
-  out.push(rateRule('06', 'BT-96', 'Une remise au niveau document', 'A Document level allowance', (inv) => acs(inv, false).map((a) => ({ cat: a.vat! }))));
-  out.push(rateRule('07', 'BT-103', 'Une charge au niveau document', 'A Document level charge', (inv) => acs(inv, true).map((a) => ({ cat: a.vat! }))));
+  out.push(
+    rateRule('06', 'BT-96', 'Une remise au niveau document', 'A Document level allowance', (inv) =>
+      acs(inv, false).map((a) => ({ cat: a.vat! })),
+    ),
+  );
+  out.push(
+    rateRule('07', 'BT-103', 'Une charge au niveau document', 'A Document level charge', (inv) =>
+      acs(inv, true).map((a) => ({ cat: a.vat! })),
+    ),
+  );
 
   out.push(
-    rule(`${P}-08`, ['BT-116', 'BT-131', 'BT-92', 'BT-99'], `La base imposable de la catégorie ${f.fr} (BT-116) doit être égale à la somme des montants nets des lignes plus les charges moins les remises de cette catégorie${f.perRate ? ' et de ce taux' : ''}`, `For each different value of VAT category rate (BT-119) where the VAT category code is "${f.en}", the VAT category taxable amount (BT-116) shall equal the sum of Invoice line net amounts plus document level charges minus document level allowances of that category`, (inv) => {
-      const out: Violation[] = [];
-      for (const b of breakdowns(inv)) {
-        const taxable = d(b.taxable);
-        if (!taxable) continue;
-        const rate = f.perRate ? d(b.category.rate) : undefined;
-        const match = (c: VatCategory | undefined) => c !== undefined && (!f.perRate || sameRate(c, rate));
-        const ls = lines(inv).filter((l) => match(l.vat));
-        const charges = acs(inv, true).filter((a) => match(a.vat));
-        const allowances = acs(inv, false).filter((a) => match(a.vat));
-        const expected = sub(add(sum(ls.map((l) => d(l.netAmount))), sum(charges.map((a) => d(a.amount)))), sum(allowances.map((a) => d(a.amount))));
-        const ok = f.tolerance
-          ? ls.length + charges.length + allowances.length > 0 && cmp(abs(sub(taxable, expected)), { n: 1n, s: 0 }) < 0
-          : eq(taxable, expected);
-        if (!ok) out.push(fail(`BT-116 = ${show(b.taxable)}, attendu ${str(expected)}${rate ? ` (taux ${str(rate)})` : ''}`, b.taxable!.loc));
-      }
-      return out;
-    }),
+    rule(
+      `${P}-08`,
+      ['BT-116', 'BT-131', 'BT-92', 'BT-99'],
+      `La base imposable de la catégorie ${f.fr} (BT-116) doit être égale à la somme des montants nets des lignes plus les charges moins les remises de cette catégorie${f.perRate ? ' et de ce taux' : ''}`,
+      `For each different value of VAT category rate (BT-119) where the VAT category code is "${f.en}", the VAT category taxable amount (BT-116) shall equal the sum of Invoice line net amounts plus document level charges minus document level allowances of that category`,
+      (inv) => {
+        const out: Violation[] = [];
+        for (const b of breakdowns(inv)) {
+          const taxable = d(b.taxable);
+          if (!taxable) continue;
+          const rate = f.perRate ? d(b.category.rate) : undefined;
+          const match = (c: VatCategory | undefined) => c !== undefined && (!f.perRate || sameRate(c, rate));
+          const ls = lines(inv).filter((l) => match(l.vat));
+          const charges = acs(inv, true).filter((a) => match(a.vat));
+          const allowances = acs(inv, false).filter((a) => match(a.vat));
+          const expected = sub(
+            add(sum(ls.map((l) => d(l.netAmount))), sum(charges.map((a) => d(a.amount)))),
+            sum(allowances.map((a) => d(a.amount))),
+          );
+          const ok = f.tolerance
+            ? ls.length + charges.length + allowances.length > 0 &&
+              cmp(abs(sub(taxable, expected)), { n: 1n, s: 0 }) < 0
+            : eq(taxable, expected);
+          if (!ok)
+            out.push(
+              fail(
+                `BT-116 = ${show(b.taxable)}, attendu ${str(expected)}${rate ? ` (taux ${str(rate)})` : ''}`,
+                b.taxable!.loc,
+              ),
+            );
+        }
+        return out;
+      },
+    ),
   );
   out.push(
-    rule(`${P}-09`, ['BT-117'], f.taxComputed ? `Le montant de TVA de la catégorie ${f.fr} (BT-117) doit être égal à la base × taux` : `Le montant de TVA de la catégorie ${f.fr} (BT-117) doit être égal à zéro`, f.taxComputed ? `The VAT category tax amount (BT-117) where the category code is "${f.en}" shall equal the taxable amount multiplied by the rate` : `The VAT category tax amount (BT-117) where the category code is "${f.en}" shall be 0 (zero)`, (inv) => {
-      const out: Violation[] = [];
-      for (const b of breakdowns(inv)) {
-        const tax = d(b.tax);
-        if (!b.tax || !tax) continue;
-        if (!f.taxComputed) {
-          if (sign(tax) !== 0) out.push(fail(`BT-117 = ${show(b.tax)}`, b.tax.loc));
-          continue;
+    rule(
+      `${P}-09`,
+      ['BT-117'],
+      f.taxComputed
+        ? `Le montant de TVA de la catégorie ${f.fr} (BT-117) doit être égal à la base × taux`
+        : `Le montant de TVA de la catégorie ${f.fr} (BT-117) doit être égal à zéro`,
+      f.taxComputed
+        ? `The VAT category tax amount (BT-117) where the category code is "${f.en}" shall equal the taxable amount multiplied by the rate`
+        : `The VAT category tax amount (BT-117) where the category code is "${f.en}" shall be 0 (zero)`,
+      (inv) => {
+        const out: Violation[] = [];
+        for (const b of breakdowns(inv)) {
+          const tax = d(b.tax);
+          if (!b.tax || !tax) continue;
+          if (!f.taxComputed) {
+            if (sign(tax) !== 0) out.push(fail(`BT-117 = ${show(b.tax)}`, b.tax.loc));
+            continue;
+          }
+          const taxable = d(b.taxable);
+          const rate = d(b.category.rate);
+          if (!taxable || !rate) continue;
+          if (f.tolerance) {
+            const expected = round2(percentOf(abs(taxable), rate));
+            if (cmp(abs(sub(abs(tax), expected)), { n: 1n, s: 0 }) >= 0)
+              out.push(fail(`BT-117 = ${show(b.tax)}, attendu ${str(expected)}`, b.tax.loc));
+          } else {
+            const expected = round2(percentOf(taxable, rate));
+            if (!eq(tax, expected)) out.push(fail(`BT-117 = ${show(b.tax)}, attendu ${str(expected)}`, b.tax.loc));
+          }
         }
-        const taxable = d(b.taxable);
-        const rate = d(b.category.rate);
-        if (!taxable || !rate) continue;
-        if (f.tolerance) {
-          const expected = round2(percentOf(abs(taxable), rate));
-          if (cmp(abs(sub(abs(tax), expected)), { n: 1n, s: 0 }) >= 0) out.push(fail(`BT-117 = ${show(b.tax)}, attendu ${str(expected)}`, b.tax.loc));
-        } else {
-          const expected = round2(percentOf(taxable, rate));
-          if (!eq(tax, expected)) out.push(fail(`BT-117 = ${show(b.tax)}, attendu ${str(expected)}`, b.tax.loc));
-        }
-      }
-      return out;
-    }),
+        return out;
+      },
+    ),
   );
   out.push(
-    rule(`${P}-10`, ['BT-120', 'BT-121'], f.exemption ? `Une ventilation de catégorie ${f.fr} doit avoir un motif d'exonération (BT-120) ou son code (BT-121)` : `Une ventilation de catégorie ${f.fr} ne doit pas avoir de motif d'exonération (BT-120, BT-121)`, f.exemption ? `A VAT breakdown (BG-23) with VAT category code "${f.en}" shall have a VAT exemption reason code (BT-121) or a VAT exemption reason text (BT-120)` : `A VAT breakdown (BG-23) with VAT category code "${f.en}" shall not have a VAT exemption reason code (BT-121) or VAT exemption reason text (BT-120)`, (inv) =>
-      breakdowns(inv)
-        .filter((b) => (blank(b.category.exemptionReason) && blank(b.category.exemptionCode)) === f.exemption)
-        .map((b) => fail(f.exemption ? 'motif absent' : `motif ${show(b.category.exemptionCode ?? b.category.exemptionReason)}`, b.category.loc)),
+    rule(
+      `${P}-10`,
+      ['BT-120', 'BT-121'],
+      f.exemption
+        ? `Une ventilation de catégorie ${f.fr} doit avoir un motif d'exonération (BT-120) ou son code (BT-121)`
+        : `Une ventilation de catégorie ${f.fr} ne doit pas avoir de motif d'exonération (BT-120, BT-121)`,
+      f.exemption
+        ? `A VAT breakdown (BG-23) with VAT category code "${f.en}" shall have a VAT exemption reason code (BT-121) or a VAT exemption reason text (BT-120)`
+        : `A VAT breakdown (BG-23) with VAT category code "${f.en}" shall not have a VAT exemption reason code (BT-121) or VAT exemption reason text (BT-120)`,
+      (inv) =>
+        breakdowns(inv)
+          .filter((b) => (blank(b.category.exemptionReason) && blank(b.category.exemptionCode)) === f.exemption)
+          .map((b) =>
+            fail(
+              f.exemption ? 'motif absent' : `motif ${show(b.category.exemptionCode ?? b.category.exemptionReason)}`,
+              b.category.loc,
+            ),
+          ),
     ),
   );
   return out;
 }
 
 const icRules: Rule[] = [
-  rule('BR-IC-11', ['BT-72', 'BG-14'], 'Pour une livraison intracommunautaire (K), la date de livraison (BT-72) ou la période de facturation (BG-14) doit être renseignée', 'In an Invoice with a VAT breakdown (BG-23) where the VAT category code is "Intra-community supply" the Actual delivery date (BT-72) or the Invoicing period (BG-14) shall not be blank', (inv) =>
-    inv.vatBreakdown.some((b) => of('K')(b.category)) && blank(inv.delivery?.date) && (!inv.period || (blank(inv.period.start) && blank(inv.period.end)))
-      ? [fail('ni BT-72 ni BG-14', inv.loc)]
-      : [],
+  rule(
+    'BR-IC-11',
+    ['BT-72', 'BG-14'],
+    'Pour une livraison intracommunautaire (K), la date de livraison (BT-72) ou la période de facturation (BG-14) doit être renseignée',
+    'In an Invoice with a VAT breakdown (BG-23) where the VAT category code is "Intra-community supply" the Actual delivery date (BT-72) or the Invoicing period (BG-14) shall not be blank',
+    (inv) =>
+      inv.vatBreakdown.some((b) => of('K')(b.category)) &&
+      blank(inv.delivery?.date) &&
+      (!inv.period || (blank(inv.period.start) && blank(inv.period.end)))
+        ? [fail('ni BT-72 ni BG-14', inv.loc)]
+        : [],
   ),
-  rule('BR-IC-12', ['BT-80'], 'Pour une livraison intracommunautaire (K), le code pays de livraison (BT-80) doit être renseigné', 'In an Invoice with a VAT breakdown (BG-23) where the VAT category code is "Intra-community supply" the Deliver to country code (BT-80) shall not be blank', (inv) =>
-    inv.vatBreakdown.some((b) => of('K')(b.category)) && blank(inv.delivery?.address?.country) ? [fail('BT-80 absent', inv.delivery?.loc ?? inv.loc)] : [],
+  rule(
+    'BR-IC-12',
+    ['BT-80'],
+    'Pour une livraison intracommunautaire (K), le code pays de livraison (BT-80) doit être renseigné',
+    'In an Invoice with a VAT breakdown (BG-23) where the VAT category code is "Intra-community supply" the Deliver to country code (BT-80) shall not be blank',
+    (inv) =>
+      inv.vatBreakdown.some((b) => of('K')(b.category)) && blank(inv.delivery?.address?.country)
+        ? [fail('BT-80 absent', inv.delivery?.loc ?? inv.loc)]
+        : [],
   ),
 ];
 
@@ -189,17 +403,49 @@ const isO = of('O');
 const notO = (c: VatCategory | undefined) => isVat(c) && !blank(c.code) && catCode(c) !== 'O';
 const hasO = (inv: Invoice) => inv.vatBreakdown.some((b) => isO(b.category));
 const oRules: Rule[] = [
-  rule('BR-O-11', ['BT-118'], 'Une facture non soumise à la TVA (O) ne doit pas contenir d\'autre ventilation de TVA', 'An Invoice that contains a VAT breakdown group (BG-23) with a VAT category code "Not subject to VAT" shall not contain other VAT breakdown groups (BG-23)', (inv) =>
-    hasO(inv) ? inv.vatBreakdown.filter((b) => notO(b.category)).map((b) => fail(`catégorie ${show(b.category.code)}`, b.loc)) : [],
+  rule(
+    'BR-O-11',
+    ['BT-118'],
+    "Une facture non soumise à la TVA (O) ne doit pas contenir d'autre ventilation de TVA",
+    'An Invoice that contains a VAT breakdown group (BG-23) with a VAT category code "Not subject to VAT" shall not contain other VAT breakdown groups (BG-23)',
+    (inv) =>
+      hasO(inv)
+        ? inv.vatBreakdown.filter((b) => notO(b.category)).map((b) => fail(`catégorie ${show(b.category.code)}`, b.loc))
+        : [],
   ),
-  rule('BR-O-12', ['BT-151'], 'Une facture non soumise à la TVA (O) ne doit pas contenir de ligne d\'une autre catégorie', 'An Invoice that contains a VAT breakdown group (BG-23) with a VAT category code "Not subject to VAT" shall not contain an Invoice line where the Invoiced item VAT category code (BT-151) is not "Not subject to VAT"', (inv) =>
-    hasO(inv) ? inv.lines.filter((l) => notO(l.vat)).map((l) => fail(`catégorie ${show(l.vat.code)}`, l.vat.loc)) : [],
+  rule(
+    'BR-O-12',
+    ['BT-151'],
+    "Une facture non soumise à la TVA (O) ne doit pas contenir de ligne d'une autre catégorie",
+    'An Invoice that contains a VAT breakdown group (BG-23) with a VAT category code "Not subject to VAT" shall not contain an Invoice line where the Invoiced item VAT category code (BT-151) is not "Not subject to VAT"',
+    (inv) =>
+      hasO(inv)
+        ? inv.lines.filter((l) => notO(l.vat)).map((l) => fail(`catégorie ${show(l.vat.code)}`, l.vat.loc))
+        : [],
   ),
-  rule('BR-O-13', ['BT-95'], 'Une facture non soumise à la TVA (O) ne doit pas contenir de remise d\'une autre catégorie', 'An Invoice with VAT category "Not subject to VAT" shall not contain Document level allowances of another VAT category', (inv) =>
-    hasO(inv) ? inv.allowanceCharges.filter((a) => !a.charge && notO(a.vat)).map((a) => fail(`catégorie ${show(a.vat?.code)}`, a.loc)) : [],
+  rule(
+    'BR-O-13',
+    ['BT-95'],
+    "Une facture non soumise à la TVA (O) ne doit pas contenir de remise d'une autre catégorie",
+    'An Invoice with VAT category "Not subject to VAT" shall not contain Document level allowances of another VAT category',
+    (inv) =>
+      hasO(inv)
+        ? inv.allowanceCharges
+            .filter((a) => !a.charge && notO(a.vat))
+            .map((a) => fail(`catégorie ${show(a.vat?.code)}`, a.loc))
+        : [],
   ),
-  rule('BR-O-14', ['BT-102'], 'Une facture non soumise à la TVA (O) ne doit pas contenir de charge d\'une autre catégorie', 'An Invoice with VAT category "Not subject to VAT" shall not contain Document level charges of another VAT category', (inv) =>
-    hasO(inv) ? inv.allowanceCharges.filter((a) => a.charge && notO(a.vat)).map((a) => fail(`catégorie ${show(a.vat?.code)}`, a.loc)) : [],
+  rule(
+    'BR-O-14',
+    ['BT-102'],
+    "Une facture non soumise à la TVA (O) ne doit pas contenir de charge d'une autre catégorie",
+    'An Invoice with VAT category "Not subject to VAT" shall not contain Document level charges of another VAT category',
+    (inv) =>
+      hasO(inv)
+        ? inv.allowanceCharges
+            .filter((a) => a.charge && notO(a.vat))
+            .map((a) => fail(`catégorie ${show(a.vat?.code)}`, a.loc))
+        : [],
   ),
 ];
 

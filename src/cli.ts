@@ -249,6 +249,42 @@ export async function main(argv: string[]): Promise<void> {
       }
     });
 
+  const certs = program.command('certs').description("partners' signing certificates (docs/signatures.md)");
+  certs
+    .command('add <partner> <pem>')
+    .description('register a signing certificate (PEM) for a partner')
+    .action(async (partner: string, pem: string, _o: unknown, cmd: Command) => {
+      const { certificateRegistry } = await import('./pipeline/stages/signature.ts');
+      const added = certificateRegistry(config(cmd).dataDir).add(partner, readFileSync(pem, 'utf8'));
+      process.stdout.write(`registered for ${partner}: ${added.subject} (SHA-256 ${added.fingerprint}, expires ${added.notAfter.toISOString()})\n`);
+    });
+  certs.command('list <partner>').action(async (partner: string, _o: unknown, cmd: Command) => {
+    const { certificateRegistry } = await import('./pipeline/stages/signature.ts');
+    for (const c of certificateRegistry(config(cmd).dataDir).list(partner)) {
+      process.stdout.write(`${c.fingerprint}  serial ${c.serial}  ${c.notBefore.toISOString().slice(0, 10)} → ${c.notAfter.toISOString().slice(0, 10)}  ${c.subject}\n`);
+    }
+  });
+  certs.command('remove <partner> <fingerprint>').action(async (partner: string, fingerprint: string, _o: unknown, cmd: Command) => {
+    const { certificateRegistry } = await import('./pipeline/stages/signature.ts');
+    if (!certificateRegistry(config(cmd).dataDir).remove(partner, fingerprint)) throw new Error(`no certificate ${fingerprint} for ${partner}`);
+    process.stdout.write(`removed ${fingerprint} for ${partner}\n`);
+  });
+  certs
+    .command('make-test-pki <folder>')
+    .description('write a test CA, a partner certificate and key, and the openssl command that signs a flow')
+    .option('--partner <code>', 'partner code in the certificate', 'TEST01')
+    .option('--key-type <type>', 'rsa, rsa-pss or ecdsa', 'rsa')
+    .action(async (folder: string, opts: { partner: string; keyType: 'rsa' | 'rsa-pss' | 'ecdsa' }) => {
+      const { makeTestPki } = await import('./signature/test-pki.ts');
+      const pki = makeTestPki(path.resolve(folder), { partner: opts.partner, keyType: opts.keyType });
+      process.stdout.write(
+        `CA certificate:      ${pki.caCert}\npartner certificate: ${pki.cert}\npartner key:         ${pki.key}\n\n` +
+          `Trust the CA:        cp ${pki.caCert} config/trust/   (or the partner's signature.trustAnchors)\n` +
+          `Register the cert:   npx passerelle certs add ${opts.partner} ${pki.cert}\n` +
+          `Sign a flow (FLOW=<file>):\n${pki.signCommand}\n`,
+      );
+    });
+
   program
     .command('doctor')
     .description('check the installation')

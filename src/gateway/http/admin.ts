@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { PARTNER_CODE } from '../../config.ts';
 import { getFlowByNumber, getHistory, getStages, listFlows, returnFlowsOf } from '../../store/flows.ts';
-import { addSftpKey, listPartners, setSftpPassword, upsertPartner } from '../../store/partners.ts';
+import { addSftpKey, listPartners, setPartnerSigned, setSftpPassword, upsertPartner } from '../../store/partners.ts';
 import type { Daemon } from '../daemon.ts';
 import { checkPasswordRule, hashPassword } from '../sftp/password.ts';
 
@@ -41,6 +41,11 @@ export function registerAdminRoutes(app: FastifyInstance, daemon: Daemon): void 
   app.post<{ Params: { code: string }; Body: { key?: string } }>('/partners/:code/keys', async (req, reply) => {
     if (!req.body?.key) return reply.code(400).send({ error: 'key required (an authorized_keys line)' });
     await addSftpKey(db(), req.params.code, req.body.key.trim());
+    await daemon.refreshPartners();
+    return { ok: true };
+  });
+  app.post<{ Params: { code: string }; Body: { signed?: boolean } }>('/partners/:code/signed', async (req) => {
+    await setPartnerSigned(db(), req.params.code, req.body?.signed === true);
     await daemon.refreshPartners();
     return { ok: true };
   });

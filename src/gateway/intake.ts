@@ -87,8 +87,6 @@ export class FlowIntake implements Intake {
           ).slice(3, 7)
         : null;
     const flow = await store.db.transaction(async (tx) => {
-      const existing = await flowBySpoolKey(tx, sidecar.key);
-      if (existing) return existing;
       const created = await insertFlow(tx, {
         box: sidecar.box,
         partner: sidecar.partner,
@@ -103,6 +101,8 @@ export class FlowIntake implements Intake {
         declaredSigned: sidecar.declaredSigned ?? null,
         numberInterface: numberInterface === null ? null : /^\d{4}$/.test(numberInterface) ? numberInterface : '0000',
       });
+      // Already recorded (an intake retried after a crash): its job exists too.
+      if (!created) return (await flowBySpoolKey(tx, sidecar.key)) as FlowRecord;
       // The job is created in the same transaction: a recorded flow always has its job.
       await store.boss.send(
         QUEUES.flows,

@@ -53,26 +53,27 @@ export interface NewFlow {
   numberInterface: string | null;
 }
 
-/** Records a flow and its bytes; returns the new record. Run inside the intake's transaction. */
-export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord> {
-  if (f.bytes) {
-    await tx.query('INSERT INTO flow_content (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [
-      f.sha256,
-      f.bytes,
-    ]);
-  }
-  if (f.signature) {
-    await tx.query('INSERT INTO flow_content (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING', [
-      f.signature.sha256,
-      f.signature.bytes,
-    ]);
-  }
+/**
+ * Records a flow, its bytes and its first history line in one statement; returns the new record, or
+ * undefined when a flow with this spool key is already recorded (a retried intake).
+ */
+export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord | undefined> {
   const r = await tx.query(
-    `INSERT INTO flows (flow_number, box, partner, original_name, size, sha256, stored, signature_sha256, spool_key,
-       transport, declared_interface, declared_signed, state)
-     VALUES (CASE WHEN $1::text IS NULL THEN NULL ELSE 'CPP001' || $1::text || lpad(nextval('flow_counter')::text, 15, '0') END,
-       $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'IN_RECU')
-     RETURNING ${FLOW_COLUMNS}`,
+    `WITH content AS (
+       INSERT INTO flow_content (sha256, bytes)
+       SELECT * FROM (VALUES ($6::text, $13::bytea), ($8::text, $14::bytea)) AS v(sha, b) WHERE v.b IS NOT NULL
+       ON CONFLICT (sha256) DO NOTHING
+     ), flow AS (
+       INSERT INTO flows (flow_number, box, partner, original_name, size, sha256, stored, signature_sha256, spool_key,
+         transport, declared_interface, declared_signed, state)
+       VALUES (CASE WHEN $1::text IS NULL THEN NULL ELSE 'CPP001' || $1::text || lpad(nextval('flow_counter')::text, 15, '0') END,
+         $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'IN_RECU')
+       ON CONFLICT (spool_key) DO NOTHING
+       RETURNING ${FLOW_COLUMNS}
+     ), history AS (
+       INSERT INTO flow_history (flow_id, state) SELECT id, 'IN_RECU' FROM flow
+     )
+     SELECT * FROM flow`,
     [
       f.numberInterface,
       f.box,
@@ -86,11 +87,11 @@ export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord>
       f.transport,
       f.declaredInterface,
       f.declaredSigned,
+      f.bytes,
+      f.signature?.bytes ?? null,
     ],
   );
-  const flow = toFlow(r.rows[0] as Row);
-  await tx.query(`INSERT INTO flow_history (flow_id, state) VALUES ($1, 'IN_RECU')`, [flow.id]);
-  return flow;
+  return r.rows[0] ? toFlow(r.rows[0] as Row) : undefined;
 }
 
 export async function flowBySpoolKey(db: Queryable, spoolKey: string): Promise<FlowRecord | undefined> {

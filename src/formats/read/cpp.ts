@@ -4,7 +4,7 @@
  * header (parties, amounts, VAT rates, engagement) and the invoice itself as an attached PDF, so only
  * the terms it carries are mapped (see ../shared/spec/chorus-pro.md §6b).
  */
-import type { Invoice, Party } from '../invoice.ts';
+import type { Invoice, Party, PaymentMeans } from '../invoice.ts';
 import { at, child, children, loc, type XNode } from './tree.ts';
 import { ident, num, put, val } from './values.ts';
 
@@ -48,10 +48,23 @@ function readOne(n: XNode): Invoice {
   put(inv, 'currency', val(child(d, 'Devise')));
   put(inv, 'contractRef', val(at(d, 'Engagement', 'NumeroMarche')));
   put(inv, 'orderRef', val(at(d, 'Engagement', 'NumeroEngagement')));
+  // BT-23: the cadre de facturation (A1…A25) is what Chorus Pro carries in the business process id.
+  put(inv, 'processId', val(child(d, 'Cadre')));
   const mode = child(d, 'ModePaiement');
-  if (mode) {
-    const pm: Invoice['paymentMeans'][number] = { accounts: [], loc: loc(mode) };
+  const bank = at(n, 'Fournisseur', 'ReferenceBancaire');
+  if (mode || bank) {
+    const pm: Invoice['paymentMeans'][number] = { accounts: [], loc: loc(mode ?? bank!) };
     put(pm, 'code', val(child(mode, 'Code')));
+    put(pm, 'text', val(child(mode, 'Libelle')));
+    // BG-17 / BT-84: the supplier's account; a French RIB is not an IBAN, so only @Type IBAN (or none) maps.
+    const compte = child(bank, 'Compte');
+    const type = bank?.attrs['Type']?.trim().toUpperCase();
+    if (bank && compte && (type === undefined || type === 'IBAN')) {
+      const a: PaymentMeans['accounts'][number] = { loc: loc(bank) };
+      put(a, 'id', val(compte));
+      put(a, 'name', val(child(bank, 'RaisonSocialeEncaisseur')));
+      pm.accounts.push(a);
+    }
     inv.paymentMeans.push(pm);
   }
   const m = child(d, 'Montants');

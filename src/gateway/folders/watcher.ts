@@ -4,8 +4,14 @@
  * `*.filepart`) and its size and mtime stay the same for `stableMs` — checked by us, including for files
  * present at start (chokidar's awaitWriteFinish does not cover those). A periodic rescan catches any
  * event the OS dropped. A detached signature `<file>.p7s` travels with its flow.
+ *
+ * On local filesystems each mailbox folder is watched with `fs.watch` (inotify): chokidar 6 re-lists
+ * and lstat()s a whole folder on every event, which measured as a third of the daemon's CPU when a
+ * partner drops a thousand files at once. chokidar is used for `usePolling` (network filesystems),
+ * where its polling is what we need.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, watch } from 'node:fs';
+import type { FSWatcher as NodeWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import chokidar from 'chokidar';
@@ -39,6 +45,7 @@ interface Pending {
 
 export class FolderWatcher {
   private watcher: FSWatcher | null = null;
+  private readonly native = new Map<string, NodeWatcher>();
   private rescanTimer: NodeJS.Timeout | null = null;
   private readonly pending = new Map<string, Pending>();
   private readonly claiming = new Set<string>();
@@ -52,6 +59,13 @@ export class FolderWatcher {
   }
 
   async start(): Promise<void> {
+    if (!this.opts.usePolling) {
+      this.syncNativeWatches();
+      this.rescan();
+      this.rescanTimer = setInterval(() => this.rescan(), this.opts.rescanMs);
+      this.rescanTimer.unref();
+      return;
+    }
     this.watcher = chokidar.watch(this.root, {
       depth: 2,
       ignoreInitial: false,
@@ -71,12 +85,41 @@ export class FolderWatcher {
     if (this.rescanTimer) clearInterval(this.rescanTimer);
     for (const p of this.pending.values()) if (p.timer) clearTimeout(p.timer);
     this.pending.clear();
+    for (const w of this.native.values()) w.close();
+    this.native.clear();
     await this.watcher?.close();
+  }
+
+  /** One inotify watch per mailbox folder (and the root, for partners added at run time). */
+  private syncNativeWatches(): void {
+    if (this.opts.usePolling || this.stopped || !existsSync(this.root)) return;
+    const dirs = [this.root];
+    for (const code of readdirSync(this.root)) for (const box of ['depot', 'analyse']) dirs.push(path.join(this.root, code, box));
+    for (const dir of dirs) {
+      if (this.native.has(dir) || !existsSync(dir)) continue;
+      try {
+        const w = watch(dir, (_event, name) => {
+          if (dir === this.root) this.syncNativeWatches();
+          else if (name) this.consider(path.join(dir, name.toString()));
+        });
+        w.on('error', () => {
+          // The folder went away or the watch broke: the rescan still sees every file.
+          w.close();
+          this.native.delete(dir);
+        });
+        this.native.set(dir, w);
+      } catch (e) {
+        // ENOSPC (inotify limits) and the like: the periodic rescan still takes every file.
+        this.opts.logger.warn({ err: e, dir }, 'cannot watch a mailbox folder; relying on the periodic rescan');
+        return;
+      }
+    }
   }
 
   /** Safety net: look at every mailbox file again. */
   rescan(): void {
     if (!existsSync(this.root)) return;
+    this.syncNativeWatches();
     for (const code of readdirSync(this.root)) {
       for (const box of ['depot', 'analyse']) {
         const dir = path.join(this.root, code, box);

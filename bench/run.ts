@@ -1,0 +1,61 @@
+/**
+ * `npm run bench`: every benchmark, one after the other, then a summary table.
+ * `npm run bench -- pipeline xsd` runs only those. Figures depend on the machine and its load: the
+ * numbers in docs/benchmarks.md say where they were measured.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { installSchemaSet } from '../src/schemas/install.ts';
+import { benchDetect } from './detect.ts';
+import { benchPipeline } from './pipeline.ts';
+import { benchRules } from './rules.ts';
+import { benchSftp } from './sftp.ts';
+import { benchSignature } from './signature.ts';
+import { benchXsd } from './xsd.ts';
+
+const CORPUS = fileURLToPath(new URL('../../shared/corpus/', import.meta.url));
+
+const suites: Record<string, () => Promise<Record<string, number>>> = {
+  detect: benchDetect,
+  xsd: async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'passerelle-bench-xsd-'));
+    try {
+      await installSchemaSet(path.join(CORPUS, 'xsd/ubl-2.1'), dir, 'ubl-2.1');
+      return await benchXsd(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  rules: benchRules,
+  signature: benchSignature,
+  pipeline: async () => {
+    const out: Record<string, number> = {};
+    for (const kind of ['postgres', 'pglite'] as const) {
+      const r = await benchPipeline(kind);
+      console.log(`pipeline ${kind}: ${r.flowsPerSecond.toFixed(0)} flows/s end to end; at 100 flows/s p50 ${r.p50ms.toFixed(0)} ms, p99 ${r.p99ms.toFixed(0)} ms; peak RSS ${r.peakRssMB.toFixed(0)} MB`);
+      out[`pipeline.${kind}.flows/s`] = r.flowsPerSecond;
+      out[`pipeline.${kind}.p50ms@100/s`] = r.p50ms;
+      out[`pipeline.${kind}.p99ms@100/s`] = r.p99ms;
+      out[`pipeline.${kind}.peakRssMB`] = r.peakRssMB;
+    }
+    return out;
+  },
+  sftp: benchSftp,
+};
+
+const wanted = process.argv.slice(2).filter((a) => a in suites);
+const results: Record<string, number> = {};
+for (const [name, run] of Object.entries(suites)) {
+  if (wanted.length && !wanted.includes(name)) continue;
+  console.log(`\n== ${name}`);
+  try {
+    Object.assign(results, await run());
+  } catch (e) {
+    console.log(`${name} failed: ${(e as Error).message}`);
+  }
+}
+console.log('\n== summary');
+for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(36)} ${Number.isInteger(v) ? v : v.toFixed(2)}`);
+process.exit(0);

@@ -1,0 +1,138 @@
+/**
+ * Signed deposits through the real daemon: a partner that signs, a test PKI made here, flows signed
+ * with openssl (detached .p7s next to the flow, enveloped .p7m), and the comptes-rendus that result.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { mailboxPaths } from '../src/gateway/mailboxes.ts';
+import { certificateRegistry } from '../src/pipeline/stages/signature.ts';
+import { makeTestPki } from '../src/signature/test-pki.ts';
+import { assertValidAgainst, readCppStatut } from './helpers/compte-rendu.ts';
+import { CORPUS, cleanup, installCorpusSchemas, postgresAvailable, startDaemon, tempDir, testConfig } from './helpers/env.ts';
+
+let dataDir: string;
+let handle: Awaited<ReturnType<typeof startDaemon>> | undefined;
+let pki: ReturnType<typeof makeTestPki>;
+let stranger: ReturnType<typeof makeTestPki>;
+const invoice = readFileSync(path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1.xml'));
+
+function sign(file: string, signer: ReturnType<typeof makeTestPki>, enveloped: boolean): string {
+  const out = `${file}.${enveloped ? 'p7m' : 'p7s'}`;
+  const args = ['cms', '-sign', '-binary', '-md', 'sha256', '-in', file, '-signer', signer.cert, '-inkey', signer.key, '-outform', 'DER', '-out', out];
+  if (enveloped) args.push('-nodetach');
+  execFileSync('openssl', args);
+  return out;
+}
+
+/** Drops files into the depot the way an EDI client does: signature first, each renamed into place. */
+function drop(dir: string, files: Array<{ name: string; bytes: Buffer }>): void {
+  for (const f of files) {
+    writeFileSync(path.join(dir, `.${f.name}`), f.bytes);
+    renameSync(path.join(dir, `.${f.name}`), path.join(dir, f.name));
+  }
+}
+
+async function reportFor(originalName: string): Promise<ReturnType<typeof readCppStatut>> {
+  const retour = mailboxPaths(dataDir, 'SIGN01').retour;
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    const { readdirSync } = await import('node:fs');
+    for (const n of readdirSync(retour).filter((x) => x.startsWith('FEN1200A_'))) {
+      const xml = readFileSync(path.join(retour, n), 'utf8');
+      const r = readCppStatut(xml);
+      if (r.originalName === originalName) {
+        assertValidAgainst('CPPStatut.xsd', xml);
+        return r;
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no compte-rendu for ${originalName}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('signed flows through the daemon', () => {
+  beforeAll(async () => {
+    dataDir = tempDir();
+    const trustDir = path.join(dataDir, 'trust');
+    mkdirSync(trustDir, { recursive: true });
+    pki = makeTestPki(path.join(dataDir, 'pki'), { partner: 'SIGN01', keyType: 'rsa' });
+    stranger = makeTestPki(path.join(dataDir, 'pki-stranger'), { partner: 'SIGN01', keyType: 'ecdsa' });
+    copyFileSync(pki.caCert, path.join(trustDir, 'ca.pem'));
+    const config = testConfig(dataDir, {
+      partners: [{ code: 'SIGN01', name: 'Partenaire signataire', returnSyntax: 'CPPStatut', signature: { signed: true } }],
+      signature: { trustDir, detachedWaitMs: 400 },
+    });
+    await installCorpusSchemas(config);
+    certificateRegistry(dataDir).add('SIGN01', readFileSync(pki.cert, 'utf8'));
+    handle = await startDaemon((await postgresAvailable()) ? 'postgres' : 'pglite', config);
+  }, 120000);
+
+  afterAll(async () => {
+    await handle?.stop();
+    cleanup(dataDir);
+  });
+
+  it('accepts a flow with a valid detached signature', async () => {
+    const work = path.join(dataDir, 'work');
+    mkdirSync(work, { recursive: true });
+    writeFileSync(path.join(work, 'detached.xml'), invoice);
+    const p7s = sign(path.join(work, 'detached.xml'), pki, false);
+    const depot = mailboxPaths(dataDir, 'SIGN01').depot;
+    drop(depot, [
+      { name: 'detached.xml.p7s', bytes: readFileSync(p7s) },
+      { name: 'detached.xml', bytes: invoice },
+    ]);
+    const r = await reportFor('detached.xml');
+    expect({ status: r.status, lines: r.lines }).toEqual({ status: '90', lines: [] });
+  });
+
+  it('accepts an enveloped .p7m and validates the invoice inside it', async () => {
+    const work = path.join(dataDir, 'work');
+    const bytes = Buffer.from(invoice.toString('utf8').replace('<cbc:ID>', '<!-- p7m --><cbc:ID>'));
+    writeFileSync(path.join(work, 'enveloped.xml'), bytes);
+    const p7m = sign(path.join(work, 'enveloped.xml'), pki, true);
+    drop(mailboxPaths(dataDir, 'SIGN01').depot, [{ name: 'enveloped.xml.p7m', bytes: readFileSync(p7m) }]);
+    const r = await reportFor('enveloped.xml.p7m');
+    expect({ status: r.status, lines: r.lines }).toEqual({ status: '90', lines: [] });
+  });
+
+  it('rejects content changed after signing (digest mismatch)', async () => {
+    const work = path.join(dataDir, 'work');
+    writeFileSync(path.join(work, 'tampered.xml'), invoice);
+    const p7s = sign(path.join(work, 'tampered.xml'), pki, false);
+    const tampered = Buffer.from(invoice.toString('utf8').replace('<cbc:ID>', '<!-- changed --><cbc:ID>'));
+    drop(mailboxPaths(dataDir, 'SIGN01').depot, [
+      { name: 'tampered.xml.p7s', bytes: readFileSync(p7s) },
+      { name: 'tampered.xml', bytes: tampered },
+    ]);
+    const r = await reportFor('tampered.xml');
+    expect(r.status).toBe('93');
+    expect(r.lines.map((l) => [l.nature, l.code])).toContainEqual(['SIGNATURE', 'SIG-DIGEST-MISMATCH']);
+  });
+
+  it('rejects a signature by a certificate from an untrusted CA, not registered for the partner', async () => {
+    const work = path.join(dataDir, 'work');
+    const bytes = Buffer.from(invoice.toString('utf8').replace('<cbc:ID>', '<!-- stranger --><cbc:ID>'));
+    writeFileSync(path.join(work, 'stranger.xml'), bytes);
+    const p7s = sign(path.join(work, 'stranger.xml'), stranger, false);
+    drop(mailboxPaths(dataDir, 'SIGN01').depot, [
+      { name: 'stranger.xml.p7s', bytes: readFileSync(p7s) },
+      { name: 'stranger.xml', bytes },
+    ]);
+    const r = await reportFor('stranger.xml');
+    expect(r.status).toBe('93');
+    const codes = r.lines.map((l) => l.code);
+    expect(codes.some((c) => c === 'SIG-SIGNER-UNKNOWN' || c === 'SIG-CHAIN-UNTRUSTED')).toBe(true);
+    expect(r.lines.every((l) => l.nature === 'SIGNATURE')).toBe(true);
+  });
+
+  it('rejects an unsigned flow from a partner that declares its flows signed', async () => {
+    const bytes = Buffer.from(invoice.toString('utf8').replace('<cbc:ID>', '<!-- unsigned --><cbc:ID>'));
+    drop(mailboxPaths(dataDir, 'SIGN01').depot, [{ name: 'unsigned.xml', bytes }]);
+    const r = await reportFor('unsigned.xml');
+    expect(r.status).toBe('93');
+    expect(r.lines.map((l) => [l.nature, l.code])).toEqual([['SIGNATURE', 'SIG-MISSING']]);
+  });
+});

@@ -47,14 +47,27 @@ function arrivals(dir: string): { seen: Map<string, number>; close: () => void }
 async function waitAll(seen: Map<string, number>, names: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (names.some((n) => !seen.has(n))) {
-    if (Date.now() > deadline) throw new Error(`only ${names.filter((n) => seen.has(n)).length}/${names.length} comptes-rendus arrived`);
+    if (Date.now() > deadline)
+      throw new Error(`only ${names.filter((n) => seen.has(n)).length}/${names.length} comptes-rendus arrived`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
-export async function benchPipeline(kind: 'postgres' | 'pglite', opts: { flows?: number; rate?: number; rateFlows?: number } = {}): Promise<Run> {
+export async function benchPipeline(
+  kind: 'postgres' | 'pglite',
+  opts: { flows?: number; rate?: number; rateFlows?: number } = {},
+): Promise<Run> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `passerelle-bench-${kind}-`));
-  const config = buildConfig({ dataDir, http: { port: 0 }, sftp: { port: 0 }, schemas: { fetchOnStart: false }, partners: [{ code: 'BENCH1', name: 'Bench' }] }, {});
+  const config = buildConfig(
+    {
+      dataDir,
+      http: { port: 0 },
+      sftp: { port: 0 },
+      schemas: { fetchOnStart: false },
+      partners: [{ code: 'BENCH1', name: 'Bench' }],
+    },
+    {},
+  );
   if (kind === 'postgres') {
     config.databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
     config.databaseSchema = `bench_${Date.now()}`;

@@ -34,7 +34,9 @@ const suites: Record<string, () => Promise<Record<string, number>>> = {
     const out: Record<string, number> = {};
     for (const kind of ['postgres', 'pglite'] as const) {
       const r = await benchPipeline(kind);
-      console.log(`pipeline ${kind}: ${r.flowsPerSecond.toFixed(0)} flows/s end to end; at 100 flows/s p50 ${r.p50ms.toFixed(0)} ms, p99 ${r.p99ms.toFixed(0)} ms; peak RSS ${r.peakRssMB.toFixed(0)} MB`);
+      console.log(
+        `pipeline ${kind}: ${r.flowsPerSecond.toFixed(0)} flows/s end to end; at 100 flows/s p50 ${r.p50ms.toFixed(0)} ms, p99 ${r.p99ms.toFixed(0)} ms; peak RSS ${r.peakRssMB.toFixed(0)} MB`,
+      );
       out[`pipeline.${kind}.flows/s`] = r.flowsPerSecond;
       out[`pipeline.${kind}.p50ms@100/s`] = r.p50ms;
       out[`pipeline.${kind}.p99ms@100/s`] = r.p99ms;

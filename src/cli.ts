@@ -219,6 +219,90 @@ export async function main(argv: string[]): Promise<void> {
       process.stdout.write(`key added for ${code}\n`);
     });
 
+  // The platform simulation: these need the daemon (the matelas job and the lifecycle flows run there).
+  const needDaemon = (cfg: Config) => {
+    const info = runningDaemon(cfg.dataDir);
+    if (!info) throw new Error('no running daemon (npx passerelle start): the platform simulation runs inside it');
+    return info;
+  };
+  const matelas = program.command('matelas').description('matelas de données (test data set) of a partner');
+  for (const action of ['create', 'extend', 'reset'] as const) {
+    matelas
+      .command(`${action} <partner>`)
+      .description(
+        action === 'create'
+          ? 'Créer: generate the matelas (queued job; state Création until done), write its CSV, seed the directory'
+          : action === 'extend'
+            ? 'Étendre: add a new set, the old ones untouched'
+            : "Réinitialiser: retire the partner's sets (flows and invoices stay readable)",
+      )
+      .action(async (partner: string, _o: unknown, cmd: Command) => {
+        print(await adminCall(needDaemon(config(cmd)), 'POST', `/matelas/${encodeURIComponent(partner)}/${action}`));
+      });
+  }
+  matelas.command('show <partner>').action(async (partner: string, _o: unknown, cmd: Command) => {
+    print(await adminCall(needDaemon(config(cmd)), 'GET', `/matelas/${encodeURIComponent(partner)}`));
+  });
+
+  const invoices = program.command('invoices').description('integrated invoices and their lifecycle');
+  invoices
+    .command('list')
+    .option('--partner <code>')
+    .option('--status <status>')
+    .action(async (opts: { partner?: string; status?: string }, cmd: Command) => {
+      const q = new URLSearchParams({
+        ...(opts.partner ? { partner: opts.partner } : {}),
+        ...(opts.status ? { status: opts.status } : {}),
+      });
+      const rows = await adminCall<Array<Record<string, unknown>>>(needDaemon(config(cmd)), 'GET', `/invoices?${q}`);
+      for (const i of rows)
+        process.stdout.write(
+          `${String(i.id).padEnd(14)} ${String(i.partner).padEnd(8)} ${String(i.number).padEnd(21)} ${String(i.supplierIdentifier).padEnd(15)} ${String(i.recipientSiret).padEnd(15)} ${String(i.status)}\n`,
+        );
+    });
+  invoices.command('show <id>').action(async (id: string, _o: unknown, cmd: Command) => {
+    print(await adminCall(needDaemon(config(cmd)), 'GET', `/invoices/${encodeURIComponent(id)}`));
+  });
+  invoices
+    .command('status <id> <status>')
+    .description('move an invoice (recipient side simulated); a forbidden transition answers codeRetour 20002')
+    .option('--comment <text>')
+    .option('--by <actor>', 'destinataire, fournisseur or plateforme (default: whoever may make that transition)')
+    .action(async (id: string, status: string, opts: { comment?: string; by?: string }, cmd: Command) => {
+      const info = needDaemon(config(cmd));
+      const res = await fetch(`http://127.0.0.1:${info.httpPort}/admin/invoices/${encodeURIComponent(id)}/status`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          status,
+          who: 'cli',
+          ...(opts.comment ? { comment: opts.comment } : {}),
+          ...(opts.by ? { by: opts.by } : {}),
+        }),
+      });
+      const body = (await res.json()) as Record<string, unknown>;
+      delete body.error;
+      print(body);
+      if (!res.ok) process.exitCode = 1;
+    });
+
+  program
+    .command('samples <partner> <folder>')
+    .description("write the qualification kit of the partner's matelas (invoices + manifest.json of expected outcomes)")
+    .option('--tag <tag>', 'distinguishes invoice numbers between kits (1-6 capitals or digits)')
+    .action(async (partner: string, folder: string, opts: { tag?: string }, cmd: Command) => {
+      const m = await adminCall<{ invoices: unknown[] }>(
+        needDaemon(config(cmd)),
+        'POST',
+        `/samples/${encodeURIComponent(partner)}`,
+        {
+          folder: path.resolve(folder),
+          ...(opts.tag ? { tag: opts.tag } : {}),
+        },
+      );
+      process.stdout.write(`${m.invoices.length} invoices and manifest.json written to ${path.resolve(folder)}\n`);
+    });
+
   const schemas = program.command('schemas').description('official XSD sets (UBL 2.1, CII D16B, Factur-X)');
   schemas.command('list').action((_o: unknown, cmd: Command) => {
     const cfg = config(cmd);
@@ -256,19 +340,26 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (partner: string, pem: string, _o: unknown, cmd: Command) => {
       const { certificateRegistry } = await import('./pipeline/stages/signature.ts');
       const added = certificateRegistry(config(cmd).dataDir).add(partner, readFileSync(pem, 'utf8'));
-      process.stdout.write(`registered for ${partner}: ${added.subject} (SHA-256 ${added.fingerprint}, expires ${added.notAfter.toISOString()})\n`);
+      process.stdout.write(
+        `registered for ${partner}: ${added.subject} (SHA-256 ${added.fingerprint}, expires ${added.notAfter.toISOString()})\n`,
+      );
     });
   certs.command('list <partner>').action(async (partner: string, _o: unknown, cmd: Command) => {
     const { certificateRegistry } = await import('./pipeline/stages/signature.ts');
     for (const c of certificateRegistry(config(cmd).dataDir).list(partner)) {
-      process.stdout.write(`${c.fingerprint}  serial ${c.serial}  ${c.notBefore.toISOString().slice(0, 10)} → ${c.notAfter.toISOString().slice(0, 10)}  ${c.subject}\n`);
+      process.stdout.write(
+        `${c.fingerprint}  serial ${c.serial}  ${c.notBefore.toISOString().slice(0, 10)} → ${c.notAfter.toISOString().slice(0, 10)}  ${c.subject}\n`,
+      );
     }
   });
-  certs.command('remove <partner> <fingerprint>').action(async (partner: string, fingerprint: string, _o: unknown, cmd: Command) => {
-    const { certificateRegistry } = await import('./pipeline/stages/signature.ts');
-    if (!certificateRegistry(config(cmd).dataDir).remove(partner, fingerprint)) throw new Error(`no certificate ${fingerprint} for ${partner}`);
-    process.stdout.write(`removed ${fingerprint} for ${partner}\n`);
-  });
+  certs
+    .command('remove <partner> <fingerprint>')
+    .action(async (partner: string, fingerprint: string, _o: unknown, cmd: Command) => {
+      const { certificateRegistry } = await import('./pipeline/stages/signature.ts');
+      if (!certificateRegistry(config(cmd).dataDir).remove(partner, fingerprint))
+        throw new Error(`no certificate ${fingerprint} for ${partner}`);
+      process.stdout.write(`removed ${fingerprint} for ${partner}\n`);
+    });
   certs
     .command('make-test-pki <folder>')
     .description('write a test CA, a partner certificate and key, and the openssl command that signs a flow')

@@ -129,6 +129,20 @@ export const configSchema = z.strictObject({
       matelasSeed: z.string().default('passerelle'),
       /** Delay imitating the platform's batch that builds a matelas (the platform takes ~15 min). */
       matelasDelaySeconds: z.number().int().min(0).default(0),
+      /**
+       * Scripted lifecycles: invoices integrated for a recipient (a matelas structure kind such as
+       * `Destinataire sans paramètre`, or a SIRET) then follow the scenario, one step every stepSeconds.
+       */
+      scenarios: z
+        .array(
+          z.strictObject({
+            recipient: z.string().min(1),
+            /** e.g. `MISE_A_DISPOSITION → SERVICE_FAIT → MANDATEE → MISE_EN_PAIEMENT` (see src/platform/lifecycle.ts). */
+            scenario: z.string().min(1),
+            stepSeconds: z.number().min(0).default(60),
+          }),
+        )
+        .default([]),
     })
     .prefault({}),
 });

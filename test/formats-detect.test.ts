@@ -378,7 +378,7 @@ describe('Factur-X PDF', () => {
 
 describe('registry', () => {
   it('lists the interface codes once each and maps them back to a syntax', () => {
-    expect([...INTERFACE_CODES].sort()).toEqual(['FSO1100A', 'FSO1106A', 'FSO1113A', 'FSO1117A']);
+    expect([...INTERFACE_CODES].sort()).toEqual(['FSO1100A', 'FSO1106A', 'FSO1113A', 'FSO1117A', 'FSO1200A']);
     for (const code of INTERFACE_CODES) expect(syntaxForInterface(code)?.interfaceCode).toBe(code);
     expect(syntaxForInterface('FSO1100A')?.id).toBe('ubl-invoice');
     expect(syntaxForInterface('FSO0000A')).toBeUndefined();

@@ -1,13 +1,15 @@
 /**
- * The EN 16931 rules against the shared corpus: every `invalid-rules` XML yields at least the rule ids
- * expected.tsv names, every `valid` XML (UBL, CII, CPP) yields no fatal finding.
+ * The EN 16931 rules against the shared corpus: every `invalid-rules` file yields at least the rule ids
+ * expected.tsv names (those we implement), every `valid` file (UBL, CII, CPP, Factur-X PDF) yields no fatal
+ * finding. Factur-X PDFs go through syntax detection, which extracts the embedded XML and its profile.
  */
 import { describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FacturXProfile, SyntaxId } from '../src/formats/types.ts';
 import { readInvoice } from '../src/formats/read/index.ts';
-import { checkInvoice } from '../src/rules/engine.ts';
+import { detectSyntax } from '../src/formats/registry.ts';
+import { checkInvoice, EN16931_RULES } from '../src/rules/engine.ts';
 
 const corpus = path.resolve('../shared/corpus');
 const rows = fs
@@ -46,6 +48,26 @@ function expectedIds(reason: string): string[] {
   return [...reason.matchAll(/\b(BR-[A-Z]*-?\d+|BR-\d+|UBL-SR-\d+)\b/g)].map((m) => m[1]!);
 }
 
+const implemented = new Set(EN16931_RULES.map((r) => r.id));
+
+/** For a Factur-X PDF: every id the reason names (EN 16931, CII-DT, FX-SCH) that the engine implements. */
+function expectedPdfIds(reason: string): string[] {
+  const named = [...reason.matchAll(/\b(BR-[A-Z]*-?\d+|BR-\d+|CII-DT-\d+|FX-SCH-A-\d+)\b/g)].map((m) => m[1]!);
+  return [...new Set(named)].filter((id) => implemented.has(id));
+}
+
+/** A Factur-X PDF: detection extracts the XML and the profile; then read and check as the REGLE stage does. */
+async function runPdf(file: string) {
+  const detected = await detectSyntax(fs.readFileSync(path.join(corpus, file)), { fileName: path.basename(file) });
+  if (!detected.ok) throw new Error(`${file}: ${detected.findings.map((f) => f.code).join(', ')}`);
+  const { syntax, profile, xml } = detected.flow;
+  expect(syntax).toBe('facturx-pdf');
+  const { invoices, findings } = readInvoice(xml, syntax);
+  expect(findings).toEqual([]);
+  expect(invoices).toHaveLength(1);
+  return checkInvoice(invoices[0]!, profile ? { syntax, profile } : { syntax });
+}
+
 const xmlSyntaxes = new Set(['ubl-invoice', 'ubl-creditnote', 'cii', 'cpp-facture-mixte']);
 
 describe('EN 16931 rules on the corpus', () => {
@@ -62,6 +84,25 @@ describe('EN 16931 rules on the corpus', () => {
       const ids = expectedIds(reason);
       expect(ids.length).toBeGreaterThan(0);
       const codes = new Set(run(file, syntax as SyntaxId).map((f) => f.code));
+      expect(ids.filter((id) => !codes.has(id))).toEqual([]);
+    },
+  );
+
+  const validPdf = rows.filter((r) => r.expected === 'valid' && r.syntax === 'facturx-pdf');
+  it.each(validPdf.map((r) => [r.file]))('valid Factur-X %s has no fatal finding', async (file) => {
+    const fatal = (await runPdf(file)).filter((f) => f.severity === 'fatal');
+    expect(fatal.map((f) => `${f.code} ${f.detail} @${f.location?.xpath}`)).toEqual([]);
+  });
+
+  const invalidPdf = rows.filter((r) => r.expected === 'invalid-rules' && r.syntax === 'facturx-pdf');
+  it.each(invalidPdf.map((r) => [r.file, r.reason]))(
+    'invalid Factur-X %s fires the named rules',
+    async (file, reason) => {
+      const ids = expectedPdfIds(reason);
+      expect(ids.length).toBeGreaterThan(0);
+      const findings = await runPdf(file);
+      expect(findings.some((f) => f.severity === 'fatal')).toBe(true);
+      const codes = new Set(findings.map((f) => f.code));
       expect(ids.filter((id) => !codes.has(id))).toEqual([]);
     },
   );

@@ -20,6 +20,7 @@ import ssh2 from 'ssh2';
 import type { SFTPWrapper } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
 import { ensureMailbox, mailboxPaths } from '../src/gateway/mailboxes.ts';
+import { generateSshKeyPair } from '../src/gateway/sftp/hostkeys.ts';
 import { hashPassword } from '../src/gateway/sftp/password.ts';
 import { startTestSftp } from '../src/gateway/sftp/testing.ts';
 import type { TestSftp } from '../src/gateway/sftp/testing.ts';
@@ -33,7 +34,7 @@ interface Harness extends TestSftp {
 }
 
 async function startHarness(sftp: Record<string, number> = {}, maxFlowSizeKo = 30000): Promise<Harness> {
-  const keyA = ssh2.utils.generateKeyPairSync('ed25519');
+  const keyA = await generateSshKeyPair('ed25519');
   const partners = [
     {
       code: 'AAA001',
@@ -247,7 +248,7 @@ describe('SFTP endpoint with ssh2-sftp-client', () => {
   });
 
   it('refuses a wrong password, an unknown key, an unknown or inactive partner, without logging the password', async () => {
-    const stranger = ssh2.utils.generateKeyPairSync('ed25519');
+    const stranger = await generateSshKeyPair('ed25519');
     await expect(connect(h, { username: 'AAA001', password: 'Wrong-Password-1' })).rejects.toThrow();
     await expect(connect(h, { username: 'AAA001', privateKey: stranger.private })).rejects.toThrow();
     await expect(connect(h, { username: 'ZZZ999', password: PASSWORD_A })).rejects.toThrow();
@@ -343,9 +344,16 @@ describe('SFTP defences', () => {
       const b = await connect(h, { username: 'AAA001', password: PASSWORD_A });
       await expect(connect(h, { username: 'AAA001', password: PASSWORD_A })).rejects.toThrow();
       await a.end();
-      await waitFor(() => h.logs.some((l) => l.includes('sftp connection closed') && l.includes('"partner":"AAA001"')));
-      await new Promise((r) => setTimeout(r, 200));
-      const c = await connect(h, { username: 'AAA001', password: PASSWORD_A });
+      // The slot is free once the server has seen the socket close: poll for it rather than sleep.
+      let c: SftpClient | undefined;
+      const until = Date.now() + 10000;
+      while (!c) {
+        c = await connect(h, { username: 'AAA001', password: PASSWORD_A }).catch((e: unknown) => {
+          if (Date.now() > until) throw e;
+          return undefined;
+        });
+        if (!c) await new Promise((r) => setTimeout(r, 50));
+      }
       await c.end();
       // b stays silent: the idle timeout closes it.
       await waitFor(() => h.logs.some((l) => l.includes('sftp connection closed: idle')), 9000);

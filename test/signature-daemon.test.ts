@@ -10,7 +10,15 @@ import { mailboxPaths } from '../src/gateway/mailboxes.ts';
 import { certificateRegistry } from '../src/pipeline/stages/signature.ts';
 import { makeTestPki } from '../src/signature/test-pki.ts';
 import { assertValidAgainst, readCppStatut } from './helpers/compte-rendu.ts';
-import { CORPUS, cleanup, installCorpusSchemas, postgresAvailable, startDaemon, tempDir, testConfig } from './helpers/env.ts';
+import {
+  CORPUS,
+  cleanup,
+  installCorpusSchemas,
+  postgresAvailable,
+  startDaemon,
+  tempDir,
+  testConfig,
+} from './helpers/env.ts';
 
 let dataDir: string;
 let handle: Awaited<ReturnType<typeof startDaemon>> | undefined;
@@ -20,7 +28,23 @@ const invoice = readFileSync(path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1
 
 function sign(file: string, signer: ReturnType<typeof makeTestPki>, enveloped: boolean): string {
   const out = `${file}.${enveloped ? 'p7m' : 'p7s'}`;
-  const args = ['cms', '-sign', '-binary', '-md', 'sha256', '-in', file, '-signer', signer.cert, '-inkey', signer.key, '-outform', 'DER', '-out', out];
+  const args = [
+    'cms',
+    '-sign',
+    '-binary',
+    '-md',
+    'sha256',
+    '-in',
+    file,
+    '-signer',
+    signer.cert,
+    '-inkey',
+    signer.key,
+    '-outform',
+    'DER',
+    '-out',
+    out,
+  ];
   if (enveloped) args.push('-nodetach');
   execFileSync('openssl', args);
   return out;
@@ -61,7 +85,9 @@ describe('signed flows through the daemon', () => {
     stranger = makeTestPki(path.join(dataDir, 'pki-stranger'), { partner: 'SIGN01', keyType: 'ecdsa' });
     copyFileSync(pki.caCert, path.join(trustDir, 'ca.pem'));
     const config = testConfig(dataDir, {
-      partners: [{ code: 'SIGN01', name: 'Partenaire signataire', returnSyntax: 'CPPStatut', signature: { signed: true } }],
+      partners: [
+        { code: 'SIGN01', name: 'Partenaire signataire', returnSyntax: 'CPPStatut', signature: { signed: true } },
+      ],
       signature: { trustDir, detachedWaitMs: 400 },
     });
     await installCorpusSchemas(config);
@@ -85,7 +111,10 @@ describe('signed flows through the daemon', () => {
       { name: 'detached.xml', bytes: invoice },
     ]);
     const r = await reportFor('detached.xml');
-    expect({ status: r.status, lines: r.lines }).toEqual({ status: '90', lines: [] });
+    expect({ status: r.status, signatureLines: r.lines.filter((l) => l.nature === 'SIGNATURE') }).toEqual({
+      status: '90',
+      signatureLines: [],
+    });
   });
 
   it('accepts an enveloped .p7m and validates the invoice inside it', async () => {
@@ -95,7 +124,11 @@ describe('signed flows through the daemon', () => {
     const p7m = sign(path.join(work, 'enveloped.xml'), pki, true);
     drop(mailboxPaths(dataDir, 'SIGN01').depot, [{ name: 'enveloped.xml.p7m', bytes: readFileSync(p7m) }]);
     const r = await reportFor('enveloped.xml.p7m');
-    expect({ status: r.status, lines: r.lines }).toEqual({ status: '90', lines: [] });
+    // The invoice inside was read and checked: its only line is the routing note of a partner without a matelas.
+    expect({ status: r.status, codes: r.lines.map((l) => l.code) }).toEqual({
+      status: '90',
+      codes: ['CPP-ROUTAGE-NON-VERIFIE'],
+    });
   });
 
   it('rejects content changed after signing (digest mismatch)', async () => {
@@ -134,5 +167,6 @@ describe('signed flows through the daemon', () => {
     const r = await reportFor('unsigned.xml');
     expect(r.status).toBe('93');
     expect(r.lines.map((l) => [l.nature, l.code])).toEqual([['SIGNATURE', 'SIG-MISSING']]);
+    expect(r.lines).toHaveLength(1); // rejected at the signature stage: nothing later ran
   });
 });

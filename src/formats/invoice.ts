@@ -204,4 +204,9 @@ export interface Invoice {
   vatBreakdown: VatBreakdown[]; // BG-23
   attachments: { id?: Val; description?: Val; mime?: Val; filename?: Val; loc: Loc }[]; // BG-24
   lines: Line[]; // BG-25
+  /** Syntax-binding facts that are no business term but decide CII-DT / UBL-SR rules. */
+  binding?: {
+    /** CII amounts other than `TaxTotalAmount` written with a `currencyID` (CII-DT-031). */
+    ciiAmountCurrencies?: Val[];
+  };
 }

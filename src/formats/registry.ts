@@ -3,6 +3,7 @@
  * say which syntax it is, or reject it with FORMAT findings. Adding a syntax = one module + one line
  * in SYNTAXES.
  */
+import { cdvCppStatut } from './cdv-cpp-statut.ts';
 import { cii } from './cii.ts';
 import { cppFactureMixte } from './cpp-facture-mixte.ts';
 import { facturxPdf } from './facturx.ts';
@@ -16,7 +17,14 @@ import type { XmlName } from './xml.ts';
 export type { SyntaxModule, XmlSyntaxModule, ContainerSyntaxModule } from './syntax.ts';
 export { FORMAT_CODES } from './syntax.ts';
 
-export const SYNTAXES: readonly SyntaxModule[] = [ublInvoice, ublCreditNote, cii, facturxPdf, cppFactureMixte];
+export const SYNTAXES: readonly SyntaxModule[] = [
+  ublInvoice,
+  ublCreditNote,
+  cii,
+  facturxPdf,
+  cppFactureMixte,
+  cdvCppStatut,
+];
 
 /** Interface codes of the supported syntaxes, without duplicates (UBL Invoice and CreditNote share FSO1100A). */
 export const INTERFACE_CODES: readonly string[] = [...new Set(SYNTAXES.map((s) => s.interfaceCode))];

@@ -5,7 +5,14 @@
 import type { Finding } from '../finding.ts';
 
 /** Our ids for the syntaxes we accept on deposit. */
-export type SyntaxId = 'ubl-invoice' | 'ubl-creditnote' | 'cii' | 'facturx-pdf' | 'cpp-facture-mixte';
+export type SyntaxId =
+  | 'ubl-invoice'
+  | 'ubl-creditnote'
+  | 'cii'
+  | 'facturx-pdf'
+  | 'cpp-facture-mixte'
+  /** A recipient's "Cycle de vie" deposit (CPPStatut carrying CPPFactureStatuts): statuses, not invoices. */
+  | 'cdv-cpp-statut';
 
 /** Factur-X / ZUGFeRD profiles, read from the guideline ID (BT-24). */
 export type FacturXProfile = 'MINIMUM' | 'BASICWL' | 'BASIC' | 'EN16931' | 'EXTENDED';

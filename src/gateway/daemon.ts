@@ -10,6 +10,7 @@ import type { Config } from '../config.ts';
 import { schemaDir } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { deliverPending } from '../pipeline/delivery.ts';
+import { directoryRouting } from '../pipeline/routing.ts';
 import { incidentFlow, processFlow } from '../pipeline/runner.ts';
 import type { PipelineDeps } from '../pipeline/stage.ts';
 import { isSetAvailable } from '../schemas/catalog.ts';
@@ -27,6 +28,7 @@ import { FlowIntake } from './intake.ts';
 import { ensureMailbox } from './mailboxes.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import { createMetrics } from './metrics.ts';
+import { PlatformService, checkScenarios } from './platform-jobs.ts';
 import { hashPassword } from './sftp/password.ts';
 import { SftpServer } from './sftp/server.ts';
 
@@ -54,6 +56,7 @@ export class Daemon {
   intake!: FlowIntake;
   metrics: DaemonMetrics;
   deps!: PipelineDeps;
+  platform!: PlatformService;
   private validation!: ValidationPool;
   private watcher: FolderWatcher | null = null;
   private sftp: SftpServer | null = null;
@@ -88,7 +91,16 @@ export class Daemon {
     await this.syncConfiguredPartners();
 
     this.validation = new ValidationPool({ schemaDir: schemaDir(config), threads: config.pipeline.validationThreads });
-    this.deps = { config, store: this.store, logger, validation: this.validation, extras: {} };
+    checkScenarios(config);
+    // Chorus Pro routing against the directory, for partners that have a matelas.
+    this.deps = {
+      config,
+      store: this.store,
+      logger,
+      validation: this.validation,
+      extras: { routing: directoryRouting() },
+    };
+    this.platform = new PlatformService(this.store, config, logger);
     this.intake = new FlowIntake({
       dataDir: config.dataDir,
       maxFlowBytes: config.maxFlowSizeKo * 1024,
@@ -103,6 +115,7 @@ export class Daemon {
     if (delivered) logger.warn({ delivered }, 'return flows delivered after an interruption');
 
     await this.startWorkers();
+    await this.platform.start();
     if (this.opts.folders !== false) {
       this.watcher = new FolderWatcher({
         dataDir: config.dataDir,
@@ -272,6 +285,10 @@ export class Daemon {
     const all = await listPartners(this.store.db);
     this.partners = new Map(all.map((p) => [p.code, p]));
     for (const p of all) ensureMailbox(this.config.dataDir, p.code);
+  }
+
+  partnerKnown(code: string): boolean {
+    return this.partners.has(code);
   }
 
   accounts() {

@@ -97,9 +97,12 @@ export async function processFlow(
       ? `Analyse : ${verdict === 'rejected' ? 'le flux serait rejeté' : 'le flux serait accepté'}`
       : state;
   const returnFlow = composeReport(flow, partner, statusCode, findings, comment);
-  await store.db.transaction((tx) =>
-    concludeFlow(tx, flow, { state, statusCode, stages: records, returnFlow, ...detectedColumns(ctx) }),
-  );
+  const steps = verdict === 'rejected' ? [] : (ctx.atConclusion ?? []);
+  await store.db.transaction(async (tx) => {
+    await concludeFlow(tx, flow, { state, statusCode, stages: records, returnFlow, ...detectedColumns(ctx) });
+    // Integration and status changes: recorded with the conclusion or not at all.
+    for (const step of steps) await step(tx);
+  });
   log.info(
     {
       state,
@@ -110,6 +113,8 @@ export async function processFlow(
     'flow processed',
   );
   await deliverPending(config.dataDir, store.db, log, flow.id);
+  // A Cycle de vie deposit sends lifecycle flows to other partners (return flows of other flows).
+  if (steps.length && ctx.statusChanges?.length) await deliverPending(config.dataDir, store.db, log);
   return { state, statusCode, findings };
 }
 

@@ -3,7 +3,9 @@ import type { Config } from '../config.ts';
 import type { Finding } from '../finding.ts';
 import type { DetectedFlow } from '../formats/types.ts';
 import type { Logger } from '../log.ts';
+import type { PlannedStatus } from '../platform/cycle-de-vie.ts';
 import type { ValidationPool } from '../schemas/pool.ts';
+import type { Queryable } from '../store/db.ts';
 import type { Store } from '../store/index.ts';
 import type { FlowRecord, PartnerAccount } from '../store/types.ts';
 
@@ -31,9 +33,25 @@ export interface FlowContext {
   payload: Buffer | null;
   detected?: DetectedFlow;
   /** Filled by the rules stage: per invoice, its number and whether it is rejected (for partial integration). */
-  invoices?: Array<{ number: string; rejected: boolean; data?: unknown }>;
+  invoices?: Array<{
+    number: string;
+    rejected: boolean;
+    data?: unknown;
+    /** 1-based position in the flow. */
+    position?: number;
+    /** BT-30 and BT-47 as read, for the per-invoice error lines. */
+    supplier?: string;
+    recipient?: string;
+  }>;
   /** Filled by the integration stage: the platform's invoice ids. */
   integrated?: Array<{ number: string; invoiceId: number }>;
+  /** Filled by the rules stage for a Cycle de vie deposit: the status changes it will apply. */
+  statusChanges?: PlannedStatus[];
+  /**
+   * Work the runner does inside the flow's conclusion transaction, after recording the state and the
+   * compte-rendu (integration of invoices, status changes): all or nothing with the conclusion.
+   */
+  atConclusion?: Array<(tx: Queryable) => Promise<void>>;
 }
 
 export interface Stage {

@@ -12,9 +12,12 @@ import type { DirectoryLookup, RoutingCommitment, RoutingService, RoutingStructu
 
 export class StoreDirectoryLookup implements DirectoryLookup {
   readonly #db: Queryable;
+  readonly #exceptFlowId: number | undefined;
 
-  constructor(db: Queryable) {
+  /** `exceptFlowId`: invoices integrated by this flow are not duplicates of it (a run replayed after a crash). */
+  constructor(db: Queryable, opts: { exceptFlowId?: number } = {}) {
     this.#db = db;
+    this.#exceptFlowId = opts.exceptFlowId;
   }
 
   async structureBySiret(siret: string): Promise<RoutingStructure | undefined> {
@@ -49,6 +52,6 @@ export class StoreDirectoryLookup implements DirectoryLookup {
   }
 
   async duplicateInvoice(supplierIdentifier: string, number: string): Promise<boolean> {
-    return (await findDuplicateInvoice(this.#db, supplierIdentifier, number)) !== undefined;
+    return (await findDuplicateInvoice(this.#db, supplierIdentifier, number, this.#exceptFlowId)) !== undefined;
   }
 }

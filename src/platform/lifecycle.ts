@@ -69,6 +69,8 @@ export const TRANSITIONS: ReadonlyArray<{ from: InvoiceStatus; to: InvoiceStatus
   { from: 'MISE_A_DISPOSITION_COMPTABLE', to: 'COMPTABILISEE', by: 'destinataire' },
   { from: 'MISE_A_DISPOSITION_COMPTABLE', to: 'MISE_EN_PAIEMENT', by: 'destinataire' },
   { from: 'COMPTABILISEE', to: 'MISE_EN_PAIEMENT', by: 'destinataire' },
+  // The supplier may see the payment right after the mandate: the comptable's steps are not always sent. [inferred]
+  { from: 'MANDATEE', to: 'MISE_EN_PAIEMENT', by: 'destinataire' },
 ];
 
 /** Statuses no transition leaves. */

@@ -12,6 +12,7 @@ import { decRules } from './en16931/dec.ts';
 import { syntaxRules } from './en16931/syntax.ts';
 import { vatRules } from './en16931/vat.ts';
 import { facturxRules } from './facturx/profile.ts';
+import { restatedRules } from './facturx/restated.ts';
 import { ruleApplies } from './profiles.ts';
 import type { Rule, RuleContext } from './types.ts';
 
@@ -26,6 +27,7 @@ export const EN16931_RULES: readonly Rule[] = [
   ...codeRules,
   ...syntaxRules,
   ...facturxRules,
+  ...restatedRules,
 ];
 
 export function checkInvoice(inv: Invoice, ctx: { profile?: FacturXProfile; syntax: SyntaxId }): Finding[] {

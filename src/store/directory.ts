@@ -95,6 +95,8 @@ export interface NewInvoice {
   amountNet?: string;
   status: string;
   fromMatelas?: boolean;
+  /** Position of the invoice in its flow (1-based): with flowId, the key that makes integration idempotent. */
+  flowPosition?: number;
 }
 export interface InvoiceRecord {
   id: number;
@@ -116,6 +118,7 @@ export interface InvoiceRecord {
   amountNet: string | null;
   status: string;
   fromMatelas: boolean;
+  flowPosition: number | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -385,7 +388,7 @@ export async function findUserByLogin(q: Queryable, login: string): Promise<Dire
 const INVOICE_COLUMNS = `id, flow_id, partner, supplier_identifier, supplier_type, supplier_name, recipient_siret, service_code,
   commitment_number, number, to_char(invoice_date, 'YYYY-MM-DD') AS invoice_date, type_code, cadre, currency,
   amount_ht::text AS amount_ht, amount_ttc::text AS amount_ttc, amount_net::text AS amount_net, status, from_matelas,
-  created_at, updated_at`;
+  flow_position, created_at, updated_at`;
 
 function str(v: unknown): string | null {
   return v == null ? null : String(v);
@@ -413,6 +416,7 @@ function toInvoice(r: Row): InvoiceRecord {
     amountNet: trimDecimal(r.amount_net),
     status: String(r.status),
     fromMatelas: Boolean(r.from_matelas),
+    flowPosition: r.flow_position == null ? null : Number(r.flow_position),
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
   };
@@ -427,8 +431,9 @@ function trimDecimal(v: unknown): string | null {
 async function insertInvoice(q: Queryable, inv: NewInvoice): Promise<number> {
   const r = await q.query<{ id: number }>(
     `INSERT INTO invoices (id, flow_id, partner, supplier_identifier, supplier_type, supplier_name, recipient_siret, service_code,
-       commitment_number, number, invoice_date, type_code, cadre, currency, amount_ht, amount_ttc, amount_net, status, from_matelas)
-     VALUES (COALESCE($1::bigint, nextval('invoice_id_seq')), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::date, $12, $13, $14, $15::numeric, $16::numeric, $17::numeric, $18, $19)
+       commitment_number, number, invoice_date, type_code, cadre, currency, amount_ht, amount_ttc, amount_net, status, from_matelas,
+       flow_position)
+     VALUES (COALESCE($1::bigint, nextval('invoice_id_seq')), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::date, $12, $13, $14, $15::numeric, $16::numeric, $17::numeric, $18, $19, $20)
      RETURNING id`,
     [
       inv.id ?? null,
@@ -450,6 +455,7 @@ async function insertInvoice(q: Queryable, inv: NewInvoice): Promise<number> {
       inv.amountNet ?? null,
       inv.status,
       inv.fromMatelas ?? false,
+      inv.flowPosition ?? null,
     ],
   );
   const id = Number(r.rows[0]!.id);
@@ -477,17 +483,62 @@ export async function setInvoiceStatus(
   status: string,
   opts: { comment?: string; who?: string; at?: Date } = {},
 ): Promise<{ from: string; to: string } | undefined> {
-  return db.transaction(async (tx) => {
-    const cur = await tx.query<{ status: string }>('SELECT status FROM invoices WHERE id = $1 FOR UPDATE', [id]);
-    if (!cur.rows[0]) return undefined;
-    const at = opts.at ?? new Date();
-    await tx.query('UPDATE invoices SET status = $2, updated_at = $3 WHERE id = $1', [id, status, at]);
-    await tx.query(
-      'INSERT INTO invoice_status_history (invoice_id, status, at, comment, who) VALUES ($1, $2, $3, $4, $5)',
-      [id, status, at, opts.comment ?? null, opts.who ?? null],
-    );
-    return { from: String(cur.rows[0].status), to: status };
-  });
+  return db.transaction((tx) => setInvoiceStatusIn(tx, id, status, opts));
+}
+
+/** `setInvoiceStatus` inside a transaction the caller holds (to compose the lifecycle return flow in it). */
+export async function setInvoiceStatusIn(
+  tx: Queryable,
+  id: number,
+  status: string,
+  opts: { comment?: string; who?: string; at?: Date; expectFrom?: string } = {},
+): Promise<{ from: string; to: string } | undefined> {
+  const cur = await tx.query<{ status: string }>('SELECT status FROM invoices WHERE id = $1 FOR UPDATE', [id]);
+  if (!cur.rows[0]) return undefined;
+  const at = opts.at ?? new Date();
+  await tx.query('UPDATE invoices SET status = $2, updated_at = $3 WHERE id = $1', [id, status, at]);
+  await tx.query(
+    'INSERT INTO invoice_status_history (invoice_id, status, at, comment, who) VALUES ($1, $2, $3, $4, $5)',
+    [id, status, at, opts.comment ?? null, opts.who ?? null],
+  );
+  return { from: String(cur.rows[0].status), to: status };
+}
+
+/** The current status of an invoice, locked for the caller's transaction. */
+export async function lockInvoice(tx: Queryable, id: number): Promise<InvoiceRecord | undefined> {
+  const r = await tx.query<Row>(`SELECT ${INVOICE_COLUMNS} FROM invoices WHERE id = $1 FOR UPDATE`, [id]);
+  return r.rows[0] ? toInvoice(r.rows[0]) : undefined;
+}
+
+/** The invoice integrated from position `position` of flow `flowId`, if any (idempotent integration). */
+export async function invoiceAtFlowPosition(
+  q: Queryable,
+  flowId: number,
+  position: number,
+): Promise<InvoiceRecord | undefined> {
+  const r = await q.query<Row>(`SELECT ${INVOICE_COLUMNS} FROM invoices WHERE flow_id = $1 AND flow_position = $2`, [
+    flowId,
+    position,
+  ]);
+  return r.rows[0] ? toInvoice(r.rows[0]) : undefined;
+}
+
+/** Number of status lines of an invoice (numbers its lifecycle files). */
+export async function countInvoiceStatuses(q: Queryable, id: number): Promise<number> {
+  const r = await q.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM invoice_status_history WHERE invoice_id = $1',
+    [id],
+  );
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+/** Every structure of the partner's active matelas with this SIRET (Cycle de vie deposits). */
+export async function partnerOwnsSiret(q: Queryable, partner: string, siret: string): Promise<boolean> {
+  const r = await q.query('SELECT 1 FROM directory_structures WHERE partner = $1 AND siret = $2 AND NOT retired', [
+    partner,
+    siret,
+  ]);
+  return r.rows.length > 0;
 }
 
 export async function getInvoice(q: Queryable, id: number): Promise<InvoiceRecord | undefined> {
@@ -535,10 +586,33 @@ export async function findDuplicateInvoice(
   q: Queryable,
   supplierIdentifier: string,
   number: string,
+  /** Invoices of this flow do not count (a run replayed after a crash finds its own). */
+  exceptFlowId?: number,
 ): Promise<InvoiceRecord | undefined> {
   const r = await q.query<Row>(
-    `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE supplier_identifier = $1 AND number = $2 ORDER BY id LIMIT 1`,
-    [supplierIdentifier, number],
+    `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE supplier_identifier = $1 AND number = $2
+       AND ($3::bigint IS NULL OR flow_id IS NULL OR flow_id <> $3) ORDER BY id LIMIT 1`,
+    [supplierIdentifier, number, exceptFlowId ?? null],
   );
   return r.rows[0] ? toInvoice(r.rows[0]) : undefined;
+}
+
+/** Adds services and commitments to structures already in the directory (a hand-made directory, tests). */
+export async function addDirectoryEntries(
+  db: Db,
+  data: { services?: DirectoryService[]; commitments?: DirectoryCommitment[] },
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const s of data.services ?? [])
+      await tx.query(
+        'INSERT INTO directory_services (id, structure_id, code, name, active, ej_required) VALUES ($1, $2, $3, $4, $5, $6)',
+        [s.id, s.structureId, s.code, s.name, s.active, s.ejRequired],
+      );
+    for (const c of data.commitments ?? [])
+      await tx.query('INSERT INTO directory_commitments (number, structure_id, service_code) VALUES ($1, $2, $3)', [
+        c.number,
+        c.structureId,
+        c.serviceCode ?? null,
+      ]);
+  });
 }

@@ -1,5 +1,15 @@
 /** UN/CEFACT CII D16B (and so the Factur-X / ZUGFeRD XML) → invoice model (EN 16931 CII binding). */
-import type { Address, AllowanceCharge, Invoice, Line, Party, PaymentMeans, Period, VatCategory } from '../invoice.ts';
+import type {
+  Address,
+  AllowanceCharge,
+  Invoice,
+  Line,
+  Party,
+  PaymentMeans,
+  Period,
+  Val,
+  VatCategory,
+} from '../invoice.ts';
 import { at, child, children, loc, type XNode } from './tree.ts';
 import { ident, num, put, val } from './values.ts';
 
@@ -290,5 +300,19 @@ export function readCii(root: XNode): Invoice {
     inv.totals = totals;
   }
   for (const ln of children(tx, 'IncludedSupplyChainTradeLineItem')) inv.lines.push(line(ln));
+  const currencies: Val[] = [];
+  amountCurrencies(tx, currencies);
+  if (currencies.length > 0) inv.binding = { ciiAmountCurrencies: currencies };
   return inv;
+}
+
+/** CII binds the currency once (BT-5): only `TaxTotalAmount` may carry a currencyID (CII-DT-031). */
+function amountCurrencies(n: XNode | undefined, out: Val[]): void {
+  if (!n) return;
+  for (const c of n.children) {
+    const cur = c.attrs['currencyID'];
+    if (cur !== undefined && c.name !== 'TaxTotalAmount' && c.name.endsWith('Amount'))
+      out.push({ value: cur, loc: loc(c) });
+    if (c.children.length > 0) amountCurrencies(c, out);
+  }
 }

@@ -23,6 +23,8 @@ export function readTree(root: XNode, syntax: SyntaxId): Invoice[] {
       return [readCii(root)];
     case 'cpp-facture-mixte':
       return readCpp(root);
+    case 'cdv-cpp-statut':
+      return []; // statuses, read by src/formats/return/read-cppstatut.ts
   }
 }
 

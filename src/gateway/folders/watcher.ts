@@ -94,7 +94,8 @@ export class FolderWatcher {
   private syncNativeWatches(): void {
     if (this.opts.usePolling || this.stopped || !existsSync(this.root)) return;
     const dirs = [this.root];
-    for (const code of readdirSync(this.root)) for (const box of ['depot', 'analyse']) dirs.push(path.join(this.root, code, box));
+    for (const code of readdirSync(this.root))
+      for (const box of ['depot', 'analyse']) dirs.push(path.join(this.root, code, box));
     for (const dir of dirs) {
       if (this.native.has(dir) || !existsSync(dir)) continue;
       try {

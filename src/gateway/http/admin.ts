@@ -6,6 +6,7 @@ import { getFlowByNumber, getHistory, getStages, listFlows, returnFlowsOf } from
 import { addSftpKey, listPartners, setPartnerSigned, setSftpPassword, upsertPartner } from '../../store/partners.ts';
 import type { Daemon } from '../daemon.ts';
 import { checkPasswordRule, hashPassword } from '../sftp/password.ts';
+import { registerPlatformRoutes } from './platform.ts';
 
 const newPartner = z.strictObject({
   code: z.string().regex(PARTNER_CODE),
@@ -67,4 +68,5 @@ export function registerAdminRoutes(app: FastifyInstance, daemon: Daemon): void 
     };
   });
   app.post('/schemas/resume', async () => ({ resumed: await daemon.resumeWaitingFlows() }));
+  registerPlatformRoutes(app, daemon);
 }

@@ -10,7 +10,10 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { Finding } from '../../finding.ts';
+import { isFatal } from '../../finding.ts';
 import { SYNTAXES } from '../../formats/registry.ts';
+import type { InvoiceFinding } from '../../pipeline/stages/rules.ts';
 import { getFlowByNumber, getStages } from '../../store/flows.ts';
 import { getPartner } from '../../store/partners.ts';
 import type { PartnerAccount } from '../../store/types.ts';
@@ -124,12 +127,33 @@ export function registerApiTwin(app: FastifyInstance, daemon: Daemon): void {
       codeInterfaceDepotFlux: flow.interfaceCode,
       etatCourantDepotFlux: flow.state,
       dateHeureEtatCourantFlux: flow.updatedAt.toISOString(),
-      listeErreurDP: findings
-        .filter((f) => f.invoice)
-        .map((f) => ({ numeroDP: f.invoice, libelleErreurDP: f.labelFr })),
+      listeErreurDP: erreursDP(findings),
       listeErreurTechnique: findings
-        .filter((f) => !f.invoice)
+        .filter((f) => !f.invoice && isFatal(f))
         .map((f) => ({ codeErreur: f.code, libelleErreur: f.labelFr, natureErreur: f.nature })),
     };
   });
+}
+
+/** One entry per rejected invoice (demande de paiement), its reasons joined, as the platform lists them. */
+function erreursDP(findings: Finding[]) {
+  const out = new Map<
+    string,
+    { numeroDP: string; identifiantFournisseur?: string; identifiantDestinataire?: string; libelleErreurDP: string }
+  >();
+  for (const f of findings as InvoiceFinding[]) {
+    if (!f.invoice || !isFatal(f)) continue;
+    const e = out.get(f.invoice);
+    if (e) {
+      if (!e.libelleErreurDP.includes(f.labelFr)) e.libelleErreurDP += ` ; ${f.labelFr}`;
+      continue;
+    }
+    out.set(f.invoice, {
+      numeroDP: f.invoice,
+      ...(f.invoiceSupplier ? { identifiantFournisseur: f.invoiceSupplier } : {}),
+      ...(f.invoiceRecipient ? { identifiantDestinataire: f.invoiceRecipient } : {}),
+      libelleErreurDP: f.labelFr,
+    });
+  }
+  return [...out.values()];
 }

@@ -9,6 +9,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Daemon } from '../daemon.ts';
 import { registerAdminRoutes } from './admin.ts';
 import { registerApiTwin } from './api-twin.ts';
+import { registerPortal } from './portal.ts';
 
 export interface HttpHandle {
   port: number;
@@ -41,6 +42,7 @@ export async function startHttp(daemon: Daemon, token: string): Promise<HttpHand
     { prefix: '/admin' },
   );
   registerApiTwin(app, daemon);
+  registerPortal(app, daemon);
   const address = await app.listen({ port: config.http.port, host: config.http.host });
   const port = Number(new URL(address).port);
   return { port, app, close: () => app.close() };

@@ -22,6 +22,7 @@ import { burnPasswordCheck, verifyPassword } from './password.ts';
 import { refusal } from './refusals.ts';
 import type { RefusalCode } from './refusals.ts';
 import { SftpSession } from './session.ts';
+import { keysAsKeyObjects, offeredCiphers } from './transport.ts';
 
 export { hostKeyFingerprints };
 
@@ -85,8 +86,10 @@ export class SftpServer {
     const host = listen.host ?? config.sftp.host;
     const hostKeys = await ensureHostKeys(config.dataDir);
     const fingerprints = hostKeyFingerprints(config.dataDir);
-    const ssh = new ssh2.Server({ hostKeys, ident: 'Passerelle' }, (client, info) =>
-      this.#onClient(client, info.ip, info.port),
+    const cipher = offeredCiphers();
+    const ssh = new ssh2.Server(
+      { hostKeys, ident: 'Passerelle', ...(cipher ? { algorithms: { cipher } } : {}) },
+      (client, info) => this.#onClient(client, info.ip, info.port),
     );
     this.#ssh = ssh;
     const srv = net.createServer((socket) => this.#onSocket(socket));
@@ -175,6 +178,7 @@ export class SftpServer {
       return;
     }
     conn.client = client;
+    client.on('handshake', () => keysAsKeyObjects(client));
     this.#metrics.sessionsActive.inc();
     this.#metrics.sessionsTotal.inc();
     const log = this.#log.child({ conn: conn.id, address: conn.address });

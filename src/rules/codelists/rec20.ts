@@ -1,7 +1,7 @@
 /**
  * UN/ECE Recommendation 20 unit codes with the Recommendation 21 package codes (X + code), as the EN 16931
  * code list (CEF "Unit of measure" list, the one the CEN validation artefacts 1.3.x embed in BR-CL-23) publishes
- * them: 1756 Rec 20 codes (levels 1-3 still in force; deleted codes such as ST, PCE are not in it) and 406
+ * them: 1756 Rec 20 codes (codes still in force; deleted ones such as ST are not in it) and 406
  * Rec 21 codes. Data only: BT-130 / BT-150 values are checked against this set.
  */
 const REC20 = `

@@ -2,18 +2,21 @@
 import type { Invoice, Num, Val } from '../../formats/invoice.ts';
 import { EN16931_COUNTRIES } from '../codelists/iso3166.ts';
 import { CURRENCIES } from '../codelists/iso4217.ts';
+import { UNIT_CODES } from '../codelists/rec20.ts';
 import {
   EAS,
   isIcd,
   isUncl7161,
-  isUnitCode,
   MIME,
   UNCL1001_INVOICE,
+  UNCL1153,
   UNCL2005,
   UNCL2475,
   UNCL4461,
   UNCL5189,
+  UNCL4451,
   UNCL5305,
+  UNCL7143,
   VATEX,
 } from '../codelists/uncl.ts';
 import type { Rule, Violation } from '../types.ts';
@@ -66,6 +69,8 @@ function allAmounts(inv: Invoice): Num[] {
   return out;
 }
 
+const UNCL4451_TEXT = ` ${[...UNCL4451].join(' ')} `;
+
 const vatCats = (inv: Invoice) => [...inv.allowanceCharges.map((a) => a.vat), ...inv.lines.map((l) => l.vat)];
 
 export const codeRules: Rule[] = [
@@ -114,6 +119,37 @@ export const codeRules: Rule[] = [
     (c) => UNCL2005.has(c) || UNCL2475.has(c),
   ),
   codeRule(
+    'BR-CL-07',
+    ['BT-18', 'BT-128'],
+    "Le schéma de l'identifiant d'objet facturé doit appartenir à la liste UNCL 1153",
+    'Object identifier identification scheme identifier MUST be coded using a restriction of UNTDID 1153',
+    (inv) =>
+      [inv.objectId, ...inv.lines.map((l) => l.objectId)].flatMap((o) =>
+        o?.scheme !== undefined ? [{ value: o.scheme, loc: o.loc }] : [],
+      ),
+    (c) => UNCL1153.has(c),
+  ),
+  rule(
+    'BR-CL-08',
+    ['BT-21'],
+    "Le code sujet d'une note (BT-21) doit appartenir à la liste UNCL 4451",
+    'Invoiced note subject code shall be coded using UNCL4451',
+    (inv) => {
+      const out: Violation[] = [];
+      for (const n of inv.notes) {
+        if (n.subjectCode) {
+          if (!UNCL4451.has(text(n.subjectCode))) out.push(fail(`code ${show(n.subjectCode)}`, n.subjectCode.loc));
+        } else if (inv.syntax === 'ubl' && n.text) {
+          // UBL has no subject element: the binding writes `#CODE#text`; the schematron tests a substring of the list.
+          const parts = n.text.value.split('#');
+          if (parts.length >= 3 && parts[1] !== '' && !UNCL4451_TEXT.includes(parts[1]!))
+            out.push(fail(`code '${parts[1]}' (note ${show(n.text)})`, n.text.loc));
+        }
+      }
+      return out;
+    },
+  ),
+  codeRule(
     'BR-CL-10',
     ['BT-29', 'BT-46', 'BT-60'],
     "Le schéma d'un identifiant de partie doit être un code ISO 6523 ICD",
@@ -140,6 +176,17 @@ export const codeRules: Rule[] = [
             p?.legalId?.scheme !== undefined ? [{ value: p.legalId.scheme, loc: p.legalId.loc }] : [],
           ),
     isIcd,
+  ),
+  codeRule(
+    'BR-CL-13',
+    ['BT-158'],
+    "Le schéma de l'identifiant de classification de l'article doit appartenir à la liste UNCL 7143",
+    'Item classification identifier identification scheme identifier MUST be coded using one of the UNTDID 7143 list',
+    (inv) =>
+      inv.lines.flatMap((l) =>
+        l.classifications.flatMap((c) => (c.scheme !== undefined ? [{ value: c.scheme, loc: c.loc }] : [])),
+      ),
+    (c) => UNCL7143.has(c),
   ),
   codeRule(
     'BR-CL-14',
@@ -240,7 +287,7 @@ export const codeRules: Rule[] = [
           ? { value: l.baseQuantity.attrs['unitCode'], loc: l.baseQuantity.loc }
           : undefined,
       ]),
-    isUnitCode,
+    (c) => UNIT_CODES.has(c),
   ),
   codeRule(
     'BR-CL-24',

@@ -178,7 +178,21 @@ export const coreRules: Rule[] = [
     ['BT-59'],
     'Le nom du bénéficiaire (BT-59) doit être fourni si le bénéficiaire est différent du vendeur',
     'The Payee name (BT-59) shall be provided if the Payee (BG-10) is different from the Seller (BG-4)',
-    (inv) => (inv.payee && blank(inv.payee.name) ? [fail('BT-59 absent', inv.payee.loc)] : []),
+    (inv) => {
+      const payee = inv.payee;
+      if (!payee) return [];
+      if (blank(payee.name)) return [fail('BT-59 absent', payee.loc)];
+      // The UBL artefacts also reject a payee that is the seller itself (same name or same identifier); the CII
+      // ones compare with a path that never matches, so only the name is required there.
+      const seller = inv.seller;
+      if (inv.syntax !== 'ubl' || !seller) return [];
+      const sellerName = text(seller.tradingName);
+      if (sellerName !== '' && text(payee.name) === sellerName)
+        return [fail(`BT-59 ${show(payee.name)} = nom du vendeur : le bénéficiaire est le vendeur`, payee.name!.loc)];
+      const sellerIds = new Set(seller.ids.map((i) => text(i)));
+      const same = payee.ids.find((i) => sellerIds.has(text(i)));
+      return same ? [fail(`BT-60 ${show(same)} = identifiant du vendeur (BT-29)`, same.loc)] : [];
+    },
   ),
   rule(
     'BR-18',

@@ -1,4 +1,4 @@
-/** Syntax-binding rules that change acceptance (UBL-SR / CII-SR style), read from the model. */
+/** Syntax-binding rules that change acceptance (UBL-SR / CII-DT style), read from the model. */
 import type { Rule } from '../types.ts';
 import { fail, rule, text } from './util.ts';
 
@@ -13,5 +13,25 @@ export const syntaxRules: Rule[] = [
         .filter((l) => l.priceAllowanceCount > 1)
         .map((l) => fail(`${l.priceAllowanceCount} remises sur prix (ligne ${text(l.id)})`, l.loc)),
     { appliesTo: (ctx) => ctx.syntax === 'ubl-invoice' || ctx.syntax === 'ubl-creditnote' },
+  ),
+  rule(
+    'CII-DT-031',
+    ['BT-5'],
+    "L'attribut currencyID ne doit pas être présent (seul TaxTotalAmount le porte en CII)",
+    'currencyID should not be present (CII: only TaxTotalAmount carries it)',
+    (inv) =>
+      (inv.binding?.ciiAmountCurrencies ?? []).map((c) =>
+        fail(`currencyID '${c.value}' sur ${c.loc.xpath.slice(c.loc.xpath.lastIndexOf('/') + 1)}`, c.loc),
+      ),
+    {
+      // Fatal in the EN 16931 CII artefacts. MINIMUM and BASIC WL answer to their own Factur-X schematron,
+      // which lets currencyID through (valid FNFE examples carry it). EXTENDED is left out: its schematron is
+      // not at hand and no corpus file decides it, so we do not reject on a guess.
+      appliesTo: (ctx) =>
+        (ctx.syntax === 'cii' || ctx.syntax === 'facturx-pdf') &&
+        ctx.profile !== 'MINIMUM' &&
+        ctx.profile !== 'BASICWL' &&
+        ctx.profile !== 'EXTENDED',
+    },
   ),
 ];

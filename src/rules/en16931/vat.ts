@@ -449,4 +449,44 @@ const oRules: Rule[] = [
   ),
 ];
 
-export const vatRules: Rule[] = [...FAMILIES.flatMap(familyRules), ...icRules, ...oRules];
+/** Every VAT category of the invoice: lines, document allowances/charges, breakdown (the CII schematron's //CategoryCode). */
+function allCategories(inv: Invoice): VatCategory[] {
+  const out: VatCategory[] = [];
+  for (const l of inv.lines) out.push(l.vat);
+  for (const a of inv.allowanceCharges) if (a.vat) out.push(a.vat);
+  for (const b of inv.vatBreakdown) out.push(b.category);
+  return out.filter(isVat);
+}
+
+/** BR-B: Italian split payment (category B). */
+const splitRules: Rule[] = [
+  rule(
+    'BR-B-01',
+    ['BT-151', 'BT-95', 'BT-102', 'BT-40', 'BT-55'],
+    'Une facture en TVA « paiement scindé » (B) doit être une facture domestique italienne',
+    'An Invoice where the VAT category code is "Split payment" shall be a domestic Italian invoice',
+    (inv) => {
+      const b = allCategories(inv).find((c) => catCode(c) === 'B');
+      if (!b) return [];
+      const countries = [inv.seller, inv.buyer, inv.payee, inv.taxRepresentative]
+        .map((p) => p?.address?.country)
+        .concat(inv.delivery?.address?.country);
+      return countries
+        .filter((c) => c !== undefined && c.value.trim() !== 'IT')
+        .map((c) => fail(`catégorie B avec le pays ${show(c)}`, c!.loc));
+    },
+  ),
+  rule(
+    'BR-B-02',
+    ['BT-151', 'BT-95', 'BT-102'],
+    'Une facture en TVA « paiement scindé » (B) ne doit pas contenir de TVA au taux normal (S)',
+    'An Invoice with the VAT category "Split payment" shall not contain the VAT category "Standard rated"',
+    (inv) => {
+      const cats = allCategories(inv);
+      if (!cats.some((c) => catCode(c) === 'B')) return [];
+      return cats.filter((c) => catCode(c) === 'S').map((c) => fail("catégorie 'S' avec la catégorie 'B'", c.loc));
+    },
+  ),
+];
+
+export const vatRules: Rule[] = [...FAMILIES.flatMap(familyRules), ...icRules, ...oRules, ...splitRules];

@@ -1,0 +1,424 @@
+/**
+ * The web portal, modelled on the qualification portal's "Déposer un flux" screen: a partner signs in
+ * with its code and SFTP/API password, deposits (box depot) or analyses (box analyse) a file, follows
+ * its flows and downloads their compte-rendu. Sessions live in memory (a restart signs everyone out);
+ * every POST carries a per-session CSRF token; failed sign-ins ban the address like SFTP does.
+ */
+import fastifyMultipart from '@fastify/multipart';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PARTNER_CODE } from '../../config.ts';
+import { SYNTAXES } from '../../formats/registry.ts';
+import { getFlow, getStages, listFlows, returnFlowsOf } from '../../store/flows.ts';
+import { getPartner } from '../../store/partners.ts';
+import type { PartnerAccount } from '../../store/types.ts';
+import type { Daemon } from '../daemon.ts';
+import { Defence } from '../sftp/defence.ts';
+import { hashPassword, verifyPassword } from '../sftp/password.ts';
+import { BASE, CSS, depositPage, errorPage, flowListPage, flowPage, isFinal, loginPage } from './portal/views.ts';
+import type { PageContext, SyntaxChoice } from './portal/views.ts';
+
+const COOKIE = 'passerelle_portail';
+/** A session ends after this long without a request, and in any case after ABSOLUTE_TTL_MS. */
+const IDLE_TTL_MS = 30 * 60 * 1000;
+const ABSOLUTE_TTL_MS = 8 * 60 * 60 * 1000;
+/** Bounds memory: beyond this the oldest sessions are dropped. */
+const MAX_SESSIONS = 10_000;
+const LIST_LIMIT = 50;
+
+interface Session {
+  partner: string;
+  csrf: string;
+  createdAt: number;
+  lastSeen: number;
+}
+
+/** What a signed-in request carries once its session is checked. */
+interface Signed {
+  sid: string;
+  session: Session;
+  partner: PartnerAccount;
+  ctx: PageContext;
+}
+
+/** Sessions, in memory and per daemon. */
+export class PortalSessions {
+  readonly #map = new Map<string, Session>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  create(partner: string): { sid: string; session: Session } {
+    this.prune();
+    while (this.#map.size >= MAX_SESSIONS) this.#map.delete(this.#map.keys().next().value!);
+    const sid = randomBytes(32).toString('base64url');
+    const now = this.#now();
+    const session = { partner, csrf: randomBytes(32).toString('base64url'), createdAt: now, lastSeen: now };
+    this.#map.set(sid, session);
+    return { sid, session };
+  }
+
+  /** The live session of this id, its idle timer restarted; undefined when unknown or expired. */
+  get(sid: string | undefined): Session | undefined {
+    if (!sid) return undefined;
+    const s = this.#map.get(sid);
+    if (!s) return undefined;
+    const now = this.#now();
+    if (now - s.lastSeen > IDLE_TTL_MS || now - s.createdAt > ABSOLUTE_TTL_MS) {
+      this.#map.delete(sid);
+      return undefined;
+    }
+    s.lastSeen = now;
+    return s;
+  }
+
+  delete(sid: string): void {
+    this.#map.delete(sid);
+  }
+
+  prune(): void {
+    const now = this.#now();
+    for (const [sid, s] of this.#map)
+      if (now - s.lastSeen > IDLE_TTL_MS || now - s.createdAt > ABSOLUTE_TTL_MS) this.#map.delete(sid);
+  }
+}
+
+function readCookie(req: FastifyRequest, name: string): string | undefined {
+  for (const part of String(req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function sameToken(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** A cross-site POST announces itself by its Origin; refuse it even before looking at tokens. */
+function crossOrigin(req: FastifyRequest): boolean {
+  const origin = req.headers.origin;
+  if (!origin || origin === 'null') return origin === 'null';
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
+}
+
+/** Distinct `syntaxeFlux` values (UBL Invoice and CreditNote share one) with their labels. */
+function syntaxChoices(): SyntaxChoice[] {
+  const byFlux = new Map<string, string[]>();
+  for (const s of SYNTAXES) byFlux.set(s.syntaxeFlux, [...(byFlux.get(s.syntaxeFlux) ?? []), s.label]);
+  return [...byFlux].map(([syntaxeFlux, labels]) => ({ syntaxeFlux, label: labels.join(' / ') }));
+}
+
+/** The partner's name for a flow: base name only, no control characters, at most 255 characters. */
+function cleanName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return (name.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 255);
+}
+
+function send(reply: FastifyReply, status: number, page: string): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(page);
+}
+
+/**
+ * Registers the portal under `/portail` (and `/` → `/portail`) in its own encapsulated scope, so its
+ * form and multipart parsers do not touch the API twin's JSON routes.
+ */
+export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
+  const { config } = daemon;
+  const maxBytes = config.maxFlowSizeKo * 1024;
+  const tmpDir = path.join(config.dataDir, 'tmp');
+  mkdirSync(tmpDir, { recursive: true });
+  const sessions = new PortalSessions();
+  // Same ban policy as SFTP sign-ins (sftp.banAfterFailures / banWindowSeconds / banSeconds).
+  const defence = new Defence({
+    maxConnections: Number.MAX_SAFE_INTEGER,
+    maxConnectionsPerAddress: Number.MAX_SAFE_INTEGER,
+    banAfterFailures: config.sftp.banAfterFailures,
+    banWindowSeconds: config.sftp.banWindowSeconds,
+    banSeconds: config.sftp.banSeconds,
+  });
+  // Unknown partners are checked against a throwaway hash so that their refusal takes as long as a bad password.
+  let decoy: Promise<string> | undefined;
+  const syntaxes = syntaxChoices();
+  const prune = setInterval(() => sessions.prune(), 60_000);
+  prune.unref();
+  app.addHook('onClose', async () => clearInterval(prune));
+
+  app.get('/', async (_req, reply) => reply.redirect(`${BASE}`, 302));
+
+  void app.register(async (scope) => {
+    await scope.register(fastifyMultipart, {
+      limits: { fileSize: maxBytes, files: 1, fields: 8, fieldSize: 1024, parts: 10, headerPairs: 20 },
+    });
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: 8192 },
+      (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    );
+    scope.addHook('onSend', async (_req, reply, payload) => {
+      reply.header(
+        'content-security-policy',
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      );
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('referrer-policy', 'no-referrer');
+      reply.header('x-frame-options', 'DENY');
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+      return payload;
+    });
+
+    const cookie = (req: FastifyRequest, value: string, maxAgeSeconds: number): string =>
+      `${COOKIE}=${value}; Path=${BASE}; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}` +
+      (req.protocol === 'https' ? '; Secure' : '');
+
+    /** The signed-in partner of this request, or undefined after answering (redirect to sign-in). */
+    const signedIn = async (req: FastifyRequest, reply: FastifyReply): Promise<Signed | undefined> => {
+      const sid = readCookie(req, COOKIE);
+      const session = sessions.get(sid);
+      const partner = session ? await getPartner(daemon.store.db, session.partner) : undefined;
+      if (!sid || !session || !partner?.active) {
+        if (sid) sessions.delete(sid);
+        await reply.redirect(BASE, 303);
+        return undefined;
+      }
+      return {
+        sid,
+        session,
+        partner,
+        ctx: { partner: { code: partner.code, name: partner.name }, csrf: session.csrf },
+      };
+    };
+
+    /** A POST from a signed-in partner with the right token, or undefined after answering 403. */
+    const signedPost = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      token: () => unknown,
+    ): Promise<Signed | undefined> => {
+      const s = await signedIn(req, reply);
+      if (!s) return undefined;
+      if (crossOrigin(req) || !sameToken(token(), s.session.csrf)) {
+        await send(
+          reply,
+          403,
+          errorPage(
+            s.ctx,
+            'Requête refusée',
+            'Jeton de formulaire absent ou invalide (CSRF) : rechargez la page et recommencez.',
+          ),
+        );
+        return undefined;
+      }
+      return s;
+    };
+
+    scope.get(`${BASE}/static/portail.css`, async (_req, reply) =>
+      reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(CSS),
+    );
+
+    scope.get(BASE, async (req, reply) => {
+      if (sessions.get(readCookie(req, COOKIE))) return reply.redirect(`${BASE}/deposer`, 303);
+      return send(reply, 200, loginPage());
+    });
+
+    scope.post<{ Body: Record<string, string> | undefined }>(`${BASE}/connexion`, async (req, reply) => {
+      if (crossOrigin(req)) return send(reply, 403, loginPage('Requête refusée (origine différente).'));
+      const banned = defence.bannedFor(req.ip);
+      if (banned > 0)
+        return send(
+          reply.header('retry-after', String(banned)),
+          429,
+          loginPage(`Trop de tentatives de connexion : réessayez dans ${Math.ceil(banned / 60)} minute(s).`),
+        );
+      const code = String(req.body?.partenaire ?? '')
+        .trim()
+        .toUpperCase();
+      const password = String(req.body?.motDePasse ?? '');
+      const partner = PARTNER_CODE.test(code) ? await getPartner(daemon.store.db, code) : undefined;
+      const hash = partner?.active && partner.sftpPasswordHash ? partner.sftpPasswordHash : undefined;
+      const ok = hash
+        ? await verifyPassword(password, hash)
+        : (await verifyPassword(password, await (decoy ??= hashPassword(randomUUID())))) && false;
+      if (!ok || !partner) {
+        defence.fail(req.ip);
+        daemon.logger.warn({ partner: code.slice(0, 8), address: req.ip }, 'portal sign-in refused');
+        return send(reply, 401, loginPage('Code partenaire ou mot de passe incorrect.'));
+      }
+      defence.succeed(req.ip);
+      const old = readCookie(req, COOKIE);
+      if (old) sessions.delete(old);
+      const { sid } = sessions.create(partner.code);
+      daemon.logger.info({ partner: partner.code, address: req.ip }, 'portal sign-in');
+      return reply
+        .header('set-cookie', cookie(req, sid, Math.floor(ABSOLUTE_TTL_MS / 1000)))
+        .redirect(`${BASE}/deposer`, 303);
+    });
+
+    scope.post<{ Body: Record<string, string> | undefined }>(`${BASE}/deconnexion`, async (req, reply) => {
+      const s = await signedPost(req, reply, () => req.body?._csrf);
+      if (!s) return reply;
+      sessions.delete(s.sid);
+      return reply.header('set-cookie', cookie(req, '', 0)).redirect(BASE, 303);
+    });
+
+    const depositView = (s: Signed, error?: string) =>
+      depositPage(s.ctx, {
+        syntaxes,
+        maxFlowSizeKo: config.maxFlowSizeKo,
+        signedByDefault: s.partner.signed,
+        ...(error ? { error } : {}),
+      });
+
+    scope.get(`${BASE}/deposer`, async (req, reply) => {
+      const s = await signedIn(req, reply);
+      return s ? send(reply, 200, depositView(s)) : reply;
+    });
+
+    scope.post<{ Querystring: { box?: string } }>(`${BASE}/deposer`, async (req, reply) => {
+      const s = await signedIn(req, reply);
+      if (!s) return reply;
+      const box = req.query.box === 'analyse' ? 'analyse' : req.query.box === 'depot' ? 'depot' : undefined;
+      if (!box) return send(reply, 400, depositView(s, 'Action inconnue : choisissez Déposer ou Analyser.'));
+      if (!req.isMultipart()) return send(reply, 400, depositView(s, 'Formulaire invalide (multipart attendu).'));
+      const fields: Record<string, string> = {};
+      let upload: { file: string; name: string } | undefined;
+      let refusal: { status: number; message: string } | undefined;
+      try {
+        for await (const part of req.parts()) {
+          if (part.type === 'field') {
+            fields[part.fieldname] = String(part.value);
+            continue;
+          }
+          // The token comes first in the form: nothing is written to disk for a request that lacks it.
+          if (crossOrigin(req) || !sameToken(fields._csrf, s.session.csrf)) {
+            refusal = {
+              status: 403,
+              message: 'Jeton de formulaire absent ou invalide (CSRF) : rechargez la page et recommencez.',
+            };
+            part.file.resume();
+            break;
+          }
+          const name = cleanName(part.filename ?? '');
+          if (part.fieldname !== 'fichier' || !name) {
+            part.file.resume();
+            continue;
+          }
+          const file = path.join(tmpDir, `.portail-${randomUUID()}`);
+          upload = { file, name };
+          await pipeline(part.file, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+        }
+      } catch (e) {
+        if (upload) await rm(upload.file, { force: true });
+        upload = undefined;
+        const tooLarge = (e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE';
+        refusal = tooLarge
+          ? {
+              status: 413,
+              message: `GDP_MSG_11.022 : la taille du fichier dépasse la taille maximale autorisée (${config.maxFlowSizeKo} Ko).`,
+            }
+          : { status: 400, message: `Dépôt illisible : ${(e as Error).message}` };
+      }
+      if (!refusal && !sameToken(fields._csrf, s.session.csrf))
+        refusal = {
+          status: 403,
+          message: 'Jeton de formulaire absent ou invalide (CSRF) : rechargez la page et recommencez.',
+        };
+      const syntaxeFlux = fields.syntaxeFlux ?? '';
+      const syntax = syntaxeFlux ? SYNTAXES.find((x) => x.syntaxeFlux === syntaxeFlux) : undefined;
+      if (!refusal && syntaxeFlux && !syntax)
+        refusal = { status: 400, message: `Type de flux inconnu : ${syntaxeFlux}` };
+      if (!refusal && !upload) refusal = { status: 400, message: 'Aucun fichier sélectionné.' };
+      if (refusal || !upload) {
+        if (upload) await rm(upload.file, { force: true });
+        const r = refusal ?? { status: 400, message: 'Aucun fichier sélectionné.' };
+        return send(
+          reply,
+          r.status,
+          r.status === 403 ? errorPage(s.ctx, 'Requête refusée', r.message) : depositView(s, r.message),
+        );
+      }
+      const res = await daemon.intake.claim({
+        partner: s.partner.code,
+        box,
+        path: upload.file,
+        originalName: upload.name,
+        transport: 'http',
+        ...(syntax ? { declaredInterface: syntax.interfaceCode } : {}),
+        ...(fields.signe === 'oui'
+          ? { declaredSigned: true }
+          : fields.signe === 'non'
+            ? { declaredSigned: false }
+            : {}),
+      });
+      daemon.logger.info({ partner: s.partner.code, box, flow: res.flowNumber ?? res.id }, 'portal deposit');
+      return reply.redirect(`${BASE}/flux/${res.id}`, 303);
+    });
+
+    scope.get(`${BASE}/flux`, async (req, reply) => {
+      const s = await signedIn(req, reply);
+      if (!s) return reply;
+      const flows = await listFlows(daemon.store.db, { partner: s.partner.code, limit: LIST_LIMIT });
+      return send(reply, 200, flowListPage({ ...s.ctx, refresh: flows.some((f) => !isFinal(f)) }, flows));
+    });
+
+    /** The partner's own flow of this id; another partner's answers exactly like a missing one. */
+    const ownFlow = async (s: Signed, id: string) => {
+      if (!/^\d{1,15}$/.test(id)) return undefined;
+      const flow = await getFlow(daemon.store.db, Number(id));
+      return flow && flow.partner === s.partner.code ? flow : undefined;
+    };
+    const notFound = (reply: FastifyReply, s: Signed) =>
+      send(
+        reply,
+        404,
+        errorPage(s.ctx, 'Flux introuvable', 'Ce flux n’existe pas ou n’appartient pas à votre compte.'),
+      );
+
+    scope.get<{ Params: { id: string } }>(`${BASE}/flux/:id`, async (req, reply) => {
+      const s = await signedIn(req, reply);
+      if (!s) return reply;
+      const flow = await ownFlow(s, req.params.id);
+      if (!flow) return notFound(reply, s);
+      const [stages, returns] = await Promise.all([
+        getStages(daemon.store.db, flow.id),
+        returnFlowsOf(daemon.store.db, flow.id),
+      ]);
+      const mine = returns.filter((r) => r.partner === s.partner.code);
+      return send(reply, 200, flowPage({ ...s.ctx, refresh: !isFinal(flow) }, flow, stages, mine));
+    });
+
+    scope.get<{ Params: { id: string; rid: string } }>(`${BASE}/flux/:id/compte-rendu/:rid`, async (req, reply) => {
+      const s = await signedIn(req, reply);
+      if (!s) return reply;
+      const flow = await ownFlow(s, req.params.id);
+      const rf = flow
+        ? (await returnFlowsOf(daemon.store.db, flow.id)).find(
+            (r) => String(r.id) === req.params.rid && r.partner === s.partner.code,
+          )
+        : undefined;
+      if (!rf) return notFound(reply, s);
+      const fileName = rf.fileName.replace(/[^A-Za-z0-9._-]/g, '_');
+      return reply
+        .type('application/xml; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${fileName}"`)
+        .send(rf.content);
+    });
+  });
+}

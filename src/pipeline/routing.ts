@@ -1,0 +1,50 @@
+/**
+ * The routing hook the daemon plugs into stage REGLE (`deps.extras.routing`): Chorus Pro's routing rules
+ * against the directory, for partners that have a matelas. A partner without one gets no routing check
+ * and one warning line saying so (its flows are still accepted on their EN 16931 merits, as before).
+ */
+import type { Finding } from '../finding.ts';
+import { finding } from '../finding.ts';
+import type { Invoice } from '../formats/invoice.ts';
+import { StoreDirectoryLookup } from '../platform/directory-lookup.ts';
+import { routingFacts } from '../rules/chorus/facts.ts';
+import { checkRouting } from '../rules/chorus/routing.ts';
+import { getMatelas } from '../store/directory.ts';
+import type { FlowContext, PipelineDeps } from './stage.ts';
+import type { InvoiceChecker } from './stages/rules.ts';
+
+export const ROUTING_NOT_CHECKED = {
+  code: 'CPP-ROUTAGE-NON-VERIFIE',
+  fr: "Routage non vérifié : le partenaire n'a pas de matelas de données, la facture n'est pas mise à disposition",
+  en: 'Routing not checked: the partner has no matelas de données; the invoice is not made available',
+} as const;
+
+/** Has the partner a usable directory? A set is usable as soon as it is seeded (even while Étendre runs). */
+export async function partnerHasMatelas(deps: PipelineDeps, partner: string): Promise<boolean> {
+  const m = await getMatelas(deps.store.db, partner);
+  return m.sets.length > 0;
+}
+
+export function directoryRouting(): InvoiceChecker {
+  const warned = new WeakSet<FlowContext>();
+  return async (invoice: Invoice, ctx: FlowContext, deps: PipelineDeps): Promise<Finding[]> => {
+    const partner = ctx.flow.partner;
+    if (!(await partnerHasMatelas(deps, partner))) {
+      if (warned.has(ctx)) return [];
+      warned.add(ctx);
+      const state = (await getMatelas(deps.store.db, partner)).state;
+      return [
+        finding('REGLE', ROUTING_NOT_CHECKED.code, ROUTING_NOT_CHECKED.fr, ROUTING_NOT_CHECKED.en, {
+          severity: 'warning',
+          detail: `Matelas du partenaire ${partner} : ${state} (passerelle matelas create ${partner})`,
+        }),
+      ];
+    }
+    const file = ctx.detected?.xmlName ?? ctx.flow.originalName;
+    return checkRouting(
+      routingFacts(invoice, file),
+      partner,
+      new StoreDirectoryLookup(deps.store.db, { exceptFlowId: ctx.flow.id }),
+    );
+  };
+}

@@ -1,18 +1,38 @@
 /**
- * `passerelle start --demo`: a demo partner (DEMO01) and a few sample flows dropped into its mailboxes,
- * so a fresh clone shows a whole round trip. The samples are written here, by this project: a CPP
- * Facture mixte (validated by our own schema, always available), a UBL 2.1 invoice (waits until the UBL
- * set is installed), and a broken file (rejected with a FORMAT line).
+ * `passerelle start --demo`: a demo partner (DEMO01) with a matelas de données, and a few sample flows
+ * dropped into its mailboxes, so a fresh clone shows a whole round trip. The samples are written here,
+ * by this project: a CPP Facture mixte addressed to a matelas recipient (validated by our own schema,
+ * always available: integrated, then lifecycle flows 01 and 03), a UBL 2.1 invoice (waits until the UBL
+ * set is installed), a broken file (rejected with a FORMAT line), and an analysis of an invoice to an
+ * unknown recipient (the routing rule that rejects it).
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { matelasData } from '../platform/matelas-service.ts';
+import { getMatelas } from '../store/directory.ts';
 import { upsertPartner } from '../store/partners.ts';
 import type { Daemon } from './daemon.ts';
 import { ensureMailbox } from './mailboxes.ts';
 
 export const DEMO_PARTNER = 'DEMO01';
 
-export function demoCppFactureMixte(invoiceNumber: string, date: string): string {
+export interface DemoParties {
+  supplierSiret: string;
+  supplierName: string;
+  recipientSiret: string;
+  recipientName: string;
+  serviceCode: string;
+}
+
+const FICTITIOUS: DemoParties = {
+  supplierSiret: '99999999900014',
+  supplierName: 'DEMO FOURNISSEUR',
+  recipientSiret: '99999999900022',
+  recipientName: 'DEMO DESTINATAIRE',
+  serviceCode: 'SERVICE-DEMO',
+};
+
+export function demoCppFactureMixte(invoiceNumber: string, date: string, parties: DemoParties = FICTITIOUS): string {
   // The attachment stands for the zipped invoice PDF the platform expects; its bytes are a placeholder.
   const pj = Buffer.from(`Passerelle demo attachment for ${invoiceNumber}`).toString('base64');
   return `<?xml version="1.0" encoding="UTF-8"?>
@@ -28,8 +48,8 @@ export function demoCppFactureMixte(invoiceNumber: string, date: string): string
   </Enveloppe>
   <CPPFactures Compteur="1">
     <CPPFactureMixteUnitaire NumOrdre="1">
-      <Fournisseur><TypeIdentifiant>1</TypeIdentifiant><Identifiant>99999999900014</Identifiant><RaisonSociale>DEMO FOURNISSEUR</RaisonSociale><CodePays>FR</CodePays></Fournisseur>
-      <Debiteur><TypeIdentifiant>1</TypeIdentifiant><Identifiant>99999999900022</Identifiant><Nom>DEMO DESTINATAIRE</Nom><CodeService>SERVICE-DEMO</CodeService><NomService>Service démo</NomService></Debiteur>
+      <Fournisseur><TypeIdentifiant>1</TypeIdentifiant><Identifiant>${parties.supplierSiret}</Identifiant><RaisonSociale>${parties.supplierName}</RaisonSociale><CodePays>FR</CodePays><ReferenceBancaire Type="IBAN"><Compte>FR7630006000011234567890189</Compte></ReferenceBancaire></Fournisseur>
+      <Debiteur><TypeIdentifiant>1</TypeIdentifiant><Identifiant>${parties.recipientSiret}</Identifiant><Nom>${parties.recipientName}</Nom><CodeService>${parties.serviceCode}</CodeService><NomService>Service</NomService></Debiteur>
       <DonneesFacture>
         <Id>${invoiceNumber}</Id><Type>380</Type><Cadre>A1</Cadre><DateEmissionFacture>${date}</DateEmissionFacture>
         <ModePaiement><Code>30</Code></ModePaiement><Devise>EUR</Devise>
@@ -85,6 +105,30 @@ export function demoUblInvoice(invoiceNumber: string, date: string): string {
 `;
 }
 
+/** The demo partner's matelas (created on first run): the demo invoices are addressed with its structures. */
+async function demoParties(daemon: Daemon): Promise<DemoParties | undefined> {
+  let m = await getMatelas(daemon.store.db, DEMO_PARTNER);
+  if (m.state === 'Pas de matelas') m = await daemon.platform.matelas(DEMO_PARTNER, 'create');
+  for (let i = 0; i < 300 && m.state !== 'Terminé'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    m = await getMatelas(daemon.store.db, DEMO_PARTNER);
+  }
+  const set = m.sets.at(-1);
+  if (m.state !== 'Terminé' || set === undefined) return undefined;
+  const data = matelasData(daemon.config.platform.matelasSeed, DEMO_PARTNER, set).directory;
+  const supplier = data.structures.find((x) => x.kind === 'Fournisseur Partenaire');
+  const recipient = data.structures.find((x) => x.kind === 'Destinataire sans paramètre');
+  const service = recipient && data.services.find((x) => x.structureId === recipient.id && x.active);
+  if (!supplier || !recipient || !service) return undefined;
+  return {
+    supplierSiret: supplier.siret,
+    supplierName: supplier.name,
+    recipientSiret: recipient.siret,
+    recipientName: recipient.name,
+    serviceCode: service.code,
+  };
+}
+
 export async function runDemo(daemon: Daemon): Promise<void> {
   const { config, logger } = daemon;
   await upsertPartner(daemon.store.db, {
@@ -93,6 +137,7 @@ export async function runDemo(daemon: Daemon): Promise<void> {
     returnSyntax: 'CPPStatut',
   });
   await daemon.refreshPartners();
+  const parties = (await demoParties(daemon)) ?? FICTITIOUS;
   const box = ensureMailbox(config.dataDir, DEMO_PARTNER);
   const stamp = Date.now().toString(36).toUpperCase();
   const date = new Date().toISOString().slice(0, 10);
@@ -102,12 +147,16 @@ export async function runDemo(daemon: Daemon): Promise<void> {
     writeFileSync(tmp, content);
     renameSync(tmp, path.join(dir, name));
   };
-  drop(box.depot, `FSO1113A_demo-cpp-${stamp}.xml`, demoCppFactureMixte(`DEMO-${stamp}`, date));
+  drop(box.depot, `FSO1113A_demo-cpp-${stamp}.xml`, demoCppFactureMixte(`DEMO-${stamp}`, date, parties));
   drop(box.depot, `demo-ubl-${stamp}.xml`, demoUblInvoice(`DEMO-UBL-${stamp}`, date));
   drop(box.depot, `demo-broken-${stamp}.xml`, '<Invoice><cbc:ID>broken');
-  drop(box.analyse, `demo-analyse-${stamp}.xml`, demoCppFactureMixte(`DEMO-AN-${stamp}`, date));
+  drop(
+    box.analyse,
+    `demo-analyse-${stamp}.xml`,
+    demoCppFactureMixte(`DEMO-AN-${stamp}`, date, { ...parties, recipientSiret: '99999999900022' }),
+  );
   logger.info(
     { partner: DEMO_PARTNER, depot: box.depot, retour: box.retour },
-    `demo: 4 sample flows dropped for ${DEMO_PARTNER}; comptes-rendus appear in ${box.retour} (npx passerelle flows list)`,
+    `demo: matelas ready and 4 sample flows dropped for ${DEMO_PARTNER}; comptes-rendus and lifecycle flows appear in ${box.retour} (npx passerelle flows list; npx passerelle invoices list)`,
   );
 }

@@ -9,7 +9,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sniffInterface } from '../formats/registry.ts';
 import type { Logger } from '../log.ts';
@@ -111,11 +111,6 @@ export class FlowIntake implements Intake {
       );
       return created;
     });
-    await Promise.all([
-      rm(base, { force: true }),
-      rm(`${base}.json`, { force: true }),
-      rm(`${base}.p7s`, { force: true }),
-    ]);
     logger.info(
       {
         flow: flow.flowNumber ?? `ANALYSE-${flow.id}`,
@@ -127,6 +122,12 @@ export class FlowIntake implements Intake {
       },
       'flow received',
     );
+    // unlink, not rm: rm() lstat()s first, a measurable cost per flow.
+    await Promise.all([
+      unlinkQuietly(base),
+      unlinkQuietly(`${base}.json`),
+      sidecar.hasSignature ? unlinkQuietly(`${base}.p7s`) : undefined,
+    ]);
     this.opts.onFlow?.(flow);
     return flow;
   }
@@ -163,6 +164,12 @@ export class FlowIntake implements Intake {
     }
     return recovered;
   }
+}
+
+async function unlinkQuietly(file: string): Promise<void> {
+  await unlink(file).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
 }
 
 function sha(b: Buffer): string {

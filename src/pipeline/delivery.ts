@@ -12,23 +12,42 @@ import type { Queryable } from '../store/db.ts';
 import { markDelivered, pendingReturnFlows } from '../store/flows.ts';
 import type { ReturnFlowRecord } from '../store/types.ts';
 
+const madeDirs = new Set<string>();
+
 export async function deliverOne(
   dataDir: string,
   db: Queryable,
   r: ReturnFlowRecord,
   logger: Logger,
-  flowLabel?: string,
+  opts: { flowLabel?: string; /** recorded just now, so never written before */ fresh?: boolean } = {},
 ): Promise<void> {
   const dir = mailboxPaths(dataDir, r.partner).retour;
   const target = path.join(dir, r.fileName);
-  if (r.kind === 'analyse' || !existsSync(target)) {
-    await mkdir(dir, { recursive: true });
+  if (opts.fresh || r.kind === 'analyse' || !existsSync(target)) {
+    if (!madeDirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      madeDirs.add(dir);
+    }
     const tmp = path.join(dir, `.${r.fileName}.${process.pid}.tmp`);
-    await writeFile(tmp, r.content);
+    await writeFile(tmp, r.content).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+      await mkdir(dir, { recursive: true }); // the folder was removed behind our back
+      await writeFile(tmp, r.content);
+    });
     await rename(tmp, target);
   }
   await markDelivered(db, r.id);
-  logger.info({ flow: flowLabel, partner: r.partner, file: r.fileName, kind: r.kind }, 'return flow written');
+  // A flow's child logger already carries flow and partner; add them only when it does not.
+  const bound = logger.bindings();
+  logger.info(
+    {
+      ...(bound.flow ? {} : { flow: opts.flowLabel }),
+      ...(bound.partner ? {} : { partner: r.partner }),
+      file: r.fileName,
+      kind: r.kind,
+    },
+    'return flow written',
+  );
 }
 
 /** Delivers every return flow not yet delivered (of one flow, or all: at start after a crash). */

@@ -10,6 +10,7 @@ import { StoreDirectoryLookup } from '../platform/directory-lookup.ts';
 import { routingFacts } from '../rules/chorus/facts.ts';
 import { checkRouting } from '../rules/chorus/routing.ts';
 import { getMatelas } from '../store/directory.ts';
+import type { MatelasRecord } from '../store/directory.ts';
 import type { FlowContext, PipelineDeps } from './stage.ts';
 import type { InvoiceChecker } from './stages/rules.ts';
 
@@ -19,20 +20,28 @@ export const ROUTING_NOT_CHECKED = {
   en: 'Routing not checked: the partner has no matelas de données; the invoice is not made available',
 } as const;
 
+// The partner's matelas, read once per run (routing asks per invoice, integration once more).
+const matelasOfRun = new WeakMap<FlowContext, Promise<MatelasRecord>>();
+
+function matelasOf(ctx: FlowContext, deps: PipelineDeps): Promise<MatelasRecord> {
+  let m = matelasOfRun.get(ctx);
+  if (!m) matelasOfRun.set(ctx, (m = getMatelas(deps.store.db, ctx.flow.partner)));
+  return m;
+}
+
 /** Has the partner a usable directory? A set is usable as soon as it is seeded (even while Étendre runs). */
-export async function partnerHasMatelas(deps: PipelineDeps, partner: string): Promise<boolean> {
-  const m = await getMatelas(deps.store.db, partner);
-  return m.sets.length > 0;
+export async function partnerHasMatelas(ctx: FlowContext, deps: PipelineDeps): Promise<boolean> {
+  return (await matelasOf(ctx, deps)).sets.length > 0;
 }
 
 export function directoryRouting(): InvoiceChecker {
   const warned = new WeakSet<FlowContext>();
   return async (invoice: Invoice, ctx: FlowContext, deps: PipelineDeps): Promise<Finding[]> => {
     const partner = ctx.flow.partner;
-    if (!(await partnerHasMatelas(deps, partner))) {
+    if (!(await partnerHasMatelas(ctx, deps))) {
       if (warned.has(ctx)) return [];
       warned.add(ctx);
-      const state = (await getMatelas(deps.store.db, partner)).state;
+      const state = (await matelasOf(ctx, deps)).state;
       return [
         finding('REGLE', ROUTING_NOT_CHECKED.code, ROUTING_NOT_CHECKED.fr, ROUTING_NOT_CHECKED.en, {
           severity: 'warning',

@@ -6,12 +6,12 @@
  */
 import { finding, isFatal } from '../finding.ts';
 import type { Finding } from '../finding.ts';
-import { concludeFlow, getContent, getFlow, setFlowState } from '../store/flows.ts';
-import { getPartner } from '../store/partners.ts';
-import type { FlowState, StageOutcomeRecord } from '../store/types.ts';
+import { concludeFlow, getFlow, startFlowRun } from '../store/flows.ts';
+import { getPartner, toPartner } from '../store/partners.ts';
+import type { FlowRecord, FlowState, ReturnFlowRecord, StageOutcomeRecord } from '../store/types.ts';
 import { TERMINAL_STATES } from '../store/types.ts';
 import { composeReport, flowDisplayId } from './compte-rendu.ts';
-import { deliverPending } from './delivery.ts';
+import { deliverOne, deliverPending } from './delivery.ts';
 import type { FlowContext, PipelineDeps, Stage } from './stage.ts';
 import { STAGES } from './stages/index.ts';
 
@@ -27,21 +27,18 @@ export async function processFlow(
   stages: readonly Stage[] = STAGES,
 ): Promise<RunOutcome | undefined> {
   const { store, logger, config } = deps;
-  const flow = await getFlow(store.db, flowId);
-  if (!flow) return undefined;
+  // One round trip: the flow, its partner and bytes, and the move to IN_EN_COURS_TRAITEMENT_CPP.
+  const run = await startFlowRun(store.db, flowId);
+  if (!run) return undefined;
+  const { flow, bytes, signature } = run;
   const log = logger.child({ flow: flowDisplayId(flow), partner: flow.partner });
   if (TERMINAL_STATES.includes(flow.state)) {
     // Concluded by an earlier run that died before delivering: deliver only.
     await deliverPending(config.dataDir, store.db, log, flow.id);
     return { state: flow.state, statusCode: flow.statusCode, findings: [] };
   }
-  const partner = await getPartner(store.db, flow.partner);
-  if (!partner) throw new Error(`partner ${flow.partner} of flow ${flow.id} is unknown`);
-  if (flow.state !== 'IN_EN_COURS_TRAITEMENT_CPP') await setFlowState(store.db, flow.id, 'IN_EN_COURS_TRAITEMENT_CPP');
-
-  const bytes = flow.stored ? ((await getContent(store.db, flow.sha256)) ?? null) : null;
-  const signature = flow.signatureSha256 ? ((await getContent(store.db, flow.signatureSha256)) ?? null) : null;
-  const ctx: FlowContext = { flow, partner, bytes, signature, payload: bytes };
+  const partner = toPartner(run.partnerRow);
+  const ctx: FlowContext = { flow, partner, bytes, signature, payload: bytes, earlierDeposit: run.earlierDeposit };
   const records: StageOutcomeRecord[] = [];
   const findings: Finding[] = [];
   let verdict: 'ok' | 'rejected' | 'partial' = 'ok';
@@ -98,11 +95,16 @@ export async function processFlow(
       : state;
   const returnFlow = composeReport(flow, partner, statusCode, findings, comment);
   const steps = verdict === 'rejected' ? [] : (ctx.atConclusion ?? []);
-  await store.db.transaction(async (tx) => {
-    await concludeFlow(tx, flow, { state, statusCode, stages: records, returnFlow, ...detectedColumns(ctx) });
-    // Integration and status changes: recorded with the conclusion or not at all.
-    for (const step of steps) await step(tx);
-  });
+  const conclusion = { state, statusCode, stages: records, returnFlow, ...detectedColumns(ctx) };
+  // Integration and status changes are recorded with the conclusion or not at all; without them the
+  // conclusion is one statement, atomic on its own.
+  const returnId = steps.length
+    ? await store.db.transaction(async (tx) => {
+        const id = await concludeFlow(tx, flow, conclusion);
+        for (const step of steps) await step(tx);
+        return id;
+      })
+    : await concludeFlow(store.db, flow, conclusion);
   log.info(
     {
       state,
@@ -112,10 +114,30 @@ export async function processFlow(
     },
     'flow processed',
   );
-  await deliverPending(config.dataDir, store.db, log, flow.id);
+  // Just recorded: delivered from what we hold, without reading it back (integration steps may add lifecycle flows: then all of the flow's).
+  if (returnId !== undefined && !steps.length)
+    await deliverOne(config.dataDir, store.db, recorded(returnId, returnFlow, flow), log, { fresh: true });
+  else await deliverPending(config.dataDir, store.db, log, flow.id);
   // A Cycle de vie deposit sends lifecycle flows to other partners (return flows of other flows).
   if (steps.length && ctx.statusChanges?.length) await deliverPending(config.dataDir, store.db, log);
   return { state, statusCode, findings };
+}
+
+function recorded(
+  id: number,
+  r: { kind: ReturnFlowRecord['kind']; fileName: string; content: string },
+  flow: FlowRecord,
+): ReturnFlowRecord {
+  return {
+    id,
+    flowId: flow.id,
+    partner: flow.partner,
+    kind: r.kind,
+    fileName: r.fileName,
+    content: r.content,
+    createdAt: new Date(),
+    deliveredAt: null,
+  };
 }
 
 function detectedColumns(ctx: FlowContext) {

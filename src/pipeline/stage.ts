@@ -31,6 +31,8 @@ export interface FlowContext {
   signature: Buffer | null;
   /** The flow's payload after the signature stage (unwrapped from a .p7m). */
   payload: Buffer | null;
+  /** An earlier, not rejected deposit of the same bytes by the same partner (looked up with the flow); undefined = not looked up. */
+  earlierDeposit?: string | null;
   detected?: DetectedFlow;
   /** Filled by the rules stage: per invoice, its number and whether it is rejected (for partial integration). */
   invoices?: Array<{

@@ -188,13 +188,44 @@ export interface FlowConclusion {
 }
 
 /** Records the end of a run: stage outcomes, final state and the return flow, all in one step. */
-export async function concludeFlow(tx: Queryable, flow: FlowRecord, c: FlowConclusion): Promise<void> {
+/**
+ * Records the end of a run in one statement (so atomic even outside a transaction): stage outcomes,
+ * final state, history line and the return flow. Returns the return flow's id when one was recorded.
+ */
+export async function concludeFlow(tx: Queryable, flow: FlowRecord, c: FlowConclusion): Promise<number | undefined> {
   const terminal = ['IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE'].includes(c.state);
-  await tx.query(
-    `UPDATE flows SET state = $2, status_code = $3, interface_code = COALESCE($4, interface_code),
-       syntax = COALESCE($5, syntax), syntaxe_flux = COALESCE($6, syntaxe_flux), profile = COALESCE($7, profile),
-       waiting_for = $8, updated_at = now(), finished_at = CASE WHEN $9 THEN now() ELSE NULL END
-     WHERE id = $1`,
+  const stages = c.stages.map((s, i) => ({
+    seq: i + 1,
+    stage: s.stage,
+    outcome: s.outcome,
+    findings: s.findings,
+    started_at: s.startedAt.toISOString(),
+    duration_ms: s.durationMs,
+  }));
+  const r = await tx.query<{ return_id: number | null }>(
+    `WITH flow AS (
+       UPDATE flows SET state = $2, status_code = $3, interface_code = COALESCE($4, interface_code),
+         syntax = COALESCE($5, syntax), syntaxe_flux = COALESCE($6, syntaxe_flux), profile = COALESCE($7, profile),
+         waiting_for = $8, updated_at = now(), finished_at = CASE WHEN $9 THEN now() ELSE NULL END
+       WHERE id = $1 RETURNING id
+     ), stale AS (
+       -- Outcomes of stages an earlier run reached and this one did not.
+       DELETE FROM flow_stages WHERE flow_id = $1 AND NOT (stage = ANY(SELECT s->>'stage' FROM jsonb_array_elements($10::jsonb) s))
+     ), stages AS (
+       INSERT INTO flow_stages (flow_id, seq, stage, outcome, findings, started_at, duration_ms)
+       SELECT $1, s.seq, s.stage, s.outcome, s.findings, s.started_at, s.duration_ms
+       FROM jsonb_to_recordset($10::jsonb)
+         AS s(seq int, stage text, outcome text, findings jsonb, started_at timestamptz, duration_ms double precision)
+       ON CONFLICT (flow_id, stage) DO UPDATE SET seq = EXCLUDED.seq, outcome = EXCLUDED.outcome,
+         findings = EXCLUDED.findings, started_at = EXCLUDED.started_at, duration_ms = EXCLUDED.duration_ms
+     ), history AS (
+       INSERT INTO flow_history (flow_id, state, note) VALUES ($1, $2, $11)
+     ), ret AS (
+       INSERT INTO return_flows (flow_id, partner, kind, file_name, content)
+       SELECT $1, $12, $13, $14, $15 WHERE $13::text IS NOT NULL
+       ON CONFLICT DO NOTHING RETURNING id
+     )
+     SELECT (SELECT id FROM ret) AS return_id`,
     [
       flow.id,
       c.state,
@@ -205,42 +236,75 @@ export async function concludeFlow(tx: Queryable, flow: FlowRecord, c: FlowConcl
       c.profile ?? null,
       c.waitingFor ?? null,
       terminal,
+      JSON.stringify(stages),
+      c.note ?? null,
+      flow.partner,
+      c.returnFlow?.kind ?? null,
+      c.returnFlow?.fileName ?? null,
+      c.returnFlow?.content ?? null,
     ],
   );
-  await tx.query('DELETE FROM flow_stages WHERE flow_id = $1', [flow.id]);
-  if (c.stages.length) {
-    await tx.query(
-      `INSERT INTO flow_stages (flow_id, seq, stage, outcome, findings, started_at, duration_ms)
-       SELECT $1, s.seq, s.stage, s.outcome, s.findings, s.started_at, s.duration_ms
-       FROM jsonb_to_recordset($2::jsonb)
-         AS s(seq int, stage text, outcome text, findings jsonb, started_at timestamptz, duration_ms double precision)`,
-      [
-        flow.id,
-        JSON.stringify(
-          c.stages.map((s, i) => ({
-            seq: i + 1,
-            stage: s.stage,
-            outcome: s.outcome,
-            findings: s.findings,
-            started_at: s.startedAt.toISOString(),
-            duration_ms: s.durationMs,
-          })),
-        ),
-      ],
-    );
-  }
-  await tx.query('INSERT INTO flow_history (flow_id, state, note) VALUES ($1, $2, $3)', [
-    flow.id,
-    c.state,
-    c.note ?? null,
-  ]);
-  if (c.returnFlow) {
-    await tx.query(
-      `INSERT INTO return_flows (flow_id, partner, kind, file_name, content) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT DO NOTHING`,
-      [flow.id, flow.partner, c.returnFlow.kind, c.returnFlow.fileName, c.returnFlow.content],
-    );
-  }
+  const id = r.rows[0]?.return_id;
+  return id === null || id === undefined ? undefined : Number(id);
+}
+
+/** What a run needs, in one round trip: the flow as it was, its partner and bytes; marks it in progress. */
+export async function startFlowRun(
+  db: Queryable,
+  flowId: number,
+): Promise<
+  | {
+      flow: FlowRecord;
+      partnerRow: Record<string, unknown>;
+      bytes: Buffer | null;
+      signature: Buffer | null;
+      /** An earlier deposit of the same bytes by the same partner that was not rejected (see findDuplicateDeposit). */
+      earlierDeposit: string | null;
+    }
+  | undefined
+> {
+  const r = await db.query<Row>(
+    `WITH cur AS (
+       SELECT * FROM flows WHERE id = $1
+     ), started AS (
+       UPDATE flows SET state = 'IN_EN_COURS_TRAITEMENT_CPP', updated_at = now()
+       WHERE id = $1 AND state NOT IN ('IN_EN_COURS_TRAITEMENT_CPP', 'IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
+       RETURNING id
+     ), history AS (
+       INSERT INTO flow_history (flow_id, state) SELECT id, 'IN_EN_COURS_TRAITEMENT_CPP' FROM started
+     )
+     SELECT cur.*, to_jsonb(p) AS partner_row,
+       CASE WHEN cur.stored AND cur.state NOT IN ('IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
+         THEN c.bytes END AS content_bytes,
+       s.bytes AS signature_bytes,
+       (SELECT e.flow_number FROM flows e
+         WHERE cur.box = 'depot' AND e.partner = cur.partner AND e.sha256 = cur.sha256 AND e.box = 'depot' AND e.id < cur.id
+           AND e.state NOT IN ('IN_REJETE', 'IN_INCIDENTE')
+         ORDER BY e.id LIMIT 1) AS earlier_deposit
+     FROM cur JOIN partners p ON p.code = cur.partner
+       LEFT JOIN flow_content c ON c.sha256 = cur.sha256
+       LEFT JOIN flow_content s ON s.sha256 = cur.signature_sha256`,
+    [flowId],
+  );
+  const row = r.rows[0];
+  if (!row) return undefined;
+  const buf = (b: unknown) =>
+    b ? Buffer.from((b as Uint8Array).buffer, (b as Uint8Array).byteOffset, (b as Uint8Array).byteLength) : null;
+  return {
+    flow: toFlow(row),
+    partnerRow: (typeof row.partner_row === 'string' ? JSON.parse(row.partner_row) : row.partner_row) as Record<
+      string,
+      unknown
+    >,
+    bytes: buf(row.content_bytes),
+    signature: buf(row.signature_bytes),
+    earlierDeposit: (row.earlier_deposit as string | null) ?? null,
+  };
+}
+
+export async function getReturnFlow(db: Queryable, id: number): Promise<ReturnFlowRecord | undefined> {
+  const r = await db.query<Row>('SELECT * FROM return_flows WHERE id = $1', [id]);
+  return r.rows[0] ? toReturn(r.rows[0]) : undefined;
 }
 
 export async function getStages(db: Queryable, flowId: number): Promise<StageOutcomeRecord[]> {

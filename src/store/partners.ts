@@ -4,7 +4,8 @@ import type { PartnerAccount, ReturnSyntax } from './types.ts';
 
 type Row = Record<string, unknown>;
 
-function toPartner(r: Row): PartnerAccount {
+/** A partners row (or its to_jsonb form) as an account. */
+export function toPartner(r: Row): PartnerAccount {
   const out: PartnerAccount = {
     code: r.code as string,
     name: r.name as string,

@@ -22,7 +22,7 @@ import { burnPasswordCheck, verifyPassword } from './password.ts';
 import { refusal } from './refusals.ts';
 import type { RefusalCode } from './refusals.ts';
 import { SftpSession } from './session.ts';
-import { keysAsKeyObjects, offeredCiphers } from './transport.ts';
+import { OFFERED_CIPHERS, keysAsKeyObjects, nativeCryptoLoaded } from './transport.ts';
 
 export { hostKeyFingerprints };
 
@@ -86,9 +86,8 @@ export class SftpServer {
     const host = listen.host ?? config.sftp.host;
     const hostKeys = await ensureHostKeys(config.dataDir);
     const fingerprints = hostKeyFingerprints(config.dataDir);
-    const cipher = offeredCiphers();
     const ssh = new ssh2.Server(
-      { hostKeys, ident: 'Passerelle', ...(cipher ? { algorithms: { cipher } } : {}) },
+      { hostKeys, ident: 'Passerelle', algorithms: { cipher: OFFERED_CIPHERS } },
       (client, info) => this.#onClient(client, info.ip, info.port),
     );
     this.#ssh = ssh;
@@ -106,7 +105,8 @@ export class SftpServer {
     this.#sweeper = setInterval(() => this.#sweep(), sweepMs);
     this.#sweeper.unref();
     const bound = (srv.address() as net.AddressInfo).port;
-    this.#log.info({ host, port: bound, fingerprints }, 'sftp endpoint listening');
+    // Which ssh2 crypto path runs matters for throughput (docs/sftp.md, "Ciphers").
+    this.#log.info({ host, port: bound, fingerprints, nativeCrypto: nativeCryptoLoaded() }, 'sftp endpoint listening');
     return { port: bound, fingerprints };
   }
 

@@ -19,16 +19,19 @@ export function nativeCryptoLoaded(): boolean {
 }
 
 /**
- * Ciphers to offer. Without the native binding, ssh2 does chacha20-poly1305 in JS with three
- * `createCipheriv` calls and a WebAssembly Poly1305 per packet: ~2× the CPU of AES-GCM, and OpenSSH's client
- * picks chacha20 whenever the server lists it. So it is left out then; AES-GCM (one cipher object per
- * packet) comes first and AES-CTR stays for clients without GCM (PuTTY < 0.76, old WinSCP).
- * Undefined = ssh2's own defaults.
+ * Ciphers to offer (in SSH the client's order picks among them, so only the set matters). Never
+ * chacha20-poly1305: without ssh2's native module ssh2 does it in JS with three `createCipheriv` calls and a
+ * WebAssembly Poly1305 per packet (~2× the CPU of AES), and OpenSSH's client picks it whenever it is offered;
+ * with the module built for Node 24, its chacha20 failed sessions ("digital envelope routines::invalid
+ * operation"). AES-GCM and AES-CTR (+ HMAC) cover every client since OpenSSH 5.2 / PuTTY 0.58.
  */
-export function offeredCiphers(native = nativeCryptoLoaded()): CipherAlgorithm[] | undefined {
-  if (native) return undefined;
-  return ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'];
-}
+export const OFFERED_CIPHERS: CipherAlgorithm[] = [
+  'aes128-gcm@openssh.com',
+  'aes256-gcm@openssh.com',
+  'aes128-ctr',
+  'aes192-ctr',
+  'aes256-ctr',
+];
 
 /** The fields in which ssh2 1.x's JS ciphers keep their session keys as Buffers (crypto.js). */
 const KEY_FIELDS = [

@@ -77,7 +77,7 @@ export const integrationStage: Stage = {
     }
     const accepted = (ctx.invoices ?? []).filter((i) => !i.rejected && i.data);
     if (accepted.length === 0) return { outcome: 'skipped', findings: [] };
-    if (!(await partnerHasMatelas(deps, ctx.flow.partner))) return { outcome: 'skipped', findings: [] };
+    if (!(await partnerHasMatelas(ctx, deps))) return { outcome: 'skipped', findings: [] };
     const flowId = ctx.flow.id;
     steps.push(async (tx: Queryable) => {
       const at = new Date();

@@ -31,7 +31,10 @@ export const receptionStage: Stage = {
       ]);
     }
     if (flow.box === 'depot' && deps.config.pipeline.rejectDuplicates) {
-      const earlier = await findDuplicateDeposit(deps.store.db, flow.partner, flow.sha256, flow.id);
+      const earlier =
+        ctx.earlierDeposit !== undefined
+          ? ctx.earlierDeposit
+          : await findDuplicateDeposit(deps.store.db, flow.partner, flow.sha256, flow.id);
       if (earlier) {
         return rejected([
           finding(

@@ -9,8 +9,11 @@ import { cppFactureMixte } from './cpp-facture-mixte.ts';
 import { facturxPdf } from './facturx.ts';
 import { reject, xmlProblemResult } from './syntax.ts';
 import type { ContainerSyntaxModule, SyntaxModule, XmlSyntaxModule } from './syntax.ts';
-import type { DetectionResult } from './types.ts';
+import type { DetectedFlow, DetectionResult } from './types.ts';
+import type { Finding } from '../finding.ts';
 import { ublCreditNote, ublInvoice } from './ubl.ts';
+import { firstEntryHead, isZip, readZip, zipFinding, zipLimits } from './zip.ts';
+import type { ZipLimits } from './zip.ts';
 import { looksLikeXml, scanXml, sniffRoot } from './xml.ts';
 import type { XmlName } from './xml.ts';
 
@@ -45,6 +48,11 @@ function xmlSyntaxFor(root: XmlName): XmlSyntaxModule | undefined {
 export function sniffInterface(head: Buffer): string | undefined {
   const h = head.subarray(0, 64 * 1024);
   if (h.length === 0) return undefined;
+  // A zip is numbered after its first entry (see detectDeposit for the interface code of a zip).
+  if (isZip(h)) {
+    const inner = firstEntryHead(h);
+    return inner && !isZip(inner) ? sniffInterface(inner) : undefined;
+  }
   if (!looksLikeXml(h)) return CONTAINERS.find((c) => c.matches(h))?.interfaceCode;
   const root = sniffRoot(h);
   return root ? xmlSyntaxFor(root)?.interfaceCode : undefined;
@@ -170,4 +178,73 @@ export async function detectSyntax(
       .join(' / ')}) ` + `mais flux détecté ${result.flow.interfaceCode} (${detected?.label ?? result.flow.syntax})`,
     { file },
   );
+}
+
+/** One document of a zip deposit: an entry, what it was detected as, and its own findings (it is then rejected). */
+export interface DepositDocument {
+  /** The entry's path in the archive. */
+  name: string;
+  detected?: DetectedFlow;
+  findings: Finding[];
+}
+
+export type DepositDetection =
+  | { ok: true; flow: DetectedFlow; documents?: undefined }
+  /** A zip: `flow` stands for the whole deposit (interface code, syntax: see `detectDeposit`). */
+  | { ok: true; flow: DetectedFlow; documents: DepositDocument[] }
+  | { ok: false; findings: Finding[] };
+
+/**
+ * Detect a deposit: a single document (as `detectSyntax`), or a zip of documents, each detected on its
+ * own. A bad archive (limits, names, nesting, encryption) rejects the flow; an entry that is not a
+ * supported invoice only rejects that document. The flow stands as its documents' interface code when
+ * they share one, else as its first detected document's; a declared interface must match every
+ * detected document, else FMT-INTERFACE-MISMATCH rejects the flow. Rejected when no document is detected.
+ */
+export async function detectDeposit(
+  bytes: Buffer,
+  opts: { fileName?: string; declaredInterface?: string; maxFlowSizeKo?: number; zipLimits?: ZipLimits } = {},
+): Promise<DepositDetection> {
+  if (!isZip(bytes)) return detectSyntax(bytes, opts);
+  const file = opts.fileName;
+  const declared = opts.declaredInterface ?? declaredFromName(file);
+  const declaredCode = declared === undefined ? undefined : resolveDeclared(declared);
+  if (declared !== undefined && !declaredCode)
+    return reject(
+      'FMT-INTERFACE-UNKNOWN',
+      `code interface déclaré « ${declared} » inconnu ; codes acceptés : ${INTERFACE_CODES.join(', ')}`,
+      { file },
+    );
+  const limits = opts.zipLimits ?? zipLimits(opts.maxFlowSizeKo ?? 30000);
+  const zip = await readZip(bytes, file, limits);
+  if (!zip.ok) return zip;
+  const documents: DepositDocument[] = [];
+  for (const entry of zip.entries) {
+    const r = await detectSyntax(entry.bytes, { fileName: entry.name });
+    if (!r.ok) {
+      for (const f of r.findings) f.invoice ??= entry.name;
+      documents.push({ name: entry.name, findings: r.findings });
+    } else if (r.flow.syntax === 'cdv-cpp-statut') {
+      // Statuses are deposited on their own (Cycle de vie), not among invoices.
+      const f = zipFinding(
+        'ZIP-ENTRY-NOT-INVOICE',
+        `entrée « ${entry.name} » : flux Cycle de vie`,
+        entry.name,
+        entry.name,
+      );
+      documents.push({ name: entry.name, findings: [f] });
+    } else documents.push({ name: entry.name, detected: r.flow, findings: [] });
+  }
+  const detected = documents.flatMap((d) => (d.detected ? [d.detected] : []));
+  const mismatch = declaredCode ? detected.find((d) => d.interfaceCode !== declaredCode) : undefined;
+  if (mismatch) {
+    const name = documents.find((d) => d.detected === mismatch)!.name;
+    return reject(
+      'FMT-INTERFACE-MISMATCH',
+      `code interface déclaré ${declaredCode} mais l'entrée « ${name} » de l'archive est ${mismatch.interfaceCode}`,
+      { file },
+    );
+  }
+  if (detected.length === 0) return { ok: false, findings: documents.flatMap((d) => d.findings) };
+  return { ok: true, flow: detected[0]!, documents };
 }

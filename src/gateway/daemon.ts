@@ -212,7 +212,7 @@ export class Daemon {
       this.metrics.flowsByState.reset();
       for (const [state, n] of Object.entries(counts)) this.metrics.flowsByState.set({ state }, n);
     });
-    every(60000, () => this.intake.recoverSpool());
+    every(60000, () => this.intake.recoverSpool(60000));
   }
 
   /** Flows waiting for a schema set go back to the queue once the set is installed. */
@@ -312,6 +312,7 @@ export class Daemon {
     await this.watcher?.stop();
     await this.sftp?.stop();
     await this.http?.close();
+    await this.intake?.drain();
     await this.store?.close();
     await this.validation?.close();
     rmSync(path.join(this.config.dataDir, 'daemon.json'), { force: true });

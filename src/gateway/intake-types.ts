@@ -29,5 +29,8 @@ export interface IntakeResult {
 }
 
 export interface Intake {
+  /** Takes the file and records its flow; resolves with the flow number. */
   claim(req: IntakeRequest): Promise<IntakeResult>;
+  /** Takes the file (durably) and records its flow in the background; resolves once the file is safe. */
+  take(req: IntakeRequest): Promise<{ spoolKey: string }>;
 }

@@ -37,6 +37,8 @@ export interface IntakeOptions {
 export class FlowIntake implements Intake {
   readonly spoolDir: string;
   private readonly opts: IntakeOptions;
+  /** Spool keys being recorded in the background (see take). */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(opts: IntakeOptions) {
     this.opts = opts;
@@ -44,7 +46,51 @@ export class FlowIntake implements Intake {
     mkdirSync(this.spoolDir, { recursive: true });
   }
 
+  /** Takes the file and records its flow; resolves with the flow number (the API twin answers with it). */
   async claim(req: IntakeRequest): Promise<IntakeResult> {
+    const sidecar = await this.spool(req);
+    const flow = await this.record(sidecar);
+    return flow.flowNumber ? { id: String(flow.id), flowNumber: flow.flowNumber } : { id: String(flow.id) };
+  }
+
+  /**
+   * Takes the file into the spool (durable from then on: a crash is finished by recoverSpool) and records
+   * its flow in the background. For transports that need not answer with the flow number (SFTP, drop
+   * folders): a partner's next upload does not wait for the database.
+   */
+  async take(req: IntakeRequest): Promise<{ spoolKey: string }> {
+    const sidecar = await this.spool(req);
+    this.inFlight.set(sidecar.key, this.recordWithRetry(sidecar));
+    return { spoolKey: sidecar.key };
+  }
+
+  /** Resolves when every background recording has ended (daemon stop). */
+  async drain(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  private async recordWithRetry(sidecar: SpoolSidecar): Promise<void> {
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.record(sidecar);
+          return;
+        } catch (err) {
+          this.opts.logger.error(
+            { err, partner: sidecar.partner, file: sidecar.originalName, attempt },
+            'could not record a spooled flow',
+          );
+          // Left in the spool: the periodic recovery records it later; nothing is lost.
+          if (attempt >= 3) return;
+          await new Promise((r) => setTimeout(r, 1000 * attempt));
+        }
+      }
+    } finally {
+      this.inFlight.delete(sidecar.key);
+    }
+  }
+
+  private async spool(req: IntakeRequest): Promise<SpoolSidecar> {
     const key = `${Date.now().toString(36)}-${randomUUID()}`;
     const sidecar: SpoolSidecar = {
       key,
@@ -60,8 +106,7 @@ export class FlowIntake implements Intake {
     await writeFile(`${base}.json`, JSON.stringify(sidecar));
     await rename(req.path, base);
     if (req.signaturePath) await rename(req.signaturePath, `${base}.p7s`);
-    const flow = await this.record(sidecar);
-    return flow.flowNumber ? { id: String(flow.id), flowNumber: flow.flowNumber } : { id: String(flow.id) };
+    return sidecar;
   }
 
   /** Step 3 and 4 for one spooled file. */
@@ -132,13 +177,23 @@ export class FlowIntake implements Intake {
     return flow;
   }
 
-  /** Finishes what a crash interrupted (see the header comment). */
-  async recoverSpool(): Promise<number> {
+  /**
+   * Finishes what a crash interrupted (see the header comment). `minAgeMs` leaves alone spool entries
+   * younger than that, which another part of this process (or another node sharing dataDir) may be
+   * taking right now: 0 at start, a minute for the periodic pass.
+   */
+  async recoverSpool(minAgeMs = 0): Promise<number> {
     let recovered = 0;
     for (const name of readdirSync(this.spoolDir)) {
       if (!name.endsWith('.json')) continue;
       const key = name.slice(0, -5);
+      if (this.inFlight.has(key)) continue;
       const base = path.join(this.spoolDir, key);
+      const age = await stat(`${base}.json`).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => -1,
+      );
+      if (age < minAgeMs) continue;
       let sidecar: SpoolSidecar;
       try {
         sidecar = JSON.parse(await readFile(`${base}.json`, 'utf8')) as SpoolSidecar;

@@ -1,6 +1,7 @@
 /** The contract of a pipeline stage: one job, one result type. Stages never call each other. */
 import type { Config } from '../config.ts';
 import type { Finding } from '../finding.ts';
+import type { DepositDocument } from '../formats/registry.ts';
 import type { DetectedFlow } from '../formats/types.ts';
 import type { Logger } from '../log.ts';
 import type { PlannedStatus } from '../platform/cycle-de-vie.ts';
@@ -33,7 +34,14 @@ export interface FlowContext {
   payload: Buffer | null;
   /** An earlier, not rejected deposit of the same bytes by the same partner (looked up with the flow); undefined = not looked up. */
   earlierDeposit?: string | null;
+  /** The flow's syntax; for a zip, the one it stands as (its documents' shared interface code, else its first document's). */
   detected?: DetectedFlow;
+  /**
+   * A zip deposit: its documents, in archive order. A document with a fatal finding is rejected (one
+   * rejected invoice of the flow); the schema and rules stages work on the others. Undefined for a
+   * single-document flow.
+   */
+  documents?: DepositDocument[];
   /** Filled by the rules stage: per invoice, its number and whether it is rejected (for partial integration). */
   invoices?: Array<{
     number: string;

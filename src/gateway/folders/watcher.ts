@@ -199,7 +199,7 @@ export class FolderWatcher {
     if (signaturePath) this.claiming.add(signaturePath);
     try {
       const declared = declaredInterface(w.name);
-      await this.opts.intake.claim({
+      await this.opts.intake.take({
         partner: w.partner,
         box: w.box,
         path: p,

@@ -418,7 +418,8 @@ export class SftpSession {
     let result;
     try {
       const declared = declaredInterface(s.name);
-      const claimed = intake.claim({
+      // take(): the reply to CLOSE waits for the spool, not for the database (the flow is safe from then on).
+      const claimed = intake.take({
         partner,
         box: s.box,
         path: s.tempPath,
@@ -434,10 +435,7 @@ export class SftpSession {
       throw new Refused(STATUS_CODE.FAILURE, 'SFTP-CLAIM-FAILED');
     }
     this.#c.metrics.files.inc({ direction: 'up' });
-    this.#c.log.info(
-      { box: s.box, name: s.name, size: s.size, flow: result.flowNumber, flowId: result.id },
-      'sftp flow received',
-    );
+    this.#c.log.info({ box: s.box, name: s.name, size: s.size, spoolKey: result.spoolKey }, 'sftp flow received');
     sftp.status(reqid, STATUS_CODE.OK);
   }
 

@@ -78,6 +78,10 @@ export class FolderIntake implements Intake {
       flowNumber: req.box === 'depot' ? `CPP00111000000000000${String(n).padStart(5, '0')}` : undefined,
     };
   }
+
+  async take(req: IntakeRequest): Promise<{ spoolKey: string }> {
+    return { spoolKey: (await this.claim(req)).id };
+  }
 }
 
 export interface TestSftp {
@@ -116,7 +120,10 @@ export async function startTestSftp(
   );
   const registry = new Registry();
   const server = new SftpServer({ config, accounts, intake, logger, metrics: registry });
-  const { port } = await server.start({ port: 0, host: '127.0.0.1' });
+  const { port } = await server.start({ port: 0, host: '127.0.0.1' }).catch((e: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  });
   return {
     server,
     port,

@@ -11,6 +11,8 @@ import { finding, isFatal } from '../../finding.ts';
 import { CDV_SYNTAX_ID } from '../../formats/cdv-cpp-statut.ts';
 import type { Invoice } from '../../formats/invoice.ts';
 import { readInvoice } from '../../formats/read/index.ts';
+import type { DepositDocument } from '../../formats/registry.ts';
+import type { DetectedFlow } from '../../formats/types.ts';
 import { readInvoiceStatuses } from '../../formats/return/index.ts';
 import { checkStatusReport } from '../../platform/cycle-de-vie.ts';
 import { routingFacts } from '../../rules/chorus/facts.ts';
@@ -66,50 +68,112 @@ async function checkCycleDeVie(ctx: FlowContext, deps: PipelineDeps): Promise<St
   return { outcome: 'partial', findings };
 }
 
+type InvoiceEntry = NonNullable<FlowContext['invoices']>[number];
+type Checked = { entry: InvoiceEntry; own: InvoiceFinding[] };
+
+/** EN 16931 then routing rules for each invoice of one document; `file` (a zip entry) goes into every location. */
+async function checkInvoices(
+  invoices: Invoice[],
+  detected: DetectedFlow,
+  ctx: FlowContext,
+  deps: PipelineDeps,
+  firstPosition: number,
+  file?: string,
+): Promise<Checked[]> {
+  const routing = deps.extras.routing as InvoiceChecker | undefined;
+  const out: Checked[] = [];
+  for (const [i, invoice] of invoices.entries()) {
+    const number = invoice.number?.value ?? '?';
+    const own: InvoiceFinding[] = checkInvoice(invoice, {
+      syntax: detected.syntax,
+      ...(detected.profile ? { profile: detected.profile } : {}),
+    });
+    if (routing) own.push(...(await routing(invoice, ctx, deps)));
+    const facts = routingFacts(invoice);
+    for (const f of own) {
+      if (!f.invoice) f.invoice = number;
+      if (file !== undefined) f.location = { ...f.location, file };
+      if (facts.supplier.identifier !== undefined) f.invoiceSupplier = facts.supplier.identifier;
+      if (facts.buyerSiret !== undefined) f.invoiceRecipient = facts.buyerSiret;
+    }
+    const entry: InvoiceEntry = { number, rejected: own.some(isFatal), data: invoice, position: firstPosition + i };
+    if (facts.supplier.identifier !== undefined) entry.supplier = facts.supplier.identifier;
+    if (facts.buyerSiret !== undefined) entry.recipient = facts.buyerSiret;
+    out.push({ entry, own });
+  }
+  return out;
+}
+
+/**
+ * The verdict over a flow's invoices: none rejected → ok; all (including `earlierRejected` documents of a
+ * zip, rejected by the syntax or schema stage) → rejected; else partial, one line per rejected invoice.
+ */
+function verdict(perInvoice: Checked[], kept: Finding[], earlierRejected: number): StageResult {
+  const bad = perInvoice.filter((p) => p.entry.rejected).length;
+  const all = [...kept, ...perInvoice.flatMap((p) => p.own)];
+  if (bad === 0) return { outcome: 'ok', findings: all };
+  if (bad === perInvoice.length && earlierRejected === 0) return { outcome: 'rejected', findings: all };
+  if (bad === perInvoice.length) {
+    // Every invoice rejected, some at an earlier stage: the flow is rejected, still one line per invoice.
+    return {
+      outcome: 'rejected',
+      findings: [
+        ...kept,
+        ...perInvoice.flatMap((p) => (p.entry.rejected ? [rejectedInvoiceLine(p.entry, p.own)] : p.own)),
+      ],
+    };
+  }
+  // Partial: warnings stay as they are; each rejected invoice becomes one line.
+  const findings: Finding[] = [...kept];
+  for (const p of perInvoice) {
+    findings.push(...p.own.filter((f) => !isFatal(f)));
+    if (p.entry.rejected) findings.push(rejectedInvoiceLine(p.entry, p.own));
+  }
+  return { outcome: 'partial', findings };
+}
+
+/** A zip deposit: the invoices of every document still standing, numbered across documents (position). */
+async function checkDocuments(docs: DepositDocument[], ctx: FlowContext, deps: PipelineDeps): Promise<StageResult> {
+  const perInvoice: Checked[] = [];
+  const kept: Finding[] = [];
+  let earlierRejected = 0;
+  for (const doc of docs) {
+    if (!doc.detected || doc.findings.some(isFatal)) {
+      earlierRejected++;
+      continue;
+    }
+    const read = readInvoice(doc.detected.xml, doc.detected.syntax);
+    for (const f of read.findings) {
+      f.location = { ...f.location, file: doc.name };
+      f.invoice ??= doc.name;
+    }
+    if (read.invoices.length === 0) {
+      // Unreadable as an invoice: the document is one rejected invoice, named after its entry.
+      const own: InvoiceFinding[] = read.findings;
+      perInvoice.push({ entry: { number: doc.name, rejected: true, position: perInvoice.length + 1 }, own });
+      doc.findings.push(...read.findings);
+      continue;
+    }
+    kept.push(...read.findings.filter((f) => !isFatal(f)));
+    const checked = await checkInvoices(read.invoices, doc.detected, ctx, deps, perInvoice.length + 1, doc.name);
+    perInvoice.push(...checked);
+  }
+  // Positions run across documents, so integration's (flow, position) key stays unique per invoice.
+  ctx.invoices = perInvoice.map((p) => p.entry);
+  return verdict(perInvoice, kept, earlierRejected);
+}
+
 export const rulesStage: Stage = {
   name: 'REGLE',
   async run(ctx, deps) {
     const detected = ctx.detected;
     if (!detected) return { outcome: 'skipped', findings: [] };
+    if (ctx.documents) return checkDocuments(ctx.documents, ctx, deps);
     if (detected.syntax === CDV_SYNTAX_ID) return checkCycleDeVie(ctx, deps);
     const read = readInvoice(detected.xml, detected.syntax);
     if (read.invoices.length === 0) return rejected(read.findings);
-    const routing = deps.extras.routing as InvoiceChecker | undefined;
-    const perInvoice: Array<{ entry: NonNullable<FlowContext['invoices']>[number]; own: InvoiceFinding[] }> = [];
-    for (const [i, invoice] of read.invoices.entries()) {
-      const number = invoice.number?.value ?? '?';
-      const own: InvoiceFinding[] = checkInvoice(invoice, {
-        syntax: detected.syntax,
-        ...(detected.profile ? { profile: detected.profile } : {}),
-      });
-      if (routing) own.push(...(await routing(invoice, ctx, deps)));
-      const facts = routingFacts(invoice);
-      for (const f of own) {
-        if (!f.invoice) f.invoice = number;
-        if (facts.supplier.identifier !== undefined) f.invoiceSupplier = facts.supplier.identifier;
-        if (facts.buyerSiret !== undefined) f.invoiceRecipient = facts.buyerSiret;
-      }
-      const entry: NonNullable<FlowContext['invoices']>[number] = {
-        number,
-        rejected: own.some(isFatal),
-        data: invoice,
-        position: i + 1,
-      };
-      if (facts.supplier.identifier !== undefined) entry.supplier = facts.supplier.identifier;
-      if (facts.buyerSiret !== undefined) entry.recipient = facts.buyerSiret;
-      perInvoice.push({ entry, own });
-    }
+    const perInvoice = await checkInvoices(read.invoices, detected, ctx, deps, 1);
     ctx.invoices = perInvoice.map((p) => p.entry);
-    const bad = perInvoice.filter((p) => p.entry.rejected).length;
-    const all = [...read.findings, ...perInvoice.flatMap((p) => p.own)];
-    if (bad === 0) return { outcome: 'ok', findings: all };
-    if (bad === perInvoice.length) return { outcome: 'rejected', findings: all };
-    // Partial: warnings stay as they are; each rejected invoice becomes one line.
-    const findings: Finding[] = [...read.findings];
-    for (const p of perInvoice) {
-      findings.push(...p.own.filter((f) => !isFatal(f)));
-      if (p.entry.rejected) findings.push(rejectedInvoiceLine(p.entry, p.own));
-    }
-    return { outcome: 'partial', findings };
+    return verdict(perInvoice, read.findings, 0);
   },
 };

@@ -1,18 +1,29 @@
-/** SYNTAXE: which syntax the bytes are (never the extension), and whether a declared interface matches. */
-import { detectSyntax } from '../../formats/registry.ts';
+/**
+ * SYNTAXE: which syntax the bytes are (never the extension), and whether a declared interface matches.
+ * A zip deposit carries several documents: an entry that is not a supported invoice rejects that
+ * document only (the flow goes on, partly, with the others); a bad archive rejects the flow.
+ */
+import { isFatal } from '../../finding.ts';
+import { detectDeposit } from '../../formats/registry.ts';
 import type { Stage } from '../stage.ts';
 import { ok, rejected } from '../stage.ts';
 
 export const syntaxStage: Stage = {
   name: 'SYNTAXE',
-  async run(ctx) {
+  async run(ctx, deps) {
     const bytes = ctx.payload ?? ctx.bytes;
     if (!bytes) return { outcome: 'skipped', findings: [] };
-    const opts: { fileName?: string; declaredInterface?: string } = { fileName: ctx.flow.originalName };
+    const opts: { fileName?: string; declaredInterface?: string; maxFlowSizeKo?: number } = {
+      fileName: ctx.flow.originalName,
+      maxFlowSizeKo: deps.config.maxFlowSizeKo,
+    };
     if (ctx.flow.declaredInterface) opts.declaredInterface = ctx.flow.declaredInterface;
-    const result = await detectSyntax(bytes, opts);
+    const result = await detectDeposit(bytes, opts);
     if (!result.ok) return rejected(result.findings);
     ctx.detected = result.flow;
-    return ok();
+    if (!result.documents) return ok();
+    ctx.documents = result.documents;
+    const findings = result.documents.flatMap((d) => d.findings);
+    return { outcome: findings.some(isFatal) ? 'partial' : 'ok', findings };
   },
 };

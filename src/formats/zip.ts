@@ -1,0 +1,299 @@
+/**
+ * Zip deposits: several invoice files in one flow (Chorus Pro accepts them on the portal; an E1 flow
+ * carries at most 500 invoices). This module only opens the archive, safely: it checks the central
+ * directory against the limits before inflating anything, then inflates each entry as a stream with a
+ * running byte cap, so a zip bomb (or a header lying about its sizes) never gets the memory it claims.
+ * Each violation is one FORMAT finding with its own `ZIP-*` code and rejects the whole flow; what the
+ * entries are (UBL, CII, PDF…) is the registry's job (`detectDeposit`).
+ */
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { inflateRawSync, constants as zlibConstants } from 'node:zlib';
+import yauzl from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
+import { finding } from '../finding.ts';
+import type { Finding } from '../finding.ts';
+
+/**
+ * Limits of a zip deposit. Constants for now (to become configuration): 500 entries is the platform's
+ * E1 flow limit; the total is relative to the flow size limit (a deposit may be 10× larger inflated);
+ * a ratio above 100 is a bomb's signature (XML invoices compress 5–20×), and is only judged past
+ * `ratioFloorBytes`, since a small entry of blanks cannot hurt whatever its ratio.
+ */
+export const ZIP_LIMITS = {
+  maxEntries: 500,
+  /** Entries of any kind (directories, `__MACOSX/`, dotfiles included): bounds the walk of the directory. */
+  maxRawEntries: 2000,
+  totalSizeFactor: 10,
+  maxRatio: 100,
+  ratioFloorBytes: 1024 * 1024,
+} as const;
+
+export interface ZipLimits {
+  maxEntries: number;
+  maxRawEntries: number;
+  /** Total uncompressed bytes allowed for the kept entries. */
+  maxTotalBytes: number;
+  maxRatio: number;
+  ratioFloorBytes: number;
+}
+
+/** The limits for a flow size limit in KiB (`config.maxFlowSizeKo`). */
+export function zipLimits(maxFlowSizeKo: number): ZipLimits {
+  const { maxEntries, maxRawEntries, maxRatio, ratioFloorBytes, totalSizeFactor } = ZIP_LIMITS;
+  return {
+    maxEntries,
+    maxRawEntries,
+    maxRatio,
+    ratioFloorBytes,
+    maxTotalBytes: totalSizeFactor * maxFlowSizeKo * 1024,
+  };
+}
+
+const LABELS = {
+  'ZIP-UNREADABLE': ["L'archive zip est illisible.", 'The zip archive cannot be read.'],
+  'ZIP-EMPTY': ["L'archive zip ne contient aucun fichier de facture.", 'The zip archive holds no invoice file.'],
+  'ZIP-TOO-MANY-ENTRIES': ["L'archive zip contient trop de fichiers.", 'The zip archive holds too many files.'],
+  'ZIP-TOO-LARGE': [
+    "La taille décompressée de l'archive zip dépasse la limite autorisée.",
+    'The uncompressed size of the zip archive exceeds the limit.',
+  ],
+  'ZIP-RATIO': [
+    "Le taux de compression de l'archive zip est anormal (bombe de décompression).",
+    'The compression ratio of the zip archive is abnormal (decompression bomb).',
+  ],
+  'ZIP-NESTED': [
+    "L'archive zip contient une autre archive zip, interdite.",
+    'The zip archive contains another zip archive, which is not allowed.',
+  ],
+  'ZIP-ENCRYPTED': ["L'archive zip contient un fichier chiffré.", 'The zip archive contains an encrypted file.'],
+  'ZIP-COMPRESSION-UNSUPPORTED': [
+    "L'archive zip utilise une méthode de compression non supportée.",
+    'The zip archive uses an unsupported compression method.',
+  ],
+  'ZIP-ENTRY-PATH': [
+    "Le nom d'un fichier de l'archive zip est interdit (chemin absolu ou remontant l'arborescence).",
+    'A file name in the zip archive is not allowed (absolute path or path going up the tree).',
+  ],
+  'ZIP-ENTRY-NOT-INVOICE': [
+    "Le fichier de l'archive zip n'est pas une facture.",
+    'The file of the zip archive is not an invoice.',
+  ],
+} as const satisfies Record<string, readonly [string, string]>;
+
+export type ZipCode = keyof typeof LABELS;
+
+/** Every ZIP code with its labels, for docs and tests. */
+export const ZIP_CODES: readonly { code: ZipCode; labelFr: string; labelEn: string }[] = Object.entries(LABELS).map(
+  ([code, [labelFr, labelEn]]) => ({ code: code as ZipCode, labelFr, labelEn }),
+);
+
+export function zipFinding(code: ZipCode, detail: string, file?: string, invoice?: string): Finding {
+  const [fr, en] = LABELS[code];
+  return finding('FORMAT', code, fr, en, {
+    detail,
+    ...(file !== undefined ? { location: { file } } : {}),
+    ...(invoice !== undefined ? { invoice } : {}),
+  });
+}
+
+/** A zip from its bytes: a local file header, or the end record alone (an empty archive). */
+export function isZip(head: Buffer): boolean {
+  const sig = head.toString('latin1', 0, 4);
+  return sig === 'PK\x03\x04' || sig === 'PK\x05\x06';
+}
+
+export interface ZipEntryContent {
+  /** The entry's path in the archive, `/`-separated. */
+  name: string;
+  bytes: Buffer;
+}
+
+export type ZipReadResult = { ok: true; entries: ZipEntryContent[] } | { ok: false; findings: Finding[] };
+
+/** Entries that are not documents: directories, macOS resource forks, hidden files (`.DS_Store`). */
+function ignored(name: string): boolean {
+  if (name.endsWith('/')) return true;
+  const parts = name.split('/');
+  return parts[0] === '__MACOSX' || parts.some((p) => p.startsWith('.') && p !== '.' && p !== '..');
+}
+
+/** Why an entry name may not be used (absolute, drive letter, `..`, control characters), or undefined. */
+function unsafeName(name: string): string | undefined {
+  if (name.length === 0) return 'nom vide';
+  if (/^[a-zA-Z]:/.test(name) || name.startsWith('/')) return 'chemin absolu';
+  if (name.split('/').includes('..')) return 'chemin remontant (..)';
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f]/.test(name)) return 'caractère de contrôle';
+  return undefined;
+}
+
+const ratio = (out: number, inp: number) => out / Math.max(inp, 1);
+
+function openArchive(bytes: Buffer): Promise<ZipFile> {
+  return new Promise((resolve, reject) => {
+    // Names are decoded here (not by yauzl) so that a bad name is our finding, not an error ending the walk.
+    yauzl.fromBuffer(bytes, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }, (err, zf) =>
+      err ? reject(err) : resolve(zf),
+    );
+  });
+}
+
+/** The whole central directory, without inflating anything. */
+function listEntries(zf: ZipFile, max: number): Promise<Entry[] | 'too-many'> {
+  return new Promise((resolve, reject) => {
+    const out: Entry[] = [];
+    zf.on('entry', (e: Entry) => {
+      out.push(e);
+      if (out.length > max) {
+        zf.close();
+        resolve('too-many');
+      } else zf.readEntry();
+    });
+    zf.on('end', () => resolve(out));
+    zf.on('error', reject);
+    zf.readEntry();
+  });
+}
+
+function entryName(e: Entry): string {
+  const raw = e.fileName as unknown as Buffer;
+  return yauzl.getFileNameLowLevel(e.generalPurposeBitFlag, raw, e.extraFields, false);
+}
+
+class CapExceeded extends Error {}
+
+/** Inflates one entry, keeping at most `cap` bytes: past it the stream is destroyed (CapExceeded). */
+async function inflateEntry(zf: ZipFile, e: Entry, cap: number): Promise<Buffer> {
+  const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+    zf.openReadStream(e, (err, s) => (err ? reject(err) : resolve(s))),
+  );
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      total += chunk.length;
+      if (total > cap) return done(new CapExceeded(String(total)));
+      chunks.push(chunk);
+      done();
+    },
+  });
+  await pipeline(stream, sink);
+  return Buffer.concat(chunks, total);
+}
+
+/**
+ * Opens a zip deposit and returns its document entries (directories, `__MACOSX/` and dotfiles left out),
+ * in archive order, or the one finding that rejects the flow. `file` = the flow's name, for locations.
+ * Never throws on bad input.
+ */
+export async function readZip(bytes: Buffer, file: string | undefined, limits: ZipLimits): Promise<ZipReadResult> {
+  const fail = (code: ZipCode, detail: string, where = file): ZipReadResult => ({
+    ok: false,
+    findings: [zipFinding(code, detail, where)],
+  });
+  let zf: ZipFile;
+  try {
+    zf = await openArchive(bytes);
+  } catch (err) {
+    return fail('ZIP-UNREADABLE', (err as Error).message);
+  }
+  try {
+    if (zf.entryCount > limits.maxRawEntries)
+      return fail('ZIP-TOO-MANY-ENTRIES', `${zf.entryCount} entrées ; maximum ${limits.maxEntries} fichiers`);
+    let listed: Entry[] | 'too-many';
+    try {
+      listed = await listEntries(zf, limits.maxRawEntries);
+    } catch (err) {
+      return fail('ZIP-UNREADABLE', (err as Error).message);
+    }
+    if (listed === 'too-many') return fail('ZIP-TOO-MANY-ENTRIES', `plus de ${limits.maxRawEntries} entrées`);
+    // Every check on the directory first: a bad archive is refused before a single byte is inflated.
+    const kept: Array<{ entry: Entry; name: string }> = [];
+    let declaredTotal = 0;
+    let compressedTotal = 0;
+    for (const entry of listed) {
+      const name = entryName(entry);
+      const bad = unsafeName(name);
+      if (bad) return fail('ZIP-ENTRY-PATH', `entrée « ${name} » : ${bad}`);
+      if (ignored(name)) continue;
+      const where = `${name}`;
+      if (entry.isEncrypted()) return fail('ZIP-ENCRYPTED', `entrée « ${name} » chiffrée`, where);
+      if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)
+        return fail(
+          'ZIP-COMPRESSION-UNSUPPORTED',
+          `entrée « ${name} » : méthode ${entry.compressionMethod} ; acceptées : 0 (stockée), 8 (deflate)`,
+          where,
+        );
+      if (
+        entry.uncompressedSize > limits.ratioFloorBytes &&
+        ratio(entry.uncompressedSize, entry.compressedSize) > limits.maxRatio
+      )
+        return fail(
+          'ZIP-RATIO',
+          `entrée « ${name} » : ${entry.uncompressedSize} octets pour ${entry.compressedSize} compressés ` +
+            `(taux ${Math.round(ratio(entry.uncompressedSize, entry.compressedSize))}, maximum ${limits.maxRatio})`,
+          where,
+        );
+      declaredTotal += entry.uncompressedSize;
+      compressedTotal += entry.compressedSize;
+      kept.push({ entry, name });
+    }
+    if (kept.length === 0) return fail('ZIP-EMPTY', `${listed.length} entrée(s), aucun fichier de facture`);
+    if (kept.length > limits.maxEntries)
+      return fail('ZIP-TOO-MANY-ENTRIES', `${kept.length} fichiers ; maximum ${limits.maxEntries}`);
+    if (declaredTotal > limits.maxTotalBytes)
+      return fail('ZIP-TOO-LARGE', `${declaredTotal} octets décompressés ; maximum ${limits.maxTotalBytes}`);
+    if (declaredTotal > limits.ratioFloorBytes && ratio(declaredTotal, compressedTotal) > limits.maxRatio)
+      return fail(
+        'ZIP-RATIO',
+        `${declaredTotal} octets pour ${compressedTotal} compressés ` +
+          `(taux ${Math.round(ratio(declaredTotal, compressedTotal))}, maximum ${limits.maxRatio})`,
+      );
+
+    // Then inflate, each entry capped by what its header claims and by what the limits still allow:
+    // a header that lies is caught by the cap (or by yauzl's size check), not by running out of memory.
+    const entries: ZipEntryContent[] = [];
+    let inflatedTotal = 0;
+    for (const { entry, name } of kept) {
+      const byRatio = Math.max(limits.ratioFloorBytes, entry.compressedSize * limits.maxRatio);
+      const cap = Math.min(entry.uncompressedSize, byRatio, limits.maxTotalBytes - inflatedTotal);
+      let content: Buffer;
+      try {
+        content = await inflateEntry(zf, entry, cap);
+      } catch (err) {
+        if (err instanceof CapExceeded) {
+          const code = cap === limits.maxTotalBytes - inflatedTotal ? 'ZIP-TOO-LARGE' : 'ZIP-RATIO';
+          return fail(code, `entrée « ${name} » : plus de ${cap} octets à la décompression (arrêtée)`, name);
+        }
+        return fail('ZIP-UNREADABLE', `entrée « ${name} » : ${(err as Error).message}`, name);
+      }
+      inflatedTotal += content.length;
+      if (isZip(content)) return fail('ZIP-NESTED', `entrée « ${name} » : archive zip`, name);
+      entries.push({ name, bytes: content });
+    }
+    return { ok: true, entries };
+  } finally {
+    if (zf.isOpen) zf.close();
+  }
+}
+
+/**
+ * From the first bytes of a zip only (intake's interface sniff): the start of its first entry, inflated
+ * from at most 2 KiB of compressed data (≤ ~2 MiB whatever the ratio), or undefined.
+ */
+export function firstEntryHead(head: Buffer): Buffer | undefined {
+  if (head.length < 30 || head.toString('latin1', 0, 4) !== 'PK\x03\x04') return undefined;
+  const method = head.readUInt16LE(8);
+  const flags = head.readUInt16LE(6);
+  if (flags & 1) return undefined;
+  const start = 30 + head.readUInt16LE(26) + head.readUInt16LE(28);
+  const data = head.subarray(start, start + 2048);
+  if (method === 0) return data.length ? data : undefined;
+  if (method !== 8) return undefined;
+  try {
+    return inflateRawSync(data, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  } catch {
+    return undefined;
+  }
+}

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { buildConfig } from '../src/config.ts';
 import { schemaDir } from '../src/config.ts';
 import { Daemon } from '../src/gateway/daemon.ts';
-import { mailboxPaths } from '../src/gateway/mailboxes.ts';
+import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { silentLogger } from '../src/log.ts';
 import { installSchemaSet } from '../src/schemas/install.ts';
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { mailboxPaths } from '../src/gateway/mailboxes.ts';
+import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { listFlows } from '../src/store/flows.ts';
 import { assertValidAgainst, readCppStatut } from './helpers/compte-rendu.ts';
 import type { DbKind } from './helpers/env.ts';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createServer } from 'node:net';
 import { XMLParser } from 'fast-xml-parser';
 import { writeInvoiceStatuses } from '../src/formats/return/index.ts';
-import { mailboxPaths } from '../src/gateway/mailboxes.ts';
+import { mailboxPaths } from '../src/store/mailboxes.ts';
 import type { DirectoryData } from '../src/store/directory.ts';
 import { addDirectoryEntries, getInvoiceHistory, listInvoices, seedDirectory } from '../src/store/directory.ts';
 import { assertValidAgainst, readCppStatut } from './helpers/compte-rendu.ts';

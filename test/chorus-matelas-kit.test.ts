@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { matelasFolder } from '../src/gateway/platform-jobs.ts';
-import { mailboxPaths } from '../src/gateway/mailboxes.ts';
+import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { MATELAS_ENTITIES, MATELAS_HEADER, luhnValid, parseMatelasCsv } from '../src/platform/matelas.ts';
 import type { KitManifest } from '../src/platform/samples.ts';
 import { assertValidAgainst, readCppStatut } from './helpers/compte-rendu.ts';

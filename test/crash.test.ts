@@ -10,7 +10,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { schemaDir } from '../src/config.ts';
-import { mailboxPaths } from '../src/gateway/mailboxes.ts';
+import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { readCppStatut } from './helpers/compte-rendu.ts';
 import {
   CORPUS,

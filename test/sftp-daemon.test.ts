@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import SftpClient from 'ssh2-sftp-client';
-import { mailboxPaths } from '../src/gateway/mailboxes.ts';
+import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { listFlows } from '../src/store/flows.ts';
 import { readCppStatut, assertValidAgainst } from './helpers/compte-rendu.ts';
 import {

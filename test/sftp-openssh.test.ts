@@ -14,7 +14,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ensureMailbox, mailboxPaths } from '../src/gateway/mailboxes.ts';
+import { ensureMailbox, mailboxPaths } from '../src/store/mailboxes.ts';
 import { hostKeyFingerprints } from '../src/gateway/sftp/hostkeys.ts';
 import { hashPassword } from '../src/gateway/sftp/password.ts';
 import { startTestSftp } from '../src/gateway/sftp/testing.ts';

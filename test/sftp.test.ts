@@ -19,7 +19,7 @@ import path from 'node:path';
 import ssh2 from 'ssh2';
 import type { SFTPWrapper } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
-import { ensureMailbox, mailboxPaths } from '../src/gateway/mailboxes.ts';
+import { ensureMailbox, mailboxPaths } from '../src/store/mailboxes.ts';
 import { generateSshKeyPair } from '../src/gateway/sftp/hostkeys.ts';
 import { hashPassword } from '../src/gateway/sftp/password.ts';
 import { startTestSftp } from '../src/gateway/sftp/testing.ts';

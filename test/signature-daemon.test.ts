@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { mailboxPaths } from '../src/gateway/mailboxes.ts';
+import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { certificateRegistry } from '../src/pipeline/stages/signature.ts';
 import { makeTestPki } from '../src/signature/test-pki.ts';
 import { assertValidAgainst, readCppStatut } from './helpers/compte-rendu.ts';

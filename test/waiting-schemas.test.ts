@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { schemaDir } from '../src/config.ts';
-import { mailboxPaths } from '../src/gateway/mailboxes.ts';
+import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { installSchemaSet } from '../src/schemas/install.ts';
 import { getHistory, listFlows } from '../src/store/flows.ts';
 import { readCppStatut } from './helpers/compte-rendu.ts';

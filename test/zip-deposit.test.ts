@@ -12,7 +12,7 @@ import path from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { detectDeposit, sniffInterface } from '../src/formats/registry.ts';
 import { readZip, zipLimits } from '../src/formats/zip.ts';
-import { mailboxPaths } from '../src/gateway/mailboxes.ts';
+import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { generateMatelasSet } from '../src/platform/matelas-service.ts';
 import type { KitInvoice } from '../src/platform/samples.ts';
 import { buildQualificationKit } from '../src/platform/samples.ts';
@@ -88,7 +88,7 @@ function zipOf(entries: RawEntry[]): Buffer {
 }
 
 const UBL = readFileSync(path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1.xml'));
-const CII = readFileSync(path.join(CORPUS, 'valid/cii/cen-cii-tc434-example1.xml'));
+const CII = readFileSync(path.join(CORPUS, 'valid/cii/akretion-factur-x-en16931.xml'));
 const LIMITS = zipLimits(30000);
 const codeOf = async (zip: Buffer, name = 'lot.zip') => {
   const r = await detectDeposit(zip, { fileName: name });
@@ -114,7 +114,10 @@ describe('zip deposits: the archive', () => {
     ]);
     // The flow stands as its first document; a not-invoice entry is one rejected document, named.
     expect(r.flow.interfaceCode).toBe('FSO1100A');
-    expect(r.documents![2]!.findings[0]).toMatchObject({ invoice: 'factures/notes.txt', location: { file: 'factures/notes.txt' } });
+    expect(r.documents![2]!.findings[0]).toMatchObject({
+      invoice: 'factures/notes.txt',
+      location: { file: 'factures/notes.txt' },
+    });
     // Intake numbers the flow after its first entry, from the head only.
     expect(sniffInterface(zip.subarray(0, 65536))).toBe('FSO1100A');
   });
@@ -141,9 +144,7 @@ describe('zip deposits: the archive', () => {
     expect(await codeOf(zipOf([{ name: 'inner.zip', data: inner }]))).toBe('ZIP-NESTED');
     expect(await codeOf(zipOf([{ name: 'renamed.xml', data: inner, deflate: false }]))).toBe('ZIP-NESTED');
     expect(await codeOf(zipOf([{ name: 'a.xml', data: UBL, encrypted: true }]))).toBe('ZIP-ENCRYPTED');
-    expect(await codeOf(Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(60)]))).toBe(
-      'ZIP-UNREADABLE',
-    );
+    expect(await codeOf(Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(60)]))).toBe('ZIP-UNREADABLE');
     // Total size: relative to the flow size limit (10 ×).
     const small = await detectDeposit(zipOf([{ name: 'a.xml', data: UBL }]), { fileName: 'lot.zip', maxFlowSizeKo: 1 });
     expect(small.ok ? 'ok' : small.findings[0]!.code).toBe('ZIP-TOO-LARGE');
@@ -256,9 +257,13 @@ describe('zip deposits through the daemon on PostgreSQL, with a matelas', () => 
     } else zip = zipOf(three.map((i) => ({ name: i.fileName, data: Buffer.from(i.xml) })));
     const report = await deposit('lot-valide.zip', zip);
     expect(report).toMatchObject({ status: '90', lines: [] });
-    const invoices = await listInvoices(handle!.daemon.store.db, { partner: PARTNER });
+    // The matelas holds invoices of its own: only this kit's are looked at.
+    const invoices = (await listInvoices(handle!.daemon.store.db, { partner: PARTNER })).filter((i) =>
+      i.number.includes('ZA'),
+    );
     expect(invoices.map((i) => i.number).sort()).toEqual(three.map((i) => i.invoiceNumber).sort());
     expect(invoices.every((i) => i.status === 'MISE_A_DISPOSITION')).toBe(true);
+    expect(invoices.map((i) => i.flowPosition).sort()).toEqual([1, 2, 3]);
   }, 90000);
 
   it('integrates the good invoices of a zip partly (96): one line per rejected invoice, naming it', async () => {
@@ -273,18 +278,21 @@ describe('zip deposits through the daemon on PostgreSQL, with a matelas', () => 
       { name: 'routage.xml', data: Buffer.from(routing.xml) },
       { name: 'xsd.xml', data: Buffer.from(invalid) },
       { name: 'casse.xml', data: Buffer.from('<Invoice') },
+      { name: 'ok-bis.xml', data: Buffer.from(ok1!.xml) },
     ]);
     const report = await deposit('lot-partiel.zip', zip);
     expect(report.status).toBe('96');
-    expect(report.lines).toHaveLength(3);
+    expect(report.lines).toHaveLength(4);
     const line = (needle: string) => report.lines.find((l) => l.description?.includes(needle));
     expect(line(`Facture ${routing.invoiceNumber}`)!.code).toBe(routing.codes[0]);
     expect(line(`Facture ${routing.invoiceNumber}`)!.description).toContain('routage.xml');
     expect(line(`Facture ${ok2!.invoiceNumber}`)!.nature).toBe('SCHEMA');
     expect(line(`Facture ${ok2!.invoiceNumber}`)!.description).toContain('xsd.xml');
     expect(line('casse.xml')!.code).toBe('FMT-XML-MALFORMED');
+    // The same invoice twice in the zip: the second is a duplicate.
+    expect(line('ok-bis.xml')!.code).toBe('CPP-FACTURE-DOUBLON');
     const numbers = (await listInvoices(handle!.daemon.store.db, { partner: PARTNER })).map((i) => i.number);
-    expect(numbers).toContain(ok1!.invoiceNumber);
+    expect(numbers.filter((n) => n === ok1!.invoiceNumber)).toHaveLength(1);
     expect(numbers).not.toContain(routing.invoiceNumber);
     expect(numbers).not.toContain(ok2!.invoiceNumber);
   }, 90000);
@@ -305,7 +313,11 @@ describe('zip deposits through the daemon on PostgreSQL, with a matelas', () => 
     const ubl = Buffer.from(good(kit('ZC'))[0]!.xml);
     const cases: Array<[string, Buffer, string]> = [
       ['bombe.zip', zipOf([{ name: 'bomb.xml', data: Buffer.alloc(50 * 1024 * 1024) }]), 'ZIP-RATIO'],
-      ['nombreux.zip', zipOf(Array.from({ length: 501 }, (_, i) => ({ name: `f${i}.xml`, data: ubl }))), 'ZIP-TOO-MANY-ENTRIES'],
+      [
+        'nombreux.zip',
+        zipOf(Array.from({ length: 501 }, (_, i) => ({ name: `f${i}.xml`, data: ubl }))),
+        'ZIP-TOO-MANY-ENTRIES',
+      ],
       ['chemin.zip', zipOf([{ name: '../retour/x.xml', data: ubl }]), 'ZIP-ENTRY-PATH'],
       ['vide.zip', zipOf([]), 'ZIP-EMPTY'],
       ['gigogne.zip', zipOf([{ name: 'in.zip', data: zipOf([{ name: 'a.xml', data: ubl }]) }]), 'ZIP-NESTED'],

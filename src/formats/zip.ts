@@ -266,7 +266,12 @@ export async function readZip(bytes: Buffer, file: string | undefined, limits: Z
           const code = cap === limits.maxTotalBytes - inflatedTotal ? 'ZIP-TOO-LARGE' : 'ZIP-RATIO';
           return fail(code, `entrée « ${name} » : plus de ${cap} octets à la décompression (arrêtée)`, name);
         }
-        return fail('ZIP-UNREADABLE', `entrée « ${name} » : ${(err as Error).message}`, name);
+        const message = (err as Error).message;
+        // yauzl's own size check: more bytes than the header declares is a lying header (a bomb's trick).
+        const why = message.startsWith('too many bytes')
+          ? `plus d'octets à la décompression que les ${entry.uncompressedSize} déclarés (arrêtée)`
+          : message;
+        return fail('ZIP-UNREADABLE', `entrée « ${name} » : ${why}`, name);
       }
       inflatedTotal += content.length;
       if (isZip(content)) return fail('ZIP-NESTED', `entrée « ${name} » : archive zip`, name);
@@ -279,21 +284,33 @@ export async function readZip(bytes: Buffer, file: string | undefined, limits: Z
 }
 
 /**
- * From the first bytes of a zip only (intake's interface sniff): the start of its first entry, inflated
- * from at most 2 KiB of compressed data (≤ ~2 MiB whatever the ratio), or undefined.
+ * From the first bytes of a zip only (intake's interface sniff): the start of its first document entry
+ * (directories and ignored entries skipped while their sizes are in the local headers), inflated from at
+ * most 2 KiB of compressed data (≤ ~2 MiB whatever the ratio), or undefined.
  */
 export function firstEntryHead(head: Buffer): Buffer | undefined {
-  if (head.length < 30 || head.toString('latin1', 0, 4) !== 'PK\x03\x04') return undefined;
-  const method = head.readUInt16LE(8);
-  const flags = head.readUInt16LE(6);
-  if (flags & 1) return undefined;
-  const start = 30 + head.readUInt16LE(26) + head.readUInt16LE(28);
-  const data = head.subarray(start, start + 2048);
-  if (method === 0) return data.length ? data : undefined;
-  if (method !== 8) return undefined;
-  try {
-    return inflateRawSync(data, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-  } catch {
-    return undefined;
+  let at = 0;
+  while (at + 30 <= head.length && head.toString('latin1', at, at + 4) === 'PK\x03\x04') {
+    const flags = head.readUInt16LE(at + 6);
+    const method = head.readUInt16LE(at + 8);
+    const compressed = head.readUInt32LE(at + 18);
+    const nameLength = head.readUInt16LE(at + 26);
+    const start = at + 30 + nameLength + head.readUInt16LE(at + 28);
+    const name = head.toString('utf8', at + 30, at + 30 + nameLength).replace(/\\/g, '/');
+    if (!ignored(name)) {
+      if (flags & 1) return undefined;
+      const data = head.subarray(start, start + Math.min(compressed || 2048, 2048));
+      if (method === 0) return data.length ? data : undefined;
+      if (method !== 8) return undefined;
+      try {
+        return inflateRawSync(data, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      } catch {
+        return undefined;
+      }
+    }
+    // Sizes in a data descriptor (bit 3): the next header cannot be found from here.
+    if (flags & 8) return undefined;
+    at = start + compressed;
   }
+  return undefined;
 }

@@ -25,7 +25,7 @@ import { FolderWatcher } from './folders/watcher.ts';
 import { startHttp } from './http/server.ts';
 import type { HttpHandle } from './http/server.ts';
 import { FlowIntake } from './intake.ts';
-import { ensureMailbox } from './mailboxes.ts';
+import { ensureMailbox } from '../store/mailboxes.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import { createMetrics } from './metrics.ts';
 import { PlatformService, checkScenarios } from './platform-jobs.ts';

@@ -10,11 +10,13 @@ import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { matelasData } from '../platform/matelas-service.ts';
 import { getMatelas } from '../store/directory.ts';
-import { upsertPartner } from '../store/partners.ts';
+import { getPartner, upsertPartner } from '../store/partners.ts';
+import { hashPassword } from './sftp/password.ts';
 import type { Daemon } from './daemon.ts';
-import { ensureMailbox } from './mailboxes.ts';
+import { ensureMailbox } from '../store/mailboxes.ts';
 
 export const DEMO_PARTNER = 'DEMO01';
+export const DEMO_PASSWORD = 'Demo-Passerelle-2026!';
 
 export interface DemoParties {
   supplierSiret: string;
@@ -131,10 +133,14 @@ async function demoParties(daemon: Daemon): Promise<DemoParties | undefined> {
 
 export async function runDemo(daemon: Daemon): Promise<void> {
   const { config, logger } = daemon;
+  const existing = await getPartner(daemon.store.db, DEMO_PARTNER);
+  // A known password, for the demo only (services bind to loopback by default): portal, SFTP and API twin.
+  const demoPassword = existing?.sftpPasswordHash ? undefined : await hashPassword(DEMO_PASSWORD);
   await upsertPartner(daemon.store.db, {
     code: DEMO_PARTNER,
     name: 'Partenaire de démonstration',
     returnSyntax: 'CPPStatut',
+    ...(demoPassword ? { sftpPasswordHash: demoPassword } : {}),
   });
   await daemon.refreshPartners();
   const parties = (await demoParties(daemon)) ?? FICTITIOUS;
@@ -157,6 +163,6 @@ export async function runDemo(daemon: Daemon): Promise<void> {
   );
   logger.info(
     { partner: DEMO_PARTNER, depot: box.depot, retour: box.retour },
-    `demo: matelas ready and 4 sample flows dropped for ${DEMO_PARTNER}; comptes-rendus and lifecycle flows appear in ${box.retour} (npx passerelle flows list; npx passerelle invoices list)`,
+    `demo: matelas ready and 4 sample flows dropped for ${DEMO_PARTNER}; comptes-rendus and lifecycle flows appear in ${box.retour} (npx passerelle flows list; npx passerelle invoices list); portal http://${config.http.host}:${config.http.port}/portail and SFTP port ${config.sftp.port}: login ${DEMO_PARTNER}, password ${DEMO_PASSWORD} unless you set another`,
   );
 }

@@ -2,7 +2,7 @@
  * What every transport (drop folders, SFTP, HTTP) hands over: a complete file on disk, on the same
  * filesystem as dataDir. The intake moves it atomically into the spool and records the flow in one step.
  */
-import type { Box } from './mailboxes.ts';
+import type { Box } from '../store/mailboxes.ts';
 
 export interface IntakeRequest {
   partner: string;

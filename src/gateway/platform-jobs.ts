@@ -21,7 +21,7 @@ import { getInvoice, getInvoiceHistory, getMatelas, listInvoices, listStructures
 import type { InvoiceRecord, InvoiceStatusEvent, MatelasRecord } from '../store/directory.ts';
 import type { Store } from '../store/index.ts';
 import { QUEUES } from '../store/index.ts';
-import { mailboxPaths } from './mailboxes.ts';
+import { mailboxPaths } from '../store/mailboxes.ts';
 
 export interface MatelasJob {
   type: 'matelas';

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { mailboxPaths } from '../gateway/mailboxes.ts';
+import { mailboxPaths } from '../store/mailboxes.ts';
 import type { Logger } from '../log.ts';
 import type { Queryable } from '../store/db.ts';
 import { markDelivered, pendingReturnFlows } from '../store/flows.ts';

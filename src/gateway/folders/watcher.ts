@@ -18,8 +18,8 @@ import chokidar from 'chokidar';
 import type { FSWatcher } from 'chokidar';
 import type { Logger } from '../../log.ts';
 import type { Intake } from '../intake-types.ts';
-import type { Box } from '../mailboxes.ts';
-import { declaredInterface, isIncompleteName } from '../mailboxes.ts';
+import type { Box } from '../../store/mailboxes.ts';
+import { declaredInterface, isIncompleteName } from '../../store/mailboxes.ts';
 
 export interface FolderWatcherOptions {
   dataDir: string;

@@ -4,7 +4,7 @@
  * chroot (`..` never climbs above `/`), and anything odd (NUL, control characters, backslashes, too long,
  * deeper than one level) is refused, so no path a client sends can name a file outside the mailbox.
  */
-import type { Box } from '../mailboxes.ts';
+import type { Box } from '../../store/mailboxes.ts';
 
 export type Folder = Box | 'retour';
 export const FOLDERS: readonly Folder[] = ['depot', 'analyse', 'retour'];

@@ -12,7 +12,7 @@ import { PARTNER_CODE } from '../../config.ts';
 import type { Logger } from '../../log.ts';
 import type { PartnerAccounts } from '../../store/types.ts';
 import type { Intake } from '../intake-types.ts';
-import { ensureMailbox } from '../mailboxes.ts';
+import { ensureMailbox } from '../../store/mailboxes.ts';
 import { Defence } from './defence.ts';
 import { ensureHostKeys, fingerprintOf, hostKeyFingerprints } from './hostkeys.ts';
 import { findListedKey } from './keys.ts';

@@ -16,6 +16,7 @@ import type { DetectedFlow } from '../../formats/types.ts';
 import { readInvoiceStatuses } from '../../formats/return/index.ts';
 import { checkStatusReport } from '../../platform/cycle-de-vie.ts';
 import { routingFacts } from '../../rules/chorus/facts.ts';
+import { ROUTING_RULES } from '../../rules/chorus/routing.ts';
 import { checkInvoice } from '../../rules/engine.ts';
 import type { FlowContext, PipelineDeps, Stage, StageResult } from '../stage.ts';
 import { rejected } from '../stage.ts';
@@ -69,7 +70,7 @@ async function checkCycleDeVie(ctx: FlowContext, deps: PipelineDeps): Promise<St
 }
 
 type InvoiceEntry = NonNullable<FlowContext['invoices']>[number];
-type Checked = { entry: InvoiceEntry; own: InvoiceFinding[] };
+type Checked = { entry: InvoiceEntry; own: InvoiceFinding[]; file?: string };
 
 /** EN 16931 then routing rules for each invoice of one document; `file` (a zip entry) goes into every location. */
 async function checkInvoices(
@@ -99,7 +100,7 @@ async function checkInvoices(
     const entry: InvoiceEntry = { number, rejected: own.some(isFatal), data: invoice, position: firstPosition + i };
     if (facts.supplier.identifier !== undefined) entry.supplier = facts.supplier.identifier;
     if (facts.buyerSiret !== undefined) entry.recipient = facts.buyerSiret;
-    out.push({ entry, own });
+    out.push({ entry, own, ...(file !== undefined ? { file } : {}) });
   }
   return out;
 }
@@ -132,6 +133,33 @@ function verdict(perInvoice: Checked[], kept: Finding[], earlierRejected: number
   return { outcome: 'partial', findings };
 }
 
+/**
+ * The same supplier and number twice in one zip: the duplicate rule looks at other flows only, so the
+ * second one is rejected here, with the rule's code (otherwise both would be integrated).
+ */
+function markDuplicatesWithin(perInvoice: Checked[]): void {
+  const seen = new Map<string, number>();
+  const rule = ROUTING_RULES.doublon;
+  for (const p of perInvoice) {
+    if (p.entry.rejected || p.entry.supplier === undefined) continue;
+    const key = `${p.entry.supplier}|${p.entry.number}`;
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, p.entry.position!);
+      continue;
+    }
+    const f: InvoiceFinding = finding('REGLE', rule.code, rule.fr, rule.en, {
+      detail: `Facture ${p.entry.number} du fournisseur ${p.entry.supplier} déjà présente dans ce flux (facture n° ${first} du flux)`,
+      invoice: p.entry.number,
+      ...(p.file !== undefined ? { location: { file: p.file } } : {}),
+    });
+    f.invoiceSupplier = p.entry.supplier;
+    if (p.entry.recipient !== undefined) f.invoiceRecipient = p.entry.recipient;
+    p.own.push(f);
+    p.entry.rejected = true;
+  }
+}
+
 /** A zip deposit: the invoices of every document still standing, numbered across documents (position). */
 async function checkDocuments(docs: DepositDocument[], ctx: FlowContext, deps: PipelineDeps): Promise<StageResult> {
   const perInvoice: Checked[] = [];
@@ -158,6 +186,7 @@ async function checkDocuments(docs: DepositDocument[], ctx: FlowContext, deps: P
     const checked = await checkInvoices(read.invoices, doc.detected, ctx, deps, perInvoice.length + 1, doc.name);
     perInvoice.push(...checked);
   }
+  if (deps.extras.routing) markDuplicatesWithin(perInvoice);
   // Positions run across documents, so integration's (flow, position) key stays unique per invoice.
   ctx.invoices = perInvoice.map((p) => p.entry);
   return verdict(perInvoice, kept, earlierRejected);

@@ -9,10 +9,12 @@ import path from 'node:path';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { certificateRegistry } from '../src/pipeline/stages/signature.ts';
 import { makeTestPki } from '../src/signature/test-pki.ts';
+import SftpClient from 'ssh2-sftp-client';
 import { assertValidAgainst, readCppStatut } from './helpers/compte-rendu.ts';
 import {
   CORPUS,
   cleanup,
+  freePort,
   installCorpusSchemas,
   postgresAvailable,
   startDaemon,
@@ -24,6 +26,8 @@ let dataDir: string;
 let handle: Awaited<ReturnType<typeof startDaemon>> | undefined;
 let pki: ReturnType<typeof makeTestPki>;
 let stranger: ReturnType<typeof makeTestPki>;
+let sftpPort: number;
+const SFTP_PASSWORD = 'Signature-Test-2026!';
 const invoice = readFileSync(path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1.xml'));
 
 function sign(file: string, signer: ReturnType<typeof makeTestPki>, enveloped: boolean): string {
@@ -84,11 +88,19 @@ describe('signed flows through the daemon', () => {
     pki = makeTestPki(path.join(dataDir, 'pki'), { partner: 'SIGN01', keyType: 'rsa' });
     stranger = makeTestPki(path.join(dataDir, 'pki-stranger'), { partner: 'SIGN01', keyType: 'ecdsa' });
     copyFileSync(pki.caCert, path.join(trustDir, 'ca.pem'));
+    sftpPort = await freePort();
     const config = testConfig(dataDir, {
       partners: [
-        { code: 'SIGN01', name: 'Partenaire signataire', returnSyntax: 'CPPStatut', signature: { signed: true } },
+        {
+          code: 'SIGN01',
+          name: 'Partenaire signataire',
+          returnSyntax: 'CPPStatut',
+          signature: { signed: true },
+          sftp: { password: SFTP_PASSWORD },
+        },
       ],
       signature: { trustDir, detachedWaitMs: 400 },
+      sftp: { port: sftpPort },
     });
     await installCorpusSchemas(config);
     certificateRegistry(dataDir).add('SIGN01', readFileSync(pki.cert, 'utf8'));
@@ -168,5 +180,26 @@ describe('signed flows through the daemon', () => {
     expect(r.status).toBe('93');
     expect(r.lines.map((l) => [l.nature, l.code])).toEqual([['SIGNATURE', 'SIG-MISSING']]);
     expect(r.lines).toHaveLength(1); // rejected at the signature stage: nothing later ran
+  });
+
+  it('pairs a flow uploaded over SFTP with its detached signature uploaded after it', async () => {
+    const work = path.join(dataDir, 'work');
+    const bytes = Buffer.from(invoice.toString('utf8').replace('<cbc:ID>', '<!-- sftp --><cbc:ID>'));
+    writeFileSync(path.join(work, 'sftp-signed.xml'), bytes);
+    const p7s = sign(path.join(work, 'sftp-signed.xml'), pki, false);
+    const client = new SftpClient();
+    await client.connect({ host: '127.0.0.1', port: sftpPort, username: 'SIGN01', password: SFTP_PASSWORD });
+    try {
+      // The flow first, its signature second: the flow waits for it (signature.detachedWaitMs).
+      await client.put(bytes, '/depot/sftp-signed.xml');
+      await client.put(readFileSync(p7s), '/depot/sftp-signed.xml.p7s');
+    } finally {
+      await client.end();
+    }
+    const r = await reportFor('sftp-signed.xml');
+    expect({ status: r.status, signatureLines: r.lines.filter((l) => l.nature === 'SIGNATURE') }).toEqual({
+      status: '90',
+      signatureLines: [],
+    });
   });
 });

@@ -32,6 +32,19 @@ export function corpusRows(): CorpusRow[] {
     });
 }
 
+/** A free TCP port on loopback (for the daemon's HTTP or SFTP port in a test). */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as import('node:net').AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 export function tempDir(prefix = 'passerelle-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }

@@ -46,6 +46,8 @@ interface Conn {
   socket: net.Socket;
   client?: Connection;
   partner?: string;
+  /** Does the partner sign its flows? (then uploads pair with their .p7s in the drop folder) */
+  signs?: boolean;
   session?: SftpSession;
   authFailures: number;
   lastActive: number;
@@ -202,6 +204,7 @@ export class SftpServer {
         address: conn.address,
         paths: ensureMailbox(config.dataDir, partner),
         maxFlowBytes: config.maxFlowSizeKo * 1024,
+        signs: conn.signs === true,
         intake,
         log: plog,
         metrics: this.#metrics,
@@ -257,6 +260,7 @@ export class SftpServer {
     if (conn.socket.destroyed) return;
     if (ok) {
       conn.partner = code;
+      conn.signs = usable?.signed === true;
       this.#defence.succeed(conn.address);
       this.#metrics.logins.inc({ method: ctx.method, result: 'ok' });
       log.info({ partner: code, method: ctx.method, key: keyFingerprint }, 'sftp login');

@@ -36,6 +36,8 @@ export interface SessionContext {
   address: string;
   paths: MailboxPaths;
   maxFlowBytes: number;
+  /** The partner signs its flows: uploads are published into the drop folder, where each flow is paired with its `.p7s`. */
+  signs: boolean;
   intake: Intake;
   log: Logger;
   metrics: SftpMetrics;
@@ -415,6 +417,26 @@ export class SftpSession {
 
   async #publish(sftp: SFTPWrapper, reqid: number, s: Staged, closed?: Promise<void>): Promise<void> {
     const { partner, intake } = this.#c;
+    // A detached signature, or any flow of a partner that signs, is published into the drop folder
+    // (atomic rename under its final name): the folder watcher pairs each flow with its `.p7s`, waiting
+    // `signature.detachedWaitMs` for it, whatever order the two were uploaded in.
+    if (this.#c.signs || s.name.toLowerCase().endsWith('.p7s')) {
+      await closed;
+      try {
+        await fs.promises.rename(s.tempPath, path.join(this.#c.paths[s.box], s.name));
+      } catch (e) {
+        await unlinkQuiet(s.tempPath);
+        this.#c.log.error({ box: s.box, name: s.name, size: s.size, err: e }, 'sftp upload not published');
+        throw new Refused(STATUS_CODE.FAILURE, 'SFTP-CLAIM-FAILED');
+      }
+      this.#c.metrics.files.inc({ direction: 'up' });
+      this.#c.log.info(
+        { box: s.box, name: s.name, size: s.size },
+        'sftp upload published to the drop folder (signed flows)',
+      );
+      sftp.status(reqid, STATUS_CODE.OK);
+      return;
+    }
     let result;
     try {
       const declared = declaredInterface(s.name);

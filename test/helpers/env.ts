@@ -1,6 +1,7 @@
 /** Shared test setup: temp folders, the corpus, databases, a daemon. */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -39,7 +40,7 @@ export async function freePort(): Promise<number> {
     const srv = net.createServer();
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as import('node:net').AddressInfo).port;
+      const port = (srv.address() as AddressInfo).port;
       srv.close(() => resolve(port));
     });
   });

@@ -202,4 +202,14 @@ describe('signed flows through the daemon', () => {
       signatureLines: [],
     });
   });
+
+  it('lets a deposit declare itself unsigned in its file name (NONSIGNE_), overriding the partner setting', async () => {
+    const bytes = Buffer.from(invoice.toString('utf8').replace('<cbc:ID>', '<!-- nonsigne --><cbc:ID>'));
+    drop(mailboxPaths(dataDir, 'SIGN01').depot, [{ name: 'NONSIGNE_facture.xml', bytes }]);
+    const r = await reportFor('NONSIGNE_facture.xml');
+    expect({ status: r.status, signatureLines: r.lines.filter((l) => l.nature === 'SIGNATURE') }).toEqual({
+      status: '90',
+      signatureLines: [],
+    });
+  });
 });

@@ -41,3 +41,13 @@ export function isIncompleteName(name: string): boolean {
 export function declaredInterface(name: string): string | undefined {
   return /^(FSO\d{4}A)_/.exec(name)?.[1];
 }
+
+/**
+ * Optional signature declaration in the file name ("Le flux est-il signé ? Oui / Non"): a `SIGNE_` or
+ * `NONSIGNE_` token at the start of the name or right after the interface prefix
+ * (`SIGNE_facture.xml`, `FSO1100A_NONSIGNE_facture.xml`). Undefined = the partner's setting.
+ */
+export function declaredSigned(name: string): boolean | undefined {
+  const m = /^(?:FSO\d{4}A_)?(SIGNE|NONSIGNE)_/i.exec(name);
+  return m ? m[1]!.toUpperCase() === 'SIGNE' : undefined;
+}

@@ -19,7 +19,7 @@ import type { FSWatcher } from 'chokidar';
 import type { Logger } from '../../log.ts';
 import type { Intake } from '../intake-types.ts';
 import type { Box } from '../../store/mailboxes.ts';
-import { declaredInterface, isIncompleteName } from '../../store/mailboxes.ts';
+import { declaredInterface, declaredSigned, isIncompleteName } from '../../store/mailboxes.ts';
 
 export interface FolderWatcherOptions {
   dataDir: string;
@@ -186,7 +186,7 @@ export class FolderWatcher {
       // An orphan signature past the wait: taken as a flow of its own, so it is rejected, not lost.
     } else if (
       !existsSync(`${p}.p7s`) &&
-      this.opts.partnerSigns(w.partner) &&
+      (declaredSigned(w.name) ?? this.opts.partnerSigns(w.partner)) &&
       Date.now() - entry.firstSeen < this.opts.detachedWaitMs
     ) {
       this.schedule(p, entry);
@@ -199,6 +199,7 @@ export class FolderWatcher {
     if (signaturePath) this.claiming.add(signaturePath);
     try {
       const declared = declaredInterface(w.name);
+      const signedFlag = declaredSigned(w.name);
       await this.opts.intake.take({
         partner: w.partner,
         box: w.box,
@@ -206,6 +207,7 @@ export class FolderWatcher {
         originalName: w.name,
         transport: 'folder',
         ...(declared ? { declaredInterface: declared } : {}),
+        ...(signedFlag !== undefined ? { declaredSigned: signedFlag } : {}),
         ...(signaturePath ? { signaturePath } : {}),
       });
     } catch (e) {

@@ -13,7 +13,7 @@ import type { Attributes, FileEntry, SFTPWrapper } from 'ssh2';
 import type { Finding } from '../../finding.ts';
 import type { Logger } from '../../log.ts';
 import type { Intake } from '../intake-types.ts';
-import { declaredInterface, isIncompleteName } from '../../store/mailboxes.ts';
+import { declaredInterface, declaredSigned, isIncompleteName } from '../../store/mailboxes.ts';
 import type { Box, MailboxPaths } from '../../store/mailboxes.ts';
 import type { SftpMetrics } from './metrics.ts';
 import { resolveVirtual, virtualText } from './paths.ts';
@@ -420,7 +420,7 @@ export class SftpSession {
     // A detached signature, or any flow of a partner that signs, is published into the drop folder
     // (atomic rename under its final name): the folder watcher pairs each flow with its `.p7s`, waiting
     // `signature.detachedWaitMs` for it, whatever order the two were uploaded in.
-    if (this.#c.signs || s.name.toLowerCase().endsWith('.p7s')) {
+    if ((declaredSigned(s.name) ?? this.#c.signs) || s.name.toLowerCase().endsWith('.p7s')) {
       await closed;
       try {
         await fs.promises.rename(s.tempPath, path.join(this.#c.paths[s.box], s.name));
@@ -440,6 +440,7 @@ export class SftpSession {
     let result;
     try {
       const declared = declaredInterface(s.name);
+      const signedFlag = declaredSigned(s.name);
       // take(): the reply to CLOSE waits for the spool, not for the database (the flow is safe from then on).
       const claimed = intake.take({
         partner,
@@ -448,6 +449,7 @@ export class SftpSession {
         originalName: s.name,
         transport: 'sftp',
         ...(declared ? { declaredInterface: declared } : {}),
+        ...(signedFlag !== undefined ? { declaredSigned: signedFlag } : {}),
       });
       [, result] = await Promise.all([closed, claimed]);
     } catch (e) {

@@ -93,7 +93,14 @@ export async function main(argv: string[]): Promise<void> {
         if (opts.json) print(report);
         else {
           process.stdout.write(
-            `${path.basename(file)}: ${report.accepted ? 'ACCEPTÉ / accepted' : report.waitingFor ? `EN ATTENTE / waiting for schema set ${report.waitingFor}` : 'REJETÉ / rejected'}`,
+            `${path.basename(file)}: ${
+              {
+                accepted: 'ACCEPTÉ / accepted',
+                partial: 'ACCEPTÉ PARTIELLEMENT / partly accepted (96)',
+                waiting: `EN ATTENTE / waiting for schema set ${report.waitingFor}`,
+                rejected: 'REJETÉ / rejected',
+              }[report.verdict]
+            }`,
           );
           process.stdout.write(
             report.syntax

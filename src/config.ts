@@ -123,6 +123,22 @@ export const configSchema = z.strictObject({
       trustDir: z.string().default('./config/trust'),
     })
     .prefault({}),
+  /**
+   * Limits of a zip deposit (several invoices in one flow); a zip past any of them is rejected whole
+   * (93, its ZIP-* code, see docs/formats.md). Defaults are the platform's and safe.
+   */
+  zip: z
+    .strictObject({
+      /** Invoice files in one zip: 500, the platform's limit for one E1 flow. */
+      maxInvoices: z.number().int().min(1).default(500),
+      /** Entries of any kind (directories, `__MACOSX/`, dotfiles included): bounds the walk of the archive. */
+      maxEntries: z.number().int().min(1).default(2000),
+      /** Total uncompressed size of the invoice files, in Ko; absent = 10 × maxFlowSizeKo. */
+      maxUncompressedKo: z.number().int().positive().optional(),
+      /** Uncompressed / compressed size past which an entry (or the whole, beyond 1 Mo) is a decompression bomb. */
+      maxRatio: z.number().positive().default(100),
+    })
+    .prefault({}),
   platform: z
     .strictObject({
       /** Seed of the deterministic matelas generator. */

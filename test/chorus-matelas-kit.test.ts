@@ -1,7 +1,8 @@
 /**
  * The matelas and the qualification kit through the real daemon on PostgreSQL: Créer runs as a queued
  * job (Création, then Terminé), writes the CSV and seeds the directory; the kit of that matelas,
- * dropped into the depot, gets exactly the outcomes of its manifest; a scripted lifecycle plays on the
+ * dropped into the depot, gets exactly the outcomes of its manifest (the partial-integration zip, 96, and
+ * the duplicate included); a scripted lifecycle plays on the
  * invoices of its recipient; Étendre and Réinitialiser.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -110,9 +111,27 @@ describe('matelas, qualification kit and scripted lifecycle on PostgreSQL', () =
     const { json } = await admin('POST', `/samples/${PARTNER}`, { folder: kitDir, tag: 'T1' });
     const manifest = json as unknown as KitManifest;
     expect(manifest.invoices.length).toBeGreaterThan(20);
+    // Every case of the kit as it is on disk, single invoices and multi-invoice flows (zip) alike.
+    const cases = [
+      ...manifest.invoices.map((k) => ({
+        fileName: k.fileName,
+        status: k.expected === 'integree' ? '90' : '93',
+        codes: k.codes,
+        rejected: [] as string[],
+        integrated: k.expected === 'integree' ? [k.invoiceNumber] : [],
+      })),
+      ...manifest.lots.map((l) => ({
+        fileName: l.fileName,
+        status: l.statusCode,
+        codes: l.codes,
+        rejected: l.invoices.filter((i) => i.expected === 'rejetee').map((i) => i.invoiceNumber),
+        integrated: l.invoices.filter((i) => i.expected === 'integree').map((i) => i.invoiceNumber),
+      })),
+    ];
+    expect(manifest.lots.map((l) => l.statusCode)).toContain('96');
     const box = mailboxPaths(dataDir, PARTNER);
-    for (const k of manifest.invoices) copyFileSync(path.join(kitDir, k.fileName), path.join(box.depot, k.fileName));
-    const names = await waitForFiles(box.retour, manifest.invoices.length, 120000, (n) => /^FEN1200A_CPP/.test(n));
+    for (const k of cases) copyFileSync(path.join(kitDir, k.fileName), path.join(box.depot, k.fileName));
+    const names = await waitForFiles(box.retour, cases.length, 120000, (n) => /^FEN1200A_CPP/.test(n));
     const byFile = new Map(
       names.map((n) => {
         const xml = readFileSync(path.join(box.retour, n), 'utf8');
@@ -121,20 +140,22 @@ describe('matelas, qualification kit and scripted lifecycle on PostgreSQL', () =
         return [r.originalName, r];
       }),
     );
-    for (const k of manifest.invoices) {
+    for (const k of cases) {
       const r = byFile.get(k.fileName)!;
-      const fatal = r.lines.filter((l) => !l.description?.startsWith('Avertissement')).map((l) => l.code);
-      expect({ file: k.fileName, status: r.status, codes: [...new Set(fatal)].sort() }).toEqual({
+      const fatal = r.lines.filter((l) => !l.description?.startsWith('Avertissement'));
+      expect({ file: k.fileName, status: r.status, codes: [...new Set(fatal.map((l) => l.code))].sort() }).toEqual({
         file: k.fileName,
-        status: k.expected === 'integree' ? '90' : '93',
+        status: k.status,
         codes: [...k.codes].sort(),
       });
+      // A partly integrated flow: one line per rejected invoice, naming it.
+      for (const number of k.rejected) expect(fatal.some((l) => l.description?.includes(number))).toBe(true);
     }
     const integrated = (await admin('GET', `/invoices?partner=${PARTNER}`)).json as unknown as Array<{
       number: string;
       fromMatelas: boolean;
     }>;
-    const expected = manifest.invoices.filter((k) => k.expected === 'integree').map((k) => k.invoiceNumber);
+    const expected = cases.flatMap((k) => k.integrated);
     expect(
       integrated
         .filter((i) => !i.fromMatelas)

@@ -5,13 +5,18 @@
  * invoice), a bad archive is rejected (93, its ZIP code).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { detectDeposit, sniffInterface } from '../src/formats/registry.ts';
-import { readZip, zipLimits } from '../src/formats/zip.ts';
+import { ZIP_LIMITS, readZip, writeZip, zipLimits } from '../src/formats/zip.ts';
+import { buildConfig } from '../src/config.ts';
+import { analyzeBytes } from '../src/pipeline/analyze.ts';
+import { STAGES } from '../src/pipeline/stages/index.ts';
+import { ValidationPool } from '../src/schemas/pool.ts';
+import { schemaDir } from '../src/config.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { generateMatelasSet } from '../src/platform/matelas-service.ts';
 import type { KitInvoice } from '../src/platform/samples.ts';
@@ -165,6 +170,96 @@ describe('zip deposits: the archive', () => {
     expect(r2.ok ? 'ok' : r2.findings[0]!.code).toMatch(/^ZIP-(RATIO|UNREADABLE)$/);
     expect(grown).toBeLessThan(20 * 1024 * 1024);
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The configured limits (config `zip`) and `passerelle analyze`, without a daemon.
+
+describe('zip deposits: configured limits and passerelle analyze', () => {
+  let dir: string;
+  const pools: ValidationPool[] = [];
+  const analyze = async (zip: Buffer, raw: Record<string, unknown> = {}) => {
+    const config = testConfig(dir, raw);
+    const validation = new ValidationPool({ schemaDir: schemaDir(config), threads: 0 });
+    pools.push(validation);
+    return analyzeBytes(zip, 'lot.zip', { config, validation, stages: STAGES });
+  };
+  const three = zipOf([
+    { name: 'a.xml', data: UBL },
+    { name: 'b.xml', data: CII },
+    { name: 'c.xml', data: UBL, deflate: false },
+  ]);
+
+  beforeAll(async () => {
+    dir = tempDir();
+    await installCorpusSchemas(testConfig(dir));
+  });
+  afterAll(async () => {
+    for (const p of pools) await p.close();
+    if (dir) cleanup(dir);
+  });
+
+  it('defaults to the platform limits of ZIP_LIMITS', () => {
+    const config = buildConfig({}, {});
+    expect(config.zip).toEqual({ maxInvoices: 500, maxEntries: 2000, maxRatio: 100 });
+    expect(zipLimits(config.maxFlowSizeKo, config.zip)).toEqual(zipLimits(config.maxFlowSizeKo));
+    expect(zipLimits(30000, config.zip)).toMatchObject({
+      maxEntries: ZIP_LIMITS.maxEntries,
+      maxRawEntries: ZIP_LIMITS.maxRawEntries,
+      maxRatio: ZIP_LIMITS.maxRatio,
+      maxTotalBytes: ZIP_LIMITS.totalSizeFactor * 30000 * 1024,
+    });
+    expect(() => buildConfig({ zip: { maxInvoices: 0 } }, {})).toThrow(/zip\.maxInvoices/);
+  });
+
+  it('rejects with a lower configured limit a zip the defaults accept', async () => {
+    const byDefault = await analyze(three);
+    expect({ verdict: byDefault.verdict, codes: byDefault.findings.filter((f) => f.severity === 'fatal') }).toEqual({
+      verdict: 'accepted',
+      codes: [],
+    });
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ maxInvoices: 2 }, 'ZIP-TOO-MANY-ENTRIES'],
+      [{ maxEntries: 2 }, 'ZIP-TOO-MANY-ENTRIES'],
+      [{ maxUncompressedKo: 1 }, 'ZIP-TOO-LARGE'],
+    ];
+    for (const [zip, code] of cases) {
+      const r = await analyze(three, { zip });
+      expect([zip, r.verdict, r.findings.map((f) => f.code)]).toEqual([zip, 'rejected', [code]]);
+    }
+    // The ratio is judged past 1 Mo: an invoice followed by 2 Mo of a comment that compresses ~65× passes
+    // at 100 and not at 10.
+    let x = 1;
+    const lines: string[] = [];
+    for (let i = 0; i < 40000; i++) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      lines.push(' '.repeat(48) + x.toString(16).slice(-3));
+    }
+    const padded = writeZip([{ name: 'a.xml', bytes: Buffer.concat([UBL, Buffer.from(`<!--\n${lines.join('\n')}\n-->\n`)]) }]);
+    expect((await readZip(padded, 'lot.zip', zipLimits(30000))).ok).toBe(true);
+    const low = await analyze(padded, { zip: { maxRatio: 10 } });
+    expect(low.findings.map((f) => f.code)).toEqual(['ZIP-RATIO']);
+  });
+
+  it('says a partly good zip is partly accepted (96), in the report and in the CLI', async () => {
+    const partly = writeZip([
+      { name: 'ok.xml', bytes: UBL },
+      { name: 'casse.xml', bytes: Buffer.from('<Invoice') },
+    ]);
+    const r = await analyze(partly);
+    expect({ accepted: r.accepted, verdict: r.verdict }).toEqual({ accepted: false, verdict: 'partial' });
+    expect(r.findings.filter((f) => f.severity === 'fatal').map((f) => f.code)).toEqual(['FMT-XML-MALFORMED']);
+    const none = await analyze(writeZip([{ name: 'casse.xml', bytes: Buffer.from('<Invoice') }]));
+    expect(none.verdict).toBe('rejected');
+
+    const cfg = path.join(dir, 'passerelle.yaml');
+    writeFileSync(cfg, `dataDir: ${JSON.stringify(dir)}\nschemas:\n  fetchOnStart: false\n`);
+    const file = path.join(dir, 'lot-partiel.zip');
+    writeFileSync(file, partly);
+    const cli = spawnSync(process.execPath, ['bin/passerelle.js', 'analyze', '-c', cfg, file], { encoding: 'utf8' });
+    expect(cli.stdout.split('\n')[0]).toMatch(/^lot-partiel\.zip: ACCEPTÉ PARTIELLEMENT \/ partly accepted \(96\)/);
+    expect(cli.stdout).toContain('FMT-XML-MALFORMED');
+  }, 30000);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -8,14 +8,14 @@
  */
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { inflateRawSync, constants as zlibConstants } from 'node:zlib';
+import { crc32, deflateRawSync, inflateRawSync, constants as zlibConstants } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
 
 /**
- * Limits of a zip deposit. Constants for now (to become configuration): 500 entries is the platform's
+ * Default limits of a zip deposit (configuration `zip` overrides them): 500 invoices is the platform's
  * E1 flow limit; the total is relative to the flow size limit (a deposit may be 10× larger inflated);
  * a ratio above 100 is a bomb's signature (XML invoices compress 5–20×), and is only judged past
  * `ratioFloorBytes`, since a small entry of blanks cannot hurt whatever its ratio.
@@ -30,6 +30,7 @@ export const ZIP_LIMITS = {
 } as const;
 
 export interface ZipLimits {
+  /** Document entries (invoices) kept. */
   maxEntries: number;
   maxRawEntries: number;
   /** Total uncompressed bytes allowed for the kept entries. */
@@ -38,15 +39,23 @@ export interface ZipLimits {
   ratioFloorBytes: number;
 }
 
-/** The limits for a flow size limit in KiB (`config.maxFlowSizeKo`). */
-export function zipLimits(maxFlowSizeKo: number): ZipLimits {
+/** The configuration's `zip` section (src/config.ts): each key absent = the default of ZIP_LIMITS. */
+export interface ZipSettings {
+  maxInvoices?: number | undefined;
+  maxEntries?: number | undefined;
+  maxUncompressedKo?: number | undefined;
+  maxRatio?: number | undefined;
+}
+
+/** The limits for a flow size limit in KiB (`config.maxFlowSizeKo`) and the configured `zip` section. */
+export function zipLimits(maxFlowSizeKo: number, settings: ZipSettings = {}): ZipLimits {
   const { maxEntries, maxRawEntries, maxRatio, ratioFloorBytes, totalSizeFactor } = ZIP_LIMITS;
   return {
-    maxEntries,
-    maxRawEntries,
-    maxRatio,
+    maxEntries: settings.maxInvoices ?? maxEntries,
+    maxRawEntries: settings.maxEntries ?? maxRawEntries,
+    maxRatio: settings.maxRatio ?? maxRatio,
     ratioFloorBytes,
-    maxTotalBytes: totalSizeFactor * maxFlowSizeKo * 1024,
+    maxTotalBytes: (settings.maxUncompressedKo ?? totalSizeFactor * maxFlowSizeKo) * 1024,
   };
 }
 
@@ -200,7 +209,7 @@ export async function readZip(bytes: Buffer, file: string | undefined, limits: Z
   }
   try {
     if (zf.entryCount > limits.maxRawEntries)
-      return fail('ZIP-TOO-MANY-ENTRIES', `${zf.entryCount} entrées ; maximum ${limits.maxEntries} fichiers`);
+      return fail('ZIP-TOO-MANY-ENTRIES', `${zf.entryCount} entrées ; maximum ${limits.maxRawEntries}`);
     let listed: Entry[] | 'too-many';
     try {
       listed = await listEntries(zf, limits.maxRawEntries);
@@ -313,4 +322,51 @@ export function firstEntryHead(head: Buffer): Buffer | undefined {
     at = start + compressed;
   }
   return undefined;
+}
+
+/**
+ * Writes a zip of documents (the qualification kit's multi-invoice flow): deflated entries, UTF-8 names
+ * (bit 11), no data descriptor, so that `firstEntryHead` can read the first entry from the head alone.
+ * Small archives only (no zip64): at most 65,535 entries and 4 GiB.
+ */
+export function writeZip(entries: readonly ZipEntryContent[], mtime = new Date(Date.UTC(2026, 0, 1))): Buffer {
+  // MS-DOS time and date, as local fields: 2-second resolution, years from 1980.
+  const dosTime = (mtime.getUTCHours() << 11) | (mtime.getUTCMinutes() << 5) | (mtime.getUTCSeconds() >> 1);
+  const dosDate = ((mtime.getUTCFullYear() - 1980) << 9) | ((mtime.getUTCMonth() + 1) << 5) | mtime.getUTCDate();
+  const parts: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name, 'utf8');
+    const body = deflateRawSync(e.bytes);
+    // The fields shared by the local header (from offset 4) and the central header (from offset 6).
+    const common = Buffer.alloc(26);
+    common.writeUInt16LE(20, 0); // version needed: 2.0 (deflate)
+    common.writeUInt16LE(0x0800, 2); // names in UTF-8
+    common.writeUInt16LE(8, 4); // deflate
+    common.writeUInt16LE(dosTime, 6);
+    common.writeUInt16LE(dosDate, 8);
+    common.writeUInt32LE(crc32(e.bytes), 10);
+    common.writeUInt32LE(body.length, 14);
+    common.writeUInt32LE(e.bytes.length, 18);
+    common.writeUInt16LE(name.length, 22);
+    const local = Buffer.alloc(4);
+    local.writeUInt32LE(0x04034b50, 0);
+    parts.push(local, common, name, body);
+    const head = Buffer.alloc(6);
+    head.writeUInt32LE(0x02014b50, 0);
+    head.writeUInt16LE(20, 4); // version made by
+    const tail = Buffer.alloc(14); // comment length, disk, attributes: 0; then the local header's offset
+    tail.writeUInt32LE(offset, 10);
+    central.push(head, common, tail, name);
+    offset += 30 + name.length + body.length;
+  }
+  const directory = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, directory, end]);
 }

@@ -9,6 +9,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sniffInterface } from '../formats/registry.ts';
@@ -42,7 +43,8 @@ export class FlowIntake implements Intake {
 
   constructor(opts: IntakeOptions) {
     this.opts = opts;
-    this.spoolDir = path.join(opts.dataDir, 'spool');
+    // One spool per host: daemons of several hosts may share dataDir (and its mailboxes).
+    this.spoolDir = path.join(opts.dataDir, 'spool', hostname());
     mkdirSync(this.spoolDir, { recursive: true });
   }
 
@@ -104,7 +106,12 @@ export class FlowIntake implements Intake {
     };
     const base = path.join(this.spoolDir, key);
     await writeFile(`${base}.json`, JSON.stringify(sidecar));
-    await rename(req.path, base);
+    try {
+      await rename(req.path, base);
+    } catch (e) {
+      await unlinkQuietly(`${base}.json`); // the file never came in (e.g. another node took it)
+      throw e;
+    }
     if (req.signaturePath) await rename(req.signaturePath, `${base}.p7s`);
     return sidecar;
   }

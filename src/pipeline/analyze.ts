@@ -10,7 +10,13 @@ import type { FlowRecord, PartnerAccount } from '../store/types.ts';
 import type { FlowContext, PipelineDeps, Stage, StageResult } from './stage.ts';
 
 export interface AnalysisReport {
+  /** The whole flow would be integrated (90). */
   accepted: boolean;
+  /**
+   * The platform's verdict as the runner gives it: `partial` = a flow of several invoices (a zip) of
+   * which some would be integrated and the others rejected (96); `accepted` is then false.
+   */
+  verdict: 'accepted' | 'partial' | 'rejected' | 'waiting';
   waitingFor?: string;
   syntax?: string;
   interfaceCode?: string;
@@ -66,7 +72,8 @@ export async function analyzeBytes(
     validation: opts.validation,
     extras: { offline: true },
   } as unknown as PipelineDeps;
-  const report: AnalysisReport = { accepted: true, stages: [], findings: [] };
+  const report: AnalysisReport = { accepted: true, verdict: 'accepted', stages: [], findings: [] };
+  let partial = false;
   for (const stage of opts.stages) {
     if (stage.depositOnly) continue;
     const t0 = performance.now();
@@ -75,15 +82,26 @@ export async function analyzeBytes(
     report.findings.push(...r.findings);
     if (r.outcome === 'waiting') {
       report.accepted = false;
+      report.verdict = 'waiting';
       if (r.waitingFor) report.waitingFor = r.waitingFor;
       break;
     }
     if (r.outcome === 'rejected') {
       report.accepted = false;
+      report.verdict = 'rejected';
       break;
     }
+    if (r.outcome === 'partial') partial = true;
   }
-  if (report.findings.some((f) => f.severity === 'fatal')) report.accepted = false;
+  // As the runner: a stage that said partial keeps the flow partly accepted despite its rejected invoices.
+  if (report.verdict === 'accepted' && partial) {
+    report.accepted = false;
+    report.verdict = 'partial';
+  }
+  if (report.verdict === 'accepted' && report.findings.some((f) => f.severity === 'fatal')) {
+    report.accepted = false;
+    report.verdict = 'rejected';
+  }
   if (ctx.detected) {
     report.syntax = ctx.detected.syntax;
     report.interfaceCode = ctx.detected.interfaceCode;

@@ -1,12 +1,13 @@
 /**
  * The qualification kit of a matelas: UBL 2.1 invoices (EN 16931 core) addressed to each kind of
  * recipient with what it asks for, and one invoice per routing rule that must be rejected, with a
- * manifest of the expected outcome of each. Our answer to the platform's (unpublished) test catalogue.
+ * manifest of the expected outcome of each; and a zip of invoices integrated partly (96). Our answer to the platform's (unpublished) test catalogue.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DirectoryData, DirectoryStructure, StructureKind } from '../store/directory.ts';
 import { SUPPLIER_KINDS } from '../store/directory.ts';
+import { writeZip } from '../formats/zip.ts';
 import { fictitiousSiret, partnerNumber } from './matelas.ts';
 
 export interface KitInvoice {
@@ -20,12 +21,30 @@ export interface KitInvoice {
   codes: string[];
   xml: string;
 }
+/**
+ * A flow of several invoices (a zip of UBL invoices) integrated partly: the good ones are integrated, the
+ * flow is IN_INTEGRE_PARTIEL and its compte-rendu (96) carries one line per rejected invoice.
+ */
+export interface KitLot {
+  fileName: string;
+  purpose: string;
+  expected: 'integree_partiellement';
+  /** The compte-rendu's status code: 96. */
+  statusCode: '96';
+  /** Codes of the compte-rendu's lines: the first fatal code of each rejected invoice. */
+  codes: string[];
+  invoices: Array<Omit<KitInvoice, 'xml' | 'fileName'> & { entry: string }>;
+}
+
 export interface KitManifest {
   partner: string;
   set: number;
   syntaxeFlux: 'IN_DP_E1_UBL_INVOICE';
   interfaceCode: 'FSO1100A';
+  /** One file per invoice: 90 when `integree`, 93 when `rejetee`. */
   invoices: Array<Omit<KitInvoice, 'xml'>>;
+  /** Multi-invoice flows (zip): 96. */
+  lots: KitLot[];
 }
 
 interface UblInput {
@@ -108,15 +127,27 @@ export interface KitOptions {
   date?: string;
 }
 
-export function buildQualificationKit(data: DirectoryData, opts: KitOptions = {}): KitInvoice[] {
+/** What every case of a kit shares: its tag, date, the supplier, the structures by kind, the IBAN. */
+function kitContext(data: DirectoryData, opts: KitOptions) {
   const tag = opts.tag ?? `K${data.set}`;
   if (!/^[A-Z0-9]{1,6}$/.test(tag)) throw new Error(`kit tag must be 1–6 capital letters or digits: ${tag}`);
-  const date = opts.date ?? '2026-01-15';
   const byKind = (k: StructureKind): DirectoryStructure => {
     const s = data.structures.find((x) => x.kind === k);
     if (!s) throw new Error(`matelas has no ${k}`);
     return s;
   };
+  const supplier = byKind('Fournisseur Partenaire');
+  return {
+    tag,
+    date: opts.date ?? '2026-01-15',
+    byKind,
+    supplier: { siret: supplier.siret, name: supplier.name },
+    iban: fictitiousIban(partnerNumber(data.partner) * 100 + data.set),
+  };
+}
+
+export function buildQualificationKit(data: DirectoryData, opts: KitOptions = {}): KitInvoice[] {
+  const { tag, date, byKind, iban } = kitContext(data, opts);
   const supplier = byKind('Fournisseur Partenaire');
   const services = (s: DirectoryStructure) => data.services.filter((x) => x.structureId === s.id);
   const activeService = (s: DirectoryStructure, ej?: boolean) =>
@@ -125,7 +156,6 @@ export function buildQualificationKit(data: DirectoryData, opts: KitOptions = {}
     data.commitments.find(
       (c) => c.structureId === s.id && (serviceCode === undefined || c.serviceCode === serviceCode),
     )!.number;
-  const iban = fictitiousIban(partnerNumber(data.partner) * 100 + data.set);
   const out: KitInvoice[] = [];
   let n = 0;
   const add = (
@@ -217,6 +247,58 @@ export function buildQualificationKit(data: DirectoryData, opts: KitOptions = {}
   return out;
 }
 
+/**
+ * The partial-integration case: a zip of one valid invoice and one breaking a routing rule (a recipient
+ * that requires a service code, without one). Its numbers (`Q<tag>-L01`, `-L02`) are the kit's own.
+ */
+export function buildQualificationLots(data: DirectoryData, opts: KitOptions = {}): Array<KitLot & { zip: Buffer }> {
+  const { tag, date, byKind, supplier, iban } = kitContext(data, opts);
+  const base = byKind('Destinataire sans paramètre');
+  const svcOblig = byKind('Destinataire avec service obligatoire');
+  const cases = [
+    { entry: '1_ok_destinataire_sans_parametre.xml', buyer: base, codes: [] as string[], purpose: base.kind },
+    {
+      entry: '2_rejet_code_service_absent.xml',
+      buyer: svcOblig,
+      codes: ['CPP-SERVICE-ABSENT'],
+      purpose: 'code service absent',
+    },
+  ];
+  const invoices = cases.map((c, i) => {
+    const invoiceNumber = `Q${tag}-L${String(i + 1).padStart(2, '0')}`;
+    const xml = ublInvoice({
+      number: invoiceNumber,
+      date,
+      supplier,
+      buyer: { siret: c.buyer.siret, name: c.buyer.name },
+      cadre: 'A1',
+      paymentMeansCode: '30',
+      iban,
+      netCents: 50_000 + i * 211,
+    });
+    const meta: KitLot['invoices'][number] = {
+      entry: c.entry,
+      invoiceNumber,
+      purpose: c.purpose,
+      expected: c.codes.length ? 'rejetee' : 'integree',
+      codes: c.codes,
+    };
+    if (!c.codes.length) meta.recipientKind = c.buyer.kind;
+    return { meta, xml };
+  });
+  return [
+    {
+      fileName: '900_partiel_zip_une_facture_rejetee.zip',
+      purpose: 'integration partielle (zip de deux factures, une rejetee)',
+      expected: 'integree_partiellement',
+      statusCode: '96',
+      codes: invoices.flatMap((i) => i.meta.codes.slice(0, 1)),
+      invoices: invoices.map((i) => i.meta),
+      zip: writeZip(invoices.map((i) => ({ name: i.meta.entry, bytes: Buffer.from(i.xml, 'utf8') }))),
+    },
+  ];
+}
+
 export async function writeQualificationKit(
   data: DirectoryData,
   folder: string,
@@ -225,12 +307,15 @@ export async function writeQualificationKit(
   const kit = buildQualificationKit(data, opts);
   await mkdir(folder, { recursive: true });
   for (const k of kit) await writeFile(path.join(folder, k.fileName), k.xml, 'utf8');
+  const lots = buildQualificationLots(data, opts);
+  for (const l of lots) await writeFile(path.join(folder, l.fileName), l.zip);
   const manifest: KitManifest = {
     partner: data.partner,
     set: data.set,
     syntaxeFlux: 'IN_DP_E1_UBL_INVOICE',
     interfaceCode: 'FSO1100A',
     invoices: kit.map(({ xml: _xml, ...rest }) => rest),
+    lots: lots.map(({ zip: _zip, ...rest }) => rest),
   };
   await writeFile(path.join(folder, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n', 'utf8');
   return manifest;

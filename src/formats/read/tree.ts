@@ -148,6 +148,58 @@ function blankRange(s: string, from: number, to: number): boolean {
   return true;
 }
 
+/** Qualified and local name of a start tag, shared by every element spelled the same way. */
+interface TagName {
+  qname: string;
+  name: string;
+}
+
+/**
+ * Tag names seen so far, keyed by the raw text between `<` and `>` of attribute-less start tags (or by the
+ * qualified name otherwise): one map lookup replaces a character scan, and equal names share one string, so
+ * the readers' name comparisons are pointer comparisons. Bounded, since names come from the partner.
+ */
+const TAG_NAMES = new Map<string, TagName | null>();
+const TAG_NAMES_MAX = 4096;
+
+/** Internalized copy of a string (equal to the readers' literals by identity). */
+function internalized(s: string): string {
+  return Object.keys({ [s]: 0 })[0]!;
+}
+
+function tagName(qname: string): TagName {
+  const colon = qname.indexOf(':');
+  const q = internalized(qname);
+  return { qname: q, name: colon >= 0 ? internalized(qname.slice(colon + 1)) : q };
+}
+
+/** The name of an attribute-less start tag whose raw text is `raw`, or null when `raw` is not a plain name. */
+function plainTagName(raw: string): TagName | null {
+  let t = TAG_NAMES.get(raw);
+  if (t !== undefined) return t;
+  t = null;
+  if (raw !== '') {
+    let ok = true;
+    for (let k = 0; k < raw.length && ok; k++) {
+      const c = raw.charCodeAt(k);
+      ok = !isSpace(c) && c !== 47 && c !== 60 && c !== 34 && c !== 39 && c !== 61;
+    }
+    if (ok) t = tagName(raw);
+  }
+  if (TAG_NAMES.size < TAG_NAMES_MAX) TAG_NAMES.set(raw, t);
+  return t;
+}
+
+function namedTag(qname: string): TagName {
+  const key = '<' + qname; // never collides with a raw plain name, which has no '<'
+  let t = TAG_NAMES.get(key);
+  if (!t) {
+    t = tagName(qname);
+    if (TAG_NAMES.size < TAG_NAMES_MAX) TAG_NAMES.set(key, t);
+  }
+  return t;
+}
+
 /** Parses XML text into an XNode tree. Throws XmlReadError (with a line) when the XML is not well-formed. */
 export function parseTree(xml: string): XNode {
   const src = new Source(xml);
@@ -161,11 +213,10 @@ export function parseTree(xml: string): XNode {
     const lt = xml.indexOf('<', i);
     const end = lt < 0 ? len : lt;
     if (end > i) {
-      // Most text between tags is indentation: tested in place, never copied.
-      const blank = blankRange(xml, i, end);
       if (!top) {
-        if (!blank) throw fail('text outside the root element', i);
-      } else if (top.text !== '' || !blank) {
+        if (!blankRange(xml, i, end)) throw fail('text outside the root element', i);
+      } else if (top.text !== '' || (top.children === NO_CHILDREN && !isSpace(xml.charCodeAt(i))) || !blankRange(xml, i, end)) {
+        // A leading blank segment may be kept here: the end tag trims it away, as it would have been skipped.
         let seg = xml.slice(i, end);
         if (seg.includes('&')) {
           const d = decodeEntities(seg);
@@ -173,16 +224,24 @@ export function parseTree(xml: string): XNode {
           seg = d;
         }
         if (seg.includes('\r')) seg = seg.replace(/\r\n?/g, '\n');
-        top.text += seg;
+        top.text = top.text === '' ? seg : top.text + seg;
       }
     }
     if (lt < 0) break;
     const c = xml.charCodeAt(lt + 1);
     if (c === 47 /* / */) {
-      const gt = xml.indexOf('>', lt + 2);
-      if (gt < 0) throw fail('unclosed end tag', lt);
-      if (!top || !xml.startsWith(top.qname, lt + 2) || !blankRange(xml, lt + 2 + top.qname.length, gt))
-        throw fail(`unexpected end tag ${xml.slice(lt, gt + 1)}`, lt);
+      if (!top) throw fail(`unexpected end tag ${xml.slice(lt, xml.indexOf('>', lt) + 1)}`, lt);
+      // Usual case: `</qname>` right after the name; compared in place, without a copy.
+      const q = top.qname;
+      const qlen = q.length;
+      let gt = lt + 2 + qlen;
+      let same = gt < len;
+      for (let k = 0; k < qlen && same; k++) same = xml.charCodeAt(lt + 2 + k) === q.charCodeAt(k);
+      if (!same || xml.charCodeAt(gt) !== 62) {
+        gt = xml.indexOf('>', lt + 2);
+        if (gt < 0) throw fail('unclosed end tag', lt);
+        if (!same || !blankRange(xml, lt + 2 + qlen, gt)) throw fail(`unexpected end tag ${xml.slice(lt, gt + 1)}`, lt);
+      }
       if (top.text !== '') top.text = top.text.trim();
       stack.pop();
       top = stack[stack.length - 1];
@@ -209,53 +268,64 @@ export function parseTree(xml: string): XNode {
       if (e < 0) throw fail('unclosed processing instruction', lt);
       i = e + 2;
     } else {
-      let j = lt + 1;
-      let ch = 0;
-      while (j < len && !isSpace((ch = xml.charCodeAt(j))) && ch !== 47 && ch !== 62 && ch !== 60) j++;
-      if (j === lt + 1 || ch === 60) throw fail('invalid start tag', lt);
-      const qname = xml.slice(lt + 1, j);
-      const colon = qname.indexOf(':');
+      let tag: TagName | null = null;
       let attrs = EMPTY;
       let selfClosing = false;
-      for (;;) {
-        while (j < len && isSpace(xml.charCodeAt(j))) j++;
-        if (j >= len) throw fail(`unclosed start tag <${qname}`, lt);
-        ch = xml.charCodeAt(j);
-        if (ch === 62 /* > */) {
-          j++;
-          break;
-        }
-        if (ch === 47 /* / */) {
-          if (xml.charCodeAt(j + 1) !== 62) throw fail(`invalid start tag <${qname}`, lt);
-          selfClosing = true;
-          j += 2;
-          break;
-        }
-        const ns = j;
-        while (j < len && (ch = xml.charCodeAt(j)) !== 61 && !isSpace(ch) && ch !== 62 && ch !== 47 && ch !== 60) j++;
-        const an = xml.slice(ns, j);
-        while (j < len && isSpace(xml.charCodeAt(j))) j++;
-        if (an === '' || xml.charCodeAt(j) !== 61 /* = */) throw fail(`attribute without value in <${qname}`, lt);
+      let j = xml.indexOf('>', lt + 1);
+      if (j >= 0) {
+        // Attribute-less tags (most of them): the whole tag text names the element.
+        selfClosing = xml.charCodeAt(j - 1) === 47 && j - 1 > lt;
+        tag = plainTagName(xml.slice(lt + 1, selfClosing ? j - 1 : j));
         j++;
-        while (j < len && isSpace(xml.charCodeAt(j))) j++;
-        const q = xml.charCodeAt(j);
-        if (q !== 34 && q !== 39) throw fail(`unquoted attribute value in <${qname}`, lt);
-        const ve = xml.indexOf(q === 34 ? '"' : "'", j + 1);
-        if (ve < 0) throw fail(`unclosed attribute value in <${qname}`, lt);
-        let v = xml.slice(j + 1, ve);
-        if (v.includes('<')) throw fail(`'<' in an attribute value of <${qname}`, lt);
-        if (v.includes('&')) {
-          const d = decodeEntities(v);
-          if (d === undefined) throw fail('invalid entity reference', lt);
-          v = d;
-        }
-        j = ve + 1;
-        if (an.startsWith('xmlns')) continue;
-        if (attrs === EMPTY) attrs = {};
-        const kc = an.indexOf(':');
-        attrs[kc >= 0 ? an.slice(kc + 1) : an] = v;
       }
-      const node = new Node(colon >= 0 ? qname.slice(colon + 1) : qname, qname, attrs, lt, top, src);
+      if (!tag) {
+        j = lt + 1;
+        let ch = 0;
+        while (j < len && !isSpace((ch = xml.charCodeAt(j))) && ch !== 47 && ch !== 62 && ch !== 60) j++;
+        if (j === lt + 1 || ch === 60) throw fail('invalid start tag', lt);
+        const qname = xml.slice(lt + 1, j);
+        tag = namedTag(qname);
+        selfClosing = false;
+        for (;;) {
+          while (j < len && isSpace(xml.charCodeAt(j))) j++;
+          if (j >= len) throw fail(`unclosed start tag <${qname}`, lt);
+          ch = xml.charCodeAt(j);
+          if (ch === 62 /* > */) {
+            j++;
+            break;
+          }
+          if (ch === 47 /* / */) {
+            if (xml.charCodeAt(j + 1) !== 62) throw fail(`invalid start tag <${qname}`, lt);
+            selfClosing = true;
+            j += 2;
+            break;
+          }
+          const ns = j;
+          while (j < len && (ch = xml.charCodeAt(j)) !== 61 && !isSpace(ch) && ch !== 62 && ch !== 47 && ch !== 60) j++;
+          const an = xml.slice(ns, j);
+          while (j < len && isSpace(xml.charCodeAt(j))) j++;
+          if (an === '' || xml.charCodeAt(j) !== 61 /* = */) throw fail(`attribute without value in <${qname}`, lt);
+          j++;
+          while (j < len && isSpace(xml.charCodeAt(j))) j++;
+          const q = xml.charCodeAt(j);
+          if (q !== 34 && q !== 39) throw fail(`unquoted attribute value in <${qname}`, lt);
+          const ve = xml.indexOf(q === 34 ? '"' : "'", j + 1);
+          if (ve < 0) throw fail(`unclosed attribute value in <${qname}`, lt);
+          let v = xml.slice(j + 1, ve);
+          if (v.includes('<')) throw fail(`'<' in an attribute value of <${qname}`, lt);
+          if (v.includes('&')) {
+            const d = decodeEntities(v);
+            if (d === undefined) throw fail('invalid entity reference', lt);
+            v = d;
+          }
+          j = ve + 1;
+          if (an.startsWith('xmlns')) continue;
+          if (attrs === EMPTY) attrs = {};
+          const kc = an.indexOf(':');
+          attrs[kc >= 0 ? an.slice(kc + 1) : an] = v;
+        }
+      }
+      const node = new Node(tag.name, tag.qname, attrs, lt, top, src);
       if (top) {
         if (top.children === NO_CHILDREN) top.children = [node];
         else top.children.push(node);

@@ -211,6 +211,11 @@ export class FolderWatcher {
         ...(signaturePath ? { signaturePath } : {}),
       });
     } catch (e) {
+      // Another daemon sharing these mailboxes took it first (its rename won): nothing to do.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(p)) {
+        this.opts.logger.debug({ partner: w.partner, file: w.name }, 'file taken by another node');
+        return;
+      }
       // The file stays in the mailbox and is tried again by the next rescan: never dropped.
       this.opts.logger.error(
         { err: e, partner: w.partner, file: w.name },

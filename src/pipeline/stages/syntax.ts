@@ -5,6 +5,7 @@
  */
 import { isFatal } from '../../finding.ts';
 import { detectDeposit } from '../../formats/registry.ts';
+import { zipLimits } from '../../formats/zip.ts';
 import type { Stage } from '../stage.ts';
 import { ok, rejected } from '../stage.ts';
 
@@ -13,9 +14,10 @@ export const syntaxStage: Stage = {
   async run(ctx, deps) {
     const bytes = ctx.payload ?? ctx.bytes;
     if (!bytes) return { outcome: 'skipped', findings: [] };
-    const opts: { fileName?: string; declaredInterface?: string; maxFlowSizeKo?: number } = {
+    const opts: Parameters<typeof detectDeposit>[1] & {} = {
       fileName: ctx.flow.originalName,
       maxFlowSizeKo: deps.config.maxFlowSizeKo,
+      zipLimits: zipLimits(deps.config.maxFlowSizeKo, deps.config.zip),
     };
     if (ctx.flow.declaredInterface) opts.declaredInterface = ctx.flow.declaredInterface;
     const result = await detectDeposit(bytes, opts);

@@ -12,11 +12,10 @@ import path from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { detectDeposit, sniffInterface } from '../src/formats/registry.ts';
 import { ZIP_LIMITS, readZip, writeZip, zipLimits } from '../src/formats/zip.ts';
-import { buildConfig } from '../src/config.ts';
+import { buildConfig, schemaDir } from '../src/config.ts';
 import { analyzeBytes } from '../src/pipeline/analyze.ts';
 import { STAGES } from '../src/pipeline/stages/index.ts';
 import { ValidationPool } from '../src/schemas/pool.ts';
-import { schemaDir } from '../src/config.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { generateMatelasSet } from '../src/platform/matelas-service.ts';
 import type { KitInvoice } from '../src/platform/samples.ts';
@@ -235,7 +234,9 @@ describe('zip deposits: configured limits and passerelle analyze', () => {
       x = (x * 1103515245 + 12345) % 2147483648;
       lines.push(' '.repeat(48) + x.toString(16).slice(-3));
     }
-    const padded = writeZip([{ name: 'a.xml', bytes: Buffer.concat([UBL, Buffer.from(`<!--\n${lines.join('\n')}\n-->\n`)]) }]);
+    const padded = writeZip([
+      { name: 'a.xml', bytes: Buffer.concat([UBL, Buffer.from(`<!--\n${lines.join('\n')}\n-->\n`)]) },
+    ]);
     expect((await readZip(padded, 'lot.zip', zipLimits(30000))).ok).toBe(true);
     const low = await analyze(padded, { zip: { maxRatio: 10 } });
     expect(low.findings.map((f) => f.code)).toEqual(['ZIP-RATIO']);

@@ -81,16 +81,11 @@ class Node implements XNode {
   parent: XNode | undefined;
   pos: number;
   src: Source;
-  constructor(
-    name: string,
-    qname: string,
-    attrs: Record<string, string>,
-    pos: number,
-    parent: XNode | undefined,
-    src: Source,
-  ) {
-    this.name = name;
-    this.qname = qname;
+  tag: TagName;
+  constructor(tag: TagName, attrs: Record<string, string>, pos: number, parent: Node | undefined, src: Source) {
+    this.tag = tag;
+    this.name = tag.name;
+    this.qname = tag.qname;
     this.attrs = attrs;
     this.pos = pos;
     this.parent = parent;
@@ -148,75 +143,124 @@ function blankRange(s: string, from: number, to: number): boolean {
   return true;
 }
 
-/** Qualified and local name of a start tag, shared by every element spelled the same way. */
+/** Qualified and local name of an element, shared by every element spelled the same way. */
 interface TagName {
   qname: string;
   name: string;
 }
 
 /**
- * Tag names seen so far, keyed by the raw text between `<` and `>` of attribute-less start tags (or by the
- * qualified name otherwise): one map lookup replaces a character scan, and equal names share one string, so
- * the readers' name comparisons are pointer comparisons. Bounded, since names come from the partner.
+ * Recently seen tag names, direct-mapped by length and two characters. A start tag whose text equals a cached
+ * attribute-less name is recognized by one native comparison instead of a character scan, and elements spelled
+ * alike share internalized name strings, so the readers' `c.name === 'ID'` tests compare pointers. Fixed size:
+ * names come from the partner.
  */
-const TAG_NAMES = new Map<string, TagName | null>();
-const TAG_NAMES_MAX = 4096;
+const PLAIN_TAGS: (TagName | undefined)[] = new Array<TagName | undefined>(1024).fill(undefined);
+const NAMED_TAGS: (TagName | undefined)[] = new Array<TagName | undefined>(1024).fill(undefined);
 
-/** Internalized copy of a string (equal to the readers' literals by identity). */
+function slot(s: string, from: number, n: number): number {
+  return (n * 61 + s.charCodeAt(from + n - 1) * 7 + s.charCodeAt(from + (n >> 1))) & 1023;
+}
+
+/** Internalized copy of a string: identical to the readers' string literals. */
 function internalized(s: string): string {
   return Object.keys({ [s]: 0 })[0]!;
 }
 
-function tagName(qname: string): TagName {
+/** The shared TagName of a qualified name. */
+function namedTag(qname: string): TagName {
+  const k = slot(qname, 0, qname.length);
+  const t = NAMED_TAGS[k];
+  if (t !== undefined && t.qname === qname) return t;
   const colon = qname.indexOf(':');
   const q = internalized(qname);
-  return { qname: q, name: colon >= 0 ? internalized(qname.slice(colon + 1)) : q };
+  const fresh = { qname: q, name: colon >= 0 ? internalized(qname.slice(colon + 1)) : q };
+  NAMED_TAGS[k] = fresh;
+  return fresh;
 }
 
-/** The name of an attribute-less start tag whose raw text is `raw`, or null when `raw` is not a plain name. */
-function plainTagName(raw: string): TagName | null {
-  let t = TAG_NAMES.get(raw);
-  if (t !== undefined) return t;
-  t = null;
-  if (raw !== '') {
-    let ok = true;
-    for (let k = 0; k < raw.length && ok; k++) {
-      const c = raw.charCodeAt(k);
-      ok = !isSpace(c) && c !== 47 && c !== 60 && c !== 34 && c !== 39 && c !== 61;
-    }
-    if (ok) t = tagName(raw);
-  }
-  if (TAG_NAMES.size < TAG_NAMES_MAX) TAG_NAMES.set(raw, t);
-  return t;
+/** An attribute name as written, its local name (the attrs key) and whether it declares a namespace. */
+interface AttrName {
+  raw: string;
+  key: string;
+  xmlns: boolean;
 }
 
-function namedTag(qname: string): TagName {
-  const key = '<' + qname; // never collides with a raw plain name, which has no '<'
-  let t = TAG_NAMES.get(key);
-  if (!t) {
-    t = tagName(qname);
-    if (TAG_NAMES.size < TAG_NAMES_MAX) TAG_NAMES.set(key, t);
-  }
-  return t;
+const ATTR_NAMES: (AttrName | undefined)[] = new Array<AttrName | undefined>(256).fill(undefined);
+
+/** The attribute name written in xml[from, to), cached like tag names (internalized keys store fast). */
+function attrName(xml: string, from: number, to: number): AttrName {
+  const n = to - from;
+  if (n === 0) return { raw: '', key: '', xmlns: false };
+  const k = slot(xml, from, n) & 255;
+  const a = ATTR_NAMES[k];
+  if (a !== undefined && a.raw.length === n && xml.startsWith(a.raw, from)) return a;
+  const raw = internalized(xml.slice(from, to));
+  const colon = raw.indexOf(':');
+  const fresh = { raw, key: colon >= 0 ? internalized(raw.slice(colon + 1)) : raw, xmlns: raw.startsWith('xmlns') };
+  ATTR_NAMES[k] = fresh;
+  return fresh;
 }
 
-/** Parses XML text into an XNode tree. Throws XmlReadError (with a line) when the XML is not well-formed. */
+/**
+ * What one start tag, end tag or blank segment of a recorded markup run does (offsets from the run start).
+ * `attrs` is the template copied into each element: the readers may keep an element's attrs object.
+ */
+interface RunStep {
+  kind: 0 | 1 | 2; // 0 start tag, 1 end tag, 2 blank text
+  off: number;
+  end: number;
+  tag: TagName | undefined;
+  attrs: Record<string, string>;
+  selfClosing: boolean;
+}
+
+/** Markup between two text values (tags and indentation), as written, with its steps. */
+interface Run {
+  text: string;
+  steps: RunStep[];
+}
+
+const RUN_MAX_CHARS = 4096;
+
+/**
+ * Parses XML text into an XNode tree. Throws XmlReadError (with a line) when the XML is not well-formed.
+ *
+ * Repeated structures (invoice lines) repeat the same markup between their values: each stretch of markup
+ * between two text values is recorded, keyed by the enclosing element and its parent, and the next time the
+ * same place is reached, a text identical to the recorded one (one native comparison) is replayed step by step
+ * instead of scanned. End tags are still checked against the open element; any difference falls back to the
+ * character scan at that point.
+ */
 export function parseTree(xml: string): XNode {
   const src = new Source(xml);
   const len = xml.length;
   const fail = (msg: string, at: number) => new XmlReadError(msg, src.lineAt(at));
   const stack: Node[] = [];
+  const runs = new Map<TagName, Map<TagName | undefined, Run>>();
   let root: Node | undefined;
   let top: Node | undefined;
+  let rec: RunStep[] | undefined; // steps of the run being recorded
+  let recStart = 0;
+  let recTop: Node | undefined;
+  const finishRun = (at: number): void => {
+    if (rec !== undefined && recTop !== undefined && rec.length > 1 && at - recStart <= RUN_MAX_CHARS) {
+      let byParent = runs.get(recTop.tag);
+      if (!byParent) runs.set(recTop.tag, (byParent = new Map()));
+      byParent.set((recTop.parent as Node | undefined)?.tag, { text: xml.slice(recStart, at), steps: rec });
+    }
+    rec = undefined;
+  };
   let i = xml.charCodeAt(0) === 0xfeff ? 1 : 0;
   while (i < len) {
     const lt = xml.indexOf('<', i);
     const end = lt < 0 ? len : lt;
     if (end > i) {
+      // Most text between tags is indentation: tested in place, never copied.
+      const blank = isSpace(xml.charCodeAt(i)) && blankRange(xml, i + 1, end);
       if (!top) {
-        if (!blankRange(xml, i, end)) throw fail('text outside the root element', i);
-      } else if (top.text !== '' || (top.children === NO_CHILDREN && !isSpace(xml.charCodeAt(i))) || !blankRange(xml, i, end)) {
-        // A leading blank segment may be kept here: the end tag trims it away, as it would have been skipped.
+        if (!blank) throw fail('text outside the root element', i);
+      } else if (top.text !== '' || !blank) {
         let seg = xml.slice(i, end);
         if (seg.includes('&')) {
           const d = decodeEntities(seg);
@@ -226,27 +270,76 @@ export function parseTree(xml: string): XNode {
         if (seg.includes('\r')) seg = seg.replace(/\r\n?/g, '\n');
         top.text = top.text === '' ? seg : top.text + seg;
       }
+      if (rec !== undefined) {
+        if (blank) rec.push({ kind: 2, off: i - recStart, end: end - recStart, tag: undefined, attrs: EMPTY, selfClosing: false });
+        else finishRun(i);
+      }
     }
     if (lt < 0) break;
+    if (rec === undefined && top !== undefined) {
+      const run = runs.get(top.tag)?.get((top.parent as Node | undefined)?.tag);
+      let resume = -1;
+      if (run !== undefined && xml.startsWith(run.text, lt)) {
+        for (const st of run.steps) {
+          if (st.kind === 1) {
+            if (top === undefined || top.tag !== st.tag) {
+              resume = lt + st.off;
+              break;
+            }
+            if (top.text !== '') top.text = top.text.trim();
+            stack.pop();
+            top = stack[stack.length - 1];
+          } else if (top === undefined) {
+            resume = lt + st.off;
+            break;
+          } else if (st.kind === 0) {
+            const node = new Node(st.tag!, st.attrs === EMPTY ? EMPTY : { ...st.attrs }, lt + st.off, top, src);
+            if (top.children === NO_CHILDREN) top.children = [node];
+            else top.children.push(node);
+            if (!st.selfClosing) {
+              stack.push(node);
+              top = node;
+            }
+          } else if (top.text !== '') {
+            let seg = xml.slice(lt + st.off, lt + st.end);
+            if (seg.includes('\r')) seg = seg.replace(/\r\n?/g, '\n');
+            top.text += seg;
+          }
+        }
+        if (resume < 0) {
+          i = lt + run.text.length;
+          continue;
+        }
+        i = resume; // the general scan takes over where the document departs from the run
+      }
+      rec = [];
+      recStart = resume < 0 ? lt : resume;
+      recTop = top;
+      if (resume >= 0) continue;
+    }
     const c = xml.charCodeAt(lt + 1);
     if (c === 47 /* / */) {
-      if (!top) throw fail(`unexpected end tag ${xml.slice(lt, xml.indexOf('>', lt) + 1)}`, lt);
-      // Usual case: `</qname>` right after the name; compared in place, without a copy.
+      if (!top) {
+        const gt = xml.indexOf('>', lt + 2);
+        if (gt < 0) throw fail('unclosed end tag', lt);
+        throw fail(`unexpected end tag ${xml.slice(lt, gt + 1)}`, lt);
+      }
+      // Usual case: `</qname>` right after the name.
       const q = top.qname;
-      const qlen = q.length;
-      let gt = lt + 2 + qlen;
-      let same = gt < len;
-      for (let k = 0; k < qlen && same; k++) same = xml.charCodeAt(lt + 2 + k) === q.charCodeAt(k);
+      let gt = lt + 2 + q.length;
+      const same = xml.startsWith(q, lt + 2);
       if (!same || xml.charCodeAt(gt) !== 62) {
         gt = xml.indexOf('>', lt + 2);
         if (gt < 0) throw fail('unclosed end tag', lt);
-        if (!same || !blankRange(xml, lt + 2 + qlen, gt)) throw fail(`unexpected end tag ${xml.slice(lt, gt + 1)}`, lt);
+        if (!same || !blankRange(xml, lt + 2 + q.length, gt)) throw fail(`unexpected end tag ${xml.slice(lt, gt + 1)}`, lt);
       }
+      if (rec !== undefined) rec.push({ kind: 1, off: lt - recStart, end: 0, tag: top.tag, attrs: EMPTY, selfClosing: false });
       if (top.text !== '') top.text = top.text.trim();
       stack.pop();
       top = stack[stack.length - 1];
       i = gt + 1;
     } else if (c === 33 /* ! */) {
+      rec = undefined; // comments and CDATA sections are not recorded
       if (xml.startsWith('<!--', lt)) {
         const e = xml.indexOf('-->', lt + 4);
         if (e < 0) throw fail('unclosed comment', lt);
@@ -264,19 +357,28 @@ export function parseTree(xml: string): XNode {
         i = gt + 1;
       } else throw fail('invalid markup declaration', lt);
     } else if (c === 63 /* ? */) {
+      rec = undefined;
       const e = xml.indexOf('?>', lt + 2);
       if (e < 0) throw fail('unclosed processing instruction', lt);
       i = e + 2;
     } else {
-      let tag: TagName | null = null;
+      let tag: TagName | undefined;
       let attrs = EMPTY;
       let selfClosing = false;
       let j = xml.indexOf('>', lt + 1);
-      if (j >= 0) {
-        // Attribute-less tags (most of them): the whole tag text names the element.
-        selfClosing = xml.charCodeAt(j - 1) === 47 && j - 1 > lt;
-        tag = plainTagName(xml.slice(lt + 1, selfClosing ? j - 1 : j));
-        j++;
+      let k = -1;
+      if (j > lt + 1) {
+        // Attribute-less tags (most of them) whose name was seen before: one comparison.
+        selfClosing = xml.charCodeAt(j - 1) === 47;
+        const n = (selfClosing ? j - 1 : j) - lt - 1;
+        if (n > 0) {
+          k = slot(xml, lt + 1, n);
+          const t = PLAIN_TAGS[k];
+          if (t !== undefined && t.qname.length === n && xml.startsWith(t.qname, lt + 1)) {
+            tag = t;
+            j++;
+          }
+        }
       }
       if (!tag) {
         j = lt + 1;
@@ -285,6 +387,8 @@ export function parseTree(xml: string): XNode {
         if (j === lt + 1 || ch === 60) throw fail('invalid start tag', lt);
         const qname = xml.slice(lt + 1, j);
         tag = namedTag(qname);
+        if (k >= 0 && (ch === 62 || (ch === 47 && xml.charCodeAt(j + 1) === 62)) && k === slot(xml, lt + 1, j - lt - 1))
+          PLAIN_TAGS[k] = tag;
         selfClosing = false;
         for (;;) {
           while (j < len && isSpace(xml.charCodeAt(j))) j++;
@@ -302,9 +406,9 @@ export function parseTree(xml: string): XNode {
           }
           const ns = j;
           while (j < len && (ch = xml.charCodeAt(j)) !== 61 && !isSpace(ch) && ch !== 62 && ch !== 47 && ch !== 60) j++;
-          const an = xml.slice(ns, j);
+          const an = attrName(xml, ns, j);
           while (j < len && isSpace(xml.charCodeAt(j))) j++;
-          if (an === '' || xml.charCodeAt(j) !== 61 /* = */) throw fail(`attribute without value in <${qname}`, lt);
+          if (an.raw === '' || xml.charCodeAt(j) !== 61 /* = */) throw fail(`attribute without value in <${qname}`, lt);
           j++;
           while (j < len && isSpace(xml.charCodeAt(j))) j++;
           const q = xml.charCodeAt(j);
@@ -319,18 +423,20 @@ export function parseTree(xml: string): XNode {
             v = d;
           }
           j = ve + 1;
-          if (an.startsWith('xmlns')) continue;
+          if (an.xmlns) continue;
           if (attrs === EMPTY) attrs = {};
-          const kc = an.indexOf(':');
-          attrs[kc >= 0 ? an.slice(kc + 1) : an] = v;
+          attrs[an.key] = v;
         }
       }
-      const node = new Node(tag.name, tag.qname, attrs, lt, top, src);
+      if (top) {
+        if (rec !== undefined)
+          rec.push({ kind: 0, off: lt - recStart, end: 0, tag, attrs: attrs === EMPTY ? EMPTY : { ...attrs }, selfClosing });
+      } else if (root) throw fail('more than one root element', lt);
+      const node = new Node(tag, attrs, lt, top, src);
       if (top) {
         if (top.children === NO_CHILDREN) top.children = [node];
         else top.children.push(node);
-      } else if (root) throw fail('more than one root element', lt);
-      else root = node;
+      } else root = node;
       if (!selfClosing) {
         stack.push(node);
         top = node;

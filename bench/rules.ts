@@ -10,15 +10,20 @@ import { checkInvoice } from '../src/rules/engine.ts';
 
 const corpus = path.resolve('../shared/corpus');
 
-/** Median of `runs` timings of fn, in ms. */
-function median(runs: number, fn: () => void): number {
+/** Sorted timings of `runs` calls of fn, in ms. */
+function timings(runs: number, fn: () => void): number[] {
   const t: number[] = [];
   for (let i = 0; i < runs; i++) {
     const s = performance.now();
     fn();
     t.push(performance.now() - s);
   }
-  t.sort((a, b) => a - b);
+  return t.sort((a, b) => a - b);
+}
+
+/** Median of `runs` timings of fn, in ms. */
+function median(runs: number, fn: () => void): number {
+  const t = timings(runs, fn);
   return t[Math.floor(t.length / 2)]!;
 }
 
@@ -48,6 +53,8 @@ export async function benchRules(): Promise<Record<string, number>> {
     'big.bytes': big.length,
     'big.lines': bigInv.lines.length,
     'big.read_ms': median(15, () => readInvoice(big, 'ubl-invoice')),
+    // The machine is shared: the best of many runs is the figure that compares across runs.
+    'big.read_best_ms': timings(60, () => readInvoice(big, 'ubl-invoice'))[0]!,
     'big.rules_ms': median(15, () => checkInvoice(bigInv, ctx)),
   };
   const start = performance.now();

@@ -80,43 +80,140 @@ function period(n: XNode | undefined): Period | undefined {
   return p;
 }
 
+/**
+ * One invoice line. Lines are the bulk of a large invoice, so each element's children are visited once (first
+ * match per name, as `child` gives) instead of searched once per field.
+ */
 function line(n: XNode): Line {
-  const item = child(n, 'Item');
-  const price = child(n, 'Price');
+  let id, note, quantity, credited, netAmount, accountingRef, invoicePeriod, orderLineRef, docRef, item, price;
+  const acs: XNode[] = [];
+  for (const c of n.children) {
+    switch (c.name) {
+      case 'ID':
+        id ??= c;
+        break;
+      case 'Note':
+        note ??= c;
+        break;
+      case 'InvoicedQuantity':
+        quantity ??= c;
+        break;
+      case 'CreditedQuantity':
+        credited ??= c;
+        break;
+      case 'LineExtensionAmount':
+        netAmount ??= c;
+        break;
+      case 'AccountingCost':
+        accountingRef ??= c;
+        break;
+      case 'InvoicePeriod':
+        invoicePeriod ??= c;
+        break;
+      case 'OrderLineReference':
+        orderLineRef ??= c;
+        break;
+      case 'DocumentReference':
+        docRef ??= c;
+        break;
+      case 'Item':
+        item ??= c;
+        break;
+      case 'Price':
+        price ??= c;
+        break;
+      case 'AllowanceCharge':
+        acs.push(c);
+        break;
+    }
+  }
+  let name, description, sellerId, buyerId, standardId, origin, taxCategory;
+  const classifications: XNode[] = [];
+  const properties: XNode[] = [];
+  if (item) {
+    for (const c of item.children) {
+      switch (c.name) {
+        case 'Name':
+          name ??= c;
+          break;
+        case 'Description':
+          description ??= c;
+          break;
+        case 'SellersItemIdentification':
+          sellerId ??= c;
+          break;
+        case 'BuyersItemIdentification':
+          buyerId ??= c;
+          break;
+        case 'StandardItemIdentification':
+          standardId ??= c;
+          break;
+        case 'OriginCountry':
+          origin ??= c;
+          break;
+        case 'ClassifiedTaxCategory':
+          taxCategory ??= c;
+          break;
+        case 'CommodityClassification':
+          classifications.push(c);
+          break;
+        case 'AdditionalItemProperty':
+          properties.push(c);
+          break;
+      }
+    }
+  }
+  let priceAmount, baseQuantity, priceAc;
+  let priceAllowanceCount = 0;
+  if (price) {
+    for (const c of price.children) {
+      switch (c.name) {
+        case 'PriceAmount':
+          priceAmount ??= c;
+          break;
+        case 'BaseQuantity':
+          baseQuantity ??= c;
+          break;
+        case 'AllowanceCharge':
+          priceAc ??= c;
+          priceAllowanceCount++;
+          break;
+      }
+    }
+  }
   const l: Line = {
-    allowanceCharges: children(n, 'AllowanceCharge').map((a) => allowanceCharge(a, false)),
-    priceAllowanceCount: children(price, 'AllowanceCharge').length,
-    vat: vatCategory(child(item, 'ClassifiedTaxCategory'), item ?? n),
+    allowanceCharges: acs.map((a) => allowanceCharge(a, false)),
+    priceAllowanceCount,
+    vat: vatCategory(taxCategory, item ?? n),
     classifications: [],
     attributes: [],
     loc: loc(n),
   };
-  put(l, 'id', val(child(n, 'ID')));
-  put(l, 'note', val(child(n, 'Note')));
-  const q = child(n, 'InvoicedQuantity') ?? child(n, 'CreditedQuantity');
+  put(l, 'id', val(id));
+  put(l, 'note', val(note));
+  const q = quantity ?? credited;
   put(l, 'quantity', num(q));
   if (q && q.attrs['unitCode'] !== undefined) l.unitCode = { value: q.attrs['unitCode'], loc: loc(q) };
-  put(l, 'netAmount', num(child(n, 'LineExtensionAmount')));
-  put(l, 'accountingRef', val(child(n, 'AccountingCost')));
-  put(l, 'period', period(child(n, 'InvoicePeriod')));
-  put(l, 'orderLineRef', val(at(n, 'OrderLineReference', 'LineID')));
-  put(l, 'objectId', ident(at(n, 'DocumentReference', 'ID')));
-  put(l, 'netPrice', num(child(price, 'PriceAmount')));
-  put(l, 'baseQuantity', num(child(price, 'BaseQuantity')));
-  const pac = child(price, 'AllowanceCharge');
-  put(l, 'priceDiscount', num(child(pac, 'Amount')));
-  put(l, 'grossPrice', num(child(pac, 'BaseAmount')));
-  put(l, 'itemName', val(child(item, 'Name')));
-  put(l, 'itemDescription', val(child(item, 'Description')));
-  put(l, 'sellerItemId', val(at(item, 'SellersItemIdentification', 'ID')));
-  put(l, 'buyerItemId', val(at(item, 'BuyersItemIdentification', 'ID')));
-  put(l, 'standardItemId', ident(at(item, 'StandardItemIdentification', 'ID')));
-  put(l, 'originCountry', val(at(item, 'OriginCountry', 'IdentificationCode')));
-  for (const cc of children(item, 'CommodityClassification')) {
-    const id = ident(child(cc, 'ItemClassificationCode'), 'listID');
-    if (id) l.classifications.push(id);
+  put(l, 'netAmount', num(netAmount));
+  put(l, 'accountingRef', val(accountingRef));
+  put(l, 'period', period(invoicePeriod));
+  put(l, 'orderLineRef', val(child(orderLineRef, 'LineID')));
+  put(l, 'objectId', ident(child(docRef, 'ID')));
+  put(l, 'netPrice', num(priceAmount));
+  put(l, 'baseQuantity', num(baseQuantity));
+  put(l, 'priceDiscount', num(child(priceAc, 'Amount')));
+  put(l, 'grossPrice', num(child(priceAc, 'BaseAmount')));
+  put(l, 'itemName', val(name));
+  put(l, 'itemDescription', val(description));
+  put(l, 'sellerItemId', val(child(sellerId, 'ID')));
+  put(l, 'buyerItemId', val(child(buyerId, 'ID')));
+  put(l, 'standardItemId', ident(child(standardId, 'ID')));
+  put(l, 'originCountry', val(child(origin, 'IdentificationCode')));
+  for (const cc of classifications) {
+    const cid = ident(child(cc, 'ItemClassificationCode'), 'listID');
+    if (cid) l.classifications.push(cid);
   }
-  for (const ap of children(item, 'AdditionalItemProperty')) {
+  for (const ap of properties) {
     const a: Line['attributes'][number] = { loc: loc(ap) };
     put(a, 'name', val(child(ap, 'Name')));
     put(a, 'value', val(child(ap, 'Value')));

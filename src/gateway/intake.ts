@@ -17,8 +17,12 @@ import type { Logger } from '../log.ts';
 import type { Store } from '../store/index.ts';
 import { QUEUES } from '../store/index.ts';
 import { flowBySpoolKey, insertFlow } from '../store/flows.ts';
+import type { NewFlow } from '../store/flows.ts';
 import type { FlowRecord } from '../store/types.ts';
 import type { Intake, IntakeRequest, IntakeResult } from './intake-types.ts';
+
+/** Flows recorded in one transaction at most. */
+const MAX_BATCH = 64;
 
 interface SpoolSidecar extends Omit<IntakeRequest, 'path' | 'signaturePath'> {
   key: string;
@@ -38,6 +42,12 @@ export interface IntakeOptions {
 export class FlowIntake implements Intake {
   readonly spoolDir: string;
   private readonly opts: IntakeOptions;
+  /** Flows waiting to be recorded in the next transaction (see flush). */
+  private readonly batch: Array<{
+    sidecar: SpoolSidecar;
+    resolve: (f: FlowRecord) => void;
+    reject: (e: Error) => void;
+  }> = [];
   /** Spool keys being recorded in the background (see take). */
   private readonly inFlight = new Map<string, Promise<void>>();
 
@@ -116,9 +126,55 @@ export class FlowIntake implements Intake {
     return sidecar;
   }
 
-  /** Step 3 and 4 for one spooled file. */
-  private async record(sidecar: SpoolSidecar): Promise<FlowRecord> {
-    const { store, logger, maxFlowBytes } = this.opts;
+  /** Step 3 and 4 for one spooled file (recorded together with others queued at the same moment). */
+  private record(sidecar: SpoolSidecar): Promise<FlowRecord> {
+    return new Promise((resolve, reject) => {
+      this.batch.push({ sidecar, resolve, reject });
+      if (this.batch.length === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  /**
+   * Records every queued flow in one transaction (the flows, their bytes, their jobs): when a partner
+   * drops many files at once, the database sees one round trip per flow instead of four. A batch that
+   * fails is retried one flow at a time, so one bad entry does not hold up the others.
+   */
+  private async flush(): Promise<void> {
+    const items = this.batch.splice(0, MAX_BATCH);
+    if (this.batch.length) setImmediate(() => void this.flush());
+    const prepared: Array<{ item: (typeof items)[number]; flow: NewFlow }> = [];
+    for (const item of items) {
+      try {
+        prepared.push({ item, flow: await this.prepare(item.sidecar) });
+      } catch (e) {
+        item.reject(e as Error);
+      }
+    }
+    if (!prepared.length) return;
+    try {
+      const flows = await this.commit(prepared.map((p) => p.flow));
+      await Promise.all(prepared.map((p, i) => this.finish(p.item.sidecar, flows[i] as FlowRecord, p.flow.size)));
+      prepared.forEach((p, i) => p.item.resolve(flows[i] as FlowRecord));
+    } catch (batchError) {
+      if (prepared.length === 1) {
+        prepared[0]!.item.reject(batchError as Error);
+        return;
+      }
+      for (const p of prepared) {
+        try {
+          const [flow] = await this.commit([p.flow]);
+          await this.finish(p.item.sidecar, flow as FlowRecord, p.flow.size);
+          p.item.resolve(flow as FlowRecord);
+        } catch (e) {
+          p.item.reject(e as Error);
+        }
+      }
+    }
+  }
+
+  /** Reads a spooled file: size, bytes (unless over the limit), SHA-256, the interface for its number. */
+  private async prepare(sidecar: SpoolSidecar): Promise<NewFlow> {
+    const { maxFlowBytes } = this.opts;
     const base = path.join(this.spoolDir, sidecar.key);
     const size = (await stat(base)).size;
     // Over the limit: the bytes are not kept, only their fingerprint; reception rejects the flow.
@@ -138,32 +194,46 @@ export class FlowIntake implements Intake {
             this.opts.unknownInterfaceCode
           ).slice(3, 7)
         : null;
-    const flow = await store.db.transaction(async (tx) => {
-      const created = await insertFlow(tx, {
-        box: sidecar.box,
-        partner: sidecar.partner,
-        originalName: sidecar.originalName,
-        size,
-        sha256,
-        bytes,
-        signature,
-        spoolKey: sidecar.key,
-        transport: sidecar.transport,
-        declaredInterface: sidecar.declaredInterface ?? null,
-        declaredSigned: sidecar.declaredSigned ?? null,
-        numberInterface: numberInterface === null ? null : /^\d{4}$/.test(numberInterface) ? numberInterface : '0000',
-      });
-      // Already recorded (an intake retried after a crash): its job exists too.
-      if (!created) return (await flowBySpoolKey(tx, sidecar.key)) as FlowRecord;
-      // The job is created in the same transaction: a recorded flow always has its job.
-      await store.boss.send(
-        QUEUES.flows,
-        { flowId: created.id },
-        { db: { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) } },
-      );
-      return created;
+    return {
+      box: sidecar.box,
+      partner: sidecar.partner,
+      originalName: sidecar.originalName,
+      size,
+      sha256,
+      bytes,
+      signature,
+      spoolKey: sidecar.key,
+      transport: sidecar.transport,
+      declaredInterface: sidecar.declaredInterface ?? null,
+      declaredSigned: sidecar.declaredSigned ?? null,
+      numberInterface: numberInterface === null ? null : /^\d{4}$/.test(numberInterface) ? numberInterface : '0000',
+    };
+  }
+
+  /** One transaction: the flows and, for those newly recorded, their jobs (a recorded flow always has its job). */
+  private async commit(flows: NewFlow[]): Promise<FlowRecord[]> {
+    const { store } = this.opts;
+    return store.db.transaction(async (tx) => {
+      const out: FlowRecord[] = [];
+      const jobs: Array<{ data: { flowId: number } }> = [];
+      for (const f of flows) {
+        const created = await insertFlow(tx, f);
+        // Already recorded (an intake retried after a crash): its job exists too.
+        if (created) jobs.push({ data: { flowId: created.id } });
+        out.push(created ?? ((await flowBySpoolKey(tx, f.spoolKey)) as FlowRecord));
+      }
+      if (jobs.length) {
+        await store.boss.insert(QUEUES.flows, jobs, {
+          db: { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) },
+        });
+      }
+      return out;
     });
-    logger.info(
+  }
+
+  private async finish(sidecar: SpoolSidecar, flow: FlowRecord, size: number): Promise<void> {
+    const base = path.join(this.spoolDir, sidecar.key);
+    this.opts.logger.info(
       {
         flow: flow.flowNumber ?? `ANALYSE-${flow.id}`,
         partner: flow.partner,
@@ -181,7 +251,6 @@ export class FlowIntake implements Intake {
       sidecar.hasSignature ? unlinkQuietly(`${base}.p7s`) : undefined,
     ]);
     this.opts.onFlow?.(flow);
-    return flow;
   }
 
   /**

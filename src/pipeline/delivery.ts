@@ -9,10 +9,30 @@ import path from 'node:path';
 import { mailboxPaths } from '../store/mailboxes.ts';
 import type { Logger } from '../log.ts';
 import type { Queryable } from '../store/db.ts';
-import { markDelivered, pendingReturnFlows } from '../store/flows.ts';
+import { markDelivered, markManyDelivered, pendingReturnFlows } from '../store/flows.ts';
 import type { ReturnFlowRecord } from '../store/types.ts';
 
 const madeDirs = new Set<string>();
+
+// Deliveries that end at the same moment are marked in one statement (one round trip for many flows).
+const toMark = new Map<Queryable, { ids: number[]; done: Promise<void> }>();
+
+function markDeliveredSoon(db: Queryable, id: number): Promise<void> {
+  let batch = toMark.get(db);
+  if (!batch) {
+    const ids: number[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        toMark.delete(db);
+        (ids.length === 1 ? markDelivered(db, ids[0]!) : markManyDelivered(db, ids)).then(resolve, reject);
+      });
+    });
+    batch = { ids, done };
+    toMark.set(db, batch);
+  }
+  batch.ids.push(id);
+  return batch.done;
+}
 
 export async function deliverOne(
   dataDir: string,
@@ -36,7 +56,7 @@ export async function deliverOne(
     });
     await rename(tmp, target);
   }
-  await markDelivered(db, r.id);
+  await markDeliveredSoon(db, r.id);
   // A flow's child logger already carries flow and partner; add them only when it does not.
   const bound = logger.bindings();
   logger.info(

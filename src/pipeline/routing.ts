@@ -24,6 +24,7 @@ export const ROUTING_NOT_CHECKED = {
 const matelasOfRun = new WeakMap<FlowContext, Promise<MatelasRecord>>();
 
 function matelasOf(ctx: FlowContext, deps: PipelineDeps): Promise<MatelasRecord> {
+  if (ctx.matelas) return Promise.resolve(ctx.matelas);
   let m = matelasOfRun.get(ctx);
   if (!m) matelasOfRun.set(ctx, (m = getMatelas(deps.store.db, ctx.flow.partner)));
   return m;

@@ -7,6 +7,7 @@
 import { finding, isFatal } from '../finding.ts';
 import type { Finding } from '../finding.ts';
 import { concludeFlow, getFlow, startFlowRun } from '../store/flows.ts';
+import { matelasOrNone } from '../store/directory.ts';
 import { getPartner, toPartner } from '../store/partners.ts';
 import type { FlowRecord, FlowState, ReturnFlowRecord, StageOutcomeRecord } from '../store/types.ts';
 import { TERMINAL_STATES } from '../store/types.ts';
@@ -38,7 +39,15 @@ export async function processFlow(
     return { state: flow.state, statusCode: flow.statusCode, findings: [] };
   }
   const partner = toPartner(run.partnerRow);
-  const ctx: FlowContext = { flow, partner, bytes, signature, payload: bytes, earlierDeposit: run.earlierDeposit };
+  const ctx: FlowContext = {
+    flow,
+    partner,
+    bytes,
+    signature,
+    payload: bytes,
+    earlierDeposit: run.earlierDeposit,
+    matelas: matelasOrNone(flow.partner, run.matelasRow),
+  };
   const records: StageOutcomeRecord[] = [];
   const findings: Finding[] = [];
   let verdict: 'ok' | 'rejected' | 'partial' = 'ok';

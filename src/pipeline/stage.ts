@@ -8,6 +8,7 @@ import type { PlannedStatus } from '../platform/cycle-de-vie.ts';
 import type { ValidationPool } from '../schemas/pool.ts';
 import type { Queryable } from '../store/db.ts';
 import type { Store } from '../store/index.ts';
+import type { MatelasRecord } from '../store/directory.ts';
 import type { FlowRecord, PartnerAccount } from '../store/types.ts';
 
 /** Stage names as recorded on the flow; also the `NatureErreur` family of most of their findings. */
@@ -34,6 +35,8 @@ export interface FlowContext {
   payload: Buffer | null;
   /** An earlier, not rejected deposit of the same bytes by the same partner (looked up with the flow); undefined = not looked up. */
   earlierDeposit?: string | null;
+  /** The partner's matelas as the run started (read with the flow); undefined = not read. */
+  matelas?: MatelasRecord;
   /** The flow's syntax; for a zip, the one it stands as (its documents' shared interface code, else its first document's). */
   detected?: DetectedFlow;
   /**

@@ -155,7 +155,7 @@ export interface MatelasRecord {
 
 type Row = Record<string, unknown>;
 
-function toMatelas(r: Row): MatelasRecord {
+export function toMatelas(r: Row): MatelasRecord {
   return {
     partner: String(r.partner),
     state: r.state as MatelasState,
@@ -168,7 +168,12 @@ function toMatelas(r: Row): MatelasRecord {
 
 export async function getMatelas(q: Queryable, partner: string): Promise<MatelasRecord> {
   const r = await q.query<Row>('SELECT * FROM matelas WHERE partner = $1', [partner]);
-  if (r.rows[0]) return toMatelas(r.rows[0]);
+  return matelasOrNone(partner, r.rows[0]);
+}
+
+/** A matelas row (or its to_jsonb form), or the "Pas de matelas" record when the partner has none. */
+export function matelasOrNone(partner: string, row: Row | null | undefined): MatelasRecord {
+  if (row) return toMatelas(row);
   return { partner, state: 'Pas de matelas', filePath: null, sets: [], lastSet: 0, updatedAt: new Date(0) };
 }
 

@@ -260,6 +260,8 @@ export async function startFlowRun(
       signature: Buffer | null;
       /** An earlier deposit of the same bytes by the same partner that was not rejected (see findDuplicateDeposit). */
       earlierDeposit: string | null;
+      /** The partner's matelas row, when it has one (read with the flow: routing needs it). */
+      matelasRow: Record<string, unknown> | null;
     }
   | undefined
 > {
@@ -277,6 +279,7 @@ export async function startFlowRun(
        CASE WHEN cur.stored AND cur.state NOT IN ('IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
          THEN c.bytes END AS content_bytes,
        s.bytes AS signature_bytes,
+       (SELECT to_jsonb(m) FROM matelas m WHERE m.partner = cur.partner) AS matelas_row,
        (SELECT e.flow_number FROM flows e
          WHERE cur.box = 'depot' AND e.partner = cur.partner AND e.sha256 = cur.sha256 AND e.box = 'depot' AND e.id < cur.id
            AND e.state NOT IN ('IN_REJETE', 'IN_INCIDENTE')
@@ -299,6 +302,12 @@ export async function startFlowRun(
     bytes: buf(row.content_bytes),
     signature: buf(row.signature_bytes),
     earlierDeposit: (row.earlier_deposit as string | null) ?? null,
+    matelasRow: row.matelas_row
+      ? ((typeof row.matelas_row === 'string' ? JSON.parse(row.matelas_row) : row.matelas_row) as Record<
+          string,
+          unknown
+        >)
+      : null,
   };
 }
 
@@ -367,6 +376,13 @@ export async function pendingReturnFlows(db: Queryable, flowId?: number, limit =
 export async function returnFlowsOf(db: Queryable, flowId: number): Promise<ReturnFlowRecord[]> {
   const r = await db.query<Row>('SELECT * FROM return_flows WHERE flow_id = $1 ORDER BY id', [flowId]);
   return r.rows.map(toReturn);
+}
+
+/** Marks many return flows delivered in one statement. */
+export async function markManyDelivered(db: Queryable, ids: number[]): Promise<void> {
+  await db.query('UPDATE return_flows SET delivered_at = now() WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL', [
+    ids,
+  ]);
 }
 
 export async function markDelivered(db: Queryable, id: number): Promise<void> {

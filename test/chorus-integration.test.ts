@@ -7,7 +7,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createServer } from 'node:net';
 import { XMLParser } from 'fast-xml-parser';
 import { writeInvoiceStatuses } from '../src/formats/return/index.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
@@ -15,8 +14,9 @@ import type { DirectoryData } from '../src/store/directory.ts';
 import { addDirectoryEntries, getInvoiceHistory, listInvoices, seedDirectory } from '../src/store/directory.ts';
 import { assertValidAgainst, readCppStatut } from './helpers/compte-rendu.ts';
 import {
-  CORPUS,
   cleanup,
+  CORPUS,
+  freePort,
   installCorpusSchemas,
   postgresAvailable,
   startDaemon,
@@ -47,14 +47,6 @@ function multiInvoiceFlow(edits: Array<(unit: string) => string>): string {
   const unit = SAMPLE.slice(start, end);
   const units = edits.map((e, i) => e(unit).replace('NumOrdre="1"', `NumOrdre="${i + 1}"`)).join('\n\t\t');
   return SAMPLE.slice(0, start).replace('Compteur="1"', `Compteur="${edits.length}"`) + units + SAMPLE.slice(end);
-}
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 let flowSeq = 0;

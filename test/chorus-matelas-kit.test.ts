@@ -7,7 +7,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { copyFileSync, readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { matelasFolder } from '../src/gateway/platform-jobs.ts';
@@ -17,6 +16,7 @@ import type { KitManifest } from '../src/platform/samples.ts';
 import { assertValidAgainst, readCppStatut } from './helpers/compte-rendu.ts';
 import {
   cleanup,
+  freePort,
   installCorpusSchemas,
   postgresAvailable,
   startDaemon,
@@ -27,14 +27,6 @@ import {
 
 const PARTNER = 'ABC123';
 const SCENARIO = 'MISE_A_DISPOSITION → SERVICE_FAIT → MANDATEE → MISE_EN_PAIEMENT';
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 const parser = new XMLParser({ parseTagValue: false, isArray: (n) => n === 'CPPFactureStatutUnitaire' });
 
 describe('matelas, qualification kit and scripted lifecycle on PostgreSQL', () => {

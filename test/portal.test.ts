@@ -4,13 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { PortalSessions } from '../src/gateway/http/portal.ts';
 import type { DbKind } from './helpers/env.ts';
 import {
-  CORPUS,
   cleanup,
+  CORPUS,
+  freePort,
   installCorpusSchemas,
   postgresAvailable,
   startDaemon,
@@ -22,14 +22,6 @@ const PASSWORD = 'Qualif-Test-2026!';
 const VALID = path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1.xml');
 const BROKEN = path.join(CORPUS, 'invalid/cii/mustang-invalidV2Root.xml');
 const MAX_KO = 64;
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** A browser in miniature: one cookie, no redirects followed. */
 class Browser {

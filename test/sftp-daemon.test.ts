@@ -6,16 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import SftpClient from 'ssh2-sftp-client';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { listFlows } from '../src/store/flows.ts';
 import { readCppStatut, assertValidAgainst } from './helpers/compte-rendu.ts';
 import {
-  CORPUS,
   cleanup,
+  CORPUS,
   corpusRows,
+  freePort,
   installCorpusSchemas,
   postgresAvailable,
   startDaemon,
@@ -29,15 +29,6 @@ const VALID = path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1.xml');
 const VALID_2 = path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example2.xml');
 // The first corpus file whose expected outcome is an XSD rejection (93).
 const INVALID = path.join(CORPUS, corpusRows().find((r) => r.expected === 'invalid-xsd')!.file);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Polls `probe` until it returns a value (not undefined) or the time is up. */
 async function poll<T>(probe: () => Promise<T | undefined>, what: string, ms = 60000): Promise<T> {

@@ -7,7 +7,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { detectDeposit, sniffInterface } from '../src/formats/registry.ts';
@@ -24,8 +23,9 @@ import type { DirectoryData } from '../src/store/directory.ts';
 import { listInvoices } from '../src/store/directory.ts';
 import { assertValidAgainst, readCppStatut } from './helpers/compte-rendu.ts';
 import {
-  CORPUS,
   cleanup,
+  CORPUS,
+  freePort,
   installCorpusSchemas,
   postgresAvailable,
   startDaemon,
@@ -267,14 +267,6 @@ describe('zip deposits: configured limits and passerelle analyze', () => {
 // Through the daemon.
 
 const PARTNER = 'ZIP001';
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('zip deposits through the daemon on PostgreSQL, with a matelas', () => {
   let dataDir: string;

@@ -49,6 +49,7 @@ export class FolderWatcher {
   private rescanTimer: NodeJS.Timeout | null = null;
   private readonly pending = new Map<string, Pending>();
   private readonly claiming = new Set<string>();
+  private readonly unknownPartners = new Set<string>();
   private readonly opts: FolderWatcherOptions;
   private readonly root: string;
   private stopped = false;
@@ -141,7 +142,18 @@ export class FolderWatcher {
   private consider(p: string): void {
     if (this.stopped || this.claiming.has(p)) return;
     const w = this.where(p);
-    if (!w || isIncompleteName(w.name) || !this.opts.isPartner(w.partner)) return;
+    if (!w || isIncompleteName(w.name)) return;
+    if (!this.opts.isPartner(w.partner)) {
+      // Left where it is (never deleted), and said once: a folder of an unknown or inactive partner.
+      if (!this.unknownPartners.has(w.partner)) {
+        this.unknownPartners.add(w.partner);
+        this.opts.logger.warn(
+          { partner: w.partner, file: w.name },
+          'file in the mailbox of an unknown or inactive partner: left untouched (npx passerelle partners add)',
+        );
+      }
+      return;
+    }
     const known = this.pending.get(p);
     if (known?.timer) return; // a check is already scheduled
     this.schedule(p, known);

@@ -2,17 +2,17 @@
  * End-to-end pipeline benchmark: small UBL flows dropped into a partner's depot (written under a
  * temporary name, then renamed, as EDI clients do) until their comptes-rendus appear in retour/.
  * Prints flows/s at full speed, p50/p99 latency at a fixed rate (100 flows/s), and peak memory,
- * on PostgreSQL and on embedded PGlite.
+ * on PostgreSQL and on embedded PGlite. Peak memory is the daemon process's (VmHWM).
  */
-import { mkdtempSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildConfig } from '../src/config.ts';
 import { schemaDir } from '../src/config.ts';
-import { Daemon } from '../src/gateway/daemon.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
-import { silentLogger } from '../src/log.ts';
+import { stringify } from 'yaml';
 import { installSchemaSet } from '../src/schemas/install.ts';
 
 const CORPUS = fileURLToPath(new URL('../../shared/corpus/', import.meta.url));
@@ -53,11 +53,27 @@ async function waitAll(seen: Map<string, number>, names: string[], timeoutMs: nu
   }
 }
 
+/** The daemon's peak resident memory (VmHWM), read from /proc while it runs. */
+function peakRssMB(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * The daemon runs as its own process (`passerelle start`), as in production; this process is the
+ * partner's side: it drops the files and watches retour/, so its work is not counted against the daemon.
+ */
 export async function benchPipeline(
   kind: 'postgres' | 'pglite',
   opts: { flows?: number; rate?: number; rateFlows?: number } = {},
 ): Promise<Run> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `passerelle-bench-${kind}-`));
+  const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const databaseSchema = `bench_${Date.now()}`;
   const config = buildConfig(
     {
       dataDir,
@@ -68,13 +84,28 @@ export async function benchPipeline(
     },
     {},
   );
-  if (kind === 'postgres') {
-    config.databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-    config.databaseSchema = `bench_${Date.now()}`;
-  }
   await installSchemaSet(path.join(CORPUS, 'xsd/ubl-2.1'), schemaDir(config), 'ubl-2.1');
-  const daemon = new Daemon({ config, logger: silentLogger });
-  await daemon.start();
+  const configFile = path.join(dataDir, 'passerelle.yaml');
+  writeFileSync(
+    configFile,
+    stringify({
+      dataDir,
+      http: { port: 0 },
+      sftp: { port: 0 },
+      schemas: { fetchOnStart: false },
+      log: { level: 'warn' },
+      partners: [{ code: 'BENCH1', name: 'Bench' }],
+      ...(kind === 'postgres' ? { databaseUrl, databaseSchema } : {}),
+    }),
+  );
+  const daemon = spawn(
+    process.execPath,
+    [fileURLToPath(new URL('../bin/passerelle.js', import.meta.url)), 'start', '--config', configFile],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, CI: '1' },
+    },
+  );
   const box = mailboxPaths(dataDir, 'BENCH1');
   const template = readFileSync(path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1.xml'), 'utf8');
   const drop = (name: string) => {
@@ -82,51 +113,61 @@ export async function benchPipeline(
     writeFileSync(path.join(box.depot, `${name}.tmp`), template.replace('<cbc:ID>', `<!-- ${name} --><cbc:ID>`));
     renameSync(path.join(box.depot, `${name}.tmp`), path.join(box.depot, name));
   };
-  const { seen, close } = arrivals(box.retour);
   try {
-    // Warm-up (schema compilation, first queries).
-    const warm = Array.from({ length: 20 }, (_, i) => `warm-${i}.xml`);
-    warm.forEach(drop);
-    await waitAll(seen, warm, 60000);
-
-    // Full speed: all flows dropped at once.
-    const n = opts.flows ?? 1000;
-    const names = Array.from({ length: n }, (_, i) => `burst-${i}.xml`);
-    const t0 = performance.now();
-    names.forEach(drop);
-    await waitAll(seen, names, 300000);
-    const flowsPerSecond = n / ((Math.max(...names.map((x) => seen.get(x)!)) - t0) / 1000);
-
-    // Fixed rate: latency from the rename into depot/ to the compte-rendu in retour/.
-    const rate = opts.rate ?? 100;
-    const m = opts.rateFlows ?? 500;
-    const sent = new Map<string, number>();
-    const paced = Array.from({ length: m }, (_, i) => `paced-${i}.xml`);
-    const start = performance.now();
-    for (let i = 0; i < m; i++) {
-      const due = start + (i * 1000) / rate;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      sent.set(paced[i]!, performance.now());
-      drop(paced[i]!);
+    // The daemon is up when it has written daemon.json (and created the partner's mailboxes).
+    const up = Date.now() + 120000;
+    while (!existsSync(path.join(dataDir, 'daemon.json')) || !existsSync(box.retour)) {
+      if (Date.now() > up || daemon.exitCode !== null) throw new Error('the daemon did not start');
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await waitAll(seen, paced, 120000);
-    const latencies = paced.map((x) => seen.get(x)! - sent.get(x)!).sort((a, b) => a - b);
-    return {
-      flowsPerSecond,
-      p50ms: percentile(latencies, 50),
-      p99ms: percentile(latencies, 99),
-      peakRssMB: process.resourceUsage().maxRSS / 1024,
-    };
+    const { seen, close } = arrivals(box.retour);
+    try {
+      // Warm-up (schema compilation, first queries).
+      const warm = Array.from({ length: 20 }, (_, i) => `warm-${i}.xml`);
+      warm.forEach(drop);
+      await waitAll(seen, warm, 60000);
+
+      // Full speed: all flows dropped at once.
+      const n = opts.flows ?? 1000;
+      const names = Array.from({ length: n }, (_, i) => `burst-${i}.xml`);
+      const t0 = performance.now();
+      names.forEach(drop);
+      await waitAll(seen, names, 300000);
+      const flowsPerSecond = n / ((Math.max(...names.map((x) => seen.get(x)!)) - t0) / 1000);
+
+      // Fixed rate: latency from the rename into depot/ to the compte-rendu in retour/.
+      const rate = opts.rate ?? 100;
+      const m = opts.rateFlows ?? 500;
+      const sent = new Map<string, number>();
+      const paced = Array.from({ length: m }, (_, i) => `paced-${i}.xml`);
+      const start = performance.now();
+      for (let i = 0; i < m; i++) {
+        const due = start + (i * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        sent.set(paced[i]!, performance.now());
+        drop(paced[i]!);
+      }
+      await waitAll(seen, paced, 120000);
+      const latencies = paced.map((x) => seen.get(x)! - sent.get(x)!).sort((a, b) => a - b);
+      return {
+        flowsPerSecond,
+        p50ms: percentile(latencies, 50),
+        p99ms: percentile(latencies, 99),
+        peakRssMB: peakRssMB(daemon.pid!),
+      };
+    } finally {
+      close();
+    }
   } finally {
-    close();
-    await daemon.stop();
+    daemon.kill('SIGTERM');
+    await new Promise((r) => (daemon.exitCode !== null ? r(undefined) : daemon.once('exit', r)));
     if (kind === 'postgres') {
       const pg = await import('pg');
-      const c = new pg.default.Client({ connectionString: config.databaseUrl });
+      const c = new pg.default.Client({ connectionString: databaseUrl });
       await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS "${config.databaseSchema}" CASCADE`);
-      await c.query(`DROP SCHEMA IF EXISTS "${config.databaseSchema}_boss" CASCADE`);
+      await c.query(`DROP SCHEMA IF EXISTS "${databaseSchema}" CASCADE`);
+      await c.query(`DROP SCHEMA IF EXISTS "${databaseSchema}_boss" CASCADE`);
       await c.end();
     }
     rmSync(dataDir, { recursive: true, force: true });

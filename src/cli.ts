@@ -147,6 +147,21 @@ export async function main(argv: string[]): Promise<void> {
         );
       }
     });
+  flows
+    .command('replay <number>')
+    .description(
+      "run a flow's stored bytes through the pipeline again: as an analysis (report in retour/, no flow number), or --deposit as a new deposit",
+    )
+    .option('--deposit', 'deposit again (a new flow number), e.g. after an incident')
+    .action(async (number: string, opts: { deposit?: boolean }, cmd: Command) => {
+      const info = runningDaemon(config(cmd).dataDir);
+      if (!info) throw new ConfigError('flows replay needs a running daemon (npx passerelle start)');
+      print(
+        await adminCall(info, 'POST', `/flows/${encodeURIComponent(number)}/replay`, {
+          deposit: opts.deposit === true,
+        }),
+      );
+    });
   flows.command('show <number>').action(async (number: string, _o: unknown, cmd: Command) => {
     const cfg = config(cmd);
     print(

@@ -78,3 +78,20 @@ it('reads back a flow through the CLI as the compte-rendu tells it', async () =>
   expect(shown.flow.state).toBe('IN_INTEGRE');
   expect(shown.stages.map((s) => s.stage)).toEqual(expect.arrayContaining(['RECEPTION', 'SYNTAXE', 'SCHEMA', 'REGLE']));
 });
+
+it('replays a flow from its stored bytes, as an analysis then as a new deposit', async () => {
+  const retour = mailboxPaths(dataDir, 'NEWP01').retour;
+  const [name] = await waitForFiles(retour, 1, 1000, (n) => n.startsWith('FEN1201A_'));
+  const number = name!.slice('FEN1201A_'.length, -'.xml'.length);
+  const analysed = JSON.parse((await cli('flows', 'replay', number)).stdout) as { id: string; flowNumber?: string };
+  expect(analysed.flowNumber).toBeUndefined(); // an analysis consumes no flow number
+  await waitForFiles(retour, 1, 30000, (n) => n.startsWith('ANALYSE_early.xml'));
+  const deposited = JSON.parse((await cli('flows', 'replay', number, '--deposit')).stdout) as { flowNumber: string };
+  expect(deposited.flowNumber).toMatch(/^CPP0011100\d{15}$/);
+  expect(deposited.flowNumber).not.toBe(number);
+  // The same bytes again, while the first deposit was integrated: a duplicate, named in the compte-rendu.
+  const [again] = await waitForFiles(retour, 1, 30000, (n) => n === `FEN1201A_${deposited.flowNumber}.xml`);
+  const xml = readFileSync(path.join(retour, again!), 'utf8');
+  expect(xml).toContain('REC-FLUX-DOUBLON');
+  expect(xml).toContain(number);
+}, 60000);

@@ -12,7 +12,7 @@ export interface IntakeRequest {
   /** The name the partner gave the flow (after any RENAME). */
   originalName: string;
   /** Transport that brought it, for logs and metrics: `folder`, `sftp`, `http`. */
-  transport: 'folder' | 'sftp' | 'http';
+  transport: 'folder' | 'sftp' | 'http' | 'replay';
   /** Declared interface code (`FSO1100A`), when the transport carries one (file-name prefix, API `syntaxeFlux`). */
   declaredInterface?: string;
   /** Declared signature (API `avecSignature`, file-name flag); undefined = the partner's setting. */

@@ -1,8 +1,11 @@
 /** The local admin API: what the CLI does through a running daemon. */
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { PARTNER_CODE } from '../../config.ts';
-import { getFlowByNumber, getHistory, getStages, listFlows, returnFlowsOf } from '../../store/flows.ts';
+import { getContent, getFlowByNumber, getHistory, getStages, listFlows, returnFlowsOf } from '../../store/flows.ts';
 import { addSftpKey, listPartners, setPartnerSigned, setSftpPassword, upsertPartner } from '../../store/partners.ts';
 import type { Daemon } from '../daemon.ts';
 import { checkPasswordRule, hashPassword } from '../sftp/password.ts';
@@ -57,6 +60,28 @@ export function registerAdminRoutes(app: FastifyInstance, daemon: Daemon): void 
       limit: Number(req.query.limit ?? 100),
     }),
   );
+  // Replay: the stored bytes of a flow go through the pipeline again, as an analysis (default: a report,
+  // no flow number) or as a new deposit (e.g. a flow in incident, once the cause is fixed).
+  app.post<{ Params: { number: string }; Body: { deposit?: boolean } }>('/flows/:number/replay', async (req, reply) => {
+    const flow = await getFlowByNumber(db(), req.params.number);
+    if (!flow) return reply.code(404).send({ error: `no flow ${req.params.number}` });
+    const bytes = flow.stored ? await getContent(db(), flow.sha256) : undefined;
+    if (!bytes)
+      return reply.code(409).send({ error: `the bytes of ${req.params.number} were not kept (over the size limit)` });
+    const dir = path.join(daemon.config.dataDir, 'tmp');
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, `.replay-${randomUUID()}`);
+    await writeFile(file, bytes);
+    return daemon.intake.claim({
+      partner: flow.partner,
+      box: req.body?.deposit ? 'depot' : 'analyse',
+      path: file,
+      originalName: flow.originalName,
+      transport: 'replay',
+      ...(flow.declaredInterface ? { declaredInterface: flow.declaredInterface } : {}),
+      ...(flow.declaredSigned !== null ? { declaredSigned: flow.declaredSigned } : {}),
+    });
+  });
   app.get<{ Params: { number: string } }>('/flows/:number', async (req, reply) => {
     const flow = await getFlowByNumber(db(), req.params.number);
     if (!flow) return reply.code(404).send({ error: `no flow ${req.params.number}` });

@@ -18,7 +18,7 @@ import {
   cleanup,
   dropSchema,
   installCorpusSchemas,
-  postgresAvailable,
+  postgresRequired,
   tempDir,
   testConfig,
   uniqueSchema,
@@ -31,8 +31,7 @@ let schema: string;
 let skip = false;
 
 beforeAll(async () => {
-  if (!(await postgresAvailable())) {
-    if (process.env.CI) throw new Error('PostgreSQL is required in CI');
+  if (!(await postgresRequired())) {
     skip = true;
   }
   dataDir = tempDir();

@@ -61,6 +61,13 @@ export async function postgresAvailable(): Promise<boolean> {
   }
 }
 
+/** True when PostgreSQL answers; without it a test skips itself, except in CI, where it must run. */
+export async function postgresRequired(): Promise<boolean> {
+  if (await postgresAvailable()) return true;
+  if (process.env.CI) throw new Error(`PostgreSQL is required in CI (${PG_URL})`);
+  return false;
+}
+
 export function uniqueSchema(): string {
   return `t_${randomBytes(5).toString('hex')}`;
 }

@@ -11,7 +11,7 @@ import type {
   VatCategory,
 } from '../invoice.ts';
 import { at, child, children, loc, type XNode } from './tree.ts';
-import { ident, num, put, val } from './values.ts';
+import { emptyInvoice, ident, num, put, val } from './values.ts';
 
 /** A date: the `udt:DateTimeString` / `udt:DateString` child (format 102 = YYYYMMDD) or the element itself. */
 function date(n: XNode | undefined) {
@@ -177,18 +177,7 @@ function paymentMeans(n: XNode, mandateId: XNode | undefined): PaymentMeans {
 }
 
 export function readCii(root: XNode): Invoice {
-  const inv: Invoice = {
-    syntax: 'cii',
-    creditNote: false,
-    loc: loc(root),
-    notes: [],
-    precedingInvoices: [],
-    paymentMeans: [],
-    allowanceCharges: [],
-    vatBreakdown: [],
-    attachments: [],
-    lines: [],
-  };
+  const inv: Invoice = emptyInvoice('cii', loc(root));
   const ctx = child(root, 'ExchangedDocumentContext');
   put(inv, 'processId', val(at(ctx, 'BusinessProcessSpecifiedDocumentContextParameter', 'ID')));
   put(inv, 'specificationId', val(at(ctx, 'GuidelineSpecifiedDocumentContextParameter', 'ID')));

@@ -6,7 +6,7 @@
  */
 import type { Invoice, Party, PaymentMeans } from '../invoice.ts';
 import { at, child, children, loc, type XNode } from './tree.ts';
-import { ident, num, put, val } from './values.ts';
+import { emptyInvoice, ident, num, put, val } from './values.ts';
 
 function party(n: XNode | undefined, nameTag: string): Party | undefined {
   if (!n) return undefined;
@@ -26,18 +26,7 @@ function party(n: XNode | undefined, nameTag: string): Party | undefined {
 }
 
 function readOne(n: XNode): Invoice {
-  const inv: Invoice = {
-    syntax: 'cpp',
-    creditNote: false,
-    loc: loc(n),
-    notes: [],
-    precedingInvoices: [],
-    paymentMeans: [],
-    allowanceCharges: [],
-    vatBreakdown: [],
-    attachments: [],
-    lines: [],
-  };
+  const inv: Invoice = emptyInvoice('cpp', loc(n));
   const d = child(n, 'DonneesFacture');
   put(inv, 'seller', party(child(n, 'Fournisseur'), 'RaisonSociale'));
   put(inv, 'buyer', party(child(n, 'Debiteur'), 'Nom'));

@@ -1,7 +1,7 @@
 /** UBL 2.1 Invoice / CreditNote → invoice model (EN 16931 UBL binding). */
 import type { Address, AllowanceCharge, Invoice, Line, Party, PaymentMeans, Period, VatCategory } from '../invoice.ts';
 import { at, child, children, loc, type XNode } from './tree.ts';
-import { ident, num, put, val } from './values.ts';
+import { emptyInvoice, ident, num, put, val } from './values.ts';
 
 function address(n: XNode | undefined): Address | undefined {
   if (!n) return undefined;
@@ -252,18 +252,7 @@ function paymentMeans(n: XNode): PaymentMeans {
 
 export function readUbl(root: XNode): Invoice {
   const creditNote = root.name === 'CreditNote';
-  const inv: Invoice = {
-    syntax: 'ubl',
-    creditNote,
-    loc: loc(root),
-    notes: [],
-    precedingInvoices: [],
-    paymentMeans: [],
-    allowanceCharges: [],
-    vatBreakdown: [],
-    attachments: [],
-    lines: [],
-  };
+  const inv: Invoice = emptyInvoice('ubl', loc(root), creditNote);
   put(inv, 'specificationId', val(child(root, 'CustomizationID')));
   put(inv, 'processId', val(child(root, 'ProfileID')));
   put(inv, 'number', val(child(root, 'ID')));

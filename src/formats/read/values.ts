@@ -1,5 +1,5 @@
 /** Turns tree nodes into model values (text, decimal, identifier) with their location. */
-import type { Id, Num, Val } from '../invoice.ts';
+import type { Id, Invoice, Loc, Num, Val } from '../invoice.ts';
 import { EMPTY_ATTRS, loc, type XNode } from './tree.ts';
 
 export function val(n: XNode | undefined): Val | undefined {
@@ -25,4 +25,20 @@ export function ident(n: XNode | undefined, schemeAttr = 'schemeID'): Id | undef
 /** Assigns only defined values, so optional fields stay absent (exactOptionalPropertyTypes-friendly). */
 export function put<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | undefined): void {
   if (v !== undefined) o[k] = v;
+}
+
+/** An invoice with no terms read yet: every list empty, the readers fill the rest. */
+export function emptyInvoice(syntax: Invoice['syntax'], at: Loc, creditNote = false): Invoice {
+  return {
+    syntax,
+    creditNote,
+    loc: at,
+    notes: [],
+    precedingInvoices: [],
+    paymentMeans: [],
+    allowanceCharges: [],
+    vatBreakdown: [],
+    attachments: [],
+    lines: [],
+  };
 }

@@ -1,14 +1,14 @@
 /**
- * Syntax detection throughput (detections per second), on corpus files read from ../shared/corpus:
+ * Syntax detection throughput (detections per second), on corpus files read from test/corpus:
  * a ~10 KB UBL invoice, a ~1 MB UBL built in memory by repeating its lines, the largest corpus XML
  * (CPP Facture mixte with a base64 PDF) and the largest corpus file (a Factur-X PDF).
- * Dev script only: the product never reads ../shared.
+ * Dev script only: the product never reads the test corpus.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { detectSyntax } from '../src/formats/registry.ts';
 
-const CORPUS = path.resolve(import.meta.dirname, '../../shared/corpus');
+const CORPUS = path.resolve(import.meta.dirname, '../test/corpus');
 
 function corpusFiles(): string[] {
   const out: string[] = [];

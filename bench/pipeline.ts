@@ -9,13 +9,10 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, watch, write
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildConfig } from '../src/config.ts';
-import { schemaDir } from '../src/config.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { stringify } from 'yaml';
-import { installSchemaSet } from '../src/schemas/install.ts';
 
-const CORPUS = fileURLToPath(new URL('../../shared/corpus/', import.meta.url));
+const CORPUS = fileURLToPath(new URL('../test/corpus/', import.meta.url));
 
 interface Run {
   flowsPerSecond: number;
@@ -74,17 +71,6 @@ export async function benchPipeline(
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `passerelle-bench-${kind}-`));
   const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   const databaseSchema = `bench_${Date.now()}`;
-  const config = buildConfig(
-    {
-      dataDir,
-      http: { port: 0 },
-      sftp: { port: 0 },
-      schemas: { fetchOnStart: false },
-      partners: [{ code: 'BENCH1', name: 'Bench' }],
-    },
-    {},
-  );
-  await installSchemaSet(path.join(CORPUS, 'xsd/ubl-2.1'), schemaDir(config), 'ubl-2.1');
   const configFile = path.join(dataDir, 'passerelle.yaml');
   writeFileSync(
     configFile,

@@ -1,6 +1,6 @@
 /**
  * Read + EN 16931 rules timings: a ~10 KB corpus invoice, and a ~1 MB invoice of ~1,000 lines built in
- * memory by repeating the lines of a corpus invoice. Dev script: reads ../shared/corpus.
+ * memory by repeating the lines of a corpus invoice. Dev script: reads test/corpus.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { readInvoice } from '../src/formats/read/index.ts';
 import { checkInvoice } from '../src/rules/engine.ts';
 
-const corpus = path.resolve('../shared/corpus');
+const corpus = path.resolve('test/corpus');
 
 /** Sorted timings of `runs` calls of fn, in ms. */
 function timings(runs: number, fn: () => void): number[] {

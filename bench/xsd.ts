@@ -1,7 +1,7 @@
 /**
  * XSD validation throughput: a ~10 KB UBL invoice inline (one core) and through the worker pool
  * (1 and 2 threads), and a ~1 MB invoice built in memory by repeating the invoice lines of a corpus file.
- * Dev tool: reads its sample invoices from ../shared/corpus.
+ * Dev tool: reads its sample invoices from test/corpus.
  * Run alone: node bench/xsd.ts [schemaDir]  (without schemaDir, the sets are installed from the corpus into a temp dir)
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,11 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SchemaRef } from '../src/formats/types.ts';
-import { installSchemaSet } from '../src/schemas/install.ts';
 import { ValidationPool } from '../src/schemas/pool.ts';
 import { SchemaValidator } from '../src/schemas/validator.ts';
 
-const CORPUS = fileURLToPath(new URL('../../shared/corpus/', import.meta.url));
+const CORPUS = fileURLToPath(new URL('../test/corpus/', import.meta.url));
 const INVOICE: SchemaRef[] = [{ set: 'ubl-2.1', entry: 'maindoc/UBL-Invoice-2.1.xsd' }];
 const RUN_MS = 2000;
 
@@ -81,10 +80,8 @@ export async function benchXsd(schemaDir: string): Promise<Record<string, number
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   let dir = process.argv[2];
   let scratch: string | undefined;
-  if (!dir) {
-    scratch = dir = mkdtempSync(path.join(os.tmpdir(), 'passerelle-bench-xsd-'));
-    await installSchemaSet(path.join(CORPUS, 'xsd/ubl-2.1'), dir, 'ubl-2.1');
-  }
+  // Without a folder: an empty one, so the sets shipped in xsd/official/ are used.
+  if (!dir) scratch = dir = mkdtempSync(path.join(os.tmpdir(), 'passerelle-bench-xsd-'));
   try {
     await benchXsd(dir);
   } finally {

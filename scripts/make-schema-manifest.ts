@@ -1,7 +1,8 @@
 /**
  * Dev script: writes src/schemas/manifests/<setId>.json (path, SHA-256, size of every file of a set)
- * from the reference copies in ../shared/corpus/xsd. Hashes only: no XSD is copied into the repo.
- * Run: node scripts/make-schema-manifest.ts [corpusXsdDir]
+ * from the copies shipped in xsd/official/ (provenance in xsd/official/README.md). An operator's install
+ * of a set is checked against these manifests.
+ * Run: node scripts/make-schema-manifest.ts [officialXsdDir]
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,14 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const corpusXsd = path.resolve(process.argv[2] ?? path.join(repo, '../shared/corpus/xsd'));
+const officialXsd = path.resolve(process.argv[2] ?? path.join(repo, 'xsd/official'));
 
-/** Reference copy of each official set (the folder that is the set root). */
-const REFERENCES: Record<string, string> = {
-  'ubl-2.1': 'ubl-2.1',
-  'cii-d16b': 'cii-d16b/uncoupled-clm',
-  'facturx-1.0.9': 'facturx-1.0.9',
-};
+const SETS = ['ubl-2.1', 'cii-d16b', 'facturx-1.0.9', 'cii-d22b', 'cdar-d22b'];
 
 function walk(dir: string, rel = ''): string[] {
   const out: string[] = [];
@@ -28,8 +24,8 @@ function walk(dir: string, rel = ''): string[] {
   return out;
 }
 
-for (const [setId, ref] of Object.entries(REFERENCES)) {
-  const root = path.join(corpusXsd, ref);
+for (const setId of SETS) {
+  const root = path.join(officialXsd, setId);
   const files = walk(root)
     .sort()
     .map((p) => {

@@ -82,7 +82,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--json', 'print the report as JSON')
     .action(async (file: string, opts: { interface?: string; json?: boolean }, cmd: Command) => {
       const cfg = config(cmd);
-      const validation = new ValidationPool({ schemaDir: schemaDir(cfg), threads: 0 });
+      const validation = new ValidationPool({ schemaDir: schemaDir(cfg), shipped: cfg.schemas.shipped, threads: 0 });
       try {
         const report = await analyzeBytes(readFileSync(file), path.basename(file), {
           config: cfg,
@@ -328,9 +328,9 @@ export async function main(argv: string[]): Promise<void> {
   const schemas = program.command('schemas').description('official XSD sets (UBL 2.1, CII D16B, Factur-X)');
   schemas.command('list').action((_o: unknown, cmd: Command) => {
     const cfg = config(cmd);
-    for (const s of listSchemaSets(schemaDir(cfg)))
+    for (const s of listSchemaSets(schemaDir(cfg), cfg.schemas.shipped))
       process.stdout.write(
-        `${s.installed ? '✓' : '✗'} ${s.id.padEnd(14)} ${s.title}${s.installed ? '' : `  (install: npx passerelle schemas install --from <folder|zip>; sources: ${s.sources.join(' ')})`}\n`,
+        `${s.installed ? '✓' : '✗'} ${s.id.padEnd(14)} ${(s.origin ?? 'missing').padEnd(9)} ${s.title}${s.installed ? `  (${s.path})` : `  (install: npx passerelle schemas install --from <folder|zip>; sources: ${s.sources.join(' ')})`}\n`,
       );
   });
   schemas

@@ -89,7 +89,9 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Where official schema sets are installed (default dataDir/schemas). */
       dir: z.string().optional(),
-      /** Download missing official sets at start where the network allows. */
+      /** Use the official sets shipped in the repository (xsd/official/) when none is installed. */
+      shipped: z.boolean().default(true),
+      /** Download missing official sets at start where the network allows (only when `shipped` is off). */
       fetchOnStart: z.boolean().default(true),
     })
     .prefault({}),

@@ -13,7 +13,6 @@ import {
   CORPUS,
   cleanup,
   corpusRows,
-  installCorpusSchemas,
   postgresRequired,
   startDaemon,
   tempDir,
@@ -86,7 +85,6 @@ describe.each(kinds)('backbone on %s', (kind) => {
     }
     dataDir = tempDir();
     const config = testConfig(dataDir);
-    await installCorpusSchemas(config);
     handle = await startDaemon(kind, config);
   }, 120000);
 

@@ -17,7 +17,6 @@ import {
   cleanup,
   CORPUS,
   freePort,
-  installCorpusSchemas,
   postgresRequired,
   startDaemon,
   tempDir,
@@ -107,7 +106,6 @@ describe('Chorus Pro routing, integration and lifecycle on PostgreSQL', () => {
       http: { port: await freePort() },
       partners: [{ code: PARTNER, name: 'OST', returnSyntax: 'CPPStatut', sftp: { password: PASSWORD } }],
     });
-    await installCorpusSchemas(config);
     handle = await startDaemon('postgres', config);
     box = mailboxPaths(dataDir, PARTNER);
     seen = new Set();

@@ -14,16 +14,7 @@ import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { MATELAS_ENTITIES, MATELAS_HEADER, luhnValid, parseMatelasCsv } from '../src/platform/matelas.ts';
 import type { KitManifest } from '../src/platform/samples.ts';
 import { assertValidAgainst, readCppStatut } from './helpers/compte-rendu.ts';
-import {
-  cleanup,
-  freePort,
-  installCorpusSchemas,
-  postgresRequired,
-  startDaemon,
-  tempDir,
-  testConfig,
-  waitForFiles,
-} from './helpers/env.ts';
+import { cleanup, freePort, postgresRequired, startDaemon, tempDir, testConfig, waitForFiles } from './helpers/env.ts';
 
 const PARTNER = 'ABC123';
 const SCENARIO = 'MISE_A_DISPOSITION → SERVICE_FAIT → MANDATEE → MISE_EN_PAIEMENT';
@@ -66,7 +57,6 @@ describe('matelas, qualification kit and scripted lifecycle on PostgreSQL', () =
         scenarios: [{ recipient: 'Destinataire Etat', scenario: SCENARIO, stepSeconds: 1 }],
       },
     });
-    await installCorpusSchemas(config);
     handle = await startDaemon('postgres', config);
   }, 120000);
 

@@ -19,7 +19,6 @@ import {
   PG_URL,
   cleanup,
   dropSchema,
-  installCorpusSchemas,
   postgresRequired,
   tempDir,
   testConfig,
@@ -66,7 +65,6 @@ describe('scripted lifecycle across a daemon restart on PostgreSQL', () => {
     }
     dataDir = tempDir();
     schema = uniqueSchema();
-    await installCorpusSchemas(testConfig(dataDir));
   }, 60000);
 
   afterAll(async () => {

@@ -17,7 +17,6 @@ import {
   PG_URL,
   cleanup,
   dropSchema,
-  installCorpusSchemas,
   postgresRequired,
   tempDir,
   testConfig,
@@ -53,7 +52,6 @@ function startChild(configFile: string): ChildProcess {
 it('loses no flow and writes no return flow twice across a SIGKILL', async () => {
   if (skip) return;
   const config = testConfig(dataDir);
-  await installCorpusSchemas(config);
   const configFile = path.join(dataDir, 'passerelle.yaml');
   writeFileSync(
     configFile,

@@ -1,5 +1,5 @@
 /**
- * Syntax detection against the shared corpus (expected.tsv for the syntax, the corpus README's "checked
+ * Syntax detection against the test corpus (expected.tsv for the syntax, the corpus README's "checked
  * here" column for the schema sets each file was validated with) and against small flows built here
  * for every FORMAT rejection.
  */
@@ -20,7 +20,7 @@ import {
 } from '../src/formats/registry.ts';
 import type { DetectionResult, DetectedFlow } from '../src/formats/types.ts';
 
-const CORPUS = path.resolve('../shared/corpus');
+const CORPUS = path.resolve('test/corpus');
 const corpus = (rel: string): Buffer => readFileSync(path.join(CORPUS, rel));
 
 const rows = readFileSync(path.join(CORPUS, 'expected.tsv'), 'utf8')

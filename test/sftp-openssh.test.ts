@@ -21,7 +21,7 @@ import { startTestSftp } from '../src/gateway/sftp/testing.ts';
 import type { TestSftp } from '../src/gateway/sftp/testing.ts';
 
 const PASSWORD = 'Mot-De-Passe-2024';
-const corpusInvoice = path.resolve('../shared/corpus/valid/cii/akretion-factur-x-en16931.xml');
+const corpusInvoice = path.resolve('test/corpus/valid/cii/akretion-factur-x-en16931.xml');
 const haveSftp = existsSync('/usr/bin/sftp') && existsSync('/usr/bin/ssh-keygen');
 const d = haveSftp ? describe : describe.skip;
 

@@ -27,7 +27,7 @@ import type { TestSftp } from '../src/gateway/sftp/testing.ts';
 
 const PASSWORD_A = 'Depot-Flux-2024!';
 const PASSWORD_B = 'Autre-Partenaire-99';
-const corpusInvoice = path.resolve('../shared/corpus/valid/ubl/cen-Invoice-Min_content_with_VAT.xml');
+const corpusInvoice = path.resolve('test/corpus/valid/ubl/cen-Invoice-Min_content_with_VAT.xml');
 
 interface Harness extends TestSftp {
   keyA: { private: string; public: string };

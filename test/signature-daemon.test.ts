@@ -11,16 +11,7 @@ import { certificateRegistry } from '../src/pipeline/stages/signature.ts';
 import { makeTestPki } from '../src/signature/test-pki.ts';
 import SftpClient from 'ssh2-sftp-client';
 import { assertValidAgainst, readCppStatut } from './helpers/compte-rendu.ts';
-import {
-  CORPUS,
-  cleanup,
-  freePort,
-  installCorpusSchemas,
-  postgresAvailable,
-  startDaemon,
-  tempDir,
-  testConfig,
-} from './helpers/env.ts';
+import { CORPUS, cleanup, freePort, postgresAvailable, startDaemon, tempDir, testConfig } from './helpers/env.ts';
 
 let dataDir: string;
 let handle: Awaited<ReturnType<typeof startDaemon>> | undefined;
@@ -102,7 +93,6 @@ describe('signed flows through the daemon', () => {
       signature: { trustDir, detachedWaitMs: 400 },
       sftp: { port: sftpPort },
     });
-    await installCorpusSchemas(config);
     certificateRegistry(dataDir).add('SIGN01', readFileSync(pki.cert, 'utf8'));
     handle = await startDaemon((await postgresAvailable()) ? 'postgres' : 'pglite', config);
   }, 120000);

@@ -19,7 +19,7 @@ import { loadTrustMaterial } from '../src/signature/trust.ts';
 import { makeTestPki } from '../src/signature/test-pki.ts';
 import { verifySignature } from '../src/signature/verify.ts';
 
-const INVOICE = path.resolve('../shared/corpus/valid/ubl/cen-ubl-tc434-example1.xml');
+const INVOICE = path.resolve('test/corpus/valid/ubl/cen-ubl-tc434-example1.xml');
 let dir: string;
 
 beforeAll(() => {

@@ -12,7 +12,7 @@ import { parse } from '../src/signature/der.ts';
 import { signaturePolicyFindings } from '../src/signature/policy.ts';
 import { looksLikeCms, verifySignature, type SignatureInput, type TrustMaterial } from '../src/signature/verify.ts';
 
-const CORPUS = path.resolve('../shared/corpus/valid/ubl');
+const CORPUS = path.resolve('test/corpus/valid/ubl');
 const INVOICES = [
   'cen-guide-example1.xml',
   'peppol-base-example.xml',

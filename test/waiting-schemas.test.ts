@@ -14,7 +14,10 @@ let handle: Awaited<ReturnType<typeof startDaemon>> | undefined;
 
 beforeAll(async () => {
   dataDir = tempDir();
-  handle = await startDaemon((await postgresAvailable()) ? 'postgres' : 'pglite', testConfig(dataDir));
+  handle = await startDaemon(
+    (await postgresAvailable()) ? 'postgres' : 'pglite',
+    testConfig(dataDir, { schemas: { fetchOnStart: false, shipped: false } }),
+  );
 }, 120000);
 
 afterAll(async () => {
@@ -35,7 +38,7 @@ it('waits for a missing schema set and resumes once it is installed', async () =
   }
   expect(flow?.state).toBe('IN_EN_ATTENTE_RETRAITEMENT_CPP');
   expect(flow?.waitingFor).toBe('ubl-2.1');
-  await installSchemaSet(path.join(CORPUS, 'xsd/ubl-2.1'), schemaDir(daemon.config), 'ubl-2.1');
+  await installSchemaSet(path.resolve('xsd/official/ubl-2.1'), schemaDir(daemon.config), 'ubl-2.1');
   expect(await daemon.resumeWaitingFlows()).toBe(1);
   const [name] = await waitForFiles(box.retour, 1, 30000, (n) => n.startsWith('FEN1200A_'));
   expect(readCppStatut(readFileSync(path.join(box.retour, name!), 'utf8')).status).toBe('90');

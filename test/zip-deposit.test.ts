@@ -26,7 +26,6 @@ import {
   cleanup,
   CORPUS,
   freePort,
-  installCorpusSchemas,
   postgresRequired,
   startDaemon,
   tempDir,
@@ -191,7 +190,6 @@ describe('zip deposits: configured limits and passerelle analyze', () => {
 
   beforeAll(async () => {
     dir = tempDir();
-    await installCorpusSchemas(testConfig(dir));
   });
   afterAll(async () => {
     for (const p of pools) await p.close();
@@ -312,7 +310,6 @@ describe('zip deposits through the daemon on PostgreSQL, with a matelas', () => 
       http: { port: await freePort() },
       partners: [{ code: PARTNER, name: 'Lots', returnSyntax: 'CPPStatut' }],
     });
-    await installCorpusSchemas(config);
     handle = await startDaemon('postgres', config);
     box = mailboxPaths(dataDir, PARTNER);
     const made = await generateMatelasSet(handle.daemon.store.db, {

@@ -13,7 +13,7 @@ import { deliverPending } from '../pipeline/delivery.ts';
 import { directoryRouting } from '../pipeline/routing.ts';
 import { incidentFlow, processFlow } from '../pipeline/runner.ts';
 import type { PipelineDeps } from '../pipeline/stage.ts';
-import { isSetAvailable } from '../schemas/catalog.ts';
+import { INVOICE_SETS, isSetAvailable } from '../schemas/catalog.ts';
 import { fetchSchemaSets } from '../schemas/install.ts';
 import { ValidationPool } from '../schemas/pool.ts';
 import { countFlowsByState, listFlows, setFlowState } from '../store/flows.ts';
@@ -90,7 +90,11 @@ export class Daemon {
     logger.info({ database: config.databaseUrl ? 'postgresql' : 'pglite', ms: Date.now() - t0 }, 'database ready');
     await this.syncConfiguredPartners();
 
-    this.validation = new ValidationPool({ schemaDir: schemaDir(config), threads: config.pipeline.validationThreads });
+    this.validation = new ValidationPool({
+      schemaDir: schemaDir(config),
+      shipped: config.schemas.shipped,
+      threads: config.pipeline.validationThreads,
+    });
     checkScenarios(config);
     // Chorus Pro routing against the directory, for partners that have a matelas.
     this.deps = {
@@ -221,7 +225,7 @@ export class Daemon {
     let resumed = 0;
     const dir = schemaDir(this.config);
     for (const flow of waiting) {
-      if (flow.waitingFor && !isSetAvailable(dir, flow.waitingFor)) continue;
+      if (flow.waitingFor && !isSetAvailable(dir, flow.waitingFor, this.config.schemas.shipped)) continue;
       await this.store.db.transaction(async (tx) => {
         await setFlowState(tx, flow.id, 'IN_EN_ATTENTE_TRAITEMENT_CPP', {
           note: `schema set ${flow.waitingFor} installed`,
@@ -241,7 +245,7 @@ export class Daemon {
   /** Says in one line which official sets are missing and how to install them; fetches them where the network allows. */
   private reportMissingSchemas(): void {
     const dir = schemaDir(this.config);
-    const missing = ['ubl-2.1', 'cii-d16b', 'facturx-1.0.9'].filter((s) => !isSetAvailable(dir, s));
+    const missing = INVOICE_SETS.filter((s) => !isSetAvailable(dir, s, this.config.schemas.shipped));
     if (!missing.length) return;
     const how = 'npx passerelle schemas install --from <folder|zip> (see docs/schemas.md)';
     if (!this.config.schemas.fetchOnStart) {

@@ -45,10 +45,10 @@ export async function doctor(config: Config, out: (line: string) => void): Promi
     await client.end().catch(() => undefined);
     check(reachable, `PostgreSQL reachable at ${config.databaseUrl.replace(/\/\/[^@]*@/, '//***@')}`);
   }
-  for (const s of listSchemaSets(schemaDir(config))) {
+  for (const s of listSchemaSets(schemaDir(config), config.schemas.shipped)) {
     check(
       s.installed || s.id === 'passerelle',
-      `schema set ${s.id}: ${s.installed ? 'installed' : 'missing — flows of this syntax wait; npx passerelle schemas install --from <folder|zip> (or --fetch)'}`,
+      `schema set ${s.id}: ${s.installed ? `${s.origin === 'installed' ? 'installed' : 'shipped'} (${s.path})` : 'missing — flows of this syntax wait; npx passerelle schemas install --from <folder|zip> (or --fetch)'}`,
     );
   }
   const fingerprints = hostKeyFingerprints(config.dataDir);

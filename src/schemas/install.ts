@@ -257,7 +257,7 @@ export async function fetchSchemaSets(
   opts: { timeoutMs?: number; setIds?: string[] } = {},
 ): Promise<{ setId: string; ok: boolean; message: string }[]> {
   const timeoutMs = opts.timeoutMs ?? 10000;
-  const ids = opts.setIds ?? SCHEMA_SETS.filter((s) => !isSetAvailable(schemaDir, s.id)).map((s) => s.id);
+  const ids = opts.setIds ?? SCHEMA_SETS.filter((s) => !isSetAvailable(schemaDir, s.id, false)).map((s) => s.id);
   return Promise.all(
     ids.map(async (id) => {
       const def = setDef(id);

@@ -27,21 +27,23 @@ const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './
 
 export class ValidationPool {
   readonly schemaDir: string;
+  readonly shipped: boolean;
   /** undefined = the worker died; a new one is started by the next call routed there. */
   #slots: (Slot | undefined)[] = [];
   #inline: SchemaValidator | undefined;
   #nextId = 1;
   #closed = false;
 
-  constructor(opts: { schemaDir: string; threads: number }) {
+  constructor(opts: { schemaDir: string; shipped?: boolean; threads: number }) {
     this.schemaDir = opts.schemaDir;
-    if (opts.threads <= 0) this.#inline = new SchemaValidator(opts.schemaDir);
+    this.shipped = opts.shipped ?? true;
+    if (opts.threads <= 0) this.#inline = new SchemaValidator(opts.schemaDir, this.shipped);
     for (let i = 0; i < opts.threads; i++) this.#slots.push(this.#spawn());
   }
 
   #spawn(): Slot {
     const slot: Slot = {
-      worker: new Worker(WORKER_URL, { workerData: { schemaDir: this.schemaDir } }),
+      worker: new Worker(WORKER_URL, { workerData: { schemaDir: this.schemaDir, shipped: this.shipped } }),
       pending: new Map(),
     };
     slot.worker.on('message', (reply: WorkerReply) => {

@@ -195,10 +195,13 @@ interface Compiled {
 
 export class SchemaValidator {
   readonly schemaDir: string;
+  /** Fall back to the sets shipped in xsd/official/ when none is installed. */
+  readonly shipped: boolean;
   #compiled = new Map<string, Compiled>();
 
-  constructor(schemaDir: string) {
+  constructor(schemaDir: string, shipped = true) {
     this.schemaDir = schemaDir;
+    this.shipped = shipped;
   }
 
   /** The compiled schema of a ref, or undefined when its set (or entry file) is not there. Throws if it does not compile. */
@@ -206,7 +209,7 @@ export class SchemaValidator {
     const key = `${ref.set}\u0000${ref.entry}`;
     const hit = this.#compiled.get(key);
     if (hit) return hit;
-    const root = setPath(this.schemaDir, ref.set);
+    const root = setPath(this.schemaDir, ref.set, this.shipped);
     if (root === undefined) return undefined;
     const file = path.resolve(root, ref.entry);
     if (!file.startsWith(path.resolve(root) + path.sep) || !existsSync(file)) return undefined;
@@ -230,7 +233,7 @@ export class SchemaValidator {
   /** Is the set of this ref usable (installed and entry present)? */
   has(ref: SchemaRef): boolean {
     if (this.#compiled.has(`${ref.set}\u0000${ref.entry}`)) return true;
-    const root = setPath(this.schemaDir, ref.set);
+    const root = setPath(this.schemaDir, ref.set, this.shipped);
     return root !== undefined && existsSync(path.resolve(root, ref.entry));
   }
 

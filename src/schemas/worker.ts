@@ -15,7 +15,8 @@ export interface WorkerRequest {
 }
 export type WorkerReply = { id: number; outcome: ValidationOutcome } | { id: number; error: string };
 
-const validator = new SchemaValidator((workerData as { schemaDir: string }).schemaDir);
+const data = workerData as { schemaDir: string; shipped: boolean };
+const validator = new SchemaValidator(data.schemaDir, data.shipped);
 
 parentPort!.on('message', (req: WorkerRequest) => {
   let reply: WorkerReply;

@@ -7,12 +7,10 @@ import path from 'node:path';
 import pg from 'pg';
 import { buildConfig } from '../../src/config.ts';
 import type { Config } from '../../src/config.ts';
-import { schemaDir } from '../../src/config.ts';
 import { Daemon } from '../../src/gateway/daemon.ts';
 import { silentLogger } from '../../src/log.ts';
-import { installSchemaSet } from '../../src/schemas/install.ts';
 
-export const CORPUS = path.resolve('../shared/corpus');
+export const CORPUS = path.resolve('test/corpus');
 export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface CorpusRow {
@@ -78,14 +76,6 @@ export async function dropSchema(schema: string): Promise<void> {
   await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await c.query(`DROP SCHEMA IF EXISTS "${schema}_boss" CASCADE`);
   await c.end();
-}
-
-/** Installs the official sets the tests use, from ../shared/corpus/xsd, into the config's schema folder. */
-export async function installCorpusSchemas(config: Config): Promise<void> {
-  const dir = schemaDir(config);
-  await installSchemaSet(path.join(CORPUS, 'xsd/ubl-2.1'), dir, 'ubl-2.1');
-  await installSchemaSet(path.join(CORPUS, 'xsd/cii-d16b/uncoupled-clm'), dir, 'cii-d16b');
-  await installSchemaSet(path.join(CORPUS, 'xsd/facturx-1.0.9'), dir, 'facturx-1.0.9');
 }
 
 export function testConfig(dataDir: string, raw: Record<string, unknown> = {}): Config {

@@ -12,7 +12,7 @@ import { checkRouting, type RoutingFacts } from '../src/rules/chorus/routing.ts'
 import { seedDirectory } from '../src/store/directory.ts';
 import { addPartner, openTestDb, type TestDb } from './platform-db.ts';
 
-const XSD = path.resolve('test/corpus/xsd/ubl-2.1/maindoc/UBL-Invoice-2.1.xsd');
+const XSD = path.resolve('xsd/official/ubl-2.1/maindoc/UBL-Invoice-2.1.xsd');
 const matelas = generateMatelas({
   seed: 'kit',
   partner: 'KIT001',

@@ -5,9 +5,10 @@
  * the names read into the invoice model are the original ones.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { PDFDocument } from 'pdf-lib';
 import { buildConfig } from '../src/config.ts';
 import type { Finding } from '../src/finding.ts';
@@ -23,6 +24,7 @@ import { ValidationPool } from '../src/schemas/pool.ts';
 import { tempDir } from './helpers/env.ts';
 
 const CORPUS = path.resolve('test/corpus');
+const run = promisify(execFile);
 const SELLER = 'Société Générale';
 const BUYER = 'Müller';
 const CONTACT = 'Ærø';
@@ -211,6 +213,36 @@ describe('one XML decoder: the other doors', () => {
     for (const c of CASES.filter((k) => k.contact === undefined)) {
       expect({ c: c.name, ...(await analyse(c.bytes((d) => ublText(d)))) }).toEqual({ c: c.name, ...original });
     }
+  });
+});
+
+describe('one XML decoder: `passerelle analyze`, a real process', () => {
+  it('accepts the invoice in windows-1252 and under the L1 alias, as the UTF-8 original', async () => {
+    const dir = tempDir();
+    const configFile = path.join(dir, 'passerelle.yaml');
+    writeFileSync(configFile, `dataDir: ${JSON.stringify(path.join(dir, 'var'))}\nschemas:\n  fetchOnStart: false\n`);
+    const files = {
+      'utf8.xml': Buffer.from(ublText(decl('UTF-8')), 'utf8'),
+      'cp1252.xml': iconv(ublText(decl('windows-1252'), `${CONTACT} €`), 'WINDOWS-1252'),
+      'l1.xml': iconv(ublText(decl('L1')), 'ISO-8859-1'),
+    };
+    const verdicts: Record<string, unknown> = {};
+    for (const [name, bytes] of Object.entries(files)) {
+      writeFileSync(path.join(dir, name), bytes);
+      const out = await run(process.execPath, [
+        'bin/passerelle.js',
+        '--config',
+        configFile,
+        'analyze',
+        '--json',
+        path.join(dir, name),
+      ]);
+      const report = JSON.parse(out.stdout) as { verdict: string; syntax: string; findings: Finding[] };
+      verdicts[name] = { verdict: report.verdict, syntax: report.syntax, codes: report.findings.map((f) => f.code) };
+    }
+    expect(verdicts['cp1252.xml']).toEqual(verdicts['utf8.xml']);
+    expect(verdicts['l1.xml']).toEqual(verdicts['utf8.xml']);
+    expect(verdicts['utf8.xml']).toMatchObject({ verdict: 'accepted', syntax: 'ubl-invoice' });
   });
 });
 

@@ -262,16 +262,23 @@ const MAX_PATHS = 16;
 export function buildPath(leaf: CertInfo, anchors: CertInfo[], pool: CertInfo[], at: Date): PathResult {
   const anchorSet = new Set(anchors.map((a) => a.fingerprint));
   const candidates = [...anchors, ...pool];
-  const paths: CertInfo[][] = [];
+  let tried = 0;
+  let valid: CertInfo[] | undefined;
+  let best: ChainProblem[] | undefined;
+  // Depth first; each complete path is validated at once, and the first valid one ends the search.
   const walk = (cert: CertInfo, path: CertInfo[]): void => {
-    if (paths.length >= MAX_PATHS) return;
+    if (valid || tried >= MAX_PATHS) return;
     if (anchorSet.has(cert.fingerprint)) {
-      paths.push(path);
+      tried++;
+      const problems = pathProblems(path, at);
+      if (problems.length === 0) valid = path;
+      else if (!best || problems.length < best.length) best = problems;
       return;
     }
     if (path.length > MAX_PATH_LENGTH) return;
     const seen = new Set<string>();
     for (const parent of candidates) {
+      if (valid) return;
       if (seen.has(parent.fingerprint)) continue;
       seen.add(parent.fingerprint);
       if (path.some((p) => p.fingerprint === parent.fingerprint) || !issuedBy(cert, parent)) continue;
@@ -279,23 +286,14 @@ export function buildPath(leaf: CertInfo, anchors: CertInfo[], pool: CertInfo[],
     }
   };
   walk(leaf, [leaf]);
-  if (paths.length === 0)
-    return {
-      ok: false,
-      problems: [
-        {
-          code: 'SIG-CHAIN-UNTRUSTED',
-          detail: 'aucune autorité de confiance ne correspond à l’émetteur du certificat',
-        },
-      ],
-    };
-  let best: ChainProblem[] | undefined;
-  for (const path of paths) {
-    const problems = pathProblems(path, at);
-    if (problems.length === 0) return { ok: true, path };
-    if (!best || problems.length < best.length) best = problems;
-  }
-  return { ok: false, problems: best! };
+  if (valid) return { ok: true, path: valid };
+  if (best) return { ok: false, problems: best };
+  return {
+    ok: false,
+    problems: [
+      { code: 'SIG-CHAIN-UNTRUSTED', detail: 'aucune autorité de confiance ne correspond à l’émetteur du certificat' },
+    ],
+  };
 }
 
 export interface Crl {

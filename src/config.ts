@@ -2,7 +2,7 @@
  * The one configuration file (YAML), validated at start. Every default is safe: services bind to
  * loopback, limits are the platform's, nothing is open that the operator did not open.
  * Environment overrides: PASSERELLE_CONFIG (file), DATABASE_URL, PASSERELLE_DB_SCHEMA, PASSERELLE_DATA (dataDir),
- * PASSERELLE_HTTP_PORT, PASSERELLE_SFTP_PORT, PASSERELLE_LOG_LEVEL.
+ * PASSERELLE_HTTP_PORT, PASSERELLE_SFTP_PORT, PASSERELLE_LOG_LEVEL, validated with the file (ENV_OVERRIDES).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 export const PARTNER_CODE = /^[A-Z0-9]{3,8}$/;
+/** A PostgreSQL schema name safe anywhere: pg-boss adds `_boss`, and the whole stays under the 63-byte limit. */
+export const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,40}$/;
 
 const partnerSchema = z.strictObject({
   /** "AAA999" style partner code, 3-8 upper-case letters or digits; also the SFTP login. */
@@ -49,7 +51,7 @@ export const configSchema = z.strictObject({
   /** PostgreSQL schema for Passerelle's tables (pg-boss uses `<schema>_boss`); default public / pgboss. */
   databaseSchema: z
     .string()
-    .regex(/^[a-z_][a-z0-9_]{0,40}$/)
+    .regex(SQL_IDENTIFIER, 'a schema name is 1 to 41 lower-case letters, digits or _, not starting with a digit')
     .optional(),
   log: z
     .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
@@ -168,26 +170,70 @@ export type Config = z.infer<typeof configSchema>;
 
 export class ConfigError extends Error {}
 
-/** Turns zod issues into one line per bad key: `partners.0.code: a partner code is …`. */
-function formatIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
-}
-
 export function defaultConfigPath(): string {
   return process.env.PASSERELLE_CONFIG ?? 'config/passerelle.yaml';
 }
 
-/** Validates a raw object (parsed YAML) and applies environment overrides. */
+/**
+ * The environment variables that override a key of the file, and how their text becomes a value.
+ * They are merged into the raw configuration before validation, so a bad value is refused exactly
+ * as the same value in the file would be, with the variable named.
+ */
+const ENV_OVERRIDES: readonly { variable: string; key: readonly string[]; integer?: boolean }[] = [
+  { variable: 'DATABASE_URL', key: ['databaseUrl'] },
+  { variable: 'PASSERELLE_DB_SCHEMA', key: ['databaseSchema'] },
+  { variable: 'PASSERELLE_DATA', key: ['dataDir'] },
+  { variable: 'PASSERELLE_HTTP_PORT', key: ['http', 'port'], integer: true },
+  { variable: 'PASSERELLE_SFTP_PORT', key: ['sftp', 'port'], integer: true },
+  { variable: 'PASSERELLE_LOG_LEVEL', key: ['log', 'level'] },
+];
+
+/** Only plain decimal digits make a number; anything else stays text and fails validation ("abc", "80x", ""). */
+function envValue(text: string, integer: boolean | undefined): unknown {
+  return integer && /^-?[0-9]{1,10}$/.test(text.trim()) ? Number(text.trim()) : text;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A copy of the raw configuration with the environment overrides set in it (the file is never changed). */
+function mergeEnvironment(raw: unknown, env: NodeJS.ProcessEnv): { merged: unknown; applied: Map<string, string> } {
+  const applied = new Map<string, string>();
+  if (!isObject(raw)) return { merged: raw, applied };
+  const merged: Record<string, unknown> = { ...raw };
+  for (const o of ENV_OVERRIDES) {
+    const text = env[o.variable];
+    if (text === undefined || text === '') continue;
+    const [section, name] = o.key.length === 2 ? o.key : [undefined, o.key[0]];
+    let node = merged;
+    if (section !== undefined) {
+      // A section that is not an object is left for zod to refuse, naming the file's key.
+      if (merged[section] !== undefined && !isObject(merged[section])) continue;
+      node = { ...((merged[section] as Record<string, unknown> | undefined) ?? {}) };
+      merged[section] = node;
+    }
+    node[name as string] = envValue(text, o.integer);
+    applied.set(o.key.join('.'), o.variable);
+  }
+  return { merged, applied };
+}
+
+/** Validates a raw object (parsed YAML) with the environment overrides merged into it. */
 export function buildConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, baseDir = process.cwd()): Config {
-  const parsed = configSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new ConfigError(`invalid configuration:\n${formatIssues(parsed.error)}`);
+  const { merged, applied } = mergeEnvironment(raw ?? {}, env);
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const key = i.path.join('.') || '(root)';
+      const variable = applied.get(key);
+      return variable
+        ? `${variable}=${JSON.stringify(env[variable])} (environment, for ${key}): ${i.message}`
+        : `${key}: ${i.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
   const config = parsed.data;
-  if (env.DATABASE_URL) config.databaseUrl = env.DATABASE_URL;
-  if (env.PASSERELLE_DB_SCHEMA) config.databaseSchema = env.PASSERELLE_DB_SCHEMA;
-  if (env.PASSERELLE_DATA) config.dataDir = env.PASSERELLE_DATA;
-  if (env.PASSERELLE_HTTP_PORT) config.http.port = Number(env.PASSERELLE_HTTP_PORT);
-  if (env.PASSERELLE_SFTP_PORT) config.sftp.port = Number(env.PASSERELLE_SFTP_PORT);
-  if (env.PASSERELLE_LOG_LEVEL) config.log.level = env.PASSERELLE_LOG_LEVEL as Config['log']['level'];
   config.dataDir = path.resolve(baseDir, config.dataDir);
   config.signature.trustDir = path.resolve(baseDir, config.signature.trustDir);
   if (config.schemas.dir) config.schemas.dir = path.resolve(baseDir, config.schemas.dir);

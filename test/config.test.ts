@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { ConfigError, buildConfig, loadConfig } from '../src/config.ts';
+import { openPostgres, quoteIdentifier } from '../src/store/connect.ts';
 import { tempDir } from './helpers/env.ts';
 
 describe('configuration', () => {
@@ -48,6 +49,38 @@ describe('configuration', () => {
       { DATABASE_URL: 'postgres://h/db', PASSERELLE_DATA: '/srv/p', PASSERELLE_SFTP_PORT: '0' },
     );
     expect(c).toMatchObject({ databaseUrl: 'postgres://h/db', dataDir: '/srv/p', sftp: { port: 0 } });
+  });
+
+  it('validates environment overrides like the file, naming the variable and its value', () => {
+    expect(() => buildConfig({}, { PASSERELLE_HTTP_PORT: 'abc' })).toThrow(
+      /PASSERELLE_HTTP_PORT="abc" \(environment, for http\.port\)/,
+    );
+    expect(() => buildConfig({}, { PASSERELLE_SFTP_PORT: '70000' })).toThrow(/PASSERELLE_SFTP_PORT="70000"/);
+    expect(() => buildConfig({}, { PASSERELLE_SFTP_PORT: '22x' })).toThrow(/PASSERELLE_SFTP_PORT="22x"/);
+    expect(() => buildConfig({}, { PASSERELLE_HTTP_PORT: '-1' })).toThrow(/PASSERELLE_HTTP_PORT="-1"/);
+    expect(() => buildConfig({}, { PASSERELLE_DB_SCHEMA: 'Bad"Schema; x' })).toThrow(
+      /PASSERELLE_DB_SCHEMA="Bad\\"Schema; x" \(environment, for databaseSchema\): a schema name/,
+    );
+    expect(() => buildConfig({}, { PASSERELLE_LOG_LEVEL: 'loud' })).toThrow(/PASSERELLE_LOG_LEVEL="loud"/);
+    // The file's own bad value is still named as the file's key, without a variable.
+    expect(() => buildConfig({ http: { port: 'x' } }, {})).toThrow(/^invalid configuration:\nhttp\.port: /);
+    // Good values merge into the file's sections without losing the other keys.
+    const c = buildConfig(
+      { http: { host: '0.0.0.0' }, log: { level: 'warn' } },
+      { PASSERELLE_HTTP_PORT: ' 8081 ', PASSERELLE_LOG_LEVEL: 'debug', PASSERELLE_DB_SCHEMA: 'passerelle_qa' },
+    );
+    expect(c).toMatchObject({
+      http: { host: '0.0.0.0', port: 8081 },
+      log: { level: 'debug' },
+      databaseSchema: 'passerelle_qa',
+    });
+  });
+
+  it('refuses an unsafe schema name in the file and at the database door', async () => {
+    expect(() => buildConfig({ databaseSchema: 'x"; DROP TABLE flows; --' }, {})).toThrow(/databaseSchema/);
+    expect(() => buildConfig({ databaseSchema: 'Upper' }, {})).toThrow(/databaseSchema/);
+    await expect(openPostgres('postgres://127.0.0.1:1/none', 'a"b')).rejects.toThrow(/unsafe PostgreSQL schema/);
+    expect(quoteIdentifier('a"b')).toBe('"a""b"');
   });
 
   it('reports an unreadable or missing file', () => {

@@ -103,7 +103,7 @@ export function reject(code: FormatCode, detail: string, location?: Location): D
   return { ok: false, findings: [formatFinding(code, detail, location)] };
 }
 
-const PROBLEM_CODE: Record<XmlProblem['kind'], FormatCode> = {
+export const PROBLEM_CODE: Record<XmlProblem['kind'], FormatCode> = {
   'encoding-unsupported': 'FMT-XML-ENCODING-UNSUPPORTED',
   'encoding-invalid': 'FMT-XML-ENCODING-INVALID',
   doctype: 'FMT-XML-DOCTYPE',

@@ -21,6 +21,7 @@ import {
 import type { ErrorDetail } from 'libxml2-wasm';
 import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
+import { xmlAsUtf8 } from '../formats/decode.ts';
 import type { SchemaRef } from '../formats/types.ts';
 import { setPath } from './catalog.ts';
 
@@ -294,8 +295,10 @@ export class SchemaValidator {
 
   /** Validates against each ref in order, stopping at the first that fails or is missing. */
   validateAll(xml: Buffer, refs: SchemaRef[], fileName?: string): ValidationOutcome {
+    // libxml2 reads the characters the product's decoder read (its own labels and tables differ from WHATWG's).
+    const utf8 = xmlAsUtf8(xml);
     for (const ref of refs) {
-      const r = this.validate(xml, ref, fileName);
+      const r = this.validate(utf8, ref, fileName);
       if (r.ok !== true) return r;
     }
     return { ok: true };

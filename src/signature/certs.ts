@@ -6,7 +6,21 @@
  */
 import { X509Certificate, createHash, type KeyObject } from 'node:crypto';
 import { signatureAlgorithmOf, verifyWith } from './algorithms.ts';
-import { DerError, TAG, bits, isContext, integerHex, oid, octets, parse, time, want, type Node } from './der.ts';
+import type { SignatureCode } from './codes.ts';
+import {
+  DerError,
+  TAG,
+  bits,
+  isContext,
+  integerHex,
+  oid,
+  octets,
+  parse,
+  smallInteger,
+  time,
+  want,
+  type Node,
+} from './der.ts';
 
 export interface CertInfo {
   x509: X509Certificate;
@@ -27,10 +41,35 @@ export interface CertInfo {
   keyUsage?: number;
   subjectKeyId?: Buffer;
   isCa: boolean;
+  /** The basicConstraints extension as written; undefined when the certificate has none. */
+  basicConstraints?: { ca: boolean; pathLen?: number };
+  /** Every extension's OID and criticality, for RFC 5280's rule on unrecognised critical extensions. */
+  extensions: { oid: string; critical: boolean }[];
 }
 
 const OID_KEY_USAGE = '2.5.29.15';
 const OID_SKI = '2.5.29.14';
+const OID_BASIC_CONSTRAINTS = '2.5.29.19';
+const KU_KEY_CERT_SIGN = 0x04;
+
+/**
+ * The extensions a certificate may mark critical and still be accepted: those this verifier processes
+ * (basicConstraints, keyUsage) or whose content does not restrict a CMS signature verified without a
+ * policy (RFC 5280 §6.1 with any-policy as the initial policy set). Any other critical extension — name
+ * constraints and policy constraints included, which we do not process — rejects the chain (§4.2).
+ */
+const RECOGNISED_EXTENSIONS = new Map([
+  ['2.5.29.19', 'basicConstraints'],
+  ['2.5.29.15', 'keyUsage'],
+  ['2.5.29.37', 'extendedKeyUsage'],
+  ['2.5.29.14', 'subjectKeyIdentifier'],
+  ['2.5.29.35', 'authorityKeyIdentifier'],
+  ['2.5.29.17', 'subjectAltName'],
+  ['2.5.29.18', 'issuerAltName'],
+  ['2.5.29.32', 'certificatePolicies'],
+  ['2.5.29.31', 'cRLDistributionPoints'],
+  ['1.3.6.1.5.5.7.1.1', 'authorityInfoAccess'],
+]);
 const CACHE_LIMIT = 2000;
 const byFingerprint = new Map<string, CertInfo>();
 const byPem = new Map<string, CertInfo[]>();
@@ -71,15 +110,34 @@ export function certFromDer(der: Buffer): CertInfo {
     subjectRaw: want(subject, TAG.SEQUENCE, 'subject').raw,
     issuerRaw: want(issuer, TAG.SEQUENCE, 'issuer').raw,
     isCa: x509.ca,
+    extensions: [],
   };
   const extensions = f.find((n) => isContext(n, 3))?.children[0];
   for (const ext of extensions?.children ?? []) {
     const id = oid(ext.children[0], 'extnID');
     const value = octets(ext.children[ext.children.length - 1], 'extnValue');
+    // critical BOOLEAN DEFAULT FALSE sits between extnID and extnValue when present.
+    const flag = ext.children.length === 3 ? ext.children[1] : undefined;
+    info.extensions.push({ oid: id, critical: flag?.tag === TAG.BOOLEAN && (flag.value[0] ?? 0) !== 0 });
     if (id === OID_KEY_USAGE) info.keyUsage = bits(parse(value), 'keyUsage')[0] ?? 0;
     else if (id === OID_SKI) info.subjectKeyId = octets(parse(value), 'subjectKeyIdentifier');
+    else if (id === OID_BASIC_CONSTRAINTS) info.basicConstraints = basicConstraints(value);
   }
   return remember(byFingerprint, fingerprint, info);
+}
+
+/** BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER (0..MAX) OPTIONAL } */
+function basicConstraints(value: Buffer): { ca: boolean; pathLen?: number } {
+  const seq = want(parse(value), TAG.SEQUENCE, 'basicConstraints');
+  const out: { ca: boolean; pathLen?: number } = { ca: false };
+  for (const c of seq.children) {
+    if (c.tag === TAG.BOOLEAN) out.ca = (c.value[0] ?? 0) !== 0;
+    else if (c.tag === TAG.INTEGER) {
+      // A constraint beyond 2^32 constrains nothing a real path could reach.
+      out.pathLen = c.value.length > 4 ? Number.MAX_SAFE_INTEGER : smallInteger(c, 'pathLenConstraint');
+    }
+  }
+  return out;
 }
 
 /** Every certificate of a PEM text (a bundle is fine); unreadable blocks are skipped. */
@@ -110,36 +168,132 @@ function issuedBy(child: CertInfo, parent: CertInfo): boolean {
   }
 }
 
-export type PathResult = { ok: true; path: CertInfo[] } | { ok: false; reason: string };
+/** One reason a certification path fails RFC 5280's validation, with the certificate it is about. */
+export interface ChainProblem {
+  code: Extract<
+    SignatureCode,
+    | 'SIG-CHAIN-UNTRUSTED'
+    | 'SIG-CHAIN-NOT-CA'
+    | 'SIG-CHAIN-PATH-LENGTH'
+    | 'SIG-CHAIN-KEY-USAGE'
+    | 'SIG-CHAIN-EXPIRED'
+    | 'SIG-CHAIN-NOT-YET-VALID'
+    | 'SIG-CERT-CRITICAL-EXTENSION'
+  >;
+  detail: string;
+}
+
+export type PathResult = { ok: true; path: CertInfo[] } | { ok: false; problems: ChainProblem[] };
+
+function named(c: CertInfo): string {
+  return `« ${c.subject} » (n° de série ${c.serial})`;
+}
+
+function isoDate(d: Date): string {
+  return d.toISOString().replace(/\.000Z$/, 'Z');
+}
+
+function selfIssued(c: CertInfo): boolean {
+  return c.subjectRaw.equals(c.issuerRaw);
+}
 
 /**
- * Builds a path from `leaf` up to one of `anchors` through `pool` (certificates carried in the CMS).
- * Intermediates must be CAs and valid at `at`; an anchor is trusted as configured (its own dates are
- * checked too, since an expired CA should not vouch for a signature made after its end).
+ * RFC 5280 §6.1 on a path [leaf, intermediates…, anchor] at the signing time. Every certificate: no
+ * unrecognised critical extension. Every issuer (intermediates and the anchor): basicConstraints cA
+ * (an anchor without the extension, such as a v1 root, is trusted as configured), its pathLenConstraint
+ * not exceeded by the non-self-issued intermediates below it, keyCertSign when keyUsage is present,
+ * valid at `at`. The leaf's own dates and key usage are the signer checks (SIG-CERT-*, SIG-KEY-USAGE).
+ */
+export function pathProblems(path: CertInfo[], at: Date): ChainProblem[] {
+  const problems: ChainProblem[] = [];
+  for (const [k, cert] of path.entries()) {
+    for (const e of cert.extensions) {
+      if (e.critical && !RECOGNISED_EXTENSIONS.has(e.oid))
+        problems.push({
+          code: 'SIG-CERT-CRITICAL-EXTENSION',
+          detail: `certificat ${named(cert)} : extension critique ${e.oid} non reconnue`,
+        });
+    }
+    if (k === 0) continue;
+    const role = k === path.length - 1 ? 'l’autorité racine' : 'l’autorité intermédiaire';
+    const bc = cert.basicConstraints;
+    if (!bc?.ca && !(k === path.length - 1 && bc === undefined)) {
+      problems.push({
+        code: 'SIG-CHAIN-NOT-CA',
+        detail: `${role} ${named(cert)} n’est pas une autorité de certification (basicConstraints ${bc ? 'cA=false' : 'absent'})`,
+      });
+    }
+    if (bc?.pathLen !== undefined) {
+      const below = path.slice(1, k).filter((c) => !selfIssued(c)).length;
+      if (below > bc.pathLen)
+        problems.push({
+          code: 'SIG-CHAIN-PATH-LENGTH',
+          detail: `${role} ${named(cert)} a pathLenConstraint=${bc.pathLen} mais ${below} autorité(s) intermédiaire(s) en dessous`,
+        });
+    }
+    if (cert.keyUsage !== undefined && !(cert.keyUsage & KU_KEY_CERT_SIGN)) {
+      problems.push({
+        code: 'SIG-CHAIN-KEY-USAGE',
+        detail: `${role} ${named(cert)} : keyUsage sans keyCertSign`,
+      });
+    }
+    if (at < cert.notBefore)
+      problems.push({
+        code: 'SIG-CHAIN-NOT-YET-VALID',
+        detail: `${role} ${named(cert)} : valide à partir du ${isoDate(cert.notBefore)}, signature du ${isoDate(at)}`,
+      });
+    if (at > cert.notAfter)
+      problems.push({
+        code: 'SIG-CHAIN-EXPIRED',
+        detail: `${role} ${named(cert)} : expirée le ${isoDate(cert.notAfter)}, signature du ${isoDate(at)}`,
+      });
+  }
+  return problems;
+}
+
+const MAX_PATH_LENGTH = 8;
+const MAX_PATHS = 16;
+
+/**
+ * Builds the paths from `leaf` up to one of `anchors` through `pool` (certificates carried in the CMS),
+ * linking a certificate to an issuer by name and signature, then validates them (pathProblems). The
+ * first valid path wins; when none is valid, the problems of the path with the fewest are returned.
  */
 export function buildPath(leaf: CertInfo, anchors: CertInfo[], pool: CertInfo[], at: Date): PathResult {
   const anchorSet = new Set(anchors.map((a) => a.fingerprint));
-  let lastReason = 'aucune autorité de confiance ne correspond à l’émetteur du certificat';
-  const walk = (cert: CertInfo, path: CertInfo[]): CertInfo[] | undefined => {
-    if (anchorSet.has(cert.fingerprint)) return path;
-    if (path.length > 8) return undefined;
-    for (const parent of [...anchors, ...pool]) {
-      if (path.some((p) => p.fingerprint === parent.fingerprint) || !issuedBy(cert, parent)) continue;
-      if (!parent.isCa) {
-        lastReason = `l’émetteur « ${parent.subject} » n’est pas une autorité de certification`;
-        continue;
-      }
-      if (!validAt(parent, at)) {
-        lastReason = `l’autorité « ${parent.subject} » n’est pas valide à la date de signature`;
-        continue;
-      }
-      const found = walk(parent, [...path, parent]);
-      if (found) return found;
+  const candidates = [...anchors, ...pool];
+  let tried = 0;
+  let valid: CertInfo[] | undefined;
+  let best: ChainProblem[] | undefined;
+  // Depth first; each complete path is validated at once, and the first valid one ends the search.
+  const walk = (cert: CertInfo, path: CertInfo[]): void => {
+    if (valid || tried >= MAX_PATHS) return;
+    if (anchorSet.has(cert.fingerprint)) {
+      tried++;
+      const problems = pathProblems(path, at);
+      if (problems.length === 0) valid = path;
+      else if (!best || problems.length < best.length) best = problems;
+      return;
     }
-    return undefined;
+    if (path.length > MAX_PATH_LENGTH) return;
+    const seen = new Set<string>();
+    for (const parent of candidates) {
+      if (valid) return;
+      if (seen.has(parent.fingerprint)) continue;
+      seen.add(parent.fingerprint);
+      if (path.some((p) => p.fingerprint === parent.fingerprint) || !issuedBy(cert, parent)) continue;
+      walk(parent, [...path, parent]);
+    }
   };
-  const path = walk(leaf, [leaf]);
-  return path ? { ok: true, path } : { ok: false, reason: lastReason };
+  walk(leaf, [leaf]);
+  if (valid) return { ok: true, path: valid };
+  if (best) return { ok: false, problems: best };
+  return {
+    ok: false,
+    problems: [
+      { code: 'SIG-CHAIN-UNTRUSTED', detail: 'aucune autorité de confiance ne correspond à l’émetteur du certificat' },
+    ],
+  };
 }
 
 export interface Crl {

@@ -38,6 +38,30 @@ export const SIGNATURE_CODES = {
     fr: 'Chaîne de certification non reconnue',
     en: 'Signer certificate does not chain to a trust anchor',
   },
+  'SIG-CHAIN-NOT-CA': {
+    fr: 'Émetteur de la chaîne de certification non autorité de certification',
+    en: 'An issuer in the certification path is not a CA (basicConstraints cA)',
+  },
+  'SIG-CHAIN-PATH-LENGTH': {
+    fr: 'Longueur de la chaîne de certification supérieure à celle permise',
+    en: 'Certification path longer than an issuer’s pathLenConstraint allows',
+  },
+  'SIG-CHAIN-KEY-USAGE': {
+    fr: 'Usage de clé d’une autorité de la chaîne sans signature de certificats',
+    en: 'An issuer’s key usage does not allow certificate signing (keyCertSign)',
+  },
+  'SIG-CHAIN-EXPIRED': {
+    fr: 'Autorité de la chaîne de certification expirée',
+    en: 'A CA certificate of the path had expired at signing time',
+  },
+  'SIG-CHAIN-NOT-YET-VALID': {
+    fr: 'Autorité de la chaîne de certification pas encore valide',
+    en: 'A CA certificate of the path was not yet valid at signing time',
+  },
+  'SIG-CERT-CRITICAL-EXTENSION': {
+    fr: 'Extension critique non reconnue dans un certificat de la chaîne',
+    en: 'Unrecognised critical extension in a certificate of the path',
+  },
   'SIG-CERT-REVOKED': { fr: 'Certificat de signature révoqué', en: 'Signer certificate revoked' },
   'SIG-CRL-UNUSABLE': {
     fr: 'Liste de révocation inutilisable',

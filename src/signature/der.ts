@@ -100,6 +100,7 @@ export function parse(buf: Buffer): Node {
 }
 
 export const TAG = {
+  BOOLEAN: 0x01,
   INTEGER: 0x02,
   BIT_STRING: 0x03,
   OCTET_STRING: 0x04,

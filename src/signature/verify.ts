@@ -175,7 +175,7 @@ function verifySigner(si: SignerInfo, ctx: Context): SignerOutcome {
   }
   const path = buildPath(cert, ctx.anchors, ctx.pool, at);
   if (!path.ok) {
-    ctx.add('SIG-CHAIN-UNTRUSTED', `${certText(cert)} : ${path.reason}`);
+    for (const p of path.problems) ctx.add(p.code, `${certText(cert)} : ${p.detail}`);
     return out;
   }
   checkRevocation(path.path, ctx);

@@ -3,19 +3,28 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { SQL_IDENTIFIER } from '../config.ts';
 import type { Db, Queryable } from './db.ts';
 
 // bigint (int8) as string would leak into every record; counts and ids fit in a JS number here.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+/** A PostgreSQL identifier, double-quoted with embedded quotes doubled (SQL standard quoting). */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
 export async function openPostgres(url: string, schema?: string): Promise<Db> {
+  // Checked here too: a schema can come from a caller other than the validated configuration.
+  if (schema !== undefined && !SQL_IDENTIFIER.test(schema))
+    throw new Error(`unsafe PostgreSQL schema name ${JSON.stringify(schema)} (lower-case letters, digits, _)`);
   // The schema is set per connection at startup, so every pooled client sees the same tables.
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
-    ...(schema ? { options: `-c search_path=${schema},public` } : {}),
+    ...(schema ? { options: `-c search_path=${quoteIdentifier(schema)},public` } : {}),
   });
-  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
   return {
     kind: 'postgres',
     async query<T>(sql: string, params?: unknown[]) {

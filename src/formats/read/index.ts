@@ -7,7 +7,9 @@ import type { SyntaxId } from '../types.ts';
 import type { Invoice } from '../invoice.ts';
 import { readCii } from './cii.ts';
 import { readCpp } from './cpp.ts';
-import { decodeXml, parseTree, XmlReadError, type XNode } from './tree.ts';
+import { decodeXml } from '../decode.ts';
+import { formatFinding, PROBLEM_CODE } from '../syntax.ts';
+import { parseTree, XmlReadError, type XNode } from './tree.ts';
 import { readUbl } from './ubl.ts';
 
 export type { XNode } from './tree.ts';
@@ -29,9 +31,18 @@ export function readTree(root: XNode, syntax: SyntaxId): Invoice[] {
 }
 
 export function readInvoice(xml: Buffer, syntax: SyntaxId): { invoices: Invoice[]; findings: Finding[] } {
+  // The same decoder as detection: the names read are the characters detection accepted.
+  const decoded = decodeXml(xml);
+  if (!decoded.ok) {
+    const p = decoded.problem;
+    return {
+      invoices: [],
+      findings: [formatFinding(PROBLEM_CODE[p.kind], p.message, { line: p.line, column: p.column })],
+    };
+  }
   let root: XNode;
   try {
-    root = parseTree(decodeXml(xml));
+    root = parseTree(decoded.text);
   } catch (e) {
     const line = e instanceof XmlReadError ? e.line : undefined;
     return {

@@ -474,20 +474,6 @@ export function parseTree(xml: string): XNode {
   return root;
 }
 
-/** Decodes the XML bytes: UTF-8 (BOM stripped) or UTF-16 with BOM; ISO-8859-1 when the declaration says so. */
-export function decodeXml(xml: Buffer): string {
-  if (xml[0] === 0xef && xml[1] === 0xbb && xml[2] === 0xbf) return xml.subarray(3).toString('utf8');
-  if (xml[0] === 0xff && xml[1] === 0xfe) return xml.subarray(2).toString('utf16le');
-  if (xml[0] === 0xfe && xml[1] === 0xff) {
-    const swapped = Buffer.from(xml.subarray(2));
-    swapped.swap16();
-    return swapped.toString('utf16le');
-  }
-  const head = xml.subarray(0, 100).toString('latin1');
-  if (/encoding=["'](iso-8859-1|latin-?1)["']/i.test(head)) return xml.toString('latin1');
-  return xml.toString('utf8');
-}
-
 /** First child with that local name. */
 export function child(n: XNode | undefined, name: string): XNode | undefined {
   if (!n) return undefined;

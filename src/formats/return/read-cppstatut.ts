@@ -6,6 +6,8 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { finding } from '../../finding.ts';
+import { decodeXml } from '../decode.ts';
+import { formatFinding, PROBLEM_CODE } from '../syntax.ts';
 import type { Finding } from '../../finding.ts';
 import { INVOICE_STATUS_CODES, LIMITS } from './model.ts';
 import type { InvoiceStatusEntry, InvoiceStatusReport } from './model.ts';
@@ -196,9 +198,25 @@ function readEntry(c: Collector, u: Node, base: string): InvoiceStatusEntry | un
   return entry;
 }
 
-/** Reads a "Cycle de vie" deposit. Every problem found is reported, not only the first. */
-export function readInvoiceStatuses(xml: string): Result {
-  const text = xml.replace(/^\uFEFF/, '');
+/**
+ * Reads a "Cycle de vie" deposit, as bytes (decoded by the product's one XML decoder) or as text.
+ * Every problem found is reported, not only the first.
+ */
+export function readInvoiceStatuses(xml: string | Buffer): Result {
+  let source: string;
+  if (typeof xml === 'string') source = xml;
+  else {
+    const decoded = decodeXml(xml);
+    if (!decoded.ok) {
+      const p = decoded.problem;
+      return {
+        ok: false,
+        findings: [formatFinding(PROBLEM_CODE[p.kind], p.message, { line: p.line, column: p.column })],
+      };
+    }
+    source = decoded.text;
+  }
+  const text = source.replace(/^\uFEFF/, '');
   // DOCTYPE brings entity expansion and external fetches: refused outright, like the other formats.
   if (/<!DOCTYPE/i.test(text)) {
     return {

@@ -58,7 +58,7 @@ export function rejectedInvoiceLine(inv: { number: string; supplier?: string; re
 }
 
 async function checkCycleDeVie(ctx: FlowContext, deps: PipelineDeps): Promise<StageResult> {
-  const read = readInvoiceStatuses(ctx.detected!.xml.toString('utf8'));
+  const read = readInvoiceStatuses(ctx.detected!.xml);
   if (!read.ok) return rejected(read.findings);
   // `passerelle analyze` has no database: the structure is all it can check.
   if (deps.extras.offline === true) return { outcome: 'ok', findings: [] };

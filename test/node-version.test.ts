@@ -1,5 +1,6 @@
 /**
- * On a Node.js older than 22.12 every entry point says so in the same words, with how to get a newer one:
+ * On a Node.js the project does not run on (older than 22.22, or 23) every entry point says so in the same
+ * words, with how to get a newer one:
  * scripts/check-node.js run alone, the `passerelle` bin, `npm test` (pretest) and `npm install` (engine-strict in
  * .npmrc, before anything is downloaded). Run for real with an old Node: /usr/bin/node on these machines, or
  * OLD_NODE=/path/to/node.
@@ -12,7 +13,7 @@ import { tempDir } from './helpers/env.ts';
 
 const REPO = path.resolve('.');
 const MESSAGE =
-  /passerelle needs Node\.js >= 22\.12; this is Node (\d+\.\d+\.\d+) \(.*\)\.\nGet Node 24: .*nvm install.*npm install --prefix ~\/\.node24 node@24/;
+  /passerelle needs Node\.js 24 or newer \(or 22\.22\+\); this is Node (\d+\.\d+\.\d+) \(.*\)\.\nGet Node 24: .*nvm install.*npm install --prefix ~\/\.node24 node@24/;
 
 function versionOf(node: string): string | undefined {
   const r = spawnSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' });
@@ -21,15 +22,15 @@ function versionOf(node: string): string | undefined {
 
 function tooOld(version: string): boolean {
   const [major = 0, minor = 0] = version.split('.').map(Number);
-  return major < 22 || (major === 22 && minor < 12);
+  return !(major >= 24 || (major === 22 && minor >= 22));
 }
 
 const candidate = process.env.OLD_NODE ?? '/usr/bin/node';
 const candidateVersion = existsSync(candidate) ? versionOf(candidate) : undefined;
 const oldNode = candidateVersion && tooOld(candidateVersion) ? candidate : undefined;
 const skipReason = !existsSync(candidate)
-  ? `no old Node at ${candidate} (set OLD_NODE=/path/to/node < 22.12)`
-  : `${candidate} is Node ${candidateVersion ?? '?'}, not older than 22.12 (set OLD_NODE=/path/to/node < 22.12)`;
+  ? `no old Node at ${candidate} (set OLD_NODE=/path/to/node < 22.22)`
+  : `${candidate} is Node ${candidateVersion ?? '?'}, which the project runs on (set OLD_NODE=/path/to/node < 22.22)`;
 if (!oldNode) console.warn(`node-version.test.ts: old-Node cases skipped: ${skipReason}`);
 
 /** Runs `args` with the old Node first on PATH (so npm's own `node` is the old one too). */
@@ -40,19 +41,42 @@ function runOld(cmd: string, args: string[], cwd = REPO) {
 }
 
 describe('Node version check', () => {
-  it('passes silently on this Node (>= 22.12)', () => {
+  it('passes silently on this Node (24 or newer, or 22.22+)', () => {
     const r = spawnSync(process.execPath, ['scripts/check-node.js'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout + r.stderr).toBe('');
   });
 
-  it('package.json, .npmrc and .nvmrc agree on Node >= 22.12', () => {
+  it('refuses exactly the versions that package.json "engines" excludes (^22.22 || >=24)', () => {
+    // The script run against a stand-in `process` for each version (the real old Node is below).
+    const source = readFileSync('scripts/check-node.js', 'utf8');
+    const verdict = (node: string): 'runs' | 'refused' => {
+      let code = 0;
+      const fakeProcess = { versions: { node }, execPath: '/x/node', exit: (c: number) => (code = c) };
+      new Function('process', 'console', source)(fakeProcess, { error: () => undefined });
+      return code === 0 ? 'runs' : 'refused';
+    };
+    const table: Record<string, 'runs' | 'refused'> = {
+      '18.20.4': 'refused',
+      '20.20.2': 'refused',
+      '22.12.0': 'refused',
+      '22.21.1': 'refused',
+      '22.22.0': 'runs',
+      '22.30.0': 'runs',
+      '23.11.0': 'refused',
+      '24.0.0': 'runs',
+      '26.1.0': 'runs',
+    };
+    expect(Object.fromEntries(Object.keys(table).map((v) => [v, verdict(v)]))).toEqual(table);
+  });
+
+  it('package.json, .npmrc and .nvmrc agree with the check', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
       engines: { node: string };
       scripts: Record<string, string>;
       files: string[];
     };
-    expect(pkg.engines.node).toBe('>=22.12');
+    expect(pkg.engines.node).toBe('^22.22 || >=24');
     expect(pkg.scripts.preinstall).toBe('node scripts/check-node.js');
     expect(pkg.scripts.pretest).toBe('node scripts/check-node.js');
     expect(pkg.files).toContain('scripts/check-node.js');
@@ -95,7 +119,7 @@ describe('Node version check', () => {
       const r = runOld('npm', ['install', '--offline', '--no-audit', '--no-fund'], dir);
       expect(r.status).not.toBe(0);
       expect(r.stderr).toMatch(/EBADENGINE/);
-      expect(r.stderr).toMatch(/Required: \{"node":">=22\.12"\}/);
+      expect(r.stderr).toMatch(/Required: \{"node":"\^22\.22 \|\| >=24"\}/);
       expect(readdirSync(dir).sort()).toEqual(['.npmrc', 'package-lock.json', 'package.json']);
       expect(Date.now() - started).toBeLessThan(30_000);
     });

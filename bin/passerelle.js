@@ -1,19 +1,12 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly with Node's type stripping (on by default from Node 22.18;
-// on 22.12–22.17 the flag is added by re-running this script with it).
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// In a checkout of the repository (src/ present) this runs the TypeScript sources with Node's type stripping
+// (on by default from Node 22.18; scripts/check-node.js stops older ones with a message).
+// Installed from the npm package there is no src/: Node refuses type stripping under node_modules, so the
+// package ships the JavaScript built at pack time in dist/ (scripts/build.ts) and this runs that.
+import '../scripts/check-node.js';
+import { existsSync } from 'node:fs';
 
-const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 12)) {
-  console.error(`passerelle needs Node.js >= 22.12 (this is ${process.versions.node})`);
-  process.exit(1);
-}
-if (!process.features.typescript) {
-  const r = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', ...process.argv.slice(1)], {
-    stdio: 'inherit',
-  });
-  process.exit(r.status ?? 1);
-}
-const { main } = await import(fileURLToPath(new URL('../src/cli.ts', import.meta.url)));
+const sources = new URL('../src/cli.ts', import.meta.url);
+const built = new URL('../dist/cli.js', import.meta.url);
+const { main } = await import((existsSync(sources) ? sources : built).href);
 await main(process.argv);

@@ -2,7 +2,7 @@
  * CPP Facture mixte (Chorus Pro E2 deposit, root `CPPFactureMixte`, no namespace) → invoice model.
  * One flow carries several invoices (`CPPFactures/CPPFactureMixteUnitaire`); the format only holds a
  * header (parties, amounts, VAT rates, engagement) and the invoice itself as an attached PDF, so only
- * the terms it carries are mapped (see ../shared/spec/chorus-pro.md §6b).
+ * the terms it carries are mapped (the format: docs/formats.md, `xsd/CPPFactureMixte.xsd`).
  */
 import type { Invoice, Party, PaymentMeans } from '../invoice.ts';
 import { at, child, children, loc, type XNode } from './tree.ts';

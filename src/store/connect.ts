@@ -15,7 +15,11 @@ export async function openPostgres(url: string, schema?: string): Promise<Db> {
     max: 10,
     ...(schema ? { options: `-c search_path=${schema},public` } : {}),
   });
-  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  if (schema)
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`).catch(async (err: unknown) => {
+      await pool.end().catch(() => undefined);
+      throw err;
+    });
   return {
     kind: 'postgres',
     async query<T>(sql: string, params?: unknown[]) {

@@ -408,17 +408,20 @@ export class Daemon {
 
   /** Stops what runs; after a failed start-up, what had been started so far. */
   async stop(opts: { failed?: boolean } = {}): Promise<void> {
-    for (const t of this.chores) clearInterval(t);
-    await this.watcher?.stop();
-    await this.sftp?.stop();
-    await this.http?.close();
-    await this.intake?.drain();
-    await this.store?.close();
-    await this.validation?.close();
-    // Only this daemon's own info file and lock: another daemon's stay.
-    if (this.infoFile && this.info) removeDaemonInfo(this.infoFile, this.info.token);
-    this.lock?.release();
-    this.lock = null;
+    try {
+      for (const t of this.chores) clearInterval(t);
+      await this.watcher?.stop();
+      await this.sftp?.stop();
+      await this.http?.close();
+      await this.intake?.drain();
+      await this.store?.close();
+      await this.validation?.close();
+    } finally {
+      // Only this daemon's own info file and lock: another daemon's stay.
+      if (this.infoFile && this.info) removeDaemonInfo(this.infoFile, this.info.token);
+      this.lock?.release();
+      this.lock = null;
+    }
     if (!opts.failed) this.logger.info('passerelle stopped');
   }
 }

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, watch, write
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { daemonInfoPath } from '../src/gateway/lock.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { stringify } from 'yaml';
 
@@ -100,9 +101,9 @@ export async function benchPipeline(
     renameSync(path.join(box.depot, `${name}.tmp`), path.join(box.depot, name));
   };
   try {
-    // The daemon is up when it has written daemon.json (and created the partner's mailboxes).
+    // The daemon is up when it has written its info file (and created the partner's mailboxes).
     const up = Date.now() + 120000;
-    while (!existsSync(path.join(dataDir, 'daemon.json')) || !existsSync(box.retour)) {
+    while (!existsSync(daemonInfoPath(dataDir, kind === 'postgres')) || !existsSync(box.retour)) {
       if (Date.now() > up || daemon.exitCode !== null) throw new Error('the daemon did not start');
       await new Promise((r) => setTimeout(r, 100));
     }

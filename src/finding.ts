@@ -52,11 +52,12 @@ export function isFatal(f: Finding): boolean {
   return f.severity === 'fatal';
 }
 
-/** `DescriptionErreur` text: the detail then where it is, e.g. `… (fichier factur-x.xml, ligne 12, /rsm:…/ram:ID)`. */
+/** `DescriptionErreur` text: the detail then where it is, e.g. `… (fichier factur-x.xml, ligne 12, /rsm:…/ram:ID)` or `… (fichier f.xml, ligne 6, colonne 3)`. */
 export function describe(f: Finding): string {
   const where: string[] = [];
   if (f.location?.file) where.push(`fichier ${f.location.file}`);
   if (f.location?.line !== undefined) where.push(`ligne ${f.location.line}`);
+  if (f.location?.line !== undefined && f.location.column !== undefined) where.push(`colonne ${f.location.column}`);
   if (f.location?.xpath) where.push(f.location.xpath);
   const parts = [f.detail ?? f.labelEn];
   if (where.length) parts.push(`(${where.join(', ')})`);

@@ -1,18 +1,24 @@
-/** How the CLI reaches a running daemon: `<dataDir>/daemon.json` names its admin API and token. */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+/**
+ * How the CLI reaches a running daemon: its info file (`<dataDir>/daemon.json` on the embedded database,
+ * `<dataDir>/daemon.<host>.json` on PostgreSQL, see lock.ts) names its admin API and token.
+ */
+import { readFileSync } from 'node:fs';
 import type { DaemonInfo } from './daemon.ts';
+import { daemonInfoFiles, hostName, pidAlive } from './lock.ts';
 
+/** A daemon of this host running on `dataDir` with its admin API on, if any. */
 export function runningDaemon(dataDir: string): DaemonInfo | undefined {
-  const file = path.join(dataDir, 'daemon.json');
-  if (!existsSync(file)) return undefined;
-  try {
-    const info = JSON.parse(readFileSync(file, 'utf8')) as DaemonInfo;
-    process.kill(info.pid, 0); // throws when the process is gone
-    return info.httpPort ? info : undefined;
-  } catch {
-    return undefined;
+  for (const file of daemonInfoFiles(dataDir)) {
+    try {
+      const info = JSON.parse(readFileSync(file, 'utf8')) as DaemonInfo;
+      // Files written before the host field existed are this host's.
+      if ((info.host ?? hostName()) !== hostName() || !pidAlive(info.pid)) continue;
+      if (info.httpPort) return info;
+    } catch {
+      // Unreadable: as if absent.
+    }
   }
+  return undefined;
 }
 
 export async function adminCall<T>(

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import type { Config } from '../config.ts';
 import { schemaDir } from '../config.ts';
 import type { Logger } from '../log.ts';
@@ -22,6 +23,17 @@ import { QUEUES, openStore, pgliteDirFor } from '../store/index.ts';
 import { getPartner, listPartners, upsertPartner } from '../store/partners.ts';
 import type { PartnerAccount } from '../store/types.ts';
 import { FolderWatcher } from './folders/watcher.ts';
+import type { DataDirLock } from './lock.ts';
+import {
+  DataDirLockedError,
+  acquireDataDirLock,
+  daemonInfoPath,
+  hostName,
+  lockHolder,
+  removeDaemonInfo,
+  writeDaemonInfo,
+} from './lock.ts';
+import { dataDirError, databaseError, portError } from './startup.ts';
 import { startHttp } from './http/server.ts';
 import type { HttpHandle } from './http/server.ts';
 import { FlowIntake } from './intake.ts';
@@ -42,6 +54,7 @@ export interface DaemonOptions {
 }
 
 export interface DaemonInfo {
+  host: string;
   pid: number;
   httpPort: number | null;
   sftpPort: number | null;
@@ -65,6 +78,8 @@ export class Daemon {
   private partners = new Map<string, PartnerAccount>();
   private readonly opts: DaemonOptions;
   info: DaemonInfo | null = null;
+  private lock: DataDirLock | null = null;
+  private infoFile: string | null = null;
 
   constructor(opts: DaemonOptions) {
     this.opts = opts;
@@ -73,19 +88,26 @@ export class Daemon {
     this.metrics = createMetrics();
   }
 
+  /**
+   * Starts everything, or fails with one message naming the setting at fault (StartupError) after closing
+   * whatever it had opened: nothing left listening, the database closed, the data folder's lock released.
+   */
   async start(): Promise<DaemonInfo> {
+    try {
+      return await this.startUp();
+    } catch (err) {
+      await this.stop({ failed: true }).catch((e: unknown) =>
+        this.logger.error({ err: e }, 'closing after a failed start-up'),
+      );
+      throw err;
+    }
+  }
+
+  private async startUp(): Promise<DaemonInfo> {
     const { config, logger } = this;
-    mkdirSync(config.dataDir, { recursive: true });
+    this.takeDataDir();
     const t0 = Date.now();
-    this.store = await openStore(
-      {
-        ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { pgliteDir: pgliteDirFor(config.dataDir) }),
-        ...((this.opts.schema ?? config.databaseSchema)
-          ? { schema: (this.opts.schema ?? config.databaseSchema) as string }
-          : {}),
-      },
-      config.pipeline,
-    );
+    this.store = await this.openStore();
     this.store.boss.on('error', (err) => logger.error({ err }, 'queue error'));
     logger.info({ database: config.databaseUrl ? 'postgresql' : 'pglite', ms: Date.now() - t0 }, 'database ready');
     await this.syncConfiguredPartners();
@@ -143,27 +165,95 @@ export class Daemon {
         logger,
         metrics: this.metrics.registry,
       });
-      const s = await this.sftp.start();
+      const s = await this.sftp.start().catch((err: unknown) => {
+        throw portError('sftp', config.sftp.host, config.sftp.port, err);
+      });
       sftpPort = s.port;
     }
     const token = randomBytes(24).toString('hex');
-    if (config.http.port !== 0) this.http = await startHttp(this, token);
+    if (config.http.port !== 0)
+      this.http = await startHttp(this, token).catch((err: unknown) => {
+        throw portError('http', config.http.host, config.http.port, err);
+      });
     this.startChores();
     this.info = {
+      host: hostName(),
       pid: process.pid,
       httpPort: this.http?.port ?? null,
       sftpPort,
       token,
       startedAt: new Date().toISOString(),
     };
-    // The CLI finds a running daemon (and its admin API) here.
-    writeFileSync(path.join(config.dataDir, 'daemon.json'), JSON.stringify(this.info), { mode: 0o600 });
+    // The CLI finds a running daemon (and its admin API) here; on PostgreSQL each host has its own file.
+    this.infoFile = daemonInfoPath(config.dataDir, config.databaseUrl !== undefined);
+    writeDaemonInfo(this.infoFile, this.info);
     this.reportMissingSchemas();
     logger.info(
       { http: this.info.httpPort, sftp: sftpPort, dataDir: config.dataDir, ms: Date.now() - t0 },
       'passerelle started',
     );
     return this.info;
+  }
+
+  /**
+   * The data folder must be a writable folder. On the embedded database the daemon takes its lock (one
+   * daemon per data folder); on PostgreSQL it refuses a data folder held by an embedded-database daemon.
+   */
+  private takeDataDir(): void {
+    const { config, logger } = this;
+    try {
+      mkdirSync(config.dataDir, { recursive: true });
+      const probe = path.join(config.dataDir, `.probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+      writeFileSync(probe, '');
+      rmSync(probe);
+    } catch (err) {
+      throw dataDirError(config.dataDir, err);
+    }
+    if (config.databaseUrl) {
+      const holder = lockHolder(config.dataDir);
+      if (holder) throw new DataDirLockedError(config.dataDir, holder);
+      return;
+    }
+    try {
+      this.lock = acquireDataDirLock(config.dataDir, (stale, reason) =>
+        logger.warn(
+          {
+            lock: path.join(config.dataDir, 'daemon.lock'),
+            stale: stale && { host: stale.host, pid: stale.pid, startedAt: stale.startedAt },
+          },
+          `took over the stale lock of the data folder (${reason}${stale ? `: daemon started ${stale.startedAt} on ${stale.host}` : ''})`,
+        ),
+      );
+    } catch (err) {
+      if (err instanceof DataDirLockedError) throw err;
+      throw dataDirError(config.dataDir, err);
+    }
+  }
+
+  private async openStore(): Promise<Store> {
+    const { config } = this;
+    const schema = this.opts.schema ?? config.databaseSchema;
+    const pgliteDir = pgliteDirFor(config.dataDir);
+    try {
+      if (config.databaseUrl) {
+        // A bounded first connection: an unreachable host answers in seconds, not after TCP's minutes.
+        const probe = new pg.Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: 10_000 });
+        try {
+          await probe.connect();
+        } finally {
+          await probe.end().catch(() => undefined);
+        }
+      }
+      return await openStore(
+        {
+          ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { pgliteDir }),
+          ...(schema ? { schema } : {}),
+        },
+        config.pipeline,
+      );
+    } catch (err) {
+      throw databaseError(config.databaseUrl, config.dataDir, pgliteDir, err);
+    }
   }
 
   private async startWorkers(): Promise<void> {
@@ -291,6 +381,11 @@ export class Daemon {
     for (const p of all) ensureMailbox(this.config.dataDir, p.code);
   }
 
+  /** Looks at every mailbox now rather than at the next periodic rescan (the demo, right after dropping its flows). */
+  rescanMailboxes(): void {
+    this.watcher?.rescan();
+  }
+
   partnerKnown(code: string): boolean {
     return this.partners.has(code);
   }
@@ -311,15 +406,22 @@ export class Daemon {
     };
   }
 
-  async stop(): Promise<void> {
-    for (const t of this.chores) clearInterval(t);
-    await this.watcher?.stop();
-    await this.sftp?.stop();
-    await this.http?.close();
-    await this.intake?.drain();
-    await this.store?.close();
-    await this.validation?.close();
-    rmSync(path.join(this.config.dataDir, 'daemon.json'), { force: true });
-    this.logger.info('passerelle stopped');
+  /** Stops what runs; after a failed start-up, what had been started so far. */
+  async stop(opts: { failed?: boolean } = {}): Promise<void> {
+    try {
+      for (const t of this.chores) clearInterval(t);
+      await this.watcher?.stop();
+      await this.sftp?.stop();
+      await this.http?.close();
+      await this.intake?.drain();
+      await this.store?.close();
+      await this.validation?.close();
+    } finally {
+      // Only this daemon's own info file and lock: another daemon's stay.
+      if (this.infoFile && this.info) removeDaemonInfo(this.infoFile, this.info.token);
+      this.lock?.release();
+      this.lock = null;
+    }
+    if (!opts.failed) this.logger.info('passerelle stopped');
   }
 }

@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DirectoryData, DirectoryStructure, StructureKind } from '../store/directory.ts';
 import { SUPPLIER_KINDS } from '../store/directory.ts';
+import { AFRelationship, PDFDocument, StandardFonts } from 'pdf-lib';
 import { writeZip } from '../formats/zip.ts';
 import { fictitiousSiret, partnerNumber } from './matelas.ts';
 
@@ -47,7 +48,8 @@ export interface KitManifest {
   lots: KitLot[];
 }
 
-interface UblInput {
+/** One invoice of a kit or of the demo, whatever its syntax. */
+export interface UblInput {
   number: string;
   date: string;
   supplier: { siret: string; name: string };
@@ -108,6 +110,87 @@ ${i.serviceCode !== undefined ? `  <cbc:BuyerReference>${esc(i.serviceCode)}</cb
   <cac:InvoiceLine><cbc:ID>1</cbc:ID><cbc:InvoicedQuantity unitCode="C62">1</cbc:InvoicedQuantity><cbc:LineExtensionAmount ${eur}>${money(i.netCents)}</cbc:LineExtensionAmount><cac:Item><cbc:Name>Prestation de qualification</cbc:Name><cac:ClassifiedTaxCategory>${category}</cac:ClassifiedTaxCategory></cac:Item><cac:Price><cbc:PriceAmount ${eur}>${money(i.netCents)}</cbc:PriceAmount></cac:Price></cac:InvoiceLine>
 </Invoice>
 `;
+}
+
+/**
+ * The same invoice as `ublInvoice` in UN/CEFACT CII D16B (Factur-X EN 16931 profile): cadre in
+ * BusinessProcessSpecifiedDocumentContextParameter (BT-23), service in BuyerReference (BT-10), EJ in
+ * BuyerOrderReferencedDocument (BT-13), SIRETs in SpecifiedLegalOrganization with ICD 0009 (BT-30, BT-47).
+ */
+export function ciiInvoice(i: UblInput): string {
+  const vat = Math.round(i.netCents * 0.2);
+  const ttc = i.netCents + vat;
+  const day = (iso: string) => `<udt:DateTimeString format="102">${iso.replace(/-/g, '')}</udt:DateTimeString>`;
+  const due = new Date(Date.parse(i.date) + 30 * 86_400_000).toISOString().slice(0, 10);
+  const address = (city: string) =>
+    `<ram:PostalTradeAddress><ram:PostcodeCode>75001</ram:PostcodeCode><ram:LineOne>1 rue de la Recette</ram:LineOne><ram:CityName>${city}</ram:CityName><ram:CountryID>FR</ram:CountryID></ram:PostalTradeAddress>`;
+  const tax =
+    '<ram:TypeCode>VAT</ram:TypeCode><ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>20</ram:RateApplicablePercent>';
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100" xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100" xmlns:qdt="urn:un:unece:uncefact:data:standard:QualifiedDataType:100" xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">
+  <rsm:ExchangedDocumentContext>
+${i.cadre !== undefined ? `    <ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>${esc(i.cadre)}</ram:ID></ram:BusinessProcessSpecifiedDocumentContextParameter>\n` : ''}    <ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>urn:cen.eu:en16931:2017</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter>
+  </rsm:ExchangedDocumentContext>
+  <rsm:ExchangedDocument>
+    <ram:ID>${esc(i.number)}</ram:ID>
+    <ram:TypeCode>380</ram:TypeCode>
+    <ram:IssueDateTime>${day(i.date)}</ram:IssueDateTime>
+  </rsm:ExchangedDocument>
+  <rsm:SupplyChainTradeTransaction>
+    <ram:IncludedSupplyChainTradeLineItem>
+      <ram:AssociatedDocumentLineDocument><ram:LineID>1</ram:LineID></ram:AssociatedDocumentLineDocument>
+      <ram:SpecifiedTradeProduct><ram:Name>Prestation de qualification</ram:Name></ram:SpecifiedTradeProduct>
+      <ram:SpecifiedLineTradeAgreement><ram:NetPriceProductTradePrice><ram:ChargeAmount>${money(i.netCents)}</ram:ChargeAmount></ram:NetPriceProductTradePrice></ram:SpecifiedLineTradeAgreement>
+      <ram:SpecifiedLineTradeDelivery><ram:BilledQuantity unitCode="C62">1</ram:BilledQuantity></ram:SpecifiedLineTradeDelivery>
+      <ram:SpecifiedLineTradeSettlement><ram:ApplicableTradeTax>${tax}</ram:ApplicableTradeTax><ram:SpecifiedTradeSettlementLineMonetarySummation><ram:LineTotalAmount>${money(i.netCents)}</ram:LineTotalAmount></ram:SpecifiedTradeSettlementLineMonetarySummation></ram:SpecifiedLineTradeSettlement>
+    </ram:IncludedSupplyChainTradeLineItem>
+    <ram:ApplicableHeaderTradeAgreement>
+${i.serviceCode !== undefined ? `      <ram:BuyerReference>${esc(i.serviceCode)}</ram:BuyerReference>\n` : ''}      <ram:SellerTradeParty><ram:Name>${esc(i.supplier.name)}</ram:Name><ram:SpecifiedLegalOrganization><ram:ID schemeID="0009">${i.supplier.siret}</ram:ID></ram:SpecifiedLegalOrganization>${address('Paris')}<ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">${frenchVatNumber(i.supplier.siret)}</ram:ID></ram:SpecifiedTaxRegistration></ram:SellerTradeParty>
+      <ram:BuyerTradeParty><ram:Name>${esc(i.buyer.name)}</ram:Name>${
+        i.buyer.siret !== undefined
+          ? `<ram:SpecifiedLegalOrganization><ram:ID schemeID="0009">${i.buyer.siret}</ram:ID></ram:SpecifiedLegalOrganization>`
+          : ''
+      }${address('Lyon')}</ram:BuyerTradeParty>
+${
+  i.commitmentNumber !== undefined
+    ? `      <ram:BuyerOrderReferencedDocument><ram:IssuerAssignedID>${esc(i.commitmentNumber)}</ram:IssuerAssignedID></ram:BuyerOrderReferencedDocument>\n`
+    : ''
+}    </ram:ApplicableHeaderTradeAgreement>
+    <ram:ApplicableHeaderTradeDelivery/>
+    <ram:ApplicableHeaderTradeSettlement>
+      <ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>
+      <ram:SpecifiedTradeSettlementPaymentMeans><ram:TypeCode>${i.paymentMeansCode}</ram:TypeCode>${
+        i.iban !== undefined
+          ? `<ram:PayeePartyCreditorFinancialAccount><ram:IBANID>${i.iban}</ram:IBANID></ram:PayeePartyCreditorFinancialAccount>`
+          : ''
+      }</ram:SpecifiedTradeSettlementPaymentMeans>
+      <ram:ApplicableTradeTax><ram:CalculatedAmount>${money(vat)}</ram:CalculatedAmount><ram:TypeCode>VAT</ram:TypeCode><ram:BasisAmount>${money(i.netCents)}</ram:BasisAmount><ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>20</ram:RateApplicablePercent></ram:ApplicableTradeTax>
+      <ram:SpecifiedTradePaymentTerms><ram:DueDateDateTime>${day(due)}</ram:DueDateDateTime></ram:SpecifiedTradePaymentTerms>
+      <ram:SpecifiedTradeSettlementHeaderMonetarySummation><ram:LineTotalAmount>${money(i.netCents)}</ram:LineTotalAmount><ram:TaxBasisTotalAmount>${money(i.netCents)}</ram:TaxBasisTotalAmount><ram:TaxTotalAmount currencyID="EUR">${money(vat)}</ram:TaxTotalAmount><ram:GrandTotalAmount>${money(ttc)}</ram:GrandTotalAmount><ram:DuePayableAmount>${money(ttc)}</ram:DuePayableAmount></ram:SpecifiedTradeSettlementHeaderMonetarySummation>
+    </ram:ApplicableHeaderTradeSettlement>
+  </rsm:SupplyChainTradeTransaction>
+</rsm:CrossIndustryInvoice>
+`;
+}
+
+/**
+ * A Factur-X PDF: one page saying what it is, and the CII invoice embedded as `factur-x.xml` (in the
+ * EmbeddedFiles name tree and the catalog's /AF, relationship Data), as Factur-X 1.0 places it. It is
+ * not a PDF/A-3 (no embedded fonts, no output intent, no XMP): enough for the flow's checks, which read
+ * the embedded XML.
+ */
+export async function facturxPdf(ciiXml: string, title: string): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  doc.setTitle(title);
+  doc.setProducer('Passerelle');
+  const page = doc.addPage([595, 842]);
+  page.drawText(title, { x: 50, y: 780, size: 14, font: await doc.embedFont(StandardFonts.Helvetica) });
+  await doc.attach(Buffer.from(ciiXml, 'utf8'), 'factur-x.xml', {
+    mimeType: 'text/xml',
+    description: 'Factur-X invoice',
+    afRelationship: AFRelationship.Data,
+  });
+  return Buffer.from(await doc.save({ useObjectStreams: false }));
 }
 
 /** A well-formed IBAN (ISO 13616 check digits) for a fictitious French account. */

@@ -24,7 +24,11 @@ export async function openPostgres(url: string, schema?: string): Promise<Db> {
     max: 10,
     ...(schema ? { options: `-c search_path=${quoteIdentifier(schema)},public` } : {}),
   });
-  if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+  if (schema)
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`).catch(async (err: unknown) => {
+      await pool.end().catch(() => undefined);
+      throw err;
+    });
   return {
     kind: 'postgres',
     async query<T>(sql: string, params?: unknown[]) {

@@ -60,8 +60,6 @@ export async function openStore(
     });
   }
   boss.on('error', () => undefined); // surfaced through the daemon's logger, see daemon.ts
-  await migrate(db);
-  await boss.start();
   const queueOptions = {
     retryLimit: queueOpts.retryLimit,
     retryDelay: queueOpts.retryDelaySeconds,
@@ -70,9 +68,18 @@ export async function openStore(
     // A job whose node died stops beating: it is retried within seconds, not at expiry.
     heartbeatSeconds: 10,
   };
-  await boss.createQueue(QUEUES.incidents, { retentionSeconds: 7 * 24 * 3600 });
-  await boss.createQueue(QUEUES.flows, { ...queueOptions, deadLetter: QUEUES.incidents, notify: true });
-  await boss.createQueue(QUEUES.platform, queueOptions);
+  try {
+    await migrate(db);
+    await boss.start();
+    await boss.createQueue(QUEUES.incidents, { retentionSeconds: 7 * 24 * 3600 });
+    await boss.createQueue(QUEUES.flows, { ...queueOptions, deadLetter: QUEUES.incidents, notify: true });
+    await boss.createQueue(QUEUES.platform, queueOptions);
+  } catch (err) {
+    // Nothing left open behind a failed start.
+    await boss.stop({ graceful: false, timeout: 1000 }).catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw err;
+  }
   return {
     db,
     boss,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import { schemaDir } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { deliverPending } from '../pipeline/delivery.ts';
+import { deliverPending, setDeliveryDurability } from '../pipeline/delivery.ts';
 import { directoryRouting } from '../pipeline/routing.ts';
 import { incidentFlow, processFlow } from '../pipeline/runner.ts';
 import type { PipelineDeps } from '../pipeline/stage.ts';
@@ -112,7 +112,10 @@ export class Daemon {
       store: this.store,
       logger,
       onFlow: (f) => this.metrics.flowsReceived.inc({ partner: f.partner, box: f.box, transport: f.transport }),
+      fsync: config.fsync,
     });
+    setDeliveryDurability(config.fsync);
+    // Recovery isolates what it cannot handle (logged, left for the next pass): it never stops the start.
     const recovered = await this.intake.recoverSpool();
     if (recovered) logger.warn({ recovered }, 'flows recovered from the spool after an interruption');
     const delivered = await deliverPending(config.dataDir, this.store.db, logger);
@@ -126,6 +129,7 @@ export class Daemon {
         stableMs: config.folders.stableMs,
         rescanMs: config.folders.rescanMs,
         usePolling: config.folders.usePolling,
+        checkWriters: config.folders.checkWriters,
         detachedWaitMs: config.signature.detachedWaitMs,
         intake: this.intake,
         logger,
@@ -217,6 +221,8 @@ export class Daemon {
       for (const [state, n] of Object.entries(counts)) this.metrics.flowsByState.set({ state }, n);
     });
     every(60000, () => this.intake.recoverSpool(60000));
+    // Return flows a first attempt could not write (a full disk, a folder fixed since): tried again.
+    every(60000, () => deliverPending(this.config.dataDir, this.store.db, this.logger));
   }
 
   /** Flows waiting for a schema set go back to the queue once the set is installed. */

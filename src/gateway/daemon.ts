@@ -19,7 +19,8 @@ import { ValidationPool } from '../schemas/pool.ts';
 import { countFlowsByState, listFlows, setFlowState } from '../store/flows.ts';
 import type { Store } from '../store/index.ts';
 import { QUEUES, openStore, pgliteDirFor } from '../store/index.ts';
-import { getPartner, listPartners, upsertPartner } from '../store/partners.ts';
+import { getPartner, listPartners, partnersVersion, upsertPartner } from '../store/partners.ts';
+import { purge } from '../store/retention.ts';
 import type { PartnerAccount } from '../store/types.ts';
 import { FolderWatcher } from './folders/watcher.ts';
 import { startHttp } from './http/server.ts';
@@ -223,6 +224,19 @@ export class Daemon {
     every(60000, () => this.intake.recoverSpool(60000));
     // Return flows a first attempt could not write (a full disk, a folder fixed since): tried again.
     every(60000, () => deliverPending(this.config.dataDir, this.store.db, this.logger));
+    // A partner added or changed on another node sharing the database is seen here within seconds.
+    let seen = -1; // the first pass reloads once: a change may have come between the start and now
+    every(2000, async () => {
+      const v = await partnersVersion(this.store.db);
+      if (v !== seen) await this.refreshPartners();
+      seen = v;
+    });
+    const days = this.config.retention.days;
+    if (days > 0)
+      every(3_600_000, async () => {
+        const r = await purge(this.store.db, this.config.dataDir, days);
+        if (r.flows || r.returnFiles) this.logger.info({ ...r, days }, 'retention: old flows and return files purged');
+      });
   }
 
   /** Flows waiting for a schema set go back to the queue once the set is installed. */

@@ -415,6 +415,25 @@ describe('hostile mailbox (drop folders, SFTP, portal)', () => {
     }
   });
 
+  it('22b. SFTP: a retour/ folder replaced by a symlink to /etc is neither listed nor served', async () => {
+    if (skip) return;
+    const real = `${box().retour}.real`;
+    renameSync(box().retour, real);
+    symlinkSync('/etc', box().retour);
+    const sftp = new SftpClient();
+    await sftp.connect({ host: '127.0.0.1', port: sftpPort, username: P, password: PASSWORD });
+    try {
+      await expect(sftp.list('/retour')).rejects.toThrow();
+      await expect(sftp.get('/retour/passwd')).rejects.toThrow();
+      await expect(sftp.put(Buffer.from('x'), '/depot/x.xml')).resolves.toBeDefined();
+    } finally {
+      await sftp.end();
+      rmSync(box().retour);
+      renameSync(real, box().retour);
+    }
+    await logged('mailbox folder is not a real directory: refused', (l) => l.folder === 'retour');
+  });
+
   it('23. portal: an analysis named with 240 bytes is answered', async () => {
     if (skip) return;
     const base = `http://127.0.0.1:${httpPort}`;

@@ -528,9 +528,14 @@ describe('hostile mailbox (drop folders, SFTP, portal)', () => {
       `INSERT INTO "${schema}".return_flows (flow_id, partner, kind, file_name, content) VALUES (NULL, $1, 'cycle-de-vie', $2, '<x/>')`,
       [P, `FEN1200A_CDV_${'z'.repeat(300)}.xml`],
     );
+    // and a mailbox folder replaced by a plain file (mkdir -p of the mailbox would throw).
+    const other = mailboxPaths(dataDir, 'DEF456');
+    rmSync(other.depot, { recursive: true });
+    writeFileSync(other.depot, 'not a folder');
     child = startChild();
     await waitStarted();
     expect(await health()).toBeLessThan(1000);
+    await logged('mailbox folder is not a real directory', (l) => l.partner === 'DEF456' && l.box === 'depot');
     await analysisAnswer('ANALYSE_spool%00nul\ufffd.xml.xml');
     await analysisAnswer(`ANALYSE_${'k'.repeat(232)}.xml.xml`);
     await until(

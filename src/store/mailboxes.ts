@@ -31,9 +31,20 @@ export function mailboxPaths(dataDir: string, partnerCode: string): MailboxPaths
   };
 }
 
+/**
+ * Creates the mailbox folders that are missing. Never throws: a folder a partner replaced by a file or a
+ * symlink must not stop the daemon's start or an SFTP login; it is refused where it is used
+ * (unsafeMailboxFolder), with a log line there.
+ */
 export function ensureMailbox(dataDir: string, partnerCode: string): MailboxPaths {
   const p = mailboxPaths(dataDir, partnerCode);
-  for (const dir of [p.depot, p.analyse, p.retour]) mkdirSync(dir, { recursive: true });
+  for (const dir of [p.depot, p.analyse, p.retour]) {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch {
+      // reported by unsafeMailboxFolder where the folder is used
+    }
+  }
   return p;
 }
 

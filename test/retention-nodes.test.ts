@@ -143,3 +143,47 @@ it('purge --older-than drops old bytes and return files, never a flow not yet an
   expect(bad.status).not.toBe(0);
   expect(bad.stderr).toContain('--older-than');
 }, 120000);
+
+it('retention.days: a daemon purges by itself what is older, at start then every hour', async () => {
+  if (skip) return;
+  const db = daemons[1]!.store.db;
+  const box = mailboxPaths(dataDir, 'ABC123');
+  const before = new Set(readdirSync(box.retour));
+  for (let i = 0; i < 2; i++)
+    writeFileSync(path.join(box.depot, `q${i}.xml`), VALID.replace('<cbc:ID>', `<!-- retention ${i} --><cbc:ID>`));
+  await waitForFiles(box.retour, before.size + 2, 60000, () => true);
+  const fresh = readdirSync(box.retour).filter((n) => !before.has(n));
+  const q = await db.query<{ id: number; flow_number: string; original_name: string }>(
+    `SELECT id, flow_number, original_name FROM flows WHERE original_name IN ('q0.xml', 'q1.xml') ORDER BY original_name`,
+  );
+  const q0 = q.rows[0]!;
+  const q1 = q.rows[1]!;
+  await db.query(`UPDATE flows SET finished_at = now() - interval '10 days' WHERE id = $1`, [q0.id]);
+  const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000);
+  const q0File = fresh.find((n) => n.includes(q0.flow_number))!;
+  const q1File = fresh.find((n) => n.includes(q1.flow_number))!;
+  utimesSync(path.join(box.retour, q0File), tenDaysAgo, tenDaysAgo);
+  // The leftover of a delivery a crash interrupted, as old.
+  const leftover = path.join(box.retour, '.passerelle-0123456789abcdef.tmp');
+  writeFileSync(leftover, '<partial');
+  utimesSync(leftover, tenDaysAgo, tenDaysAgo);
+  const config = testConfig(dataDir, { retention: { days: 5 } });
+  config.databaseUrl = PG_URL;
+  const c = new Daemon({ config, logger: silentLogger, schema, folders: false });
+  await c.start();
+  try {
+    const t0 = Date.now();
+    for (;;) {
+      const r = await db.query<{ stored: boolean }>('SELECT stored FROM flows WHERE id = $1', [q0.id]);
+      if (!r.rows[0]!.stored && !existsSync(path.join(box.retour, q0File))) break;
+      if (Date.now() - t0 > 15000) throw new Error('the daemon did not purge the old flow');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(existsSync(path.join(box.retour, q1File))).toBe(true);
+    expect(existsSync(leftover)).toBe(false);
+    const r1 = await db.query<{ stored: boolean }>('SELECT stored FROM flows WHERE id = $1', [q1.id]);
+    expect(r1.rows[0]!.stored).toBe(true);
+  } finally {
+    await c.stop();
+  }
+}, 120000);

@@ -232,11 +232,14 @@ export class Daemon {
       seen = v;
     });
     const days = this.config.retention.days;
-    if (days > 0)
-      every(3_600_000, async () => {
+    if (days > 0) {
+      const retention = async () => {
         const r = await purge(this.store.db, this.config.dataDir, days);
         if (r.flows || r.returnFiles) this.logger.info({ ...r, days }, 'retention: old flows and return files purged');
-      });
+      };
+      every(3_600_000, retention);
+      void retention().catch((err) => this.logger.error({ err }, 'retention failed'));
+    }
   }
 
   /** Flows waiting for a schema set go back to the queue once the set is installed. */

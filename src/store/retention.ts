@@ -57,8 +57,8 @@ export async function purgeStoredFlows(
 }
 
 /**
- * Removes return files (regular files, not hidden: never a temporary file being written) last modified
- * before `cutoff` from every partner's retour/. Only real retour/ folders are looked into (no symlink is
+ * Removes return files (regular files, not hidden: never a temporary file being written; but the
+ * temporary files a crash left behind) last modified before `cutoff` from every partner's retour/. Only real retour/ folders are looked into (no symlink is
  * followed). A return file exists only once its flow is answered, so no unanswered flow is touched.
  */
 export async function purgeReturnFiles(dataDir: string, cutoff: Date, dryRun = false): Promise<number> {
@@ -73,7 +73,8 @@ export async function purgeReturnFiles(dataDir: string, cutoff: Date, dryRun = f
     if (unsafeMailboxFolder(dataDir, code, 'retour')) continue;
     const dir = mailboxPaths(dataDir, code).retour;
     for (const name of readdirSync(dir)) {
-      if (name.startsWith('.')) continue;
+      // Hidden names are files being written, except the leftovers of a delivery a crash interrupted.
+      if (name.startsWith('.') && !/^\.passerelle-[0-9a-f]+\.tmp$/.test(name)) continue;
       const file = path.join(dir, name);
       const st = await lstat(file).catch(() => undefined);
       if (!st?.isFile() || st.mtimeMs >= cutoff.getTime()) continue;

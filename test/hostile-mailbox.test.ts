@@ -9,7 +9,7 @@
  * whose name holds a NUL, a recorded return flow whose name is too long for the file system, an API deposit
  * whose nomFichier holds a NUL): it starts, and every flow has its answer.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -194,6 +194,11 @@ afterAll(async () => {
 describe('hostile mailbox (drop folders, SFTP, portal)', () => {
   let rssBefore = 0;
 
+  // After every case the daemon is still up and answers /health.
+  afterEach(async () => {
+    if (!skip && child?.exitCode === null) await health();
+  });
+
   it('1. a symlink in depot/ to /etc/passwd is refused unread, with a compte-rendu naming it', async () => {
     if (skip) return;
     rssBefore = rssKb();
@@ -351,6 +356,16 @@ describe('hostile mailbox (drop folders, SFTP, portal)', () => {
     writeFileSync(path.join(box().analyse, 'ctl\x01\x1b[31m.xml'), invoice('ctl'));
     const report = await analysisAnswer('ANALYSE_ctl%01%1B[31m.xml.xml');
     expect(report.originalName).toBe('ctl%01%1B[31m.xml');
+  });
+
+  it('16b. XML markup in a name is text in the report (escaped, read back whole)', async () => {
+    if (skip) return;
+    const name = `a&b<c>"d'e.xml`;
+    writeFileSync(path.join(box().analyse, name), invoice('markup'));
+    const file = path.join(box().retour, "ANALYSE_a&b-c--d'e.xml.xml");
+    const report = await analysisAnswer("ANALYSE_a&b-c--d'e.xml.xml");
+    expect(report.originalName).toBe(name);
+    expect(readFileSync(file, 'utf8')).toContain('<IdFlux>a&amp;b&lt;c&gt;"d\'e.xml</IdFlux>');
   });
 
   it('17. a leading dash is only a name', async () => {

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { linkSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { analysisFileName, fitFileName, lifecycleFileName } from '../src/formats/return/index.ts';
-import { flowName, openRegular, writeExclusive } from '../src/store/mailboxes.ts';
+import { ensureMailbox, flowName, openMailboxFolder, openRegular, writeExclusive } from '../src/store/mailboxes.ts';
 import { cleanup, tempDir } from './helpers/env.ts';
 
 describe('flowName', () => {
@@ -95,6 +95,27 @@ describe('openRegular and writeExclusive (real files)', () => {
       expect(readdirSync(dir)).toEqual(['R.xml']); // no temporary file left
     } finally {
       cleanup(dir);
+      cleanup(outside);
+    }
+  });
+  it('openMailboxFolder: a folder swapped for a symlink after the check still gets the write, never elsewhere', async () => {
+    const dataDir = tempDir();
+    const outside = tempDir();
+    try {
+      const box = ensureMailbox(dataDir, 'ABC123');
+      const folder = await openMailboxFolder(dataDir, 'ABC123', 'retour');
+      if ('unsafe' in folder) throw new Error(folder.unsafe);
+      renameSync(box.retour, `${box.retour}.moved`);
+      symlinkSync(outside, box.retour);
+      await writeExclusive(folder.dir, 'R.xml', '<r/>');
+      await folder.close();
+      expect(readdirSync(outside)).toEqual([]);
+      expect(readdirSync(`${box.retour}.moved`)).toEqual(['R.xml']);
+      // Opened now, the symlinked folder is refused.
+      expect(await openMailboxFolder(dataDir, 'ABC123', 'retour')).toMatchObject({ missing: false });
+      expect(await openMailboxFolder(dataDir, 'NOPE01', 'retour')).toMatchObject({ missing: true });
+    } finally {
+      cleanup(dataDir);
       cleanup(outside);
     }
   });

@@ -9,7 +9,7 @@ import { lstatSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fitFileName } from '../formats/return/index.ts';
-import { mailboxPaths, unsafeMailboxFolder, writeExclusive } from '../store/mailboxes.ts';
+import { mailboxPaths, openMailboxFolder, writeExclusive } from '../store/mailboxes.ts';
 import type { Logger } from '../log.ts';
 import type { Queryable } from '../store/db.ts';
 import { markDelivered, markManyDelivered, pendingReturnFlows } from '../store/flows.ts';
@@ -60,15 +60,18 @@ export async function deliverOne(
   const dir = mailboxPaths(dataDir, r.partner).retour;
   // Names recorded by an earlier version may be too long for the file system: fitted the same way as new ones.
   const fileName = fitFileName(r.fileName);
-  const target = path.join(dir, fileName);
-  if (opts.fresh || r.kind === 'analyse' || !delivered(target)) {
-    let unsafe = unsafeMailboxFolder(dataDir, r.partner, 'retour');
-    if (unsafe?.endsWith('is missing')) {
-      await mkdir(dir, { recursive: true }); // the folder was removed behind our back
-      unsafe = unsafeMailboxFolder(dataDir, r.partner, 'retour');
-    }
-    if (unsafe) throw new Error(`return flow not written: ${unsafe}`);
-    await writeExclusive(dir, fileName, r.content, { durable });
+  // retour/ opened without following any symlink, and written through that descriptor (openMailboxFolder).
+  let folder = await openMailboxFolder(dataDir, r.partner, 'retour');
+  if ('unsafe' in folder && folder.missing) {
+    await mkdir(dir, { recursive: true }); // the folder was removed behind our back
+    folder = await openMailboxFolder(dataDir, r.partner, 'retour');
+  }
+  if ('unsafe' in folder) throw new Error(`return flow not written: ${folder.unsafe}`);
+  try {
+    if (opts.fresh || r.kind === 'analyse' || !delivered(path.join(folder.dir, fileName)))
+      await writeExclusive(folder.dir, fileName, r.content, { durable });
+  } finally {
+    await folder.close();
   }
   await markDeliveredSoon(db, r.id);
   // A flow's child logger already carries flow and partner; add them only when it does not.

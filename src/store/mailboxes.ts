@@ -251,3 +251,57 @@ function utf8SequenceLength(b: Buffer, i: number): number {
   }
   return 0;
 }
+
+/** An open mailbox folder: `dir` names it for as long as it is open, whatever is renamed meanwhile. */
+export interface OpenFolder {
+  dir: string;
+  close(): Promise<void>;
+}
+
+const PROC_FD = (() => {
+  try {
+    return lstatSync('/proc/self/fd').isDirectory();
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Opens `<dataDir>/mailboxes/<CODE>/<folder>` without following a symlink at any step, and names it
+ * through the open descriptor (`/proc/self/fd/<n>` on Linux): a partner who swaps its folder for a
+ * symlink after this check still gets our writes (and renames) in the folder we checked, never
+ * elsewhere. Where /proc is missing the names are lstat()ed (unsafeMailboxFolder), which leaves a short
+ * window: see docs/security.d/mailbox.md. Resolves `{ unsafe }` when the folder must not be used.
+ */
+export async function openMailboxFolder(
+  dataDir: string,
+  partnerCode: string,
+  folder: Box | 'retour',
+): Promise<OpenFolder | { unsafe: string; missing: boolean }> {
+  if (!PROC_FD) {
+    const why = unsafeMailboxFolder(dataDir, partnerCode, folder);
+    if (why) return { unsafe: why, missing: why.endsWith('is missing') };
+    return { dir: mailboxPaths(dataDir, partnerCode)[folder], close: async () => undefined };
+  }
+  const flags = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+  let parent: FileHandle | undefined;
+  let shown = path.join(dataDir, 'mailboxes');
+  try {
+    parent = await open(shown, constants.O_RDONLY | constants.O_DIRECTORY);
+    for (const segment of [partnerCode, folder]) {
+      shown = path.join(shown, segment);
+      const next: FileHandle = await open(`/proc/self/fd/${parent.fd}/${segment}`, flags);
+      await parent.close();
+      parent = next;
+    }
+  } catch (e) {
+    await parent?.close().catch(() => undefined);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { unsafe: `${shown} is missing`, missing: true };
+    if (code === 'ELOOP') return { unsafe: `${shown} is a symbolic link`, missing: false };
+    if (code === 'ENOTDIR') return { unsafe: `${shown} is not a directory`, missing: false };
+    throw e;
+  }
+  const fh = parent;
+  return { dir: `/proc/self/fd/${fh.fd}`, close: () => fh.close() };
+}

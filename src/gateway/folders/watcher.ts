@@ -32,6 +32,7 @@ import {
   declaredSigned,
   flowName,
   isIncompleteName,
+  openMailboxFolder,
   unsafeMailboxFolder,
 } from '../../store/mailboxes.ts';
 import { WriterProbe, writerCheckSupported } from './writers.ts';
@@ -299,11 +300,16 @@ export class FolderWatcher {
       return;
     }
     this.pending.delete(key);
-    const signaturePath = !isP7s && existsSync(sig) ? sig : undefined;
-    const sigKey = signaturePath?.toString('latin1');
+    // The box folder opened without following symlinks: the rename into the spool goes through that
+    // descriptor, so a folder swapped for a symlink meanwhile cannot make us take a file from elsewhere.
+    const folder = await openMailboxFolder(this.opts.dataDir, e.partner, e.box);
+    if ('unsafe' in folder) return void this.usable(e.partner, e.box); // said once in the log
+    const inFolder = (name: Buffer) => Buffer.concat([Buffer.from(`${folder.dir}/`), name]);
+    const signaturePath = !isP7s && existsSync(sig) ? inFolder(Buffer.concat([e.name, P7S])) : undefined;
+    const sigKey = signaturePath ? sig.toString('latin1') : undefined;
     this.claiming.add(key);
     if (sigKey) this.claiming.add(sigKey);
-    // Text paths where the name is UTF-8 (readable logs); bytes where it is not.
+    // Text paths where the name is UTF-8; bytes where it is not.
     const asPath = (b: Buffer) => (isUtf8(b) ? b.toString('utf8') : b);
     try {
       const declared = declaredInterface(e.text);
@@ -311,7 +317,7 @@ export class FolderWatcher {
       await this.opts.intake.take({
         partner: e.partner,
         box: e.box,
-        path: asPath(e.path),
+        path: asPath(inFolder(e.name)),
         originalName: flowName(e.name).name,
         nameBytes: e.name,
         transport: 'folder',
@@ -331,6 +337,7 @@ export class FolderWatcher {
         'could not take a deposited file; will retry',
       );
     } finally {
+      await folder.close();
       this.claiming.delete(key);
       if (sigKey) {
         this.claiming.delete(sigKey);

@@ -82,6 +82,7 @@ export async function benchPipeline(
       schemas: { fetchOnStart: false },
       log: { level: 'warn' },
       partners: [{ code: 'BENCH1', name: 'Bench' }],
+      ...(process.env.BENCH_EXTRA ? JSON.parse(process.env.BENCH_EXTRA) : {}),
       ...(kind === 'postgres' ? { databaseUrl, databaseSchema } : {}),
     }),
   );

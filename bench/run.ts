@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchDetect } from './detect.ts';
+import { benchDurability } from './durability.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchRules } from './rules.ts';
 import { benchSftp } from './sftp.ts';
@@ -41,6 +42,7 @@ const suites: Record<string, () => Promise<Record<string, number>>> = {
     return out;
   },
   sftp: benchSftp,
+  durability: benchDurability,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a in suites);

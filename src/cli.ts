@@ -17,6 +17,7 @@ import type { Db } from './store/db.ts';
 import { getFlowByNumber, getHistory, getStages, listFlows } from './store/flows.ts';
 import { openDatabase, pgliteDirFor } from './store/index.ts';
 import { addSftpKey, listPartners, setSftpPassword, upsertPartner } from './store/partners.ts';
+import { registerPurge } from './cli/purge.ts';
 
 function config(cmd: Command): Config {
   const opts = cmd.optsWithGlobals<{ config?: string }>();
@@ -406,6 +407,8 @@ export async function main(argv: string[]): Promise<void> {
       const ok = await doctor(config(cmd), (line) => process.stdout.write(`${line}\n`));
       process.exitCode = ok ? 0 : 1;
     });
+
+  registerPurge(program);
 
   try {
     await program.parseAsync(argv);

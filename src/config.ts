@@ -65,6 +65,16 @@ export const configSchema = z.strictObject({
       usePolling: z.boolean().default(false),
       /** How often the mailboxes are rescanned as a safety net for missed events. */
       rescanMs: z.number().int().min(100).default(5000),
+      /** Also wait until no process has a file open for writing (Linux /proc; same user or root). */
+      checkWriters: z.boolean().default(true),
+    })
+    .prefault({}),
+  /** fsync spooled flows and return files (and their folders) before acknowledging or marking them delivered. */
+  fsync: z.boolean().default(true),
+  /** Stored flows (bytes) and return files older than `days` are purged (0 = never); flows not answered never are. */
+  retention: z
+    .strictObject({
+      days: z.number().int().min(0).default(0),
     })
     .prefault({}),
   pipeline: z

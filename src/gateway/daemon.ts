@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { Config } from '../config.ts';
 import { schemaDir } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { deliverPending } from '../pipeline/delivery.ts';
+import { deliverPending, setDeliveryDurability } from '../pipeline/delivery.ts';
 import { directoryRouting } from '../pipeline/routing.ts';
 import { incidentFlow, processFlow } from '../pipeline/runner.ts';
 import type { PipelineDeps } from '../pipeline/stage.ts';
@@ -20,7 +20,8 @@ import { ValidationPool } from '../schemas/pool.ts';
 import { countFlowsByState, listFlows, setFlowState } from '../store/flows.ts';
 import type { Store } from '../store/index.ts';
 import { QUEUES, openStore, pgliteDirFor } from '../store/index.ts';
-import { getPartner, listPartners, upsertPartner } from '../store/partners.ts';
+import { getPartner, listPartners, partnersVersion, upsertPartner } from '../store/partners.ts';
+import { purge } from '../store/retention.ts';
 import type { PartnerAccount } from '../store/types.ts';
 import { FolderWatcher } from './folders/watcher.ts';
 import type { DataDirLock } from './lock.ts';
@@ -134,7 +135,10 @@ export class Daemon {
       store: this.store,
       logger,
       onFlow: (f) => this.metrics.flowsReceived.inc({ partner: f.partner, box: f.box, transport: f.transport }),
+      fsync: config.fsync,
     });
+    setDeliveryDurability(config.fsync);
+    // Recovery isolates what it cannot handle (logged, left for the next pass): it never stops the start.
     const recovered = await this.intake.recoverSpool();
     if (recovered) logger.warn({ recovered }, 'flows recovered from the spool after an interruption');
     const delivered = await deliverPending(config.dataDir, this.store.db, logger);
@@ -148,6 +152,7 @@ export class Daemon {
         stableMs: config.folders.stableMs,
         rescanMs: config.folders.rescanMs,
         usePolling: config.folders.usePolling,
+        checkWriters: config.folders.checkWriters,
         detachedWaitMs: config.signature.detachedWaitMs,
         intake: this.intake,
         logger,
@@ -307,6 +312,24 @@ export class Daemon {
       for (const [state, n] of Object.entries(counts)) this.metrics.flowsByState.set({ state }, n);
     });
     every(60000, () => this.intake.recoverSpool(60000));
+    // Return flows a first attempt could not write (a full disk, a folder fixed since): tried again.
+    every(60000, () => deliverPending(this.config.dataDir, this.store.db, this.logger));
+    // A partner added or changed on another node sharing the database is seen here within seconds.
+    let seen = -1; // the first pass reloads once: a change may have come between the start and now
+    every(2000, async () => {
+      const v = await partnersVersion(this.store.db);
+      if (v !== seen) await this.refreshPartners();
+      seen = v;
+    });
+    const days = this.config.retention.days;
+    if (days > 0) {
+      const retention = async () => {
+        const r = await purge(this.store.db, this.config.dataDir, days);
+        if (r.flows || r.returnFiles) this.logger.info({ ...r, days }, 'retention: old flows and return files purged');
+      };
+      every(3_600_000, retention);
+      void retention().catch((err) => this.logger.error({ err }, 'retention failed'));
+    }
   }
 
   /** Flows waiting for a schema set go back to the queue once the set is installed. */

@@ -7,10 +7,15 @@ import type { Box } from '../store/mailboxes.ts';
 export interface IntakeRequest {
   partner: string;
   box: Box;
-  /** A complete file; the intake renames it away (the caller must not touch it afterwards). */
-  path: string;
+  /**
+   * A complete file; the intake renames it away (the caller must not touch it afterwards). A Buffer when
+   * the name is not valid UTF-8 (a drop-folder file named in another encoding).
+   */
+  path: string | Buffer;
   /** The name the partner gave the flow (after any RENAME). */
   originalName: string;
+  /** The name's bytes as found on disk, when the transport has them (drop folders): they win over originalName. */
+  nameBytes?: Buffer;
   /** Transport that brought it, for logs and metrics: `folder`, `sftp`, `http`. */
   transport: 'folder' | 'sftp' | 'http' | 'replay';
   /** Declared interface code (`FSO1100A`), when the transport carries one (file-name prefix, API `syntaxeFlux`). */
@@ -18,7 +23,7 @@ export interface IntakeRequest {
   /** Declared signature (API `avecSignature`, file-name flag); undefined = the partner's setting. */
   declaredSigned?: boolean;
   /** Detached signature file (`.p7s`) belonging to the flow, also complete and renamed away by the intake. */
-  signaturePath?: string;
+  signaturePath?: string | Buffer;
 }
 
 export interface IntakeResult {

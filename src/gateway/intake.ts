@@ -6,11 +6,16 @@
  *  4. the spool files are removed.
  * After a crash, `recoverSpool()` finishes step 3 for files whose flow is not recorded and drops the
  * rest, so a file is never lost and never taken twice (the spool key is unique in the database).
+ * The sidecar is created exclusively; the sidecar, the file and the spool folder are fsync'ed before the
+ * deposit is acknowledged (`fsync`), so a power cut cannot lose an acknowledged flow.
+ * The spooled entry is read only if it is a regular file with one name (openRegular, O_NOFOLLOW): a
+ * symlink, FIFO, device, directory or hard link becomes a flow refused at RECEPTION without being read.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { constants, mkdirSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { sniffInterface } from '../formats/registry.ts';
 import type { Logger } from '../log.ts';
@@ -19,14 +24,18 @@ import { QUEUES } from '../store/index.ts';
 import { flowBySpoolKey, insertFlow } from '../store/flows.ts';
 import type { NewFlow } from '../store/flows.ts';
 import type { FlowRecord } from '../store/types.ts';
+import { ENTRY_KIND_LABELS, flowName, openRegular, syncDir } from '../store/mailboxes.ts';
+import type { EntryKind } from '../store/mailboxes.ts';
 import type { Intake, IntakeRequest, IntakeResult } from './intake-types.ts';
 
 /** Flows recorded in one transaction at most. */
 const MAX_BATCH = 64;
 
-interface SpoolSidecar extends Omit<IntakeRequest, 'path' | 'signaturePath'> {
+interface SpoolSidecar extends Omit<IntakeRequest, 'path' | 'signaturePath' | 'nameBytes'> {
   key: string;
   hasSignature: boolean;
+  /** The original name's bytes (hex) when they are not clean UTF-8 text (see flowName). */
+  nameHex?: string;
 }
 
 export interface IntakeOptions {
@@ -37,6 +46,8 @@ export interface IntakeOptions {
   logger: Logger;
   /** Called once a flow is recorded (metrics, tests). */
   onFlow?: (flow: FlowRecord) => void;
+  /** fsync the spooled file, its sidecar and the spool folder before acknowledging (default true). */
+  fsync?: boolean;
 }
 
 export class FlowIntake implements Intake {
@@ -104,18 +115,28 @@ export class FlowIntake implements Intake {
 
   private async spool(req: IntakeRequest): Promise<SpoolSidecar> {
     const key = `${Date.now().toString(36)}-${randomUUID()}`;
+    const named = flowName(req.nameBytes ?? req.originalName);
     const sidecar: SpoolSidecar = {
       key,
       partner: req.partner,
       box: req.box,
-      originalName: req.originalName,
+      originalName: named.name,
+      ...(named.bytes ? { nameHex: named.bytes.toString('hex') } : {}),
       transport: req.transport,
       hasSignature: Boolean(req.signaturePath),
       ...(req.declaredInterface !== undefined ? { declaredInterface: req.declaredInterface } : {}),
       ...(req.declaredSigned !== undefined ? { declaredSigned: req.declaredSigned } : {}),
     };
     const base = path.join(this.spoolDir, key);
-    await writeFile(`${base}.json`, JSON.stringify(sidecar));
+    const durable = this.opts.fsync !== false;
+    // Created exclusively (a fresh, random name: nothing there to follow), synced before the file moves.
+    const side = await this.createSidecar(`${base}.json`);
+    try {
+      await side.writeFile(JSON.stringify(sidecar));
+      if (durable) await side.sync();
+    } finally {
+      await side.close();
+    }
     try {
       await rename(req.path, base);
     } catch (e) {
@@ -123,7 +144,27 @@ export class FlowIntake implements Intake {
       throw e;
     }
     if (req.signaturePath) await rename(req.signaturePath, `${base}.p7s`);
+    if (durable) {
+      // The bytes (only of a regular file: never open what a partner may have planted) and both names.
+      await syncRegular(base);
+      if (req.signaturePath) await syncRegular(`${base}.p7s`);
+      await syncDir(this.spoolDir);
+      const from =
+        typeof req.path === 'string'
+          ? path.dirname(req.path)
+          : req.path.subarray(0, req.path.lastIndexOf(0x2f)).toString();
+      await syncDir(from).catch(() => undefined); // the file is gone from the mailbox for good
+    }
     return sidecar;
+  }
+
+  private async createSidecar(file: string): Promise<FileHandle> {
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+    return open(file, flags, 0o600).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+      await mkdir(this.spoolDir, { recursive: true }); // the spool folder was removed behind our back
+      return open(file, flags, 0o600);
+    });
   }
 
   /** Step 3 and 4 for one spooled file (recorded together with others queued at the same moment). */
@@ -176,15 +217,40 @@ export class FlowIntake implements Intake {
   private async prepare(sidecar: SpoolSidecar): Promise<NewFlow> {
     const { maxFlowBytes } = this.opts;
     const base = path.join(this.spoolDir, sidecar.key);
-    const size = (await stat(base)).size;
-    // Over the limit: the bytes are not kept, only their fingerprint; reception rejects the flow.
-    const bytes = size <= maxFlowBytes ? await readFile(base) : null;
-    const sha256 = bytes ? sha(bytes) : await shaOfFile(base);
+    // A sidecar of an earlier version may carry a name PostgreSQL text cannot hold (NUL): made safe here too.
+    const named = sidecar.nameHex
+      ? { name: sidecar.originalName, bytes: Buffer.from(sidecar.nameHex, 'hex') }
+      : flowName(sidecar.originalName);
+    const opened = await openRegular(base);
+    if (!opened.ok) return this.refused(sidecar, named, opened.kind);
+    let size: number;
+    let bytes: Buffer | null;
+    let sha256: string;
+    try {
+      size = opened.size;
+      // Over the limit: the bytes are not kept, only their fingerprint; reception rejects the flow.
+      bytes = size <= maxFlowBytes ? await opened.fh.readFile() : null;
+      sha256 = bytes ? sha(bytes) : await shaOfHandle(opened.fh);
+    } finally {
+      await opened.fh.close();
+    }
     let signature: { sha256: string; bytes: Buffer } | null = null;
     if (sidecar.hasSignature) {
       // Missing only when a crash came between the two renames: the .p7s is then still in the mailbox.
-      const sig = await readFile(`${base}.p7s`).catch(() => null);
-      if (sig) signature = { sha256: sha(sig), bytes: sig };
+      const sig = await openRegular(`${base}.p7s`).catch(() => null);
+      if (sig?.ok) {
+        try {
+          const b = await sig.fh.readFile();
+          signature = { sha256: sha(b), bytes: b };
+        } finally {
+          await sig.fh.close();
+        }
+      } else if (sig) {
+        this.opts.logger.warn(
+          { partner: sidecar.partner, file: named.name, kind: sig.kind },
+          'detached signature is not a regular file: ignored without being read',
+        );
+      }
     }
     const numberInterface =
       sidecar.box === 'depot'
@@ -197,7 +263,9 @@ export class FlowIntake implements Intake {
     return {
       box: sidecar.box,
       partner: sidecar.partner,
-      originalName: sidecar.originalName,
+      originalName: named.name,
+      originalNameBytes: named.bytes,
+      intakeRefusal: null,
       size,
       sha256,
       bytes,
@@ -207,6 +275,40 @@ export class FlowIntake implements Intake {
       declaredInterface: sidecar.declaredInterface ?? null,
       declaredSigned: sidecar.declaredSigned ?? null,
       numberInterface: numberInterface === null ? null : /^\d{4}$/.test(numberInterface) ? numberInterface : '0000',
+    };
+  }
+
+  /**
+   * A deposited entry that is not a regular file with one name: recorded as a flow with no bytes, which
+   * RECEPTION rejects (REC-FICHIER-NON-REGULIER) so the partner gets a compte-rendu naming it; never read.
+   */
+  private refused(
+    sidecar: SpoolSidecar,
+    named: { name: string; bytes: Buffer | null },
+    kind: Exclude<EntryKind, 'file'>,
+  ): NewFlow {
+    this.opts.logger.warn(
+      { partner: sidecar.partner, box: sidecar.box, file: named.name, kind, transport: sidecar.transport },
+      `deposited entry is a ${ENTRY_KIND_LABELS[kind].en}, not a regular file: refused without being read`,
+    );
+    return {
+      box: sidecar.box,
+      partner: sidecar.partner,
+      originalName: named.name,
+      originalNameBytes: named.bytes,
+      intakeRefusal: kind,
+      size: 0,
+      sha256: sha(Buffer.alloc(0)),
+      bytes: null,
+      signature: null,
+      spoolKey: sidecar.key,
+      transport: sidecar.transport,
+      declaredInterface: sidecar.declaredInterface ?? null,
+      declaredSigned: sidecar.declaredSigned ?? null,
+      numberInterface:
+        sidecar.box === 'depot'
+          ? (sidecar.declaredInterface ?? this.opts.unknownInterfaceCode).slice(3, 7).replace(/\D/g, '0')
+          : null,
     };
   }
 
@@ -244,9 +346,11 @@ export class FlowIntake implements Intake {
       },
       'flow received',
     );
-    // unlink, not rm: rm() lstat()s first, a measurable cost per flow.
+    // unlink, not rm: rm() lstat()s first, a measurable cost per flow (a refused directory needs rm).
     await Promise.all([
-      unlinkQuietly(base),
+      unlinkQuietly(base).catch((e: NodeJS.ErrnoException) =>
+        e.code === 'EISDIR' || e.code === 'EPERM' ? rm(base, { recursive: true, force: true }) : Promise.reject(e),
+      ),
       unlinkQuietly(`${base}.json`),
       sidecar.hasSignature ? unlinkQuietly(`${base}.p7s`) : undefined,
     ]);
@@ -260,40 +364,71 @@ export class FlowIntake implements Intake {
    */
   async recoverSpool(minAgeMs = 0): Promise<number> {
     let recovered = 0;
-    for (const name of readdirSync(this.spoolDir)) {
+    let names: string[];
+    try {
+      names = readdirSync(this.spoolDir);
+    } catch (err) {
+      this.opts.logger.error({ err, spool: this.spoolDir }, 'spool folder unreadable: nothing recovered');
+      return 0;
+    }
+    for (const name of names) {
       if (!name.endsWith('.json')) continue;
       const key = name.slice(0, -5);
       if (this.inFlight.has(key)) continue;
-      const base = path.join(this.spoolDir, key);
-      const age = await stat(`${base}.json`).then(
-        (s) => Date.now() - s.mtimeMs,
-        () => -1,
-      );
-      if (age < minAgeMs) continue;
-      let sidecar: SpoolSidecar;
+      // One entry that cannot be finished is logged and left for the next pass: it never stops the others
+      // nor the daemon's start.
       try {
-        sidecar = JSON.parse(await readFile(`${base}.json`, 'utf8')) as SpoolSidecar;
-      } catch {
-        continue;
+        if (await this.recoverOne(key, minAgeMs)) recovered++;
+      } catch (err) {
+        this.opts.logger.error({ err, spoolKey: key }, 'spooled flow could not be recorded; left for the next pass');
       }
-      const exists = await stat(base).then(
-        () => true,
-        () => false,
-      );
-      const recorded = await flowBySpoolKey(this.opts.store.db, key);
-      if (recorded || !exists) {
-        // Recorded already, or the crash came before the rename (the file is still in the mailbox).
-        await Promise.all([
-          rm(base, { force: true }),
-          rm(`${base}.json`, { force: true }),
-          rm(`${base}.p7s`, { force: true }),
-        ]);
-        continue;
-      }
-      await this.record(sidecar);
-      recovered++;
     }
     return recovered;
+  }
+
+  private async recoverOne(key: string, minAgeMs: number): Promise<boolean> {
+    const base = path.join(this.spoolDir, key);
+    const age = await lstat(`${base}.json`).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => -1,
+    );
+    if (age < minAgeMs) return false;
+    let sidecar: SpoolSidecar | undefined;
+    try {
+      const side = await openRegular(`${base}.json`);
+      if (side.ok) {
+        try {
+          sidecar = JSON.parse(await side.fh.readFile('utf8')) as SpoolSidecar;
+        } finally {
+          await side.fh.close();
+        }
+      }
+    } catch {
+      sidecar = undefined;
+    }
+    const exists = await lstat(base).then(
+      () => true,
+      () => false,
+    );
+    if (!sidecar || typeof sidecar.partner !== 'string' || typeof sidecar.originalName !== 'string') {
+      // A sidecar cut short by a crash while it was written: the file was not renamed yet (it is still in the
+      // mailbox) unless something is here under the key.
+      if (!exists) await rm(`${base}.json`, { force: true });
+      else this.opts.logger.error({ spoolKey: key }, 'spooled file with an unreadable sidecar: left in the spool');
+      return false;
+    }
+    const recorded = await flowBySpoolKey(this.opts.store.db, key);
+    if (recorded || !exists) {
+      // Recorded already, or the crash came before the rename (the file is still in the mailbox).
+      await Promise.all([
+        rm(base, { force: true, recursive: true }),
+        rm(`${base}.json`, { force: true }),
+        rm(`${base}.p7s`, { force: true }),
+      ]);
+      return false;
+    }
+    await this.record(sidecar);
+    return true;
   }
 }
 
@@ -307,9 +442,19 @@ function sha(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
 }
 
-async function shaOfFile(file: string): Promise<string> {
-  const { createReadStream } = await import('node:fs');
+async function shaOfHandle(fh: FileHandle): Promise<string> {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  for await (const chunk of fh.createReadStream({ start: 0, autoClose: false })) h.update(chunk as Buffer);
   return h.digest('hex');
+}
+
+/** fsync of a spooled file, only if it is a regular one (a refused entry is never opened). */
+async function syncRegular(file: string): Promise<void> {
+  const r = await openRegular(file).catch(() => undefined);
+  if (!r?.ok) return;
+  try {
+    await r.fh.sync();
+  } finally {
+    await r.fh.close();
+  }
 }

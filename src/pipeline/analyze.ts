@@ -55,6 +55,7 @@ export async function analyzeBytes(
     receivedAt: now,
     updatedAt: now,
     finishedAt: null,
+    intakeRefusal: null,
   };
   const partner: PartnerAccount = {
     code: 'ANALYSE',

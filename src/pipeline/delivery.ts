@@ -1,18 +1,25 @@
 /**
- * Delivery of return flows to the partner's `retour/`: temporary name, then rename (atomic), then
- * marked delivered. A compte-rendu already present (a crash after the rename) is only marked, so it is
- * written once; an analysis report replaces the previous one of the same name.
+ * Delivery of return flows to the partner's `retour/`: a fresh temporary file (random name, created
+ * O_EXCL|O_NOFOLLOW) synced to disk, then renamed (atomic) and the folder synced, then marked delivered —
+ * so a flow marked delivered survives a power cut, and no name planted in `retour/` (a symlink at any
+ * name) makes us write anywhere else. A compte-rendu already present (a crash after the rename) is only
+ * marked, so it is written once; an analysis report replaces the previous one of the same name.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { mailboxPaths } from '../store/mailboxes.ts';
+import { fitFileName } from '../formats/return/index.ts';
+import { mailboxPaths, openMailboxFolder, writeExclusive } from '../store/mailboxes.ts';
 import type { Logger } from '../log.ts';
 import type { Queryable } from '../store/db.ts';
 import { markDelivered, markManyDelivered, pendingReturnFlows } from '../store/flows.ts';
 import type { ReturnFlowRecord } from '../store/types.ts';
 
-const madeDirs = new Set<string>();
+/** fsync return files and their folder before marking them delivered (config `fsync`; tests and benches may turn it off). */
+let durable = true;
+export function setDeliveryDurability(on: boolean): void {
+  durable = on;
+}
 
 // Deliveries that end at the same moment are marked in one statement (one round trip for many flows).
 const toMark = new Map<Queryable, { ids: number[]; done: Promise<void> }>();
@@ -34,6 +41,15 @@ function markDeliveredSoon(db: Queryable, id: number): Promise<void> {
   return batch.done;
 }
 
+/** Is a regular file already there under this name? (a symlink or anything else planted there is not "delivered") */
+function delivered(file: string): boolean {
+  try {
+    return lstatSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
 export async function deliverOne(
   dataDir: string,
   db: Queryable,
@@ -42,19 +58,20 @@ export async function deliverOne(
   opts: { flowLabel?: string; /** recorded just now, so never written before */ fresh?: boolean } = {},
 ): Promise<void> {
   const dir = mailboxPaths(dataDir, r.partner).retour;
-  const target = path.join(dir, r.fileName);
-  if (opts.fresh || r.kind === 'analyse' || !existsSync(target)) {
-    if (!madeDirs.has(dir)) {
-      await mkdir(dir, { recursive: true });
-      madeDirs.add(dir);
-    }
-    const tmp = path.join(dir, `.${r.fileName}.${process.pid}.tmp`);
-    await writeFile(tmp, r.content).catch(async (e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e;
-      await mkdir(dir, { recursive: true }); // the folder was removed behind our back
-      await writeFile(tmp, r.content);
-    });
-    await rename(tmp, target);
+  // Names recorded by an earlier version may be too long for the file system: fitted the same way as new ones.
+  const fileName = fitFileName(r.fileName);
+  // retour/ opened without following any symlink, and written through that descriptor (openMailboxFolder).
+  let folder = await openMailboxFolder(dataDir, r.partner, 'retour');
+  if ('unsafe' in folder && folder.missing) {
+    await mkdir(dir, { recursive: true }); // the folder was removed behind our back
+    folder = await openMailboxFolder(dataDir, r.partner, 'retour');
+  }
+  if ('unsafe' in folder) throw new Error(`return flow not written: ${folder.unsafe}`);
+  try {
+    if (opts.fresh || r.kind === 'analyse' || !delivered(path.join(folder.dir, fileName)))
+      await writeExclusive(folder.dir, fileName, r.content, { durable });
+  } finally {
+    await folder.close();
   }
   await markDeliveredSoon(db, r.id);
   // A flow's child logger already carries flow and partner; add them only when it does not.
@@ -63,22 +80,35 @@ export async function deliverOne(
     {
       ...(bound.flow ? {} : { flow: opts.flowLabel }),
       ...(bound.partner ? {} : { partner: r.partner }),
-      file: r.fileName,
+      file: fileName,
       kind: r.kind,
     },
     'return flow written',
   );
 }
 
-/** Delivers every return flow not yet delivered (of one flow, or all: at start after a crash). */
+/**
+ * Delivers every return flow not yet delivered (of one flow, or all: at start after a crash). One that
+ * cannot be written is logged and left undelivered (tried again at the next pass); it never stops the
+ * others, nor the daemon's start.
+ */
 export async function deliverPending(dataDir: string, db: Queryable, logger: Logger, flowId?: number): Promise<number> {
   let n = 0;
+  const failed = new Set<number>();
   for (;;) {
-    const batch = await pendingReturnFlows(db, flowId, 200);
+    const batch = (await pendingReturnFlows(db, flowId, 200 + failed.size)).filter((r) => !failed.has(r.id));
     if (!batch.length) return n;
     for (const r of batch) {
-      await deliverOne(dataDir, db, r, logger);
-      n++;
+      try {
+        await deliverOne(dataDir, db, r, logger, { flowLabel: r.flowId === null ? undefined : `flow id ${r.flowId}` });
+        n++;
+      } catch (err) {
+        failed.add(r.id);
+        logger.error(
+          { err, partner: r.partner, file: r.fileName, kind: r.kind, returnFlow: r.id, flowId: r.flowId },
+          'return flow could not be written to retour/; left undelivered (tried again later)',
+        );
+      }
     }
     if (batch.length < 200) return n;
   }

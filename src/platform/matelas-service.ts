@@ -3,9 +3,10 @@
  * reserve a set and mark the matelas "Création"; the generation itself (a queued job, see
  * src/gateway/platform-jobs.ts) writes the CSV and seeds the directory, then marks it "Terminé".
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { lstat, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../store/db.ts';
+import { writeExclusive } from '../store/mailboxes.ts';
 import type { DirectoryData, MatelasRecord } from '../store/directory.ts';
 import { beginMatelasSet, getMatelas, retireMatelas, seedDirectory, setMatelasState } from '../store/directory.ts';
 import { generateMatelas } from './matelas.ts';
@@ -54,10 +55,10 @@ export async function generateMatelasSet(
     now: opts.now ?? new Date(),
   });
   await mkdir(opts.folder, { recursive: true });
+  // The folder is in the partner's mailbox: never written through a symlink (docs/security.d/mailbox.md).
+  if (!(await lstat(opts.folder)).isDirectory()) throw new Error(`${opts.folder} is not a real directory`);
   const file = path.join(opts.folder, m.fileName);
-  const tmp = path.join(opts.folder, `.${m.fileName}.tmp`);
-  await writeFile(tmp, m.csv, 'utf8');
-  await rename(tmp, file);
+  await writeExclusive(opts.folder, m.fileName, m.csv);
   const current = await getMatelas(db, opts.partner);
   if (!current.sets.includes(opts.set)) await seedDirectory(db, opts.partner, opts.set, m.directory);
   await setMatelasState(db, opts.partner, 'Terminé', file);

@@ -1,10 +1,11 @@
 /** Every SQL statement about flows, their content, stage outcomes and return flows. */
 import type { Queryable } from './db.ts';
+import { flowName } from './mailboxes.ts';
 import type { FlowRecord, FlowState, ReturnFlowRecord, StageOutcomeRecord } from './types.ts';
 
 const FLOW_COLUMNS = `id, flow_number, box, partner, original_name, size, sha256, stored, signature_sha256, spool_key,
   transport, declared_interface, declared_signed, interface_code, syntax, syntaxe_flux, profile, state, status_code,
-  waiting_for, received_at, updated_at, finished_at`;
+  waiting_for, received_at, updated_at, finished_at, intake_refusal`;
 
 type Row = Record<string, unknown>;
 
@@ -33,13 +34,19 @@ function toFlow(r: Row): FlowRecord {
     receivedAt: new Date(r.received_at as string),
     updatedAt: new Date(r.updated_at as string),
     finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
+    intakeRefusal: (r.intake_refusal as string) ?? null,
   };
 }
 
 export interface NewFlow {
   box: 'depot' | 'analyse';
   partner: string;
+  /** Clean text (see flowName in mailboxes.ts): escaped when the name was not. */
   originalName: string;
+  /** The name's original bytes when they were escaped in originalName; null otherwise. */
+  originalNameBytes?: Buffer | null;
+  /** Set when the deposited entry was not a regular file (its kind): recorded without bytes, refused at RECEPTION. */
+  intakeRefusal?: string | null;
   size: number;
   sha256: string;
   /** Null when the bytes are not kept (over the size limit). */
@@ -58,6 +65,9 @@ export interface NewFlow {
  * undefined when a flow with this spool key is already recorded (a retried intake).
  */
 export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord | undefined> {
+  // NUL and invalid UTF-8 cannot go into PostgreSQL text: whoever calls, the name is made safe here.
+  const named =
+    f.originalNameBytes !== undefined ? { name: f.originalName, bytes: f.originalNameBytes } : flowName(f.originalName);
   const r = await tx.query(
     `WITH content AS (
        INSERT INTO flow_content (sha256, bytes)
@@ -65,9 +75,9 @@ export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord 
        ON CONFLICT (sha256) DO NOTHING
      ), flow AS (
        INSERT INTO flows (flow_number, box, partner, original_name, size, sha256, stored, signature_sha256, spool_key,
-         transport, declared_interface, declared_signed, state)
+         transport, declared_interface, declared_signed, state, original_name_bytes, intake_refusal)
        VALUES (CASE WHEN $1::text IS NULL THEN NULL ELSE 'CPP001' || $1::text || lpad(nextval('flow_counter')::text, 15, '0') END,
-         $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'IN_RECU')
+         $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'IN_RECU', $15::bytea, $16::text)
        ON CONFLICT (spool_key) DO NOTHING
        RETURNING ${FLOW_COLUMNS}
      ), history AS (
@@ -78,7 +88,7 @@ export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord 
       f.numberInterface,
       f.box,
       f.partner,
-      f.originalName,
+      named.name,
       f.size,
       f.sha256,
       f.bytes !== null,
@@ -89,6 +99,8 @@ export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord 
       f.declaredSigned,
       f.bytes,
       f.signature?.bytes ?? null,
+      named.bytes,
+      f.intakeRefusal ?? null,
     ],
   );
   return r.rows[0] ? toFlow(r.rows[0] as Row) : undefined;

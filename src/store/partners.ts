@@ -73,3 +73,9 @@ export async function addSftpKey(db: Queryable, code: string, line: string): Pro
 export async function setPartnerSigned(db: Queryable, code: string, signed: boolean): Promise<void> {
   await db.query('UPDATE partners SET signed = $2 WHERE code = $1', [code, signed]);
 }
+
+/** A counter bumped by every change to partners (a trigger): a node reloads its partner list when it moves. */
+export async function partnersVersion(db: Queryable): Promise<number> {
+  const r = await db.query<{ version: number }>('SELECT version FROM partners_version WHERE id = 1');
+  return Number(r.rows[0]?.version ?? 0);
+}

@@ -64,6 +64,8 @@ export interface FlowRecord {
   receivedAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
+  /** The kind of a deposited entry that was not a regular file (symlink, directory, fifo…): refused unread. */
+  intakeRefusal: string | null;
 }
 
 export interface StageOutcomeRecord {

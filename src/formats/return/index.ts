@@ -16,7 +16,7 @@ export {
   ReturnFlowInputError,
   invoiceStatusCodeOf,
 } from './model.ts';
-export { analysisFileName, lifecycleFileName, returnFileName, RETURN_INTERFACE_CODES } from './names.ts';
+export { analysisFileName, fitFileName, lifecycleFileName, returnFileName, RETURN_INTERFACE_CODES } from './names.ts';
 export { readInvoiceStatuses, CDV_SYNTAXE_FLUX } from './read-cppstatut.ts';
 export { errorLineDescription, WARNING_PREFIX } from './cppstatut.ts';
 

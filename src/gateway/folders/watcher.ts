@@ -9,23 +9,41 @@
  * and lstat()s a whole folder on every event, which measured as a third of the daemon's CPU when a
  * partner drops a thousand files at once. chokidar is used for `usePolling` (network filesystems),
  * where its polling is what we need.
+ *
+ * The mailbox is a jail (docs/security.d/mailbox.md): entries are lstat()ed, never followed; a symlink,
+ * FIFO, device or directory is taken out of the mailbox like a file and refused by the intake without
+ * being read; a mailbox folder that is itself a symlink is left alone. Names are handled as bytes, so a
+ * file named in another encoding than UTF-8 is taken and answered like any other. A regular file is taken
+ * only once no process has it open for writing (where /proc tells, see writers.ts), whatever its pace.
  */
 import { existsSync, readdirSync, watch } from 'node:fs';
 import type { FSWatcher as NodeWatcher } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
+import { isUtf8 } from 'node:buffer';
 import chokidar from 'chokidar';
 import type { FSWatcher } from 'chokidar';
 import type { Logger } from '../../log.ts';
 import type { Intake } from '../intake-types.ts';
 import type { Box } from '../../store/mailboxes.ts';
-import { declaredInterface, declaredSigned, isIncompleteName } from '../../store/mailboxes.ts';
+import {
+  BOXES,
+  declaredInterface,
+  declaredSigned,
+  flowName,
+  isIncompleteName,
+  openMailboxFolder,
+  unsafeMailboxFolder,
+} from '../../store/mailboxes.ts';
+import { WriterProbe, writerCheckSupported } from './writers.ts';
 
 export interface FolderWatcherOptions {
   dataDir: string;
   stableMs: number;
   rescanMs: number;
   usePolling: boolean;
+  /** Also wait until no process has the file open for writing (Linux /proc; default: where supported). */
+  checkWriters?: boolean;
   /** How long a flow of a signing partner waits for its `.p7s`. */
   detachedWaitMs: number;
   intake: Intake;
@@ -36,12 +54,26 @@ export interface FolderWatcherOptions {
   partnerSigns: (code: string) => boolean;
 }
 
+/** One entry of a mailbox folder, its name as the bytes on disk. */
+interface Entry {
+  partner: string;
+  box: Box;
+  name: Buffer;
+  /** The name as text, for the checks on its form (interface prefix, temporary suffixes). */
+  text: string;
+  path: Buffer;
+  key: string;
+}
+
 interface Pending {
+  entry: Entry;
   size: number;
   mtimeMs: number;
   firstSeen: number;
   timer: NodeJS.Timeout | null;
 }
+
+const P7S = Buffer.from('.p7s');
 
 export class FolderWatcher {
   private watcher: FSWatcher | null = null;
@@ -50,13 +82,16 @@ export class FolderWatcher {
   private readonly pending = new Map<string, Pending>();
   private readonly claiming = new Set<string>();
   private readonly unknownPartners = new Set<string>();
+  private readonly unsafeFolders = new Set<string>();
   private readonly opts: FolderWatcherOptions;
   private readonly root: string;
+  private readonly writers: WriterProbe | null;
   private stopped = false;
 
   constructor(opts: FolderWatcherOptions) {
     this.opts = opts;
     this.root = path.join(opts.dataDir, 'mailboxes');
+    this.writers = (opts.checkWriters ?? true) && writerCheckSupported() ? new WriterProbe() : null;
   }
 
   async start(): Promise<void> {
@@ -72,9 +107,16 @@ export class FolderWatcher {
       ignoreInitial: false,
       usePolling: this.opts.usePolling,
       awaitWriteFinish: false,
+      followSymlinks: false,
     });
-    this.watcher.on('add', (p) => this.consider(p));
-    this.watcher.on('change', (p) => this.consider(p));
+    const fromChokidar = (p: string) => {
+      const rel = path.relative(this.root, p).split(path.sep);
+      if (rel.length !== 3) return;
+      const [partner, box, name] = rel as [string, string, string];
+      if (box === 'depot' || box === 'analyse') this.consider(this.entry(partner, box, Buffer.from(name)));
+    };
+    this.watcher.on('add', fromChokidar);
+    this.watcher.on('change', fromChokidar);
     this.watcher.on('error', (e) => this.opts.logger.error({ err: e }, 'drop-folder watcher error'));
     await new Promise<void>((resolve) => this.watcher?.once('ready', () => resolve()));
     this.rescanTimer = setInterval(() => this.rescan(), this.opts.rescanMs);
@@ -91,18 +133,51 @@ export class FolderWatcher {
     await this.watcher?.close();
   }
 
+  private entry(partner: string, box: Box, name: Buffer): Entry {
+    const p = Buffer.concat([Buffer.from(path.join(this.root, partner, box) + path.sep), name]);
+    return { partner, box, name, text: name.toString('utf8'), path: p, key: p.toString('latin1') };
+  }
+
+  /** A mailbox folder we may take files from: a real directory of a known partner (said once otherwise). */
+  private usable(partner: string, box: Box): boolean {
+    if (!this.opts.isPartner(partner)) return false;
+    const why = unsafeMailboxFolder(this.opts.dataDir, partner, box);
+    const id = `${partner}/${box}`;
+    if (!why) {
+      this.unsafeFolders.delete(id);
+      return true;
+    }
+    if (!why.endsWith('is missing') && !this.unsafeFolders.has(id)) {
+      this.unsafeFolders.add(id);
+      this.opts.logger.error(
+        { partner, box, reason: why },
+        'mailbox folder is not a real directory: nothing is taken from it (docs/security.d/mailbox.md)',
+      );
+    }
+    return false;
+  }
+
+  private partnerFolders(): string[] {
+    try {
+      return readdirSync(this.root);
+    } catch {
+      return [];
+    }
+  }
+
   /** One inotify watch per mailbox folder (and the root, for partners added at run time). */
   private syncNativeWatches(): void {
     if (this.opts.usePolling || this.stopped || !existsSync(this.root)) return;
-    const dirs = [this.root];
-    for (const code of readdirSync(this.root))
-      for (const box of ['depot', 'analyse']) dirs.push(path.join(this.root, code, box));
-    for (const dir of dirs) {
-      if (this.native.has(dir) || !existsSync(dir)) continue;
+    const dirs: Array<{ dir: string; partner?: string; box?: Box }> = [{ dir: this.root }];
+    for (const code of this.partnerFolders())
+      for (const box of BOXES)
+        if (this.usable(code, box)) dirs.push({ dir: path.join(this.root, code, box), partner: code, box });
+    for (const { dir, partner, box } of dirs) {
+      if (this.native.has(dir)) continue;
       try {
-        const w = watch(dir, (_event, name) => {
-          if (dir === this.root) this.syncNativeWatches();
-          else if (name) this.consider(path.join(dir, name.toString()));
+        const w = watch(dir, { encoding: 'buffer' }, (_event, name) => {
+          if (!partner || !box) this.syncNativeWatches();
+          else if (name) this.consider(this.entry(partner, box, name));
         });
         w.on('error', () => {
           // The folder went away or the watch broke: the rescan still sees every file.
@@ -122,122 +197,151 @@ export class FolderWatcher {
   rescan(): void {
     if (!existsSync(this.root)) return;
     this.syncNativeWatches();
-    for (const code of readdirSync(this.root)) {
-      for (const box of ['depot', 'analyse']) {
-        const dir = path.join(this.root, code, box);
-        if (!existsSync(dir)) continue;
-        for (const name of readdirSync(dir)) this.consider(path.join(dir, name));
+    for (const code of this.partnerFolders()) {
+      for (const box of BOXES) {
+        if (!this.opts.isPartner(code)) {
+          this.warnUnknown(code, box);
+          continue;
+        }
+        if (!this.usable(code, box)) continue;
+        let names: Buffer[];
+        try {
+          names = readdirSync(path.join(this.root, code, box), { encoding: 'buffer' });
+        } catch {
+          continue;
+        }
+        for (const name of names) this.consider(this.entry(code, box, name));
       }
     }
   }
 
-  private where(p: string): { partner: string; box: Box; name: string } | undefined {
-    const rel = path.relative(this.root, p).split(path.sep);
-    if (rel.length !== 3) return undefined;
-    const [partner, box, name] = rel as [string, string, string];
-    if (box !== 'depot' && box !== 'analyse') return undefined;
-    return { partner, box, name };
-  }
-
-  private consider(p: string): void {
-    if (this.stopped || this.claiming.has(p)) return;
-    const w = this.where(p);
-    if (!w || isIncompleteName(w.name)) return;
-    if (!this.opts.isPartner(w.partner)) {
-      // Left where it is (never deleted), and said once: a folder of an unknown or inactive partner.
-      if (!this.unknownPartners.has(w.partner)) {
-        this.unknownPartners.add(w.partner);
-        this.opts.logger.warn(
-          { partner: w.partner, file: w.name },
-          'file in the mailbox of an unknown or inactive partner: left untouched (npx passerelle partners add)',
-        );
-      }
+  /** Left where it is (never deleted), and said once: a folder of an unknown or inactive partner. */
+  private warnUnknown(code: string, box: Box): void {
+    if (this.unknownPartners.has(code)) return;
+    let first: string | undefined;
+    try {
+      first = readdirSync(path.join(this.root, code, box)).find((n) => !isIncompleteName(n));
+    } catch {
       return;
     }
-    const known = this.pending.get(p);
-    if (known?.timer) return; // a check is already scheduled
-    this.schedule(p, known);
-  }
-
-  private schedule(p: string, known?: Pending): void {
-    void stat(p).then(
-      (st) => {
-        if (!st.isFile()) return;
-        const entry: Pending = known ?? { size: st.size, mtimeMs: st.mtimeMs, firstSeen: Date.now(), timer: null };
-        entry.size = st.size;
-        entry.mtimeMs = st.mtimeMs;
-        entry.timer = setTimeout(() => void this.check(p), this.opts.stableMs);
-        this.pending.set(p, entry);
-      },
-      () => this.pending.delete(p),
+    if (first === undefined) return;
+    this.unknownPartners.add(code);
+    this.opts.logger.warn(
+      { partner: code, file: first },
+      'file in the mailbox of an unknown or inactive partner: left untouched (npx passerelle partners add)',
     );
   }
 
-  private async check(p: string): Promise<void> {
-    const entry = this.pending.get(p);
-    if (!entry || this.stopped) return;
-    entry.timer = null;
-    const st = await stat(p).catch(() => null);
+  private consider(e: Entry): void {
+    if (this.stopped || this.claiming.has(e.key) || isIncompleteName(e.text)) return;
+    if (!this.opts.isPartner(e.partner)) return this.warnUnknown(e.partner, e.box);
+    const known = this.pending.get(e.key);
+    if (known?.timer) return; // a check is already scheduled
+    this.schedule(e, known);
+  }
+
+  private schedule(e: Entry, known?: Pending): void {
+    // lstat: a symlink is judged as what it is, never as what it points to.
+    void lstat(e.path).then(
+      (st) => {
+        if (this.stopped) return;
+        const pending: Pending = known ?? {
+          entry: e,
+          size: st.size,
+          mtimeMs: st.mtimeMs,
+          firstSeen: Date.now(),
+          timer: null,
+        };
+        pending.size = st.size;
+        pending.mtimeMs = st.mtimeMs;
+        if (pending.timer) clearTimeout(pending.timer);
+        pending.timer = setTimeout(() => void this.check(e.key), this.opts.stableMs);
+        this.pending.set(e.key, pending);
+      },
+      () => this.pending.delete(e.key),
+    );
+  }
+
+  private async check(key: string): Promise<void> {
+    const pending = this.pending.get(key);
+    if (!pending || this.stopped) return;
+    pending.timer = null;
+    const e = pending.entry;
+    const st = await lstat(e.path).catch(() => null);
     if (!st) {
-      this.pending.delete(p);
+      this.pending.delete(key);
       return;
     }
-    if (st.size !== entry.size || st.mtimeMs !== entry.mtimeMs) {
-      this.schedule(p, entry); // still being written
+    if (st.size !== pending.size || st.mtimeMs !== pending.mtimeMs) {
+      this.schedule(e, pending); // still being written
       return;
     }
-    const w = this.where(p);
-    if (!w) return;
+    // Same size and mtime for stableMs, but a slow writer may only be pausing: still open for writing?
+    if (st.isFile() && this.writers && (await this.writers.isOpenForWriting(e.path))) {
+      if (!this.stopped) this.schedule(e, pending);
+      return;
+    }
     // A signature waits for its flow, and a signing partner's flow waits a little for its signature.
-    if (w.name.toLowerCase().endsWith('.p7s')) {
-      const flowPath = p.slice(0, -4);
-      if (existsSync(flowPath) || Date.now() - entry.firstSeen < this.opts.detachedWaitMs) {
-        this.schedule(p, entry);
+    const isP7s = e.text.toLowerCase().endsWith('.p7s');
+    const sig = Buffer.concat([e.path, P7S]);
+    if (isP7s) {
+      const flowPath = e.path.subarray(0, e.path.length - 4);
+      if (existsSync(flowPath) || Date.now() - pending.firstSeen < this.opts.detachedWaitMs) {
+        this.schedule(e, pending);
         return;
       }
       // An orphan signature past the wait: taken as a flow of its own, so it is rejected, not lost.
     } else if (
-      !existsSync(`${p}.p7s`) &&
-      (declaredSigned(w.name) ?? this.opts.partnerSigns(w.partner)) &&
-      Date.now() - entry.firstSeen < this.opts.detachedWaitMs
+      !existsSync(sig) &&
+      (declaredSigned(e.text) ?? this.opts.partnerSigns(e.partner)) &&
+      Date.now() - pending.firstSeen < this.opts.detachedWaitMs
     ) {
-      this.schedule(p, entry);
+      this.schedule(e, pending);
       return;
     }
-    this.pending.delete(p);
-    const sig = `${p}.p7s`;
-    const signaturePath = !w.name.toLowerCase().endsWith('.p7s') && existsSync(sig) ? sig : undefined;
-    this.claiming.add(p);
-    if (signaturePath) this.claiming.add(signaturePath);
+    this.pending.delete(key);
+    // The box folder opened without following symlinks: the rename into the spool goes through that
+    // descriptor, so a folder swapped for a symlink meanwhile cannot make us take a file from elsewhere.
+    const folder = await openMailboxFolder(this.opts.dataDir, e.partner, e.box);
+    if ('unsafe' in folder) return void this.usable(e.partner, e.box); // said once in the log
+    const inFolder = (name: Buffer) => Buffer.concat([Buffer.from(`${folder.dir}/`), name]);
+    const signaturePath = !isP7s && existsSync(sig) ? inFolder(Buffer.concat([e.name, P7S])) : undefined;
+    const sigKey = signaturePath ? sig.toString('latin1') : undefined;
+    this.claiming.add(key);
+    if (sigKey) this.claiming.add(sigKey);
+    // Text paths where the name is UTF-8; bytes where it is not.
+    const asPath = (b: Buffer) => (isUtf8(b) ? b.toString('utf8') : b);
     try {
-      const declared = declaredInterface(w.name);
-      const signedFlag = declaredSigned(w.name);
+      const declared = declaredInterface(e.text);
+      const signedFlag = declaredSigned(e.text);
       await this.opts.intake.take({
-        partner: w.partner,
-        box: w.box,
-        path: p,
-        originalName: w.name,
+        partner: e.partner,
+        box: e.box,
+        path: asPath(inFolder(e.name)),
+        originalName: flowName(e.name).name,
+        nameBytes: e.name,
         transport: 'folder',
         ...(declared ? { declaredInterface: declared } : {}),
         ...(signedFlag !== undefined ? { declaredSigned: signedFlag } : {}),
-        ...(signaturePath ? { signaturePath } : {}),
+        ...(signaturePath ? { signaturePath: asPath(signaturePath) } : {}),
       });
-    } catch (e) {
+    } catch (err) {
       // Another daemon sharing these mailboxes took it first (its rename won): nothing to do.
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(p)) {
-        this.opts.logger.debug({ partner: w.partner, file: w.name }, 'file taken by another node');
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(e.path)) {
+        this.opts.logger.debug({ partner: e.partner, file: e.text }, 'file taken by another node');
         return;
       }
       // The file stays in the mailbox and is tried again by the next rescan: never dropped.
       this.opts.logger.error(
-        { err: e, partner: w.partner, file: w.name },
+        { err, partner: e.partner, file: flowName(e.name).name },
         'could not take a deposited file; will retry',
       );
     } finally {
-      this.claiming.delete(p);
-      if (signaturePath) {
-        this.claiming.delete(signaturePath);
-        this.pending.delete(signaturePath);
+      await folder.close();
+      this.claiming.delete(key);
+      if (sigKey) {
+        this.claiming.delete(sigKey);
+        this.pending.delete(sigKey);
       }
     }
   }

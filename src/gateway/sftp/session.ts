@@ -13,7 +13,7 @@ import type { Attributes, FileEntry, SFTPWrapper } from 'ssh2';
 import type { Finding } from '../../finding.ts';
 import type { Logger } from '../../log.ts';
 import type { Intake } from '../intake-types.ts';
-import { declaredInterface, declaredSigned, isIncompleteName } from '../../store/mailboxes.ts';
+import { declaredInterface, declaredSigned, isIncompleteName, unsafeMailboxFolder } from '../../store/mailboxes.ts';
 import type { Box, MailboxPaths } from '../../store/mailboxes.ts';
 import type { SftpMetrics } from './metrics.ts';
 import { resolveVirtual, virtualText } from './paths.ts';
@@ -235,7 +235,18 @@ export class SftpSession {
   #retourFile(name: string): string {
     // Hidden names in retour/ are the pipeline's own in-progress writes.
     if (name.startsWith('.')) throw new Refused(STATUS_CODE.NO_SUCH_FILE, 'SFTP-NOT-FOUND');
+    this.#jail('retour');
     return path.join(this.#c.paths.retour, name);
+  }
+
+  /** A mailbox folder replaced by a symlink (or anything but a directory) is never read from nor written to. */
+  #jail(folder: Box | 'retour'): void {
+    // paths.root is <dataDir>/mailboxes/<CODE>.
+    const why = unsafeMailboxFolder(path.dirname(path.dirname(this.#c.paths.root)), this.#c.partner, folder);
+    if (why) {
+      this.#c.log.error({ folder, reason: why }, 'mailbox folder is not a real directory: refused');
+      throw new Refused(STATUS_CODE.FAILURE, 'SFTP-IO-ERROR', 'mailbox folder unavailable');
+    }
   }
 
   /** lstat of a return flow: only regular files exist for the partner (symlinks, FIFOs… do not). */
@@ -282,8 +293,13 @@ export class SftpSession {
 
   /** A fresh temp file for an upload into `box`; refused (and removed) if the session ended meanwhile. */
   async #takeTempFile(box: Box): Promise<TempFile> {
+    this.#jail(box);
     const tempPath = path.join(this.#c.paths[box], `.sftp-${randomBytes(12).toString('hex')}.part`);
-    const fd = await fsOpen(tempPath, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o640);
+    const fd = await fsOpen(
+      tempPath,
+      fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+      0o640,
+    );
     if (this.#ended) {
       await fsClose(fd);
       await unlinkQuiet(tempPath);
@@ -495,6 +511,7 @@ export class SftpSession {
     if (v.kind === 'root') {
       for (const f of ['depot', 'analyse', 'retour'] as Folder[]) entries.push(entry(f, dirAttrs()));
     } else if (v.folder === 'retour') {
+      this.#jail('retour');
       const files: Array<{ name: string; st: fs.Stats }> = [];
       for (const d of await readdir(this.#c.paths.retour, { withFileTypes: true })) {
         if (!d.isFile() || d.name.startsWith('.')) continue;

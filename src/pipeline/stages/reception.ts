@@ -1,5 +1,9 @@
-/** RECEPTION: the flow's size, emptiness, and whether the same partner already deposited these bytes. */
+/**
+ * RECEPTION: what was deposited is a regular file, its size, emptiness, and whether the same partner
+ * already deposited these bytes.
+ */
 import { finding } from '../../finding.ts';
+import { ENTRY_KIND_LABELS } from '../../store/mailboxes.ts';
 import { findDuplicateDeposit } from '../../store/flows.ts';
 import type { Stage } from '../stage.ts';
 import { ok, rejected } from '../stage.ts';
@@ -9,6 +13,22 @@ export const receptionStage: Stage = {
   async run(ctx, deps) {
     const { flow } = ctx;
     const maxKo = deps.config.maxFlowSizeKo;
+    if (flow.intakeRefusal) {
+      // Recorded by the intake without being read (a symlink, FIFO, directory… in the mailbox).
+      const kind = ENTRY_KIND_LABELS[flow.intakeRefusal as keyof typeof ENTRY_KIND_LABELS] ?? {
+        fr: flow.intakeRefusal,
+        en: flow.intakeRefusal,
+      };
+      return rejected([
+        finding(
+          'RECEPTION',
+          'REC-FICHIER-SPECIAL',
+          `Le dépôt n'est pas un fichier ordinaire (${kind.fr}) : il n'a pas été lu`,
+          `The deposit is not a regular file (${kind.en}): it was not read`,
+          { detail: `${flow.originalName} : ${kind.fr}`, location: { file: flow.originalName } },
+        ),
+      ]);
+    }
     if (!flow.stored || flow.size > maxKo * 1024) {
       return rejected([
         finding(

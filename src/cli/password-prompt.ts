@@ -8,7 +8,6 @@ import { checkPasswordRule } from '../gateway/sftp/password.ts';
 /** Reads one line from the terminal in raw mode, echoing nothing (prompt on stderr: stdout may be piped). */
 function askHidden(prompt: string): Promise<string> {
   const input = process.stdin;
-  process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let typed = '';
     const done = (err?: Error) => {
@@ -27,9 +26,11 @@ function askHidden(prompt: string): Promise<string> {
         else if (ch >= ' ') typed += ch;
       }
     };
+    // Raw (no echo) before the prompt shows: what is typed after it is never echoed.
     input.setRawMode(true);
     input.resume();
     input.on('data', onData);
+    process.stderr.write(prompt);
   });
 }
 

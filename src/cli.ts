@@ -257,7 +257,7 @@ export async function main(argv: string[]): Promise<void> {
         }
         process.stdout.write(
           opts.partner
-            ? `Routing checked as partner ${opts.partner} (its directory and matelas).\n`
+            ? `Checked as partner ${opts.partner}'s analyse/ box (routing against its matelas, its signature policy).\n`
             : "Routing against the Chorus Pro directory not checked (CPP-DEST-INCONNU …): add --partner CODE to check it as that partner's analyse/ box.\n",
         );
       }

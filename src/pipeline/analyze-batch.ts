@@ -29,6 +29,7 @@ export function expandAnalysisPaths(paths: readonly string[]): string[] {
     }
   };
   for (const p of paths) {
+    if (!existsSync(p)) throw new Error(`no file or folder ${p}`);
     if (statSync(p).isDirectory()) walk(p);
     else out.push(p);
   }

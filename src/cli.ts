@@ -361,6 +361,14 @@ export async function main(argv: string[]): Promise<void> {
       );
     });
 
+  // The partner must exist (before asking a password; a certificate for a typo would never be used).
+  const knownPartner = (cmd: Command, partner: string) =>
+    withDb(
+      cmd,
+      'read',
+      (info) => adminCall(info, 'GET', `/partners/${enc(partner)}`),
+      (db) => requirePartner(db, partner),
+    );
   const partners = program.command('partners').description('partner accounts');
   partners
     .command('add <code> <name>')
@@ -415,6 +423,7 @@ export async function main(argv: string[]): Promise<void> {
       'set the SFTP/API password: asked twice (hidden) in a terminal, else read from PASSERELLE_PASSWORD or standard input; ≥ 12 characters of 3 kinds among upper case, lower case, digits, others',
     )
     .action(async (code: string, _o: unknown, cmd: Command) => {
+      await knownPartner(cmd, code);
       const pw = await readNewPassword(code);
       await withDb(
         cmd,
@@ -613,14 +622,6 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   const certs = program.command('certs').description("partners' signing certificates (docs/signatures.md)");
-  // The partner must exist (a certificate for a typo would never be used).
-  const knownPartner = (cmd: Command, partner: string) =>
-    withDb(
-      cmd,
-      'read',
-      (info) => adminCall(info, 'GET', `/partners/${enc(partner)}`),
-      (db) => requirePartner(db, partner),
-    );
   certs
     .command('add <partner> <pem>')
     .description('register a signing certificate (PEM) for a partner')

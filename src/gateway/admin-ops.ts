@@ -88,10 +88,10 @@ export async function partnerList(db: Queryable) {
 }
 
 export async function setPartnerPassword(db: Queryable, code: string, password: unknown): Promise<void> {
+  await requirePartner(db, code);
   const pw = typeof password === 'string' ? password : '';
   const weak = checkPasswordRule(pw);
   if (weak) throw new AdminError(400, weak);
-  await requirePartner(db, code);
   await setSftpPassword(db, code, await hashPassword(pw));
 }
 

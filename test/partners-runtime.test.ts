@@ -48,7 +48,7 @@ it('adds a partner through the CLI and takes the file already waiting in its dep
   mkdirSync(early.depot, { recursive: true });
   copyFileSync(path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example4.xml'), path.join(early.depot, 'early.xml'));
 
-  const added = await cli('partners', 'add', 'NEWP01', 'Nouveau partenaire', '--return-syntax', 'AIFEStatut');
+  const added = await cli('partners', 'add', 'NEWP01', 'Nouveau partenaire', '--return-syntax', 'AIFEStatut', '--json');
   expect(JSON.parse(added.stdout)).toMatchObject({ code: 'NEWP01', returnSyntax: 'AIFEStatut' });
   const [name] = await waitForFiles(early.retour, 1, 30000, (n) => n.startsWith('FEN1201A_'));
   expect(readFileSync(path.join(early.retour, name!), 'utf8')).toContain('urn:passerelle:aifestatut:1');
@@ -69,7 +69,7 @@ it('reads back a flow through the CLI as the compte-rendu tells it', async () =>
   const retour = mailboxPaths(dataDir, 'NEWP01').retour;
   const [name] = await waitForFiles(retour, 1, 1000, (n) => n.startsWith('FEN1201A_'));
   const number = name!.slice('FEN1201A_'.length, -'.xml'.length);
-  const shown = JSON.parse((await cli('flows', 'show', number)).stdout) as {
+  const shown = JSON.parse((await cli('flows', 'show', number, '--json')).stdout) as {
     flow: { state: string };
     stages: Array<{ stage: string; outcome: string }>;
   };
@@ -81,10 +81,10 @@ it('replays a flow from its stored bytes, as an analysis then as a new deposit',
   const retour = mailboxPaths(dataDir, 'NEWP01').retour;
   const [name] = await waitForFiles(retour, 1, 1000, (n) => n.startsWith('FEN1201A_'));
   const number = name!.slice('FEN1201A_'.length, -'.xml'.length);
-  const analysed = JSON.parse((await cli('flows', 'replay', number)).stdout) as { id: string; flowNumber?: string };
+  const analysed = JSON.parse((await cli('flows', 'replay', number, '--json')).stdout) as { id: string; flowNumber?: string };
   expect(analysed.flowNumber).toBeUndefined(); // an analysis consumes no flow number
   await waitForFiles(retour, 1, 30000, (n) => n.startsWith('ANALYSE_early.xml'));
-  const deposited = JSON.parse((await cli('flows', 'replay', number, '--deposit')).stdout) as { flowNumber: string };
+  const deposited = JSON.parse((await cli('flows', 'replay', number, '--deposit', '--json')).stdout) as { flowNumber: string };
   expect(deposited.flowNumber).toMatch(/^CPP0011100\d{15}$/);
   expect(deposited.flowNumber).not.toBe(number);
   // The same bytes again, while the first deposit was integrated: a duplicate, named in the compte-rendu.

@@ -1,12 +1,17 @@
 /** `passerelle doctor`: what an operator checks first. */
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Config } from '../config.ts';
-import { schemaDir } from '../config.ts';
+import { defaultConfigPath, schemaDir } from '../config.ts';
 import { listSchemaSets } from '../schemas/catalog.ts';
 import { runningDaemon } from './admin-client.ts';
 import { hostKeyFingerprints } from './sftp/server.ts';
 
-export async function doctor(config: Config, out: (line: string) => void): Promise<boolean> {
+export async function doctor(
+  config: Config,
+  out: (line: string) => void,
+  configFile: string = defaultConfigPath(),
+): Promise<boolean> {
   let ok = true;
   const check = (good: boolean, text: string) => {
     out(`${good ? '✓' : '✗'} ${text}`);
@@ -14,12 +19,22 @@ export async function doctor(config: Config, out: (line: string) => void): Promi
   };
   const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
   check(major > 22 || (major === 22 && minor >= 12), `Node.js ${process.versions.node} (>= 22.12 needed)`);
-  try {
-    mkdirSync(config.dataDir, { recursive: true });
-    accessSync(config.dataDir, constants.W_OK);
-    check(true, `data folder ${config.dataDir} is writable`);
-  } catch {
-    check(false, `data folder ${config.dataDir} is not writable`);
+  out(
+    existsSync(configFile)
+      ? `  configuration: ${path.resolve(configFile)}`
+      : `  configuration: none (${path.resolve(configFile)} absent): defaults; pick one with --config FILE or PASSERELLE_CONFIG`,
+  );
+  // Only looks: doctor never creates the data folder (`start` does).
+  if (existsSync(config.dataDir)) {
+    const writable = canWrite(config.dataDir);
+    check(writable, `data folder ${config.dataDir} ${writable ? 'is writable' : 'is not writable'}`);
+  } else {
+    let parent = path.dirname(path.resolve(config.dataDir));
+    while (!existsSync(parent)) parent = path.dirname(parent);
+    check(
+      canWrite(parent),
+      `data folder ${config.dataDir} does not exist yet (\`passerelle start\` creates it${canWrite(parent) ? '' : `, but ${parent} is not writable`})`,
+    );
   }
   out(`  database: ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}/db`}`);
   const daemon = runningDaemon(config.dataDir);
@@ -56,4 +71,13 @@ export async function doctor(config: Config, out: (line: string) => void): Promi
     `  SFTP ${config.sftp.port === 0 ? 'off' : `on ${config.sftp.host}:${config.sftp.port}`}; host keys: ${fingerprints.length ? fingerprints.join(', ') : 'not generated yet (first start)'}`,
   );
   return ok;
+}
+
+function canWrite(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

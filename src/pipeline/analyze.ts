@@ -1,17 +1,29 @@
 /**
- * Analysis without a daemon or database (`passerelle analyze`): the pure stages over a file's bytes.
- * Checks that need the platform's directory (routing rules) are left to the daemon's `analyse/` box.
+ * Analysis of a file's bytes (`passerelle analyze`). Without a partner: the pure stages, no database;
+ * routing against the platform's directory is not checked (the report says so). With a partner and its
+ * database (`analyze --partner`): what its `analyse/` box does, routing hook and signature policy included.
  */
 import type { Config } from '../config.ts';
 import type { Finding } from '../finding.ts';
 import { silentLogger } from '../log.ts';
 import type { ValidationPool } from '../schemas/pool.ts';
+import type { Queryable } from '../store/db.ts';
 import type { FlowRecord, PartnerAccount } from '../store/types.ts';
 import type { FlowContext, PipelineDeps, Stage, StageResult } from './stage.ts';
+
+/** A partner's own analysis: its account, the database it lives in, and the daemon's routing hook. */
+export interface AnalysisPartner {
+  account: PartnerAccount;
+  db: Queryable;
+  /** `deps.extras.routing` as the daemon sets it (directoryRouting()). */
+  routing: unknown;
+}
 
 export interface AnalysisReport {
   /** The whole flow would be integrated (90). */
   accepted: boolean;
+  /** The partner whose routing rules were applied; absent = routing against the directory not checked. */
+  partner?: string;
   /**
    * The platform's verdict as the runner gives it: `partial` = a flow of several invoices (a zip) of
    * which some would be integrated and the others rejected (96); `accepted` is then false.
@@ -28,14 +40,22 @@ export interface AnalysisReport {
 export async function analyzeBytes(
   bytes: Buffer,
   fileName: string,
-  opts: { config: Config; validation: ValidationPool; stages: readonly Stage[]; declaredInterface?: string },
+  opts: {
+    config: Config;
+    validation: ValidationPool;
+    stages: readonly Stage[];
+    declaredInterface?: string;
+    partner?: AnalysisPartner;
+    /** A detached signature deposited with the file (`<file>.p7s`), as the drop folder pairs them. */
+    signature?: Buffer;
+  },
 ): Promise<AnalysisReport> {
   const now = new Date();
   const flow: FlowRecord = {
     id: 0,
     flowNumber: null,
     box: 'analyse',
-    partner: 'ANALYSE',
+    partner: opts.partner?.account.code ?? 'ANALYSE',
     originalName: fileName,
     size: bytes.length,
     sha256: '',
@@ -57,7 +77,7 @@ export async function analyzeBytes(
     finishedAt: null,
     intakeRefusal: null,
   };
-  const partner: PartnerAccount = {
+  const partner: PartnerAccount = opts.partner?.account ?? {
     code: 'ANALYSE',
     name: 'analyse',
     active: true,
@@ -65,15 +85,25 @@ export async function analyzeBytes(
     sftpAuthorizedKeys: [],
     signed: false,
   };
-  const ctx: FlowContext = { flow, partner, bytes, signature: null, payload: bytes };
-  // No store: the stages that run on analyses never touch it (duplicates and integration are deposit-only).
+  const ctx: FlowContext = { flow, partner, bytes, signature: opts.signature ?? null, payload: bytes };
+  // Without a partner, no store: the stages that run on analyses then never touch it (duplicates and
+  // integration are deposit-only; routing and Cycle de vie checks are off). With one, its database only
+  // (analyses queue nothing).
   const deps = {
     config: opts.config,
     logger: silentLogger,
     validation: opts.validation,
-    extras: { offline: true },
+    ...(opts.partner
+      ? { store: { db: opts.partner.db }, extras: { routing: opts.partner.routing } }
+      : { extras: { offline: true } }),
   } as unknown as PipelineDeps;
-  const report: AnalysisReport = { accepted: true, verdict: 'accepted', stages: [], findings: [] };
+  const report: AnalysisReport = {
+    accepted: true,
+    verdict: 'accepted',
+    ...(opts.partner ? { partner: opts.partner.account.code } : {}),
+    stages: [],
+    findings: [],
+  };
   let partial = false;
   for (const stage of opts.stages) {
     if (stage.depositOnly) continue;

@@ -121,6 +121,17 @@ export async function getFlowByNumber(db: Queryable, flowNumber: string): Promis
   return r.rows[0] ? toFlow(r.rows[0] as Row) : undefined;
 }
 
+/**
+ * A flow as the CLI and the compte-rendu name it: its flow number, or `ANALYSE-<id>` for an analysis
+ * (which gets no flow number; the id `flows list` and `ANALYSE_*.xml` show).
+ */
+export async function findFlow(db: Queryable, ref: string): Promise<FlowRecord | undefined> {
+  const analysis = /^ANALYSE-(\d{1,15})$/.exec(ref);
+  if (!analysis) return getFlowByNumber(db, ref);
+  const flow = await getFlow(db, Number(analysis[1]));
+  return flow && flow.flowNumber === null ? flow : undefined;
+}
+
 export async function listFlows(
   db: Queryable,
   filter: { partner?: string; state?: string; limit?: number } = {},

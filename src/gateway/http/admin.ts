@@ -4,67 +4,86 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { PARTNER_CODE } from '../../config.ts';
-import { getContent, getFlowByNumber, getHistory, getStages, listFlows, returnFlowsOf } from '../../store/flows.ts';
-import { addSftpKey, listPartners, setPartnerSigned, setSftpPassword, upsertPartner } from '../../store/partners.ts';
+import { analyzeBytes } from '../../pipeline/analyze.ts';
+import { STAGES } from '../../pipeline/stages/index.ts';
+import { getContent } from '../../store/flows.ts';
+import {
+  AdminError,
+  addPartner,
+  addPartnerKey,
+  flowDetails,
+  flowList,
+  partnerList,
+  partnerView,
+  requireFlow,
+  requirePartner,
+  setPartnerPassword,
+  setSigned,
+} from '../admin-ops.ts';
 import type { Daemon } from '../daemon.ts';
-import { checkPasswordRule, hashPassword } from '../sftp/password.ts';
 import { registerPlatformRoutes } from './platform.ts';
 
-const newPartner = z.strictObject({
-  code: z.string().regex(PARTNER_CODE),
-  name: z.string().min(1),
-  returnSyntax: z.enum(['CPPStatut', 'AIFEStatut']).default('CPPStatut'),
-  signed: z.boolean().optional(),
+const analyzeBody = z.strictObject({
+  partner: z.string().min(1),
+  fileName: z.string().min(1),
+  /** The file's bytes, base64. */
+  content: z.string(),
+  signature: z.string().optional(),
+  declaredInterface: z.string().optional(),
 });
 
 export function registerAdminRoutes(app: FastifyInstance, daemon: Daemon): void {
   const db = () => daemon.store.db;
-  app.get('/partners', async () => listPartners(db()));
-  app.post('/partners', async (req, reply) => {
-    const parsed = newPartner.safeParse(req.body);
-    if (!parsed.success)
-      return reply
-        .code(400)
-        .send({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
-    const p = await upsertPartner(db(), parsed.data);
+  // One error handler for the admin API: a status and a message the CLI prints, never a bare 500.
+  app.setErrorHandler(async (err: Error, req, reply) => {
+    if (err instanceof AdminError) return reply.code(err.status).send({ error: err.message });
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) return reply.code(status).send({ error: err.message });
+    req.log.error({ err }, 'admin API failure');
+    return reply.code(500).send({ error: `${req.method} ${req.url} failed: ${err.message}` });
+  });
+  app.setNotFoundHandler(async (req, reply) =>
+    reply.code(404).send({ error: `no admin route ${req.method} ${req.url.split('?')[0]}` }),
+  );
+  // Every route naming a partner (path or ?partner=) answers 404 "no partner X" for an unknown one.
+  app.addHook('preHandler', async (req) => {
+    const params = req.params as { partner?: string; code?: string } | undefined;
+    const query = req.query as { partner?: string } | undefined;
+    const code = params?.partner ?? params?.code ?? query?.partner;
+    if (code) await requirePartner(db(), code);
+  });
+
+  app.get('/partners', async () => partnerList(db()));
+  app.get<{ Params: { code: string } }>('/partners/:code', async (req) =>
+    partnerView(await requirePartner(db(), req.params.code)),
+  );
+  app.post('/partners', async (req) => {
+    const p = await addPartner(db(), req.body);
     await daemon.refreshPartners();
     return p;
   });
-  app.post<{ Params: { code: string }; Body: { password?: string } }>(
-    '/partners/:code/password',
-    async (req, reply) => {
-      const pw = req.body?.password ?? '';
-      const weak = checkPasswordRule(pw);
-      if (weak) return reply.code(400).send({ error: weak });
-      await setSftpPassword(db(), req.params.code, await hashPassword(pw));
-      await daemon.refreshPartners();
-      return { ok: true };
-    },
-  );
-  app.post<{ Params: { code: string }; Body: { key?: string } }>('/partners/:code/keys', async (req, reply) => {
-    if (!req.body?.key) return reply.code(400).send({ error: 'key required (an authorized_keys line)' });
-    await addSftpKey(db(), req.params.code, req.body.key.trim());
+  app.post<{ Params: { code: string }; Body: { password?: unknown } }>('/partners/:code/password', async (req) => {
+    await setPartnerPassword(db(), req.params.code, req.body?.password);
     await daemon.refreshPartners();
     return { ok: true };
   });
-  app.post<{ Params: { code: string }; Body: { signed?: boolean } }>('/partners/:code/signed', async (req) => {
-    await setPartnerSigned(db(), req.params.code, req.body?.signed === true);
+  app.post<{ Params: { code: string }; Body: { key?: unknown } }>('/partners/:code/keys', async (req) => {
+    await addPartnerKey(db(), req.params.code, req.body?.key);
     await daemon.refreshPartners();
     return { ok: true };
+  });
+  app.post<{ Params: { code: string }; Body: { signed?: unknown } }>('/partners/:code/signed', async (req) => {
+    const p = await setSigned(db(), req.params.code, req.body?.signed);
+    await daemon.refreshPartners();
+    return p;
   });
   app.get<{ Querystring: { partner?: string; state?: string; limit?: string } }>('/flows', async (req) =>
-    listFlows(db(), {
-      ...(req.query.partner ? { partner: req.query.partner } : {}),
-      ...(req.query.state ? { state: req.query.state } : {}),
-      limit: Number(req.query.limit ?? 100),
-    }),
+    flowList(db(), req.query),
   );
   // Replay: the stored bytes of a flow go through the pipeline again, as an analysis (default: a report,
   // no flow number) or as a new deposit (e.g. a flow in incident, once the cause is fixed).
   app.post<{ Params: { number: string }; Body: { deposit?: boolean } }>('/flows/:number/replay', async (req, reply) => {
-    const flow = await getFlowByNumber(db(), req.params.number);
-    if (!flow) return reply.code(404).send({ error: `no flow ${req.params.number}` });
+    const flow = await requireFlow(db(), req.params.number);
     const bytes = flow.stored ? await getContent(db(), flow.sha256) : undefined;
     if (!bytes)
       return reply.code(409).send({ error: `the bytes of ${req.params.number} were not kept (over the size limit)` });
@@ -82,16 +101,28 @@ export function registerAdminRoutes(app: FastifyInstance, daemon: Daemon): void 
       ...(flow.declaredSigned !== null ? { declaredSigned: flow.declaredSigned } : {}),
     });
   });
-  app.get<{ Params: { number: string } }>('/flows/:number', async (req, reply) => {
-    const flow = await getFlowByNumber(db(), req.params.number);
-    if (!flow) return reply.code(404).send({ error: `no flow ${req.params.number}` });
-    return {
-      flow,
-      stages: await getStages(db(), flow.id),
-      history: await getHistory(db(), flow.id),
-      returnFlows: (await returnFlowsOf(db(), flow.id)).map(({ content: _c, ...r }) => r),
-    };
-  });
+  app.get<{ Params: { number: string } }>('/flows/:number', async (req) => flowDetails(db(), req.params.number));
+  // `passerelle analyze --partner`: the partner's analyse/ box without a file in it (nothing recorded),
+  // with the daemon's own stages, validation pool and routing hook.
+  app.post(
+    '/analyze',
+    { bodyLimit: Math.ceil((daemon.config.maxFlowSizeKo * 1024 * 4) / 3) + 1024 * 1024 },
+    async (req) => {
+      const parsed = analyzeBody.safeParse(req.body);
+      if (!parsed.success)
+        throw new AdminError(400, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      const b = parsed.data;
+      const account = await requirePartner(db(), b.partner);
+      return analyzeBytes(Buffer.from(b.content, 'base64'), b.fileName, {
+        config: daemon.config,
+        validation: daemon.deps.validation,
+        stages: STAGES,
+        partner: { account, db: db(), routing: daemon.deps.extras.routing },
+        ...(b.signature ? { signature: Buffer.from(b.signature, 'base64') } : {}),
+        ...(b.declaredInterface ? { declaredInterface: b.declaredInterface } : {}),
+      });
+    },
+  );
   app.post('/schemas/resume', async () => ({ resumed: await daemon.resumeWaitingFlows() }));
   registerPlatformRoutes(app, daemon);
 }

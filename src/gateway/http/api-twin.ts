@@ -14,7 +14,8 @@ import type { Finding } from '../../finding.ts';
 import { isFatal } from '../../finding.ts';
 import { SYNTAXES } from '../../formats/registry.ts';
 import type { InvoiceFinding } from '../../pipeline/stages/rules.ts';
-import { getFlowByNumber, getStages } from '../../store/flows.ts';
+import { flowDisplayId } from '../../pipeline/compte-rendu.ts';
+import { findFlow, getStages } from '../../store/flows.ts';
 import { getPartner } from '../../store/partners.ts';
 import type { PartnerAccount } from '../../store/types.ts';
 import type { Daemon } from '../daemon.ts';
@@ -91,8 +92,9 @@ export function registerApiTwin(app: FastifyInstance, daemon: Daemon): void {
       return undefined;
     }
     const parsed = crRequest.safeParse(req.body);
-    const flow = parsed.success ? await getFlowByNumber(daemon.store.db, parsed.data.numeroFluxDepot) : undefined;
-    if (!flow || flow.partner !== partner.code || !flow.flowNumber) {
+    // A flow number, or ANALYSE-<id> for an analysis (the id `flows list` and the report name show).
+    const flow = parsed.success ? await findFlow(daemon.store.db, parsed.data.numeroFluxDepot) : undefined;
+    if (!flow || flow.partner !== partner.code) {
       await fail(reply, 404, 20004, 'Flux inconnu');
       return undefined;
     }
@@ -105,7 +107,7 @@ export function registerApiTwin(app: FastifyInstance, daemon: Daemon): void {
     return {
       codeRetour: 0,
       libelle: 'TRA_MSG_00.000',
-      numeroFluxDepot: flow.flowNumber,
+      numeroFluxDepot: flowDisplayId(flow),
       codeInterfaceFlux: flow.interfaceCode,
       nomFichierFlux: flow.originalName,
       dateDepotFlux: flow.receivedAt.toISOString(),

@@ -1,0 +1,141 @@
+/**
+ * What the CLI asks of the database, in one place: the admin API's routes (while a daemon holds the
+ * database) and the CLI's direct path (no daemon) call these same functions, so both answer alike.
+ * Errors carry the HTTP status the admin API answers with and a message the CLI prints as it is.
+ */
+import { z } from 'zod';
+import { PARTNER_CODE } from '../config.ts';
+import type { Queryable } from '../store/db.ts';
+import { findFlow, getHistory, getStages, listFlows, returnFlowsOf } from '../store/flows.ts';
+import {
+  addSftpKey,
+  getPartner,
+  listPartners,
+  setPartnerSigned,
+  setSftpPassword,
+  upsertPartner,
+} from '../store/partners.ts';
+import type { FlowRecord, PartnerAccount } from '../store/types.ts';
+import { FLOW_STATES } from '../store/types.ts';
+import { checkPasswordRule, hashPassword } from './sftp/password.ts';
+
+export class AdminError extends Error {
+  readonly status: 400 | 404 | 409;
+  constructor(status: 400 | 404 | 409, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export async function requirePartner(db: Queryable, code: string): Promise<PartnerAccount> {
+  const p = await getPartner(db, code);
+  if (!p) throw new AdminError(404, `no partner ${code}`);
+  return p;
+}
+
+export async function requireFlow(db: Queryable, ref: string): Promise<FlowRecord> {
+  const flow = await findFlow(db, ref);
+  if (!flow) throw new AdminError(404, `no flow ${ref}`);
+  return flow;
+}
+
+export const newPartnerBody = z.strictObject({
+  code: z.string().regex(PARTNER_CODE, 'a partner code is 3 to 8 upper-case letters or digits'),
+  name: z.string().min(1),
+  returnSyntax: z.enum(['CPPStatut', 'AIFEStatut']).optional(),
+  signed: z.boolean().optional(),
+  /** Change an existing partner on purpose (otherwise an existing code is refused). */
+  update: z.boolean().optional(),
+});
+
+/** A new partner; an existing code is refused unless `update` (then only the fields given change). */
+export async function addPartner(db: Queryable, input: unknown) {
+  const parsed = newPartnerBody.safeParse(input);
+  if (!parsed.success)
+    throw new AdminError(400, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const { update, ...p } = parsed.data;
+  const existing = await getPartner(db, p.code);
+  if (existing && !update)
+    throw new AdminError(
+      409,
+      `partner ${p.code} already exists (${existing.name}, ${existing.returnSyntax}); add --update to change it`,
+    );
+  if (!existing && update) throw new AdminError(404, `no partner ${p.code} to update`);
+  const saved = await upsertPartner(db, {
+    code: p.code,
+    name: p.name,
+    returnSyntax: p.returnSyntax ?? existing?.returnSyntax ?? 'CPPStatut',
+    ...(p.signed !== undefined ? { signed: p.signed } : {}),
+  });
+  return { ...partnerView(saved), created: !existing };
+}
+
+/** A partner as the admin API and the CLI show it: whether it has a password, never the hash. */
+export function partnerView(p: PartnerAccount) {
+  return {
+    code: p.code,
+    name: p.name,
+    active: p.active,
+    returnSyntax: p.returnSyntax,
+    signed: p.signed,
+    password: p.sftpPasswordHash !== undefined,
+    keys: p.sftpAuthorizedKeys.length,
+  };
+}
+
+export async function partnerList(db: Queryable) {
+  return (await listPartners(db)).map(partnerView);
+}
+
+export async function setPartnerPassword(db: Queryable, code: string, password: unknown): Promise<void> {
+  await requirePartner(db, code);
+  const pw = typeof password === 'string' ? password : '';
+  const weak = checkPasswordRule(pw);
+  if (weak) throw new AdminError(400, weak);
+  await setSftpPassword(db, code, await hashPassword(pw));
+}
+
+export async function addPartnerKey(db: Queryable, code: string, key: unknown): Promise<void> {
+  if (typeof key !== 'string' || !key.trim()) throw new AdminError(400, 'key required (an authorized_keys line)');
+  await requirePartner(db, code);
+  await addSftpKey(db, code, key.trim());
+}
+
+export async function setSigned(db: Queryable, code: string, signed: unknown) {
+  if (typeof signed !== 'boolean') throw new AdminError(400, 'signed: true or false');
+  await requirePartner(db, code);
+  await setPartnerSigned(db, code, signed);
+  return partnerView(await requirePartner(db, code));
+}
+
+export function checkFlowState(state: string): void {
+  if (!(FLOW_STATES as readonly string[]).includes(state))
+    throw new AdminError(400, `unknown state ${state}; states: ${FLOW_STATES.join(', ')}`);
+}
+
+export async function flowList(
+  db: Queryable,
+  filter: { partner?: string | undefined; state?: string | undefined; limit?: string | number | undefined },
+): Promise<FlowRecord[]> {
+  if (filter.partner) await requirePartner(db, filter.partner);
+  if (filter.state) checkFlowState(filter.state);
+  const limit = Number(filter.limit ?? 100);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new AdminError(400, `limit: a positive whole number, not ${filter.limit}`);
+  return listFlows(db, {
+    ...(filter.partner ? { partner: filter.partner } : {}),
+    ...(filter.state ? { state: filter.state } : {}),
+    limit,
+  });
+}
+
+/** A flow with its stages, history and return flows (their metadata: the content stays in the database). */
+export async function flowDetails(db: Queryable, ref: string) {
+  const flow = await requireFlow(db, ref);
+  return {
+    flow,
+    stages: await getStages(db, flow.id),
+    history: await getHistory(db, flow.id),
+    returnFlows: (await returnFlowsOf(db, flow.id)).map(({ content: _c, ...r }) => r),
+  };
+}

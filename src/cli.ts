@@ -208,7 +208,7 @@ export async function main(argv: string[]): Promise<void> {
     );
     for (const p of rows as Array<Record<string, unknown>>) {
       process.stdout.write(
-        `${String(p.code).padEnd(8)} ${String(p.returnSyntax).padEnd(10)} ${p.sftpPasswordHash ? 'password' : '-'} ${(p.sftpAuthorizedKeys as string[]).length} key(s)  ${String(p.name)}\n`,
+        `${String(p.code).padEnd(8)} ${String(p.returnSyntax).padEnd(10)} ${p.hasPassword || p.sftpPasswordHash ? 'password' : '-'} ${(p.sftpAuthorizedKeys as string[]).length} key(s)  ${String(p.name)}\n`,
       );
     }
   });

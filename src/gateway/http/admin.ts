@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { PARTNER_CODE } from '../../config.ts';
 import { getContent, getFlowByNumber, getHistory, getStages, listFlows, returnFlowsOf } from '../../store/flows.ts';
 import { addSftpKey, listPartners, setPartnerSigned, setSftpPassword, upsertPartner } from '../../store/partners.ts';
+import type { PartnerAccount } from '../../store/types.ts';
 import type { Daemon } from '../daemon.ts';
 import { checkPasswordRule, hashPassword } from '../sftp/password.ts';
 import { registerPlatformRoutes } from './platform.ts';
@@ -18,9 +19,15 @@ const newPartner = z.strictObject({
   signed: z.boolean().optional(),
 });
 
+/** A partner as the admin API shows it: whether it has a password, never the hash (nor any secret). */
+export function publicPartner(p: PartnerAccount): Omit<PartnerAccount, 'sftpPasswordHash'> & { hasPassword: boolean } {
+  const { sftpPasswordHash, ...rest } = p;
+  return { ...rest, hasPassword: !!sftpPasswordHash };
+}
+
 export function registerAdminRoutes(app: FastifyInstance, daemon: Daemon): void {
   const db = () => daemon.store.db;
-  app.get('/partners', async () => listPartners(db()));
+  app.get('/partners', async () => (await listPartners(db())).map(publicPartner));
   app.post('/partners', async (req, reply) => {
     const parsed = newPartner.safeParse(req.body);
     if (!parsed.success)
@@ -29,7 +36,7 @@ export function registerAdminRoutes(app: FastifyInstance, daemon: Daemon): void 
         .send({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
     const p = await upsertPartner(db(), parsed.data);
     await daemon.refreshPartners();
-    return p;
+    return publicPartner(p);
   });
   app.post<{ Params: { code: string }; Body: { password?: string } }>(
     '/partners/:code/password',

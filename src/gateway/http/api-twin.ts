@@ -82,7 +82,7 @@ async function authenticate(
 function platformError(maxFlowSizeKo: number) {
   return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const status = err.statusCode ?? 500;
-    if (status === 413) return fail(reply.header('connection', 'close'), 413, 20001, tooLarge(maxFlowSizeKo));
+    if (status === 413) return fail(reply, 413, 20001, tooLarge(maxFlowSizeKo));
     if (status === 415)
       return fail(
         reply,
@@ -116,12 +116,12 @@ function registerRoutes(app: FastifyInstance, daemon: Daemon): void {
     }
     if (who.refused === 'banned')
       await fail(
-        reply.header('retry-after', String(who.retryAfter)).header('connection', 'close'),
+        reply.header('retry-after', String(who.retryAfter)),
         429,
         429,
         `Trop de tentatives d’authentification : réessayez dans ${Math.ceil(who.retryAfter / 60)} minute(s)`,
       );
-    else await fail(reply.header('connection', 'close'), 401, 401, AUTH_REFUSED);
+    else await fail(reply, 401, 401, AUTH_REFUSED);
   });
   const partnerOf = (req: FastifyRequest): PartnerAccount => authenticated.get(req)!;
 

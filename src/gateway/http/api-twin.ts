@@ -41,6 +41,16 @@ const deposit = z.object({
   avecSignature: z.boolean().optional(),
 });
 
+/** Why a parameter is refused, in French as the platform's messages are. */
+function reason(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'custom') return issue.message;
+  if (issue.code === 'invalid_type')
+    return issue.input === undefined ? 'obligatoire' : `type attendu : ${issue.expected}`;
+  if (issue.code === 'too_small') return 'vide';
+  if (issue.code === 'too_big') return 'trop long';
+  return 'invalide';
+}
+
 function fail(reply: FastifyReply, status: number, codeRetour: number, libelle: string) {
   return reply.code(status).send({ codeRetour, libelle });
 }
@@ -135,7 +145,7 @@ function registerRoutes(app: FastifyInstance, daemon: Daemon): void {
         reply,
         400,
         20000,
-        `Paramètres invalides : ${parsed.error.issues.map((i) => `${i.path.join('.') || 'corps'} (${i.message})`).join(', ')}`,
+        `Paramètres invalides : ${parsed.error.issues.map((i) => `${i.path.join('.') || 'corps'} (${reason(i)})`).join(', ')}`,
       );
     const body = parsed.data;
     const syntax = SYNTAXES.find((s) => s.syntaxeFlux === body.syntaxeFlux);

@@ -82,10 +82,9 @@ export class SftpServer {
     this.#log = deps.logger.child({ component: 'sftp' });
     this.#metrics = createSftpMetrics(deps.metrics);
     const { sftp } = deps.config;
-    this.#defence = new Defence({ ...sftp, ...deps.config.defender });
+    this.#defence = new Defence(sftp);
     // Connections not yet logged in get their own, smaller caps: idle sockets cannot take the partners' room.
     this.#preAuth = new Defence({
-      ...deps.config.defender,
       maxConnections: Math.min(sftp.maxPreAuthConnections, sftp.maxConnections),
       maxConnectionsPerAddress: Math.min(sftp.maxPreAuthPerAddress, sftp.maxConnectionsPerAddress),
     });
@@ -388,7 +387,6 @@ export class SftpServer {
         setTimeout(() => c.socket.destroy(), c.client ? 2000 : 0).unref();
       }
     }
-    this.#defence.sweep();
     if (!this.#deps.defender) void this.#defender.sweep();
   }
 }

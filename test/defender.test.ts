@@ -48,17 +48,36 @@ describe.each(stores)('defender on %s', (_name, make) => {
 
   it('parallel attempts from one address get exactly the limit checked; the ban ends after banSeconds', async () => {
     const d = new Defender(await make(), settings);
-    const verdicts = await Promise.all(Array.from({ length: 8 }, () => d.begin('sftp', '10.0.0.1')));
-    const allowed = verdicts.filter((v) => v.ok);
-    expect(allowed).toHaveLength(3);
-    const banned = await Promise.all(allowed.map((v) => d.fail((v as { ticket: Ticket }).ticket)));
-    expect(banned.filter(Boolean)).toHaveLength(1);
+    // Each attempt is checked (a failure) as soon as the defender lets it through.
+    const outcomes = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        d
+          .begin('sftp', '10.0.0.1')
+          .then(async (v) => (v.ok ? ((await d.fail(v.ticket)) ? 'banned-now' : 'failed') : v.reason)),
+      ),
+    );
+    expect(outcomes.sort()).toEqual([...Array(5).fill('address-banned'), 'banned-now', 'failed', 'failed']);
     expect(await d.bannedFor('10.0.0.1')).toBeGreaterThan(0);
     expect(await d.bannedFor('10.0.0.2')).toBe(0);
     await sleep(2100);
     expect(await d.bannedFor('10.0.0.1')).toBe(0);
     // After the ban, a fresh window: the address may try again.
     expect(await failN(d, 3, '10.0.0.1')).toEqual(['failed', 'failed', 'banned-now']);
+  }, 60000);
+
+  it('parallel attempts that succeed are never refused: those over the limit wait for the ones in flight', async () => {
+    const d = new Defender(await make(), settings);
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        d.begin('api', '10.0.3.1', 'GOOD01').then(async (v) => {
+          if (!v.ok) return v.reason;
+          await sleep(20); // the password check
+          await d.succeed(v.ticket);
+          return 'ok';
+        }),
+      ),
+    );
+    expect(outcomes).toEqual(Array(12).fill('ok'));
   }, 20000);
 
   it('a success forgets the failures; an account guessed from several addresses is locked, others are not', async () => {

@@ -14,7 +14,14 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Queryable } from '../store/db.ts';
 import type { DefenderKind, Reservation } from '../store/defender.ts';
-import { banKey, bannedUntil, forgetFailures, reserveAttempt, sweepRecords } from '../store/defender.ts';
+import {
+  banKey,
+  bannedUntil,
+  forgetFailures,
+  releaseAttempt,
+  reserveAttempt,
+  sweepRecords,
+} from '../store/defender.ts';
 
 export type Door = 'sftp' | 'api' | 'portal' | 'admin';
 
@@ -28,6 +35,7 @@ export type DefenderSettings = Config['defender'];
 /** Where the counts and bans are kept: the database (every node) or memory (one SFTP server in tests). */
 export interface DefenderStore {
   reserve(kind: DefenderKind, key: string, windowSeconds: number): Promise<Reservation>;
+  release(kind: DefenderKind, key: string): Promise<void>;
   ban(kind: DefenderKind, key: string, seconds: number): Promise<Date>;
   forget(kind: DefenderKind, key: string): Promise<void>;
   bannedUntil(kind: DefenderKind, key: string): Promise<Date | null>;
@@ -37,6 +45,7 @@ export interface DefenderStore {
 export function sqlDefenderStore(db: Queryable): DefenderStore {
   return {
     reserve: (kind, key, w) => reserveAttempt(db, kind, key, w),
+    release: (kind, key) => releaseAttempt(db, kind, key),
     ban: (kind, key, s) => banKey(db, kind, key, s),
     forget: (kind, key) => forgetFailures(db, kind, key),
     bannedUntil: (kind, key) => bannedUntil(db, kind, key),
@@ -69,6 +78,10 @@ export class MemoryDefenderStore implements DefenderStore {
     }
     r.failures++;
     return { count: r.failures, bannedUntil: null };
+  }
+  async release(kind: DefenderKind, key: string): Promise<void> {
+    const r = this.#rows.get(`${kind}:${key}`);
+    if (r && (r.bannedUntil === null || r.bannedUntil <= this.#now())) r.failures = Math.max(0, r.failures - 1);
   }
   async ban(kind: DefenderKind, key: string, seconds: number): Promise<Date> {
     const r = this.#rows.get(`${kind}:${key}`);
@@ -112,6 +125,9 @@ export type Verdict =
   { ok: true; ticket: Ticket } | { ok: false; reason: 'address-banned' | 'account-locked'; retryAfter: number };
 
 const MAX_CACHED = 10_000;
+/** How long an attempt over the limit waits for the attempts in flight to be decided, and how often it looks. */
+const WAIT_MS = 10_000;
+const POLL_MS = 100;
 
 /** Account keys are partner codes (or portal logins): bounded, so a spray of long names costs nothing. */
 function accountKey(account: string | undefined): string | undefined {
@@ -195,25 +211,36 @@ export class Defender {
    * and a partner using keys must not be locked out by someone guessing its password).
    */
   async begin(door: Door, address: string, account?: string): Promise<Verdict> {
-    const cached = this.cachedBan(address);
-    if (cached > 0) return this.#refused(door, 'address-banned', cached);
-    const a = await this.#store.reserve('address', address, this.#s.banWindowSeconds);
-    if (a.bannedUntil) {
-      this.#remember(address, a.bannedUntil.getTime());
-      return this.#refused(door, 'address-banned', Math.ceil((a.bannedUntil.getTime() - this.#now()) / 1000));
-    }
-    // Over the limit while the last allowed attempts are still being checked: refused, not checked.
-    if (a.count > this.#s.banAfterFailures) return this.#refused(door, 'address-banned', this.#s.banSeconds);
     const key = accountKey(account);
-    let accountCount = 0;
-    if (key) {
-      const b = await this.#store.reserve('account', key, this.#s.banWindowSeconds);
-      if (b.bannedUntil)
-        return this.#refused(door, 'account-locked', Math.ceil((b.bannedUntil.getTime() - this.#now()) / 1000));
-      if (b.count > this.#s.accountBanAfterFailures) return this.#refused(door, 'account-locked', this.#s.banSeconds);
-      accountCount = b.count;
+    const deadline = this.#now() + WAIT_MS;
+    for (;;) {
+      const cached = this.cachedBan(address);
+      if (cached > 0) return this.#refused(door, 'address-banned', cached);
+      const a = await this.#store.reserve('address', address, this.#s.banWindowSeconds);
+      if (a.bannedUntil) {
+        this.#remember(address, a.bannedUntil.getTime());
+        return this.#refused(door, 'address-banned', this.#secondsTo(a.bannedUntil));
+      }
+      let over = a.count > this.#s.banAfterFailures;
+      let accountCount = 0;
+      if (key && !over) {
+        const b = await this.#store.reserve('account', key, this.#s.banWindowSeconds);
+        if (b.bannedUntil) return this.#refused(door, 'account-locked', this.#secondsTo(b.bannedUntil));
+        over = b.count > this.#s.accountBanAfterFailures;
+        if (over) await this.#store.release('account', key);
+        accountCount = b.count;
+      }
+      if (!over) return { ok: true, ticket: { door, address, account: key, addressCount: a.count, accountCount } };
+      // Over the limit while the last allowed attempts are still being checked: not checked now. Wait
+      // until they are decided: all failed → banned, refused; one succeeded → the count fell, go on.
+      await this.#store.release('address', address);
+      if (this.#now() >= deadline) return this.#refused(door, 'address-banned', this.#s.banSeconds);
+      await new Promise((r) => setTimeout(r, POLL_MS));
     }
-    return { ok: true, ticket: { door, address, account: key, addressCount: a.count, accountCount } };
+  }
+
+  #secondsTo(until: Date): number {
+    return Math.ceil((until.getTime() - this.#now()) / 1000);
   }
 
   #refused(door: Door, reason: 'address-banned' | 'account-locked', retryAfter: number): Verdict {

@@ -42,6 +42,15 @@ export async function reserveAttempt(
   return { count: Number(row.failures), bannedUntil: row.banned_until ? new Date(row.banned_until) : null };
 }
 
+/** Takes back an attempt counted but not checked (it waits for the attempts in flight to be decided). */
+export async function releaseAttempt(db: Queryable, kind: DefenderKind, key: string): Promise<void> {
+  await db.query(
+    `UPDATE defender_records SET failures = GREATEST(failures - 1, 0), updated_at = now()
+     WHERE kind = $1 AND key = $2 AND (banned_until IS NULL OR banned_until <= now())`,
+    [kind, key],
+  );
+}
+
 /** Bans `key` for `seconds` (a ban already running is not shortened); returns its end. */
 export async function banKey(db: Queryable, kind: DefenderKind, key: string, seconds: number): Promise<Date> {
   const r = await db.query<{ banned_until: Date }>(

@@ -72,10 +72,14 @@ async function authenticate(
   if (!verdict.ok) return { refused: 'banned', retryAfter: verdict.retryAfter };
   const partner = code ? await getPartner(daemon.store.db, code) : undefined;
   const password = sep > 0 ? decoded.slice(sep + 1) : '';
+  // An unknown login costs the same scrypt as a wrong password (no account enumeration by timing); a
+  // header without any login costs none (there is nothing to hide, and scrypt takes 32 MB a check).
   const ok =
     partner?.active && partner.sftpPasswordHash
       ? await verifyPassword(password, partner.sftpPasswordHash)
-      : (await burnPasswordCheck(password), false); // same delay whether the login exists or not
+      : code
+        ? (await burnPasswordCheck(password), false)
+        : false;
   if (!ok || !partner) {
     await daemon.defender.fail(verdict.ticket);
     daemon.logger.warn(

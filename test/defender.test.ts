@@ -98,8 +98,20 @@ describe.each(stores)('defender on %s', (_name, make) => {
     expect((await d.begin('sftp', '10.0.1.8')).ok).toBe(true);
   }, 20000);
 
-  it('tells listeners about a ban, and keeps it in its cache for synchronous screens', async () => {
+  it('lists the bans running and lifts one at once', async () => {
     const d = new Defender(await make(), settings);
+    expect(await failN(d, 3, '10.0.4.1')).toEqual(['failed', 'failed', 'banned-now']);
+    expect((await d.bans()).filter((b) => b.key.startsWith('10.0.4.')).map((b) => `${b.kind} ${b.key}`)).toEqual([
+      'address 10.0.4.1',
+    ]);
+    expect(await d.lift('address', '10.0.4.1')).toBe(true);
+    expect(await d.lift('address', '10.0.4.1')).toBe(false);
+    expect(await d.bannedFor('10.0.4.1')).toBe(0);
+    expect(await failN(d, 1, '10.0.4.1')).toEqual(['failed']);
+  }, 20000);
+
+  it('tells listeners about a ban, and keeps it in its cache for synchronous screens', async () => {
+    const d = new Defender(await make(), { ...settings, cacheMs: 1000 });
     const heard: string[] = [];
     d.onBan((a) => heard.push(a));
     expect(await failN(d, 3, '10.0.2.1')).toEqual(['failed', 'failed', 'banned-now']);

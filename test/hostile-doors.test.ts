@@ -440,6 +440,30 @@ describe('hostile doors (PostgreSQL, two nodes)', () => {
     await alive();
   }, 60000);
 
+  it('ops see the bans and lift one on one node; the other node lets the address in within cacheMs', async () => {
+    if (skip) return;
+    const admin = (d: Daemon, method: string, path: string) =>
+      request(d, { path, method, headers: { authorization: `Bearer ${d.info!.token}` } });
+    const list = await admin(nodeB, 'GET', '/admin/bans');
+    expect(list.status).toBe(200);
+    const bans = JSON.parse(list.body) as Array<{ kind: string; key: string }>;
+    expect(bans.map((b) => `${b.kind} ${b.key}`)).toEqual(
+      expect.arrayContaining(['address 127.0.0.11', 'address 127.0.0.50']),
+    );
+    expect((await admin(nodeB, 'DELETE', '/admin/bans/address/127.0.0.50')).status).toBe(200);
+    expect((await admin(nodeB, 'DELETE', '/admin/bans/address/127.0.0.50')).status).toBe(404);
+    // Node A decided this ban and cached it; its cache is trusted for cacheMs (200 ms here) only.
+    await new Promise((r) => setTimeout(r, 300));
+    const back = await request(nodeA, {
+      path: '/cpro/transverses/v1/consulterCR',
+      from: '127.0.0.50',
+      headers: { 'cpro-account': auth('APIBF1', PASSWORD), 'content-type': 'application/json' },
+      body: JSON.stringify({ numeroFluxDepot: 'CPP0000000000000000000000' }),
+    });
+    expect(`${back.status} ${String(json(back).codeRetour)}`).toBe('404 20004');
+    await alive();
+  }, 60000);
+
   it('an account guessed from several addresses is locked for password sign-in, other accounts are not', async () => {
     if (skip) return;
     const statuses: number[] = [];

@@ -18,6 +18,8 @@ import {
   banKey,
   bannedUntil,
   forgetFailures,
+  liftBan,
+  listBans,
   releaseAttempt,
   reserveAttempt,
   sweepRecords,
@@ -40,6 +42,14 @@ export interface DefenderStore {
   forget(kind: DefenderKind, key: string): Promise<void>;
   bannedUntil(kind: DefenderKind, key: string): Promise<Date | null>;
   sweep(windowSeconds: number): Promise<number>;
+  lift(kind: DefenderKind, key: string): Promise<boolean>;
+  list(): Promise<Ban[]>;
+}
+
+export interface Ban {
+  kind: DefenderKind;
+  key: string;
+  bannedUntil: Date;
 }
 
 export function sqlDefenderStore(db: Queryable): DefenderStore {
@@ -50,6 +60,8 @@ export function sqlDefenderStore(db: Queryable): DefenderStore {
     forget: (kind, key) => forgetFailures(db, kind, key),
     bannedUntil: (kind, key) => bannedUntil(db, kind, key),
     sweep: (w) => sweepRecords(db, w),
+    lift: (kind, key) => liftBan(db, kind, key),
+    list: () => listBans(db),
   };
 }
 
@@ -99,6 +111,20 @@ export class MemoryDefenderStore implements DefenderStore {
   async bannedUntil(kind: DefenderKind, key: string): Promise<Date | null> {
     const b = this.#rows.get(`${kind}:${key}`)?.bannedUntil;
     return b && b > this.#now() ? new Date(b) : null;
+  }
+  async lift(kind: DefenderKind, key: string): Promise<boolean> {
+    const b = await this.bannedUntil(kind, key);
+    this.#rows.delete(`${kind}:${key}`);
+    return b !== null;
+  }
+  async list(): Promise<Ban[]> {
+    const now = this.#now();
+    return [...this.#rows]
+      .filter(([, r]) => (r.bannedUntil ?? 0) > now)
+      .map(([id, r]) => {
+        const [kind, ...key] = id.split(':');
+        return { kind: kind as DefenderKind, key: key.join(':'), bannedUntil: new Date(r.bannedUntil!) };
+      });
   }
   async sweep(windowSeconds: number): Promise<number> {
     const now = this.#now();
@@ -188,10 +214,15 @@ export class Defender {
     this.#cache.set(address, { until, checkedAt: this.#now() });
   }
 
-  /** Seconds of ban left for this address from the cache alone (0: none known); for synchronous screens. */
+  /**
+   * Seconds of ban left for this address from the cache alone (0: none known, or the cache is older than
+   * `cacheMs`: a ban lifted on another node is seen within that time); for synchronous screens.
+   */
   cachedBan(address: string): number {
     const c = this.#cache.get(address);
-    const left = c ? c.until - this.#now() : 0;
+    const now = this.#now();
+    if (!c || now - c.checkedAt > this.#s.cacheMs) return 0;
+    const left = c.until - now;
     return left > 0 ? Math.ceil(left / 1000) : 0;
   }
 
@@ -199,7 +230,7 @@ export class Defender {
   async bannedFor(address: string): Promise<number> {
     const c = this.#cache.get(address);
     const now = this.#now();
-    if (c && (c.until > now || now - c.checkedAt < this.#s.cacheMs)) return this.cachedBan(address);
+    if (c && now - c.checkedAt <= this.#s.cacheMs) return this.cachedBan(address);
     const until = await this.#store.bannedUntil('address', address);
     this.#remember(address, until?.getTime() ?? 0);
     return this.cachedBan(address);
@@ -279,6 +310,19 @@ export class Defender {
     this.#checks.inc({ door: t.door, result: 'ok' });
     await this.#store.forget('address', t.address);
     if (t.account) await this.#store.forget('account', t.account);
+  }
+
+  /** Bans running now, every door and node. */
+  bans(): Promise<Ban[]> {
+    return this.#store.list();
+  }
+
+  /** Lifts a ban or an account lock at once (ops: a partner banned by mistake); true when one was running. */
+  async lift(kind: DefenderKind, key: string): Promise<boolean> {
+    if (kind === 'address') this.#cache.delete(key);
+    const lifted = await this.#store.lift(kind, key);
+    this.#log?.info({ kind, key, lifted }, 'ban lifted');
+    return lifted;
   }
 
   /** Drops stale records (database and cache); called periodically by the daemon. */

@@ -89,6 +89,15 @@ export async function listBans(db: Queryable): Promise<{ kind: DefenderKind; key
   return r.rows.map((x) => ({ kind: x.kind, key: x.key, bannedUntil: new Date(x.banned_until) }));
 }
 
+/** Lifts a ban (and forgets the failures) of `key`; true when there was a ban running. */
+export async function liftBan(db: Queryable, kind: DefenderKind, key: string): Promise<boolean> {
+  const r = await db.query<{ banned: boolean }>(
+    'DELETE FROM defender_records WHERE kind = $1 AND key = $2 RETURNING banned_until > now() AS banned',
+    [kind, key],
+  );
+  return r.rows[0]?.banned === true;
+}
+
 /** Drops records with no ban running and no failure in the window (keeps the table small). */
 export async function sweepRecords(db: Queryable, windowSeconds: number): Promise<number> {
   const r = await db.query(

@@ -10,6 +10,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Daemon } from '../daemon.ts';
 import { normaliseAddress } from '../defender.ts';
 import { registerAdminRoutes } from './admin.ts';
+import { registerDefenderRoutes } from './admin-defender.ts';
 import { registerApiTwin } from './api-twin.ts';
 import { registerPortal } from './portal.ts';
 
@@ -62,6 +63,7 @@ export async function startHttp(daemon: Daemon, token: string): Promise<HttpHand
           .send({ error: 'admin token required (see <dataDir>/daemon.json)' });
       });
       registerAdminRoutes(admin, daemon);
+      registerDefenderRoutes(admin, daemon);
     },
     { prefix: '/admin' },
   );

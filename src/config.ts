@@ -121,12 +121,39 @@ export const configSchema = z.strictObject({
       host: z.string().default('127.0.0.1'),
       maxConnections: z.number().int().min(1).default(200),
       maxConnectionsPerAddress: z.number().int().min(1).default(20),
+      /** Connections not yet logged in, at once: from one address, and in all (the rest stays for partners). */
+      maxPreAuthPerAddress: z.number().int().min(1).default(4),
+      maxPreAuthConnections: z.number().int().min(1).default(50),
+      /** A connection not logged in after this long is closed (idle sockets cannot hold slots). */
+      preAuthTimeoutSeconds: z.number().int().min(1).default(15),
       idleTimeoutSeconds: z.number().int().min(5).default(300),
       maxAuthAttempts: z.number().int().min(1).default(6),
-      /** Ban an address after this many failed logins within banWindowSeconds. */
+      /** Former place of defender.banAfterFailures / banWindowSeconds / banSeconds; when set, they win. */
+      banAfterFailures: z.number().int().min(1).optional(),
+      banWindowSeconds: z.number().int().min(1).optional(),
+      banSeconds: z.number().int().min(1).optional(),
+    })
+    .prefault({}),
+  /**
+   * One defence for every door (SFTP, API twin, portal, admin API), stored in the database so that
+   * every node sees it: failed sign-ins counted per address and per account, temporary bans.
+   */
+  defender: z
+    .strictObject({
+      /** Ban an address after this many refused credentials within banWindowSeconds. */
       banAfterFailures: z.number().int().min(1).default(10),
+      /** Lock an account's password sign-in after this many refused passwords (from any address) in the window. */
+      accountBanAfterFailures: z.number().int().min(1).default(50),
       banWindowSeconds: z.number().int().min(1).default(300),
       banSeconds: z.number().int().min(1).default(900),
+      /** How long a node trusts its cached "not banned" answer before asking the database again. */
+      cacheMs: z.number().int().min(0).default(1000),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      /** Label flow counters with the partner code on the unauthenticated /metrics (off: no partner data). */
+      partnerLabels: z.boolean().default(false),
     })
     .prefault({}),
   signature: z
@@ -247,6 +274,9 @@ export function buildConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, 
   config.dataDir = path.resolve(baseDir, config.dataDir);
   config.signature.trustDir = path.resolve(baseDir, config.signature.trustDir);
   if (config.schemas.dir) config.schemas.dir = path.resolve(baseDir, config.schemas.dir);
+  if (config.sftp.banAfterFailures !== undefined) config.defender.banAfterFailures = config.sftp.banAfterFailures;
+  if (config.sftp.banWindowSeconds !== undefined) config.defender.banWindowSeconds = config.sftp.banWindowSeconds;
+  if (config.sftp.banSeconds !== undefined) config.defender.banSeconds = config.sftp.banSeconds;
   const codes = new Set<string>();
   for (const p of config.partners) {
     if (codes.has(p.code))

@@ -14,29 +14,42 @@ const VALID = path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1.xml');
 const BROKEN = path.join(CORPUS, 'invalid/cii/mustang-invalidV2Root.xml');
 const MAX_KO = 64;
 
-/** A browser in miniature: one cookie, no redirects followed. */
+/** A browser in miniature: a cookie jar, the Origin a browser sends on its own forms, no redirects followed. */
 class Browser {
-  cookie = '';
+  readonly jar = new Map<string, string>();
   readonly base: string;
   constructor(base: string) {
     this.base = base;
   }
+  /** The session cookie (`name=value`), '' when signed out. */
+  get cookie(): string {
+    const v = this.jar.get('passerelle_portail');
+    return v ? `passerelle_portail=${v}` : '';
+  }
   async fetch(url: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
-    if (this.cookie) headers.set('cookie', this.cookie);
+    if (this.jar.size) headers.set('cookie', [...this.jar].map(([k, v]) => `${k}=${v}`).join('; '));
+    if (init.method === 'POST' && !headers.has('origin')) headers.set('origin', this.base);
     const res = await fetch(this.base + url, { ...init, headers, redirect: 'manual' });
-    const set = res.headers.get('set-cookie');
-    if (set) this.cookie = set.split(';')[0]!.endsWith('=') ? '' : set.split(';')[0]!;
+    for (const set of res.headers.getSetCookie()) {
+      const [pair] = set.split(';');
+      const eq = pair!.indexOf('=');
+      const [k, v] = [pair!.slice(0, eq), pair!.slice(eq + 1)];
+      if (v) this.jar.set(k, v);
+      else this.jar.delete(k);
+    }
     return res;
   }
   async text(url: string): Promise<{ status: number; body: string }> {
     const res = await this.fetch(url);
     return { status: res.status, body: await res.text() };
   }
-  login(code: string, password: string): Promise<Response> {
+  async login(code: string, password: string): Promise<Response> {
+    const page = await this.text('/portail');
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
     return this.fetch('/portail/connexion', {
       method: 'POST',
-      body: new URLSearchParams({ partenaire: code, motDePasse: password }),
+      body: new URLSearchParams({ _csrf: token, partenaire: code, motDePasse: password }),
     });
   }
   async csrf(): Promise<string> {
@@ -147,13 +160,13 @@ describe(`web portal (${kind})`, () => {
     const wrong = await b.login('ABC123', 'not-the-password');
     expect(wrong.status).toBe(401);
     expect(await wrong.text()).toContain('Code partenaire ou mot de passe incorrect');
-    expect(wrong.headers.get('set-cookie')).toBeNull();
+    expect(wrong.headers.getSetCookie().filter((c) => c.startsWith('passerelle_portail='))).toEqual([]);
     expect((await b.login('NOPE99', PASSWORD)).status).toBe(401);
     const anon = await b.fetch('/portail/flux');
     expect(anon.status).toBe(303);
     expect(anon.headers.get('location')).toBe('/portail');
     // A forged cookie is no session either.
-    b.cookie = 'passerelle_portail=forged';
+    b.jar.set('passerelle_portail', 'forged');
     expect((await b.fetch('/portail/deposer')).status).toBe(303);
   });
 

@@ -41,6 +41,7 @@ import { FlowIntake } from './intake.ts';
 import { ensureMailbox } from '../store/mailboxes.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import { createMetrics } from './metrics.ts';
+import { Defender, sqlDefenderStore } from './defender.ts';
 import { PlatformService, checkScenarios } from './platform-jobs.ts';
 import { hashPassword } from './sftp/password.ts';
 import { SftpServer } from './sftp/server.ts';
@@ -71,6 +72,8 @@ export class Daemon {
   metrics: DaemonMetrics;
   deps!: PipelineDeps;
   platform!: PlatformService;
+  /** Failed sign-ins and bans, shared by every door and every node (database). */
+  defender!: Defender;
   private validation!: ValidationPool;
   private watcher: FolderWatcher | null = null;
   private sftp: SftpServer | null = null;
@@ -86,7 +89,7 @@ export class Daemon {
     this.opts = opts;
     this.config = opts.config;
     this.logger = opts.logger;
-    this.metrics = createMetrics();
+    this.metrics = createMetrics({ partnerLabels: opts.config.metrics.partnerLabels });
   }
 
   /**
@@ -112,6 +115,10 @@ export class Daemon {
     this.store.boss.on('error', (err) => logger.error({ err }, 'queue error'));
     logger.info({ database: config.databaseUrl ? 'postgresql' : 'pglite', ms: Date.now() - t0 }, 'database ready');
     await this.syncConfiguredPartners();
+    this.defender = new Defender(sqlDefenderStore(this.store.db), config.defender, {
+      logger,
+      registry: this.metrics.registry,
+    });
 
     this.validation = new ValidationPool({
       schemaDir: schemaDir(config),
@@ -134,7 +141,12 @@ export class Daemon {
       unknownInterfaceCode: config.pipeline.unknownInterfaceCode,
       store: this.store,
       logger,
-      onFlow: (f) => this.metrics.flowsReceived.inc({ partner: f.partner, box: f.box, transport: f.transport }),
+      onFlow: (f) =>
+        this.metrics.flowsReceived.inc({
+          ...(config.metrics.partnerLabels ? { partner: f.partner } : {}),
+          box: f.box,
+          transport: f.transport,
+        }),
       fsync: config.fsync,
     });
     setDeliveryDurability(config.fsync);
@@ -169,6 +181,7 @@ export class Daemon {
         intake: this.intake,
         logger,
         metrics: this.metrics.registry,
+        defender: this.defender,
       });
       const s = await this.sftp.start().catch((err: unknown) => {
         throw portError('sftp', config.sftp.host, config.sftp.port, err);
@@ -330,6 +343,7 @@ export class Daemon {
       every(3_600_000, retention);
       void retention().catch((err) => this.logger.error({ err }, 'retention failed'));
     }
+    every(60000, () => this.defender.sweep());
   }
 
   /** Flows waiting for a schema set go back to the queue once the set is installed. */

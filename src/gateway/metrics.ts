@@ -9,7 +9,11 @@ export interface DaemonMetrics {
   flowsByState: Gauge<'state'>;
 }
 
-export function createMetrics(): DaemonMetrics {
+/**
+ * `partnerLabels` adds the partner code to the flow counters; off by default, because /metrics is not
+ * authenticated and partner codes with their volumes are the partners' business.
+ */
+export function createMetrics(opts: { partnerLabels?: boolean } = {}): DaemonMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'passerelle_' });
   return {
@@ -17,7 +21,7 @@ export function createMetrics(): DaemonMetrics {
     flowsReceived: new Counter({
       name: 'passerelle_flows_received_total',
       help: 'Flows taken in',
-      labelNames: ['partner', 'box', 'transport'],
+      labelNames: opts.partnerLabels ? ['partner', 'box', 'transport'] : ['box', 'transport'],
       registers: [registry],
     }),
     flowsConcluded: new Counter({

@@ -3,12 +3,16 @@
  * (`POST /cpro/transverses/v1/consulterCR`, `…/consulterCRDetaille`). The platform authenticates with
  * PISTE OAuth2 plus a `cpro-account: base64(login:password)` header; here the login is the partner code
  * and the password its SFTP password (no OAuth2: documented in docs/http-api.md).
+ *
+ * The credential is checked in `onRequest`, through the daemon's Defender, before any body is read; every
+ * refusal (authentication, ban, bad parameters, oversize, a body that is not JSON) answers a `codeRetour`
+ * and a `libelle`, never a bare 500.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Finding } from '../../finding.ts';
 import { isFatal } from '../../finding.ts';
@@ -19,58 +23,147 @@ import { findFlow, getStages } from '../../store/flows.ts';
 import { getPartner } from '../../store/partners.ts';
 import type { PartnerAccount } from '../../store/types.ts';
 import type { Daemon } from '../daemon.ts';
-import { verifyPassword } from '../sftp/password.ts';
+import { burnPasswordCheck, verifyPassword } from '../sftp/password.ts';
+import { normaliseAddress } from '../defender.ts';
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 const deposit = z.object({
   idUtilisateurCourant: z.number().optional(),
   fichierFlux: z.string().min(1),
-  nomFichier: z.string().min(1).max(255),
+  nomFichier: z
+    .string()
+    .min(1)
+    .max(255)
+    .refine((n) => !CONTROL.test(n), 'caractère de contrôle interdit')
+    .refine((n) => path.basename(n.replace(/\\/g, '/')) !== '' && !/^\.{1,2}$/.test(path.basename(n)), 'nom vide'),
   syntaxeFlux: z.string().min(1),
   avecSignature: z.boolean().optional(),
 });
+
+/** Why a parameter is refused, in French as the platform's messages are. */
+function reason(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'custom') return issue.message;
+  if (issue.code === 'invalid_type')
+    return issue.input === undefined ? 'obligatoire' : `type attendu : ${issue.expected}`;
+  if (issue.code === 'too_small') return 'vide';
+  if (issue.code === 'too_big') return 'trop long';
+  return 'invalide';
+}
 
 function fail(reply: FastifyReply, status: number, codeRetour: number, libelle: string) {
   return reply.code(status).send({ codeRetour, libelle });
 }
 
-async function authenticate(daemon: Daemon, req: FastifyRequest): Promise<PartnerAccount | undefined> {
+const AUTH_REFUSED = 'Authentification refusée (en-tête cpro-account)';
+const tooLarge = (maxFlowSizeKo: number) =>
+  `GDP_MSG_11.022 : la taille du fichier dépasse la taille maximale autorisée (${maxFlowSizeKo} Ko)`;
+
+/** The partner of `cpro-account: base64(code:password)`, through the defender; or why not. */
+async function authenticate(
+  daemon: Daemon,
+  req: FastifyRequest,
+): Promise<PartnerAccount | { refused: 'credentials' } | { refused: 'banned'; retryAfter: number }> {
   const header = String(req.headers['cpro-account'] ?? '');
-  const decoded = Buffer.from(header, 'base64').toString('utf8');
+  const decoded = Buffer.from(header.slice(0, 1024), 'base64').toString('utf8');
   const sep = decoded.indexOf(':');
-  if (sep < 1) return undefined;
-  const partner = await getPartner(daemon.store.db, decoded.slice(0, sep));
-  if (!partner?.active || !partner.sftpPasswordHash) return undefined;
-  return (await verifyPassword(decoded.slice(sep + 1), partner.sftpPasswordHash)) ? partner : undefined;
+  const code = sep > 0 ? decoded.slice(0, sep) : '';
+  const verdict = await daemon.defender.begin('api', normaliseAddress(req.socket.remoteAddress), code || undefined);
+  if (!verdict.ok) return { refused: 'banned', retryAfter: verdict.retryAfter };
+  const partner = code ? await getPartner(daemon.store.db, code) : undefined;
+  const password = sep > 0 ? decoded.slice(sep + 1) : '';
+  // An unknown login costs the same scrypt as a wrong password (no account enumeration by timing); a
+  // header without any login costs none (there is nothing to hide, and scrypt takes 32 MB a check).
+  const ok =
+    partner?.active && partner.sftpPasswordHash
+      ? await verifyPassword(password, partner.sftpPasswordHash)
+      : code
+        ? (await burnPasswordCheck(password), false)
+        : false;
+  if (!ok || !partner) {
+    await daemon.defender.fail(verdict.ticket);
+    daemon.logger.warn(
+      { door: 'api', login: code.slice(0, 64), address: verdict.ticket.address },
+      'api sign-in refused',
+    );
+    return { refused: 'credentials' };
+  }
+  await daemon.defender.succeed(verdict.ticket);
+  return partner;
+}
+
+/** Fastify's own refusals (body too large, not JSON, unknown media type…) in the platform's answer shape. */
+function platformError(maxFlowSizeKo: number) {
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const status = err.statusCode ?? 500;
+    if (status === 413) return fail(reply, 413, 20001, tooLarge(maxFlowSizeKo));
+    if (status === 415)
+      return fail(
+        reply,
+        415,
+        20000,
+        'Paramètres invalides : le corps de la requête doit être du JSON (application/json)',
+      );
+    if (status >= 400 && status < 500)
+      return fail(reply, 400, 20000, `Paramètres invalides : corps de requête illisible (${err.code ?? status})`);
+    req.log.error({ err }, 'api twin error');
+    return fail(reply, 500, 500, 'Erreur technique : réessayez plus tard');
+  };
 }
 
 export function registerApiTwin(app: FastifyInstance, daemon: Daemon): void {
+  void app.register(async (twin) => registerRoutes(twin, daemon));
+}
+
+function registerRoutes(app: FastifyInstance, daemon: Daemon): void {
   const tmpDir = path.join(daemon.config.dataDir, 'tmp');
   mkdirSync(tmpDir, { recursive: true });
+  const { maxFlowSizeKo } = daemon.config;
+  const authenticated = new WeakMap<FastifyRequest, PartnerAccount>();
+  app.setErrorHandler(platformError(maxFlowSizeKo));
+  // Before any body is read: an unauthenticated request costs a header, not its body.
+  app.addHook('onRequest', async (req, reply) => {
+    const who = await authenticate(daemon, req);
+    if ('code' in who) {
+      authenticated.set(req, who);
+      return;
+    }
+    if (who.refused === 'banned')
+      await fail(
+        reply.header('retry-after', String(who.retryAfter)),
+        429,
+        429,
+        `Trop de tentatives d’authentification : réessayez dans ${Math.ceil(who.retryAfter / 60)} minute(s)`,
+      );
+    else await fail(reply, 401, 401, AUTH_REFUSED);
+  });
+  const partnerOf = (req: FastifyRequest): PartnerAccount => authenticated.get(req)!;
 
-  app.post('/cpro/factures/v1/deposer/flux', async (req, reply) => {
-    const partner = await authenticate(daemon, req);
-    if (!partner) return fail(reply, 401, 401, 'Authentification refusée (en-tête cpro-account)');
+  // The body holds the flow in base64: 4/3 of maxFlowSizeKo, and the JSON around it.
+  const depositLimit = Math.ceil((maxFlowSizeKo * 1024) / 3) * 4 + 65536;
+  app.post('/cpro/factures/v1/deposer/flux', { bodyLimit: depositLimit }, async (req, reply) => {
+    const partner = partnerOf(req);
     const parsed = deposit.safeParse(req.body);
     if (!parsed.success)
       return fail(
         reply,
         400,
         20000,
-        `Paramètres invalides : ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`,
+        `Paramètres invalides : ${parsed.error.issues.map((i) => `${i.path.join('.') || 'corps'} (${reason(i)})`).join(', ')}`,
       );
     const body = parsed.data;
     const syntax = SYNTAXES.find((s) => s.syntaxeFlux === body.syntaxeFlux);
-    if (!syntax) return fail(reply, 400, 20003, `Syntaxe de flux inconnue : ${body.syntaxeFlux}`);
+    if (!syntax) return fail(reply, 400, 20003, `Syntaxe de flux inconnue : ${body.syntaxeFlux.slice(0, 64)}`);
     const bytes = Buffer.from(body.fichierFlux, 'base64');
-    if (bytes.length > daemon.config.maxFlowSizeKo * 1024)
-      return fail(reply, 400, 20001, 'GDP_MSG_11.022 : la taille du fichier dépasse la taille maximale autorisée');
+    if (bytes.length > maxFlowSizeKo * 1024) return fail(reply, 413, 20001, tooLarge(maxFlowSizeKo));
     const file = path.join(tmpDir, `.api-${randomUUID()}`);
     await writeFile(file, bytes);
     const res = await daemon.intake.claim({
       partner: partner.code,
       box: 'depot',
       path: file,
-      originalName: path.basename(body.nomFichier),
+      originalName: path.basename(body.nomFichier.replace(/\\/g, '/')),
       transport: 'http',
       declaredInterface: syntax.interfaceCode,
       ...(body.avecSignature !== undefined ? { declaredSigned: body.avecSignature } : {}),
@@ -86,11 +179,7 @@ export function registerApiTwin(app: FastifyInstance, daemon: Daemon): void {
 
   const crRequest = z.object({ numeroFluxDepot: z.string().min(1) });
   const lookup = async (req: FastifyRequest, reply: FastifyReply) => {
-    const partner = await authenticate(daemon, req);
-    if (!partner) {
-      await fail(reply, 401, 401, 'Authentification refusée (en-tête cpro-account)');
-      return undefined;
-    }
+    const partner = partnerOf(req);
     const parsed = crRequest.safeParse(req.body);
     // A flow number, or ANALYSE-<id> for an analysis (the id `flows list` and the report name show).
     const flow = parsed.success ? await findFlow(daemon.store.db, parsed.data.numeroFluxDepot) : undefined;
@@ -101,7 +190,7 @@ export function registerApiTwin(app: FastifyInstance, daemon: Daemon): void {
     return flow;
   };
 
-  app.post('/cpro/transverses/v1/consulterCR', async (req, reply) => {
+  app.post('/cpro/transverses/v1/consulterCR', { bodyLimit: 65536 }, async (req, reply) => {
     const flow = await lookup(req, reply);
     if (!flow) return reply;
     return {
@@ -116,7 +205,7 @@ export function registerApiTwin(app: FastifyInstance, daemon: Daemon): void {
     };
   });
 
-  app.post('/cpro/transverses/v1/consulterCRDetaille', async (req, reply) => {
+  app.post('/cpro/transverses/v1/consulterCRDetaille', { bodyLimit: 65536 }, async (req, reply) => {
     const flow = await lookup(req, reply);
     if (!flow) return reply;
     const stages = await getStages(daemon.store.db, flow.id);

@@ -2,7 +2,8 @@
  * The web portal, modelled on the qualification portal's "Déposer un flux" screen: a partner signs in
  * with its code and SFTP/API password, deposits (box depot) or analyses (box analyse) a file, follows
  * its flows and downloads their compte-rendu. Sessions live in memory (a restart signs everyone out);
- * every POST carries a per-session CSRF token; failed sign-ins ban the address like SFTP does.
+ * every POST carries a CSRF token (the sign-in form too, double-submitted with a cookie) and passes the
+ * Origin check; sign-ins go through the daemon's Defender, shared with SFTP, the API twin and the admin API.
  */
 import fastifyMultipart from '@fastify/multipart';
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
@@ -17,12 +18,14 @@ import { getFlow, getStages, listFlows, returnFlowsOf } from '../../store/flows.
 import { getPartner } from '../../store/partners.ts';
 import type { PartnerAccount } from '../../store/types.ts';
 import type { Daemon } from '../daemon.ts';
-import { Defence } from '../sftp/defence.ts';
+import { normaliseAddress } from '../defender.ts';
 import { hashPassword, verifyPassword } from '../sftp/password.ts';
 import { BASE, CSS, depositPage, errorPage, flowListPage, flowPage, isFinal, loginPage } from './portal/views.ts';
 import type { PageContext, SyntaxChoice } from './portal/views.ts';
 
 const COOKIE = 'passerelle_portail';
+/** The sign-in form's token, double-submitted: this cookie and the form's `_csrf` field must match. */
+const LOGIN_COOKIE = 'passerelle_connexion';
 /** A session ends after this long without a request, and in any case after ABSOLUTE_TTL_MS. */
 const IDLE_TTL_MS = 30 * 60 * 1000;
 const ABSOLUTE_TTL_MS = 8 * 60 * 60 * 1000;
@@ -108,12 +111,20 @@ function sameToken(given: unknown, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** A cross-site POST announces itself by its Origin; refuse it even before looking at tokens. */
-function crossOrigin(req: FastifyRequest): boolean {
-  const origin = req.headers.origin;
-  if (!origin || origin === 'null') return origin === 'null';
+/**
+ * A cross-site POST announces itself; refuse it even before looking at tokens. The rules browsers follow:
+ * a real `Origin` must be this host (scheme and port included in its host part); `Origin: null` is sent
+ * for privacy reasons (a `no-referrer` policy, a redirect through another site, a sandboxed frame) and
+ * proves nothing either way, so it is not refused here — the CSRF token decides; `Sec-Fetch-Site`, when
+ * the browser sends it, must say `same-origin` (or `none`: typed by the user).
+ */
+export function crossOrigin(headers: FastifyRequest['headers']): boolean {
+  const site = headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return true;
+  const origin = headers.origin;
+  if (!origin || origin === 'null') return false;
   try {
-    return new URL(origin).host !== req.headers.host;
+    return new URL(origin).host !== headers.host;
   } catch {
     return true;
   }
@@ -146,14 +157,6 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
   const tmpDir = path.join(config.dataDir, 'tmp');
   mkdirSync(tmpDir, { recursive: true });
   const sessions = new PortalSessions();
-  // Same ban policy as SFTP sign-ins (sftp.banAfterFailures / banWindowSeconds / banSeconds).
-  const defence = new Defence({
-    maxConnections: Number.MAX_SAFE_INTEGER,
-    maxConnectionsPerAddress: Number.MAX_SAFE_INTEGER,
-    banAfterFailures: config.sftp.banAfterFailures,
-    banWindowSeconds: config.sftp.banWindowSeconds,
-    banSeconds: config.sftp.banSeconds,
-  });
   // Unknown partners are checked against a throwaway hash so that their refusal takes as long as a bad password.
   let decoy: Promise<string> | undefined;
   const syntaxes = syntaxChoices();
@@ -178,7 +181,9 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
       );
       reply.header('x-content-type-options', 'nosniff');
-      reply.header('referrer-policy', 'no-referrer');
+      // same-origin (not no-referrer): browsers then send this site's Origin on its own forms, and
+      // nothing to other sites.
+      reply.header('referrer-policy', 'same-origin');
       reply.header('x-frame-options', 'DENY');
       if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
       return payload;
@@ -214,7 +219,7 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
     ): Promise<Signed | undefined> => {
       const s = await signedIn(req, reply);
       if (!s) return undefined;
-      if (crossOrigin(req) || !sameToken(token(), s.session.csrf)) {
+      if (crossOrigin(req.headers) || !sameToken(token(), s.session.csrf)) {
         await send(
           reply,
           403,
@@ -233,23 +238,38 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
       reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(CSS),
     );
 
+    /** The sign-in page with a fresh form token, set as a cookie too (double submit: no session yet). */
+    const loginView = (req: FastifyRequest, reply: FastifyReply, status: number, error?: string) => {
+      const token = randomBytes(24).toString('base64url');
+      reply.header(
+        'set-cookie',
+        `${LOGIN_COOKIE}=${token}; Path=${BASE}; HttpOnly; SameSite=Strict; Max-Age=3600` +
+          (req.protocol === 'https' ? '; Secure' : ''),
+      );
+      return send(reply, status, loginPage(error, token));
+    };
+
     scope.get(BASE, async (req, reply) => {
       if (sessions.get(readCookie(req, COOKIE))) return reply.redirect(`${BASE}/deposer`, 303);
-      return send(reply, 200, loginPage());
+      return loginView(req, reply, 200);
     });
 
     scope.post<{ Body: Record<string, string> | undefined }>(`${BASE}/connexion`, async (req, reply) => {
-      if (crossOrigin(req)) return send(reply, 403, loginPage('Requête refusée (origine différente).'));
-      const banned = defence.bannedFor(req.ip);
-      if (banned > 0)
-        return send(
-          reply.header('retry-after', String(banned)),
-          429,
-          loginPage(`Trop de tentatives de connexion : réessayez dans ${Math.ceil(banned / 60)} minute(s).`),
-        );
+      const expected = readCookie(req, LOGIN_COOKIE);
+      if (crossOrigin(req.headers) || !expected || !sameToken(req.body?._csrf, expected))
+        return loginView(req, reply, 403, 'Requête refusée (origine différente ou formulaire expiré) : recommencez.');
+      const address = normaliseAddress(req.socket.remoteAddress);
       const code = String(req.body?.partenaire ?? '')
         .trim()
         .toUpperCase();
+      const verdict = await daemon.defender.begin('portal', address, PARTNER_CODE.test(code) ? code : undefined);
+      if (!verdict.ok)
+        return loginView(
+          req,
+          reply.header('retry-after', String(verdict.retryAfter)),
+          429,
+          `Trop de tentatives de connexion : réessayez dans ${Math.ceil(verdict.retryAfter / 60)} minute(s).`,
+        );
       const password = String(req.body?.motDePasse ?? '');
       const partner = PARTNER_CODE.test(code) ? await getPartner(daemon.store.db, code) : undefined;
       const hash = partner?.active && partner.sftpPasswordHash ? partner.sftpPasswordHash : undefined;
@@ -257,15 +277,15 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
         ? await verifyPassword(password, hash)
         : (await verifyPassword(password, await (decoy ??= hashPassword(randomUUID())))) && false;
       if (!ok || !partner) {
-        defence.fail(req.ip);
-        daemon.logger.warn({ partner: code.slice(0, 8), address: req.ip }, 'portal sign-in refused');
-        return send(reply, 401, loginPage('Code partenaire ou mot de passe incorrect.'));
+        await daemon.defender.fail(verdict.ticket);
+        daemon.logger.warn({ partner: code.slice(0, 8), address }, 'portal sign-in refused');
+        return loginView(req, reply, 401, 'Code partenaire ou mot de passe incorrect.');
       }
-      defence.succeed(req.ip);
+      await daemon.defender.succeed(verdict.ticket);
       const old = readCookie(req, COOKIE);
       if (old) sessions.delete(old);
       const { sid } = sessions.create(partner.code);
-      daemon.logger.info({ partner: partner.code, address: req.ip }, 'portal sign-in');
+      daemon.logger.info({ partner: partner.code, address }, 'portal sign-in');
       return reply
         .header('set-cookie', cookie(req, sid, Math.floor(ABSOLUTE_TTL_MS / 1000)))
         .redirect(`${BASE}/deposer`, 303);
@@ -307,7 +327,7 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
             continue;
           }
           // The token comes first in the form: nothing is written to disk for a request that lacks it.
-          if (crossOrigin(req) || !sameToken(fields._csrf, s.session.csrf)) {
+          if (crossOrigin(req.headers) || !sameToken(fields._csrf, s.session.csrf)) {
             refusal = {
               status: 403,
               message: 'Jeton de formulaire absent ou invalide (CSRF) : rechargez la page et recommencez.',

@@ -36,6 +36,10 @@ const T = {
   'SFTP-AUTH-FAILED': ['Authentification refusée', 'Authentication refused'],
   'SFTP-AUTH-TOO-MANY': ['Trop de tentatives d’authentification', 'Too many authentication attempts'],
   'SFTP-IDLE': ['Session inactive fermée', 'Idle session closed'],
+  'SFTP-AUTH-TIMEOUT': [
+    'Connexion fermée : authentification non faite à temps',
+    'Connection closed: not logged in in time',
+  ],
 } as const;
 
 export type RefusalCode = keyof typeof T;

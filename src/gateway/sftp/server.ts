@@ -1,7 +1,8 @@
 /**
  * The SFTP endpoint: an ssh2 server that only speaks the `sftp` subsystem. Sockets are screened first
- * (bans, connection caps) on our own net.Server and only then handed to ssh2, so a banned address costs
- * no key exchange. The login is the partner code; password (scrypt hash) and/or OpenSSH public keys.
+ * (bans, connection caps, slots for connections not yet logged in) on our own net.Server and only then
+ * handed to ssh2, so a banned address costs no key exchange. The login is the partner code; password
+ * (scrypt hash) and/or OpenSSH public keys. Every credential goes through the shared Defender first.
  */
 import net from 'node:net';
 import type { Registry } from 'prom-client';
@@ -13,6 +14,7 @@ import type { Logger } from '../../log.ts';
 import type { PartnerAccounts } from '../../store/types.ts';
 import type { Intake } from '../intake-types.ts';
 import { ensureMailbox } from '../../store/mailboxes.ts';
+import { Defender, MemoryDefenderStore, normaliseAddress } from '../defender.ts';
 import { Defence } from './defence.ts';
 import { ensureHostKeys, fingerprintOf, hostKeyFingerprints } from './hostkeys.ts';
 import { findListedKey } from './keys.ts';
@@ -32,6 +34,8 @@ export interface SftpServerDeps {
   intake: Intake;
   logger: Logger;
   metrics?: Registry;
+  /** The daemon's shared defender (database); absent = one in memory for this server alone. */
+  defender?: Defender;
 }
 
 /** Where to listen; each field overrides `config.sftp`. `port: 0` here means an ephemeral port (tests, bench). */
@@ -49,6 +53,9 @@ interface Conn {
   /** Does the partner sign its flows? (then uploads pair with their .p7s in the drop folder) */
   signs?: boolean;
   session?: SftpSession;
+  /** Holds a pre-authentication slot until logged in (or closed). */
+  preAuth: boolean;
+  preAuthTimer?: NodeJS.Timeout;
   authFailures: number;
   lastActive: number;
   openedAt: number;
@@ -56,16 +63,13 @@ interface Conn {
 
 const AUTH_METHODS: AuthContext['method'][] = ['publickey', 'password'];
 
-function normaliseAddress(a: string | undefined): string {
-  if (!a) return 'unknown';
-  return a.startsWith('::ffff:') ? a.slice(7) : a;
-}
-
 export class SftpServer {
   readonly #deps: SftpServerDeps;
   readonly #log: Logger;
   readonly #metrics: SftpMetrics;
   readonly #defence: Defence;
+  readonly #preAuth: Defence;
+  readonly #defender: Defender;
   readonly #conns = new Map<number, Conn>();
   readonly #closing = new Set<Promise<void>>();
   #net?: net.Server;
@@ -77,7 +81,28 @@ export class SftpServer {
     this.#deps = deps;
     this.#log = deps.logger.child({ component: 'sftp' });
     this.#metrics = createSftpMetrics(deps.metrics);
-    this.#defence = new Defence(deps.config.sftp);
+    const { sftp } = deps.config;
+    this.#defence = new Defence(sftp);
+    // Connections not yet logged in get their own, smaller caps: idle sockets cannot take the partners' room.
+    this.#preAuth = new Defence({
+      maxConnections: Math.min(sftp.maxPreAuthConnections, sftp.maxConnections),
+      maxConnectionsPerAddress: Math.min(sftp.maxPreAuthPerAddress, sftp.maxConnectionsPerAddress),
+    });
+    this.#defender =
+      deps.defender ??
+      new Defender(new MemoryDefenderStore(), deps.config.defender, {
+        logger: deps.logger,
+        ...(deps.metrics ? { registry: deps.metrics } : {}),
+      });
+    // A ban decided anywhere on this node ends the attempts of that address's connections not logged in.
+    this.#defender.onBan((address) => {
+      for (const c of this.#conns.values())
+        if (c.address === address && !c.partner) {
+          this.#refuse('SFTP-BANNED', { address }, 'sftp connection closed: address banned');
+          c.client?.end();
+          setTimeout(() => c.socket.destroy(), 500).unref();
+        }
+    });
   }
 
   async start(listen: SftpListen = {}): Promise<{ port: number; fingerprints: string[] }> {
@@ -133,17 +158,20 @@ export class SftpServer {
 
   #onSocket(socket: net.Socket): void {
     const address = normaliseAddress(socket.remoteAddress);
-    const banned = this.#defence.bannedFor(address);
+    const banned = this.#defender.cachedBan(address);
     if (banned > 0) {
       this.#refuse('SFTP-BANNED', { address, secondsLeft: banned }, 'sftp connection refused: address banned');
       socket.destroy();
       return;
     }
+    // Slots are taken at once (synchronously), so a burst of sockets cannot pass the caps.
     const admitted = this.#defence.admit(address);
-    if (admitted !== 'ok') {
+    const preAuth = admitted === 'ok' ? this.#preAuth.admit(address) : admitted;
+    if (admitted !== 'ok' || preAuth !== 'ok') {
+      if (admitted === 'ok') this.#defence.release(address);
       this.#refuse(
         'SFTP-TOO-MANY-CONNECTIONS',
-        { address, cap: admitted },
+        { address, cap: admitted !== 'ok' ? admitted : `pre-auth-${preAuth}` },
         'sftp connection refused: too many connections',
       );
       socket.destroy();
@@ -153,6 +181,7 @@ export class SftpServer {
       id: this.#nextId++,
       address,
       socket,
+      preAuth: true,
       authFailures: 0,
       lastActive: Date.now(),
       openedAt: Date.now(),
@@ -161,9 +190,41 @@ export class SftpServer {
     socket.setNoDelay(true);
     socket.once('close', () => {
       this.#defence.release(address);
+      this.#endPreAuth(conn);
       this.#conns.delete(conn.id);
     });
-    this.#ssh!.injectSocket(socket);
+    conn.preAuthTimer = setTimeout(() => {
+      if (conn.partner || socket.destroyed) return;
+      this.#refuse('SFTP-AUTH-TIMEOUT', { address }, 'sftp connection closed: not logged in in time');
+      conn.client?.end();
+      setTimeout(() => socket.destroy(), conn.client ? 1000 : 0).unref();
+    }, this.#deps.config.sftp.preAuthTimeoutSeconds * 1000);
+    conn.preAuthTimer.unref();
+    socket.pause();
+    // The ban may have been decided on another node: the database says, within defender.cacheMs.
+    this.#defender.bannedFor(address).then(
+      (left) => {
+        if (socket.destroyed) return;
+        if (left > 0) {
+          this.#refuse('SFTP-BANNED', { address, secondsLeft: left }, 'sftp connection refused: address banned');
+          socket.destroy();
+          return;
+        }
+        this.#ssh!.injectSocket(socket);
+        socket.resume();
+      },
+      (err: unknown) => {
+        this.#log.error({ err, address }, 'sftp ban check failed; connection refused');
+        socket.destroy();
+      },
+    );
+  }
+
+  #endPreAuth(conn: Conn): void {
+    clearTimeout(conn.preAuthTimer);
+    if (!conn.preAuth) return;
+    conn.preAuth = false;
+    this.#preAuth.release(conn.address);
   }
 
   #findConn(ip: string, port: number): Conn | undefined {
@@ -196,6 +257,7 @@ export class SftpServer {
       });
     });
     client.on('ready', () => {
+      this.#endPreAuth(conn);
       const partner = conn.partner!;
       const { config, intake } = this.#deps;
       const plog = log.child({ partner });
@@ -242,6 +304,26 @@ export class SftpServer {
     const code = ctx.username;
     const account = PARTNER_CODE.test(code) ? await this.#deps.accounts.getPartner(code) : undefined;
     const usable = account?.active ? account : undefined;
+    if (ctx.method === 'publickey') {
+      const pk = ctx as PublicKeyAuthContext;
+      if (!pk.signature && usable && findListedKey(usable.sftpAuthorizedKeys, pk.key.data)) {
+        ctx.accept(); // a probe: "this key would do"; the client signs next (not an attempt)
+        return;
+      }
+    }
+    // Asked before any check, counted atomically: parallel connections cannot get past the limit.
+    const verdict = await this.#defender.begin('sftp', conn.address, ctx.method === 'password' ? code : undefined);
+    if (!verdict.ok) {
+      this.#metrics.logins.inc({ method: ctx.method, result: 'refused' });
+      this.#refuse(
+        'SFTP-BANNED',
+        { address: conn.address, login: code.slice(0, 64), why: verdict.reason, secondsLeft: verdict.retryAfter },
+        'sftp authentication refused: banned',
+      );
+      ctx.reject();
+      conn.client?.end();
+      return;
+    }
     let ok = false;
     let keyFingerprint: string | undefined;
     if (ctx.method === 'password') {
@@ -251,17 +333,15 @@ export class SftpServer {
       const pk = ctx as PublicKeyAuthContext;
       const listed = usable ? findListedKey(usable.sftpAuthorizedKeys, pk.key.data) : undefined;
       keyFingerprint = fingerprintOf(pk.key.data);
-      if (listed && !pk.signature) {
-        ctx.accept(); // a probe: "this key would do"; the client signs next
-        return;
-      }
       ok = !!listed && !!pk.signature && !!pk.blob && listed.verify(pk.blob, pk.signature, pk.hashAlgo) === true;
     }
+    if (ok) await this.#defender.succeed(verdict.ticket);
+    const banned = ok ? false : await this.#defender.fail(verdict.ticket);
     if (conn.socket.destroyed) return;
     if (ok) {
       conn.partner = code;
       conn.signs = usable?.signed === true;
-      this.#defence.succeed(conn.address);
+      clearTimeout(conn.preAuthTimer);
       this.#metrics.logins.inc({ method: ctx.method, result: 'ok' });
       log.info({ partner: code, method: ctx.method, key: keyFingerprint }, 'sftp login');
       ctx.accept();
@@ -275,11 +355,10 @@ export class SftpServer {
       { login: code.slice(0, 64), method: ctx.method, key: keyFingerprint, attempt: conn.authFailures },
       'sftp login refused',
     );
-    const banned = this.#defence.fail(conn.address);
     if (banned)
       this.#refuse(
         'SFTP-BANNED',
-        { address: conn.address, seconds: this.#deps.config.sftp.banSeconds },
+        { address: conn.address, seconds: this.#deps.config.defender.banSeconds },
         'sftp address banned after repeated failures',
       );
     if (banned || conn.authFailures >= this.#deps.config.sftp.maxAuthAttempts) {
@@ -308,6 +387,6 @@ export class SftpServer {
         setTimeout(() => c.socket.destroy(), c.client ? 2000 : 0).unref();
       }
     }
-    this.#defence.sweep();
+    if (!this.#deps.defender) void this.#defender.sweep();
   }
 }

@@ -114,7 +114,7 @@ function alert(message: string | undefined): Html | '' {
   return message ? html`<p class="alert" role="alert">${message}</p>` : '';
 }
 
-export function loginPage(error?: string): string {
+export function loginPage(error: string | undefined, csrf: string): string {
   return layout(
     'Connexion',
     {},
@@ -122,6 +122,7 @@ export function loginPage(error?: string): string {
       <p>Identifiez-vous avec votre code partenaire et le mot de passe de votre compte SFTP / API.</p>
       ${alert(error)}
       <form method="post" action="${BASE}/connexion" class="card">
+        <input type="hidden" name="_csrf" value="${csrf}" />
         <p>
           <label for="partenaire">Code partenaire <span class="en" lang="en">Partner code</span></label>
           <input

@@ -141,6 +141,24 @@ export const configSchema = z.strictObject({
       maxRatio: z.number().positive().default(100),
     })
     .prefault({}),
+  /**
+   * What one flow may cost the gateway (docs/security.d/limits.md): past a limit the flow is rejected with
+   * its own FMT-* / SIG-* code. Defaults suit real invoices.
+   */
+  limits: z
+    .strictObject({
+      /** Deepest element nesting in an XML flow (the root is 1); invoices stay under ~15. */
+      xmlMaxDepth: z.number().int().min(16).max(10000).default(256),
+      /** Longest XML text node, in Ko (an E2 flow's PDF in base64 is one text node). */
+      xmlMaxTextKo: z.number().int().min(1).default(16384),
+      /** Longest XML attribute value, in Ko. */
+      xmlMaxAttributeKo: z.number().int().min(1).default(64),
+      /** Bytes one PDF's streams may inflate to, together, in Ko; absent = maxFlowSizeKo. */
+      pdfMaxInflatedKo: z.number().int().positive().optional(),
+      /** Largest detached signature (`.p7s`), in Ko, before it is parsed; a `.p7m` is bounded by maxFlowSizeKo. */
+      signatureMaxKo: z.number().int().min(16).default(1024),
+    })
+    .prefault({}),
   platform: z
     .strictObject({
       /** Seed of the deterministic matelas generator. */

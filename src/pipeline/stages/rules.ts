@@ -11,6 +11,7 @@ import { finding, isFatal } from '../../finding.ts';
 import { CDV_SYNTAX_ID } from '../../formats/cdv-cpp-statut.ts';
 import type { Invoice } from '../../formats/invoice.ts';
 import { readInvoice } from '../../formats/read/index.ts';
+import { formatLimits } from '../../formats/limits.ts';
 import type { DepositDocument } from '../../formats/registry.ts';
 import type { DetectedFlow } from '../../formats/types.ts';
 import { readInvoiceStatuses } from '../../formats/return/index.ts';
@@ -170,7 +171,11 @@ async function checkDocuments(docs: DepositDocument[], ctx: FlowContext, deps: P
       earlierRejected++;
       continue;
     }
-    const read = readInvoice(doc.detected.xml, doc.detected.syntax);
+    const read = readInvoice(
+      doc.detected.xml,
+      doc.detected.syntax,
+      formatLimits(deps.config.maxFlowSizeKo, deps.config.limits),
+    );
     for (const f of read.findings) {
       f.location = { ...f.location, file: doc.name };
       f.invoice ??= doc.name;
@@ -199,7 +204,11 @@ export const rulesStage: Stage = {
     if (!detected) return { outcome: 'skipped', findings: [] };
     if (ctx.documents) return checkDocuments(ctx.documents, ctx, deps);
     if (detected.syntax === CDV_SYNTAX_ID) return checkCycleDeVie(ctx, deps);
-    const read = readInvoice(detected.xml, detected.syntax);
+    const read = readInvoice(
+      detected.xml,
+      detected.syntax,
+      formatLimits(deps.config.maxFlowSizeKo, deps.config.limits),
+    );
     if (read.invoices.length === 0) return rejected(read.findings);
     const perInvoice = await checkInvoices(read.invoices, detected, ctx, deps, 1);
     ctx.invoices = perInvoice.map((p) => p.entry);

@@ -6,6 +6,7 @@
 import { isFatal } from '../../finding.ts';
 import { detectDeposit } from '../../formats/registry.ts';
 import { zipLimits } from '../../formats/zip.ts';
+import { formatLimits } from '../../formats/limits.ts';
 import type { Stage } from '../stage.ts';
 import { ok, rejected } from '../stage.ts';
 
@@ -18,6 +19,7 @@ export const syntaxStage: Stage = {
       fileName: ctx.flow.originalName,
       maxFlowSizeKo: deps.config.maxFlowSizeKo,
       zipLimits: zipLimits(deps.config.maxFlowSizeKo, deps.config.zip),
+      limits: formatLimits(deps.config.maxFlowSizeKo, deps.config.limits),
     };
     if (ctx.flow.declaredInterface) opts.declaredInterface = ctx.flow.declaredInterface;
     const result = await detectDeposit(bytes, opts);

@@ -276,24 +276,34 @@ export function scanText(
         `nœud texte de ${t.length} caractères (maximum ${limits.xmlMaxTextChars}), se terminant à cette position`,
       );
   };
+  // Text and attribute values never hold '<' (CDATA sections may: they are checked one by one), so when no two
+  // '<' are further apart than a limit, nothing can exceed it: the per-text and per-attribute checks, which make
+  // saxes build every text, are only attached when a stretch is that long (one indexOf pass otherwise).
+  let gap = 0;
+  for (let at = -1, next = text.indexOf('<'); ; at = next, next = text.indexOf('<', next + 1)) {
+    gap = Math.max(gap, (next < 0 ? text.length : next) - at - 1);
+    if (next < 0) break;
+  }
+  const watchText = gap > limits.xmlMaxTextChars;
   parser.on('opentagstart', (tag) => {
     if (++depth > limits.xmlMaxDepth)
       over('too-deep', `élément <${tag.name}> à une profondeur supérieure à ${limits.xmlMaxDepth} éléments imbriqués`);
   });
-  parser.on('attribute', (a) => {
-    if (a.value.length > limits.xmlMaxAttributeChars)
-      over(
-        'attribute-too-large',
-        `attribut ${a.name} de ${a.value.length} caractères (maximum ${limits.xmlMaxAttributeChars})`,
-      );
-  });
+  if (gap > limits.xmlMaxAttributeChars)
+    parser.on('attribute', (a) => {
+      if (a.value.length > limits.xmlMaxAttributeChars)
+        over(
+          'attribute-too-large',
+          `attribut ${a.name} de ${a.value.length} caractères (maximum ${limits.xmlMaxAttributeChars})`,
+        );
+    });
   // Tag events cost (saxes builds tag objects only for listeners): once nothing more is wanted, only the
   // limits are still checked.
   const done = (): void => {
     parser.off('opentag');
-    parser.off('closetag');
     parser.on('closetag', () => void depth--);
-    parser.on('text', checkText);
+    if (watchText) parser.on('text', checkText);
+    else parser.off('text');
     parser.on('cdata', checkText);
   };
   parser.on('doctype', () => {

@@ -76,6 +76,11 @@ export const configSchema = z.strictObject({
       expireSeconds: z.number().int().min(10).default(300),
       /** Worker threads for XSD validation (0 = validate on the main thread). */
       validationThreads: z.number().int().min(0).max(16).default(1),
+      /**
+       * Worker threads for syntax detection, reading and EN 16931 rules (0 = on the main thread): keeps the
+       * event loop (HTTP, SFTP, /health) answering while a large flow is processed.
+       */
+      workerThreads: z.number().int().min(0).max(16).default(1),
       /** Reject a deposit whose bytes the same partner already deposited (flows not rejected). */
       rejectDuplicates: z.boolean().default(true),
       /** Interface code used for numbering a flow whose syntax cannot be recognised at intake. */

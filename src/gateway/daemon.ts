@@ -16,6 +16,7 @@ import type { PipelineDeps } from '../pipeline/stage.ts';
 import { INVOICE_SETS, isSetAvailable } from '../schemas/catalog.ts';
 import { fetchSchemaSets } from '../schemas/install.ts';
 import { ValidationPool } from '../schemas/pool.ts';
+import { FlowWorkers } from '../pipeline/work/pool.ts';
 import { countFlowsByState, listFlows, setFlowState } from '../store/flows.ts';
 import type { Store } from '../store/index.ts';
 import { QUEUES, openStore, pgliteDirFor } from '../store/index.ts';
@@ -58,6 +59,7 @@ export class Daemon {
   deps!: PipelineDeps;
   platform!: PlatformService;
   private validation!: ValidationPool;
+  private work: FlowWorkers | undefined;
   private watcher: FolderWatcher | null = null;
   private sftp: SftpServer | null = null;
   private http: HttpHandle | null = null;
@@ -95,6 +97,7 @@ export class Daemon {
       shipped: config.schemas.shipped,
       threads: config.pipeline.validationThreads,
     });
+    if (config.pipeline.workerThreads > 0) this.work = new FlowWorkers({ threads: config.pipeline.workerThreads });
     checkScenarios(config);
     // Chorus Pro routing against the directory, for partners that have a matelas.
     this.deps = {
@@ -102,7 +105,7 @@ export class Daemon {
       store: this.store,
       logger,
       validation: this.validation,
-      extras: { routing: directoryRouting() },
+      extras: { routing: directoryRouting(), ...(this.work ? { work: this.work } : {}) },
     };
     this.platform = new PlatformService(this.store, config, logger);
     this.intake = new FlowIntake({
@@ -319,6 +322,7 @@ export class Daemon {
     await this.intake?.drain();
     await this.store?.close();
     await this.validation?.close();
+    await this.work?.close();
     rmSync(path.join(this.config.dataDir, 'daemon.json'), { force: true });
     this.logger.info('passerelle stopped');
   }

@@ -22,6 +22,9 @@ interface Slot {
   lastError?: Error;
 }
 
+/** Documents larger than this leave their worker replaced once idle (see validate). */
+const RECYCLE_ABOVE_BYTES = 4 * 1024 * 1024;
+
 /** The worker module next to this one: `.ts` when Node runs the sources, `.js` in a build. */
 const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 
@@ -86,10 +89,22 @@ export class ValidationPool {
     const bytes = new Uint8Array(xml);
     const req: WorkerRequest = { id, xml: bytes, refs };
     if (fileName !== undefined) req.fileName = fileName;
-    return new Promise<ValidationOutcome>((resolve, reject) => {
+    const done = new Promise<ValidationOutcome>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       slot.worker.postMessage(req, [bytes.buffer]);
     });
+    // libxml2's wasm memory only grows: after a large document, the idle worker is replaced (its schemas are
+    // compiled again by the next flow) so that the memory is given back before the next stage needs its own.
+    if (xml.length > RECYCLE_ABOVE_BYTES) {
+      const recycle = () => {
+        const i = this.#slots.indexOf(slot);
+        if (i < 0 || slot.pending.size > 0) return;
+        this.#slots[i] = undefined;
+        void slot.worker.terminate();
+      };
+      void done.then(recycle, recycle);
+    }
+    return done;
   }
 
   /** Flows being validated or waiting, per worker (for metrics). */

@@ -325,6 +325,7 @@ export function parseTree(
               break;
             }
             if (top.text !== '') top.text = top.text.trim();
+            if (top.children.length > 1) top.children = top.children.slice();
             stack.pop();
             top = stack[stack.length - 1];
           } else if (top === undefined) {
@@ -376,6 +377,7 @@ export function parseTree(
       if (rec !== undefined)
         rec.push({ kind: 1, off: lt - recStart, end: 0, tag: top.tag, attrs: EMPTY, selfClosing: false });
       if (top.text !== '') top.text = top.text.trim();
+      if (top.children.length > 1) top.children = top.children.slice();
       stack.pop();
       top = stack[stack.length - 1];
       i = gt + 1;

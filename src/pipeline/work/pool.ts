@@ -43,6 +43,12 @@ function transferable(b: Buffer): Uint8Array {
   return own ? new Uint8Array(b.buffer, 0, b.byteLength) : new Uint8Array(b);
 }
 
+/**
+ * A worker that handled a flow this large is replaced once idle: its heap (the tree and model of a 30 Mo
+ * invoice are hundreds of Mo) is given back at once instead of lingering until V8 collects it.
+ */
+export const RECYCLE_ABOVE_BYTES = 4 * 1024 * 1024;
+
 export class FlowWorkers {
   #slots: (Slot | undefined)[] = [];
   #nextId = 1;
@@ -50,6 +56,13 @@ export class FlowWorkers {
 
   constructor(opts: { threads: number }) {
     for (let i = 0; i < Math.max(1, opts.threads); i++) this.#slots.push(this.#spawn());
+  }
+
+  #recycle(slot: Slot): void {
+    const i = this.#slots.indexOf(slot);
+    if (i < 0 || slot.pending.size > 0) return;
+    this.#slots[i] = undefined; // a fresh one is started by the next call
+    void slot.worker.terminate();
   }
 
   #spawn(): Slot {
@@ -83,12 +96,14 @@ export class FlowWorkers {
     const slot = this.#slots[best] ?? (this.#slots[best] = this.#spawn());
     const id = this.#nextId++;
     const data = transferable(bytes);
+    const large = data.byteLength > RECYCLE_ABOVE_BYTES;
     return new Promise<WorkReply>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       slot.worker.ref();
       slot.worker.postMessage({ ...req, id, bytes: data } as WorkRequest, [data.buffer as ArrayBuffer]);
     }).finally(() => {
       if (slot.pending.size === 0) slot.worker.unref();
+      if (large) this.#recycle(slot);
     });
   }
 

@@ -66,9 +66,13 @@ describe('hostile inputs through the drop folder, SFTP and passerelle analyze', 
     handle = await startDaemon('postgres', config);
   }, 120000);
 
+  /** What each flow cost, printed at the end (the figures quoted in docs/security.d/limits.md). */
+  const measured: string[] = [];
+
   afterAll(async () => {
     await handle?.stop();
     if (dir) cleanup(dir);
+    if (measured.length) process.stdout.write(`\nhostile inputs, per flow:\n${measured.join('\n')}\n`);
   });
 
   async function healthMs(): Promise<number> {
@@ -108,14 +112,20 @@ describe('hostile inputs through the drop folder, SFTP and passerelle analyze', 
       const until = Date.now() + 120000;
       for (;;) {
         const r = reportOf(partner, name);
-        if (r)
-          return {
+        if (r) {
+          const answer = {
             status: r.status,
             codes: r.lines.map((l) => l.code),
             lines: r.lines,
             slowestHealthMs: slowest,
             peakAboveMB: (status('VmHWM') - before) / MB,
           };
+          measured.push(
+            `  ${name.padEnd(28)} ${answer.status} ${(answer.codes.join(',') || '-').padEnd(30)} ` +
+              `slowest /health ${slowest.toFixed(0).padStart(5)} ms, peak RSS +${answer.peakAboveMB.toFixed(0)} MB`,
+          );
+          return answer;
+        }
         if (Date.now() > until) throw new Error(`no compte-rendu for ${name}`);
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -49,6 +49,8 @@ function transferable(b: Buffer): Uint8Array {
  */
 export const RECYCLE_ABOVE_BYTES = 4 * 1024 * 1024;
 
+const WORKER_HEAP_MB = 2048;
+
 export class FlowWorkers {
   #slots: (Slot | undefined)[] = [];
   #nextId = 1;
@@ -66,7 +68,12 @@ export class FlowWorkers {
   }
 
   #spawn(): Slot {
-    const slot: Slot = { worker: new Worker(WORKER_URL), pending: new Map() };
+    // A heap ceiling far above what a 30 Mo invoice needs (~300 Mo): a flow that still finds a way past every
+    // limit ends its worker (the runner retries, then answers INC) instead of the whole daemon.
+    const slot: Slot = {
+      worker: new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } }),
+      pending: new Map(),
+    };
     slot.worker.on('message', (reply: WorkReply) => {
       const p = slot.pending.get(reply.id);
       if (!p) return;

@@ -12,6 +12,7 @@ import type { FlowContext, PipelineDeps } from '../src/pipeline/stage.ts';
 import { rulesStage } from '../src/pipeline/stages/rules.ts';
 import { syntaxStage } from '../src/pipeline/stages/syntax.ts';
 import { FlowWorkers } from '../src/pipeline/work/pool.ts';
+import { ValidationPool } from '../src/schemas/pool.ts';
 import type { FlowRecord, PartnerAccount } from '../src/store/types.ts';
 import { CORPUS, corpusRows } from './helpers/env.ts';
 import * as h from './helpers/hostile.ts';
@@ -102,4 +103,23 @@ describe('flow work in worker threads', () => {
     if (worker.ctx.detected && !worker.ctx.documents && worker.ctx.detected.syntax !== 'facturx-pdf')
       expect(worker.ctx.detected.xml).toBe(worker.ctx.payload);
   });
+});
+
+describe('XSD validation handing the document over', () => {
+  it('validates in the worker without a copy and hands the bytes back whole', async () => {
+    const pool = new ValidationPool({ schemaDir: '/tmp/passerelle-no-installed-schemas', threads: 1 });
+    try {
+      const refs = [{ set: 'ubl-2.1', entry: 'maindoc/UBL-Invoice-2.1.xsd' }];
+      for (const bytes of [h.UBL_EXAMPLE, h.largeValidUbl(5 * 1024 * 1024, 'xsd')]) {
+        const sent = Buffer.from(bytes);
+        const copy = await pool.validate(bytes, refs);
+        const { outcome, xml } = await pool.validateHandingOver(sent, refs, 'f.xml');
+        expect(outcome).toEqual(copy);
+        expect(outcome.ok).toBe(true);
+        expect(xml.equals(bytes)).toBe(true);
+      }
+    } finally {
+      await pool.close();
+    }
+  }, 60000);
 });

@@ -4,8 +4,7 @@
  * requires both. Never throws: a corrupt PDF is a result, not an exception.
  */
 import { constants, inflateSync } from 'node:zlib';
-import type {
-  PDFContext} from 'pdf-lib';
+import type { PDFContext } from 'pdf-lib';
 import {
   PDFArray,
   PDFDict,

@@ -12,15 +12,16 @@ import { DEFAULT_LIMITS } from '../limits.ts';
 import type { FormatLimits } from '../limits.ts';
 import { formatFinding } from '../syntax.ts';
 import type { FormatCode } from '../syntax.ts';
+import { readUbl } from './ubl.ts';
 
+export type { XNode } from './tree.ts';
+
+/** A limit the tree met: the code detection gives for the same document. */
 const LIMIT_CODE: Record<XmlLimitKind, FormatCode> = {
   'too-deep': 'FMT-XML-TOO-DEEP',
   'text-too-large': 'FMT-XML-TEXT-TOO-LARGE',
   'attribute-too-large': 'FMT-XML-ATTRIBUTE-TOO-LARGE',
 };
-import { readUbl } from './ubl.ts';
-
-export type { XNode } from './tree.ts';
 
 /** Maps an already parsed root element; exposed for tests that read invoice fragments. */
 export function readTree(root: XNode, syntax: SyntaxId): Invoice[] {

@@ -9,6 +9,22 @@ import type { WorkReply, WorkRequest } from './pool.ts';
 
 const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
+/**
+ * The detected XMLs that own their memory (zip entries, a PDF's invoice XML: up to hundreds of Mo for a zip),
+ * transferred rather than copied back; small ones share Node's pool and are copied.
+ */
+function ownBuffers(reply: WorkReply, input: Buffer): ArrayBuffer[] {
+  if (!('detection' in reply) || !reply.detection.ok) return [];
+  const d = reply.detection;
+  const out = new Set<ArrayBuffer>();
+  for (const f of [d.flow, ...(d.documents ?? []).map((doc) => doc.detected)]) {
+    const x = f?.xml;
+    if (!x || x.buffer === input.buffer || !(x.buffer instanceof ArrayBuffer)) continue;
+    if (x.byteOffset === 0 && x.byteLength === x.buffer.byteLength) out.add(x.buffer);
+  }
+  return [...out];
+}
+
 parentPort!.on('message', (req: WorkRequest) => {
   void (async () => {
     const bytes = asBuffer(req.bytes);
@@ -21,6 +37,6 @@ parentPort!.on('message', (req: WorkRequest) => {
     } catch (e) {
       reply = { id: req.id, bytes, error: (e as Error).stack ?? String(e) };
     }
-    parentPort!.postMessage(reply, [bytes.buffer as ArrayBuffer]);
+    parentPort!.postMessage(reply, [bytes.buffer as ArrayBuffer, ...ownBuffers(reply, bytes)]);
   })();
 });

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchDetect } from './detect.ts';
 import { benchDurability } from './durability.ts';
+import { benchMemory } from './memory.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchRules } from './rules.ts';
 import { benchSftp } from './sftp.ts';
@@ -43,9 +44,26 @@ const suites: Record<string, () => Promise<Record<string, number>>> = {
   },
   sftp: benchSftp,
   durability: benchDurability,
+  memory: async () => {
+    const kind = process.argv.includes('postgres') ? 'postgres' : 'pglite';
+    const r = await benchMemory(kind);
+    const ok = r.peakAboveIdleMB <= r.anchorMB;
+    console.log(
+      `memory ${kind}: one ${Math.round(r.flowBytes / 1024)} Ko flow (status ${r.status}, ${r.seconds.toFixed(1)} s): ` +
+        `peak RSS ${r.peakAboveIdleMB.toFixed(0)} MB above idle (${r.idleMB.toFixed(0)} MB); anchor 4 × size = ` +
+        `${r.anchorMB.toFixed(0)} MB ${ok ? '(within)' : '(OVER)'}; slowest /health ${r.maxHealthMs.toFixed(0)} ms`,
+    );
+    return {
+      [`memory.${kind}.peakAboveIdleMB`]: r.peakAboveIdleMB,
+      [`memory.${kind}.anchorMB`]: r.anchorMB,
+      [`memory.${kind}.maxHealthMs`]: r.maxHealthMs,
+    };
+  },
 };
 
 const wanted = process.argv.slice(2).filter((a) => a in suites);
+// The memory bench is one large flow on a shared machine: run only when asked by name.
+if (!wanted.length) delete suites.memory;
 const results: Record<string, number> = {};
 for (const [name, run] of Object.entries(suites)) {
   if (wanted.length && !wanted.includes(name)) continue;

@@ -88,6 +88,11 @@ export const configSchema = z.strictObject({
       expireSeconds: z.number().int().min(10).default(300),
       /** Worker threads for XSD validation (0 = validate on the main thread). */
       validationThreads: z.number().int().min(0).max(16).default(1),
+      /**
+       * Worker threads for syntax detection, reading and EN 16931 rules (0 = on the main thread): keeps the
+       * event loop (HTTP, SFTP, /health) answering while a large flow is processed.
+       */
+      workerThreads: z.number().int().min(0).max(16).default(1),
       /** Reject a deposit whose bytes the same partner already deposited (flows not rejected). */
       rejectDuplicates: z.boolean().default(true),
       /** Interface code used for numbering a flow whose syntax cannot be recognised at intake. */
@@ -178,6 +183,24 @@ export const configSchema = z.strictObject({
       maxUncompressedKo: z.number().int().positive().optional(),
       /** Uncompressed / compressed size past which an entry (or the whole, beyond 1 Mo) is a decompression bomb. */
       maxRatio: z.number().positive().default(100),
+    })
+    .prefault({}),
+  /**
+   * What one flow may cost the gateway (docs/security.d/limits.md): past a limit the flow is rejected with
+   * its own FMT-* / SIG-* code. Defaults suit real invoices.
+   */
+  limits: z
+    .strictObject({
+      /** Deepest element nesting in an XML flow (the root is 1); invoices stay under ~15. */
+      xmlMaxDepth: z.number().int().min(16).max(10000).default(256),
+      /** Longest XML text node, in Ko (an E2 flow's PDF in base64 is one text node). */
+      xmlMaxTextKo: z.number().int().min(1).default(16384),
+      /** Longest XML attribute value, in Ko. */
+      xmlMaxAttributeKo: z.number().int().min(1).default(64),
+      /** Bytes one PDF's streams may inflate to, together, in Ko; absent = maxFlowSizeKo. */
+      pdfMaxInflatedKo: z.number().int().positive().optional(),
+      /** Largest detached signature (`.p7s`), in Ko, before it is parsed; a `.p7m` is bounded by maxFlowSizeKo. */
+      signatureMaxKo: z.number().int().min(16).default(1024),
     })
     .prefault({}),
   platform: z

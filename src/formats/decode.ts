@@ -12,7 +12,14 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 
 export interface XmlProblem {
-  kind: 'encoding-unsupported' | 'encoding-invalid' | 'doctype' | 'malformed';
+  kind:
+    | 'encoding-unsupported'
+    | 'encoding-invalid'
+    | 'doctype'
+    | 'malformed'
+    | 'too-deep'
+    | 'text-too-large'
+    | 'attribute-too-large';
   message: string;
   line?: number;
   column?: number;

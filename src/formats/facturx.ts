@@ -9,23 +9,31 @@ import { reject, xmlProblemResult } from './syntax.ts';
 import type { ContainerSyntaxModule } from './syntax.ts';
 import type { DetectionResult } from './types.ts';
 import { scanXml } from './xml.ts';
+import { DEFAULT_LIMITS } from './limits.ts';
+import type { FormatLimits } from './limits.ts';
 
 const INTERFACE_CODE = 'FSO1117A';
 const SYNTAXE_FLUX = 'IN_DP_E2_CII_FACTURX';
 
-async function open(bytes: Buffer, file: string | undefined): Promise<DetectionResult> {
-  const pdf = await extractInvoiceXml(bytes);
+async function open(
+  bytes: Buffer,
+  file: string | undefined,
+  limits: FormatLimits = DEFAULT_LIMITS,
+): Promise<DetectionResult> {
+  const pdf = await extractInvoiceXml(bytes, limits.pdfMaxInflatedBytes);
   if (!pdf.ok) {
     const code =
       pdf.reason === 'encrypted'
         ? 'FMT-PDF-ENCRYPTED'
         : pdf.reason === 'no-invoice-xml'
           ? 'FMT-PDF-NO-INVOICE-XML'
-          : 'FMT-PDF-UNREADABLE';
+          : pdf.reason === 'too-large'
+            ? 'FMT-PDF-TOO-LARGE'
+            : 'FMT-PDF-UNREADABLE';
     return reject(code, pdf.detail, { file });
   }
   const isCii = (r: { uri: string; local: string }) => r.uri === cii.root.uri && r.local === cii.root.local;
-  const scanned = scanXml(pdf.xml, (root) => (isCii(root) ? cii.probes : []));
+  const scanned = scanXml(pdf.xml, (root) => (isCii(root) ? cii.probes : []), limits);
   if (!scanned.ok) return xmlProblemResult(scanned.problem, pdf.name);
   const { root } = scanned.scan;
   if (!isCii(root)) {

@@ -4,24 +4,103 @@
  * requires both. Never throws: a corrupt PDF is a result, not an exception.
  */
 import { constants, inflateSync } from 'node:zlib';
+import type { PDFContext } from 'pdf-lib';
 import {
   PDFArray,
   PDFDict,
   PDFDocument,
   PDFHexString,
   PDFName,
+  PDFObjectStreamParser,
   PDFRawStream,
   PDFString,
+  PDFXRefStreamParser,
   ParseSpeeds,
   decodePDFRawStream,
 } from 'pdf-lib';
+import { DEFAULT_LIMITS } from './limits.ts';
 
 /** Names of the invoice XML, in order of preference (Factur-X 1.0, ZUGFeRD 2.0, XRechnung in a PDF). */
 export const INVOICE_XML_NAMES = ['factur-x.xml', 'zugferd-invoice.xml', 'xrechnung.xml'] as const;
 
 export type PdfInvoiceXml =
   | { ok: true; name: string; xml: Buffer; attachments: string[] }
-  | { ok: false; reason: 'unreadable' | 'encrypted' | 'no-invoice-xml'; detail: string; attachments: string[] };
+  | {
+      ok: false;
+      reason: 'unreadable' | 'encrypted' | 'no-invoice-xml' | 'too-large';
+      detail: string;
+      attachments: string[];
+    };
+
+// ---------------------------------------------------------------------------------------------
+// Decompression budget. pdf-lib inflates object streams and xref streams while it loads a document, in
+// JavaScript and without any bound: one small object stream can claim gigabytes. Both parsers are reached
+// through their `forStream` factories, wrapped here once: a Flate stream is first inflated by zlib with
+// `maxOutputLength` set to what the document's budget has left, so a bomb stops at the budget instead of at
+// the end of memory, and a plain Flate stream is handed over already inflated (native zlib, not inflated
+// twice). pdf-lib catches the error and skips the object; the budget records it and the load is refused.
+
+interface Budget {
+  left: number;
+  exceeded?: string;
+}
+
+/** Per document being loaded (its PDFContext), what its streams may still inflate to. */
+const budgets = new WeakMap<PDFContext, Budget>();
+/** Budget of the documents about to be loaded: set by extractInvoiceXml (the same configuration for every flow). */
+let nextBudget = DEFAULT_LIMITS.pdfMaxInflatedBytes;
+
+class InflateBudgetExceeded extends Error {}
+
+function isFlate(o: unknown): boolean {
+  return o === PDFName.of('FlateDecode') || o === PDFName.of('Fl');
+}
+
+/** Inflates at most `budget.left` bytes, charging the budget; past it, records why and throws. */
+function boundedInflate(contents: Uint8Array, budget: Budget, what: string): Buffer {
+  try {
+    const out = inflateSync(contents, {
+      finishFlush: constants.Z_SYNC_FLUSH,
+      maxOutputLength: Math.max(1, budget.left),
+    });
+    budget.left -= out.length;
+    return out;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+      budget.exceeded ??= `${what} : plus de ${budget.left} octets à la décompression (arrêtée)`;
+      budget.left = 0;
+      throw new InflateBudgetExceeded(budget.exceeded);
+    }
+    throw e;
+  }
+}
+
+/** The stream pdf-lib should parse: inflated under the budget when it is Flate. */
+function bounded(raw: PDFRawStream, what: string): PDFRawStream {
+  let budget = budgets.get(raw.dict.context);
+  if (!budget) budgets.set(raw.dict.context, (budget = { left: nextBudget }));
+  if (budget.exceeded) throw new InflateBudgetExceeded(budget.exceeded);
+  const filter = raw.dict.lookup(PDFName.of('Filter'));
+  const first = filter instanceof PDFArray ? filter.lookup(0) : filter;
+  if (!isFlate(first)) return raw;
+  let out: Buffer;
+  try {
+    out = boundedInflate(raw.contents, budget, what);
+  } catch (e) {
+    if (e instanceof InflateBudgetExceeded) throw e;
+    return raw; // corrupt data: pdf-lib reports it its own way
+  }
+  const single = !(filter instanceof PDFArray) || filter.size() === 1;
+  if (!single || raw.dict.lookup(PDFName.of('DecodeParms')) !== undefined) return raw; // measured only
+  const dict = raw.dict.clone();
+  dict.delete(PDFName.of('Filter'));
+  return PDFRawStream.of(dict, out);
+}
+
+const objectStreamFor = PDFObjectStreamParser.forStream;
+PDFObjectStreamParser.forStream = (raw, tick) => objectStreamFor(bounded(raw, "flux d'objets (/ObjStm)"), tick);
+const xrefStreamFor = PDFXRefStreamParser.forStream;
+PDFXRefStreamParser.forStream = (raw) => xrefStreamFor(bounded(raw, 'flux de références croisées (/XRef)'));
 
 /** `%PDF-` within the first 1024 bytes, as readers tolerate (PDF 32000-1 annex H). */
 export function isPdf(head: Buffer): boolean {
@@ -77,8 +156,8 @@ function baseName(n: string): string {
   return (n.split(/[\\/]/).pop() ?? n).trim().toLowerCase();
 }
 
-/** The embedded file's bytes. Plain Flate goes through zlib (native, tolerant of a truncated end). */
-function embeddedBytes(spec: PDFDict): Buffer | undefined {
+/** The embedded file's bytes. Flate goes through zlib (native, tolerant of a truncated end), under the budget. */
+function embeddedBytes(spec: PDFDict, budget: Budget, name: string): Buffer | undefined {
   const ef = spec.lookup(PDFName.of('EF'));
   if (!(ef instanceof PDFDict)) return undefined;
   const stream = ef.lookup(PDFName.of('UF')) ?? ef.lookup(PDFName.of('F'));
@@ -88,10 +167,14 @@ function embeddedBytes(spec: PDFDict): Buffer | undefined {
     filter === PDFName.of('FlateDecode') ||
     (filter instanceof PDFArray && filter.size() === 1 && filter.lookup(0) === PDFName.of('FlateDecode'));
   if (filter === undefined) return Buffer.from(stream.contents);
-  if (flate && stream.dict.lookup(PDFName.of('DecodeParms')) === undefined) {
-    return inflateSync(stream.contents, { finishFlush: constants.Z_SYNC_FLUSH });
-  }
-  return Buffer.from(decodePDFRawStream(stream).decode());
+  const first = filter instanceof PDFArray ? filter.lookup(0) : filter;
+  // Measured (and stopped) by zlib before pdf-lib's own decoders run on a chain or with parameters.
+  const inflated = isFlate(first) ? boundedInflate(stream.contents, budget, `fichier embarqué ${name}`) : undefined;
+  if (flate && stream.dict.lookup(PDFName.of('DecodeParms')) === undefined && inflated) return inflated;
+  const out = Buffer.from(decodePDFRawStream(stream).decode());
+  if (out.length > budget.left + (inflated?.length ?? 0))
+    throw new InflateBudgetExceeded(`fichier embarqué ${name} : ${out.length} octets décodés (arrêté)`);
+  return out;
 }
 
 function message(e: unknown): string {
@@ -122,9 +205,17 @@ function releaseWarnings(sink: string[]): void {
   if (sinks.size === 0 && originalWarn) console.warn = originalWarn;
 }
 
-export async function extractInvoiceXml(bytes: Buffer): Promise<PdfInvoiceXml> {
+/**
+ * The invoice XML of a PDF. `maxInflatedBytes`: what the document's streams may inflate to, together (object
+ * and xref streams while loading, then the invoice XML); past it the result is `too-large`.
+ */
+export async function extractInvoiceXml(
+  bytes: Buffer,
+  maxInflatedBytes = DEFAULT_LIMITS.pdfMaxInflatedBytes,
+): Promise<PdfInvoiceXml> {
   let doc: PDFDocument;
   const skipped = captureWarnings();
+  nextBudget = maxInflatedBytes;
   try {
     // Fastest = no yielding between objects: one flow is small, and large ones belong in a worker anyway.
     doc = await PDFDocument.load(bytes, {
@@ -138,6 +229,14 @@ export async function extractInvoiceXml(bytes: Buffer): Promise<PdfInvoiceXml> {
   } finally {
     releaseWarnings(skipped);
   }
+  const budget = budgets.get(doc.context) ?? { left: maxInflatedBytes };
+  if (budget.exceeded)
+    return {
+      ok: false,
+      reason: 'too-large',
+      detail: `${budget.exceeded} ; maximum ${maxInflatedBytes} octets décompressés pour le document`,
+      attachments: [],
+    };
   const damaged = skipped.length
     ? ` ; ${skipped.length} objet(s) invalide(s) ignoré(s), ex. ${skipped[0]?.slice(0, 120)}`
     : '';
@@ -162,8 +261,15 @@ export async function extractInvoiceXml(bytes: Buffer): Promise<PdfInvoiceXml> {
       const name = spec.names.find((n) => baseName(n) === wanted) ?? wanted;
       let xml: Buffer | undefined;
       try {
-        xml = embeddedBytes(spec.spec);
+        xml = embeddedBytes(spec.spec, budget, name);
       } catch (e) {
+        if (e instanceof InflateBudgetExceeded)
+          return {
+            ok: false,
+            reason: 'too-large',
+            detail: `${e.message} ; maximum ${maxInflatedBytes} octets décompressés pour le document`,
+            attachments,
+          };
         return {
           ok: false,
           reason: 'unreadable',

@@ -15,6 +15,8 @@ import { ublCreditNote, ublInvoice } from './ubl.ts';
 import { firstEntryHead, isZip, readZip, zipFinding, zipLimits } from './zip.ts';
 import type { ZipLimits } from './zip.ts';
 import { looksLikeXml, scanXml, sniffRoot } from './xml.ts';
+import { DEFAULT_LIMITS } from './limits.ts';
+import type { FormatLimits } from './limits.ts';
 import type { XmlName } from './xml.ts';
 
 export type { SyntaxModule, XmlSyntaxModule, ContainerSyntaxModule } from './syntax.ts';
@@ -101,20 +103,28 @@ function isBlank(bytes: Buffer): boolean {
   return true;
 }
 
-async function detectContent(bytes: Buffer, file: string | undefined): Promise<DetectionResult> {
+async function detectContent(
+  bytes: Buffer,
+  file: string | undefined,
+  limits: FormatLimits = DEFAULT_LIMITS,
+): Promise<DetectionResult> {
   if (isBlank(bytes))
     return reject('FMT-EMPTY', bytes.length ? `${bytes.length} octets, uniquement des blancs` : '0 octet', { file });
   // Markup first wins: a PDF never starts with '<', while an XML may mention `%PDF-` in its first KiB.
   if (!looksLikeXml(bytes)) {
     const container = CONTAINERS.find((c) => c.matches(bytes));
-    if (container) return container.open(bytes, file);
+    if (container) return container.open(bytes, file, limits);
     return reject('FMT-NOT-XML-OR-PDF', whatItLooksLike(bytes), { file });
   }
   let syntax: XmlSyntaxModule | undefined;
-  const scanned = scanXml(bytes, (root) => {
-    syntax = xmlSyntaxFor(root);
-    return syntax?.probes ?? [];
-  });
+  const scanned = scanXml(
+    bytes,
+    (root) => {
+      syntax = xmlSyntaxFor(root);
+      return syntax?.probes ?? [];
+    },
+    limits,
+  );
   if (!scanned.ok) return xmlProblemResult(scanned.problem, file);
   const { root } = scanned.scan;
   if (!syntax) {
@@ -153,7 +163,7 @@ async function detectContent(bytes: Buffer, file: string | undefined): Promise<D
  */
 export async function detectSyntax(
   bytes: Buffer,
-  opts: { fileName?: string; declaredInterface?: string } = {},
+  opts: { fileName?: string; declaredInterface?: string; limits?: FormatLimits } = {},
 ): Promise<DetectionResult> {
   const file = opts.fileName;
   const declared = opts.declaredInterface ?? declaredFromName(file);
@@ -168,7 +178,7 @@ export async function detectSyntax(
       );
     }
   }
-  const result = await detectContent(bytes, file);
+  const result = await detectContent(bytes, file, opts.limits);
   if (!result.ok || declaredCode === undefined || declaredCode === result.flow.interfaceCode) return result;
   const detected = SYNTAXES.find((s) => s.id === result.flow.syntax);
   return reject(
@@ -203,7 +213,13 @@ export type DepositDetection =
  */
 export async function detectDeposit(
   bytes: Buffer,
-  opts: { fileName?: string; declaredInterface?: string; maxFlowSizeKo?: number; zipLimits?: ZipLimits } = {},
+  opts: {
+    fileName?: string;
+    declaredInterface?: string;
+    maxFlowSizeKo?: number;
+    zipLimits?: ZipLimits;
+    limits?: FormatLimits;
+  } = {},
 ): Promise<DepositDetection> {
   if (!isZip(bytes)) return detectSyntax(bytes, opts);
   const file = opts.fileName;
@@ -220,7 +236,10 @@ export async function detectDeposit(
   if (!zip.ok) return zip;
   const documents: DepositDocument[] = [];
   for (const entry of zip.entries) {
-    const r = await detectSyntax(entry.bytes, { fileName: entry.name });
+    const r = await detectSyntax(entry.bytes, {
+      fileName: entry.name,
+      ...(opts.limits ? { limits: opts.limits } : {}),
+    });
     if (!r.ok) {
       for (const f of r.findings) f.invoice ??= entry.name;
       documents.push({ name: entry.name, findings: r.findings });

@@ -7,6 +7,7 @@ import { finding } from '../finding.ts';
 import type { Finding, Location } from '../finding.ts';
 import type { DetectionResult, FacturXProfile, SchemaRef, SyntaxId } from './types.ts';
 import type { Probe, XmlName, XmlProblem, XmlScan } from './xml.ts';
+import type { FormatLimits } from './limits.ts';
 
 interface SyntaxBase {
   readonly id: SyntaxId;
@@ -34,7 +35,7 @@ export interface ContainerSyntaxModule extends SyntaxBase {
   /** Cheap test on the first bytes. */
   matches(head: Buffer): boolean;
   /** Open the container, find and check the invoice XML. Never throws. `file` = the flow's name, for locations. */
-  open(bytes: Buffer, file: string | undefined): Promise<DetectionResult>;
+  open(bytes: Buffer, file: string | undefined, limits?: FormatLimits): Promise<DetectionResult>;
 }
 
 export type SyntaxModule = XmlSyntaxModule | ContainerSyntaxModule;
@@ -61,11 +62,27 @@ const LABELS = {
     'The XML file contains a DOCTYPE declaration, which is not allowed.',
   ],
   'FMT-XML-MALFORMED': ["Le fichier XML n'est pas bien formé.", 'The XML file is not well-formed.'],
+  'FMT-XML-TOO-DEEP': [
+    "Le fichier XML dépasse la profondeur d'imbrication des éléments autorisée.",
+    'The XML file nests elements deeper than allowed.',
+  ],
+  'FMT-XML-TEXT-TOO-LARGE': [
+    'Le fichier XML contient un nœud texte plus long que la taille autorisée.',
+    'The XML file holds a text node longer than allowed.',
+  ],
+  'FMT-XML-ATTRIBUTE-TOO-LARGE': [
+    "Le fichier XML contient une valeur d'attribut plus longue que la taille autorisée.",
+    'The XML file holds an attribute value longer than allowed.',
+  ],
   'FMT-SYNTAX-UNKNOWN': [
     "L'élément racine du fichier XML ne correspond à aucune syntaxe acceptée.",
     'The root element of the XML file matches no supported syntax.',
   ],
   'FMT-PDF-UNREADABLE': ['Le fichier PDF est illisible.', 'The PDF file cannot be read.'],
+  'FMT-PDF-TOO-LARGE': [
+    'Le fichier PDF dépasse, décompressé, la taille autorisée (bombe de décompression).',
+    'The PDF file inflates beyond the allowed size (decompression bomb).',
+  ],
   'FMT-PDF-ENCRYPTED': [
     'Le fichier PDF est chiffré : la facture XML ne peut pas être extraite.',
     'The PDF file is encrypted: the invoice XML cannot be extracted.',
@@ -108,6 +125,9 @@ export const PROBLEM_CODE: Record<XmlProblem['kind'], FormatCode> = {
   'encoding-invalid': 'FMT-XML-ENCODING-INVALID',
   doctype: 'FMT-XML-DOCTYPE',
   malformed: 'FMT-XML-MALFORMED',
+  'too-deep': 'FMT-XML-TOO-DEEP',
+  'text-too-large': 'FMT-XML-TEXT-TOO-LARGE',
+  'attribute-too-large': 'FMT-XML-ATTRIBUTE-TOO-LARGE',
 };
 
 /** The finding for an XML problem found in `file` (the flow, or the XML embedded in a PDF). */

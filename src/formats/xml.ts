@@ -7,6 +7,8 @@ import { SaxesParser } from 'saxes';
 import { bomOf, bomlessSignature, decodeXml, type XmlProblem } from './decode.ts';
 
 export { decodeXml, type DecodeResult, type XmlProblem } from './decode.ts';
+import { DEFAULT_LIMITS } from './limits.ts';
+import type { FormatLimits } from './limits.ts';
 
 /** An element name resolved to its namespace (`uri` is '' for no namespace). */
 export interface XmlName {
@@ -65,20 +67,35 @@ function clark(n: XmlName): string {
  * `probesFor` is asked once the root is known, so only the matching syntax's paths are tracked.
  * A DOCTYPE stops the scan at once: no DTD is ever read (entity expansion attacks).
  */
-export function scanXml(bytes: Buffer, probesFor?: (root: XmlName) => readonly Probe[]): XmlScanResult {
+export function scanXml(
+  bytes: Buffer,
+  probesFor?: (root: XmlName) => readonly Probe[],
+  limits: XmlLimits = DEFAULT_LIMITS,
+): XmlScanResult {
   const decoded = decodeXml(bytes);
   if (!decoded.ok) return decoded;
-  return scanText(decoded.text, decoded.encoding, probesFor);
+  return scanText(decoded.text, decoded.encoding, probesFor, limits);
 }
+
+export type XmlLimits = Pick<FormatLimits, 'xmlMaxDepth' | 'xmlMaxTextChars' | 'xmlMaxAttributeChars'>;
 
 export function scanText(
   text: string,
   encoding: string,
   probesFor?: (root: XmlName) => readonly Probe[],
+  limits: XmlLimits = DEFAULT_LIMITS,
 ): XmlScanResult {
   const parser = new SaxesParser({ xmlns: true, position: true });
   let root: XmlRoot | undefined;
   let doctype: XmlProblem | undefined;
+  let tooBig: XmlProblem | undefined;
+  // Depth is bounded before anything else: saxes resolves each prefix by walking the open elements, so an
+  // unbounded depth costs O(depth²) (200,000 nested elements: minutes).
+  let depth = 0;
+  const over = (kind: XmlProblem['kind'], message: string): never => {
+    tooBig = { kind, message, line: parser.line, column: parser.column };
+    throw STOP;
+  };
   let wanted: string[][] = [];
   const found: (string | undefined)[] = [];
   const stack: string[] = [];
@@ -86,12 +103,42 @@ export function scanText(
   let captureDepth = 0;
   let captured = '';
 
-  // Tag events cost (saxes builds tag objects only for listeners): drop them once nothing more is wanted.
+  const checkText = (t: string): void => {
+    if (t.length > limits.xmlMaxTextChars)
+      over(
+        'text-too-large',
+        `nœud texte de ${t.length} caractères (maximum ${limits.xmlMaxTextChars}), se terminant à cette position`,
+      );
+  };
+  // Text and attribute values never hold '<' (CDATA sections may: they are checked one by one), so when no two
+  // '<' are further apart than a limit, nothing can exceed it: the per-text and per-attribute checks, which make
+  // saxes build every text, are only attached when a stretch is that long (one indexOf pass otherwise).
+  let gap = 0;
+  for (let at = -1, next = text.indexOf('<'); ; at = next, next = text.indexOf('<', next + 1)) {
+    gap = Math.max(gap, (next < 0 ? text.length : next) - at - 1);
+    if (next < 0) break;
+  }
+  const watchText = gap > limits.xmlMaxTextChars;
+  parser.on('opentagstart', (tag) => {
+    if (++depth > limits.xmlMaxDepth)
+      over('too-deep', `élément <${tag.name}> à une profondeur supérieure à ${limits.xmlMaxDepth} éléments imbriqués`);
+  });
+  if (gap > limits.xmlMaxAttributeChars)
+    parser.on('attribute', (a) => {
+      if (a.value.length > limits.xmlMaxAttributeChars)
+        over(
+          'attribute-too-large',
+          `attribut ${a.name} de ${a.value.length} caractères (maximum ${limits.xmlMaxAttributeChars})`,
+        );
+    });
+  // Tag events cost (saxes builds tag objects only for listeners): once nothing more is wanted, only the
+  // limits are still checked.
   const done = (): void => {
     parser.off('opentag');
-    parser.off('closetag');
-    parser.off('text');
-    parser.off('cdata');
+    parser.on('closetag', () => void depth--);
+    if (watchText) parser.on('text', checkText);
+    else parser.off('text');
+    parser.on('cdata', checkText);
   };
   parser.on('doctype', () => {
     doctype = { kind: 'doctype', message: 'déclaration DOCTYPE refusée', line: parser.line, column: parser.column };
@@ -120,12 +167,15 @@ export function scanText(
     }
   });
   parser.on('text', (t) => {
+    checkText(t);
     if (capturing !== -1) captured += t;
   });
   parser.on('cdata', (t) => {
+    checkText(t);
     if (capturing !== -1) captured += t;
   });
   parser.on('closetag', () => {
+    depth--;
     if (stack.length === 0) return; // the root itself
     if (capturing !== -1 && stack.length === captureDepth) {
       found[capturing] = captured.trim();
@@ -139,6 +189,7 @@ export function scanText(
     parser.write(text).close();
   } catch (e) {
     if (e === STOP && doctype) return { ok: false, problem: doctype };
+    if (e === STOP && tooBig) return { ok: false, problem: tooBig };
     return { ok: false, problem: saxesError(e instanceof Error ? e : new Error(String(e))) };
   }
   if (!root) return { ok: false, problem: { kind: 'malformed', message: 'aucun élément racine' } };

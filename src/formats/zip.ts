@@ -84,6 +84,10 @@ const LABELS = {
     "Le nom d'un fichier de l'archive zip est interdit (chemin absolu ou remontant l'arborescence).",
     'A file name in the zip archive is not allowed (absolute path or path going up the tree).',
   ],
+  'ZIP-ENTRY-LINK': [
+    "Un fichier de l'archive zip est un lien symbolique, interdit.",
+    'A file of the zip archive is a symbolic link, which is not allowed.',
+  ],
   'ZIP-ENTRY-NOT-INVOICE': [
     "Le fichier de l'archive zip n'est pas une facture.",
     'The file of the zip archive is not an invoice.',
@@ -138,6 +142,11 @@ function unsafeName(name: string): string | undefined {
 }
 
 const ratio = (out: number, inp: number) => out / Math.max(inp, 1);
+
+/** A Unix symbolic link (made on Unix, mode S_IFLNK in the high half of the external attributes). */
+function isSymlink(e: Entry): boolean {
+  return e.versionMadeBy >> 8 === 3 && ((e.externalFileAttributes >>> 16) & 0o170000) === 0o120000;
+}
 
 function openArchive(bytes: Buffer): Promise<ZipFile> {
   return new Promise((resolve, reject) => {
@@ -225,6 +234,8 @@ export async function readZip(bytes: Buffer, file: string | undefined, limits: Z
       const name = entryName(entry);
       const bad = unsafeName(name);
       if (bad) return fail('ZIP-ENTRY-PATH', `entrée « ${name} » : ${bad}`);
+      // Never followed (nothing is extracted to disk), but its content is a path, not an invoice: said as such.
+      if (isSymlink(entry)) return fail('ZIP-ENTRY-LINK', `entrée « ${name} » : lien symbolique`, name);
       if (ignored(name)) continue;
       const where = `${name}`;
       if (entry.isEncrypted()) return fail('ZIP-ENCRYPTED', `entrée « ${name} » chiffrée`, where);

@@ -17,6 +17,7 @@ import type { PipelineDeps } from '../pipeline/stage.ts';
 import { INVOICE_SETS, isSetAvailable } from '../schemas/catalog.ts';
 import { fetchSchemaSets } from '../schemas/install.ts';
 import { ValidationPool } from '../schemas/pool.ts';
+import { FlowWorkers } from '../pipeline/work/pool.ts';
 import { countFlowsByState, listFlows, setFlowState } from '../store/flows.ts';
 import type { Store } from '../store/index.ts';
 import { QUEUES, openStore, pgliteDirFor } from '../store/index.ts';
@@ -75,6 +76,7 @@ export class Daemon {
   /** Failed sign-ins and bans, shared by every door and every node (database). */
   defender!: Defender;
   private validation!: ValidationPool;
+  private work: FlowWorkers | undefined;
   private watcher: FolderWatcher | null = null;
   private sftp: SftpServer | null = null;
   private http: HttpHandle | null = null;
@@ -125,6 +127,7 @@ export class Daemon {
       shipped: config.schemas.shipped,
       threads: config.pipeline.validationThreads,
     });
+    if (config.pipeline.workerThreads > 0) this.work = new FlowWorkers({ threads: config.pipeline.workerThreads });
     checkScenarios(config);
     // Chorus Pro routing against the directory, for partners that have a matelas.
     this.deps = {
@@ -132,7 +135,7 @@ export class Daemon {
       store: this.store,
       logger,
       validation: this.validation,
-      extras: { routing: directoryRouting() },
+      extras: { routing: directoryRouting(), ...(this.work ? { work: this.work } : {}) },
     };
     this.platform = new PlatformService(this.store, config, logger);
     this.intake = new FlowIntake({
@@ -453,6 +456,7 @@ export class Daemon {
       await this.intake?.drain();
       await this.store?.close();
       await this.validation?.close();
+      await this.work?.close();
     } finally {
       // Only this daemon's own info file and lock: another daemon's stay.
       if (this.infoFile && this.info) removeDaemonInfo(this.infoFile, this.info.token);

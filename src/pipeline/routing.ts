@@ -5,10 +5,9 @@
  */
 import type { Finding } from '../finding.ts';
 import { finding } from '../finding.ts';
-import type { Invoice } from '../formats/invoice.ts';
 import { StoreDirectoryLookup } from '../platform/directory-lookup.ts';
-import { routingFacts } from '../rules/chorus/facts.ts';
 import { checkRouting } from '../rules/chorus/routing.ts';
+import type { RoutingFacts } from '../rules/chorus/routing.ts';
 import { getMatelas } from '../store/directory.ts';
 import type { MatelasRecord } from '../store/directory.ts';
 import type { FlowContext, PipelineDeps } from './stage.ts';
@@ -37,7 +36,7 @@ export async function partnerHasMatelas(ctx: FlowContext, deps: PipelineDeps): P
 
 export function directoryRouting(): InvoiceChecker {
   const warned = new WeakSet<FlowContext>();
-  return async (invoice: Invoice, ctx: FlowContext, deps: PipelineDeps): Promise<Finding[]> => {
+  return async (facts: RoutingFacts, ctx: FlowContext, deps: PipelineDeps): Promise<Finding[]> => {
     const partner = ctx.flow.partner;
     if (!(await partnerHasMatelas(ctx, deps))) {
       if (warned.has(ctx)) return [];
@@ -50,11 +49,7 @@ export function directoryRouting(): InvoiceChecker {
         }),
       ];
     }
-    const file = ctx.detected?.xmlName ?? ctx.flow.originalName;
-    return checkRouting(
-      routingFacts(invoice, file),
-      partner,
-      new StoreDirectoryLookup(deps.store.db, { exceptFlowId: ctx.flow.id }),
-    );
+    // The facts' locations already name the flow's file (or its embedded XML): see stage REGLE.
+    return checkRouting(facts, partner, new StoreDirectoryLookup(deps.store.db, { exceptFlowId: ctx.flow.id }));
   };
 }

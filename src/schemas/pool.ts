@@ -12,7 +12,7 @@ import type { ValidationOutcome } from './validator.ts';
 import type { WorkerReply, WorkerRequest } from './worker.ts';
 
 interface Pending {
-  resolve: (o: ValidationOutcome) => void;
+  resolve: (o: ValidationOutcome, xml: Uint8Array) => void;
   reject: (e: Error) => void;
 }
 
@@ -21,6 +21,9 @@ interface Slot {
   pending: Map<number, Pending>;
   lastError?: Error;
 }
+
+/** Documents larger than this leave their worker replaced once idle (see validate). */
+const RECYCLE_ABOVE_BYTES = 4 * 1024 * 1024;
 
 /** The worker module next to this one: `.ts` when Node runs the sources, `.js` in a build. */
 const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
@@ -51,7 +54,7 @@ export class ValidationPool {
       if (!p) return;
       slot.pending.delete(reply.id);
       if ('error' in reply) p.reject(new Error(`XSD validation failed: ${reply.error}`));
-      else p.resolve(reply.outcome);
+      else p.resolve(reply.outcome, reply.xml);
     });
     slot.worker.on('error', (e: Error) => {
       slot.lastError = e;
@@ -67,11 +70,39 @@ export class ValidationPool {
   }
 
   /** Validates against each ref in order, stopping at the first set that fails or is missing. */
-  validate(xml: Buffer, refs: SchemaRef[], fileName?: string): Promise<ValidationOutcome> {
+  async validate(xml: Buffer, refs: SchemaRef[], fileName?: string): Promise<ValidationOutcome> {
+    // A copy goes to the worker: the caller keeps its Buffer (later stages read it).
+    return (await this.#run(new Uint8Array(xml), xml.length, refs, fileName, xml)).outcome;
+  }
+
+  /**
+   * As validate, without copying a document that owns its memory: `xml` itself is transferred to the worker
+   * and handed back as `xml` of the result — the Buffer passed in is then detached, use the one returned.
+   */
+  async validateHandingOver(
+    xml: Buffer,
+    refs: SchemaRef[],
+    fileName?: string,
+  ): Promise<{ outcome: ValidationOutcome; xml: Buffer }> {
+    if (this.#inline) return { outcome: await this.validate(xml, refs, fileName), xml };
+    // Small Buffers share Node's pool ArrayBuffer, which must never be detached: those are copied.
+    const own = xml.byteOffset === 0 && xml.byteLength === xml.buffer.byteLength && xml.buffer instanceof ArrayBuffer;
+    const data = own ? new Uint8Array(xml.buffer, 0, xml.byteLength) : new Uint8Array(xml);
+    const r = await this.#run(data, xml.length, refs, fileName, xml);
+    return { outcome: r.outcome, xml: r.back ? Buffer.from(r.back.buffer, r.back.byteOffset, r.back.byteLength) : xml };
+  }
+
+  #run(
+    bytes: Uint8Array,
+    size: number,
+    refs: SchemaRef[],
+    fileName: string | undefined,
+    original: Buffer,
+  ): Promise<{ outcome: ValidationOutcome; back?: Uint8Array }> {
     if (this.#closed) return Promise.reject(new Error('validation pool is closed'));
     if (this.#inline) {
       try {
-        return Promise.resolve(this.#inline.validateAll(xml, refs, fileName));
+        return Promise.resolve({ outcome: this.#inline.validateAll(original, refs, fileName) });
       } catch (e) {
         return Promise.reject(e as Error);
       }
@@ -81,15 +112,24 @@ export class ValidationPool {
       if ((this.#slots[i]?.pending.size ?? 0) < (this.#slots[best]?.pending.size ?? 0)) best = i;
     const slot = this.#slots[best] ?? (this.#slots[best] = this.#spawn());
     const id = this.#nextId++;
-    // A copy we can transfer: the caller keeps its Buffer (later stages read it), and small Buffers share
-    // Node's pool ArrayBuffer, which must never be detached.
-    const bytes = new Uint8Array(xml);
     const req: WorkerRequest = { id, xml: bytes, refs };
     if (fileName !== undefined) req.fileName = fileName;
-    return new Promise<ValidationOutcome>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage(req, [bytes.buffer]);
+    const done = new Promise<{ outcome: ValidationOutcome; back?: Uint8Array }>((resolve, reject) => {
+      slot.pending.set(id, { resolve: (outcome, back) => resolve({ outcome, back }), reject });
+      slot.worker.postMessage(req, [bytes.buffer as ArrayBuffer]);
     });
+    // libxml2's wasm memory only grows: after a large document, the idle worker is replaced (its schemas are
+    // compiled again by the next flow) so that the memory is given back before the next stage needs its own.
+    if (size > RECYCLE_ABOVE_BYTES) {
+      const recycle = () => {
+        const i = this.#slots.indexOf(slot);
+        if (i < 0 || slot.pending.size > 0) return;
+        this.#slots[i] = undefined;
+        void slot.worker.terminate();
+      };
+      void done.then(recycle, recycle);
+    }
+    return done;
   }
 
   /** Flows being validated or waiting, per worker (for metrics). */

@@ -13,7 +13,8 @@ export interface WorkerRequest {
   refs: SchemaRef[];
   fileName?: string;
 }
-export type WorkerReply = { id: number; outcome: ValidationOutcome } | { id: number; error: string };
+/** `xml`: the document's bytes, handed back (transferred) to the caller. */
+export type WorkerReply = { id: number; xml: Uint8Array } & ({ outcome: ValidationOutcome } | { error: string });
 
 const data = workerData as { schemaDir: string; shipped: boolean };
 const validator = new SchemaValidator(data.schemaDir, data.shipped);
@@ -22,9 +23,9 @@ parentPort!.on('message', (req: WorkerRequest) => {
   let reply: WorkerReply;
   try {
     const xml = Buffer.from(req.xml.buffer, req.xml.byteOffset, req.xml.byteLength);
-    reply = { id: req.id, outcome: validator.validateAll(xml, req.refs, req.fileName) };
+    reply = { id: req.id, xml: req.xml, outcome: validator.validateAll(xml, req.refs, req.fileName) };
   } catch (e) {
-    reply = { id: req.id, error: (e as Error).message };
+    reply = { id: req.id, xml: req.xml, error: (e as Error).message };
   }
-  parentPort!.postMessage(reply);
+  parentPort!.postMessage(reply, [req.xml.buffer as ArrayBuffer]);
 });

@@ -7,6 +7,10 @@ export const SIGNATURE_CODES = {
     fr: 'Signature présente sur un flux déclaré non signé',
     en: 'Signature received on a flow declared unsigned',
   },
+  'SIG-TOO-LARGE': {
+    fr: 'Fichier de signature trop volumineux',
+    en: 'Signature file larger than allowed (not parsed)',
+  },
   'SIG-CMS-MALFORMED': { fr: 'Signature CMS illisible', en: 'Malformed CMS/PKCS#7 signature' },
   'SIG-NO-CONTENT': {
     fr: 'Contenu signé absent',

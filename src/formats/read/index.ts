@@ -8,11 +8,21 @@ import type { Invoice } from '../invoice.ts';
 import { readCii } from './cii.ts';
 import { readCpp } from './cpp.ts';
 import { decodeXml } from '../decode.ts';
+import { DEFAULT_LIMITS } from '../limits.ts';
+import type { FormatLimits } from '../limits.ts';
 import { formatFinding, PROBLEM_CODE } from '../syntax.ts';
-import { parseTree, XmlReadError, type XNode } from './tree.ts';
+import type { FormatCode } from '../syntax.ts';
+import { parseTree, XmlReadError, type XmlLimitKind, type XNode } from './tree.ts';
 import { readUbl } from './ubl.ts';
 
 export type { XNode } from './tree.ts';
+
+/** A limit the tree met: the code detection gives for the same document. */
+const LIMIT_CODE: Record<XmlLimitKind, FormatCode> = {
+  'too-deep': 'FMT-XML-TOO-DEEP',
+  'text-too-large': 'FMT-XML-TEXT-TOO-LARGE',
+  'attribute-too-large': 'FMT-XML-ATTRIBUTE-TOO-LARGE',
+};
 
 /** Maps an already parsed root element; exposed for tests that read invoice fragments. */
 export function readTree(root: XNode, syntax: SyntaxId): Invoice[] {
@@ -30,7 +40,11 @@ export function readTree(root: XNode, syntax: SyntaxId): Invoice[] {
   }
 }
 
-export function readInvoice(xml: Buffer, syntax: SyntaxId): { invoices: Invoice[]; findings: Finding[] } {
+export function readInvoice(
+  xml: Buffer,
+  syntax: SyntaxId,
+  limits: FormatLimits = DEFAULT_LIMITS,
+): { invoices: Invoice[]; findings: Finding[] } {
   // The same decoder as detection: the names read are the characters detection accepted.
   const decoded = decodeXml(xml);
   if (!decoded.ok) {
@@ -42,15 +56,24 @@ export function readInvoice(xml: Buffer, syntax: SyntaxId): { invoices: Invoice[
   }
   let root: XNode;
   try {
-    root = parseTree(decoded.text);
+    root = parseTree(decoded.text, limits);
   } catch (e) {
     const line = e instanceof XmlReadError ? e.line : undefined;
+    const column = e instanceof XmlReadError ? e.column : undefined;
+    const limit = e instanceof XmlReadError ? e.limit : undefined;
+    const location = {
+      ...(line !== undefined ? { line } : {}),
+      ...(limit && column !== undefined ? { column } : {}),
+    };
+    const detail = (e as Error).message;
+    // Past a limit: the code detection gives for the same document (it reads the same limits).
+    if (limit) return { invoices: [], findings: [formatFinding(LIMIT_CODE[limit], detail, location)] };
     return {
       invoices: [],
       findings: [
         finding('FORMAT', 'FMT-XML-MALFORMED', 'Le fichier XML est mal formé', 'The XML is not well-formed', {
-          detail: (e as Error).message,
-          ...(line !== undefined ? { location: { line } } : {}),
+          detail,
+          ...(line !== undefined ? { location } : {}),
         }),
       ],
     };

@@ -8,6 +8,8 @@
  * matching, one root, quoted attributes, known entities; the XSD stage validates the rest before the rules run.
  */
 import type { Loc } from '../invoice.ts';
+import { DEFAULT_LIMITS } from '../limits.ts';
+import type { FormatLimits } from '../limits.ts';
 
 export interface XNode {
   /** Local name (prefix stripped: UBL cac/cbc and CII ram/rsm/udt local names do not collide). */
@@ -24,24 +26,36 @@ export interface XNode {
   readonly xpath: string;
 }
 
+/**
+ * Per parent, each child's step (`qname` or `qname[n]`), computed once for all its children when the first
+ * XPath under it is asked: a flow whose 50,000 lines each have a finding would otherwise count siblings
+ * 50,000 times over (O(n²): seconds to minutes).
+ */
+const STEPS = new WeakMap<XNode, Map<XNode, string>>();
+
+function stepOf(n: XNode): string {
+  const p = n.parent;
+  if (!p) return n.qname;
+  let steps = STEPS.get(p);
+  if (!steps) {
+    const total = new Map<string, number>();
+    for (const c of p.children) total.set(c.qname, (total.get(c.qname) ?? 0) + 1);
+    const seen = new Map<string, number>();
+    steps = new Map();
+    for (const c of p.children) {
+      const k = (seen.get(c.qname) ?? 0) + 1;
+      seen.set(c.qname, k);
+      steps.set(c, total.get(c.qname)! > 1 ? `${c.qname}[${k}]` : c.qname);
+    }
+    STEPS.set(p, steps);
+  }
+  return steps.get(n) ?? n.qname;
+}
+
 /** XPath of a node with positional predicates where a name repeats among siblings. */
 function xpathOf(n: XNode): string {
   const steps: string[] = [];
-  for (let cur: XNode | undefined = n; cur; cur = cur.parent) {
-    let step = cur.qname;
-    const p: XNode | undefined = cur.parent;
-    if (p) {
-      let pos = 0;
-      let total = 0;
-      for (const c of p.children) {
-        if (c.qname !== cur.qname) continue;
-        total++;
-        if (c === cur) pos = total;
-      }
-      if (total > 1) step += `[${pos}]`;
-    }
-    steps.push(step);
-  }
+  for (let cur: XNode | undefined = n; cur; cur = cur.parent) steps.push(stepOf(cur));
   return '/' + steps.reverse().join('/');
 }
 
@@ -67,6 +81,9 @@ class Source {
       else hi = mid;
     }
     return lo + 1;
+  }
+  columnAt(pos: number): number {
+    return pos - this.#text.lastIndexOf('\n', pos - 1);
   }
 }
 
@@ -100,12 +117,19 @@ class Node implements XNode {
   }
 }
 
+/** A limit of FormatLimits the document went past (else the XML is malformed). */
+export type XmlLimitKind = 'too-deep' | 'text-too-large' | 'attribute-too-large';
+
 export class XmlReadError extends Error {
   line?: number;
-  constructor(message: string, line?: number) {
+  column?: number;
+  limit?: XmlLimitKind;
+  constructor(message: string, line?: number, column?: number, limit?: XmlLimitKind) {
     super(message);
     this.name = 'XmlReadError';
     if (line !== undefined) this.line = line;
+    if (column !== undefined) this.column = column;
+    if (limit !== undefined) this.limit = limit;
   }
 }
 
@@ -234,10 +258,19 @@ const RUN_MAX_CHARS = 4096;
  * instead of scanned. End tags are still checked against the open element; any difference falls back to the
  * character scan at that point.
  */
-export function parseTree(xml: string): XNode {
+export function parseTree(
+  xml: string,
+  limits: Pick<FormatLimits, 'xmlMaxDepth' | 'xmlMaxTextChars' | 'xmlMaxAttributeChars'> = DEFAULT_LIMITS,
+): XNode {
   const src = new Source(xml);
   const len = xml.length;
-  const fail = (msg: string, at: number) => new XmlReadError(msg, src.lineAt(at));
+  const fail = (msg: string, at: number, limit?: XmlLimitKind) =>
+    new XmlReadError(msg, src.lineAt(at), src.columnAt(at), limit);
+  const { xmlMaxDepth, xmlMaxTextChars, xmlMaxAttributeChars } = limits;
+  const tooDeep = (at: number) =>
+    fail(`élément à une profondeur supérieure à ${xmlMaxDepth} éléments imbriqués`, at, 'too-deep');
+  const textTooLong = (n: number, at: number) =>
+    fail(`nœud texte de ${n} caractères (maximum ${xmlMaxTextChars})`, at, 'text-too-large');
   const stack: Node[] = [];
   const runs = new Map<TagName, Map<TagName | undefined, Run>>();
   let root: Node | undefined;
@@ -276,6 +309,7 @@ export function parseTree(xml: string): XNode {
         if (nextCr < i) nextCr = xml.indexOf('\r', i) >>> 0;
         if (nextCr < end) seg = seg.replace(/\r\n?/g, '\n');
         top.text = top.text === '' ? seg : top.text + seg;
+        if (top.text.length > xmlMaxTextChars) throw textTooLong(top.text.length, i);
       }
       if (rec !== undefined) {
         if (blank)
@@ -303,6 +337,7 @@ export function parseTree(xml: string): XNode {
               break;
             }
             if (top.text !== '') top.text = top.text.trim();
+            if (top.children.length > 1) top.children = top.children.slice();
             stack.pop();
             top = stack[stack.length - 1];
           } else if (top === undefined) {
@@ -313,6 +348,7 @@ export function parseTree(xml: string): XNode {
             if (top.children === NO_CHILDREN) top.children = [node];
             else top.children.push(node);
             if (!st.selfClosing) {
+              if (stack.length >= xmlMaxDepth) throw tooDeep(lt + st.off);
               stack.push(node);
               top = node;
             }
@@ -353,6 +389,7 @@ export function parseTree(xml: string): XNode {
       if (rec !== undefined)
         rec.push({ kind: 1, off: lt - recStart, end: 0, tag: top.tag, attrs: EMPTY, selfClosing: false });
       if (top.text !== '') top.text = top.text.trim();
+      if (top.children.length > 1) top.children = top.children.slice();
       stack.pop();
       top = stack[stack.length - 1];
       i = gt + 1;
@@ -366,6 +403,7 @@ export function parseTree(xml: string): XNode {
         const e = xml.indexOf(']]>', lt + 9);
         if (e < 0 || !top) throw fail('misplaced or unclosed CDATA section', lt);
         top.text += xml.slice(lt + 9, e);
+        if (top.text.length > xmlMaxTextChars) throw textTooLong(top.text.length, lt);
         i = e + 3;
       } else if (xml.startsWith('<!DOCTYPE', lt) && !root) {
         const bracket = xml.indexOf('[', lt);
@@ -433,6 +471,12 @@ export function parseTree(xml: string): XNode {
           if (q !== 34 && q !== 39) throw fail(`unquoted attribute value in <${qname}`, lt);
           const ve = xml.indexOf(q === 34 ? '"' : "'", j + 1);
           if (ve < 0) throw fail(`unclosed attribute value in <${qname}`, lt);
+          if (ve - j - 1 > xmlMaxAttributeChars)
+            throw fail(
+              `attribut ${an.raw} de ${ve - j - 1} caractères (maximum ${xmlMaxAttributeChars})`,
+              j + 1,
+              'attribute-too-large',
+            );
           let v = xml.slice(j + 1, ve);
           if (v.includes('<')) throw fail(`'<' in an attribute value of <${qname}`, lt);
           if (v.includes('&')) {
@@ -463,6 +507,7 @@ export function parseTree(xml: string): XNode {
         else top.children.push(node);
       } else root = node;
       if (!selfClosing) {
+        if (stack.length >= xmlMaxDepth) throw tooDeep(lt);
         stack.push(node);
         top = node;
       }

@@ -8,51 +8,14 @@
  * Invoices of a partner without a matelas are not integrated (nothing to address them to): see
  * docs/chorus-pro-behaviour.md.
  */
-import type { Invoice } from '../../formats/invoice.ts';
 import { changeInvoiceStatus, integrateInvoice } from '../../platform/invoicing.ts';
 import { scheduleScenario } from '../../platform/scenarios.ts';
-import { routingFacts } from '../../rules/chorus/facts.ts';
 import type { Queryable } from '../../store/db.ts';
-import type { NewInvoice } from '../../store/directory.ts';
 import { partnerHasMatelas } from '../routing.ts';
 import type { FlowContext, PipelineDeps, Stage } from '../stage.ts';
+import type { InvoiceRecord } from './read-check.ts';
 
-/** `20190321` (CII 102) or `2019-03-21` → `2019-03-21`; anything else is not kept. */
-function isoDate(v: string | undefined): string | undefined {
-  if (!v) return undefined;
-  const t = v.trim();
-  if (/^\d{4}-\d{2}-\d{2}$/.test(t)) return t;
-  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(t);
-  return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
-}
-const decimal = (v: string | undefined) =>
-  v !== undefined && /^-?\d{1,13}(\.\d{1,6})?$/.test(v.trim()) ? v.trim() : undefined;
-
-/** The invoice record of an accepted invoice, from the model. */
-export function newInvoiceFrom(inv: Invoice, partner: string): Omit<NewInvoice, 'status'> {
-  const facts = routingFacts(inv);
-  const out: Omit<NewInvoice, 'status'> = {
-    partner,
-    supplierIdentifier: facts.supplier.identifier ?? '',
-    supplierType: facts.supplier.typeIdentifiant ?? '1',
-    recipientSiret: facts.buyerSiret ?? '',
-    number: facts.invoiceNumber,
-    cadre: facts.cadre ?? 'A1',
-  };
-  const put = <K extends keyof typeof out>(k: K, v: (typeof out)[K] | undefined) => {
-    if (v !== undefined && v !== '') out[k] = v;
-  };
-  put('supplierName', inv.seller?.name?.value);
-  put('serviceCode', facts.serviceCode);
-  put('commitmentNumber', facts.commitmentNumber);
-  put('date', isoDate(inv.issueDate?.value));
-  put('typeCode', inv.typeCode?.value);
-  put('currency', inv.currency?.value);
-  put('amountHt', decimal(inv.totals?.taxExclusive?.value));
-  put('amountTtc', decimal(inv.totals?.taxInclusive?.value));
-  put('amountNet', decimal(inv.totals?.payable?.value));
-  return out;
-}
+export { newInvoiceFrom } from './read-check.ts';
 
 export const integrationStage: Stage = {
   name: 'INTEGRATION',
@@ -83,7 +46,8 @@ export const integrationStage: Stage = {
       const at = new Date();
       ctx.integrated = [];
       for (const [i, entry] of accepted.entries()) {
-        const record = newInvoiceFrom(entry.data as Invoice, ctx.flow.partner);
+        // Read (maybe in a worker thread) by stage REGLE: see read-check.ts.
+        const record = { ...(entry.data as InvoiceRecord), partner: ctx.flow.partner };
         const { invoice, created } = await integrateInvoice(
           tx,
           { ...record, status: 'DEPOSEE', flowId, flowPosition: entry.position ?? i + 1 },

@@ -9,20 +9,21 @@
 import type { Finding } from '../../finding.ts';
 import { finding, isFatal } from '../../finding.ts';
 import { CDV_SYNTAX_ID } from '../../formats/cdv-cpp-statut.ts';
-import type { Invoice } from '../../formats/invoice.ts';
-import { readInvoice } from '../../formats/read/index.ts';
+import { formatLimits } from '../../formats/limits.ts';
 import type { DepositDocument } from '../../formats/registry.ts';
 import type { DetectedFlow } from '../../formats/types.ts';
 import { readInvoiceStatuses } from '../../formats/return/index.ts';
 import { checkStatusReport } from '../../platform/cycle-de-vie.ts';
-import { routingFacts } from '../../rules/chorus/facts.ts';
 import { ROUTING_RULES } from '../../rules/chorus/routing.ts';
-import { checkInvoice } from '../../rules/engine.ts';
+import type { RoutingFacts } from '../../rules/chorus/routing.ts';
+import { FlowWorkers } from '../work/pool.ts';
+import { readAndCheck } from './read-check.ts';
+import type { CheckedInvoice, ReadAndCheckRequest } from './read-check.ts';
 import type { FlowContext, PipelineDeps, Stage, StageResult } from '../stage.ts';
 import { rejected } from '../stage.ts';
 
-/** Chorus Pro checks plugged in by the platform layer (routing against the directory). */
-export type InvoiceChecker = (invoice: Invoice, ctx: FlowContext, deps: PipelineDeps) => Promise<Finding[]>;
+/** Chorus Pro checks plugged in by the platform layer (routing against the directory), on an invoice's routing facts. */
+export type InvoiceChecker = (facts: RoutingFacts, ctx: FlowContext, deps: PipelineDeps) => Promise<Finding[]>;
 
 /** A finding about one invoice of a flow, with who it is from and to (kept in the stage record for `listeErreurDP`). */
 export interface InvoiceFinding extends Finding {
@@ -72,10 +73,28 @@ async function checkCycleDeVie(ctx: FlowContext, deps: PipelineDeps): Promise<St
 type InvoiceEntry = NonNullable<FlowContext['invoices']>[number];
 type Checked = { entry: InvoiceEntry; own: InvoiceFinding[]; file?: string };
 
-/** EN 16931 then routing rules for each invoice of one document; `file` (a zip entry) goes into every location. */
+/** The file routing findings name: the embedded XML of a PDF, else the flow. */
+const routingFile = (ctx: FlowContext) => ctx.detected?.xmlName ?? ctx.flow.originalName;
+
+/** Reading and EN 16931 rules of one document: in a worker thread when the daemon has them, else here. */
+async function readChecked(xml: Buffer, detected: DetectedFlow, ctx: FlowContext, deps: PipelineDeps) {
+  const req: ReadAndCheckRequest = {
+    xml,
+    syntax: detected.syntax,
+    limits: formatLimits(deps.config.maxFlowSizeKo, deps.config.limits),
+    file: routingFile(ctx),
+    ...(detected.profile ? { profile: detected.profile } : {}),
+  };
+  const work = deps.extras.work as FlowWorkers | undefined;
+  if (!work) return readAndCheck(req);
+  const { checked, bytes } = await work.readAndCheck(req);
+  FlowWorkers.handBack(ctx, xml, bytes);
+  return checked;
+}
+
+/** Routing rules after the EN 16931 ones for each invoice of one document; `file` (a zip entry) goes into every location. */
 async function checkInvoices(
-  invoices: Invoice[],
-  detected: DetectedFlow,
+  invoices: CheckedInvoice[],
   ctx: FlowContext,
   deps: PipelineDeps,
   firstPosition: number,
@@ -83,21 +102,22 @@ async function checkInvoices(
 ): Promise<Checked[]> {
   const routing = deps.extras.routing as InvoiceChecker | undefined;
   const out: Checked[] = [];
-  for (const [i, invoice] of invoices.entries()) {
-    const number = invoice.number?.value ?? '?';
-    const own: InvoiceFinding[] = checkInvoice(invoice, {
-      syntax: detected.syntax,
-      ...(detected.profile ? { profile: detected.profile } : {}),
-    });
-    if (routing) own.push(...(await routing(invoice, ctx, deps)));
-    const facts = routingFacts(invoice);
+  for (const [i, checked] of invoices.entries()) {
+    const { number, facts } = checked;
+    const own: InvoiceFinding[] = checked.own;
+    if (routing) own.push(...(await routing(facts, ctx, deps)));
     for (const f of own) {
       if (!f.invoice) f.invoice = number;
       if (file !== undefined) f.location = { ...f.location, file };
       if (facts.supplier.identifier !== undefined) f.invoiceSupplier = facts.supplier.identifier;
       if (facts.buyerSiret !== undefined) f.invoiceRecipient = facts.buyerSiret;
     }
-    const entry: InvoiceEntry = { number, rejected: own.some(isFatal), data: invoice, position: firstPosition + i };
+    const entry: InvoiceEntry = {
+      number,
+      rejected: own.some(isFatal),
+      data: checked.record,
+      position: firstPosition + i,
+    };
     if (facts.supplier.identifier !== undefined) entry.supplier = facts.supplier.identifier;
     if (facts.buyerSiret !== undefined) entry.recipient = facts.buyerSiret;
     out.push({ entry, own, ...(file !== undefined ? { file } : {}) });
@@ -170,7 +190,7 @@ async function checkDocuments(docs: DepositDocument[], ctx: FlowContext, deps: P
       earlierRejected++;
       continue;
     }
-    const read = readInvoice(doc.detected.xml, doc.detected.syntax);
+    const read = await readChecked(doc.detected.xml, doc.detected, ctx, deps);
     for (const f of read.findings) {
       f.location = { ...f.location, file: doc.name };
       f.invoice ??= doc.name;
@@ -183,7 +203,7 @@ async function checkDocuments(docs: DepositDocument[], ctx: FlowContext, deps: P
       continue;
     }
     kept.push(...read.findings.filter((f) => !isFatal(f)));
-    const checked = await checkInvoices(read.invoices, doc.detected, ctx, deps, perInvoice.length + 1, doc.name);
+    const checked = await checkInvoices(read.invoices, ctx, deps, perInvoice.length + 1, doc.name);
     perInvoice.push(...checked);
   }
   if (deps.extras.routing) markDuplicatesWithin(perInvoice);
@@ -199,9 +219,9 @@ export const rulesStage: Stage = {
     if (!detected) return { outcome: 'skipped', findings: [] };
     if (ctx.documents) return checkDocuments(ctx.documents, ctx, deps);
     if (detected.syntax === CDV_SYNTAX_ID) return checkCycleDeVie(ctx, deps);
-    const read = readInvoice(detected.xml, detected.syntax);
+    const read = await readChecked(detected.xml, detected, ctx, deps);
     if (read.invoices.length === 0) return rejected(read.findings);
-    const perInvoice = await checkInvoices(read.invoices, detected, ctx, deps, 1);
+    const perInvoice = await checkInvoices(read.invoices, ctx, deps, 1);
     ctx.invoices = perInvoice.map((p) => p.entry);
     return verdict(perInvoice, read.findings, 0);
   },

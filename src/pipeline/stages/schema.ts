@@ -11,6 +11,7 @@ import { routingFacts } from '../../rules/chorus/facts.ts';
 import type { PipelineDeps, StageResult } from '../stage.ts';
 import type { Stage } from '../stage.ts';
 import { ok, rejected } from '../stage.ts';
+import { FlowWorkers } from '../work/pool.ts';
 import { rejectedInvoiceLine } from './rules.ts';
 
 /** The invoice an XSD-invalid document holds, as far as it can be read: for its compte-rendu line. */
@@ -56,11 +57,14 @@ export const schemaStage: Stage = {
     const detected = ctx.detected;
     if (!detected) return { outcome: 'skipped', findings: [] };
     if (ctx.documents) return validateDocuments(ctx.documents, deps);
-    const outcome = await deps.validation.validate(
-      detected.xml,
+    // The XML goes to the validation worker and comes back (not copied): the context holds the returned Buffer.
+    const sent = detected.xml;
+    const { outcome, xml } = await deps.validation.validateHandingOver(
+      sent,
       detected.schemas,
       detected.xmlName ?? ctx.flow.originalName,
     );
+    FlowWorkers.handBack(ctx, sent, xml);
     if (outcome.ok === true) return ok();
     if (outcome.ok === 'missing-set') return { outcome: 'waiting', findings: [], waitingFor: outcome.setId };
     return rejected(outcome.findings);

@@ -4,6 +4,7 @@
  * trust anchors. An enveloped flow is unwrapped here, so syntax detection sees the invoice itself.
  */
 import path from 'node:path';
+import { sigFinding } from '../../signature/codes.ts';
 import { CertificateRegistry } from '../../signature/registry.ts';
 import { loadTrustMaterial } from '../../signature/trust.ts';
 import { looksLikeCms, verifySignature } from '../../signature/verify.ts';
@@ -26,6 +27,15 @@ export const signatureStage: Stage = {
     const policy = signaturePolicyFindings({ declaredSigned, partnerSigns: partner.signed, hasSignature });
     if (policy.some((f) => f.severity === 'fatal')) return rejected(policy);
     if (!hasSignature) return ok(policy);
+    // A detached signature is a few Ko (certificates, maybe CRLs): a larger one is refused before any parsing.
+    // An enveloped one is the flow itself, bounded by maxFlowSizeKo at RECEPTION.
+    // One that would not be judged (see mustVerify) is then not read at all.
+    const maxKo = deps.config.limits.signatureMaxKo;
+    if (ctx.signature && ctx.signature.length > maxKo * 1024) {
+      if (!mustVerify({ declaredSigned, hasSignature })) return ok(policy);
+      const size = `${Math.ceil(ctx.signature.length / 1024)} Ko > ${maxKo} Ko`;
+      return rejected([...policy, sigFinding('SIG-TOO-LARGE', size, { file: `${flow.originalName}.p7s` })]);
+    }
 
     const partnerConfig = deps.config.partners.find((p) => p.code === partner.code)?.signature;
     const trust = loadTrustMaterial({

@@ -6,6 +6,8 @@
 import { isFatal } from '../../finding.ts';
 import { detectDeposit } from '../../formats/registry.ts';
 import { zipLimits } from '../../formats/zip.ts';
+import { formatLimits } from '../../formats/limits.ts';
+import { FlowWorkers } from '../work/pool.ts';
 import type { Stage } from '../stage.ts';
 import { ok, rejected } from '../stage.ts';
 
@@ -18,9 +20,17 @@ export const syntaxStage: Stage = {
       fileName: ctx.flow.originalName,
       maxFlowSizeKo: deps.config.maxFlowSizeKo,
       zipLimits: zipLimits(deps.config.maxFlowSizeKo, deps.config.zip),
+      limits: formatLimits(deps.config.maxFlowSizeKo, deps.config.limits),
     };
     if (ctx.flow.declaredInterface) opts.declaredInterface = ctx.flow.declaredInterface;
-    const result = await detectDeposit(bytes, opts);
+    // In a worker thread when the daemon has them (the bytes go there and come back), else here.
+    const work = deps.extras.work as FlowWorkers | undefined;
+    let result: Awaited<ReturnType<typeof detectDeposit>>;
+    if (work) {
+      const r = await work.detect(bytes, opts);
+      FlowWorkers.handBack(ctx, bytes, r.bytes);
+      result = r.detection;
+    } else result = await detectDeposit(bytes, opts);
     if (!result.ok) return rejected(result.findings);
     ctx.detected = result.flow;
     if (!result.documents) return ok();

@@ -1,0 +1,139 @@
+/**
+ * Memory bound of one large flow: the daemon runs as its own process (`passerelle start`, embedded PGlite
+ * unless BENCH_DATABASE_URL… is asked with `-- memory postgres`), one valid UBL invoice of 30,000 Ko is
+ * dropped into a depot, and the daemon's RSS is sampled (/proc, every 10 ms) until the compte-rendu is
+ * written. Prints the peak above the idle baseline next to its anchor, 4 × the flow's size, and the slowest
+ * `/health` answer seen meanwhile (asked every 50 ms).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { mailboxPaths } from '../src/store/mailboxes.ts';
+import { largeValidUbl } from '../test/helpers/hostile.ts';
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+async function healthMs(port: number): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(60000) });
+  await res.text();
+  return performance.now() - t0;
+}
+
+export interface MemoryRun {
+  flowBytes: number;
+  idleMB: number;
+  peakAboveIdleMB: number;
+  anchorMB: number;
+  maxHealthMs: number;
+  status: string;
+  seconds: number;
+}
+
+async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function benchMemory(kind: 'pglite' | 'postgres' = 'pglite', sizeKo = 30000): Promise<MemoryRun> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'passerelle-bench-memory-'));
+  const configFile = path.join(dataDir, 'passerelle.yaml');
+  const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  writeFileSync(
+    configFile,
+    stringify({
+      dataDir,
+      http: { port: await freePort() },
+      sftp: { port: 0 },
+      schemas: { fetchOnStart: false },
+      log: { level: 'warn' },
+      partners: [{ code: 'BENCH1', name: 'Bench' }],
+      ...(kind === 'postgres' ? { databaseUrl, databaseSchema: `bench_mem_${Date.now()}` } : {}),
+    }),
+  );
+  const daemon = spawn(
+    process.execPath,
+    [fileURLToPath(new URL('../bin/passerelle.js', import.meta.url)), 'start', '--config', configFile],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CI: '1' } },
+  );
+  const pid = daemon.pid!;
+  const box = mailboxPaths(dataDir, 'BENCH1');
+  try {
+    const up = Date.now() + 120000;
+    while (!existsSync(path.join(dataDir, 'daemon.json')) || !existsSync(box.retour)) {
+      if (Date.now() > up || daemon.exitCode !== null) throw new Error('the daemon did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { httpPort } = JSON.parse(readFileSync(path.join(dataDir, 'daemon.json'), 'utf8')) as { httpPort: number };
+    await healthMs(httpPort); // fails loudly if /health does not answer at all
+    // Warm-up: one small flow through every stage (schemas compiled, workers started), then settle.
+    const small = largeValidUbl(0, 'warm');
+    writeFileSync(path.join(box.depot, 'warm.tmp'), small);
+    renameSync(path.join(box.depot, 'warm.tmp'), path.join(box.depot, 'warm.xml'));
+    while (readdirSync(box.retour).length < 1) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 2000));
+    const idle = rssBytes(pid);
+
+    const flow = largeValidUbl(sizeKo * 1024 - 512, 'big');
+    writeFileSync(path.join(box.depot, 'big.tmp'), flow);
+    let peak = idle;
+    let maxHealth = 0;
+    let done = false;
+    const sampler = setInterval(() => {
+      try {
+        peak = Math.max(peak, rssBytes(pid));
+      } catch {
+        /* the daemon went away: reported below */
+      }
+    }, 10);
+    const prober = (async () => {
+      while (!done) {
+        maxHealth = Math.max(maxHealth, await healthMs(httpPort).catch(() => 60000));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const t0 = performance.now();
+    renameSync(path.join(box.depot, 'big.tmp'), path.join(box.depot, 'big.xml'));
+    const deadline = Date.now() + 600000;
+    let report: string | undefined;
+    while (!report) {
+      if (Date.now() > deadline || daemon.exitCode !== null) throw new Error('no compte-rendu for the large flow');
+      const name = readdirSync(box.retour).find((n) =>
+        readFileSync(path.join(box.retour, n), 'utf8').includes('big.xml'),
+      );
+      if (name) report = readFileSync(path.join(box.retour, name), 'utf8');
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    done = true;
+    await prober;
+    clearInterval(sampler);
+    const MB = 1024 * 1024;
+    return {
+      flowBytes: flow.length,
+      idleMB: idle / MB,
+      peakAboveIdleMB: (peak - idle) / MB,
+      anchorMB: (4 * flow.length) / MB,
+      maxHealthMs: maxHealth,
+      status: /<IdStatut>([^<]+)</.exec(report)?.[1] ?? '?',
+      seconds,
+    };
+  } finally {
+    daemon.kill('SIGTERM');
+    await new Promise((r) => daemon.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

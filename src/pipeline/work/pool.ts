@@ -1,0 +1,170 @@
+/**
+ * The pure, CPU-heavy work of a flow off the main thread: syntax detection (XML scan, PDF and zip opening)
+ * and reading with the EN 16931 rules run in `threads` worker threads, so that the event loop (HTTP,
+ * SFTP, the folder watcher, `/health`) keeps answering while a 30 Mo flow is processed. The element tree and
+ * the invoice model stay in the worker; only plain results come back. The flow's bytes are transferred to
+ * the worker and back (no copy) when they own their memory; the caller gets them back with the result and
+ * must use that Buffer from then on (the one it passed is detached). A worker that dies fails its calls
+ * with an error (the runner retries the flow) and is replaced on the next call.
+ */
+import { Worker } from 'node:worker_threads';
+import type { DepositDetection, detectDeposit } from '../../formats/registry.ts';
+import type { DetectedFlow } from '../../formats/types.ts';
+import type { FlowContext } from '../stage.ts';
+import type { ReadAndCheckRequest, ReadAndCheckResult } from '../stages/read-check.ts';
+
+export type DetectOptions = NonNullable<Parameters<typeof detectDeposit>[1]>;
+
+export type WorkRequest = { id: number; bytes: Uint8Array } & WorkKind;
+type WorkKind = { kind: 'detect'; opts: DetectOptions } | { kind: 'read'; read: Omit<ReadAndCheckRequest, 'xml'> };
+
+export type WorkReply = { id: number; bytes: Uint8Array } & (
+  { detection: DepositDetection } | { checked: ReadAndCheckResult } | { error: string }
+);
+
+interface Pending {
+  resolve: (r: WorkReply) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  lastError?: Error;
+}
+
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+
+const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+/** The bytes as something transferable: their own memory when they have it, else a copy (pooled small Buffers). */
+function transferable(b: Buffer): Uint8Array {
+  const own = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer;
+  return own ? new Uint8Array(b.buffer, 0, b.byteLength) : new Uint8Array(b);
+}
+
+/**
+ * A worker that handled a flow this large is replaced once idle: its heap (the tree and model of a 30 Mo
+ * invoice are hundreds of Mo) is given back at once instead of lingering until V8 collects it.
+ */
+export const RECYCLE_ABOVE_BYTES = 4 * 1024 * 1024;
+
+const WORKER_HEAP_MB = 2048;
+
+export class FlowWorkers {
+  #slots: (Slot | undefined)[] = [];
+  #nextId = 1;
+  #closed = false;
+
+  constructor(opts: { threads: number }) {
+    for (let i = 0; i < Math.max(1, opts.threads); i++) this.#slots.push(this.#spawn());
+  }
+
+  #recycle(slot: Slot): void {
+    const i = this.#slots.indexOf(slot);
+    if (i < 0 || slot.pending.size > 0) return;
+    this.#slots[i] = undefined; // a fresh one is started by the next call
+    void slot.worker.terminate();
+  }
+
+  #spawn(): Slot {
+    // A heap ceiling far above what a 30 Mo invoice needs (~300 Mo): a flow that still finds a way past every
+    // limit ends its worker (the runner retries, then answers INC) instead of the whole daemon.
+    const slot: Slot = {
+      worker: new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } }),
+      pending: new Map(),
+    };
+    slot.worker.on('message', (reply: WorkReply) => {
+      const p = slot.pending.get(reply.id);
+      if (!p) return;
+      slot.pending.delete(reply.id);
+      p.resolve(reply);
+    });
+    slot.worker.on('error', (e: Error) => {
+      slot.lastError = e;
+    });
+    slot.worker.on('exit', (code) => {
+      const reason = slot.lastError?.message ?? `exit code ${code}`;
+      for (const p of slot.pending.values()) p.reject(new Error(`flow worker stopped (${reason})`));
+      slot.pending.clear();
+      const i = this.#slots.indexOf(slot);
+      if (i >= 0) this.#slots[i] = undefined;
+    });
+    // Idle workers must not keep a stopping process alive.
+    slot.worker.unref();
+    return slot;
+  }
+
+  #send(req: WorkKind, bytes: Buffer): Promise<WorkReply> {
+    if (this.#closed) return Promise.reject(new Error('flow workers are closed'));
+    let best = 0;
+    for (let i = 1; i < this.#slots.length; i++)
+      if ((this.#slots[i]?.pending.size ?? 0) < (this.#slots[best]?.pending.size ?? 0)) best = i;
+    const slot = this.#slots[best] ?? (this.#slots[best] = this.#spawn());
+    const id = this.#nextId++;
+    const data = transferable(bytes);
+    const large = data.byteLength > RECYCLE_ABOVE_BYTES;
+    return new Promise<WorkReply>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.ref();
+      slot.worker.postMessage({ ...req, id, bytes: data } as WorkRequest, [data.buffer as ArrayBuffer]);
+    }).finally(() => {
+      if (slot.pending.size === 0) slot.worker.unref();
+      if (large) this.#recycle(slot);
+    });
+  }
+
+  /**
+   * `detectDeposit` in a worker. Returns the detection and the flow's bytes (`bytes`, handed back: the Buffer
+   * passed in may be detached); a detected XML that is the flow itself is that same Buffer, as inline.
+   */
+  async detect(bytes: Buffer, opts: DetectOptions): Promise<{ detection: DepositDetection; bytes: Buffer }> {
+    const reply = await this.#send({ kind: 'detect', opts }, bytes);
+    if ('error' in reply) throw new Error(`syntax detection failed: ${reply.error}`);
+    if (!('detection' in reply)) throw new Error('flow worker: unexpected reply');
+    const back = asBuffer(reply.bytes);
+    const revive = (flow: DetectedFlow) => {
+      const x = flow.xml as Uint8Array;
+      flow.xml =
+        x.buffer === reply.bytes.buffer && x.byteOffset === reply.bytes.byteOffset && x.byteLength === back.byteLength
+          ? back
+          : asBuffer(x);
+    };
+    const d = reply.detection;
+    if (d.ok) {
+      revive(d.flow);
+      // Structured cloning keeps identity: a zip's flow is its first document's detection, revived once.
+      for (const doc of d.documents ?? []) if (doc.detected && doc.detected !== d.flow) revive(doc.detected);
+    }
+    return { detection: d, bytes: back };
+  }
+
+  /** Reading and EN 16931 rules in a worker; `xml` is handed back as `bytes`. */
+  async readAndCheck(req: ReadAndCheckRequest): Promise<{ checked: ReadAndCheckResult; bytes: Buffer }> {
+    const { xml, ...read } = req;
+    const reply = await this.#send({ kind: 'read', read }, xml);
+    if ('error' in reply) throw new Error(`invoice reading failed: ${reply.error}`);
+    if (!('checked' in reply)) throw new Error('flow worker: unexpected reply');
+    return { checked: reply.checked, bytes: asBuffer(reply.bytes) };
+  }
+
+  /** Where the stages' context held `old` (now detached), it holds the Buffer handed back. */
+  static handBack(ctx: FlowContext, old: Buffer, back: Buffer): void {
+    if (old === back) return;
+    if (ctx.bytes === old) ctx.bytes = back;
+    if (ctx.payload === old) ctx.payload = back;
+    if (ctx.detected?.xml === old) ctx.detected.xml = back;
+    for (const d of ctx.documents ?? []) if (d.detected?.xml === old) d.detected.xml = back;
+  }
+
+  /** Flows being worked on or waiting, per worker (for metrics). */
+  get busy(): number[] {
+    return this.#slots.map((s) => s?.pending.size ?? 0);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.#slots.map((s) => s?.worker.terminate()));
+    this.#slots = [];
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Worker thread of FlowWorkers: the pure, CPU-heavy work of a flow (syntax detection, reading and EN 16931
+ * rules), one request at a time. The flow's bytes arrive transferred (not copied) and go back the same way.
+ */
+import { parentPort } from 'node:worker_threads';
+import { detectDeposit } from '../../formats/registry.ts';
+import { readAndCheck } from '../stages/read-check.ts';
+import type { WorkReply, WorkRequest } from './pool.ts';
+
+const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+/**
+ * The detected XMLs that own their memory (zip entries, a PDF's invoice XML: up to hundreds of Mo for a zip),
+ * transferred rather than copied back; small ones share Node's pool and are copied.
+ */
+function ownBuffers(reply: WorkReply, input: Buffer): ArrayBuffer[] {
+  if (!('detection' in reply) || !reply.detection.ok) return [];
+  const d = reply.detection;
+  const out = new Set<ArrayBuffer>();
+  for (const f of [d.flow, ...(d.documents ?? []).map((doc) => doc.detected)]) {
+    const x = f?.xml;
+    if (!x || x.buffer === input.buffer || !(x.buffer instanceof ArrayBuffer)) continue;
+    if (x.byteOffset === 0 && x.byteLength === x.buffer.byteLength) out.add(x.buffer);
+  }
+  return [...out];
+}
+
+parentPort!.on('message', (req: WorkRequest) => {
+  void (async () => {
+    const bytes = asBuffer(req.bytes);
+    let reply: WorkReply;
+    try {
+      reply =
+        req.kind === 'detect'
+          ? { id: req.id, bytes, detection: await detectDeposit(bytes, req.opts) }
+          : { id: req.id, bytes, checked: readAndCheck({ ...req.read, xml: bytes }) };
+    } catch (e) {
+      reply = { id: req.id, bytes, error: (e as Error).stack ?? String(e) };
+    }
+    parentPort!.postMessage(reply, [bytes.buffer as ArrayBuffer, ...ownBuffers(reply, bytes)]);
+  })();
+});

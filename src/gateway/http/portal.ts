@@ -19,6 +19,7 @@ import type { PartnerAccount } from '../../store/types.ts';
 import type { Daemon } from '../daemon.ts';
 import { Defence } from '../sftp/defence.ts';
 import { hashPassword, verifyPassword } from '../sftp/password.ts';
+import { registerAccounts } from './portal/accounts.ts';
 import { BASE, CSS, depositPage, errorPage, flowListPage, flowPage, isFinal, loginPage } from './portal/views.ts';
 import type { PageContext, SyntaxChoice } from './portal/views.ts';
 
@@ -111,7 +112,8 @@ function sameToken(given: unknown, expected: string): boolean {
 /** A cross-site POST announces itself by its Origin; refuse it even before looking at tokens. */
 function crossOrigin(req: FastifyRequest): boolean {
   const origin = req.headers.origin;
-  if (!origin || origin === 'null') return origin === 'null';
+  // `null` is what browsers send when the referrer policy hides the origin: the form token decides.
+  if (!origin || origin === 'null') return false;
   try {
     return new URL(origin).host !== req.headers.host;
   } catch {
@@ -175,10 +177,10 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
     scope.addHook('onSend', async (_req, reply, payload) => {
       reply.header(
         'content-security-policy',
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
       );
       reply.header('x-content-type-options', 'nosniff');
-      reply.header('referrer-policy', 'no-referrer');
+      reply.header('referrer-policy', 'same-origin');
       reply.header('x-frame-options', 'DENY');
       if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
       return payload;
@@ -228,6 +230,8 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
       }
       return s;
     };
+
+    registerAccounts(scope, daemon);
 
     scope.get(`${BASE}/static/portail.css`, async (_req, reply) =>
       reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(CSS),

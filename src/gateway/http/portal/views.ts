@@ -139,7 +139,11 @@ export function loginPage(error?: string): string {
           <input id="motDePasse" name="motDePasse" type="password" required autocomplete="current-password" />
         </p>
         <p><button type="submit" class="primary">Se connecter</button></p>
-      </form>`,
+      </form>
+      <p>
+        Compte utilisateur : <a href="${BASE}/compte/connexion">se connecter avec une adresse électronique</a> ·
+        <a href="${BASE}/inscription">Créer votre compte</a>
+      </p>`,
   );
 }
 

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import type { Config } from './config.ts';
 import { ConfigError, loadConfig, schemaDir } from './config.ts';
 import { describe as describeFinding } from './finding.ts';
+import { registerRaccordementsCommand } from './cli/raccordements.ts';
 import { adminCall, runningDaemon } from './gateway/admin-client.ts';
 import { Daemon } from './gateway/daemon.ts';
 import { createLogger } from './log.ts';
@@ -266,6 +267,7 @@ export async function main(argv: string[]): Promise<void> {
     print(await adminCall(needDaemon(config(cmd)), 'GET', `/matelas/${encodeURIComponent(partner)}`));
   });
 
+  registerRaccordementsCommand(program, config);
   const invoices = program.command('invoices').description('integrated invoices and their lifecycle');
   invoices
     .command('list')

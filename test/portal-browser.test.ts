@@ -5,7 +5,9 @@
  * question; denials (wrong password, expired and used links, forged form, another account's file).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { DbKind } from './helpers/env.ts';
@@ -27,6 +29,8 @@ run('portal accounts in Chromium', () => {
   let shot: (page: Page, name: string) => Promise<void>;
   const kind: DbKind = 'postgres';
   let usable = true;
+  /** Shared by the two parts of the journey. */
+  const journey = { gpLogin: '', gpPassword: '', partner: '', other: 'dominique.durand@example.test' };
 
   beforeAll(async () => {
     usable = await postgresAvailable();
@@ -39,6 +43,7 @@ run('portal accounts in Chromium', () => {
     base = `http://127.0.0.1:${httpPort}`;
     const config = testConfig(dataDir, {
       http: { port: httpPort },
+      sftp: { port: await freePort() },
       mail: {
         host: '127.0.0.1',
         port: smtpPort,
@@ -164,6 +169,11 @@ run('portal accounts in Chromium', () => {
     const rows = csv.split('\n').map((l) => l.split(';'));
     const gpLogin = rows.find((r) => r[1] === 'Login compte GP')![2]!.trim();
     const gpPassword = rows.find((r) => r[1] === 'Mot de passe Compte GP')![2]!.trim();
+    Object.assign(journey, {
+      gpLogin,
+      gpPassword,
+      partner: /^Rapport_(U\d{7})_/.exec(download.suggestedFilename())![1]!,
+    });
 
     // Contact address is editable.
     await page.fill('#contact', 'camille.contact@example.test');
@@ -214,7 +224,7 @@ run('portal accounts in Chromium', () => {
 
     // 8. Another account: an expired activation link says so and offers a new mail; it cannot read
     //    the first account's matelas file. Phone width (390 px).
-    const other = 'dominique.durand@example.test';
+    const other = journey.other;
     const ctx2 = await newContext(390);
     const p2 = await ctx2.newPage();
     before = smtp.mails.length;
@@ -261,4 +271,164 @@ run('portal accounts in Chromium', () => {
     expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
     expect(path.basename(firstFile)).toBe(firstFile);
   }, 240000);
+
+  it('espaces, raccordement approved from the CLI, OpenSSH deposit, Suivi des flux, Déposer un flux, isolation', async () => {
+    if (!usable) return;
+    expect(journey.gpLogin).not.toBe('');
+    const work = path.join(dataDir, 'work');
+    mkdirSync(work, { recursive: true });
+    const key = path.join(work, 'id_ed25519');
+    execFileSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'edi@structure', '-f', key]);
+    const tech = 'technique@example.test';
+
+    // 1. The gestionnaire principal adds the two spaces.
+    const ctx = await newContext();
+    const page = await ctx.newPage();
+    await signIn(page, journey.gpLogin, journey.gpPassword);
+    await page.goto(`${base}/portail/raccordement`);
+    await expect(page.textContent('main')).resolves.toContain('n’est pas ajouté');
+    await page.click('nav >> text=Espaces');
+    await shot(page, '15-espaces');
+    await page.click('button[type=submit].primary');
+    await expect(page.textContent('.notice')).resolves.toContain('Espaces ajoutés');
+    await expect(page.textContent('table')).resolves.toContain('Raccordement EDI et API');
+    await expect(page.textContent('table')).resolves.toContain('Suivi des flux');
+
+    // 2. The connection request (SFTP, public key).
+    await page.click('nav >> text=Raccordement EDI et API');
+    await page.fill('#contactNom', 'Alex Technicien');
+    await page.fill('#contactTelephone', '01 98 76 54 32');
+    await page.fill('#contactEmail', tech);
+    await page.fill('#clePublique', readFileSync(`${key}.pub`, 'utf8'));
+    await page.fill('#commentaires', 'Raccordement de test');
+    await shot(page, '16-raccordement-demande');
+    let before = smtp.mails.length;
+    await page.click('button[type=submit].primary');
+    await expect(page.textContent('#demandes')).resolves.toContain('En attente de validation');
+    expect((await smtp.next(tech, before)).subject).toContain('reçue');
+
+    // 3. Ops approve it with the CLI (a real process talking to the running daemon).
+    const cfg = path.join(work, 'passerelle.yaml');
+    writeFileSync(cfg, `dataDir: ${JSON.stringify(dataDir)}\n`);
+    // Asynchronously: the daemon answering the CLI runs in this very process.
+    const cli = async (...args: string[]) =>
+      (await promisify(execFile)(process.execPath, ['bin/passerelle.js', '-c', cfg, ...args], { encoding: 'utf8' }))
+        .stdout;
+    const listed = await cli('raccordements', 'list', '--state', 'DEMANDEE');
+    const id = /^\s*(\d+) DEMANDEE SFTP/m.exec(listed)?.[1];
+    expect(id).toBeDefined();
+    before = smtp.mails.length;
+    const approved = JSON.parse(await cli('raccordements', 'approve', id!)) as { state: string; partner: string };
+    expect(approved).toMatchObject({ state: 'VALIDEE', partner: journey.partner });
+    const details = (await smtp.next(tech, before)).text;
+    const login = /Identifiant : (\S+)/.exec(details)![1]!;
+    const port = Number(/Port : (\d+)/.exec(details)![1]);
+    const fingerprint = /ED25519 (SHA256:\S+)/.exec(details)![1]!;
+    expect(login).toBe(journey.partner);
+    await page.reload();
+    await expect(page.textContent('#demandes')).resolves.toContain('Validée');
+    await shot(page, '17-raccordement-valide');
+
+    // 4. The mailed SFTP login deposits a matelas invoice with OpenSSH sftp; the host key is the mailed one.
+    const kitDir = path.join(work, 'kit');
+    const kit = await handle.daemon.platform.samples(journey.partner, kitDir);
+    const good = kit.invoices.filter((i) => i.expected === 'integree');
+    expect(good.length).toBeGreaterThan(2);
+    const batch = path.join(work, 'batch');
+    writeFileSync(batch, `put ${path.join(kitDir, good[0]!.fileName)} /depot/${good[0]!.fileName}\n`);
+    const knownHosts = path.join(work, 'known_hosts');
+    await promisify(execFile)('/usr/bin/sftp', [
+      '-o',
+      'StrictHostKeyChecking=accept-new',
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'LogLevel=ERROR',
+      '-o',
+      'BatchMode=yes',
+      '-i',
+      key,
+      '-P',
+      String(port),
+      '-b',
+      batch,
+      `${login}@127.0.0.1`,
+    ]);
+    const seen = execFileSync('/usr/bin/ssh-keygen', ['-lf', knownHosts], { encoding: 'utf8' });
+    expect(seen).toContain(fingerprint);
+
+    // 5. Suivi des flux shows it, updated live, with status 90; the compte-rendu downloads from the list.
+    await page.click('nav >> text=Suivi des flux');
+    const row = page.locator('table.flux tbody tr', { hasText: good[0]!.fileName });
+    await row.locator('td.statut', { hasText: '90' }).waitFor({ timeout: 60000 });
+    await shot(page, '18-suivi-des-flux');
+    const [cr] = await Promise.all([page.waitForEvent('download'), row.locator('a.cr').click()]);
+    expect(cr.suggestedFilename()).toMatch(/^FEN1200A_CPP0011100\d{15}\.xml$/);
+    expect(readFileSync((await cr.path())!, 'utf8')).toContain('90');
+    // Search: by file name, by status, by type.
+    await page.fill('#fichierRecherche', good[0]!.fileName.slice(0, 12));
+    await page.selectOption('#statut', '90');
+    await page.click('form.search-flows button');
+    await expect(page.locator('table.flux tbody tr').count()).resolves.toBe(1);
+    await page.selectOption('#statut', '93');
+    await page.click('form.search-flows button');
+    await expect(page.textContent('table.flux tbody')).resolves.toContain('Aucun flux');
+    await row.locator('a').first().count();
+
+    // 6. Déposer un flux: Facture / FSO1100A / AIFEStatut, Déposer → flow page live to 90, FEN1201A compte-rendu.
+    await page.click('nav >> text=Déposer un flux');
+    const firstSiret = await page.inputValue('#emetteur');
+    await page.selectOption('#typeFlux', 'facture');
+    await page.selectOption('#codeInterface', 'FSO1100A');
+    await page.check('#signe-non');
+    await page.check('#retour-AIFEStatut');
+    await page.setInputFiles('#fichier', path.join(kitDir, good[1]!.fileName));
+    await shot(page, '19-deposer-un-flux');
+    await page.click('button[value=deposer]');
+    await page.locator('#etat-flux .statut', { hasText: '90' }).waitFor({ timeout: 60000 });
+    await page.locator('section.cr').waitFor({ timeout: 10000 });
+    await expect(page.textContent('main')).resolves.toContain(firstSiret);
+    await expect(page.textContent('section.cr')).resolves.toMatch(/FEN1201A_CPP0011100\d{15}\.xml/);
+    await shot(page, '20-flux-compte-rendu');
+    const flowUrl = page.url();
+    const flowId = /\/flux\/(\d+)$/.exec(flowUrl)![1]!;
+
+    // Analyser, Cycle de vie / FSO1200A / CPPStatut: analysed (no flow number), answered.
+    await page.click('nav >> text=Déposer un flux');
+    await page.selectOption('#typeFlux', 'cdv');
+    await expect(page.locator('#codeInterface option[value=FSO1100A]').isDisabled()).resolves.toBe(true);
+    await page.selectOption('#codeInterface', 'FSO1200A');
+    await page.check('#retour-CPPStatut');
+    await page.setInputFiles('#fichier', path.join(kitDir, good[2]!.fileName));
+    await page.click('button[value=analyser]');
+    await expect(page.textContent('h1')).resolves.toContain('ANALYSE-');
+    await page.locator('#etat-flux .statut', { hasText: '93' }).waitFor({ timeout: 60000 });
+    await expect(page.textContent('#etat-flux')).resolves.toContain('FMT-INTERFACE-MISMATCH');
+
+    // Compte-rendu de flux (Dépôt), detection: deposited and answered like any flow.
+    await page.click('nav >> text=Déposer un flux');
+    await page.selectOption('#typeFlux', 'crf');
+    await page.check('#retour-CPPStatut');
+    await page.setInputFiles('#fichier', path.join(kitDir, good[2]!.fileName));
+    await page.click('button[value=deposer]');
+    await page.locator('#etat-flux .statut', { hasText: /9[036]/ }).waitFor({ timeout: 60000 });
+    await ctx.close();
+
+    // 7. Another account sees none of it: every URL with this account's ids answers 404.
+    const ctx2 = await newContext();
+    const p2 = await ctx2.newPage();
+    await signIn(p2, journey.other, STRONG);
+    for (const url of [
+      `/portail/espace/flux/${flowId}`,
+      `/portail/espace/flux/${flowId}/fragment`,
+      `/portail/espace/flux/${flowId}/original`,
+      `/portail/espace/flux/${flowId}/compte-rendu/1`,
+    ]) {
+      const r = await p2.goto(`${base}${url}`);
+      expect([url, r!.status()]).toEqual([url, 404]);
+    }
+    await p2.goto(`${base}/portail/espace/suivi`);
+    await expect(p2.textContent('table.flux tbody')).resolves.toContain('Aucun flux');
+    await ctx2.close();
+  }, 300000);
 });

@@ -113,6 +113,8 @@ export class FlowIntake implements Intake {
       hasSignature: Boolean(req.signaturePath),
       ...(req.declaredInterface !== undefined ? { declaredInterface: req.declaredInterface } : {}),
       ...(req.declaredSigned !== undefined ? { declaredSigned: req.declaredSigned } : {}),
+      ...(req.emitter !== undefined ? { emitter: req.emitter } : {}),
+      ...(req.returnSyntax !== undefined ? { returnSyntax: req.returnSyntax } : {}),
     };
     const base = path.join(this.spoolDir, key);
     await writeFile(`${base}.json`, JSON.stringify(sidecar));
@@ -206,6 +208,8 @@ export class FlowIntake implements Intake {
       transport: sidecar.transport,
       declaredInterface: sidecar.declaredInterface ?? null,
       declaredSigned: sidecar.declaredSigned ?? null,
+      emitter: sidecar.emitter ?? null,
+      returnSyntax: sidecar.returnSyntax ?? null,
       numberInterface: numberInterface === null ? null : /^\d{4}$/.test(numberInterface) ? numberInterface : '0000',
     };
   }

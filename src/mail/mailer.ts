@@ -84,3 +84,21 @@ export class Mailer {
     this.#transport.close();
   }
 }
+
+const mailers = new WeakMap<Config, Mailer>();
+
+/** The one mailer of a daemon (its configuration object), made on first use. */
+export function mailerFor(config: Config, logger: Logger): Mailer {
+  let m = mailers.get(config);
+  if (!m) {
+    m = new Mailer(config, logger);
+    mailers.set(config, m);
+  }
+  return m;
+}
+
+/** Closes the daemon's mailer (its SMTP connections) when it has one. */
+export function closeMailer(config: Config): void {
+  mailers.get(config)?.close();
+  mailers.delete(config);
+}

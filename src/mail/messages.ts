@@ -44,3 +44,60 @@ export function matelasReadyMail(to: string, link: string, fileName: string): Ma
       SIGNATURE,
   };
 }
+
+export function raccordementReceivedMail(to: string, r: { id: number; siret: string; mode: string }): Mail {
+  return {
+    kind: 'raccordement-recu',
+    to,
+    subject: `Demande de raccordement n° ${r.id} reçue / Connection request received`,
+    text:
+      `Bonjour,\n\nLa demande de raccordement n° ${r.id} (mode ${r.mode}) de la structure ${r.siret} a été reçue. ` +
+      `Elle sera étudiée et vous recevrez un courriel à sa validation ou à son refus.\n\n` +
+      `Hello,\n\nConnection request ${r.id} (${r.mode}) for structure ${r.siret} was received; you will be mailed when it is approved or refused.\n` +
+      SIGNATURE,
+  };
+}
+
+export interface ConnectionDetails {
+  mode: string;
+  login: string;
+  sftpHost: string;
+  sftpPort: number | null;
+  fingerprints: string[];
+  apiUrl: string;
+  returnSyntax: string;
+  credential: 'clé publique' | 'mot de passe';
+}
+
+export function raccordementApprovedMail(to: string, r: { id: number; siret: string }, d: ConnectionDetails): Mail {
+  const access =
+    d.mode === 'SFTP'
+      ? `Serveur SFTP : ${d.sftpHost}\nPort : ${d.sftpPort ?? '(SFTP désactivé)'}\nIdentifiant : ${d.login}\n` +
+        `Authentification : la ${d.credential} fournie avec la demande\n` +
+        `Empreintes de la clé d'hôte / host key fingerprints :\n${d.fingerprints.map((f) => `  ${f}`).join('\n')}\n` +
+        `Déposez vos flux dans le dossier depot/ (ou analyse/) ; les comptes-rendus arrivent dans retour/.\n`
+      : `Adresse de l'API : ${d.apiUrl}\nIdentifiant : ${d.login}\nAuthentification : le mot de passe fourni avec la demande\n`;
+  return {
+    kind: 'raccordement-valide',
+    to,
+    subject: `Raccordement n° ${r.id} validé / Connection approved`,
+    text:
+      `Bonjour,\n\nLa demande de raccordement n° ${r.id} de la structure ${r.siret} est validée. Informations de connexion :\n\n` +
+      `${access}Syntaxe du flux retour : ${d.returnSyntax}\n\n` +
+      `Hello,\n\nConnection request ${r.id} is approved; the connection details are above.\n` +
+      SIGNATURE,
+  };
+}
+
+export function raccordementRefusedMail(to: string, r: { id: number; siret: string }, comment: string | null): Mail {
+  return {
+    kind: 'raccordement-refuse',
+    to,
+    subject: `Raccordement n° ${r.id} refusé / Connection refused`,
+    text:
+      `Bonjour,\n\nLa demande de raccordement n° ${r.id} de la structure ${r.siret} est refusée.` +
+      `${comment ? `\nMotif : ${comment}` : ''}\n\nHello,\n\nConnection request ${r.id} was refused.` +
+      `${comment ? ` Reason: ${comment}` : ''}\n` +
+      SIGNATURE,
+  };
+}

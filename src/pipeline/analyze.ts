@@ -55,6 +55,8 @@ export async function analyzeBytes(
     receivedAt: now,
     updatedAt: now,
     finishedAt: null,
+    emitter: null,
+    returnSyntax: null,
   };
   const partner: PartnerAccount = {
     code: 'ANALYSE',

@@ -4,9 +4,14 @@ import type { FlowRecord, FlowState, ReturnFlowRecord, StageOutcomeRecord } from
 
 const FLOW_COLUMNS = `id, flow_number, box, partner, original_name, size, sha256, stored, signature_sha256, spool_key,
   transport, declared_interface, declared_signed, interface_code, syntax, syntaxe_flux, profile, state, status_code,
-  waiting_for, received_at, updated_at, finished_at`;
+  waiting_for, received_at, updated_at, finished_at, emitter_siret, return_syntax`;
 
 type Row = Record<string, unknown>;
+
+/** A flows row as a record (also for other modules' queries over `flows`). */
+export function toFlowRecord(r: Row): FlowRecord {
+  return toFlow(r);
+}
 
 function toFlow(r: Row): FlowRecord {
   return {
@@ -33,6 +38,8 @@ function toFlow(r: Row): FlowRecord {
     receivedAt: new Date(r.received_at as string),
     updatedAt: new Date(r.updated_at as string),
     finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
+    emitter: (r.emitter_siret as string) ?? null,
+    returnSyntax: (r.return_syntax as FlowRecord['returnSyntax']) ?? null,
   };
 }
 
@@ -51,6 +58,9 @@ export interface NewFlow {
   declaredSigned: boolean | null;
   /** 4 digits of the interface code used in the flow number; null = no number (analysis). */
   numberInterface: string | null;
+  /** Portal deposits: émetteur SIRET and the return syntax chosen for this flow. */
+  emitter?: string | null;
+  returnSyntax?: 'CPPStatut' | 'AIFEStatut' | null;
 }
 
 /**
@@ -65,9 +75,9 @@ export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord 
        ON CONFLICT (sha256) DO NOTHING
      ), flow AS (
        INSERT INTO flows (flow_number, box, partner, original_name, size, sha256, stored, signature_sha256, spool_key,
-         transport, declared_interface, declared_signed, state)
+         transport, declared_interface, declared_signed, state, emitter_siret, return_syntax)
        VALUES (CASE WHEN $1::text IS NULL THEN NULL ELSE 'CPP001' || $1::text || lpad(nextval('flow_counter')::text, 15, '0') END,
-         $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'IN_RECU')
+         $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'IN_RECU', $15, $16)
        ON CONFLICT (spool_key) DO NOTHING
        RETURNING ${FLOW_COLUMNS}
      ), history AS (
@@ -89,6 +99,8 @@ export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord 
       f.declaredSigned,
       f.bytes,
       f.signature?.bytes ?? null,
+      f.emitter ?? null,
+      f.returnSyntax ?? null,
     ],
   );
   return r.rows[0] ? toFlow(r.rows[0] as Row) : undefined;

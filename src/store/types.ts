@@ -64,6 +64,9 @@ export interface FlowRecord {
   receivedAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
+  /** Portal deposits: the émetteur SIRET chosen, and the return syntax chosen for this flow (else the partner's). */
+  emitter: string | null;
+  returnSyntax: ReturnSyntax | null;
 }
 
 export interface StageOutcomeRecord {

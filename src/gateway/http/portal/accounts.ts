@@ -12,7 +12,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Mailer } from '../../../mail/mailer.ts';
+import { Mailer, closeMailer, mailerFor } from '../../../mail/mailer.ts';
 import { activationMail, matelasReadyMail, resetMail } from '../../../mail/messages.ts';
 import { MatelasActionError } from '../../../platform/matelas-service.ts';
 import type { MatelasAction } from '../../../platform/matelas-service.ts';
@@ -50,6 +50,9 @@ import type { Daemon } from '../../daemon.ts';
 import { matelasFolder } from '../../platform-jobs.ts';
 import { Defence } from '../../sftp/defence.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../../sftp/password.ts';
+import { registerRaccordement } from './raccordement.ts';
+import { registerSuivi } from './suivi.ts';
+import { SUIVI_CSS, SUIVI_JS } from './views-suivi.ts';
 import { BASE } from './views.ts';
 import {
   ACCOUNT_CSS,
@@ -83,7 +86,13 @@ const MATELAS_FILE = /^Rapport_[A-Za-z0-9]+_CREATION_(\d{4})(\d{2})(\d{2})(\d{2}
 const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[^\s@<>()[\]\\,;:"]{1,190}\.[^\s@<>()[\]\\,;:"]{2,63}$/;
 const NUMBERS = ['zéro', 'un', 'deux', 'trois', 'quatre', 'cinq', 'six', 'sept', 'huit', 'neuf'];
 
-type Body = Record<string, string> | undefined;
+export type Body = Record<string, string> | undefined;
+
+/** What the other portal modules use to know who is signed in. */
+export interface PortalAuth {
+  signedIn(req: FastifyRequest, reply: FastifyReply): Promise<Signed | undefined>;
+  signedPost(req: FastifyRequest<{ Body: Body }>, reply: FastifyReply): Promise<Signed | undefined>;
+}
 
 /**
  * The platform's password rule as the activation page states it: at least 12 characters and 3 of the
@@ -107,7 +116,7 @@ function readCookie(req: FastifyRequest, name: string): string | undefined {
   return undefined;
 }
 
-function same(given: unknown, expected: string): boolean {
+export function same(given: unknown, expected: string): boolean {
   if (typeof given !== 'string') return false;
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
@@ -130,15 +139,15 @@ export function foreignPost(req: FastifyRequest): boolean {
   }
 }
 
-const send = (reply: FastifyReply, status: number, page: string): FastifyReply =>
+export const send = (reply: FastifyReply, status: number, page: string): FastifyReply =>
   reply.code(status).type('text/html; charset=utf-8').send(page);
 
-const text = (b: Body, name: string, max = 200): string =>
+export const text = (b: Body, name: string, max = 200): string =>
   String(b?.[name] ?? '')
     .trim()
     .slice(0, max);
 
-interface Signed {
+export interface Signed {
   sid: string;
   session: SessionRecord;
   viewer: Viewer;
@@ -149,7 +158,7 @@ interface Signed {
 export function registerAccounts(scope: FastifyInstance, daemon: Daemon): void {
   const { config } = daemon;
   const db = () => daemon.store.db;
-  const mailer = new Mailer(config, daemon.logger);
+  const mailer = mailerFor(config, daemon.logger);
   const portalUrl = Mailer.portalUrl(config);
   const logger = daemon.logger.child({ part: 'portal' });
   const defence = new Defence({
@@ -169,7 +178,7 @@ export function registerAccounts(scope: FastifyInstance, daemon: Daemon): void {
   prune.unref();
   scope.addHook('onClose', async () => {
     clearInterval(prune);
-    mailer.close();
+    closeMailer(config);
   });
 
   // The matelas job runs on whichever daemon takes it: that one mails the account's owner.
@@ -283,11 +292,20 @@ export function registerAccounts(scope: FastifyInstance, daemon: Daemon): void {
     return s;
   };
 
+  registerRaccordement(scope, daemon, { signedIn, signedPost });
+  registerSuivi(scope, daemon, { signedIn, signedPost });
+
   scope.get(`${BASE}/static/compte.css`, async (_req, reply) =>
-    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(ACCOUNT_CSS),
+    reply
+      .type('text/css; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .send(ACCOUNT_CSS + SUIVI_CSS),
   );
   scope.get(`${BASE}/static/compte.js`, async (_req, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(ACCOUNT_JS),
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .send(ACCOUNT_JS + SUIVI_JS),
   );
 
   // ------------------------------------------------------------------------------------------

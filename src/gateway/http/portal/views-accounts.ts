@@ -24,13 +24,21 @@ export interface AccountContext {
 export const viewerName = (v: Viewer): string =>
   v.kind === 'account' ? `${v.account.prenom} ${v.account.nom}` : v.user.login;
 
-function layout(title: string, ctx: AccountContext, body: Html, opts: { script?: boolean } = {}): string {
+export function layout(title: string, ctx: AccountContext, body: Html, opts: { script?: boolean } = {}): string {
   const v = ctx.viewer;
   const nav = v
     ? html`<nav aria-label="Menu principal">
         <ul>
           <li><a href="${BASE}/accueil">Accueil</a></li>
           <li><a href="${BASE}/mon-compte">Mon compte</a></li>
+          ${
+            v.kind === 'test'
+              ? html`<li><a href="${BASE}/espaces">Espaces</a></li>
+                  <li><a href="${BASE}/raccordement">Raccordement EDI et API</a></li>`
+              : ''
+          }
+          <li><a href="${BASE}/espace/deposer">Déposer un flux</a></li>
+          <li><a href="${BASE}/espace/suivi">Suivi des flux</a></li>
         </ul>
         <form method="post" action="${BASE}/compte/deconnexion" class="logout">
           <span>${viewerName(v)}</span>
@@ -70,10 +78,10 @@ function layout(title: string, ctx: AccountContext, body: Html, opts: { script?:
     </html>`.value;
 }
 
-const alert = (m: string | undefined): Html | '' => (m ? html`<p class="alert" role="alert">${m}</p>` : '');
-const notice = (m: string | undefined): Html | '' => (m ? html`<p class="notice" role="status">${m}</p>` : '');
+export const alert = (m: string | undefined): Html | '' => (m ? html`<p class="alert" role="alert">${m}</p>` : '');
+export const notice = (m: string | undefined): Html | '' => (m ? html`<p class="notice" role="status">${m}</p>` : '');
 
-function field(
+export function field(
   name: string,
   fr: string,
   en: string,
@@ -96,7 +104,8 @@ function field(
   </p>`;
 }
 
-const hidden = (name: string, value: string): Html => html`<input type="hidden" name="${name}" value="${value}" />`;
+export const hidden = (name: string, value: string): Html =>
+  html`<input type="hidden" name="${name}" value="${value}" />`;
 
 // ---------------------------------------------------------------------------------------------
 // Sign-up
@@ -656,6 +665,8 @@ form.inline{display:inline-block;margin:0 .5rem .5rem 0}
 button[disabled]{opacity:.45;cursor:not-allowed}
 ul.events{background:#fff;border:1px solid #ddd;padding:.75rem 1rem .75rem 2rem;overflow-wrap:anywhere}
 fieldset legend{font-weight:600}
+nav ul{flex-wrap:wrap}
+textarea{width:100%;font:inherit;padding:.4rem;border:1px solid #888}
 @media (max-width:480px){header{padding:.5rem .75rem}main{padding:1rem .75rem}.card{padding:1rem}
 table{display:block;overflow-x:auto}dl.facts{grid-template-columns:1fr}}
 `;

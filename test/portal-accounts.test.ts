@@ -1,0 +1,227 @@
+/**
+ * The account journey over plain HTTP on the embedded database (PGlite, as the demo runs), mails in the
+ * outbox folder: sign-up, activation from the .eml, account lock after 5 failures, forged forms, session
+ * expiry in the database, a raccordement refused through the admin API.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { cleanup, freePort, startDaemon, tempDir, testConfig } from './helpers/env.ts';
+
+const NUMBERS = ['zéro', 'un', 'deux', 'trois', 'quatre', 'cinq', 'six', 'sept', 'huit', 'neuf'];
+const PASSWORD = 'Qualification-2026-été';
+
+/** One browser: its cookies, no redirects followed. */
+class Client {
+  readonly cookies = new Map<string, string>();
+  readonly base: string;
+  constructor(base: string) {
+    this.base = base;
+  }
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const res = await fetch(this.base + url, { ...init, headers, redirect: 'manual' });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const eq = pair!.indexOf('=');
+      const value = pair!.slice(eq + 1);
+      if (value) this.cookies.set(pair!.slice(0, eq), value);
+      else this.cookies.delete(pair!.slice(0, eq));
+    }
+    return res;
+  }
+  async page(url: string): Promise<string> {
+    return (await this.fetch(url)).text();
+  }
+  post(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+    return this.fetch(url, { method: 'POST', body: new URLSearchParams(form), headers });
+  }
+}
+const token = (body: string): string => /name="_csrf" value="([^"]+)"/.exec(body)![1]!;
+
+describe('portal accounts over HTTP (PGlite, outbox)', () => {
+  let dataDir: string;
+  let handle: Awaited<ReturnType<typeof startDaemon>>;
+  let base: string;
+
+  beforeAll(async () => {
+    dataDir = tempDir('passerelle-accounts-');
+    const config = testConfig(dataDir, { http: { port: await freePort() } });
+    handle = await startDaemon('pglite', config);
+    base = `http://127.0.0.1:${handle.daemon.info!.httpPort}`;
+  }, 120000);
+  afterAll(async () => {
+    await handle?.stop();
+    cleanup(dataDir);
+  });
+
+  const outbox = () => path.join(dataDir, 'mail', 'outbox');
+  const lastMail = (kind: string): string => {
+    const name = readdirSync(outbox())
+      .filter((n) => n.includes(`-${kind}-`))
+      .sort()
+      .at(-1)!;
+    return readFileSync(path.join(outbox(), name), 'utf8')
+      .replace(/=\r?\n/g, '')
+      .replace(/=3D/g, '=');
+  };
+
+  async function signUp(c: Client, email: string, answer?: string): Promise<Response> {
+    const form = await c.page('/portail/inscription');
+    const [, a, b] = /Combien font (\S+) plus (\S+) \?/.exec(form)!;
+    return c.post('/portail/inscription', {
+      _csrf: token(form),
+      email,
+      email2: email,
+      nom: 'Lefèvre',
+      prenom: 'Sam',
+      defi: /name="defi" value="([^"]+)"/.exec(form)![1]!,
+      reponseDefi: answer ?? String(NUMBERS.indexOf(a!) + NUMBERS.indexOf(b!)),
+    });
+  }
+
+  async function activate(c: Client, email: string): Promise<void> {
+    const link = new RegExp(`${base}/portail/activation\\?jeton=[A-Za-z0-9_-]+`).exec(lastMail('activation'))![0];
+    expect(lastMail('activation')).toContain(`To: ${email}`);
+    const form = await c.page(link.slice(base.length));
+    const res = await c.post('/portail/activation', {
+      _csrf: token(form),
+      jeton: /name="jeton" value="([^"]+)"/.exec(form)![1]!,
+      motDePasse: PASSWORD,
+      confirmation: PASSWORD,
+      question: 'Couleur préférée ?',
+      reponse: 'Vert',
+    });
+    expect(res.status).toBe(303);
+  }
+
+  it('signs up with the outbox, refuses robots and forged forms, locks after 5 failures', async () => {
+    const c = new Client(base);
+    const robot = await signUp(c, 'robot@example.test', '99');
+    expect(robot.status).toBe(400);
+    expect(await robot.text()).toContain('anti-robot');
+    // A form posted without the browser's form cookie (another site, or a replay) is refused.
+    const bare = new Client(base);
+    const forged = await bare.post('/portail/inscription', { _csrf: 'x', email: 'a@b.test' });
+    expect(forged.status).toBe(403);
+    // Another site's origin is refused even with a valid token.
+    const page = await c.page('/portail/compte/connexion');
+    const cross = await c.post(
+      '/portail/compte/connexion',
+      { _csrf: token(page), identifiant: 'x@y.test', motDePasse: 'x' },
+      { origin: 'https://evil.example' },
+    );
+    expect(cross.status).toBe(403);
+
+    const ok = await signUp(c, 'sam@example.test');
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('720 heures');
+    await activate(c, 'sam@example.test');
+
+    const login = async (password: string) => {
+      const form = await c.page('/portail/compte/connexion');
+      // `Origin: null` is what a browser sends under a strict referrer policy: the token decides.
+      return c.post(
+        '/portail/compte/connexion',
+        { _csrf: token(form), identifiant: 'SAM@example.test', motDePasse: password },
+        { origin: 'null' },
+      );
+    };
+    const good = await login(PASSWORD);
+    expect(good.status).toBe(303);
+    expect(good.headers.get('location')).toBe('/portail/accueil');
+    expect(good.headers.getSetCookie().join()).toMatch(
+      /passerelle_compte=[A-Za-z0-9_-]{43}; Path=\/portail; HttpOnly; SameSite=Lax/,
+    );
+    expect(await c.page('/portail/accueil')).toContain('Bienvenue, Sam Lefèvre');
+
+    // Sessions live in the database: expiring the row signs the browser out.
+    await handle.daemon.store.db.query("UPDATE portal_sessions SET last_seen = now() - interval '31 minutes'");
+    const expired = await c.fetch('/portail/accueil');
+    expect(expired.status).toBe(303);
+    expect(expired.headers.get('location')).toBe('/portail/compte/connexion');
+
+    for (let i = 0; i < 5; i++) expect((await login('Mauvais-mot-2026')).status).toBe(401);
+    const locked = await login(PASSWORD);
+    expect(locked.status).toBe(423);
+    expect(await locked.text()).toContain('verrouillé');
+    const stored = await handle.daemon.store.db.query<{ password_hash: string; secret_answer_hash: string }>(
+      "SELECT password_hash, secret_answer_hash FROM portal_accounts WHERE login_email = 'sam@example.test'",
+    );
+    expect(stored.rows[0]!.password_hash).toMatch(/^\$scrypt\$/);
+    expect(stored.rows[0]!.secret_answer_hash).toMatch(/^\$scrypt\$/);
+    expect(readdirSync(outbox()).some((n) => n.endsWith('.eml'))).toBe(true);
+  }, 120000);
+
+  it('a raccordement refused through the admin API is mailed and shown refused', async () => {
+    const c = new Client(base);
+    await signUp(c, 'alix@example.test');
+    await activate(c, 'alix@example.test');
+    let form = await c.page('/portail/compte/connexion');
+    await c.post('/portail/compte/connexion', {
+      _csrf: token(form),
+      identifiant: 'alix@example.test',
+      motDePasse: PASSWORD,
+    });
+    form = await c.page('/portail/mon-compte');
+    expect((await c.post('/portail/mon-compte/matelas/create', { _csrf: token(form) })).status).toBe(303);
+    for (let i = 0; i < 200 && !(await c.page('/portail/mon-compte')).includes('id="matelas-etat">Terminé'); i++)
+      await new Promise((r) => setTimeout(r, 250));
+    const partner = (await c.page('/portail/mon-compte')).match(/<code>(U\d{7})<\/code>/)![1]!;
+    const gp = await handle.daemon.store.db.query<{ login: string; password: string }>(
+      `SELECT u.login, u.password FROM directory_users u JOIN directory_structures s ON s.id = u.structure_id
+       WHERE s.partner = $1 AND u.role = 'GP' ORDER BY u.id LIMIT 1`,
+      [partner],
+    );
+    const user = new Client(base);
+    form = await user.page('/portail/compte/connexion');
+    await user.post('/portail/compte/connexion', {
+      _csrf: token(form),
+      identifiant: gp.rows[0]!.login,
+      motDePasse: gp.rows[0]!.password,
+    });
+    // Without the space, Suivi des flux is closed to a test user.
+    expect((await user.fetch('/portail/espace/suivi')).status).toBe(403);
+    form = await user.page('/portail/espaces');
+    await user.post('/portail/espaces', { _csrf: token(form), 'espace-raccordement': 'oui' });
+    form = await user.page('/portail/raccordement');
+    const weak = await user.post('/portail/raccordement', {
+      _csrf: token(form),
+      mode: 'API',
+      contactNom: 'Tech',
+      contactEmail: 'tech.api@example.test',
+      motDePasse: 'court',
+    });
+    expect(weak.status).toBe(400);
+    const sent = await user.post('/portail/raccordement', {
+      _csrf: token(form),
+      mode: 'API',
+      contactNom: 'Tech',
+      contactEmail: 'tech.api@example.test',
+      motDePasse: 'Api-Qualif-2026!',
+    });
+    expect(sent.status).toBe(200);
+    const id = /Demande n° (\d+) envoyée/.exec(await sent.text())![1]!;
+    const info = handle.daemon.info!;
+    const admin = (route: string, body?: unknown) =>
+      fetch(`${base}/admin${route}`, {
+        method: body ? 'POST' : 'GET',
+        headers: { authorization: `Bearer ${info.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    const listed = (await (await admin('/raccordements?state=DEMANDEE')).json()) as Array<Record<string, unknown>>;
+    expect(listed.find((r) => String(r.id) === id)).toMatchObject({ mode: 'API', credential: 'password', partner });
+    expect(JSON.stringify(listed)).not.toContain('scrypt');
+    const refused = await admin(`/raccordements/${id}/refuse`, { comment: 'SIRET de test inconnu' });
+    expect(await refused.json()).toMatchObject({ state: 'REFUSEE', decisionComment: 'SIRET de test inconnu' });
+    expect((await admin(`/raccordements/${id}/approve`, {})).status).toBe(409);
+    expect(lastMail('raccordement-refuse')).toContain('tech.api@example.test');
+    const page = await user.page('/portail/raccordement');
+    expect(page).toContain('Refusée');
+    expect(page).toContain('SIRET de test inconnu');
+    // The partner stays closed.
+    const p = await handle.daemon.accounts().getPartner(partner);
+    expect(p?.active).toBe(false);
+  }, 180000);
+});

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { insertFlow } from '../src/store/flows.ts';
 import { cleanup, freePort, startDaemon, tempDir, testConfig } from './helpers/env.ts';
 
 const NUMBERS = ['zéro', 'un', 'deux', 'trois', 'quatre', 'cinq', 'six', 'sept', 'huit', 'neuf'];
@@ -223,5 +224,48 @@ describe('portal accounts over HTTP (PGlite, outbox)', () => {
     // The partner stays closed.
     const p = await handle.daemon.accounts().getPartner(partner);
     expect(p?.active).toBe(false);
+
+    // Suivi des flux: 25 flows of the account, 20 a page, searchable; the test user needs the space.
+    for (let i = 1; i <= 25; i++)
+      await insertFlow(handle.daemon.store.db, {
+        box: 'depot',
+        partner,
+        originalName: `facture-${String(i).padStart(2, '0')}.xml`,
+        size: 10,
+        sha256: `${i}`.padStart(64, '0'),
+        bytes: null,
+        signature: null,
+        spoolKey: `test-${partner}-${i}`,
+        transport: 'http',
+        declaredInterface: 'FSO1100A',
+        declaredSigned: false,
+        numberInterface: '1100',
+      });
+    form = await user.page('/portail/espaces');
+    await user.post('/portail/espaces', { _csrf: token(form), 'espace-suivi': 'oui' });
+    const first = await user.page('/portail/espace/suivi');
+    expect(first).toContain('25 flux — page 1 / 2');
+    expect(first.match(/<tr>\s*<td>/g)).toHaveLength(20);
+    expect(first).toContain('rel="next"');
+    const second = await user.page('/portail/espace/suivi?page=2');
+    expect(second.match(/<tr>\s*<td>/g)).toHaveLength(5);
+    expect(second).toContain('facture-01.xml');
+    expect(await user.page('/portail/espace/suivi?fichier=facture-2')).toContain('6 flux');
+    expect(await user.page('/portail/espace/suivi?type=cdv')).toContain('0 flux');
+    expect(await user.page('/portail/espace/suivi?du=2999-01-01')).toContain('0 flux');
+    const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
+    expect(await user.page(`/portail/espace/suivi?du=${today}&au=${today}&etat=IN_RECU`)).toContain('25 flux');
+    // The account owner (another browser) sees the same flows; nobody else does.
+    expect(await c.page('/portail/espace/suivi')).toContain('25 flux');
+    const stranger = new Client(base);
+    await signUp(stranger, 'autre@example.test');
+    await activate(stranger, 'autre@example.test');
+    form = await stranger.page('/portail/compte/connexion');
+    await stranger.post('/portail/compte/connexion', {
+      _csrf: token(form),
+      identifiant: 'autre@example.test',
+      motDePasse: PASSWORD,
+    });
+    expect(await stranger.page('/portail/espace/suivi')).toContain('0 flux');
   }, 180000);
 });

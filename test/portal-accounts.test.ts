@@ -155,7 +155,7 @@ describe('portal accounts over HTTP (PGlite, outbox)', () => {
     expect(readdirSync(outbox()).some((n) => n.endsWith('.eml'))).toBe(true);
   }, 120000);
 
-  it('a raccordement refused through the admin API is mailed and shown refused', async () => {
+  it('raccordements refused and approved (API) through the admin API; the API twin opens; Suivi des flux search and pages', async () => {
     const c = new Client(base);
     await signUp(c, 'alix@example.test');
     await activate(c, 'alix@example.test');
@@ -224,9 +224,51 @@ describe('portal accounts over HTTP (PGlite, outbox)', () => {
     // The partner stays closed.
     const p = await handle.daemon.accounts().getPartner(partner);
     expect(p?.active).toBe(false);
+    const before = await fetch(`${base}/cpro/factures/v1/deposer/flux`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'cpro-account': Buffer.from(`${partner}:Api-Qualif-2026!`).toString('base64'),
+      },
+      body: JSON.stringify({ syntaxeFlux: 'IN_DP_E1_UBL_INVOICE', nomFichier: 'a.xml', fichierFlux: 'PGEvPg==' }),
+    });
+    expect(before.status).toBe(401);
 
-    // Suivi des flux: 25 flows of the account, 20 a page, searchable; the test user needs the space.
-    for (let i = 1; i <= 25; i++)
+    // A second request, API, approved: the partner opens with AIFEStatut and the password of the request.
+    form = await user.page('/portail/raccordement');
+    const again = await user.post('/portail/raccordement', {
+      _csrf: token(form),
+      mode: 'API',
+      contactNom: 'Tech',
+      contactEmail: 'tech.api@example.test',
+      motDePasse: 'Api-Qualif-2026!',
+    });
+    const id2 = /Demande n° (\d+) envoyée/.exec(await again.text())![1]!;
+    const approved = await admin(`/raccordements/${id2}/approve`, { returnSyntax: 'AIFEStatut' });
+    expect(await approved.json()).toMatchObject({ state: 'VALIDEE', partner });
+    const mail = lastMail('raccordement-valide');
+    expect(mail).toContain(`Identifiant : ${partner}`);
+    expect(mail).toContain('/cpro/factures/v1/deposer/flux');
+    expect(await user.page('/portail/raccordement')).toContain('Validée');
+    const opened = await handle.daemon.accounts().getPartner(partner);
+    expect(opened).toMatchObject({ active: true, returnSyntax: 'AIFEStatut' });
+    const deposit = await fetch(`${base}/cpro/factures/v1/deposer/flux`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'cpro-account': Buffer.from(`${partner}:Api-Qualif-2026!`).toString('base64'),
+      },
+      body: JSON.stringify({
+        syntaxeFlux: 'IN_DP_E1_UBL_INVOICE',
+        nomFichier: 'api.xml',
+        fichierFlux: Buffer.from('<Invoice/>').toString('base64'),
+      }),
+    });
+    expect(deposit.status).toBe(200);
+    expect(((await deposit.json()) as { numeroFluxDepot: string }).numeroFluxDepot).toMatch(/^CPP0011100\d{15}$/);
+
+    // Suivi des flux: 25 flows of the account (24 here + the API deposit), 20 a page, searchable; the test user needs the space.
+    for (let i = 1; i <= 24; i++)
       await insertFlow(handle.daemon.store.db, {
         box: 'depot',
         partner,
@@ -250,11 +292,13 @@ describe('portal accounts over HTTP (PGlite, outbox)', () => {
     const second = await user.page('/portail/espace/suivi?page=2');
     expect(second.match(/<tr>\s*<td>/g)).toHaveLength(5);
     expect(second).toContain('facture-01.xml');
-    expect(await user.page('/portail/espace/suivi?fichier=facture-2')).toContain('6 flux');
+    expect(await user.page('/portail/espace/suivi?fichier=facture-2')).toContain('5 flux');
     expect(await user.page('/portail/espace/suivi?type=cdv')).toContain('0 flux');
     expect(await user.page('/portail/espace/suivi?du=2999-01-01')).toContain('0 flux');
     const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
-    expect(await user.page(`/portail/espace/suivi?du=${today}&au=${today}&etat=IN_RECU`)).toContain('25 flux');
+    expect(await user.page(`/portail/espace/suivi?du=${today}&au=${today}&etat=IN_RECU&fichier=facture`)).toContain(
+      '24 flux',
+    );
     // The account owner (another browser) sees the same flows; nobody else does.
     expect(await c.page('/portail/espace/suivi')).toContain('25 flux');
     const stranger = new Client(base);

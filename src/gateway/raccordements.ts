@@ -74,7 +74,7 @@ export async function approve(
       sftpHost,
       sftpPort: daemon.info?.sftpPort ?? null,
       fingerprints: hostKeyFingerprints(daemon.config.dataDir),
-      apiUrl: `${portalUrl}/`,
+      apiUrl: `${portalUrl}/cpro/factures/v1/deposer/flux`,
       returnSyntax: partner.returnSyntax,
       credential: r.publicKey ? 'clé publique' : 'mot de passe',
     }),

@@ -76,7 +76,8 @@ export function raccordementApprovedMail(to: string, r: { id: number; siret: str
         `Authentification : la ${d.credential} fournie avec la demande\n` +
         `Empreintes de la clé d'hôte / host key fingerprints :\n${d.fingerprints.map((f) => `  ${f}`).join('\n')}\n` +
         `Déposez vos flux dans le dossier depot/ (ou analyse/) ; les comptes-rendus arrivent dans retour/.\n`
-      : `Adresse de l'API : ${d.apiUrl}\nIdentifiant : ${d.login}\nAuthentification : le mot de passe fourni avec la demande\n`;
+      : `Adresse de l'API : ${d.apiUrl}\nIdentifiant : ${d.login}\n` +
+        `Authentification : en-tête cpro-account = base64(${d.login}:<le mot de passe fourni avec la demande>)\n`;
   return {
     kind: 'raccordement-valide',
     to,

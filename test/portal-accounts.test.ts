@@ -299,6 +299,29 @@ describe('portal accounts over HTTP (PGlite, outbox)', () => {
     expect(await user.page(`/portail/espace/suivi?du=${today}&au=${today}&etat=IN_RECU&fichier=facture`)).toContain(
       '24 flux',
     );
+    // Déposer un flux: a forged form (no token) writes nothing; a code of another type is refused.
+    const forgedDeposit = new FormData();
+    forgedDeposit.append('fichier', new Blob(['<Invoice/>']), 'forge.xml');
+    const forged = await user.fetch('/portail/espace/deposer?box=depot', { method: 'POST', body: forgedDeposit });
+    expect(forged.status).toBe(403);
+    expect(readdirSync(path.join(dataDir, 'tmp')).filter((n) => n.startsWith('.portail-'))).toEqual([]);
+    const depositForm = await user.page('/portail/espace/deposer');
+    const siret = /<option value="(\d{14})"/.exec(depositForm)![1]!;
+    const mismatched = new FormData();
+    for (const [k, v] of Object.entries({
+      _csrf: token(depositForm),
+      emetteur: siret,
+      type: 'cdv',
+      codeInterface: 'FSO1100A',
+      signe: 'non',
+      syntaxeRetour: 'CPPStatut',
+    }))
+      mismatched.append(k, v);
+    mismatched.append('fichier', new Blob(['<Invoice/>']), 'a.xml');
+    const refusedDeposit = await user.fetch('/portail/espace/deposer?box=depot', { method: 'POST', body: mismatched });
+    expect(refusedDeposit.status).toBe(400);
+    expect(await refusedDeposit.text()).toContain('ne correspond pas au type de flux');
+
     // The account owner (another browser) sees the same flows; nobody else does.
     expect(await c.page('/portail/espace/suivi')).toContain('25 flux');
     const stranger = new Client(base);

@@ -19,7 +19,7 @@ import { searchFlows } from '../../../store/suivi.ts';
 import type { FlowRecord } from '../../../store/types.ts';
 import type { Daemon } from '../../daemon.ts';
 import type { PortalAuth, Signed } from './accounts.ts';
-import { same, send } from './accounts.ts';
+import { foreignPost, same, send } from './accounts.ts';
 import { html } from './html.ts';
 import { TERMINAL_STATES } from '../../../store/types.ts';
 import { accountErrorPage } from './views-accounts.ts';
@@ -96,7 +96,7 @@ export function registerSuivi(scope: FastifyInstance, daemon: Daemon, auth: Port
     let upload: { file: string; name: string } | undefined;
     let refusal: { status: number; message: string } | undefined;
     const forged = () =>
-      (req.headers['sec-fetch-site'] === 'cross-site' || !same(fields._csrf, s.session.csrf)) && {
+      (foreignPost(req) || !same(fields._csrf, s.session.csrf)) && {
         status: 403,
         message: 'Jeton de formulaire absent ou invalide (CSRF) : rechargez la page et recommencez.',
       };

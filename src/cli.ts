@@ -8,6 +8,7 @@ import { readNewPassword } from './cli/password-prompt.ts';
 import type { Config } from './config.ts';
 import { ConfigError, defaultConfigPath, loadConfig, schemaDir } from './config.ts';
 import { describe as describeFinding } from './finding.ts';
+import { registerRaccordementsCommand } from './cli/raccordements.ts';
 import { adminCall, runningDaemon } from './gateway/admin-client.ts';
 import {
   addPartner,
@@ -496,6 +497,7 @@ export async function main(argv: string[]): Promise<void> {
       else printRecord(r);
     });
 
+  registerRaccordementsCommand(program, config);
   const invoices = program.command('invoices').description('integrated invoices and their lifecycle');
   invoices
     .command('list')

@@ -203,6 +203,24 @@ export const configSchema = z.strictObject({
       signatureMaxKo: z.number().int().min(16).default(1024),
     })
     .prefault({}),
+  /**
+   * Mails of the portal (activation, password reset, raccordement, matelas ready). Without `host`, mails
+   * are written to `<dataDir>/mail/outbox/*.eml` and the links are logged instead (demo, laptop).
+   */
+  mail: z
+    .strictObject({
+      /** SMTP server; absent = outbox folder. */
+      host: z.string().min(1).optional(),
+      port: z.number().int().min(1).max(65535).default(587),
+      /** `starttls` (required, refuses a server without it), `implicit` (SMTPS, port 465) or `none` (loopback relays). */
+      tls: z.enum(['starttls', 'implicit', 'none']).default('starttls'),
+      auth: z.strictObject({ user: z.string().min(1), pass: z.string().min(1) }).optional(),
+      /** Sender of every mail (the platform's is choruspro.notification.aife@chorus-pro.gouv.fr). */
+      from: z.string().min(3).default('Passerelle <passerelle@localhost>'),
+      /** Public address of the portal in mailed links; default http://<http.host>:<http.port>. */
+      portalUrl: z.url().optional(),
+    })
+    .prefault({}),
   platform: z
     .strictObject({
       /** Seed of the deterministic matelas generator. */

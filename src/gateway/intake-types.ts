@@ -22,6 +22,10 @@ export interface IntakeRequest {
   declaredInterface?: string;
   /** Declared signature (API `avecSignature`, file-name flag); undefined = the partner's setting. */
   declaredSigned?: boolean;
+  /** Émetteur chosen in the portal's "Déposer un flux" (SIRET of a structure of the depositor's matelas). */
+  emitter?: string;
+  /** Return syntax chosen for this deposit (portal); undefined = the partner's. */
+  returnSyntax?: 'CPPStatut' | 'AIFEStatut';
   /** Detached signature file (`.p7s`) belonging to the flow, also complete and renamed away by the intake. */
   signaturePath?: string | Buffer;
 }

@@ -126,6 +126,8 @@ export class FlowIntake implements Intake {
       hasSignature: Boolean(req.signaturePath),
       ...(req.declaredInterface !== undefined ? { declaredInterface: req.declaredInterface } : {}),
       ...(req.declaredSigned !== undefined ? { declaredSigned: req.declaredSigned } : {}),
+      ...(req.emitter !== undefined ? { emitter: req.emitter } : {}),
+      ...(req.returnSyntax !== undefined ? { returnSyntax: req.returnSyntax } : {}),
     };
     const base = path.join(this.spoolDir, key);
     const durable = this.opts.fsync !== false;
@@ -274,6 +276,8 @@ export class FlowIntake implements Intake {
       transport: sidecar.transport,
       declaredInterface: sidecar.declaredInterface ?? null,
       declaredSigned: sidecar.declaredSigned ?? null,
+      emitter: sidecar.emitter ?? null,
+      returnSyntax: sidecar.returnSyntax ?? null,
       numberInterface: numberInterface === null ? null : /^\d{4}$/.test(numberInterface) ? numberInterface : '0000',
     };
   }

@@ -44,6 +44,8 @@ export class PlatformService {
   readonly #store: Store;
   readonly #config: Config;
   readonly #logger: Logger;
+  /** Called once a matelas CSV is written (the portal mails its owner). */
+  onMatelasReady?: (partner: string, file: string) => Promise<void>;
 
   constructor(store: Store, config: Config, logger: Logger) {
     this.#store = store;
@@ -66,6 +68,9 @@ export class PlatformService {
         folder: matelasFolder(this.#config.dataDir, job.partner),
       });
       this.#logger.info({ partner: job.partner, set: job.set, file: r.file, rows: r.rows }, 'matelas generated');
+      await this.onMatelasReady?.(job.partner, r.file).catch((err: unknown) =>
+        this.#logger.error({ err, partner: job.partner }, 'matelas ready: mail not sent'),
+      );
       return;
     }
     const r = await this.setStatus(job.invoiceId, job.to, {

@@ -76,6 +76,8 @@ export async function analyzeBytes(
     updatedAt: now,
     finishedAt: null,
     intakeRefusal: null,
+    emitter: null,
+    returnSyntax: null,
   };
   const partner: PartnerAccount = opts.partner?.account ?? {
     code: 'ANALYSE',

@@ -15,7 +15,9 @@ export function composeReport(
   comment: string,
   now = new Date(),
 ): { kind: ReturnFlowRecord['kind']; fileName: string; content: string } {
-  const content = writeFlowReport(partner.returnSyntax, {
+  // A portal deposit may choose its own return syntax ("Syntaxe du flux retour"); else the partner's.
+  const syntax = flow.returnSyntax ?? partner.returnSyntax;
+  const content = writeFlowReport(syntax, {
     flowId: flowDisplayId(flow),
     partnerCode: partner.code,
     producedAt: now,
@@ -25,5 +27,5 @@ export function composeReport(
     findings,
   });
   if (flow.box === 'analyse') return { kind: 'analyse', fileName: analysisFileName(flow.originalName), content };
-  return { kind: 'compte-rendu', fileName: returnFileName(partner.returnSyntax, flow.flowNumber as string), content };
+  return { kind: 'compte-rendu', fileName: returnFileName(syntax, flow.flowNumber as string), content };
 }

@@ -5,9 +5,14 @@ import type { FlowRecord, FlowState, ReturnFlowRecord, StageOutcomeRecord } from
 
 const FLOW_COLUMNS = `id, flow_number, box, partner, original_name, size, sha256, stored, signature_sha256, spool_key,
   transport, declared_interface, declared_signed, interface_code, syntax, syntaxe_flux, profile, state, status_code,
-  waiting_for, received_at, updated_at, finished_at, intake_refusal`;
+  waiting_for, received_at, updated_at, finished_at, intake_refusal, emitter_siret, return_syntax`;
 
 type Row = Record<string, unknown>;
+
+/** A flows row as a record (also for other modules' queries over `flows`). */
+export function toFlowRecord(r: Row): FlowRecord {
+  return toFlow(r);
+}
 
 function toFlow(r: Row): FlowRecord {
   return {
@@ -35,6 +40,8 @@ function toFlow(r: Row): FlowRecord {
     updatedAt: new Date(r.updated_at as string),
     finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
     intakeRefusal: (r.intake_refusal as string) ?? null,
+    emitter: (r.emitter_siret as string) ?? null,
+    returnSyntax: (r.return_syntax as FlowRecord['returnSyntax']) ?? null,
   };
 }
 
@@ -58,6 +65,9 @@ export interface NewFlow {
   declaredSigned: boolean | null;
   /** 4 digits of the interface code used in the flow number; null = no number (analysis). */
   numberInterface: string | null;
+  /** Portal deposits: émetteur SIRET and the return syntax chosen for this flow. */
+  emitter?: string | null;
+  returnSyntax?: 'CPPStatut' | 'AIFEStatut' | null;
 }
 
 /**
@@ -75,9 +85,9 @@ export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord 
        ON CONFLICT (sha256) DO NOTHING
      ), flow AS (
        INSERT INTO flows (flow_number, box, partner, original_name, size, sha256, stored, signature_sha256, spool_key,
-         transport, declared_interface, declared_signed, state, original_name_bytes, intake_refusal)
+         transport, declared_interface, declared_signed, state, original_name_bytes, intake_refusal, emitter_siret, return_syntax)
        VALUES (CASE WHEN $1::text IS NULL THEN NULL ELSE 'CPP001' || $1::text || lpad(nextval('flow_counter')::text, 15, '0') END,
-         $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'IN_RECU', $15::bytea, $16::text)
+         $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'IN_RECU', $15::bytea, $16::text, $17, $18)
        ON CONFLICT (spool_key) DO NOTHING
        RETURNING ${FLOW_COLUMNS}
      ), history AS (
@@ -101,6 +111,8 @@ export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord 
       f.signature?.bytes ?? null,
       named.bytes,
       f.intakeRefusal ?? null,
+      f.emitter ?? null,
+      f.returnSyntax ?? null,
     ],
   );
   return r.rows[0] ? toFlow(r.rows[0] as Row) : undefined;

@@ -66,6 +66,9 @@ export interface FlowRecord {
   finishedAt: Date | null;
   /** The kind of a deposited entry that was not a regular file (symlink, directory, fifo…): refused unread. */
   intakeRefusal: string | null;
+  /** Portal deposits: the émetteur SIRET chosen, and the return syntax chosen for this flow (else the partner's). */
+  emitter: string | null;
+  returnSyntax: ReturnSyntax | null;
 }
 
 export interface StageOutcomeRecord {

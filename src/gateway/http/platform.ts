@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { MatelasActionError } from '../../platform/matelas-service.ts';
 import type { Daemon } from '../daemon.ts';
+import { registerRaccordementRoutes } from './admin-raccordements.ts';
 
 const statusBody = z.strictObject({
   status: z.string().min(1),
@@ -15,6 +16,7 @@ const statusBody = z.strictObject({
 });
 
 export function registerPlatformRoutes(app: FastifyInstance, daemon: Daemon): void {
+  registerRaccordementRoutes(app, daemon);
   app.get<{ Params: { partner: string } }>('/matelas/:partner', async (req) =>
     daemon.platform.showMatelas(req.params.partner),
   );

@@ -20,6 +20,7 @@ import type { PartnerAccount } from '../../store/types.ts';
 import type { Daemon } from '../daemon.ts';
 import { normaliseAddress } from '../defender.ts';
 import { hashPassword, verifyPassword } from '../sftp/password.ts';
+import { registerAccounts } from './portal/accounts.ts';
 import { BASE, CSS, depositPage, errorPage, flowListPage, flowPage, isFinal, loginPage } from './portal/views.ts';
 import type { PageContext, SyntaxChoice } from './portal/views.ts';
 
@@ -178,7 +179,7 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
     scope.addHook('onSend', async (_req, reply, payload) => {
       reply.header(
         'content-security-policy',
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
       );
       reply.header('x-content-type-options', 'nosniff');
       // same-origin (not no-referrer): browsers then send this site's Origin on its own forms, and
@@ -233,6 +234,8 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
       }
       return s;
     };
+
+    registerAccounts(scope, daemon);
 
     scope.get(`${BASE}/static/portail.css`, async (_req, reply) =>
       reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(CSS),

@@ -13,7 +13,7 @@ export const BASE = '/portail';
 /** Seconds between two reloads of a page showing a flow not yet in a final state. */
 export const REFRESH_SECONDS = 2;
 
-const STATE_LABELS: Record<string, string> = {
+export const STATE_LABELS: Record<string, string> = {
   IN_RECU: 'Reçu',
   IN_EN_ATTENTE_TRAITEMENT_CPP: 'En attente de traitement',
   IN_EN_COURS_TRAITEMENT_CPP: 'En cours de traitement',
@@ -24,7 +24,7 @@ const STATE_LABELS: Record<string, string> = {
   IN_INCIDENTE: 'Incidenté',
 };
 
-const STAGE_LABELS: Record<string, string> = {
+export const STAGE_LABELS: Record<string, string> = {
   RECEPTION: 'Réception',
   SIGNATURE: 'Signature',
   SYNTAXE: 'Syntaxe',
@@ -33,7 +33,7 @@ const STAGE_LABELS: Record<string, string> = {
   INTEGRATION: 'Intégration',
 };
 
-const OUTCOME_LABELS: Record<StageOutcomeRecord['outcome'], string> = {
+export const OUTCOME_LABELS: Record<StageOutcomeRecord['outcome'], string> = {
   ok: 'Conforme',
   rejected: 'Rejeté',
   waiting: 'En attente',
@@ -60,7 +60,7 @@ export const isFinal = (f: FlowRecord): boolean => TERMINAL_STATES.includes(f.st
 /** `CPP0011100000000000000042`, or `ANALYSE-12` for an analysis (analyses get no flow number). */
 export const flowRef = (f: FlowRecord): string => f.flowNumber ?? `ANALYSE-${f.id}`;
 
-function stateBadge(state: string): Html {
+export function stateBadge(state: string): Html {
   const tone = ['IN_INTEGRE'].includes(state)
     ? 'ok'
     : ['IN_REJETE', 'IN_INCIDENTE'].includes(state)
@@ -140,7 +140,11 @@ export function loginPage(error: string | undefined, csrf: string): string {
           <input id="motDePasse" name="motDePasse" type="password" required autocomplete="current-password" />
         </p>
         <p><button type="submit" class="primary">Se connecter</button></p>
-      </form>`,
+      </form>
+      <p>
+        Compte utilisateur : <a href="${BASE}/compte/connexion">se connecter avec une adresse électronique</a> ·
+        <a href="${BASE}/inscription">Créer votre compte</a>
+      </p>`,
   );
 }
 
@@ -232,7 +236,7 @@ export function flowListPage(ctx: PageContext, flows: FlowRecord[]): string {
   );
 }
 
-function findingRows(stage: string, findings: Finding[]): Html[] {
+export function findingRows(stage: string, findings: Finding[]): Html[] {
   return findings.map(
     (f) =>
       html`<tr class="${f.severity === 'fatal' ? 'fatal' : 'warning'}">

@@ -18,7 +18,8 @@ export async function doctor(
     if (!good) ok = false;
   };
   const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
-  check(major > 22 || (major === 22 && minor >= 12), `Node.js ${process.versions.node} (>= 22.12 needed)`);
+  // Same rule as scripts/check-node.js and package.json's engines.
+  check(major >= 24 || (major === 22 && minor >= 22), `Node.js ${process.versions.node} (24+, or 22.22+, needed)`);
   out(
     existsSync(configFile)
       ? `  configuration: ${path.resolve(configFile)}`

@@ -18,7 +18,7 @@ import { INVOICE_SETS, isSetAvailable } from '../schemas/catalog.ts';
 import { fetchSchemaSets } from '../schemas/install.ts';
 import { ValidationPool } from '../schemas/pool.ts';
 import { FlowWorkers } from '../pipeline/work/pool.ts';
-import { countFlowsByState, listFlows, setFlowState } from '../store/flows.ts';
+import { countFlowsByState, setFlowState, waitingFlows } from '../store/flows.ts';
 import type { Store } from '../store/index.ts';
 import { QUEUES, openStore, pgliteDirFor } from '../store/index.ts';
 import { getPartner, listPartners, partnersVersion, upsertPartner } from '../store/partners.ts';
@@ -351,7 +351,7 @@ export class Daemon {
 
   /** Flows waiting for a schema set go back to the queue once the set is installed. */
   async resumeWaitingFlows(): Promise<number> {
-    const waiting = await listFlows(this.store.db, { state: 'IN_EN_ATTENTE_RETRAITEMENT_CPP', limit: 10000 });
+    const waiting = await waitingFlows(this.store.db);
     let resumed = 0;
     const dir = schemaDir(this.config);
     for (const flow of waiting) {

@@ -6,7 +6,7 @@
  */
 import { finding, isFatal } from '../finding.ts';
 import type { Finding } from '../finding.ts';
-import { concludeFlow, getFlow, startFlowRun } from '../store/flows.ts';
+import { concludeFlow, concludeFlowSoon, getFlow, startFlowRun } from '../store/flows.ts';
 import { matelasOrNone } from '../store/directory.ts';
 import { getPartner, toPartner } from '../store/partners.ts';
 import type { FlowRecord, FlowState, ReturnFlowRecord, StageOutcomeRecord } from '../store/types.ts';
@@ -106,14 +106,14 @@ export async function processFlow(
   const steps = verdict === 'rejected' ? [] : (ctx.atConclusion ?? []);
   const conclusion = { state, statusCode, stages: records, returnFlow, ...detectedColumns(ctx) };
   // Integration and status changes are recorded with the conclusion or not at all; without them the
-  // conclusion is one statement, atomic on its own.
+  // conclusion is one statement, atomic on its own, committed with those of flows finishing together.
   const returnId = steps.length
     ? await store.db.transaction(async (tx) => {
         const id = await concludeFlow(tx, flow, conclusion);
         for (const step of steps) await step(tx);
         return id;
       })
-    : await concludeFlow(store.db, flow, conclusion);
+    : await concludeFlowSoon(store.db, flow, conclusion);
   log.info(
     {
       state,

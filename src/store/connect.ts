@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { SQL_IDENTIFIER } from '../config.ts';
-import type { Db, Queryable } from './db.ts';
+import { sqlText } from './db.ts';
+import type { Db, NamedSql, Queryable } from './db.ts';
 
 // bigint (int8) as string would leak into every record; counts and ids fit in a JS number here.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -29,10 +30,14 @@ export async function openPostgres(url: string, schema?: string): Promise<Db> {
       await pool.end().catch(() => undefined);
       throw err;
     });
+  // A named statement goes as { name, text, values }: node-postgres prepares it on each pooled
+  // connection the first time and then only binds and executes it.
+  const config = (sql: string | NamedSql, params?: unknown[]) =>
+    typeof sql === 'string' ? { text: sql, values: params } : { name: sql.name, text: sql.text, values: params };
   return {
     kind: 'postgres',
-    async query<T>(sql: string, params?: unknown[]) {
-      const r = await pool.query(sql, params as unknown[]);
+    async query<T>(sql: string | NamedSql, params?: unknown[]) {
+      const r = await pool.query(config(sql, params));
       return { rows: r.rows as T[] };
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -40,8 +45,8 @@ export async function openPostgres(url: string, schema?: string): Promise<Db> {
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
-          async query<R>(sql: string, params?: unknown[]) {
-            const r = await client.query(sql, params as unknown[]);
+          async query<R>(sql: string | NamedSql, params?: unknown[]) {
+            const r = await client.query(config(sql, params));
             return { rows: r.rows as R[] };
           },
         };
@@ -78,15 +83,15 @@ export async function openPglite(dir: string | undefined): Promise<PgliteDb> {
   return {
     kind: 'pglite',
     pglite: db,
-    async query<T>(sql: string, params?: unknown[]) {
-      const r = await db.query<T>(sql, params, { parsers });
+    async query<T>(sql: string | NamedSql, params?: unknown[]) {
+      const r = await db.query<T>(sqlText(sql), params, { parsers });
       return { rows: r.rows };
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       return db.transaction(async (t) =>
         fn({
-          async query<R>(sql: string, params?: unknown[]) {
-            const r = await t.query<R>(sql, params, { parsers });
+          async query<R>(sql: string | NamedSql, params?: unknown[]) {
+            const r = await t.query<R>(sqlText(sql), params, { parsers });
             return { rows: r.rows };
           },
         }),

@@ -1,9 +1,28 @@
 /**
+ * A statement of the flow path with a name: on PostgreSQL it is prepared once per connection, so its
+ * (large) CTE is parsed and planned once instead of for every flow; PGlite runs its text. One name, one
+ * text: node-postgres refuses a name reused with another text on the same connection.
+ */
+export interface NamedSql {
+  readonly name: string;
+  readonly text: string;
+}
+
+export function prepared(name: string, text: string): NamedSql {
+  return { name: `passerelle_${name}`, text };
+}
+
+/** The SQL text of a statement, named or not. */
+export function sqlText(sql: string | NamedSql): string {
+  return typeof sql === 'string' ? sql : sql.text;
+}
+
+/**
  * The one database interface: node-postgres (a real PostgreSQL) or PGlite (embedded), same SQL.
  * Both use `$1` placeholders and return `{ rows }`.
  */
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  query<T = Record<string, unknown>>(sql: string | NamedSql, params?: unknown[]): Promise<{ rows: T[] }>;
 }
 
 export interface Db extends Queryable {

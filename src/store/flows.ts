@@ -1,5 +1,6 @@
 /** Every SQL statement about flows, their content, stage outcomes and return flows. */
-import type { Queryable } from './db.ts';
+import { prepared } from './db.ts';
+import type { Db, Queryable } from './db.ts';
 import { flowName } from './mailboxes.ts';
 import type { FlowRecord, FlowState, ReturnFlowRecord, StageOutcomeRecord } from './types.ts';
 
@@ -70,16 +71,9 @@ export interface NewFlow {
   returnSyntax?: 'CPPStatut' | 'AIFEStatut' | null;
 }
 
-/**
- * Records a flow, its bytes and its first history line in one statement; returns the new record, or
- * undefined when a flow with this spool key is already recorded (a retried intake).
- */
-export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord | undefined> {
-  // NUL and invalid UTF-8 cannot go into PostgreSQL text: whoever calls, the name is made safe here.
-  const named =
-    f.originalNameBytes !== undefined ? { name: f.originalName, bytes: f.originalNameBytes } : flowName(f.originalName);
-  const r = await tx.query(
-    `WITH content AS (
+const INSERT_FLOW = prepared(
+  'insert_flow',
+  `WITH content AS (
        INSERT INTO flow_content (sha256, bytes)
        SELECT * FROM (VALUES ($6::text, $13::bytea), ($8::text, $14::bytea)) AS v(sha, b) WHERE v.b IS NOT NULL
        ON CONFLICT (sha256) DO NOTHING
@@ -94,32 +88,43 @@ export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord 
        INSERT INTO flow_history (flow_id, state) SELECT id, 'IN_RECU' FROM flow
      )
      SELECT * FROM flow`,
-    [
-      f.numberInterface,
-      f.box,
-      f.partner,
-      named.name,
-      f.size,
-      f.sha256,
-      f.bytes !== null,
-      f.signature?.sha256 ?? null,
-      f.spoolKey,
-      f.transport,
-      f.declaredInterface,
-      f.declaredSigned,
-      f.bytes,
-      f.signature?.bytes ?? null,
-      named.bytes,
-      f.intakeRefusal ?? null,
-      f.emitter ?? null,
-      f.returnSyntax ?? null,
-    ],
-  );
+);
+
+/**
+ * Records a flow, its bytes and its first history line in one statement; returns the new record, or
+ * undefined when a flow with this spool key is already recorded (a retried intake).
+ */
+export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord | undefined> {
+  // NUL and invalid UTF-8 cannot go into PostgreSQL text: whoever calls, the name is made safe here.
+  const named =
+    f.originalNameBytes !== undefined ? { name: f.originalName, bytes: f.originalNameBytes } : flowName(f.originalName);
+  const r = await tx.query(INSERT_FLOW, [
+    f.numberInterface,
+    f.box,
+    f.partner,
+    named.name,
+    f.size,
+    f.sha256,
+    f.bytes !== null,
+    f.signature?.sha256 ?? null,
+    f.spoolKey,
+    f.transport,
+    f.declaredInterface,
+    f.declaredSigned,
+    f.bytes,
+    f.signature?.bytes ?? null,
+    named.bytes,
+    f.intakeRefusal ?? null,
+    f.emitter ?? null,
+    f.returnSyntax ?? null,
+  ]);
   return r.rows[0] ? toFlow(r.rows[0] as Row) : undefined;
 }
 
+const FLOW_BY_SPOOL_KEY = prepared('flow_by_spool_key', `SELECT ${FLOW_COLUMNS} FROM flows WHERE spool_key = $1`);
+
 export async function flowBySpoolKey(db: Queryable, spoolKey: string): Promise<FlowRecord | undefined> {
-  const r = await db.query(`SELECT ${FLOW_COLUMNS} FROM flows WHERE spool_key = $1`, [spoolKey]);
+  const r = await db.query(FLOW_BY_SPOOL_KEY, [spoolKey]);
   return r.rows[0] ? toFlow(r.rows[0] as Row) : undefined;
 }
 
@@ -153,6 +158,16 @@ export async function listFlows(
      WHERE ($1::text IS NULL OR partner = $1) AND ($2::text IS NULL OR state = $2)
      ORDER BY id DESC LIMIT $3`,
     [filter.partner ?? null, filter.state ?? null, filter.limit ?? 100],
+  );
+  return r.rows.map((row) => toFlow(row as Row));
+}
+
+/** Flows waiting for a schema set (IN_EN_ATTENTE_RETRAITEMENT_CPP), through the small flows_waiting index. */
+export async function waitingFlows(db: Queryable, limit = 10000): Promise<FlowRecord[]> {
+  const r = await db.query(
+    `SELECT ${FLOW_COLUMNS} FROM flows
+     WHERE waiting_for IS NOT NULL AND state = 'IN_EN_ATTENTE_RETRAITEMENT_CPP' ORDER BY id LIMIT $1`,
+    [limit],
   );
   return r.rows.map((row) => toFlow(row as Row));
 }
@@ -222,23 +237,9 @@ export interface FlowConclusion {
   returnFlow?: { kind: ReturnFlowRecord['kind']; fileName: string; content: string };
 }
 
-/** Records the end of a run: stage outcomes, final state and the return flow, all in one step. */
-/**
- * Records the end of a run in one statement (so atomic even outside a transaction): stage outcomes,
- * final state, history line and the return flow. Returns the return flow's id when one was recorded.
- */
-export async function concludeFlow(tx: Queryable, flow: FlowRecord, c: FlowConclusion): Promise<number | undefined> {
-  const terminal = ['IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE'].includes(c.state);
-  const stages = c.stages.map((s, i) => ({
-    seq: i + 1,
-    stage: s.stage,
-    outcome: s.outcome,
-    findings: s.findings,
-    started_at: s.startedAt.toISOString(),
-    duration_ms: s.durationMs,
-  }));
-  const r = await tx.query<{ return_id: number | null }>(
-    `WITH flow AS (
+const CONCLUDE_FLOW = prepared(
+  'conclude_flow',
+  `WITH flow AS (
        UPDATE flows SET state = $2, status_code = $3, interface_code = COALESCE($4, interface_code),
          syntax = COALESCE($5, syntax), syntaxe_flux = COALESCE($6, syntaxe_flux), profile = COALESCE($7, profile),
          waiting_for = $8, updated_at = now(), finished_at = CASE WHEN $9 THEN now() ELSE NULL END
@@ -261,48 +262,49 @@ export async function concludeFlow(tx: Queryable, flow: FlowRecord, c: FlowConcl
        ON CONFLICT DO NOTHING RETURNING id
      )
      SELECT (SELECT id FROM ret) AS return_id`,
-    [
-      flow.id,
-      c.state,
-      c.statusCode,
-      c.interfaceCode ?? null,
-      c.syntax ?? null,
-      c.syntaxeFlux ?? null,
-      c.profile ?? null,
-      c.waitingFor ?? null,
-      terminal,
-      JSON.stringify(stages),
-      c.note ?? null,
-      flow.partner,
-      c.returnFlow?.kind ?? null,
-      c.returnFlow?.fileName ?? null,
-      c.returnFlow?.content ?? null,
-    ],
-  );
+);
+
+/**
+ * Records the end of a run in one statement (so atomic even outside a transaction): stage outcomes,
+ * final state, history line and the return flow. Returns the return flow's id when one was recorded.
+ */
+export async function concludeFlow(tx: Queryable, flow: FlowRecord, c: FlowConclusion): Promise<number | undefined> {
+  const terminal = ['IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE'].includes(c.state);
+  const stages = c.stages.map((s, i) => ({
+    seq: i + 1,
+    stage: s.stage,
+    outcome: s.outcome,
+    findings: s.findings,
+    started_at: s.startedAt.toISOString(),
+    duration_ms: s.durationMs,
+  }));
+  const r = await tx.query<{ return_id: number | null }>(CONCLUDE_FLOW, [
+    flow.id,
+    c.state,
+    c.statusCode,
+    c.interfaceCode ?? null,
+    c.syntax ?? null,
+    c.syntaxeFlux ?? null,
+    c.profile ?? null,
+    c.waitingFor ?? null,
+    terminal,
+    JSON.stringify(stages),
+    c.note ?? null,
+    flow.partner,
+    c.returnFlow?.kind ?? null,
+    c.returnFlow?.fileName ?? null,
+    c.returnFlow?.content ?? null,
+  ]);
   const id = r.rows[0]?.return_id;
   return id === null || id === undefined ? undefined : Number(id);
 }
 
-/** What a run needs, in one round trip: the flow as it was, its partner and bytes; marks it in progress. */
-export async function startFlowRun(
-  db: Queryable,
-  flowId: number,
-): Promise<
-  | {
-      flow: FlowRecord;
-      partnerRow: Record<string, unknown>;
-      bytes: Buffer | null;
-      signature: Buffer | null;
-      /** An earlier deposit of the same bytes by the same partner that was not rejected (see findDuplicateDeposit). */
-      earlierDeposit: string | null;
-      /** The partner's matelas row, when it has one (read with the flow: routing needs it). */
-      matelasRow: Record<string, unknown> | null;
-    }
-  | undefined
-> {
-  const r = await db.query<Row>(
-    `WITH cur AS (
-       SELECT * FROM flows WHERE id = $1
+// cur lists its columns: a prepared statement whose result type changed (a column added by a later
+// migration while this node runs) would fail on every call until its connection closes.
+const START_FLOW_RUN = prepared(
+  'start_flow_run',
+  `WITH cur AS (
+       SELECT ${FLOW_COLUMNS} FROM flows WHERE id = $1
      ), started AS (
        UPDATE flows SET state = 'IN_EN_COURS_TRAITEMENT_CPP', updated_at = now()
        WHERE id = $1 AND state NOT IN ('IN_EN_COURS_TRAITEMENT_CPP', 'IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
@@ -322,8 +324,76 @@ export async function startFlowRun(
      FROM cur JOIN partners p ON p.code = cur.partner
        LEFT JOIN flow_content c ON c.sha256 = cur.sha256
        LEFT JOIN flow_content s ON s.sha256 = cur.signature_sha256`,
-    [flowId],
-  );
+);
+
+interface PendingConclusion {
+  flow: FlowRecord;
+  conclusion: FlowConclusion;
+  resolve: (returnId: number | undefined) => void;
+  reject: (err: unknown) => void;
+}
+const concluding = new WeakMap<Db, { waiting: PendingConclusion[]; running: boolean }>();
+const CONCLUSIONS_PER_COMMIT = 64;
+
+/**
+ * concludeFlow for the flows of one node that finish together: the conclusions that arrive while one
+ * commit is under way are recorded together in the next transaction, one commit (one WAL flush) for
+ * all of them instead of one each. Alone, a conclusion is committed at once, as before. Each flow's
+ * promise settles once its conclusion is committed; if a grouped transaction fails, its conclusions
+ * are recorded again one by one, so only the failing flow sees the error.
+ */
+export function concludeFlowSoon(db: Db, flow: FlowRecord, conclusion: FlowConclusion): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    let q = concluding.get(db);
+    if (!q) concluding.set(db, (q = { waiting: [], running: false }));
+    q.waiting.push({ flow, conclusion, resolve, reject });
+    if (!q.running) void commitConclusions(db, q);
+  });
+}
+
+async function commitConclusions(db: Db, q: { waiting: PendingConclusion[]; running: boolean }): Promise<void> {
+  q.running = true;
+  try {
+    while (q.waiting.length) {
+      const batch = q.waiting.splice(0, CONCLUSIONS_PER_COMMIT);
+      if (batch.length > 1) {
+        const ids = await db
+          .transaction(async (tx) => {
+            const out: Array<number | undefined> = [];
+            for (const p of batch) out.push(await concludeFlow(tx, p.flow, p.conclusion));
+            return out;
+          })
+          .catch(() => undefined);
+        if (ids) {
+          batch.forEach((p, i) => p.resolve(ids[i]));
+          continue;
+        }
+      }
+      for (const p of batch) await concludeFlow(db, p.flow, p.conclusion).then(p.resolve, p.reject);
+    }
+  } finally {
+    q.running = false;
+  }
+}
+
+/** What a run needs, in one round trip: the flow as it was, its partner and bytes; marks it in progress. */
+export async function startFlowRun(
+  db: Queryable,
+  flowId: number,
+): Promise<
+  | {
+      flow: FlowRecord;
+      partnerRow: Record<string, unknown>;
+      bytes: Buffer | null;
+      signature: Buffer | null;
+      /** An earlier deposit of the same bytes by the same partner that was not rejected (see findDuplicateDeposit). */
+      earlierDeposit: string | null;
+      /** The partner's matelas row, when it has one (read with the flow: routing needs it). */
+      matelasRow: Record<string, unknown> | null;
+    }
+  | undefined
+> {
+  const r = await db.query<Row>(START_FLOW_RUN, [flowId]);
   const row = r.rows[0];
   if (!row) return undefined;
   const buf = (b: unknown) =>
@@ -413,13 +483,20 @@ export async function returnFlowsOf(db: Queryable, flowId: number): Promise<Retu
   return r.rows.map(toReturn);
 }
 
+const MARK_MANY_DELIVERED = prepared(
+  'mark_many_delivered',
+  'UPDATE return_flows SET delivered_at = now() WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL',
+);
+const MARK_DELIVERED = prepared(
+  'mark_delivered',
+  'UPDATE return_flows SET delivered_at = now() WHERE id = $1 AND delivered_at IS NULL',
+);
+
 /** Marks many return flows delivered in one statement. */
 export async function markManyDelivered(db: Queryable, ids: number[]): Promise<void> {
-  await db.query('UPDATE return_flows SET delivered_at = now() WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL', [
-    ids,
-  ]);
+  await db.query(MARK_MANY_DELIVERED, [ids]);
 }
 
 export async function markDelivered(db: Queryable, id: number): Promise<void> {
-  await db.query('UPDATE return_flows SET delivered_at = now() WHERE id = $1 AND delivered_at IS NULL', [id]);
+  await db.query(MARK_DELIVERED, [id]);
 }

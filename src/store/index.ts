@@ -33,6 +33,15 @@ export const QUEUES = {
   platform: 'passerelle-platform',
 } as const;
 
+/**
+ * A completed job says nothing the flow's row does not (its state, history and outcomes are in the
+ * flows tables): it is deleted a minute after, by pg-boss's maintenance run every minute, so the job
+ * table and the dead entries its fetch walks stay small however many flows went through (pg-boss
+ * keeps them 7 days and maintains once a day by default).
+ */
+const COMPLETED_JOB_SECONDS = 60;
+const MAINTENANCE_SECONDS = 60;
+
 export async function openStore(
   opts: StoreOptions,
   queueOpts: { retryLimit: number; retryDelaySeconds: number; expireSeconds: number },
@@ -47,6 +56,7 @@ export async function openStore(
       max: 4,
       useListenNotify: true,
       superviseIntervalSeconds: 5,
+      maintenanceIntervalSeconds: MAINTENANCE_SECONDS,
       // Ours: every node may supervise; pg-boss serialises maintenance itself.
     });
   } else {
@@ -57,6 +67,7 @@ export async function openStore(
       backend: 'pglite',
       useListenNotify: true,
       superviseIntervalSeconds: 5,
+      maintenanceIntervalSeconds: MAINTENANCE_SECONDS,
     });
   }
   boss.on('error', () => undefined); // surfaced through the daemon's logger, see daemon.ts
@@ -67,6 +78,7 @@ export async function openStore(
     expireInSeconds: queueOpts.expireSeconds,
     // A job whose node died stops beating: it is retried within seconds, not at expiry.
     heartbeatSeconds: 10,
+    deleteAfterSeconds: COMPLETED_JOB_SECONDS,
   };
   try {
     await migrate(db);
@@ -74,6 +86,9 @@ export async function openStore(
     await boss.createQueue(QUEUES.incidents, { retentionSeconds: 7 * 24 * 3600 });
     await boss.createQueue(QUEUES.flows, { ...queueOptions, deadLetter: QUEUES.incidents, notify: true });
     await boss.createQueue(QUEUES.platform, queueOptions);
+    // createQueue leaves a queue made by an earlier version as it was: the deletion delay is set again.
+    for (const q of [QUEUES.flows, QUEUES.platform])
+      await boss.updateQueue(q, { deleteAfterSeconds: COMPLETED_JOB_SECONDS });
   } catch (err) {
     // Nothing left open behind a failed start.
     await boss.stop({ graceful: false, timeout: 1000 }).catch(() => undefined);

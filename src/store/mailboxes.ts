@@ -73,7 +73,7 @@ export function declaredSigned(name: string): boolean | undefined {
  * link to someone else's file) makes the daemon read or write outside the data folder.
  *  - what is taken from `depot/`/`analyse/` is opened only if it is a regular file with one name, with
  *    O_NOFOLLOW and checked to be the same inode it was lstat()ed as (`openRegular`);
- *  - what is written into `retour/` (and the spool) goes to a fresh file created O_EXCL|O_NOFOLLOW under a
+ *  - what is written into `retour/` (and a spool sidecar) goes to a fresh file created O_EXCL|O_NOFOLLOW under a
  *    random name, then renamed (`writeExclusive`): a name planted in advance is never followed;
  *  - a mailbox folder that is itself a symlink (or not a directory) is not used (`unsafeMailboxFolder`).
  */

@@ -1,6 +1,6 @@
 /**
- * What `fsync` costs (config `fsync`, on by default): the file operations of one deposit (sidecar created
- * exclusively, file renamed into the spool, file + spool folder + mailbox folder synced) and of one
+ * What `fsync` costs (config `fsync`, on by default): the file operations of one deposit (file renamed
+ * into the spool under a name carrying its metadata, file + spool folder + mailbox folder synced) and of one
  * delivery (return file written exclusively, synced, renamed, folder synced), with and without fsync, on
  * the file system of os.tmpdir(). The database's own commit is not included (PostgreSQL syncs its WAL
  * anyway; PGlite does not sync at all).
@@ -20,17 +20,11 @@ async function deposit(root: string, i: number, durable: boolean): Promise<void>
   const spool = path.join(root, 'spool');
   const file = path.join(depot, `f${i}.xml`);
   writeFileSync(file, BODY); // the partner's write, not measured on its own
-  const side = await open(
-    path.join(spool, `k${i}.json`),
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o600,
-  );
-  await side.writeFile('{"partner":"ABC123"}');
-  if (durable) await side.sync();
-  await side.close();
-  await rename(file, path.join(spool, `k${i}`));
+  // Spooled under a name that carries the flow's metadata (src/gateway/intake.ts): one rename, no sidecar.
+  const spooled = path.join(spool, `k${i}~ABC123~df--~~f${i}.xml`);
+  await rename(file, spooled);
   if (durable) {
-    const fh = await open(path.join(spool, `k${i}`), constants.O_RDONLY | constants.O_NOFOLLOW);
+    const fh = await open(spooled, constants.O_RDONLY | constants.O_NOFOLLOW);
     await fh.sync();
     await fh.close();
     await syncDir(spool);

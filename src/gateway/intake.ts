@@ -1,18 +1,24 @@
 /**
  * The one intake every transport hands complete files to. Taking a file is crash-safe:
- *  1. a sidecar `<key>.json` saying who deposited what is written into the spool;
- *  2. the file is renamed (atomic, same filesystem) into `<dataDir>/spool/<key>`: the mailbox is free;
- *  3. one transaction records the bytes, the flow (with its number) and its pg-boss job;
- *  4. the spool files are removed.
- * After a crash, `recoverSpool()` finishes step 3 for files whose flow is not recorded and drops the
+ *  1. the file is renamed (atomic, same filesystem) into `<dataDir>/spool/<host>/` under a name that says
+ *     who deposited what: `<key>~<partner>~<flags>~<declared interface>~<the partner's file name>` (see
+ *     spoolName): the mailbox is free, and the entry is complete the moment it exists;
+ *  2. one transaction records the bytes, the flow (with its number) and its pg-boss job;
+ *  3. the spooled file is removed.
+ * After a crash, `recoverSpool()` finishes step 2 for files whose flow is not recorded and drops the
  * rest, so a file is never lost and never taken twice (the spool key is unique in the database).
- * The sidecar is created exclusively; the sidecar, the file and the spool folder are fsync'ed before the
- * deposit is acknowledged (`fsync`), so a power cut cannot lose an acknowledged flow.
+ * The name carries the metadata rather than a sidecar file: one rename is the whole spooling, so there is
+ * no state "metadata without file" (or the reverse) to recover, and no file created and removed a flow.
+ * Only when the name cannot carry it (a partner's name too long for NAME_MAX with the prefix, or one
+ * holding NUL or `/`, possible through HTTP) is a sidecar `<key>.json` written first, as before, and the
+ * file spooled as `<key>`; recovery reads both forms (and spools left by earlier versions).
+ * The file and the spool folder (and a sidecar) are fsync'ed before the deposit is acknowledged
+ * (`fsync`), so a power cut cannot lose an acknowledged flow.
  * The spooled entry is read only if it is a regular file with one name (openRegular, O_NOFOLLOW): a
  * symlink, FIFO, device, directory or hard link becomes a flow refused at RECEPTION without being read.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { constants, mkdirSync, readdirSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -31,11 +37,72 @@ import type { Intake, IntakeRequest, IntakeResult } from './intake-types.ts';
 /** Flows recorded in one transaction at most. */
 const MAX_BATCH = 64;
 
+/** Who deposited what: carried by the spooled file's name (spoolName), or by a `<key>.json` sidecar. */
 interface SpoolSidecar extends Omit<IntakeRequest, 'path' | 'signaturePath' | 'nameBytes'> {
   key: string;
   hasSignature: boolean;
   /** The original name's bytes (hex) when they are not clean UTF-8 text (see flowName). */
   nameHex?: string;
+}
+
+/** A spooled flow: its metadata, where the file is, and whether a sidecar holds the metadata. */
+interface SpoolEntry {
+  sidecar: SpoolSidecar;
+  /** The spooled file (a Buffer: the partner's name, in it, may not be UTF-8). */
+  file: string | Buffer;
+  /** The sidecar's path, when the name could not carry the metadata. */
+  sidecarFile?: string;
+}
+
+/** Separates the fields of a spool name; never in a key, partner code, flag or interface code. */
+const SEP = 0x7e; // '~'
+const BOX_FLAG: Record<IntakeRequest['box'], string> = { depot: 'd', analyse: 'a' };
+const TRANSPORT_FLAG: Record<IntakeRequest['transport'], string> = { folder: 'f', sftp: 's', http: 'h', replay: 'r' };
+const NAME_MAX = 255;
+
+/**
+ * The spool name carrying a flow's metadata, or undefined when it cannot (then a sidecar does):
+ * `<key>~<partner>~<box><transport><declared signed: S|N|-><detached signature: p|->~<interface>~<name>`.
+ * The name is the partner's bytes as they are, so flowName() of it gives back the same name on recovery.
+ */
+function spoolName(s: SpoolSidecar, name: Buffer | undefined): Buffer | undefined {
+  if (!name || name.length === 0 || name.includes(0) || name.includes(0x2f)) return undefined;
+  if (!/^[A-Za-z0-9]{1,16}$/.test(s.partner)) return undefined;
+  if (s.declaredInterface !== undefined && !/^[A-Za-z0-9]{1,16}$/.test(s.declaredInterface)) return undefined;
+  const signed = s.declaredSigned === undefined ? '-' : s.declaredSigned ? 'S' : 'N';
+  const flags = `${BOX_FLAG[s.box]}${TRANSPORT_FLAG[s.transport]}${signed}${s.hasSignature ? 'p' : '-'}`;
+  const head = Buffer.from(`${s.key}~${s.partner}~${flags}~${s.declaredInterface ?? ''}~`, 'latin1');
+  return head.length + name.length <= NAME_MAX ? Buffer.concat([head, name]) : undefined;
+}
+
+/** The metadata a spool name carries (the inverse of spoolName), or undefined when it is not one. */
+function parseSpoolName(raw: Buffer): SpoolSidecar | undefined {
+  const fields: string[] = [];
+  let at = 0;
+  for (let i = 0; i < 4; i++) {
+    const end = raw.indexOf(SEP, at);
+    if (end < 0) return undefined;
+    fields.push(raw.toString('latin1', at, end));
+    at = end + 1;
+  }
+  const [key, partner, flags, iface] = fields as [string, string, string, string];
+  const box = (Object.keys(BOX_FLAG) as Array<IntakeRequest['box']>).find((b) => BOX_FLAG[b] === flags[0]);
+  const transport = (Object.keys(TRANSPORT_FLAG) as Array<IntakeRequest['transport']>).find(
+    (t) => TRANSPORT_FLAG[t] === flags[1],
+  );
+  if (!key || !partner || flags.length !== 4 || !box || !transport || at >= raw.length) return undefined;
+  const named = flowName(raw.subarray(at));
+  return {
+    key,
+    partner,
+    box,
+    originalName: named.name,
+    ...(named.bytes ? { nameHex: named.bytes.toString('hex') } : {}),
+    transport,
+    hasSignature: flags[3] === 'p',
+    ...(iface ? { declaredInterface: iface } : {}),
+    ...(flags[2] === '-' ? {} : { declaredSigned: flags[2] === 'S' }),
+  };
 }
 
 export interface IntakeOptions {
@@ -55,7 +122,7 @@ export class FlowIntake implements Intake {
   private readonly opts: IntakeOptions;
   /** Flows waiting to be recorded in the next transaction (see flush). */
   private readonly batch: Array<{
-    sidecar: SpoolSidecar;
+    entry: SpoolEntry;
     resolve: (f: FlowRecord) => void;
     reject: (e: Error) => void;
   }> = [];
@@ -71,8 +138,8 @@ export class FlowIntake implements Intake {
 
   /** Takes the file and records its flow; resolves with the flow number (the API twin answers with it). */
   async claim(req: IntakeRequest): Promise<IntakeResult> {
-    const sidecar = await this.spool(req);
-    const flow = await this.record(sidecar);
+    const entry = await this.spool(req);
+    const flow = await this.record(entry);
     return flow.flowNumber ? { id: String(flow.id), flowNumber: flow.flowNumber } : { id: String(flow.id) };
   }
 
@@ -82,9 +149,9 @@ export class FlowIntake implements Intake {
    * folders): a partner's next upload does not wait for the database.
    */
   async take(req: IntakeRequest): Promise<{ spoolKey: string }> {
-    const sidecar = await this.spool(req);
-    this.inFlight.set(sidecar.key, this.recordWithRetry(sidecar));
-    return { spoolKey: sidecar.key };
+    const entry = await this.spool(req);
+    this.inFlight.set(entry.sidecar.key, this.recordWithRetry(entry));
+    return { spoolKey: entry.sidecar.key };
   }
 
   /** Resolves when every background recording has ended (daemon stop). */
@@ -92,11 +159,12 @@ export class FlowIntake implements Intake {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight.values()]);
   }
 
-  private async recordWithRetry(sidecar: SpoolSidecar): Promise<void> {
+  private async recordWithRetry(entry: SpoolEntry): Promise<void> {
+    const { sidecar } = entry;
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.record(sidecar);
+          await this.record(entry);
           return;
         } catch (err) {
           this.opts.logger.error(
@@ -113,8 +181,8 @@ export class FlowIntake implements Intake {
     }
   }
 
-  private async spool(req: IntakeRequest): Promise<SpoolSidecar> {
-    const key = `${Date.now().toString(36)}-${randomUUID()}`;
+  private async spool(req: IntakeRequest): Promise<SpoolEntry> {
+    const key = `${Date.now().toString(36)}-${randomBytes(12).toString('hex')}`;
     const named = flowName(req.nameBytes ?? req.originalName);
     const sidecar: SpoolSidecar = {
       key,
@@ -131,24 +199,40 @@ export class FlowIntake implements Intake {
     };
     const base = path.join(this.spoolDir, key);
     const durable = this.opts.fsync !== false;
-    // Created exclusively (a fresh, random name: nothing there to follow), synced before the file moves.
-    const side = await this.createSidecar(`${base}.json`);
-    try {
-      await side.writeFile(JSON.stringify(sidecar));
-      if (durable) await side.sync();
-    } finally {
-      await side.close();
+    // The name's bytes as the partner gave them (a string that does not survive UTF-8 is left to a sidecar).
+    const asText = Buffer.from(req.originalName, 'utf8');
+    const inName = spoolName(
+      sidecar,
+      req.nameBytes ?? (asText.toString('utf8') === req.originalName ? asText : undefined),
+    );
+    const entry: SpoolEntry = inName
+      ? { sidecar, file: Buffer.concat([Buffer.from(`${this.spoolDir}${path.sep}`), inName]) }
+      : { sidecar, file: base, sidecarFile: `${base}.json` };
+    if (entry.sidecarFile) {
+      // Created exclusively (a fresh, random name: nothing there to follow), synced before the file moves.
+      const side = await this.createSidecar(entry.sidecarFile);
+      try {
+        await side.writeFile(JSON.stringify(sidecar));
+        if (durable) await side.sync();
+      } finally {
+        await side.close();
+      }
     }
     try {
-      await rename(req.path, base);
+      await rename(req.path, entry.file).catch(async (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT' || existsSync(this.spoolDir)) throw e;
+        await mkdir(this.spoolDir, { recursive: true }); // the spool folder was removed behind our back
+        await rename(req.path, entry.file);
+      });
     } catch (e) {
-      await unlinkQuietly(`${base}.json`); // the file never came in (e.g. another node took it)
+      // The file never came in (e.g. another node took it).
+      if (entry.sidecarFile) await unlinkQuietly(entry.sidecarFile);
       throw e;
     }
     if (req.signaturePath) await rename(req.signaturePath, `${base}.p7s`);
     if (durable) {
-      // The bytes (only of a regular file: never open what a partner may have planted) and both names.
-      await syncRegular(base);
+      // The bytes (only of a regular file: never open what a partner may have planted) and the names.
+      await syncRegular(entry.file);
       if (req.signaturePath) await syncRegular(`${base}.p7s`);
       await syncDir(this.spoolDir);
       const from =
@@ -157,7 +241,7 @@ export class FlowIntake implements Intake {
           : req.path.subarray(0, req.path.lastIndexOf(0x2f)).toString();
       await syncDir(from).catch(() => undefined); // the file is gone from the mailbox for good
     }
-    return sidecar;
+    return entry;
   }
 
   private async createSidecar(file: string): Promise<FileHandle> {
@@ -170,9 +254,9 @@ export class FlowIntake implements Intake {
   }
 
   /** Step 3 and 4 for one spooled file (recorded together with others queued at the same moment). */
-  private record(sidecar: SpoolSidecar): Promise<FlowRecord> {
+  private record(entry: SpoolEntry): Promise<FlowRecord> {
     return new Promise((resolve, reject) => {
-      this.batch.push({ sidecar, resolve, reject });
+      this.batch.push({ entry, resolve, reject });
       if (this.batch.length === 1) setImmediate(() => void this.flush());
     });
   }
@@ -188,7 +272,7 @@ export class FlowIntake implements Intake {
     const prepared: Array<{ item: (typeof items)[number]; flow: NewFlow }> = [];
     for (const item of items) {
       try {
-        prepared.push({ item, flow: await this.prepare(item.sidecar) });
+        prepared.push({ item, flow: await this.prepare(item.entry) });
       } catch (e) {
         item.reject(e as Error);
       }
@@ -196,7 +280,7 @@ export class FlowIntake implements Intake {
     if (!prepared.length) return;
     try {
       const flows = await this.commit(prepared.map((p) => p.flow));
-      await Promise.all(prepared.map((p, i) => this.finish(p.item.sidecar, flows[i] as FlowRecord, p.flow.size)));
+      await Promise.all(prepared.map((p, i) => this.finish(p.item.entry, flows[i] as FlowRecord, p.flow.size)));
       prepared.forEach((p, i) => p.item.resolve(flows[i] as FlowRecord));
     } catch (batchError) {
       if (prepared.length === 1) {
@@ -206,7 +290,7 @@ export class FlowIntake implements Intake {
       for (const p of prepared) {
         try {
           const [flow] = await this.commit([p.flow]);
-          await this.finish(p.item.sidecar, flow as FlowRecord, p.flow.size);
+          await this.finish(p.item.entry, flow as FlowRecord, p.flow.size);
           p.item.resolve(flow as FlowRecord);
         } catch (e) {
           p.item.reject(e as Error);
@@ -216,14 +300,14 @@ export class FlowIntake implements Intake {
   }
 
   /** Reads a spooled file: size, bytes (unless over the limit), SHA-256, the interface for its number. */
-  private async prepare(sidecar: SpoolSidecar): Promise<NewFlow> {
+  private async prepare(entry: SpoolEntry): Promise<NewFlow> {
     const { maxFlowBytes } = this.opts;
-    const base = path.join(this.spoolDir, sidecar.key);
+    const { sidecar } = entry;
     // A sidecar of an earlier version may carry a name PostgreSQL text cannot hold (NUL): made safe here too.
     const named = sidecar.nameHex
       ? { name: sidecar.originalName, bytes: Buffer.from(sidecar.nameHex, 'hex') }
       : flowName(sidecar.originalName);
-    const opened = await openRegular(base);
+    const opened = await openRegular(entry.file);
     if (!opened.ok) return this.refused(sidecar, named, opened.kind);
     let size: number;
     let bytes: Buffer | null;
@@ -239,7 +323,7 @@ export class FlowIntake implements Intake {
     let signature: { sha256: string; bytes: Buffer } | null = null;
     if (sidecar.hasSignature) {
       // Missing only when a crash came between the two renames: the .p7s is then still in the mailbox.
-      const sig = await openRegular(`${base}.p7s`).catch(() => null);
+      const sig = await openRegular(path.join(this.spoolDir, `${sidecar.key}.p7s`)).catch(() => null);
       if (sig?.ok) {
         try {
           const b = await sig.fh.readFile();
@@ -337,8 +421,8 @@ export class FlowIntake implements Intake {
     });
   }
 
-  private async finish(sidecar: SpoolSidecar, flow: FlowRecord, size: number): Promise<void> {
-    const base = path.join(this.spoolDir, sidecar.key);
+  private async finish(entry: SpoolEntry, flow: FlowRecord, size: number): Promise<void> {
+    const { sidecar } = entry;
     this.opts.logger.info(
       {
         flow: flow.flowNumber ?? `ANALYSE-${flow.id}`,
@@ -350,14 +434,15 @@ export class FlowIntake implements Intake {
       },
       'flow received',
     );
-    // unlink, not rm: rm() lstat()s first, a measurable cost per flow (a refused directory needs rm).
+    // The signature and the sidecar first: what is left after a crash here is found by its spooled file.
     await Promise.all([
-      unlinkQuietly(base).catch((e: NodeJS.ErrnoException) =>
-        e.code === 'EISDIR' || e.code === 'EPERM' ? rm(base, { recursive: true, force: true }) : Promise.reject(e),
-      ),
-      unlinkQuietly(`${base}.json`),
-      sidecar.hasSignature ? unlinkQuietly(`${base}.p7s`) : undefined,
+      sidecar.hasSignature ? unlinkQuietly(path.join(this.spoolDir, `${sidecar.key}.p7s`)) : undefined,
+      entry.sidecarFile ? unlinkQuietly(entry.sidecarFile) : undefined,
     ]);
+    // unlink, not rm: rm() lstat()s first, a measurable cost per flow (a refused directory needs rm).
+    await unlinkQuietly(entry.file).catch((e: NodeJS.ErrnoException) =>
+      e.code === 'EISDIR' || e.code === 'EPERM' ? rm(entry.file, { recursive: true, force: true }) : Promise.reject(e),
+    );
     this.opts.onFlow?.(flow);
   }
 
@@ -368,21 +453,27 @@ export class FlowIntake implements Intake {
    */
   async recoverSpool(minAgeMs = 0): Promise<number> {
     let recovered = 0;
-    let names: string[];
+    let names: Buffer[];
     try {
-      names = readdirSync(this.spoolDir);
+      names = readdirSync(this.spoolDir, { encoding: 'buffer' });
     } catch (err) {
       this.opts.logger.error({ err, spool: this.spoolDir }, 'spool folder unreadable: nothing recovered');
       return 0;
     }
-    for (const name of names) {
-      if (!name.endsWith('.json')) continue;
-      const key = name.slice(0, -5);
+    for (const raw of names) {
+      // A spooled file named with its metadata, or a sidecar (its file is `<key>`); the rest (`<key>`,
+      // `<key>.p7s`) is found through them.
+      const sep = raw.indexOf(SEP);
+      const text = sep < 0 ? raw.toString('utf8') : '';
+      if (sep < 0 && !text.endsWith('.json')) continue;
+      const key = sep < 0 ? text.slice(0, -5) : raw.toString('latin1', 0, sep);
       if (this.inFlight.has(key)) continue;
       // One entry that cannot be finished is logged and left for the next pass: it never stops the others
       // nor the daemon's start.
       try {
-        if (await this.recoverOne(key, minAgeMs)) recovered++;
+        const done =
+          sep < 0 ? await this.recoverWithSidecar(key, minAgeMs) : await this.recoverNamed(raw, key, minAgeMs);
+        if (done) recovered++;
       } catch (err) {
         this.opts.logger.error({ err, spoolKey: key }, 'spooled flow could not be recorded; left for the next pass');
       }
@@ -390,7 +481,29 @@ export class FlowIntake implements Intake {
     return recovered;
   }
 
-  private async recoverOne(key: string, minAgeMs: number): Promise<boolean> {
+  /** A spooled file whose name carries its metadata: recorded unless it is already. */
+  private async recoverNamed(raw: Buffer, key: string, minAgeMs: number): Promise<boolean> {
+    // The key starts with the spooling time (base 36).
+    const spooledAt = parseInt(key.split('-')[0] ?? '', 36);
+    if (Number.isFinite(spooledAt) && Date.now() - spooledAt < minAgeMs) return false;
+    const file = Buffer.concat([Buffer.from(`${this.spoolDir}${path.sep}`), raw]);
+    const sidecar = parseSpoolName(raw);
+    if (!sidecar) {
+      this.opts.logger.error({ spoolKey: key }, 'spooled file with an unreadable name: left in the spool');
+      return false;
+    }
+    if (await flowBySpoolKey(this.opts.store.db, key)) {
+      // Recorded already: a crash came before the spooled file was removed.
+      await rm(path.join(this.spoolDir, `${key}.p7s`), { force: true });
+      await rm(file, { force: true, recursive: true });
+      return false;
+    }
+    await this.record({ sidecar, file });
+    return true;
+  }
+
+  /** A spooled file `<key>` with a sidecar `<key>.json` (a name too long to carry it, or an earlier version). */
+  private async recoverWithSidecar(key: string, minAgeMs: number): Promise<boolean> {
     const base = path.join(this.spoolDir, key);
     const age = await lstat(`${base}.json`).then(
       (s) => Date.now() - s.mtimeMs,
@@ -431,12 +544,12 @@ export class FlowIntake implements Intake {
       ]);
       return false;
     }
-    await this.record(sidecar);
+    await this.record({ sidecar, file: base, sidecarFile: `${base}.json` });
     return true;
   }
 }
 
-async function unlinkQuietly(file: string): Promise<void> {
+async function unlinkQuietly(file: string | Buffer): Promise<void> {
   await unlink(file).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== 'ENOENT') throw e;
   });
@@ -453,7 +566,7 @@ async function shaOfHandle(fh: FileHandle): Promise<string> {
 }
 
 /** fsync of a spooled file, only if it is a regular one (a refused entry is never opened). */
-async function syncRegular(file: string): Promise<void> {
+async function syncRegular(file: string | Buffer): Promise<void> {
   const r = await openRegular(file).catch(() => undefined);
   if (!r?.ok) return;
   try {

@@ -69,7 +69,7 @@ export async function deliverOne(
   if ('unsafe' in folder) throw new Error(`return flow not written: ${folder.unsafe}`);
   try {
     if (opts.fresh || r.kind === 'analyse' || !delivered(path.join(folder.dir, fileName)))
-      await writeExclusive(folder.dir, fileName, r.content, { durable });
+      await writeExclusive(folder.dir, fileName, r.content, { durable, syncFolder: folder.sync });
   } finally {
     await folder.close();
   }

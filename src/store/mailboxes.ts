@@ -73,7 +73,7 @@ export function declaredSigned(name: string): boolean | undefined {
  * link to someone else's file) makes the daemon read or write outside the data folder.
  *  - what is taken from `depot/`/`analyse/` is opened only if it is a regular file with one name, with
  *    O_NOFOLLOW and checked to be the same inode it was lstat()ed as (`openRegular`);
- *  - what is written into `retour/` (and the spool) goes to a fresh file created O_EXCL|O_NOFOLLOW under a
+ *  - what is written into `retour/` (and a spool sidecar) goes to a fresh file created O_EXCL|O_NOFOLLOW under a
  *    random name, then renamed (`writeExclusive`): a name planted in advance is never followed;
  *  - a mailbox folder that is itself a symlink (or not a directory) is not used (`unsafeMailboxFolder`).
  */
@@ -139,7 +139,12 @@ export async function writeExclusive(
   dir: string,
   name: string,
   content: string | Buffer,
-  opts: { durable?: boolean; mode?: number } = {},
+  opts: {
+    durable?: boolean;
+    mode?: number;
+    /** fsync of `dir` through a descriptor already open on it (OpenFolder.sync): one open less a file. */
+    syncFolder?: () => Promise<void>;
+  } = {},
 ): Promise<void> {
   const tmp = path.join(dir, `.passerelle-${randomBytes(9).toString('hex')}.tmp`);
   const fh = await open(
@@ -162,7 +167,7 @@ export async function writeExclusive(
     await unlink(tmp).catch(() => undefined);
     throw e;
   }
-  if (opts.durable) await syncDir(dir);
+  if (opts.durable) await (opts.syncFolder ? opts.syncFolder() : syncDir(dir));
 }
 
 /** fsync of a folder: makes the names created, renamed or removed in it durable (power cut, not only a crash). */
@@ -255,6 +260,8 @@ function utf8SequenceLength(b: Buffer, i: number): number {
 /** An open mailbox folder: `dir` names it for as long as it is open, whatever is renamed meanwhile. */
 export interface OpenFolder {
   dir: string;
+  /** fsync of the folder (through its open descriptor where there is one). */
+  sync(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -281,7 +288,8 @@ export async function openMailboxFolder(
   if (!PROC_FD) {
     const why = unsafeMailboxFolder(dataDir, partnerCode, folder);
     if (why) return { unsafe: why, missing: why.endsWith('is missing') };
-    return { dir: mailboxPaths(dataDir, partnerCode)[folder], close: async () => undefined };
+    const dir = mailboxPaths(dataDir, partnerCode)[folder];
+    return { dir, sync: () => syncDir(dir), close: async () => undefined };
   }
   const flags = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
   let parent: FileHandle | undefined;
@@ -303,5 +311,5 @@ export async function openMailboxFolder(
     throw e;
   }
   const fh = parent;
-  return { dir: `/proc/self/fd/${fh.fd}`, close: () => fh.close() };
+  return { dir: `/proc/self/fd/${fh.fd}`, sync: () => fh.sync(), close: () => fh.close() };
 }

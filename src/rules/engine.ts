@@ -5,6 +5,7 @@
 import { finding, type Finding } from '../finding.ts';
 import type { Invoice } from '../formats/invoice.ts';
 import type { FacturXProfile, SyntaxId } from '../formats/types.ts';
+import { bindingRules } from './en16931/binding.ts';
 import { calcRules } from './en16931/calc.ts';
 import { codeRules } from './en16931/codes.ts';
 import { coreRules } from './en16931/core.ts';
@@ -26,6 +27,7 @@ export const EN16931_RULES: readonly Rule[] = [
   ...decRules,
   ...codeRules,
   ...syntaxRules,
+  ...bindingRules,
   ...facturxRules,
   ...restatedRules,
 ];

@@ -291,7 +291,8 @@ export function readCii(root: XNode): Invoice {
   for (const ln of children(tx, 'IncludedSupplyChainTradeLineItem')) inv.lines.push(line(ln));
   const currencies: Val[] = [];
   amountCurrencies(tx, currencies);
-  if (currencies.length > 0) inv.binding = { ciiAmountCurrencies: currencies };
+  inv.binding = { root };
+  if (currencies.length > 0) inv.binding.ciiAmountCurrencies = currencies;
   return inv;
 }
 

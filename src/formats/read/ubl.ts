@@ -344,5 +344,6 @@ export function readUbl(root: XNode): Invoice {
   put(totals, 'payable', num(child(lmt, 'PayableAmount')));
   if (lmt || totals.vatTotals.length || totals.otherVatTotals.length || totals.vatTotalAccounting) inv.totals = totals;
   for (const ln of children(root, creditNote ? 'CreditNoteLine' : 'InvoiceLine')) inv.lines.push(line(ln));
+  inv.binding = { root };
   return inv;
 }

@@ -10,8 +10,6 @@ import {
   MIME,
   UNCL1001_INVOICE,
   UNCL1153,
-  UNCL2005,
-  UNCL2475,
   UNCL4461,
   UNCL5189,
   UNCL4451,
@@ -20,7 +18,7 @@ import {
   VATEX,
 } from '../codelists/uncl.ts';
 import type { Rule, Violation } from '../types.ts';
-import { fail, isVat, rule, show, text } from './util.ts';
+import { fail, rule, show, text } from './util.ts';
 
 function codeRule(
   id: string,
@@ -71,8 +69,6 @@ function allAmounts(inv: Invoice): Num[] {
 
 const UNCL4451_TEXT = ` ${[...UNCL4451].join(' ')} `;
 
-const vatCats = (inv: Invoice) => [...inv.allowanceCharges.map((a) => a.vat), ...inv.lines.map((l) => l.vat)];
-
 export const codeRules: Rule[] = [
   codeRule(
     'BR-CL-01',
@@ -109,14 +105,6 @@ export const codeRules: Rule[] = [
     'Tax currency code (BT-6) MUST be coded using ISO code list 4217 alpha-3',
     (inv) => [inv.taxCurrency],
     (c) => CURRENCIES.has(c),
-  ),
-  codeRule(
-    'BR-CL-06',
-    ['BT-8'],
-    "Le code de date d'exigibilité de la TVA (BT-8) doit appartenir à la liste UNCL 2005 (3, 35, 432)",
-    'Value added tax point date code (BT-8) MUST be coded using a restriction of UNTDID 2005',
-    (inv) => [inv.period?.descriptionCode],
-    (c) => UNCL2005.has(c) || UNCL2475.has(c),
   ),
   codeRule(
     'BR-CL-07',
@@ -215,23 +203,29 @@ export const codeRules: Rule[] = [
     (inv) => (inv.syntax === 'cpp' ? [] : inv.paymentMeans.map((p) => p.code)),
     (c) => UNCL4461.has(c),
   ),
+  // The artefacts bind BR-CL-17 and BR-CL-18 to elements, not to terms: UBL cac:TaxCategory (breakdown and document
+  // allowances/charges) vs cac:ClassifiedTaxCategory (lines); CII ram:CategoryTradeTax (document allowances/charges)
+  // vs ram:ApplicableTradeTax (lines and breakdown). Neither looks at the tax scheme.
   codeRule(
     'BR-CL-17',
-    ['BT-95', 'BT-102', 'BT-151'],
+    ['BT-95', 'BT-102', 'BT-118'],
     'Le code de catégorie de TVA doit appartenir à la liste UNCL 5305 retenue par la norme',
     'Invoice tax categories MUST be coded using UNCL5305 code list',
-    (inv) =>
-      vatCats(inv)
-        .filter(isVat)
-        .map((c) => c.code),
+    (inv) => [
+      ...inv.allowanceCharges.map((a) => a.vat?.code),
+      ...(inv.syntax === 'ubl' ? inv.vatBreakdown.map((b) => b.category.code) : []),
+    ],
     (c) => UNCL5305.has(c),
   ),
   codeRule(
     'BR-CL-18',
-    ['BT-118'],
-    'Le code de catégorie de TVA de la ventilation (BT-118) doit appartenir à la liste UNCL 5305 retenue par la norme',
+    ['BT-151', 'BT-118'],
+    'Le code de catégorie de TVA doit appartenir à la liste UNCL 5305 retenue par la norme',
     'Invoice tax categories MUST be coded using UNCL5305 code list',
-    (inv) => inv.vatBreakdown.filter((b) => isVat(b.category)).map((b) => b.category.code),
+    (inv) => [
+      ...inv.lines.map((l) => l.vat.code),
+      ...(inv.syntax === 'cii' ? inv.vatBreakdown.map((b) => b.category.code) : []),
+    ],
     (c) => UNCL5305.has(c),
   ),
   codeRule(

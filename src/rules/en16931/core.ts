@@ -120,8 +120,15 @@ export const coreRules: Rule[] = [
     ['BT-40'],
     "L'adresse postale du vendeur doit contenir un code pays (BT-40)",
     'The Seller postal address (BG-5) shall contain a Seller country code (BT-40)',
+    // UBL binds the rule to the address (no address, no BR-09: BR-08 says it); CII to the invoice.
     (inv) =>
-      inv.seller?.address && blank(inv.seller.address.country) ? [fail('BT-40 absent', inv.seller.address.loc)] : [],
+      inv.seller?.address
+        ? blank(inv.seller.address.country)
+          ? [fail('BT-40 absent', inv.seller.address.loc)]
+          : []
+        : inv.syntax === 'cii'
+          ? [fail('BT-40 absent', inv.seller?.loc ?? inv.loc)]
+          : [],
   ),
   rule(
     'BR-10',
@@ -136,7 +143,13 @@ export const coreRules: Rule[] = [
     "L'adresse postale de l'acheteur doit contenir un code pays (BT-55)",
     'The Buyer postal address shall contain a Buyer country code (BT-55)',
     (inv) =>
-      inv.buyer?.address && blank(inv.buyer.address.country) ? [fail('BT-55 absent', inv.buyer.address.loc)] : [],
+      inv.buyer?.address
+        ? blank(inv.buyer.address.country)
+          ? [fail('BT-55 absent', inv.buyer.address.loc)]
+          : []
+        : inv.syntax === 'cii'
+          ? [fail('BT-55 absent', inv.buyer?.loc ?? inv.loc)]
+          : [],
   ),
   rule(
     'BR-12',
@@ -427,7 +440,11 @@ export const coreRules: Rule[] = [
     ['BT-81'],
     'Chaque instruction de paiement doit avoir un code de moyen de paiement (BT-81)',
     'A Payment instruction (BG-16) shall specify the Payment means type code (BT-81)',
-    (inv) => inv.paymentMeans.filter((p) => blank(p.code)).map((p) => fail('BT-81 absent', p.loc)),
+    // The CII artefact tests the element's presence only (an empty TypeCode passes).
+    (inv) =>
+      inv.paymentMeans
+        .filter((p) => (inv.syntax === 'cii' ? p.code === undefined : blank(p.code)))
+        .map((p) => fail('BT-81 absent', p.loc)),
   ),
   rule(
     'BR-50',
@@ -485,7 +502,11 @@ export const coreRules: Rule[] = [
     ['BT-25'],
     'Chaque référence à une facture antérieure doit contenir son numéro (BT-25)',
     'Each Preceding Invoice reference (BG-3) shall contain a Preceding Invoice reference (BT-25)',
-    (inv) => inv.precedingInvoices.filter((p) => blank(p.id)).map((p) => fail('BT-25 absent', p.loc)),
+    // UBL tests the element's presence only (exists(cbc:ID)).
+    (inv) =>
+      inv.precedingInvoices
+        .filter((p) => (inv.syntax === 'ubl' ? p.id === undefined : blank(p.id)))
+        .map((p) => fail('BT-25 absent', p.loc)),
   ),
   rule(
     'BR-56',
@@ -513,8 +534,14 @@ export const coreRules: Rule[] = [
     'Pour un virement (codes 30 et 58), le compte de paiement (BT-84) doit être fourni',
     'If the Payment means type code (BT-81) means SEPA credit transfer, Local credit transfer or Non-SEPA international credit transfer, the Payment account identifier (BT-84) shall be present',
     (inv) =>
+      // CII binds the rule to the account element (CII-SR-470 covers a credit transfer without one).
       inv.paymentMeans
-        .filter((p) => ['30', '58'].includes(text(p.code)) && !p.accounts.some((a) => !blank(a.id)))
+        .filter(
+          (p) =>
+            ['30', '58'].includes(text(p.code)) &&
+            !p.accounts.some((a) => !blank(a.id)) &&
+            (inv.syntax !== 'cii' || p.accounts.length > 0),
+        )
         .map((p) => fail(`code ${show(p.code)} sans BT-84`, p.loc)),
   ),
   rule(

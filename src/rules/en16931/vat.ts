@@ -1,7 +1,8 @@
 /**
  * EN 16931 VAT category families, one set of rules per category: BR-S (standard rate), BR-Z (zero
  * rated), BR-E (exempt), BR-AE (reverse charge), BR-IC (intra-community, code K), BR-G (export),
- * BR-O (not subject to VAT), BR-L (IGIC, Canary Islands), BR-M (IPSI, Ceuta and Melilla).
+ * BR-O (not subject to VAT), BR-AF (IGIC, Canary Islands, code L), BR-AG (IPSI, Ceuta and Melilla, code M): the
+ * ids of the CEN artefacts 1.3.16.
  * The rules of a family differ only in a few parameters, so they are declared from one table.
  */
 import type { AllowanceCharge, Invoice, Line, Num, VatCategory } from '../../formats/invoice.ts';
@@ -123,7 +124,7 @@ const FAMILIES: Family[] = [
     exactlyOne: true,
   },
   {
-    prefix: 'L',
+    prefix: 'AF',
     code: 'L',
     fr: 'IGIC Canaries (L)',
     en: 'IGIC (Canary Islands)',
@@ -136,7 +137,7 @@ const FAMILIES: Family[] = [
     exactlyOne: false,
   },
   {
-    prefix: 'M',
+    prefix: 'AG',
     code: 'M',
     fr: 'IPSI Ceuta et Melilla (M)',
     en: 'IPSI (Ceuta and Melilla)',
@@ -289,8 +290,14 @@ function familyRules(f: Family): Rule[] {
         const out: Violation[] = [];
         for (const b of breakdowns(inv)) {
           const taxable = d(b.taxable);
-          if (!taxable) continue;
           const rate = f.perRate ? d(b.category.rate) : undefined;
+          // Per rate, the artefacts iterate over the rates written: no rate, nothing to check.
+          if (f.perRate && rate === undefined) continue;
+          // An absent BT-116 fails the artefacts' comparison.
+          if (!taxable) {
+            out.push(fail('BT-116 absent', b.loc));
+            continue;
+          }
           const match = (c: VatCategory | undefined) => c !== undefined && (!f.perRate || sameRate(c, rate));
           const ls = lines(inv).filter((l) => match(l.vat));
           const charges = acs(inv, true).filter((a) => match(a.vat));
@@ -329,14 +336,21 @@ function familyRules(f: Family): Rule[] {
         const out: Violation[] = [];
         for (const b of breakdowns(inv)) {
           const tax = d(b.tax);
-          if (!b.tax || !tax) continue;
+          // Absent values fail the artefacts' comparisons.
+          if (!b.tax || !tax) {
+            out.push(fail('BT-117 absent', b.loc));
+            continue;
+          }
           if (!f.taxComputed) {
             if (sign(tax) !== 0) out.push(fail(`BT-117 = ${show(b.tax)}`, b.tax.loc));
             continue;
           }
           const taxable = d(b.taxable);
           const rate = d(b.category.rate);
-          if (!taxable || !rate) continue;
+          if (!taxable || !rate) {
+            out.push(fail(taxable ? 'BT-119 absent' : 'BT-116 absent', b.loc));
+            continue;
+          }
           if (f.tolerance) {
             const expected = round2(percentOf(abs(taxable), rate));
             if (cmp(abs(sub(abs(tax), expected)), { n: 1n, s: 0 }) >= 0)

@@ -10,8 +10,7 @@ import type { Rule } from '../types.ts';
 /** FX id → the EN 16931 rule it restates (only those the corpus names; see docs/en16931-rules.md). */
 const RESTATED: [fxId: string, brId: string][] = [
   ['FX-SCH-A-000031', 'BR-CL-25'], // "Value of '@schemeID' is not allowed" on the electronic address (EAS list)
-  ['FX-SCH-A-000144', 'BR-IC-11'],
-  ['FX-SCH-A-000145', 'BR-IC-12'],
+  // FX-SCH-A-000144 / 000145 (BR-IC-11 / 12 in 1.0.9) are gone from 1.09.2: its artefacts report BR-IC-11 / 12 themselves.
   ['FX-SCH-A-000249', 'BR-S-02'],
   ['FX-SCH-A-000275', 'BR-CL-23'], // "Value of '@unitCode' is not allowed" (Rec 20 / Rec 21 list)
 ];

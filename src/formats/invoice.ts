@@ -26,6 +26,8 @@ export interface Val {
 export interface Num extends Val {
   /** currencyID for amounts, when given. */
   currency?: string;
+  /** The text as written when it had surrounding whitespace (the BR-DEC rules count the characters after '.'). */
+  written?: string;
 }
 
 /** An identifier with its optional scheme (schemeID / listID). */

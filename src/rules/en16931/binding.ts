@@ -7,7 +7,7 @@
  */
 import type { Invoice, Loc } from '../../formats/invoice.ts';
 import type { XNode } from '../../formats/read/tree.ts';
-import { add, dec, eq, round2, ZERO } from '../decimal.ts';
+import { add, dec, eq, round2, ZERO, type Dec } from '../decimal.ts';
 import type { Rule, RuleContext, Violation } from '../types.ts';
 
 type Syntax = 'ubl' | 'cii';
@@ -887,6 +887,55 @@ function toRule(b: BindingRule): Rule {
 /** Document-order element list, computed once per invoice. */
 const ELEMENTS = new WeakMap<XNode, XNode[]>();
 function elementsOf(_inv: Invoice, root: XNode): XNode[] {
+  return elementsOfRoot(root);
+}
+
+export const bindingRules: Rule[] = [...UBL_RULES, ...CII_RULES].map(toRule);
+
+/**
+ * The -01 rules of the VAT categories (a category used ⇔ its breakdown), as each artefact writes them: UBL S
+ * ignores the tax scheme; UBL L/M count by scheme; the other UBL ones accept a breakdown that is its own use (the
+ * `//cac:TaxCategory` it finds is the breakdown's); CII S/L/M want two occurrences (use + breakdown), the other
+ * CII ones exactly one breakdown with a use, O a use only when there is a breakdown. CII compares codes as written.
+ */
+export function categoryBreakdownOk(root: XNode, syntax: Syntax, code: string): boolean {
+  const els = elementsOfRoot(root);
+  if (syntax === 'ubl') {
+    const isVatScheme = (cat: XNode) => path(cat, 'TaxScheme/ID').some((i) => norm(raw(i)).toUpperCase() === 'VAT');
+    const idIs = (cat: XNode) => path(cat, 'ID').some((i) => norm(raw(i)) === code);
+    const breakdown = path(root, 'TaxTotal/TaxSubtotal/TaxCategory');
+    if (code === 'S' || code === 'L' || code === 'M') {
+      const vatOnly = code !== 'S';
+      const uses = els.filter(
+        (e) =>
+          ((e.name === 'TaxCategory' && parentIs(e, 'AllowanceCharge')) || e.name === 'ClassifiedTaxCategory') &&
+          idIs(e) &&
+          (!vatOnly || isVatScheme(e)),
+      ).length;
+      const withUse = breakdown.filter((c) => (vatOnly ? path(c, 'ID').some((i) => raw(i) === code) : idIs(c))).length;
+      const without = breakdown.filter((c) => idIs(c) && (!vatOnly || isVatScheme(c))).length;
+      return (uses > 0 && withUse > 0) || (uses === 0 && without === 0);
+    }
+    const anyCat = els.some((e) => e.name === 'TaxCategory' && isVatScheme(e) && idIs(e));
+    const anyLine = els.some((e) => e.name === 'ClassifiedTaxCategory' && isVatScheme(e) && idIs(e));
+    const n = breakdown.filter((c) => isVatScheme(c) && idIs(c)).length;
+    return ((anyCat || anyLine) && n === 1) || (!anyCat && !anyLine);
+  }
+  const codeIs = (t: XNode) => path(t, 'CategoryCode').some((c) => raw(c) === code);
+  const line = els.filter(
+    (e) => e.name === 'ApplicableTradeTax' && parentIs(e, 'SpecifiedLineTradeSettlement') && codeIs(e),
+  ).length;
+  const header = els.filter(
+    (e) => e.name === 'ApplicableTradeTax' && parentIs(e, 'ApplicableHeaderTradeSettlement') && codeIs(e),
+  ).length;
+  const ac = els.filter((e) => e.name === 'CategoryTradeTax' && codeIs(e)).length;
+  if (code === 'S' || code === 'L' || code === 'M')
+    return (line + header >= 2 || line === 0) && (ac + header >= 2 || ac === 0);
+  if (code === 'O') return header === 0 || (header === 1 && (line > 0 || ac > 0));
+  return (header === 0 && line === 0 && ac === 0) || (header === 1 && (line > 0 || ac > 0));
+}
+
+function elementsOfRoot(root: XNode): XNode[] {
   let e = ELEMENTS.get(root);
   if (!e) {
     e = all(root);
@@ -895,4 +944,40 @@ function elementsOf(_inv: Invoice, root: XNode): XNode[] {
   return e;
 }
 
-export const bindingRules: Rule[] = [...UBL_RULES, ...CII_RULES].map(toRule);
+/** xs:decimal() of an element's text (whitespace allowed around it), undefined when absent or not a decimal. */
+function decOf(n: XNode | undefined): Dec | undefined {
+  return n === undefined || n.children.length ? undefined : dec(n.text);
+}
+
+/**
+ * BR-CO-15 as the artefacts write it: for the document currency code as written, exactly one tax total in that
+ * currencyID and BT-112 = BT-109 + BT-110 rounded; CII also accepts BT-112 = BT-109 (no VAT total at all).
+ */
+export function totalWithVatOk(root: XNode, syntax: Syntax): boolean {
+  if (syntax === 'ubl') {
+    const lmt = path(root, 'LegalMonetaryTotal')[0];
+    return path(root, 'DocumentCurrencyCode').every((c) => {
+      const taxes = path(root, 'TaxTotal/TaxAmount').filter((t) => t.attrs['currencyID'] === raw(c));
+      if (taxes.length !== 1) return false;
+      const incl = decOf(path(lmt, 'TaxInclusiveAmount')[0]);
+      const excl = decOf(path(lmt, 'TaxExclusiveAmount')[0]);
+      const tax = decOf(taxes[0]);
+      return incl !== undefined && excl !== undefined && tax !== undefined && eq(incl, round2(add(excl, tax)));
+    });
+  }
+  const settlement = path(root, 'SupplyChainTradeTransaction/ApplicableHeaderTradeSettlement')[0];
+  const sum = path(settlement, 'SpecifiedTradeSettlementHeaderMonetarySummation');
+  const grand = decOf(sum.flatMap((s) => path(s, 'GrandTotalAmount'))[0]);
+  const basis = decOf(sum.flatMap((s) => path(s, 'TaxBasisTotalAmount'))[0]);
+  return path(settlement, 'InvoiceCurrencyCode').every((c) => {
+    const taxes = sum.flatMap((s) => path(s, 'TaxTotalAmount')).filter((t) => t.attrs['currencyID'] === raw(c));
+    const tax = decOf(taxes[0]);
+    const withVat =
+      taxes.length === 1 &&
+      grand !== undefined &&
+      basis !== undefined &&
+      tax !== undefined &&
+      eq(grand, round2(add(basis, tax)));
+    return withVat || (grand !== undefined && basis !== undefined && eq(grand, basis));
+  });
+}

@@ -3,7 +3,8 @@ import type { Invoice, Num } from '../../formats/invoice.ts';
 import { abs, add, cmp, eq, percentOf, round0, round2, sign, str, sub, sum, type Dec } from '../decimal.ts';
 import { COUNTRIES } from '../codelists/iso3166.ts';
 import type { Rule, Violation } from '../types.ts';
-import { blank, d, fail, isVat, rule, show, text } from './util.ts';
+import { totalWithVatOk } from './binding.ts';
+import { blank, d, fail, isVat, isVatStrict, rule, show, text } from './util.ts';
 
 function total(
   inv: Invoice,
@@ -132,6 +133,12 @@ export const calcRules: Rule[] = [
     'Invoice total amount with VAT (BT-112) = Invoice total amount without VAT (BT-109) + Invoice total VAT amount (BT-110)',
     (inv) => {
       const t = inv.totals;
+      // On a UBL or CII document, exactly as the artefacts (binding.ts): currency as written, CII without VAT total.
+      const root = inv.binding?.root;
+      if (root && inv.syntax !== 'cpp') {
+        if (totalWithVatOk(root, inv.syntax)) return [];
+        return [fail(`BT-112 = ${show(t?.taxInclusive)}`, t?.taxInclusive?.loc ?? t?.loc ?? inv.loc)];
+      }
       if (!t || blank(inv.currency)) return [];
       if (t.vatTotals.length !== 1)
         return [
@@ -173,14 +180,14 @@ export const calcRules: Rule[] = [
     (inv) => {
       const out: Violation[] = [];
       for (const b of inv.vatBreakdown) {
-        if (!isVat(b.category)) continue;
         const tax = d(b.tax);
         // An absent BT-117 fails every branch of the artefacts' test.
         if (!b.tax || !tax) {
           out.push(fail('BT-117 absent', b.loc));
           continue;
         }
-        const rate = d(b.category.rate);
+        // The artefacts read the rate of a VAT-scheme category only: another scheme (VA…) has no rate.
+        const rate = isVatStrict(b.category) ? d(b.category.rate) : undefined;
         const taxable = d(b.taxable);
         // The CEN artefacts allow a deviation up to 1 (absolute values; CEN CII unit tests accept exactly 1), and a zero rate wants a tax rounding to 0.
         if (!rate || sign(round0(rate)) === 0) {

@@ -2,7 +2,7 @@
 import type { AllowanceCharge, Invoice, Party, Period } from '../../formats/invoice.ts';
 import { sign } from '../decimal.ts';
 import type { Rule, Violation } from '../types.ts';
-import { blank, d, fail, isVat, required, rule, show, text } from './util.ts';
+import { blank, d, fail, isVat, isVatStrict, required, rule, show, text } from './util.ts';
 
 const root = (inv: Invoice) => inv.loc;
 
@@ -422,7 +422,8 @@ export const coreRules: Rule[] = [
     'Each VAT breakdown (BG-23) shall be defined through a VAT category code (BT-118)',
     (inv) =>
       inv.vatBreakdown
-        .filter((b) => isVat(b.category) && blank(b.category.code))
+        // The artefacts: a category code element in a category of the VAT scheme (VA or no scheme fails).
+        .filter((b) => !isVatStrict(b.category) || b.category.code === undefined)
         .map((b) => fail('BT-118 absent', b.loc)),
   ),
   rule(
@@ -432,7 +433,7 @@ export const coreRules: Rule[] = [
     'Each VAT breakdown (BG-23) shall have a VAT category rate (BT-119), except if the Invoice is not subject to VAT',
     (inv) =>
       inv.vatBreakdown
-        .filter((b) => isVat(b.category) && b.category.rate === undefined && text(b.category.code) !== 'O')
+        .filter((b) => !isVatStrict(b.category) || (b.category.rate === undefined && text(b.category.code) !== 'O'))
         .map((b) => fail('BT-119 absent', b.category.loc)),
   ),
   rule(

@@ -1,8 +1,12 @@
 /** EN 16931 BR-DEC rules: the allowed number of decimals of amounts (2 at most). */
 import type { Invoice, Num } from '../../formats/invoice.ts';
-import { fractionDigits } from '../decimal.ts';
 import type { Rule } from '../types.ts';
 import { fail, rule, show } from './util.ts';
+
+function afterDot(s: string): number {
+  const i = s.indexOf('.');
+  return i < 0 ? 0 : s.length - i - 1;
+}
 
 function decRule(id: string, term: string, fr: string, en: string, pick: (inv: Invoice) => (Num | undefined)[]): Rule {
   return rule(
@@ -12,7 +16,8 @@ function decRule(id: string, term: string, fr: string, en: string, pick: (inv: I
     `The allowed maximum number of decimals for the ${en} (${term}) is 2`,
     (inv) =>
       pick(inv)
-        .filter((v): v is Num => v !== undefined && fractionDigits(v.value) > 2)
+        // XPath: string-length(substring-after(., '.')) on the text as written, trailing whitespace included.
+        .filter((v): v is Num => v !== undefined && afterDot(v.written ?? v.value) > 2)
         .map((v) => fail(`${term} = ${show(v)}`, v.loc)),
   );
 }

@@ -28,6 +28,11 @@ export function isVat(c: VatCategory | undefined): c is VatCategory {
   return c !== undefined && (c.scheme === undefined || c.scheme.value.trim().toUpperCase() === 'VAT');
 }
 
+/** A category the artefacts count as VAT in a breakdown: its tax scheme written and equal to VAT (an absent one is not). */
+export function isVatStrict(c: VatCategory | undefined): c is VatCategory {
+  return c?.scheme !== undefined && c.scheme.value.trim().toUpperCase() === 'VAT';
+}
+
 export function catCode(c: VatCategory | undefined): string {
   return c?.code === undefined ? '' : c.code.value.trim();
 }

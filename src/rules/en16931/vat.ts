@@ -8,6 +8,7 @@
 import type { AllowanceCharge, Invoice, Line, Num, VatCategory } from '../../formats/invoice.ts';
 import { abs, add, cmp, eq, percentOf, round2, sign, str, sub, sum, type Dec } from '../decimal.ts';
 import type { Rule, Violation } from '../types.ts';
+import { categoryBreakdownOk } from './binding.ts';
 import { blank, catCode, d, fail, isVat, rule, show } from './util.ts';
 
 type RateRule = 'positive' | 'zero' | 'none' | 'nonNegative';
@@ -214,6 +215,10 @@ function familyRules(f: Family): Rule[] {
       `Une facture avec la catégorie de TVA ${f.fr} doit contenir ${f.exactlyOne ? 'exactement une' : 'au moins une'} ventilation de TVA de cette catégorie`,
       `An Invoice that contains an item, an allowance or a charge where the VAT category code is "${f.en}" shall contain ${f.exactlyOne ? 'exactly one' : 'one or more'} VAT breakdown (BG-23) with that category code`,
       (inv) => {
+        // On a UBL or CII document, as the artefacts write it (binding.ts); the model's count otherwise.
+        const root = inv.binding?.root;
+        if (root && inv.syntax !== 'cpp')
+          return categoryBreakdownOk(root, inv.syntax, f.code) ? [] : [fail(`catégorie ${f.code}`, inv.loc)];
         const used = lines(inv).length + acs(inv, true).length + acs(inv, false).length;
         const n = breakdowns(inv).length;
         if (f.exactlyOne)

@@ -41,6 +41,7 @@ const EXCLUDED: Record<string, ReadonlySet<string>> = {
     'BR-12',
     'BR-13',
     'BR-CO-13',
+    'BR-CO-14',
     'BR-CO-18',
     // No prepaid amount (BT-113) in MINIMUM: BT-115 may differ from BT-112 without it.
     'BR-CO-16',

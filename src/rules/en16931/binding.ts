@@ -981,3 +981,21 @@ export function totalWithVatOk(root: XNode, syntax: Syntax): boolean {
     return withVat || (grand !== undefined && basis !== undefined && eq(grand, basis));
   });
 }
+
+/**
+ * CII BR-CO-14: each TaxTotalAmount in the invoice currency (as written) = round(Σ CalculatedAmount × 100) ÷ 100,
+ * computed as the artefact does, in xs:double (XPath `sum` of untyped values) with `round` half up. Returns the
+ * offending element, if any.
+ */
+export function ciiVatTotalOk(root: XNode): XNode | undefined {
+  const settlement = path(root, 'SupplyChainTradeTransaction/ApplicableHeaderTradeSettlement')[0];
+  const currencies = path(settlement, 'InvoiceCurrencyCode').map(raw);
+  let s = 0;
+  for (const c of path(settlement, 'ApplicableTradeTax/CalculatedAmount')) s += Number(c.text);
+  const expected = Math.floor(s * 10 * 10 + 0.5) / 100;
+  for (const t of path(settlement, 'SpecifiedTradeSettlementHeaderMonetarySummation/TaxTotalAmount')) {
+    if (!currencies.includes(t.attrs['currencyID'] ?? '\u0000')) continue;
+    if (Number(t.text) !== expected) return t;
+  }
+  return undefined;
+}

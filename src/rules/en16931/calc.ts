@@ -3,7 +3,7 @@ import type { Invoice, Num } from '../../formats/invoice.ts';
 import { abs, add, cmp, eq, percentOf, round0, round2, sign, str, sub, sum, type Dec } from '../decimal.ts';
 import { COUNTRIES } from '../codelists/iso3166.ts';
 import type { Rule, Violation } from '../types.ts';
-import { totalWithVatOk } from './binding.ts';
+import { ciiVatTotalOk, totalWithVatOk } from './binding.ts';
 import { blank, d, fail, isVat, isVatStrict, rule, show, text } from './util.ts';
 
 function total(
@@ -119,6 +119,10 @@ export const calcRules: Rule[] = [
     (inv) => {
       // UBL: checked per cac:TaxTotal on the document (binding.ts), since a TaxTotal carries its own breakdown.
       if (inv.syntax === 'ubl' && inv.binding?.root) return [];
+      if (inv.syntax === 'cii' && inv.binding?.root) {
+        const bad = ciiVatTotalOk(inv.binding.root);
+        return bad ? [fail(`BT-110 = '${bad.text}'`, { xpath: bad.xpath, line: bad.line })] : [];
+      }
       const v = inv.totals?.vatTotals[0];
       const x = d(v);
       if (!v || !x || inv.vatBreakdown.length === 0) return [];

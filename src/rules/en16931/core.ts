@@ -32,8 +32,9 @@ const docAllowances = (inv: Invoice) => inv.allowanceCharges.filter((a) => !a.ch
 const docCharges = (inv: Invoice) => inv.allowanceCharges.filter((a) => a.charge);
 const lineAllowances = (inv: Invoice) => inv.lines.flatMap((l) => l.allowanceCharges.filter((a) => !a.charge));
 const lineCharges = (inv: Invoice) => inv.lines.flatMap((l) => l.allowanceCharges.filter((a) => a.charge));
+// The artefacts test the elements' presence (an empty reason passes).
 const noReason = (ac: AllowanceCharge) =>
-  blank(ac.reason) && blank(ac.reasonCode) ? 'ni motif ni code motif' : undefined;
+  ac.reason === undefined && ac.reasonCode === undefined ? 'ni motif ni code motif' : undefined;
 const noAmount = (ac: AllowanceCharge) => (ac.amount === undefined ? 'montant absent' : undefined);
 const noVatCat = (ac: AllowanceCharge) =>
   !isVat(ac.vat) || blank(ac.vat.code) ? 'catégorie de TVA absente' : undefined;
@@ -48,7 +49,13 @@ function periodOrder(
   return rule(id, [term], fr, en, (inv) => {
     const out: Violation[] = [];
     for (const p of pick(inv)) {
-      if (!p || blank(p.start) || blank(p.end)) continue;
+      if (!p || p.start === undefined || p.end === undefined) continue;
+      // CII: the artefact compares the dates written in format 102; another format fails the comparison.
+      if (inv.syntax === 'cii' && (p.start.attrs?.['format'] !== '102' || p.end.attrs?.['format'] !== '102')) {
+        out.push(fail(`dates ${show(p.start)} / ${show(p.end)} hors format 102`, p.end.loc));
+        continue;
+      }
+      if (blank(p.start) || blank(p.end)) continue;
       // ISO dates (UBL) and format 102 (CII) both order as strings once the separators are dropped.
       if (text(p.end).replace(/-/g, '') < text(p.start).replace(/-/g, '')) {
         out.push(fail(`fin ${show(p.end)} avant début ${show(p.start)}`, p.end!.loc));
@@ -78,7 +85,11 @@ export const coreRules: Rule[] = [
     'BT-2',
     "La facture doit contenir une date d'émission (BT-2)",
     'An Invoice shall have an Invoice issue date (BT-2)',
-    (inv) => ({ value: inv.issueDate, where: root(inv) }),
+    // CII: the artefact reads the date written in format 102 only.
+    (inv) => ({
+      value: inv.syntax === 'cii' && inv.issueDate?.attrs?.['format'] !== '102' ? undefined : inv.issueDate,
+      where: root(inv),
+    }),
   ),
   required(
     'BR-04',
@@ -291,9 +302,11 @@ export const coreRules: Rule[] = [
     "Le prix net de l'article (BT-146) ne doit pas être négatif",
     'The Item net price (BT-146) shall NOT be negative',
     (inv) =>
+      // The artefacts: (net price) >= 0, which an absent price fails too (beside BR-26).
       inv.lines.flatMap((l) => {
+        if (l.netPrice === undefined) return inv.syntax === 'cpp' ? [] : [fail('prix net absent', l.loc)];
         const p = d(l.netPrice);
-        return p && sign(p) < 0 ? [fail(`prix net ${show(l.netPrice)}`, l.netPrice!.loc)] : [];
+        return !p || sign(p) < 0 ? [fail(`prix net ${show(l.netPrice)}`, l.netPrice.loc)] : [];
       }),
   ),
   rule(
@@ -453,7 +466,10 @@ export const coreRules: Rule[] = [
     'Un identifiant de compte de paiement (BT-84) doit être présent pour un virement',
     'A Payment account identifier (BT-84) shall be present if Credit transfer (BG-17) information is provided',
     (inv) =>
-      inv.paymentMeans.flatMap((p) => p.accounts.filter((a) => blank(a.id)).map((a) => fail('BT-84 absent', a.loc))),
+      // The artefacts bind the rule to the account of a credit transfer (codes 30 and 58).
+      inv.paymentMeans
+        .filter((p) => ['30', '58'].includes(text(p.code)))
+        .flatMap((p) => p.accounts.filter((a) => blank(a.id)).map((a) => fail('BT-84 absent', a.loc))),
   ),
   rule(
     'BR-51',
@@ -472,8 +488,17 @@ export const coreRules: Rule[] = [
     ['BT-122'],
     'Chaque justificatif additionnel doit avoir une référence (BT-122)',
     'Each Additional supporting document (BG-24) shall contain a Supporting document reference (BT-122)',
-    (inv) =>
-      inv.syntax === 'cpp' ? [] : inv.attachments.filter((a) => blank(a.id)).map((a) => fail('BT-122 absent', a.loc)),
+    (inv) => {
+      if (inv.syntax === 'cpp') return [];
+      // UBL: every cac:AdditionalDocumentReference, invoiced object (130) included, as the artefact.
+      const root = inv.binding?.root;
+      if (inv.syntax === 'ubl' && root)
+        return root.children
+          .filter((c) => c.name === 'AdditionalDocumentReference')
+          .filter((c) => !c.children.some((k) => k.name === 'ID' && k.text !== ''))
+          .map((c) => fail('BT-122 absent', { xpath: c.xpath, line: c.line }));
+      return inv.attachments.filter((a) => blank(a.id)).map((a) => fail('BT-122 absent', a.loc));
+    },
   ),
   rule(
     'BR-53',
@@ -540,8 +565,10 @@ export const coreRules: Rule[] = [
         .filter(
           (p) =>
             ['30', '58'].includes(text(p.code)) &&
-            !p.accounts.some((a) => !blank(a.id)) &&
-            (inv.syntax !== 'cii' || p.accounts.length > 0),
+            // CII: an account element without IBANID or ProprietaryID (an empty one is there).
+            (inv.syntax !== 'cii'
+              ? !p.accounts.some((a) => !blank(a.id))
+              : p.accounts.length > 0 && !p.accounts.some((a) => a.id !== undefined)),
         )
         .map((p) => fail(`code ${show(p.code)} sans BT-84`, p.loc)),
   ),

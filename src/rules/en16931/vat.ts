@@ -273,7 +273,19 @@ function familyRules(f: Family): Rule[] {
           .filter(({ cat }) => !rateOk(cat.rate, f.rate))
           .map(({ cat }) => fail(`taux ${show(cat.rate)}`, cat.rate?.loc ?? cat.loc)),
     );
-  out.push(rateRule('05', 'BT-152', 'Une ligne', 'An Invoice line', (inv) => lines(inv).map((l) => ({ cat: l.vat }))));
+  out.push(
+    rule(
+      `${P}-05`,
+      ['BT-152'],
+      `Une ligne de catégorie ${f.fr} doit avoir un taux de TVA ${rateFr}`,
+      `An Invoice line where the VAT category code is "${f.en}": the VAT rate shall be ${f.rate}`,
+      (inv) =>
+        lines(inv)
+          // The CII artefact wants a positive IGIC / IPSI rate on lines (RateApplicablePercent > 0), UBL >= 0.
+          .filter((l) => !rateOk(l.vat.rate, f.rate === 'nonNegative' && inv.syntax === 'cii' ? 'positive' : f.rate))
+          .map((l) => fail(`taux ${show(l.vat.rate)}`, l.vat.rate?.loc ?? l.vat.loc)),
+    ),
+  );
   out.push(
     rateRule('06', 'BT-96', 'Une remise au niveau document', 'A Document level allowance', (inv) =>
       acs(inv, false).map((a) => ({ cat: a.vat! })),

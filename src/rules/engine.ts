@@ -13,7 +13,6 @@ import { decRules } from './en16931/dec.ts';
 import { syntaxRules } from './en16931/syntax.ts';
 import { vatRules } from './en16931/vat.ts';
 import { facturxRules } from './facturx/profile.ts';
-import { restatedRules } from './facturx/restated.ts';
 import { ruleApplies } from './profiles.ts';
 import type { Rule, RuleContext } from './types.ts';
 
@@ -29,7 +28,6 @@ export const EN16931_RULES: readonly Rule[] = [
   ...syntaxRules,
   ...bindingRules,
   ...facturxRules,
-  ...restatedRules,
 ];
 
 export function checkInvoice(inv: Invoice, ctx: { profile?: FacturXProfile; syntax: SyntaxId }): Finding[] {

@@ -283,7 +283,7 @@ export const calcRules: Rule[] = [
   ).map(([id, charge, lineLevel, term, fr, en]) =>
     rule(id, [term], fr, en, (inv) =>
       (lineLevel ? inv.lines.flatMap((l) => l.allowanceCharges) : inv.allowanceCharges)
-        .filter((a) => a.charge === charge && blank(a.reason) && blank(a.reasonCode))
+        .filter((a) => a.charge === charge && a.reason === undefined && a.reasonCode === undefined)
         .map((a) => fail('ni motif ni code motif', a.loc)),
     ),
   ),

@@ -58,7 +58,25 @@ interface BindingRule {
   /** The context elements (the artefact's rule context). */
   ctx: (root: XNode, els: () => XNode[]) => XNode[];
   /** The assertion on one context element. */
-  ok: (n: XNode, root: XNode) => boolean;
+  ok: (n: XNode, root: XNode, ctx: RuleContext) => boolean;
+  /**
+   * The Factur-X profile artefacts (BASIC WL to EXTENDED) repeat some CII-SR rules, fatal there: 'also' = the rule
+   * binds documents judged by those too, 'only' = it binds only them (CEN has it as a warning).
+   */
+  fx?: 'also' | 'only';
+}
+
+/** Judged by the CEN artefacts (MINIMUM and BASIC WL are not). */
+function cenBound(ctx: RuleContext, syntax: Syntax): boolean {
+  if (syntax === 'ubl') return ctx.syntax === 'ubl-invoice' || ctx.syntax === 'ubl-creditnote';
+  return (
+    (ctx.syntax === 'cii' || ctx.syntax === 'facturx-pdf') && ctx.profile !== 'MINIMUM' && ctx.profile !== 'BASICWL'
+  );
+}
+/** Judged by a Factur-X profile artefact that carries CII-SR rules (all but MINIMUM). */
+function fxBound(ctx: RuleContext): boolean {
+  if (ctx.syntax === 'facturx-pdf') return ctx.profile !== undefined && ctx.profile !== 'MINIMUM';
+  return ctx.syntax === 'cii' && ctx.profile === 'BASICWL';
 }
 
 const rootCtx = (root: XNode) => [root];
@@ -515,26 +533,42 @@ const CII_RULES: BindingRule[] = [
   {
     id: 'CII-SR-463',
     syntax: 'cii',
+    fx: 'also',
     fr: 'Une remise ou charge doit avoir un indicateur de charge',
     en: 'Charge indicator shall be present',
     ctx: named('SpecifiedTradeAllowanceCharge'),
     ok: (n) => has(n, 'ChargeIndicator'),
   },
-  atMostOne(
-    'CII-SR-471',
-    'cii',
-    named('SpecifiedTradeAllowanceCharge'),
-    'RateApplicablePercent',
-    'Allowance/charge VAT rate',
-  ),
-  atMostOne(
-    'CII-SR-472',
-    'cii',
-    named('SpecifiedTradeAllowanceCharge'),
-    'CategoryTradeTax',
-    'Allowance/charge VAT category',
-  ),
-  atMostOne('CII-SR-473', 'cii', named('SpecifiedTradeAllowanceCharge'), 'ActualAmount', 'Allowance/charge amount'),
+  {
+    ...atMostOne(
+      'CII-SR-471',
+      'cii',
+      named('SpecifiedTradeAllowanceCharge'),
+      'RateApplicablePercent',
+      'Allowance/charge VAT rate',
+    ),
+    fx: 'also',
+  },
+  {
+    ...atMostOne(
+      'CII-SR-472',
+      'cii',
+      named('SpecifiedTradeAllowanceCharge'),
+      'CategoryTradeTax',
+      'Allowance/charge VAT category',
+    ),
+    fx: 'also',
+  },
+  {
+    ...atMostOne(
+      'CII-SR-473',
+      'cii',
+      named('SpecifiedTradeAllowanceCharge'),
+      'ActualAmount',
+      'Allowance/charge amount',
+    ),
+    fx: 'also',
+  },
   atMostOne(
     'CII-SR-440',
     'cii',
@@ -594,17 +628,18 @@ const CII_RULES: BindingRule[] = [
   {
     id: 'CII-SR-470',
     syntax: 'cii',
+    fx: 'also',
     fr: 'Un virement (codes 30 et 58) doit désigner le compte du bénéficiaire (IBANID ou ProprietaryID)',
     en: 'Credit transfer (codes 30 and 58) needs the payee account (IBANID or ProprietaryID)',
     ctx: abs(`${TX}/ApplicableHeaderTradeSettlement`),
-    ok: (n) =>
+    ok: (n, _root, ctx) =>
       path(n, 'SpecifiedTradeSettlementPaymentMeans').every((pm) => {
         const codes = path(pm, 'TypeCode').map((c) => norm(raw(c)));
         if (!codes.includes('30') && !codes.includes('58')) return true;
-        return (
-          has(pm, 'PayeePartyCreditorFinancialAccount/IBANID') ||
-          has(pm, 'PayeePartyCreditorFinancialAccount/ProprietaryID')
-        );
+        const iban = has(pm, 'PayeePartyCreditorFinancialAccount/IBANID');
+        const proprietary = has(pm, 'PayeePartyCreditorFinancialAccount/ProprietaryID');
+        // The Factur-X artefacts also refuse both identifiers at once.
+        return (iban || proprietary) && !(fxBound(ctx) && iban && proprietary);
       }),
   },
   ...(
@@ -629,11 +664,25 @@ const CII_RULES: BindingRule[] = [
       ['494', 'NetIncludingTaxesLineTotalAmount'],
     ] as const
   ).map(([n, el]) => atMostOne(`CII-SR-${n}`, 'cii', abs(SUM), el, el)),
+  ...(['Seller', 'Buyer'] as const).map((who, i): BindingRule => ({
+    id: i === 0 ? 'CII-SR-465' : 'CII-SR-466',
+    syntax: 'cii',
+    fx: 'only',
+    fr: `Le contact ${who === 'Seller' ? 'du vendeur' : "de l'acheteur"} ne doit pas avoir à la fois un nom de personne et de service`,
+    en: `${who} contact shall not have both a person name and a department name`,
+    ctx: abs(`${TX}/ApplicableHeaderTradeAgreement`),
+    ok: (n) =>
+      !(
+        has(n, `${who}TradeParty/DefinedTradeContact/PersonName`) &&
+        has(n, `${who}TradeParty/DefinedTradeContact/DepartmentName`)
+      ),
+  })),
   noAttr('CII-DT-013', abs(CII), 'languageID', 'CrossIndustryInvoice'),
   noAttr('CII-DT-014', abs(CII), 'languageLocaleID', 'CrossIndustryInvoice'),
   {
     id: 'CII-SR-467',
     syntax: 'cii',
+    fx: 'also',
     fr: 'Les codes de moyen de paiement doivent être identiques',
     en: 'Payment means type codes shall all be equal',
     ctx: rootCtx,
@@ -647,6 +696,7 @@ const CII_RULES: BindingRule[] = [
   {
     id: 'CII-SR-468',
     syntax: 'cii',
+    fx: 'also',
     fr: 'Les libellés de moyen de paiement doivent être identiques',
     en: 'Payment means text shall all be equal',
     ctx: rootCtx,
@@ -660,6 +710,7 @@ const CII_RULES: BindingRule[] = [
   {
     id: 'CII-SR-469',
     syntax: 'cii',
+    fx: 'also',
     fr: 'Une référence de paiement au plus',
     en: 'Remittance information shall occur maximum once',
     ctx: rootCtx,
@@ -867,17 +918,16 @@ function toRule(b: BindingRule): Rule {
     labelEn: b.en,
     appliesTo: (ctx: RuleContext, inv: Invoice) =>
       inv.binding?.root !== undefined &&
-      (b.syntax === 'ubl'
-        ? ctx.syntax === 'ubl-invoice' || ctx.syntax === 'ubl-creditnote'
-        : (ctx.syntax === 'cii' || ctx.syntax === 'facturx-pdf') &&
-          // MINIMUM and BASIC WL answer to their Factur-X artefact only, which has none of these.
-          ctx.profile !== 'MINIMUM' &&
-          ctx.profile !== 'BASICWL'),
-    check: (inv: Invoice): Violation[] => {
+      (b.fx === 'only'
+        ? fxBound(ctx)
+        : b.fx === 'also'
+          ? cenBound(ctx, b.syntax) || fxBound(ctx)
+          : cenBound(ctx, b.syntax)),
+    check: (inv: Invoice, ctx: RuleContext): Violation[] => {
       const root = inv.binding!.root!;
       const out: Violation[] = [];
       for (const n of b.ctx(root, () => elementsOf(inv, root))) {
-        if (!b.ok(n, root)) out.push({ detail: `${n.qname}`, loc: loc(n) });
+        if (!b.ok(n, root, ctx)) out.push({ detail: `${n.qname}`, loc: loc(n) });
       }
       return out;
     },

@@ -6,7 +6,7 @@
  * The rules of a family differ only in a few parameters, so they are declared from one table.
  */
 import type { AllowanceCharge, Invoice, Line, Num, VatCategory } from '../../formats/invoice.ts';
-import { abs, add, cmp, eq, percentOf, round2, sign, str, sub, sum, type Dec } from '../decimal.ts';
+import { abs, add, cmp, eq, percentOf, round2, sign, str, sub, sum, type Dec, dec } from '../decimal.ts';
 import type { Rule, Violation } from '../types.ts';
 import { categoryBreakdownOk } from './binding.ts';
 import { blank, catCode, d, fail, isVat, rule, show } from './util.ts';
@@ -331,10 +331,18 @@ function familyRules(f: Family): Rule[] {
           const t = Number(b.taxable!.value.trim());
           const e = Number(str(expected));
           let ok: boolean;
-          if (tolerant)
+          if (tolerant && cii) ok = t - 1 < e && t + 1 > e;
+          else if (tolerant) {
+            // UBL: xs:decimal(BT-116 - 1), the subtraction done in xs:double, then compared as decimals.
+            const lo = dec(String(t - 1));
+            const hi = dec(String(t + 1));
             ok =
-              (cii || f.code !== 'S' || ls.length + charges.length + allowances.length > 0) && t - 1 < e && t + 1 > e;
-          else ok = cii ? t === e : eq(taxable, expected);
+              (f.code !== 'S' || ls.length + charges.length + allowances.length > 0) &&
+              lo !== undefined &&
+              hi !== undefined &&
+              cmp(lo, expected) < 0 &&
+              cmp(hi, expected) > 0;
+          } else ok = cii ? t === e : eq(taxable, expected);
           if (!ok)
             out.push(
               fail(

@@ -108,7 +108,9 @@ async function main(): Promise<number> {
   }
   const t0 = performance.now();
   const docs: Doc[] = [];
-  if (!only || only === 'corpus') docs.push(...fileDocs('corpus', path.resolve('test/corpus'), ['valid', 'invalid']));
+  // The corpus is read for --only mutants too: its valid invoices are the mutants' bases.
+  if (!only || only === 'corpus' || only === 'mutants')
+    docs.push(...fileDocs('corpus', path.resolve('test/corpus'), ['valid', 'invalid']));
   if (!only || only === 'public') {
     docs.push(...fileDocs('public', path.resolve('test/conformance/public')));
     const fetched = fileDocs('public', path.resolve('var/conformance-public'));
@@ -159,7 +161,7 @@ async function main(): Promise<number> {
       mutantCount++;
     }
   }
-  let counted = judged.filter((j) => j.file);
+  let counted = judged.filter((j) => j.file && (!only || j.doc.source === only));
   const jobs = counted.flatMap((j) => j.artefacts!.map((artefact) => ({ artefact, file: j.file! })));
   const tOracle = performance.now();
   const results = await runOracle(jobs);

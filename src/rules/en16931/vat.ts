@@ -6,7 +6,7 @@
  * The rules of a family differ only in a few parameters, so they are declared from one table.
  */
 import type { AllowanceCharge, Invoice, Line, Num, VatCategory } from '../../formats/invoice.ts';
-import { abs, add, cmp, eq, percentOf, round2, sign, str, sub, sum, type Dec, dec } from '../decimal.ts';
+import { abs, add, cmp, eq, fromDouble, percentOf, round2, sign, str, sub, sum, type Dec } from '../decimal.ts';
 import type { Rule, Violation } from '../types.ts';
 import { categoryBreakdownOk } from './binding.ts';
 import { blank, catCode, d, fail, isVat, rule, show } from './util.ts';
@@ -334,8 +334,8 @@ function familyRules(f: Family): Rule[] {
           if (tolerant && cii) ok = t - 1 < e && t + 1 > e;
           else if (tolerant) {
             // UBL: xs:decimal(BT-116 - 1), the subtraction done in xs:double, then compared as decimals.
-            const lo = dec(String(t - 1));
-            const hi = dec(String(t + 1));
+            const lo = fromDouble(t - 1);
+            const hi = fromDouble(t + 1);
             ok =
               (f.code !== 'S' || ls.length + charges.length + allowances.length > 0) &&
               lo !== undefined &&

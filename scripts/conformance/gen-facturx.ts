@@ -12,7 +12,12 @@ const DIR = path.resolve('test/conformance/facturx-zf250');
 const PROFILES = { MINIMUM: 'MINIMUM', BASICWL: 'BASIC-WL', BASIC: 'BASIC', EN16931: 'EN16931', EXTENDED: 'EXTENDED' };
 
 const unescape = (s: string) =>
-  s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /** Splits an XPath location path on '/' outside predicates. */
 function steps(p: string): string[] {

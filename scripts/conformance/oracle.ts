@@ -7,15 +7,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { RULES_CONFORMANCE } from '../../src/rules/engine.ts';
 
 export const ARTEFACTS_DIR = path.resolve('test/conformance');
-/** The versions Passerelle conforms to (docs/en16931-rules.md names them too). */
-export const EN16931_VERSION = '1.3.16';
-export const FACTURX_VERSION = '1.09.2';
+/** The versions Passerelle conforms to (the engine declares them; docs/en16931-rules.md names them too). */
+export const EN16931_VERSION = RULES_CONFORMANCE.en16931;
+export const FACTURX_VERSION = RULES_CONFORMANCE.facturx;
 
 export const ARTEFACTS = {
-  ubl: path.join(ARTEFACTS_DIR, 'en16931-1.3.16/EN16931-UBL-validation.xslt'),
-  cii: path.join(ARTEFACTS_DIR, 'en16931-1.3.16/EN16931-CII-validation.xslt'),
+  ubl: path.join(ARTEFACTS_DIR, `en16931-${RULES_CONFORMANCE.en16931}/EN16931-UBL-validation.xslt`),
+  cii: path.join(ARTEFACTS_DIR, `en16931-${RULES_CONFORMANCE.en16931}/EN16931-CII-validation.xslt`),
   MINIMUM: path.join(ARTEFACTS_DIR, 'facturx-zf250/FACTUR-X_MINIMUM.xslt'),
   BASICWL: path.join(ARTEFACTS_DIR, 'facturx-zf250/FACTUR-X_BASIC-WL.xslt'),
   BASIC: path.join(ARTEFACTS_DIR, 'facturx-zf250/FACTUR-X_BASIC.xslt'),
@@ -110,7 +111,7 @@ export function fatalRulesOf(artefact: ArtefactId): { id: string; text: string }
   const xslt = fs.readFileSync(ARTEFACTS[artefact], 'utf8');
   const out = new Map<string, string>();
   const re =
-    /<svrl:failed-assert [^>]*>\s*<xsl:attribute name="id">([^<]+)<\/xsl:attribute>\s*(?:<xsl:attribute name="flag">([^<]+)<\/xsl:attribute>)?[\s\S]*?<svrl:text>([\s\S]*?)<\/svrl:text>/g;
+    /<svrl:failed-assert test="[^"]*">\s*<xsl:attribute name="id">([^<]+)<\/xsl:attribute>\s*(?:<xsl:attribute name="flag">([^<]+)<\/xsl:attribute>)?[\s\S]*?<svrl:text>([\s\S]*?)<\/svrl:text>/g;
   for (const m of xslt.matchAll(re)) {
     const flag = m[2] ?? 'fatal';
     if (flag === 'warning' || flag === 'information') continue;

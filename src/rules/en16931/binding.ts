@@ -436,6 +436,34 @@ const UBL_RULES: BindingRule[] = [
   ),
   atMostOne('UBL-SR-32', 'ubl', named('TaxSubtotal'), 'TaxCategory/TaxExemptionReason', 'VAT exemption reason text'),
   {
+    id: 'UBL-CR-666',
+    syntax: 'ubl',
+    fr: 'Un objet facturé (document de type 130) ne doit pas porter de pièce jointe',
+    en: 'An invoiced object (document type code 130) shall not have an attachment',
+    ctx: UBL_ROOT,
+    ok: (_n, root) =>
+      !elementsOfRoot(root).some(
+        (e) =>
+          e.name === 'AdditionalDocumentReference' &&
+          path(e, 'DocumentTypeCode').some((c) => raw(c) === '130') &&
+          has(e, 'Attachment'),
+      ),
+  },
+  {
+    id: 'UBL-CR-673',
+    syntax: 'ubl',
+    fr: 'Un objet facturé (document de type 130) ne doit pas porter de description',
+    en: 'An invoiced object (document type code 130) shall not have a document description',
+    ctx: UBL_ROOT,
+    ok: (_n, root) =>
+      !elementsOfRoot(root).some(
+        (e) =>
+          e.name === 'AdditionalDocumentReference' &&
+          path(e, 'DocumentTypeCode').some((c) => raw(c) === '130') &&
+          has(e, 'DocumentDescription'),
+      ),
+  },
+  {
     id: 'BR-CL-06',
     syntax: 'ubl',
     fr: "Le code de date d'exigibilité de la TVA (BT-8) doit appartenir à la liste UNCL 2005 (3, 35, 432)",

@@ -614,21 +614,4 @@ export const coreRules: Rule[] = [
         l.classifications.filter((c) => c.scheme === undefined).map((c) => fail('BT-158 sans listID', c.loc)),
       ),
   ),
-  rule(
-    'BR-66',
-    ['BG-18'],
-    'Une instruction de paiement contient au plus une carte de paiement (BG-18)',
-    'An Invoice shall contain maximum one Payment Card account (BG-18)',
-    (inv) => (inv.paymentMeans.filter((p) => p.card).length > 1 ? [fail('plusieurs cartes de paiement', inv.loc)] : []),
-  ),
-  rule(
-    'BR-67',
-    ['BG-19'],
-    'La facture contient au plus un mandat de prélèvement (BG-19)',
-    'An Invoice shall contain maximum one Payment Mandate (BG-19)',
-    (inv) =>
-      inv.syntax === 'ubl' && inv.paymentMeans.filter((p) => p.mandate).length > 1
-        ? [fail('plusieurs mandats', inv.loc)]
-        : [],
-  ),
 ];

@@ -742,6 +742,342 @@ const ciiMutations: Mutation[] = [
 ];
 void UDT;
 
+/** Duplicates the element at a path (the "at most once" syntax-binding rules). */
+const dup = (id: string, p: string): Mutation => [id, `two ${p.split('/').pop()}`, (x) => duplicate(x, p)];
+const UBL_DUPS: Mutation[] = [
+  dup('UBL-SR-01', '*/ContractDocumentReference'),
+  dup('UBL-SR-02', '*/ReceiptDocumentReference'),
+  dup('UBL-SR-03', '*/DespatchDocumentReference'),
+  dup('UBL-SR-05', '*/PaymentTerms/Note'),
+  dup('UBL-SR-05', '*/PaymentTerms'),
+  dup('UBL-SR-08', '*/InvoicePeriod'),
+  dup('UBL-SR-09', '*/AccountingSupplierParty/Party/PartyLegalEntity/RegistrationName'),
+  dup('UBL-SR-11', '*/AccountingSupplierParty/Party/PartyLegalEntity/CompanyID'),
+  dup('UBL-SR-12', '*/AccountingSupplierParty/Party/PartyTaxScheme'),
+  dup('UBL-SR-14', '*/AccountingSupplierParty/Party/PartyLegalEntity/CompanyLegalForm'),
+  dup('UBL-SR-15', '*/AccountingCustomerParty/Party/PartyLegalEntity/RegistrationName'),
+  dup('UBL-SR-16', '*/AccountingCustomerParty/Party/PartyIdentification'),
+  dup('UBL-SR-17', '*/AccountingCustomerParty/Party/PartyLegalEntity/CompanyID'),
+  dup('UBL-SR-18', '*/AccountingCustomerParty/Party/PartyTaxScheme'),
+  dup('UBL-SR-22', '*/TaxRepresentativeParty/PartyName'),
+  dup('UBL-SR-23', '*/TaxRepresentativeParty/PartyTaxScheme'),
+  dup('UBL-SR-24', '*/Delivery'),
+  dup('UBL-SR-25', '*/Delivery/DeliveryParty/PartyName'),
+  dup('UBL-SR-26', '*/PaymentMeans/PaymentID'),
+  dup('UBL-SR-27', '*/PaymentMeans/PaymentMeansCode'),
+  dup('UBL-SR-28', '*/PaymentMeans/PaymentMandate/ID'),
+  dup('UBL-SR-30', '*/AllowanceCharge/AllowanceChargeReason'),
+  dup('UBL-SR-32', '*/TaxTotal/TaxSubtotal/TaxCategory/TaxExemptionReason'),
+  dup('UBL-SR-33', '*/AdditionalDocumentReference/DocumentDescription'),
+  dup('UBL-SR-34', `*/${UL}/Note`),
+  dup('UBL-SR-35', `*/${UL}/OrderLineReference`),
+  dup('UBL-SR-39', '*/ProjectReference'),
+  dup('UBL-SR-40', '*/AccountingCustomerParty/Party/PartyName'),
+  dup('UBL-SR-42', '*/AccountingSupplierParty/Party/PartyTaxScheme'),
+  dup('UBL-SR-45', '*/PaymentMeans/PaymentDueDate'),
+  dup('UBL-SR-45', '*/PaymentMeans'),
+  dup('UBL-SR-44', '*/PaymentMeans'),
+  dup('UBL-SR-49', '*/InvoicePeriod/DescriptionCode'),
+  dup('UBL-SR-50', `*/${UL}/Item/Description`),
+  dup('UBL-SR-51', '*/AccountingSupplierParty/Party/PostalAddress/AddressLine'),
+  dup('UBL-SR-52', `*/${UL}/DocumentReference`),
+  dup('UBL-SR-54', '*/PaymentMeans/CardAccount'),
+  dup('UBL-SR-55', '*/PaymentMeans/PaymentMandate'),
+  dup('UBL-SR-56', '*/OriginatorDocumentReference'),
+  dup('UBL-SR-48', `*/${UL}/Item/ClassifiedTaxCategory`),
+  dup('UBL-SR-06', '*/BillingReference/InvoiceDocumentReference'),
+  [
+    'UBL-SR-44',
+    'two different payment ids',
+    (x) => {
+      const r = duplicate(x, '*/PaymentMeans');
+      return r && setText(r, '*/PaymentMeans/PaymentID', 'OTHER-REF');
+    },
+  ],
+  [
+    'UBL-SR-47',
+    'two different payment means codes',
+    (x) => {
+      const r = duplicate(x, '*/PaymentMeans');
+      return r && setText(r, '*/PaymentMeans/PaymentMeansCode', '31');
+    },
+  ],
+  [
+    'UBL-SR-46',
+    'payment means code with two names',
+    (x) => {
+      const r = duplicate(x, '*/PaymentMeans');
+      return r && setAttr(r, '*/PaymentMeans/PaymentMeansCode', 'name', 'A');
+    },
+  ],
+  [
+    'UBL-SR-43',
+    'document reference with scheme, no type',
+    (x) => setAttr(x, '*/AdditionalDocumentReference/ID', 'schemeID', 'AAA'),
+  ],
+  [
+    'UBL-CR-673',
+    'invoiced object with description',
+    (x) =>
+      insertAfter(x, '*/DocumentCurrencyCode', '') === undefined
+        ? undefined
+        : insertBefore(
+            x,
+            '*/AccountingSupplierParty',
+            '<cac:AdditionalDocumentReference xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"><cbc:ID schemeID="AAA">OBJ-1</cbc:ID><cbc:DocumentTypeCode>130</cbc:DocumentTypeCode><cbc:DocumentDescription>x</cbc:DocumentDescription></cac:AdditionalDocumentReference>',
+          ),
+  ],
+  [
+    'UBL-CR-666',
+    'invoiced object with attachment',
+    (x) =>
+      insertBefore(
+        x,
+        '*/AccountingSupplierParty',
+        '<cac:AdditionalDocumentReference xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"><cbc:ID schemeID="AAA">OBJ-1</cbc:ID><cbc:DocumentTypeCode>130</cbc:DocumentTypeCode><cac:Attachment><cac:ExternalReference><cbc:URI>http://x</cbc:URI></cac:ExternalReference></cac:Attachment></cac:AdditionalDocumentReference>',
+      ),
+  ],
+  ['UBL-SR-07', 'billing reference without id', (x) => remove(x, '*/BillingReference/InvoiceDocumentReference/ID')],
+  ['UBL-DT-06', 'binary object without mime', (x) => setAttr(x, '**/EmbeddedDocumentBinaryObject', 'mimeCode', null)],
+  [
+    'UBL-SR-53',
+    'party tax scheme without company id',
+    (x) => remove(x, '*/AccountingSupplierParty/Party/PartyTaxScheme/CompanyID'),
+  ],
+];
+/** BR-DEC: three decimals on each amount element the document has (one mutant per element name). */
+function decMutations(xml: string): Mutation[] {
+  const names = new Set<string>();
+  const rec = (e: El) => {
+    if (e.local.endsWith('Amount') && e.children.length === 0) names.add(e.qname);
+    e.children.forEach(rec);
+  };
+  rec(scan(xml));
+  return [...names].map((q): Mutation => [
+    'BR-DEC-*',
+    `three decimals on ${q}`,
+    (x) => {
+      const m = new RegExp(`(<${q}(?:\\s[^>]*)?>)\\s*([+-]?\\d+)(?:\\.(\\d*))?\\s*(</${q}>)`).exec(x);
+      if (!m) return undefined;
+      return (
+        x.slice(0, m.index) +
+        `${m[1]}${m[2]}.${((m[3] ?? '') + '000').slice(0, 2)}1${m[4]}` +
+        x.slice(m.index + m[0].length)
+      );
+    },
+  ]);
+}
+const CII_DUPS: Mutation[] = [
+  dup('CII-SR-441', `${LI}/SpecifiedLineTradeAgreement/NetPriceProductTradePrice/ChargeAmount`),
+  dup(
+    'CII-SR-440',
+    `${LI}/SpecifiedLineTradeAgreement/GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/ActualAmount`,
+  ),
+  dup('CII-SR-455', `${AG}/SellerTradeParty/DefinedTradeContact`),
+  dup('CII-SR-456', `${AG}/BuyerTradeParty/DefinedTradeContact`),
+  dup('CII-SR-459', `${AG}/SellerTradeParty/URIUniversalCommunication`),
+  dup('CII-SR-460', `${AG}/BuyerTradeParty/URIUniversalCommunication`),
+  dup('CII-SR-461', `${ST}/ApplicableTradeTax/TaxPointDate`),
+  dup('CII-SR-469', `${ST}/PaymentReference`),
+  dup('CII-SR-471', `${ST}/SpecifiedTradeAllowanceCharge/CategoryTradeTax/RateApplicablePercent`),
+  dup('CII-SR-472', `${ST}/SpecifiedTradeAllowanceCharge/CategoryTradeTax`),
+  dup('CII-SR-473', `${ST}/SpecifiedTradeAllowanceCharge/ActualAmount`),
+  dup('CII-SR-090', `${LI}/SpecifiedTradeProduct/OriginTradeCountry/ID`),
+  ...[
+    'LineTotalAmount',
+    'ChargeTotalAmount',
+    'AllowanceTotalAmount',
+    'TaxBasisTotalAmount',
+    'RoundingAmount',
+    'GrandTotalAmount',
+    'TotalPrepaidAmount',
+    'DuePayableAmount',
+  ].map((n, i) => dup(`CII-SR-${[477, 478, 479, 480, 481, 482, 484, 487][i]}`, `${SUM}/${n}`)),
+  dup('CII-SR-010', 'CrossIndustryInvoice/ExchangedDocumentContext/GuidelineSpecifiedDocumentContextParameter/ID'),
+  dup('CII-SR-009', 'CrossIndustryInvoice/ExchangedDocumentContext/GuidelineSpecifiedDocumentContextParameter'),
+  dup('CII-SR-014', 'CrossIndustryInvoice/ExchangedDocument/TypeCode'),
+  [
+    'CII-SR-462',
+    'two tax point date codes',
+    (x) => {
+      const r = duplicate(x, `${ST}/ApplicableTradeTax`);
+      return (
+        r &&
+        (setText(r, `${ST}/ApplicableTradeTax/DueDateTypeCode`, '29') ??
+          insertAfter(
+            r,
+            `${ST}/ApplicableTradeTax/CategoryCode`,
+            `<ram:DueDateTypeCode ${RAM}>5</ram:DueDateTypeCode>`,
+          ))
+      );
+    },
+  ],
+  [
+    'CII-SR-467',
+    'two different payment means codes',
+    (x) => {
+      const r = duplicate(x, `${ST}/SpecifiedTradeSettlementPaymentMeans`);
+      return r && setText(r, `${ST}/SpecifiedTradeSettlementPaymentMeans/TypeCode`, '31');
+    },
+  ],
+  [
+    'CII-SR-468',
+    'two different payment means texts',
+    (x) => {
+      const r = duplicate(x, `${ST}/SpecifiedTradeSettlementPaymentMeans`);
+      return (
+        r &&
+        insertAfter(
+          r,
+          `${ST}/SpecifiedTradeSettlementPaymentMeans/TypeCode`,
+          `<ram:Information ${RAM}>autre</ram:Information>`,
+        )
+      );
+    },
+  ],
+  [
+    'CII-SR-463',
+    'allowance without charge indicator',
+    (x) => remove(x, `${ST}/SpecifiedTradeAllowanceCharge/ChargeIndicator`),
+  ],
+  [
+    'CII-SR-046',
+    'global id without scheme',
+    (x) => setAttr(x, `${LI}/SpecifiedTradeProduct/GlobalID`, 'schemeID', null),
+  ],
+  [
+    'CII-SR-069',
+    'product characteristic without description',
+    (x) => remove(x, `${LI}/SpecifiedTradeProduct/ApplicableProductCharacteristic/Description`),
+  ],
+  [
+    'CII-SR-072',
+    'product characteristic without value',
+    (x) => remove(x, `${LI}/SpecifiedTradeProduct/ApplicableProductCharacteristic/Value`),
+  ],
+  [
+    'CII-SR-439',
+    'line without net price',
+    (x) => remove(x, `${LI}/SpecifiedLineTradeAgreement/NetPriceProductTradePrice`),
+  ],
+];
+/** The CII-DT "attribute should not be present" rules: the attribute added where the rule looks. */
+const attr = (id: string, p: string, a: string, v = 'X'): Mutation => [
+  id,
+  `@${a} on ${p.split('/').pop()}`,
+  (x) => setAttr(x, p, a, v),
+];
+const CII_ATTRS: Mutation[] = [
+  ...[
+    'schemeName',
+    'schemeAgencyName',
+    'schemeDataURI',
+    'schemeURI',
+    'schemeID',
+    'schemeAgencyID',
+    'schemeVersionID',
+  ].map((a, i) => attr(`CII-DT-00${i + 1}`, 'CrossIndustryInvoice/ExchangedDocument/ID', a)),
+  ...['schemeName', 'schemeAgencyName', 'schemeDataURI', 'schemeURI'].map((a, i) =>
+    attr(`CII-DT-10${i + 1}`, `${AG}/SellerTradeParty/SpecifiedTaxRegistration/ID`, a),
+  ),
+  attr('CII-DT-008', 'CrossIndustryInvoice/ExchangedDocument/TypeCode', 'name'),
+  attr('CII-DT-009', 'CrossIndustryInvoice/ExchangedDocument/TypeCode', 'listURI'),
+  attr('CII-DT-010', 'CrossIndustryInvoice/ExchangedDocument/TypeCode', 'listID'),
+  attr('CII-DT-011', 'CrossIndustryInvoice/ExchangedDocument/TypeCode', 'listAgencyID'),
+  attr('CII-DT-012', 'CrossIndustryInvoice/ExchangedDocument/TypeCode', 'listVersionID'),
+  attr('CII-DT-013', 'CrossIndustryInvoice', 'languageID', 'fr'),
+  attr('CII-DT-014', 'CrossIndustryInvoice', 'languageLocaleID', 'fr'),
+  attr('CII-DT-032', `${SUM}/GrandTotalAmount`, 'currencyCodeListVersionID'),
+  attr('CII-DT-034', `${LI}/SpecifiedLineTradeDelivery/BilledQuantity`, 'unitCodeListID'),
+  attr('CII-DT-035', `${LI}/SpecifiedLineTradeDelivery/BilledQuantity`, 'unitCodeListAgencyID'),
+  attr('CII-DT-036', `${LI}/SpecifiedLineTradeDelivery/BilledQuantity`, 'unitCodeListAgencyName'),
+  [
+    'CII-DT-033',
+    'unit code on a basis quantity without billed one',
+    (x) => {
+      const r = setAttr(x, `${LI}/SpecifiedLineTradeDelivery/BilledQuantity`, 'unitCode', null);
+      return r;
+    },
+  ],
+  ...(
+    [
+      'ID',
+      'PostOfficeBox',
+      'BuildingName',
+      'LineFour',
+      'LineFive',
+      'StreetName',
+      'CitySubDivisionName',
+      'CountryName',
+      'CountrySubDivisionID',
+      'AttentionOf',
+      'CareOf',
+      'BuildingNumber',
+      'DepartmentName',
+      'AdditionalStreetName',
+    ] as const
+  ).map((el, i): Mutation => [
+    `CII-DT-0${[82, 83, 84, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96][i]}`,
+    `${el} in seller address`,
+    (x) => insertFirst(x, `${AG}/SellerTradeParty/PostalTradeAddress`, `<ram:${el} ${RAM}>X</ram:${el}>`),
+  ]),
+  ...(
+    [
+      'DurationMeasure',
+      'InclusiveIndicator',
+      'Description',
+      'CompleteDateTime',
+      'OpenIndicator',
+      'SeasonCode',
+      'ID',
+      'Name',
+      'SequenceNumeric',
+      'StartDateFlexibilityCode',
+      'ContinuousIndicator',
+      'PurposeCode',
+    ] as const
+  ).map((el, i): Mutation => [
+    `CII-DT-0${[69, 70, 71, 73, 74, 75, 76, 77, 78, 79, 80, 81][i]}`,
+    `${el} in billing period`,
+    (x) => insertFirst(x, `${ST}/BillingSpecifiedPeriod`, `<ram:${el} ${RAM}>X</ram:${el}>`),
+  ]),
+  ...(
+    [
+      'URIID',
+      'StatusCode',
+      'CopyIndicator',
+      'TypeCode',
+      'GlobalID',
+      'RevisionID',
+      'Name',
+      'AttachmentBinaryObject',
+      'Information',
+      'ReferenceTypeCode',
+      'SectionName',
+      'PreviousRevisionID',
+      'FormattedIssueDateTime',
+      'EffectiveSpecifiedPeriod',
+      'IssuerTradeParty',
+      'AttachedSpecifiedBinaryFile',
+    ] as const
+  ).map((el, i): Mutation => [
+    `CII-DT-0${[15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30][i]}`,
+    `${el} in order reference`,
+    (x) =>
+      insertAfter(x, `${AG}/BuyerOrderReferencedDocument/IssuerAssignedID`, `<ram:${el} ${RAM}>X</ram:${el}>`) ??
+      insertAfter(x, `${AG}/ContractReferencedDocument/IssuerAssignedID`, `<ram:${el} ${RAM}>X</ram:${el}>`),
+  ]),
+  [
+    'CII-DT-068',
+    'DateTime in period start',
+    (x) =>
+      insertFirst(
+        x,
+        `${ST}/BillingSpecifiedPeriod/StartDateTime`,
+        `<udt:DateTime ${UDT}>2017-01-01T00:00:00</udt:DateTime>`,
+      ),
+  ],
+];
 export interface Mutant {
   name: string;
   target: string;
@@ -754,7 +1090,11 @@ export function* mutants(bases: { name: string; flow: DetectedFlow }[]): Generat
     const xml = b.flow.xml.toString('utf8');
     const ubl = b.flow.syntax === 'ubl-invoice' || b.flow.syntax === 'ubl-creditnote';
     const cii = b.flow.syntax === 'cii' && (b.flow.profile === 'EN16931' || b.flow.profile === undefined);
-    const list = ubl ? ublMutations : cii ? ciiMutations : [];
+    const list = ubl
+      ? [...ublMutations, ...UBL_DUPS, ...decMutations(xml)]
+      : cii
+        ? [...ciiMutations, ...CII_DUPS, ...CII_ATTRS, ...decMutations(xml)]
+        : [];
     for (const [target, label, f] of list) {
       let out: string | undefined;
       try {

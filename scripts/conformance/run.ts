@@ -20,7 +20,14 @@ import type { DetectedFlow } from '../../src/formats/types.ts';
 import { checkInvoice } from '../../src/rules/engine.ts';
 import { SchemaValidator } from '../../src/schemas/validator.ts';
 import { mutants } from './mutate.ts';
-import { EN16931_VERSION, FACTURX_VERSION, oracleAvailable, runOracle, type ArtefactId } from './oracle.ts';
+import {
+  EN16931_VERSION,
+  FACTURX_VERSION,
+  fatalRulesOf,
+  oracleAvailable,
+  runOracle,
+  type ArtefactId,
+} from './oracle.ts';
 
 type Source = 'corpus' | 'public' | 'mutants';
 
@@ -174,6 +181,7 @@ async function main(): Promise<number> {
   const perRule = new Map<string, { mutants: number; fired: number; agree: number }>();
   const disagreements: string[] = [];
   const unlisted: string[] = [];
+  const firedBy = { all: new Set<string>(), mutants: new Set<string>() };
   let pMs = 0;
   let sMs = 0;
   let artefactErrors = 0;
@@ -191,6 +199,10 @@ async function main(): Promise<number> {
       const r = results.get(`${a}\t${j.file}`)!;
       r.fatal.forEach((id) => oracleFatal.add(id));
       ms += r.ms;
+    }
+    for (const id of oracleFatal) {
+      firedBy.all.add(id);
+      if (j.doc.source === 'mutants') firedBy.mutants.add(id);
     }
     const o = [...oracleFatal].sort();
     const p = j.passerelle!.fatal;
@@ -259,6 +271,12 @@ async function main(): Promise<number> {
         `  ${id.padEnd(14)} ${String(r.mutants).padStart(4)} ${String(r.fired).padStart(4)} ${String(r.agree).padStart(4)}`,
       );
   }
+  const declared = new Set([...fatalRulesOf('ubl'), ...fatalRulesOf('cii')].map((r) => r.id));
+  const never = [...declared].filter((id) => !firedBy.all.has(id)).sort();
+  console.log(
+    `\nfatal rules of the CEN artefacts fired by at least one document: ${declared.size - never.length} of ${declared.size} (by a mutant: ${[...declared].filter((id) => firedBy.mutants.has(id)).length})`,
+  );
+  if (never.length) console.log(`  never fired here: ${never.join(' ')}`);
   console.log(
     `\ntime per invoice: Passerelle ${(pMs / counted.length).toFixed(3)} ms (read + rules), Saxon ${(sMs / counted.length).toFixed(3)} ms (transform, warm JVM; ${(oracleWall / 1000).toFixed(1)} s wall with compilation) — ${counted.length} documents, ${((performance.now() - t0) / 1000).toFixed(1)} s in all`,
   );

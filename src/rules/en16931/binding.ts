@@ -480,6 +480,8 @@ const SUM = `${TX}/ApplicableHeaderTradeSettlement/SpecifiedTradeSettlementHeade
 const CII_IDS = [
   `${CII}/ExchangedDocumentContext/GuidelineSpecifiedDocumentContextParameter/ID`,
   `${CII}/ExchangedDocument/ID`,
+  `${LINE}/AssociatedDocumentLineDocument/LineID`,
+  `${LINE}/SpecifiedTradeProduct/SellerAssignedID`,
 ];
 const descendants = (n: XNode, name: string) => all(n).filter((e) => e !== n && e.name === name);
 const ramEnds = (suffix: string) => (_r: XNode, els: () => XNode[]) =>
@@ -764,7 +766,18 @@ const CII_RULES: BindingRule[] = [
       ['103', 'schemeDataURI'],
       ['104', 'schemeURI'],
     ] as const
-  ).map(([n, a]) => noAttr(`CII-DT-${n}`, ramEnds('ID'), a, 'ID')),
+  ).map(([n, a]) =>
+    noAttr(
+      `CII-DT-${n}`,
+      // The artefact's rule for the IDs of CII-DT-001 to 007 comes first in the same pattern: those are not seen here.
+      (root, els) => {
+        const first = new Set(CII_IDS.flatMap((p) => abs(p)(root)));
+        return ramEnds('ID')(root, els).filter((e) => !first.has(e));
+      },
+      a,
+      'ID',
+    ),
+  ),
   noAttr(
     'CII-DT-008',
     (_r, els) => els().filter((e) => e.qname.startsWith('ram:') && e.name === 'TypeCode'),
@@ -777,9 +790,6 @@ const CII_RULES: BindingRule[] = [
     'listURI',
     'TypeCode',
   ),
-  noAttr('CII-DT-010', abs(`${CII}/ExchangedDocument/TypeCode`), 'listID', 'TypeCode'),
-  noAttr('CII-DT-011', abs(`${CII}/ExchangedDocument/TypeCode`), 'listAgencyID', 'TypeCode'),
-  noAttr('CII-DT-012', abs(`${CII}/ExchangedDocument/TypeCode`), 'listVersionID', 'TypeCode'),
   {
     id: 'CII-DT-015',
     syntax: 'cii',

@@ -105,9 +105,13 @@ export const calcRules: Rule[] = [
       if (!v || !x) return inv.totals ? [fail('BT-109 absent', inv.totals.loc)] : [];
       const net = d(total(inv, 'lineNet'));
       if (!net) return [fail('BT-106 absent', inv.totals?.loc)];
-      const expected = round2(
-        sub(add(net, d(total(inv, 'charges')) ?? { n: 0n, s: 0 }), d(total(inv, 'allowances')) ?? { n: 0n, s: 0 }),
+      const sumNet = sub(
+        add(net, d(total(inv, 'charges')) ?? { n: 0n, s: 0 }),
+        d(total(inv, 'allowances')) ?? { n: 0n, s: 0 },
       );
+      // UBL without allowance nor charge totals: BT-109 = BT-106 exactly (the artefact does not round that branch).
+      const exact = inv.syntax === 'ubl' && !total(inv, 'charges') && !total(inv, 'allowances');
+      const expected = exact ? sumNet : round2(sumNet);
       return eq(x, expected) ? [] : [mismatch('BT-109', v, expected)];
     },
   ),
@@ -169,8 +173,10 @@ export const calcRules: Rule[] = [
       const incl = d(t.taxInclusive) ?? { n: 0n, s: 0 };
       const prepaid = d(t.prepaid);
       const rounding = d(t.rounding);
-      const left = rounding ? round2(sub(payable, rounding)) : payable;
-      const right = prepaid ? round2(sub(incl, prepaid)) : incl;
+      // CII: exact decimal arithmetic (the artefact does not round).
+      const r2 = inv.syntax === 'cii' ? (x: Dec) => x : round2;
+      const left = rounding ? r2(sub(payable, rounding)) : payable;
+      const right = prepaid ? r2(sub(incl, prepaid)) : incl;
       return eq(left, right)
         ? []
         : [fail(`BT-115 = ${show(t.payable)}, attendu ${str(rounding ? add(right, rounding) : right)}`, t.payable.loc)];

@@ -1,4 +1,5 @@
 /** EN 16931 BR-CL rules: coded values must come from the lists the norm names (data in src/rules/codelists/). */
+import type { XNode } from '../../formats/read/tree.ts';
 import type { Invoice, Num, Val } from '../../formats/invoice.ts';
 import { EN16931_COUNTRIES } from '../codelists/iso3166.ts';
 import { CURRENCIES } from '../codelists/iso4217.ts';
@@ -19,6 +20,32 @@ import {
 } from '../codelists/uncl.ts';
 import type { Rule, Violation } from '../types.ts';
 import { fail, rule, show, text } from './util.ts';
+
+/** The elements of a CII document that a predicate selects (the artefacts bind some code lists to elements). */
+function ciiNodes(inv: Invoice, pick: (e: XNode) => boolean): XNode[] {
+  const out: XNode[] = [];
+  const walk = (n: XNode) => {
+    if (pick(n)) out.push(n);
+    for (const c of n.children) walk(c);
+  };
+  walk(inv.binding!.root!);
+  return out;
+}
+const under = (e: XNode, name: string) => {
+  for (let p = e.parent; p; p = p.parent) if (p.name === name) return true;
+  return false;
+};
+const nodeVal = (e: XNode, value: string): Val => ({
+  value,
+  loc: {
+    get xpath() {
+      return e.xpath;
+    },
+    get line() {
+      return e.line;
+    },
+  },
+});
 
 function codeRule(
   id: string,
@@ -112,9 +139,12 @@ export const codeRules: Rule[] = [
     "Le schéma de l'identifiant d'objet facturé doit appartenir à la liste UNCL 1153",
     'Object identifier identification scheme identifier MUST be coded using a restriction of UNTDID 1153',
     (inv) =>
-      [inv.objectId, ...inv.lines.map((l) => l.objectId)].flatMap((o) =>
-        o?.scheme !== undefined ? [{ value: o.scheme, loc: o.loc }] : [],
-      ),
+      // CII: every ram:ReferenceTypeCode, as the artefact's context.
+      inv.syntax === 'cii' && inv.binding?.root
+        ? ciiNodes(inv, (e) => e.name === 'ReferenceTypeCode').map((e) => nodeVal(e, e.text))
+        : [inv.objectId, ...inv.lines.map((l) => l.objectId)].flatMap((o) =>
+            o?.scheme !== undefined ? [{ value: o.scheme, loc: o.loc }] : [],
+          ),
     (c) => UNCL1153.has(c),
   ),
   rule(
@@ -145,11 +175,21 @@ export const codeRules: Rule[] = [
     (inv) =>
       inv.syntax === 'cpp'
         ? []
-        : [inv.seller, inv.buyer, inv.payee].flatMap((p) =>
-            (p?.ids ?? [])
-              .filter((i) => i.scheme !== undefined && i.scheme !== 'SEPA')
-              .map((i) => ({ value: i.scheme!, loc: i.loc })),
-          ),
+        : inv.syntax === 'cii' && inv.binding?.root
+          ? // CII: ram:GlobalID with a scheme, but an item's or the deliver-to party's (BR-CL-21, BR-CL-26).
+            ciiNodes(
+              inv,
+              (e) =>
+                e.name === 'GlobalID' &&
+                e.attrs['schemeID'] !== undefined &&
+                !under(e, 'SpecifiedTradeProduct') &&
+                !under(e, 'ShipToTradeParty'),
+            ).map((e) => nodeVal(e, e.attrs['schemeID']!))
+          : [inv.seller, inv.buyer, inv.payee].flatMap((p) =>
+              (p?.ids ?? [])
+                .filter((i) => i.scheme !== undefined && i.scheme !== 'SEPA')
+                .map((i) => ({ value: i.scheme!, loc: i.loc })),
+            ),
     isIcd,
   ),
   codeRule(
@@ -160,9 +200,19 @@ export const codeRules: Rule[] = [
     (inv) =>
       inv.syntax === 'cpp'
         ? []
-        : [inv.seller, inv.buyer, inv.payee].flatMap((p) =>
-            p?.legalId?.scheme !== undefined ? [{ value: p.legalId.scheme, loc: p.legalId.loc }] : [],
-          ),
+        : inv.syntax === 'cii' && inv.binding?.root
+          ? // CII: every ram:ID with a scheme (party identifiers included) but a tax registration's.
+            ciiNodes(
+              inv,
+              (e) =>
+                e.name === 'ID' &&
+                e.qname.startsWith('ram:') &&
+                e.attrs['schemeID'] !== undefined &&
+                !under(e, 'SpecifiedTaxRegistration'),
+            ).map((e) => nodeVal(e, e.attrs['schemeID']!))
+          : [inv.seller, inv.buyer, inv.payee].flatMap((p) =>
+              p?.legalId?.scheme !== undefined ? [{ value: p.legalId.scheme, loc: p.legalId.loc }] : [],
+            ),
     isIcd,
   ),
   codeRule(

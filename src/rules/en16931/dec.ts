@@ -51,7 +51,11 @@ export const decRules: Rule[] = [
   decRule('BR-DEC-12', 'BT-109', 'Le total hors TVA', 'Invoice total amount without VAT', (inv) => [
     inv.totals?.taxExclusive,
   ]),
-  decRule('BR-DEC-13', 'BT-110', 'Le total de TVA', 'Invoice total VAT amount', (inv) => inv.totals?.vatTotals ?? []),
+  // In the UBL artefact 1.3.16 the assertion cannot fail: its predicate [@currencyID = cbc:DocumentCurrencyCode] is
+  // read from the TaxAmount element, which has no such child, so no tax amount is ever selected. Same verdict here.
+  decRule('BR-DEC-13', 'BT-110', 'Le total de TVA', 'Invoice total VAT amount', (inv) =>
+    inv.syntax === 'ubl' ? [] : (inv.totals?.vatTotals ?? []),
+  ),
   decRule('BR-DEC-14', 'BT-112', 'Le total TTC', 'Invoice total amount with VAT', (inv) => [inv.totals?.taxInclusive]),
   decRule(
     'BR-DEC-15',

@@ -74,7 +74,7 @@ function vatCategory(n: XNode | undefined, fallback: XNode): VatCategory {
 
 function allowanceCharge(n: XNode, withVat: boolean): AllowanceCharge {
   const ind = at(n, 'ChargeIndicator', 'Indicator')?.text.trim();
-  const ac: AllowanceCharge = { charge: ind === 'true', loc: loc(n) };
+  const ac: AllowanceCharge = { charge: ind === 'true' || ind === '1', loc: loc(n) };
   put(ac, 'amount', num(child(n, 'ActualAmount')));
   put(ac, 'base', num(child(n, 'BasisAmount')));
   put(ac, 'percent', num(child(n, 'CalculationPercent')));

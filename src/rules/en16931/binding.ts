@@ -41,6 +41,8 @@ function all(root: XNode): XNode[] {
 /** The written text (untrimmed when it had surrounding whitespace), as XPath's string value of a leaf. */
 const raw = (n: XNode) => n.raw ?? n.text;
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
+/** An xs:boolean value compared with true() / false(): 'true' or '1', 'false' or '0'. */
+const isBool = (n: XNode, v: boolean) => (v ? ['true', '1'] : ['false', '0']).includes(n.text);
 const loc = (n: XNode): Loc => ({
   get xpath() {
     return n.xpath;
@@ -231,7 +233,7 @@ const UBL_RULES: BindingRule[] = [
     fr: 'Un motif de remise au plus',
     en: 'Document level allowance reason shall occur maximum once',
     ctx: named('AllowanceCharge'),
-    ok: (n) => !path(n, 'ChargeIndicator').some((c) => c.text === 'false') || count(n, 'AllowanceChargeReason') <= 1,
+    ok: (n) => !path(n, 'ChargeIndicator').some((c) => isBool(c, false)) || count(n, 'AllowanceChargeReason') <= 1,
   },
   {
     id: 'UBL-SR-31',
@@ -239,7 +241,7 @@ const UBL_RULES: BindingRule[] = [
     fr: 'Un motif de charge au plus',
     en: 'Document level charge reason shall occur maximum once',
     ctx: named('AllowanceCharge'),
-    ok: (n) => !path(n, 'ChargeIndicator').some((c) => c.text === 'true') || count(n, 'AllowanceChargeReason') <= 1,
+    ok: (n) => !path(n, 'ChargeIndicator').some((c) => isBool(c, true)) || count(n, 'AllowanceChargeReason') <= 1,
   },
   {
     id: 'UBL-SR-53',

@@ -53,8 +53,31 @@ export const decRules: Rule[] = [
   ]),
   // In the UBL artefact 1.3.16 the assertion cannot fail: its predicate [@currencyID = cbc:DocumentCurrencyCode] is
   // read from the TaxAmount element, which has no such child, so no tax amount is ever selected. Same verdict here.
-  decRule('BR-DEC-13', 'BT-110', 'Le total de TVA', 'Invoice total VAT amount', (inv) =>
-    inv.syntax === 'ubl' ? [] : (inv.totals?.vatTotals ?? []),
+  // The CII artefact passes when any TaxTotalAmount is in another currency or equals its value rounded to 2 decimals.
+  rule(
+    'BR-DEC-13',
+    ['BT-110'],
+    'Le total de TVA (BT-110) ne doit pas avoir plus de 2 décimales',
+    'The allowed maximum number of decimals for the Invoice total VAT amount (BT-110) is 2',
+    (inv) => {
+      if (inv.syntax === 'ubl') return [];
+      const totals = inv.totals?.vatTotals ?? [];
+      if (inv.syntax === 'cii' && inv.binding?.root) {
+        const all = [
+          ...totals,
+          ...(inv.totals?.vatTotalAccounting ? [inv.totals.vatTotalAccounting] : []),
+          ...(inv.totals?.otherVatTotals ?? []),
+        ];
+        const cur = inv.currency?.value;
+        const ok = all.some((t) => {
+          if (t.currency !== cur) return true;
+          const x = Number(t.value);
+          return x === Math.floor(x * 100 + 0.5) / 100;
+        });
+        return all.length === 0 || ok ? [] : [fail(`BT-110 = ${show(totals[0])}`, totals[0]?.loc ?? inv.totals?.loc)];
+      }
+      return totals.filter((v) => afterDot(v.written ?? v.value) > 2).map((v) => fail(`BT-110 = ${show(v)}`, v.loc));
+    },
   ),
   decRule('BR-DEC-14', 'BT-112', 'Le total TTC', 'Invoice total amount with VAT', (inv) => [inv.totals?.taxInclusive]),
   decRule(

@@ -39,6 +39,8 @@ function steps(p: string): string[] {
 const lists: string[][] = [];
 const listIndex = new Map<string, number>();
 const checks: Record<string, [string, string, string, number][]> = {};
+/** Structure assertions: [id, context, test] with test `count(path) op n` or `@attr`. */
+const structure: Record<string, [string, string, string][]> = {};
 let skipped = 0;
 for (const [profile, file] of Object.entries(PROFILES)) {
   const xslt = fs.readFileSync(path.join(DIR, `FACTUR-X_${file}.xslt`), 'utf8');
@@ -75,6 +77,23 @@ for (const [profile, file] of Object.entries(PROFILES)) {
     out.push([m[2]!, ctx, unescape(sel[1]!), cl.get(list)!]);
   }
   checks[profile] = out;
+  const struct: [string, string, string][] = [];
+  const reS = /<svrl:failed-assert test="([^"]*)">\s*<xsl:attribute name="id">(FX-SCH-A-\d+)</g;
+  for (const m of xslt.matchAll(reS)) {
+    const test = unescape(m[1]!);
+    if (test.includes('codedb')) continue;
+    if (!/^(count\([^()]*\)(=|<=|>=)\d+|@\w+)$/.test(test)) {
+      skipped++;
+      continue;
+    }
+    const ctxAt = xslt.lastIndexOf('<svrl:fired-rule context="', m.index);
+    const context = unescape(xslt.slice(ctxAt + 26, xslt.indexOf('"', ctxAt + 26)));
+    const ctx = steps(context)
+      .map((s) => s.replace(/^[a-z]+:/, ''))
+      .join('/');
+    struct.push([m[2]!, ctx, test]);
+  }
+  structure[profile] = struct;
 }
 
 const header = `/**
@@ -94,8 +113,11 @@ export const FX_LISTS: readonly (readonly string[])[] = ${JSON.stringify(lists)}
 
 /** Per profile: [id, context (local names, predicates as written), value selected ('.' or '@attr'), list]. */
 export const FX_CHECKS: Record<FacturXProfile, readonly (readonly [string, string, string, number])[]> = ${JSON.stringify(checks)};
+
+/** Per profile: [id, context, test] for the structure assertions (\`count(path) op n\` or \`@attr\`). */
+export const FX_STRUCTURE: Record<FacturXProfile, readonly (readonly [string, string, string])[]> = ${JSON.stringify(structure)};
 `,
 );
 console.log(
-  `${Object.values(checks).reduce((n, c) => n + c.length, 0)} checks, ${lists.length} lists, ${skipped} skipped`,
+  `${Object.values(checks).reduce((n, c) => n + c.length, 0)} code-list checks, ${Object.values(structure).reduce((n, c) => n + c.length, 0)} structure checks, ${lists.length} lists, ${skipped} skipped`,
 );

@@ -9,7 +9,7 @@ import type { Invoice, Loc } from '../../formats/invoice.ts';
 import type { XNode } from '../../formats/read/tree.ts';
 import type { FacturXProfile } from '../../formats/types.ts';
 import type { Rule, RuleContext, Violation } from '../types.ts';
-import { FX_CHECKS, FX_LISTS } from './codelists.ts';
+import { FX_CHECKS, FX_LISTS, FX_STRUCTURE } from './codelists.ts';
 
 interface Step {
   name: string;
@@ -19,7 +19,46 @@ interface Check {
   id: string;
   steps: Step[];
   attr?: string;
-  list: ReadonlySet<string>;
+  /** A code-list assertion's list, or a structure assertion's test on the context element. */
+  list?: ReadonlySet<string>;
+  test?: (n: XNode, root: XNode) => boolean;
+}
+
+/** Steps of a relative path with their predicates (split on '/' outside brackets). */
+function splitSteps(p: string): Step[] | undefined {
+  const out: Step[] = [];
+  for (const s of p.split(/\/(?![^[]*\])/)) {
+    if (s === '') continue;
+    const m = /^([^[]+)(?:\[(.*)\])?$/.exec(s)!;
+    const step: Step = { name: m[1]!.replace(/^[a-z]+:/, '') };
+    if (m[2] !== undefined) {
+      const pr = predicate(m[2]);
+      if (!pr) return undefined;
+      step.pred = pr;
+    }
+    out.push(step);
+  }
+  return out;
+}
+
+/** The structure tests the artefacts use: count(path) = n, <= n, >= n, and @attr. */
+function structureTest(test: string): ((n: XNode, root: XNode) => boolean) | undefined {
+  const a = /^@(\w+)$/.exec(test);
+  if (a) return (n) => n.attrs[a[1]!] !== undefined;
+  const m = /^count\(([^()]*)\)(=|<=|>=)(\d+)$/.exec(test);
+  if (!m) return undefined;
+  const steps = splitSteps(m[1]!);
+  if (!steps) return undefined;
+  const [op, k] = [m[2]!, Number(m[3])];
+  return (n, root) => {
+    let cur = [n];
+    for (const s of steps)
+      cur =
+        s.name === '..'
+          ? cur.flatMap((c) => (c.parent ? [c.parent] : []))
+          : cur.flatMap((c) => c.children.filter((x) => x.name === s.name && (!s.pred || s.pred(x, root))));
+    return op === '=' ? cur.length === k : op === '<=' ? cur.length <= k : cur.length >= k;
+  };
 }
 
 /** Nodes along a relative path of qualified names (prefixes ignored). */
@@ -69,26 +108,24 @@ const LISTS = FX_LISTS.map((l) => new Set(l));
 
 function compile(profile: FacturXProfile): Map<string, Check[]> {
   const byPath = new Map<string, Check[]>();
-  for (const [id, ctx, select, list] of FX_CHECKS[profile]) {
-    const steps: Step[] = [];
-    let ok = true;
-    for (const s of ctx.split(/\/(?![^[]*\])/)) {
-      const m = /^([^[]+)(?:\[(.*)\])?$/.exec(s)!;
-      const step: Step = { name: m[1]! };
-      if (m[2] !== undefined) {
-        const p = predicate(m[2]);
-        if (!p) ok = false;
-        else step.pred = p;
-      }
-      steps.push(step);
-    }
-    if (!ok) continue; // a predicate form not handled here: the check is left out (none in 1.09.2)
-    const key = steps.map((s) => s.name).join('/');
-    const c: Check = { id, steps, list: LISTS[list]! };
-    if (select !== '.') c.attr = select.replace(/^@/, '');
+  const add = (c: Check) => {
+    const key = c.steps.map((s) => s.name).join('/');
     const at = byPath.get(key);
     if (at) at.push(c);
     else byPath.set(key, [c]);
+  };
+  // A predicate or test form not handled here leaves its check out (none in 1.09.2: the generator counts them).
+  for (const [id, ctx, select, list] of FX_CHECKS[profile]) {
+    const steps = splitSteps(ctx);
+    if (!steps) continue;
+    const c: Check = { id, steps, list: LISTS[list]! };
+    if (select !== '.') c.attr = select.replace(/^@/, '');
+    add(c);
+  }
+  for (const [id, ctx, test] of FX_STRUCTURE[profile]) {
+    const steps = splitSteps(ctx);
+    const t = structureTest(test);
+    if (steps && t) add({ id, steps, test: t });
   }
   return byPath;
 }
@@ -124,9 +161,17 @@ function evaluate(root: XNode, profile: FacturXProfile): Map<string, Violation[]
     if (checks) {
       for (const c of checks) {
         if (!c.steps.every((s, i) => !s.pred || s.pred(chain[i]!, root))) continue;
+        if (c.test) {
+          if (!c.test(n, root)) {
+            const out = done!.get(c.id) ?? [];
+            out.push({ detail: `${n.qname}`, loc: loc(n) });
+            done!.set(c.id, out);
+          }
+          continue;
+        }
         const v = c.attr === undefined ? (n.children.length ? undefined : strValue(n)) : n.attrs[c.attr];
         // The artefacts: string-length($v) = 0 or the value is in the list (as written, untrimmed).
-        if (v === undefined || v === '' || c.list.has(v)) continue;
+        if (v === undefined || v === '' || c.list!.has(v)) continue;
         const out = done!.get(c.id) ?? [];
         out.push({ detail: `${c.attr ? '@' + c.attr : n.qname} = '${v}'`, loc: loc(n) });
         done!.set(c.id, out);
@@ -147,7 +192,7 @@ function boundToProfile(ctx: RuleContext, profile: FacturXProfile): boolean {
 }
 
 export const facturxRules: Rule[] = (Object.keys(FX_CHECKS) as FacturXProfile[]).flatMap((profile) =>
-  [...new Set(FX_CHECKS[profile].map(([id]) => id))].map((id): Rule => ({
+  [...new Set([...FX_CHECKS[profile], ...FX_STRUCTURE[profile]].map(([id]) => id))].map((id): Rule => ({
     id,
     terms: [],
     severity: 'fatal',

@@ -265,7 +265,10 @@ export function readCii(root: XNode): Invoice {
       inv.period.descriptionCode = code;
     }
   }
-  for (const ac of children(st, 'SpecifiedTradeAllowanceCharge')) inv.allowanceCharges.push(allowanceCharge(ac, true));
+  // Without a charge indicator it is neither an allowance nor a charge (the artefacts select them by indicator;
+  // CII-SR-463 reports the missing indicator).
+  for (const ac of children(st, 'SpecifiedTradeAllowanceCharge'))
+    if (at(ac, 'ChargeIndicator', 'Indicator')) inv.allowanceCharges.push(allowanceCharge(ac, true));
   const sum = child(st, 'SpecifiedTradeSettlementHeaderMonetarySummation');
   if (sum) {
     const docCur = inv.currency?.value.trim();

@@ -154,6 +154,12 @@ export const codeRules: Rule[] = [
     'Invoiced note subject code shall be coded using UNCL4451',
     (inv) => {
       const out: Violation[] = [];
+      // CII: every ram:SubjectCode (line notes too), as the artefact's context.
+      if (inv.syntax === 'cii' && inv.binding?.root) {
+        for (const e of ciiNodes(inv, (x) => x.name === 'SubjectCode'))
+          if (!UNCL4451.has(e.text)) out.push(fail(`code '${e.text}'`, nodeVal(e, e.text).loc));
+        return out;
+      }
       for (const n of inv.notes) {
         if (n.subjectCode) {
           if (!UNCL4451.has(text(n.subjectCode))) out.push(fail(`code ${show(n.subjectCode)}`, n.subjectCode.loc));

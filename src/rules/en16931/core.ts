@@ -1,4 +1,5 @@
 /** EN 16931 core rules BR-01 … BR-67: presence and consistency of the business terms. */
+import type { XNode } from '../../formats/read/tree.ts';
 import type { AllowanceCharge, Invoice, Party, Period } from '../../formats/invoice.ts';
 import { sign } from '../decimal.ts';
 import type { Rule, Violation } from '../types.ts';
@@ -63,6 +64,48 @@ function periodOrder(
     }
     return out;
   });
+}
+
+/**
+ * CII BR-17 as the artefact: each ram:PayeeTradeParty has a name, and neither its name, nor an identifier, nor its
+ * legal registration identifier equals the seller's (values as written).
+ */
+function ciiPayeeIsSeller(root: XNode): Violation[] {
+  const out: Violation[] = [];
+  const kids = (n: XNode | undefined, ...names: string[]): XNode[] => {
+    let cur = n ? [n] : [];
+    for (const name of names) cur = cur.flatMap((c) => c.children.filter((k) => k.name === name));
+    return cur;
+  };
+  const val = (n: XNode) => n.raw ?? n.text;
+  const walk = (n: XNode) => {
+    if (n.name === 'PayeeTradeParty') {
+      const seller = kids(n.parent?.parent, 'ApplicableHeaderTradeAgreement', 'SellerTradeParty');
+      const same = (a: XNode[], b: XNode[]) => a.some((x) => b.some((y) => val(x) === val(y)));
+      const names = kids(n, 'Name');
+      const bad =
+        names.length === 0 ||
+        same(
+          names,
+          seller.flatMap((s) => kids(s, 'Name')),
+        ) ||
+        same(
+          kids(n, 'ID'),
+          seller.flatMap((s) => kids(s, 'ID')),
+        ) ||
+        same(
+          kids(n, 'SpecifiedLegalOrganization', 'ID'),
+          seller.flatMap((s) => kids(s, 'SpecifiedLegalOrganization', 'ID')),
+        );
+      if (bad)
+        out.push(
+          fail(names.length ? 'le bénéficiaire est le vendeur' : 'BT-59 absent', { xpath: n.xpath, line: n.line }),
+        );
+    }
+    for (const c of n.children) walk(c);
+  };
+  walk(root);
+  return out;
 }
 
 export const coreRules: Rule[] = [
@@ -203,11 +246,12 @@ export const coreRules: Rule[] = [
     'Le nom du bénéficiaire (BT-59) doit être fourni si le bénéficiaire est différent du vendeur',
     'The Payee name (BT-59) shall be provided if the Payee (BG-10) is different from the Seller (BG-4)',
     (inv) => {
+      const root = inv.binding?.root;
+      if (inv.syntax === 'cii' && root) return ciiPayeeIsSeller(root);
       const payee = inv.payee;
       if (!payee) return [];
       if (blank(payee.name)) return [fail('BT-59 absent', payee.loc)];
-      // The UBL artefacts also reject a payee that is the seller itself (same name or same identifier); the CII
-      // ones compare with a path that never matches, so only the name is required there.
+      // The UBL artefacts also reject a payee that is the seller itself (same name or same identifier).
       const seller = inv.seller;
       if (inv.syntax !== 'ubl' || !seller) return [];
       const sellerName = text(seller.tradingName);

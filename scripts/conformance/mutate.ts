@@ -1078,6 +1078,173 @@ const CII_ATTRS: Mutation[] = [
       ),
   ],
 ];
+/** Sets the text of every element at a path (leaves only). */
+function setAll(xml: string, path: string, f: (old: string) => string | undefined): string {
+  let out = xml;
+  const els = select(scan(out), path).filter((e) => e.children.length === 0 && e.closeStart > e.openEnd);
+  for (const e of els.sort((a, b) => b.start - a.start)) {
+    const v = f(out.slice(e.openEnd, e.closeStart));
+    if (v !== undefined) out = splice(out, e.openEnd, e.closeStart, v);
+  }
+  return out;
+}
+
+const FAMILIES = ['Z', 'E', 'AE', 'K', 'G', 'O', 'L', 'M'] as const;
+const FAMILY_ID: Record<string, string> = { Z: 'Z', E: 'E', AE: 'AE', K: 'IC', G: 'G', O: 'O', L: 'AF', M: 'AG' };
+
+/**
+ * The invoice moved from the standard rate to another VAT category: every S category becomes `code`, the rates 0
+ * (none for O; kept for L and M), the VAT amounts 0 and the totals with VAT equal to those without, an exemption
+ * reason where the category wants one. A base for the category's own rules (-02 to -10), not always valid itself.
+ */
+function toCategory(xml: string, ubl: boolean, code: string): string | undefined {
+  const keepRate = code === 'L' || code === 'M';
+  const exempt = ['E', 'AE', 'K', 'G', 'O'].includes(code);
+  let x = xml;
+  if (ubl) {
+    if (!/<cbc:ID>S<\/cbc:ID>/.test(x)) return undefined;
+    x = x.replace(/(<cac:(?:Classified)?TaxCategory>\s*<cbc:ID>)S(<\/cbc:ID>)/g, `$1${code}$2`);
+    if (code === 'O') x = x.replace(/\s*<cbc:Percent>[^<]*<\/cbc:Percent>/g, '');
+    else if (!keepRate) x = x.replace(/(<cbc:Percent>)[^<]*(<\/cbc:Percent>)/g, '$10$2');
+    if (!keepRate) {
+      x = setAll(x, '*/TaxTotal/TaxAmount', () => '0.00');
+      x = setAll(x, '*/TaxTotal/TaxSubtotal/TaxAmount', () => '0.00');
+      const excl = first(x, '*/LegalMonetaryTotal/TaxExclusiveAmount');
+      if (!excl) return undefined;
+      const v = x.slice(excl.openEnd, excl.closeStart);
+      x = setAll(x, '*/LegalMonetaryTotal/TaxInclusiveAmount', () => v);
+      if (!first(x, '*/LegalMonetaryTotal/PrepaidAmount') && !first(x, '*/LegalMonetaryTotal/PayableRoundingAmount'))
+        x = setAll(x, '*/LegalMonetaryTotal/PayableAmount', () => v);
+    }
+    if (exempt)
+      x = x.replace(
+        /(<cac:TaxSubtotal>[\s\S]*?<cac:TaxCategory>\s*<cbc:ID>[A-Z]+<\/cbc:ID>(?:\s*<cbc:Percent>[^<]*<\/cbc:Percent>)?)/g,
+        '$1<cbc:TaxExemptionReason>Exonération</cbc:TaxExemptionReason>',
+      );
+    return x;
+  }
+  if (!/<ram:CategoryCode>S<\/ram:CategoryCode>/.test(x)) return undefined;
+  x = x.replace(/(<ram:CategoryCode>)S(<\/ram:CategoryCode>)/g, `$1${code}$2`);
+  if (code === 'O') x = x.replace(/\s*<ram:RateApplicablePercent>[^<]*<\/ram:RateApplicablePercent>/g, '');
+  else if (!keepRate) x = x.replace(/(<ram:RateApplicablePercent>)[^<]*(<\/ram:RateApplicablePercent>)/g, '$10$2');
+  if (!keepRate) {
+    x = setAll(x, `${ST}/ApplicableTradeTax/CalculatedAmount`, () => '0.00');
+    x = setAll(x, `${SUM}/TaxTotalAmount`, () => '0.00');
+    const basis = first(x, `${SUM}/TaxBasisTotalAmount`);
+    if (!basis) return undefined;
+    const v = x.slice(basis.openEnd, basis.closeStart);
+    x = setAll(x, `${SUM}/GrandTotalAmount`, () => v);
+    if (!first(x, `${SUM}/TotalPrepaidAmount`) && !first(x, `${SUM}/RoundingAmount`))
+      x = setAll(x, `${SUM}/DuePayableAmount`, () => v);
+  }
+  if (exempt)
+    x = x.replace(/(<ram:ApplicableHeaderTradeSettlement>[\s\S]*?)$/, (all) =>
+      all.replace(
+        /(<ram:ApplicableTradeTax>\s*<ram:CalculatedAmount>[^<]*<\/ram:CalculatedAmount>\s*<ram:TypeCode>VAT<\/ram:TypeCode>)/g,
+        '$1<ram:ExemptionReason>Exonération</ram:ExemptionReason>',
+      ),
+    );
+  return x;
+}
+
+/** Per category: the converted invoice, then each of the category's rules broken on it. */
+function categoryMutations(ubl: boolean): Mutation[] {
+  const out: Mutation[] = [];
+  for (const code of FAMILIES) {
+    const P = `BR-${FAMILY_ID[code]}`;
+    const base = (x: string) => toCategory(x, ubl, code);
+    const then = (target: string, label: string, f: (x: string) => string | undefined): Mutation => [
+      target,
+      `category ${code}: ${label}`,
+      (x) => {
+        const b = base(x);
+        return b && f(b);
+      },
+    ];
+    out.push([`${P}-01`, `category ${code}: whole invoice`, base]);
+    if (ubl) {
+      out.push(
+        then(`${P}-02`, 'no seller VAT id', (x) => removeAll(x, '*/AccountingSupplierParty/Party/PartyTaxScheme')),
+      );
+      out.push(
+        then(`${P}-03`, 'no VAT ids at all', (x) => {
+          const r = removeAll(x, '*/AccountingSupplierParty/Party/PartyTaxScheme');
+          return r && (removeAll(r, '*/AccountingCustomerParty/Party/PartyTaxScheme') ?? r);
+        }),
+      );
+      out.push(
+        then(
+          `${P}-05`,
+          'line rate 7',
+          (x) =>
+            setText(x, `*/${UL}/Item/ClassifiedTaxCategory/Percent`, '7') ??
+            insertAfter(
+              x,
+              `*/${UL}/Item/ClassifiedTaxCategory/ID`,
+              '<cbc:Percent xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">7</cbc:Percent>',
+            ),
+        ),
+      );
+      out.push(then(`${P}-06`, 'allowance rate 7', (x) => setText(x, '*/AllowanceCharge/TaxCategory/Percent', '7')));
+      out.push(then(`${P}-08`, 'taxable off', (x) => setText(x, '*/TaxTotal/TaxSubtotal/TaxableAmount', shift('10'))));
+      out.push(then(`${P}-09`, 'tax not zero', (x) => setText(x, '*/TaxTotal/TaxSubtotal/TaxAmount', '5.00')));
+      out.push(
+        then(
+          `${P}-10`,
+          'exemption reason toggled',
+          (x) =>
+            removeAll(x, '**/TaxExemptionReason') ??
+            insertAfter(
+              x,
+              '*/TaxTotal/TaxSubtotal/TaxCategory/ID',
+              '<cbc:TaxExemptionReason xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">X</cbc:TaxExemptionReason>',
+            ),
+        ),
+      );
+      out.push(then(`${P}-11`, 'no delivery', (x) => removeAll(x, '*/Delivery') ?? x));
+    } else {
+      out.push(
+        then(`${P}-02`, 'no seller VAT id', (x) => removeAll(x, `${AG}/SellerTradeParty/SpecifiedTaxRegistration`)),
+      );
+      out.push(
+        then(`${P}-03`, 'no VAT ids at all', (x) => {
+          const r = removeAll(x, `${AG}/SellerTradeParty/SpecifiedTaxRegistration`);
+          return r && (removeAll(r, `${AG}/BuyerTradeParty/SpecifiedTaxRegistration`) ?? r);
+        }),
+      );
+      out.push(
+        then(`${P}-05`, 'line rate 7', (x) =>
+          setText(x, `${LI}/SpecifiedLineTradeSettlement/ApplicableTradeTax/RateApplicablePercent`, '7'),
+        ),
+      );
+      out.push(
+        then(`${P}-06`, 'allowance rate 7', (x) =>
+          setText(x, `${ST}/SpecifiedTradeAllowanceCharge/CategoryTradeTax/RateApplicablePercent`, '7'),
+        ),
+      );
+      out.push(then(`${P}-08`, 'basis off', (x) => setText(x, `${ST}/ApplicableTradeTax/BasisAmount`, shift('10'))));
+      out.push(then(`${P}-09`, 'tax not zero', (x) => setText(x, `${ST}/ApplicableTradeTax/CalculatedAmount`, '5.00')));
+      out.push(
+        then(
+          `${P}-10`,
+          'exemption reason toggled',
+          (x) =>
+            removeAll(x, `${ST}/ApplicableTradeTax/ExemptionReason`) ??
+            insertAfter(x, `${ST}/ApplicableTradeTax/TypeCode`, `<ram:ExemptionReason ${RAM}>X</ram:ExemptionReason>`),
+        ),
+      );
+      out.push(
+        then(
+          `${P}-11`,
+          'no delivery date',
+          (x) => removeAll(x, `${TX}/ApplicableHeaderTradeDelivery/ActualDeliverySupplyChainEvent`) ?? x,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
 export interface Mutant {
   name: string;
   target: string;
@@ -1091,9 +1258,9 @@ export function* mutants(bases: { name: string; flow: DetectedFlow }[]): Generat
     const ubl = b.flow.syntax === 'ubl-invoice' || b.flow.syntax === 'ubl-creditnote';
     const cii = b.flow.syntax === 'cii' && (b.flow.profile === 'EN16931' || b.flow.profile === undefined);
     const list = ubl
-      ? [...ublMutations, ...UBL_DUPS, ...decMutations(xml)]
+      ? [...ublMutations, ...UBL_DUPS, ...decMutations(xml), ...categoryMutations(true)]
       : cii
-        ? [...ciiMutations, ...CII_DUPS, ...CII_ATTRS, ...decMutations(xml)]
+        ? [...ciiMutations, ...CII_DUPS, ...CII_ATTRS, ...decMutations(xml), ...categoryMutations(false)]
         : [];
     for (const [target, label, f] of list) {
       let out: string | undefined;

@@ -4,7 +4,7 @@ import { abs, add, cmp, eq, percentOf, round0, round2, sign, str, sub, sum, type
 import { COUNTRIES } from '../codelists/iso3166.ts';
 import type { Rule, Violation } from '../types.ts';
 import { ciiVatTotalOk, totalWithVatOk } from './binding.ts';
-import { blank, d, fail, isVat, isVatStrict, rule, show, text } from './util.ts';
+import { blank, ciiCategoryTakesBreakdown, d, fail, isVat, isVatStrict, rule, show, text } from './util.ts';
 
 function total(
   inv: Invoice,
@@ -190,6 +190,7 @@ export const calcRules: Rule[] = [
     (inv) => {
       const out: Violation[] = [];
       for (const b of inv.vatBreakdown) {
+        if (ciiCategoryTakesBreakdown(inv, b.category)) continue;
         const tax = d(b.tax);
         // An absent BT-117 fails every branch of the artefacts' test.
         if (!b.tax || !tax) {

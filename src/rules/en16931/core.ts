@@ -3,7 +3,7 @@ import type { XNode } from '../../formats/read/tree.ts';
 import type { AllowanceCharge, Invoice, Party, Period } from '../../formats/invoice.ts';
 import { sign } from '../decimal.ts';
 import type { Rule, Violation } from '../types.ts';
-import { blank, d, fail, isVat, isVatStrict, required, rule, show, text } from './util.ts';
+import { blank, ciiCategoryTakesBreakdown, d, fail, isVat, isVatStrict, required, rule, show, text } from './util.ts';
 
 const root = (inv: Invoice) => inv.loc;
 
@@ -463,14 +463,20 @@ export const coreRules: Rule[] = [
     ['BT-116'],
     'Chaque ventilation de TVA doit avoir une base imposable (BT-116)',
     'Each VAT breakdown (BG-23) shall have a VAT category taxable amount (BT-116)',
-    (inv) => inv.vatBreakdown.filter((b) => !b.taxable).map((b) => fail('BT-116 absent', b.loc)),
+    (inv) =>
+      inv.vatBreakdown
+        .filter((b) => !ciiCategoryTakesBreakdown(inv, b.category) && !b.taxable)
+        .map((b) => fail('BT-116 absent', b.loc)),
   ),
   rule(
     'BR-46',
     ['BT-117'],
     'Chaque ventilation de TVA doit avoir un montant de TVA (BT-117)',
     'Each VAT breakdown (BG-23) shall have a VAT category tax amount (BT-117)',
-    (inv) => inv.vatBreakdown.filter((b) => !b.tax).map((b) => fail('BT-117 absent', b.loc)),
+    (inv) =>
+      inv.vatBreakdown
+        .filter((b) => !ciiCategoryTakesBreakdown(inv, b.category) && !b.tax)
+        .map((b) => fail('BT-117 absent', b.loc)),
   ),
   rule(
     'BR-47',
@@ -480,6 +486,7 @@ export const coreRules: Rule[] = [
     (inv) =>
       inv.vatBreakdown
         // The artefacts: a category code element in a category of the VAT scheme (VA or no scheme fails).
+        .filter((b) => !ciiCategoryTakesBreakdown(inv, b.category))
         .filter((b) => !isVatStrict(b.category) || b.category.code === undefined)
         .map((b) => fail('BT-118 absent', b.loc)),
   ),
@@ -490,6 +497,7 @@ export const coreRules: Rule[] = [
     'Each VAT breakdown (BG-23) shall have a VAT category rate (BT-119), except if the Invoice is not subject to VAT',
     (inv) =>
       inv.vatBreakdown
+        .filter((b) => !ciiCategoryTakesBreakdown(inv, b.category))
         .filter((b) => !isVatStrict(b.category) || (b.category.rate === undefined && text(b.category.code) !== 'O'))
         .map((b) => fail('BT-119 absent', b.category.loc)),
   ),

@@ -1,7 +1,7 @@
 /** EN 16931 BR-DEC rules: the allowed number of decimals of amounts (2 at most). */
 import type { Invoice, Num } from '../../formats/invoice.ts';
 import type { Rule } from '../types.ts';
-import { fail, rule, show } from './util.ts';
+import { ciiCategoryTakesBreakdown, fail, rule, show } from './util.ts';
 
 function afterDot(s: string): number {
   const i = s.indexOf('.');
@@ -91,10 +91,10 @@ export const decRules: Rule[] = [
   decRule('BR-DEC-17', 'BT-114', "Le montant d'arrondi", 'Rounding amount', (inv) => [inv.totals?.rounding]),
   decRule('BR-DEC-18', 'BT-115', 'Le montant à payer', 'Amount due for payment', (inv) => [inv.totals?.payable]),
   decRule('BR-DEC-19', 'BT-116', 'La base imposable par catégorie', 'VAT category taxable amount', (inv) =>
-    inv.vatBreakdown.map((b) => b.taxable),
+    inv.vatBreakdown.filter((b) => !ciiCategoryTakesBreakdown(inv, b.category)).map((b) => b.taxable),
   ),
   decRule('BR-DEC-20', 'BT-117', 'Le montant de TVA par catégorie', 'VAT category tax amount', (inv) =>
-    inv.vatBreakdown.map((b) => b.tax),
+    inv.vatBreakdown.filter((b) => !ciiCategoryTakesBreakdown(inv, b.category)).map((b) => b.tax),
   ),
   decRule('BR-DEC-23', 'BT-131', 'Le montant net de ligne', 'Invoice line net amount', (inv) =>
     inv.lines.map((l) => l.netAmount),

@@ -33,6 +33,19 @@ export function isVatStrict(c: VatCategory | undefined): c is VatCategory {
   return c?.scheme !== undefined && c.scheme.value.trim().toUpperCase() === 'VAT';
 }
 
+/**
+ * CII: a breakdown of category L, M or O (VAT) is taken by its category's rule in the artefact's pattern, so the
+ * general breakdown rules (BR-45 to BR-48, BR-CO-17, BR-DEC-19/20) never see it.
+ */
+export function ciiCategoryTakesBreakdown(inv: { syntax: string }, c: VatCategory): boolean {
+  return (
+    inv.syntax === 'cii' &&
+    ['L', 'M', 'O'].includes(c.code?.value ?? '') &&
+    c.scheme !== undefined &&
+    c.scheme.value.toUpperCase() === 'VAT'
+  );
+}
+
 export function catCode(c: VatCategory | undefined): string {
   return c?.code === undefined ? '' : c.code.value.trim();
 }

@@ -305,6 +305,9 @@ function familyRules(f: Family): Rule[] {
       `For each different value of VAT category rate (BT-119) where the VAT category code is "${f.en}", the VAT category taxable amount (BT-116) shall equal the sum of Invoice line net amounts plus document level charges minus document level allowances of that category`,
       (inv) => {
         const out: Violation[] = [];
+        // CII: the IGIC / IPSI assertion reads ../ram:RateApplicablePercent from the breakdown (no such element):
+        // it never fails.
+        if (inv.syntax === 'cii' && (f.code === 'L' || f.code === 'M')) return [];
         for (const b of breakdowns(inv)) {
           const taxable = d(b.taxable);
           const rate = f.perRate ? d(b.category.rate) : undefined;
@@ -367,6 +370,8 @@ function familyRules(f: Family): Rule[] {
         : `The VAT category tax amount (BT-117) where the category code is "${f.en}" shall be 0 (zero)`,
       (inv) => {
         const out: Violation[] = [];
+        // CII: BR-AF-09 / BR-AG-09 are true() in the artefact.
+        if (inv.syntax === 'cii' && (f.code === 'L' || f.code === 'M')) return [];
         for (const b of breakdowns(inv)) {
           const tax = d(b.tax);
           // Absent values fail the artefacts' comparisons.
@@ -447,7 +452,12 @@ const icRules: Rule[] = [
 ];
 
 const isO = of('O');
-const notO = (c: VatCategory | undefined) => isVat(c) && !blank(c.code) && catCode(c) !== 'O';
+// CII: any category code other than O, whatever the scheme (BR-O-11/12: ram:ApplicableTradeTax of lines and
+// breakdown alike; BR-O-13/14: ram:CategoryTradeTax of allowances and charges alike).
+const notO = (c: VatCategory | undefined, inv?: Invoice) =>
+  inv?.syntax === 'cii'
+    ? c?.code !== undefined && c.code.value !== 'O'
+    : isVat(c) && !blank(c.code) && catCode(c) !== 'O';
 const hasO = (inv: Invoice) => inv.vatBreakdown.some((b) => isO(b.category));
 const oRules: Rule[] = [
   rule(
@@ -457,7 +467,12 @@ const oRules: Rule[] = [
     'An Invoice that contains a VAT breakdown group (BG-23) with a VAT category code "Not subject to VAT" shall not contain other VAT breakdown groups (BG-23)',
     (inv) =>
       hasO(inv)
-        ? inv.vatBreakdown.filter((b) => notO(b.category)).map((b) => fail(`catégorie ${show(b.category.code)}`, b.loc))
+        ? [
+            ...inv.vatBreakdown.filter((b) => notO(b.category, inv)),
+            ...(inv.syntax === 'cii' ? inv.lines.filter((l) => notO(l.vat, inv)) : []),
+          ]
+            .slice(0, 1)
+            .map((b) => fail(`catégorie ${show('category' in b ? b.category.code : b.vat.code)}`, b.loc))
         : [],
   ),
   rule(
@@ -467,7 +482,12 @@ const oRules: Rule[] = [
     'An Invoice that contains a VAT breakdown group (BG-23) with a VAT category code "Not subject to VAT" shall not contain an Invoice line where the Invoiced item VAT category code (BT-151) is not "Not subject to VAT"',
     (inv) =>
       hasO(inv)
-        ? inv.lines.filter((l) => notO(l.vat)).map((l) => fail(`catégorie ${show(l.vat.code)}`, l.vat.loc))
+        ? [
+            ...inv.lines.filter((l) => notO(l.vat, inv)),
+            ...(inv.syntax === 'cii' ? inv.vatBreakdown.filter((b) => notO(b.category, inv)) : []),
+          ]
+            .slice(0, 1)
+            .map((l) => fail(`catégorie ${show('vat' in l ? l.vat.code : l.category.code)}`, l.loc))
         : [],
   ),
   rule(
@@ -478,7 +498,7 @@ const oRules: Rule[] = [
     (inv) =>
       hasO(inv)
         ? inv.allowanceCharges
-            .filter((a) => !a.charge && notO(a.vat))
+            .filter((a) => (inv.syntax === 'cii' || !a.charge) && notO(a.vat, inv))
             .map((a) => fail(`catégorie ${show(a.vat?.code)}`, a.loc))
         : [],
   ),
@@ -490,7 +510,7 @@ const oRules: Rule[] = [
     (inv) =>
       hasO(inv)
         ? inv.allowanceCharges
-            .filter((a) => a.charge && notO(a.vat))
+            .filter((a) => (inv.syntax === 'cii' || a.charge) && notO(a.vat, inv))
             .map((a) => fail(`catégorie ${show(a.vat?.code)}`, a.loc))
         : [],
   ),

@@ -159,6 +159,9 @@ function shift(delta: string) {
 }
 const pad = (old: string) => ` ${old.trim()} `;
 
+const CAC = 'xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"';
+const CBC = 'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"';
+
 type Mutation = [target: string, label: string, f: (xml: string) => string | undefined];
 
 // ---------- UBL ----------
@@ -843,6 +846,128 @@ const UBL_DUPS: Mutation[] = [
     'UBL-SR-53',
     'party tax scheme without company id',
     (x) => remove(x, '*/AccountingSupplierParty/Party/PartyTaxScheme/CompanyID'),
+  ],
+  ...(
+    [
+      [
+        'BR-18',
+        '<cac:PartyTaxScheme><cbc:CompanyID>FR12345678901</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>',
+        'tax representative without name',
+      ],
+      [
+        'BR-19',
+        '<cac:PartyName><cbc:Name>Rep</cbc:Name></cac:PartyName><cac:PartyTaxScheme><cbc:CompanyID>FR12345678901</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>',
+        'tax representative without address',
+      ],
+      [
+        'BR-20',
+        '<cac:PartyName><cbc:Name>Rep</cbc:Name></cac:PartyName><cac:PostalAddress><cbc:CityName>Paris</cbc:CityName></cac:PostalAddress><cac:PartyTaxScheme><cbc:CompanyID>FR12345678901</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>',
+        'tax representative address without country',
+      ],
+      [
+        'BR-56',
+        '<cac:PartyName><cbc:Name>Rep</cbc:Name></cac:PartyName><cac:PostalAddress><cac:Country><cbc:IdentificationCode>FR</cbc:IdentificationCode></cac:Country></cac:PostalAddress>',
+        'tax representative without VAT id',
+      ],
+      [
+        'UBL-SR-22',
+        '<cac:PartyName><cbc:Name>A</cbc:Name></cac:PartyName><cac:PartyName><cbc:Name>B</cbc:Name></cac:PartyName><cac:PostalAddress><cac:Country><cbc:IdentificationCode>FR</cbc:IdentificationCode></cac:Country></cac:PostalAddress><cac:PartyTaxScheme><cbc:CompanyID>FR12345678901</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>',
+        'tax representative with two names',
+      ],
+    ] as const
+  ).map(([id, inner, label]): Mutation => [
+    id,
+    label,
+    (x) =>
+      first(x, '*/TaxRepresentativeParty')
+        ? undefined
+        : insertBefore(
+            x,
+            first(x, '*/Delivery') ? '*/Delivery' : first(x, '*/PaymentMeans') ? '*/PaymentMeans' : '*/TaxTotal',
+            `<cac:TaxRepresentativeParty ${CAC} ${CBC}>${inner}</cac:TaxRepresentativeParty>`,
+          ),
+  ]),
+  [
+    'BR-30',
+    'line period end before start',
+    (x) =>
+      insertAfter(
+        x,
+        `*/${UL}/LineExtensionAmount`,
+        `<cac:InvoicePeriod ${CAC} ${CBC}><cbc:StartDate>2020-02-01</cbc:StartDate><cbc:EndDate>2020-01-01</cbc:EndDate></cac:InvoicePeriod>`,
+      ),
+  ],
+  [
+    'UBL-SR-36',
+    'two line periods',
+    (x) =>
+      insertAfter(
+        x,
+        `*/${UL}/LineExtensionAmount`,
+        `<cac:InvoicePeriod ${CAC} ${CBC}><cbc:StartDate>2020-01-01</cbc:StartDate></cac:InvoicePeriod><cac:InvoicePeriod ${CAC} ${CBC}><cbc:StartDate>2020-01-02</cbc:StartDate></cac:InvoicePeriod>`,
+      ),
+  ],
+  [
+    'BR-CO-20',
+    'line period without dates',
+    (x) => insertAfter(x, `*/${UL}/LineExtensionAmount`, `<cac:InvoicePeriod ${CAC}></cac:InvoicePeriod>`),
+  ],
+  [
+    'UBL-SR-34',
+    'two line notes',
+    (x) => insertAfter(x, `*/${UL}/ID`, `<cbc:Note ${CBC}>a</cbc:Note><cbc:Note ${CBC}>b</cbc:Note>`),
+  ],
+  [
+    'UBL-SR-50',
+    'two item descriptions',
+    (x) =>
+      insertFirst(
+        x,
+        `*/${UL}/Item`,
+        `<cbc:Description ${CBC}>a</cbc:Description><cbc:Description ${CBC}>b</cbc:Description>`,
+      ),
+  ],
+  [
+    'BR-41',
+    'line allowance without amount',
+    (x) =>
+      insertBefore(
+        x,
+        `*/${UL}/Item`,
+        `<cac:AllowanceCharge ${CAC} ${CBC}><cbc:ChargeIndicator>false</cbc:ChargeIndicator><cbc:AllowanceChargeReason>x</cbc:AllowanceChargeReason></cac:AllowanceCharge>`,
+      ),
+  ],
+  [
+    'BR-42',
+    'line allowance without reason',
+    (x) =>
+      insertBefore(
+        x,
+        `*/${UL}/Item`,
+        `<cac:AllowanceCharge ${CAC} ${CBC}><cbc:ChargeIndicator>false</cbc:ChargeIndicator><cbc:Amount currencyID="EUR">0.00</cbc:Amount></cac:AllowanceCharge>`,
+      ),
+  ],
+  [
+    'BR-44',
+    'line charge without reason',
+    (x) =>
+      insertBefore(
+        x,
+        `*/${UL}/Item`,
+        `<cac:AllowanceCharge ${CAC} ${CBC}><cbc:ChargeIndicator>true</cbc:ChargeIndicator><cbc:Amount currencyID="EUR">0.00</cbc:Amount></cac:AllowanceCharge>`,
+      ),
+  ],
+  [
+    'BR-CO-19',
+    'invoice period without dates',
+    (x) =>
+      first(x, '*/InvoicePeriod')
+        ? undefined
+        : insertBefore(
+            x,
+            first(x, '*/OrderReference') ? '*/OrderReference' : '*/AccountingSupplierParty',
+            `<cac:InvoicePeriod ${CAC}></cac:InvoicePeriod>`,
+          ),
   ],
 ];
 /** BR-DEC: three decimals on each amount element the document has (one mutant per element name). */

@@ -1,4 +1,4 @@
-/** EN 16931 core rules BR-01 … BR-67: presence and consistency of the business terms. */
+/** EN 16931 core rules BR-01 … BR-65: presence and consistency of the business terms. */
 import type { XNode } from '../../formats/read/tree.ts';
 import type { AllowanceCharge, Invoice, Party, Period } from '../../formats/invoice.ts';
 import { sign } from '../decimal.ts';

@@ -333,7 +333,7 @@ const UBL_RULES: BindingRule[] = [
     en: 'Bank creditor reference shall occur maximum once',
     ctx: UBL_ROOT,
     ok: (_n, root) =>
-      all(root).filter(
+      elementsOfRoot(root).filter(
         (e) => e.name === 'ID' && parentIs(e, 'PartyIdentification') && e.attrs['schemeID']?.toUpperCase() === 'SEPA',
       ).length <= 1,
   },
@@ -347,7 +347,7 @@ const UBL_RULES: BindingRule[] = [
     ctx: UBL_ROOT,
     ok: (_n, root) =>
       new Set(
-        all(root)
+        elementsOfRoot(root)
           .filter((e) => e.name === 'PaymentID')
           .map(raw),
       ).size <= 1,
@@ -369,7 +369,7 @@ const UBL_RULES: BindingRule[] = [
     ctx: UBL_ROOT,
     ok: (_n, root) =>
       new Set(
-        all(root)
+        elementsOfRoot(root)
           .filter((e) => e.name === 'PaymentMeansCode')
           .map(raw),
       ).size <= 1,
@@ -652,7 +652,7 @@ const CII_RULES: BindingRule[] = [
     ctx: abs(`${TX}/ApplicableHeaderTradeSettlement`),
     ok: (_n, root) =>
       new Set(
-        all(root)
+        elementsOfRoot(root)
           .filter((e) => e.name === 'DueDateTypeCode' && parentIs(e, 'ApplicableTradeTax'))
           .map(raw),
       ).size <= 1,
@@ -719,7 +719,7 @@ const CII_RULES: BindingRule[] = [
     en: 'Payment means type codes shall all be equal',
     ctx: rootCtx,
     ok: (_n, root) => {
-      const codes = all(root)
+      const codes = elementsOfRoot(root)
         .filter((e) => e.name === 'TypeCode' && parentIs(e, 'SpecifiedTradeSettlementPaymentMeans'))
         .map((c) => norm(raw(c)));
       return codes.every((c) => c === codes[0]);
@@ -733,7 +733,7 @@ const CII_RULES: BindingRule[] = [
     en: 'Payment means text shall all be equal',
     ctx: rootCtx,
     ok: (_n, root) => {
-      const t = all(root)
+      const t = elementsOfRoot(root)
         .filter((e) => e.name === 'Information' && parentIs(e, 'SpecifiedTradeSettlementPaymentMeans'))
         .map((c) => norm(raw(c)));
       return t.every((c) => c === t[0]);
@@ -747,8 +747,9 @@ const CII_RULES: BindingRule[] = [
     en: 'Remittance information shall occur maximum once',
     ctx: rootCtx,
     ok: (_n, root) =>
-      all(root).filter((e) => e.name === 'PaymentReference' && parentIs(e, 'ApplicableHeaderTradeSettlement')).length <=
-      1,
+      elementsOfRoot(root).filter(
+        (e) => e.name === 'PaymentReference' && parentIs(e, 'ApplicableHeaderTradeSettlement'),
+      ).length <= 1,
   },
   ...(
     [
@@ -989,40 +990,85 @@ export const bindingRules: Rule[] = [...UBL_RULES, ...CII_RULES].map(toRule);
  * CII ones exactly one breakdown with a use, O a use only when there is a breakdown. CII compares codes as written.
  */
 export function categoryBreakdownOk(root: XNode, syntax: Syntax, code: string): boolean {
-  const els = elementsOfRoot(root);
+  const c = categoriesOf(root, syntax);
   if (syntax === 'ubl') {
-    const isVatScheme = (cat: XNode) => path(cat, 'TaxScheme/ID').some((i) => norm(raw(i)).toUpperCase() === 'VAT');
-    const idIs = (cat: XNode) => path(cat, 'ID').some((i) => norm(raw(i)) === code);
-    const breakdown = path(root, 'TaxTotal/TaxSubtotal/TaxCategory');
+    const idIs = (x: UblCat) => x.ids.includes(code);
     if (code === 'S' || code === 'L' || code === 'M') {
       const vatOnly = code !== 'S';
-      const uses = els.filter(
-        (e) =>
-          ((e.name === 'TaxCategory' && parentIs(e, 'AllowanceCharge')) || e.name === 'ClassifiedTaxCategory') &&
-          idIs(e) &&
-          (!vatOnly || isVatScheme(e)),
-      ).length;
-      const withUse = breakdown.filter((c) => (vatOnly ? path(c, 'ID').some((i) => raw(i) === code) : idIs(c))).length;
-      const without = breakdown.filter((c) => idIs(c) && (!vatOnly || isVatScheme(c))).length;
+      const uses = c.ubl.filter((x) => (x.kind === 'ac' || x.kind === 'line') && idIs(x) && (!vatOnly || x.vat)).length;
+      const breakdown = c.ubl.filter((x) => x.kind === 'breakdown');
+      const withUse = breakdown.filter((x) => (vatOnly ? x.rawIds.includes(code) : idIs(x))).length;
+      const without = breakdown.filter((x) => idIs(x) && (!vatOnly || x.vat)).length;
       return (uses > 0 && withUse > 0) || (uses === 0 && without === 0);
     }
-    const anyCat = els.some((e) => e.name === 'TaxCategory' && isVatScheme(e) && idIs(e));
-    const anyLine = els.some((e) => e.name === 'ClassifiedTaxCategory' && isVatScheme(e) && idIs(e));
-    const n = breakdown.filter((c) => isVatScheme(c) && idIs(c)).length;
+    const anyCat = c.ubl.some((x) => x.kind !== 'line' && x.vat && idIs(x));
+    const anyLine = c.ubl.some((x) => x.kind === 'line' && x.vat && idIs(x));
+    const n = c.ubl.filter((x) => x.kind === 'breakdown' && x.vat && idIs(x)).length;
     return ((anyCat || anyLine) && n === 1) || (!anyCat && !anyLine);
   }
-  const codeIs = (t: XNode) => path(t, 'CategoryCode').some((c) => raw(c) === code);
-  const line = els.filter(
-    (e) => e.name === 'ApplicableTradeTax' && parentIs(e, 'SpecifiedLineTradeSettlement') && codeIs(e),
-  ).length;
-  const header = els.filter(
-    (e) => e.name === 'ApplicableTradeTax' && parentIs(e, 'ApplicableHeaderTradeSettlement') && codeIs(e),
-  ).length;
-  const ac = els.filter((e) => e.name === 'CategoryTradeTax' && codeIs(e)).length;
+  const count = (kind: CiiCat['kind']) => c.cii.filter((x) => x.kind === kind && x.codes.includes(code)).length;
+  const line = count('line');
+  const header = count('header');
+  const ac = count('ac');
   if (code === 'S' || code === 'L' || code === 'M')
     return (line + header >= 2 || line === 0) && (ac + header >= 2 || ac === 0);
   if (code === 'O') return header === 0 || (header === 1 && (line > 0 || ac > 0));
   return (header === 0 && line === 0 && ac === 0) || (header === 1 && (line > 0 || ac > 0));
+}
+
+interface UblCat {
+  /** cac:TaxCategory of a breakdown, of another parent (allowance/charge…), or cac:ClassifiedTaxCategory. */
+  kind: 'breakdown' | 'ac' | 'other' | 'line';
+  /** normalize-space(cbc:ID) values, and the IDs as written. */
+  ids: string[];
+  rawIds: string[];
+  vat: boolean;
+}
+interface CiiCat {
+  kind: 'line' | 'header' | 'ac' | 'other';
+  codes: string[];
+}
+const CATEGORIES = new WeakMap<XNode, { ubl: UblCat[]; cii: CiiCat[] }>();
+
+/** The tax categories of a document, found in one pass (the -01 rules of nine categories read them). */
+function categoriesOf(root: XNode, syntax: Syntax): { ubl: UblCat[]; cii: CiiCat[] } {
+  let c = CATEGORIES.get(root);
+  if (c) return c;
+  c = { ubl: [], cii: [] };
+  for (const e of elementsOfRoot(root)) {
+    if (syntax === 'ubl' && (e.name === 'TaxCategory' || e.name === 'ClassifiedTaxCategory')) {
+      const ids = path(e, 'ID');
+      c.ubl.push({
+        kind:
+          e.name === 'ClassifiedTaxCategory'
+            ? 'line'
+            : e.parent?.name === 'TaxSubtotal' &&
+                e.parent.parent?.name === 'TaxTotal' &&
+                e.parent.parent.parent === root
+              ? 'breakdown'
+              : e.parent?.name === 'AllowanceCharge'
+                ? 'ac'
+                : 'other',
+        ids: ids.map((i) => norm(raw(i))),
+        rawIds: ids.map(raw),
+        vat: path(e, 'TaxScheme/ID').some((i) => norm(raw(i)).toUpperCase() === 'VAT'),
+      });
+    } else if (syntax === 'cii' && (e.name === 'ApplicableTradeTax' || e.name === 'CategoryTradeTax')) {
+      c.cii.push({
+        kind:
+          e.name === 'CategoryTradeTax'
+            ? 'ac'
+            : parentIs(e, 'SpecifiedLineTradeSettlement')
+              ? 'line'
+              : parentIs(e, 'ApplicableHeaderTradeSettlement')
+                ? 'header'
+                : 'other',
+        codes: path(e, 'CategoryCode').map(raw),
+      });
+    }
+  }
+  CATEGORIES.set(root, c);
+  return c;
 }
 
 function elementsOfRoot(root: XNode): XNode[] {

@@ -41,14 +41,20 @@ const EN16931 = 'urn:cen.eu:en16931:2017';
  *   Factur-X XSD is not that specification's schema;
  * - anything else or no ID → no profile, D16B only (the rules stage decides what to do with it).
  */
-export function ciiProfile(guideline: string | undefined): { profile?: FacturXProfile; schemas: SchemaRef[] } {
+export function ciiProfile(
+  guideline: string | undefined,
+  bare = false,
+): { profile?: FacturXProfile; schemas: SchemaRef[] } {
   const id = guideline?.trim() ?? '';
   const token = /(?:factur-x\.eu:1p0|zugferd\.de:2p0):(minimum|basicwl|basic|en16931|extended)(?![a-z0-9])/i.exec(id);
   if (token) {
     const profile = (token[1] ?? '').toUpperCase() as FacturXProfile;
     return { profile, schemas: [CII_D16B_SCHEMA, PROFILE_XSD[profile]] };
   }
-  if (id === EN16931) return { profile: 'EN16931', schemas: [CII_D16B_SCHEMA, PROFILE_XSD.EN16931] };
+  // A bare CII with the plain EN 16931 guideline is an EN 16931 CII invoice, not a Factur-X one: D16B only
+  // (the Factur-X EN16931 XSD would reject what EN 16931 allows). In a Factur-X PDF it is the EN16931 profile.
+  if (id === EN16931)
+    return { profile: 'EN16931', schemas: bare ? [CII_D16B_SCHEMA] : [CII_D16B_SCHEMA, PROFILE_XSD.EN16931] };
   if (id.startsWith(EN16931)) return { profile: 'EN16931', schemas: [CII_D16B_SCHEMA] };
   return { schemas: [CII_D16B_SCHEMA] };
 }
@@ -61,5 +67,5 @@ export const cii: XmlSyntaxModule = {
   syntaxeFlux: 'IN_DP_E1_CII_16B',
   root: { uri: CII_NS, local: 'CrossIndustryInvoice' },
   probes: [GUIDELINE_PROBE],
-  describe: (scan) => ciiProfile(scan.probes[0]),
+  describe: (scan) => ciiProfile(scan.probes[0], true),
 };

@@ -7,6 +7,8 @@
  * the BR-DEC decimal counts need the written digits, never a float.
  */
 
+import type { XNode } from './read/tree.ts';
+
 /** Where a value sits in the source XML. */
 export interface Loc {
   xpath: string;
@@ -24,6 +26,8 @@ export interface Val {
 export interface Num extends Val {
   /** currencyID for amounts, when given. */
   currency?: string;
+  /** The text as written when it had surrounding whitespace (the BR-DEC rules count the characters after '.'). */
+  written?: string;
 }
 
 /** An identifier with its optional scheme (schemeID / listID). */
@@ -208,5 +212,7 @@ export interface Invoice {
   binding?: {
     /** CII amounts other than `TaxTotalAmount` written with a `currencyID` (CII-DT-031). */
     ciiAmountCurrencies?: Val[];
+    /** The parsed document, for the syntax-binding rules (UBL-SR, UBL-DT, CII-SR, CII-DT) that read the XML itself. */
+    root?: XNode;
   };
 }

@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { defaultConfigPath, schemaDir } from '../config.ts';
+import { RULES_CONFORMANCE } from '../rules/engine.ts';
 import { listSchemaSets } from '../schemas/catalog.ts';
 import { runningDaemon } from './admin-client.ts';
 import { hostKeyFingerprints } from './sftp/server.ts';
@@ -67,6 +68,7 @@ export async function doctor(
       `schema set ${s.id}: ${s.installed ? `${s.origin === 'installed' ? 'installed' : 'shipped'} (${s.path})` : 'missing — flows of this syntax wait; npx passerelle schemas install --from <folder|zip> (or --fetch)'}`,
     );
   }
+  out(`  rules: CEN EN 16931 artefacts ${RULES_CONFORMANCE.en16931}, Factur-X ${RULES_CONFORMANCE.facturx}`);
   const fingerprints = hostKeyFingerprints(config.dataDir);
   out(
     `  SFTP ${config.sftp.port === 0 ? 'off' : `on ${config.sftp.host}:${config.sftp.port}`}; host keys: ${fingerprints.length ? fingerprints.join(', ') : 'not generated yet (first start)'}`,

@@ -96,6 +96,16 @@ export function percentOf(amount: Dec, rate: Dec): Dec {
   return { n: amount.n * rate.n, s: amount.s + rate.s + 2 };
 }
 
+/** The exact decimal value of a double (as XPath's cast of xs:double to xs:decimal in Saxon). */
+export function fromDouble(x: number): Dec | undefined {
+  if (!Number.isFinite(x)) return undefined;
+  let k = 0;
+  let scaled = x;
+  while (!Number.isInteger(scaled) && k < 1100) scaled = x * 2 ** ++k;
+  // x = scaled / 2^k = scaled × 5^k / 10^k, exactly.
+  return { n: BigInt(scaled) * 5n ** BigInt(k), s: k };
+}
+
 export function sum(values: Iterable<Dec | undefined>): Dec {
   let t = ZERO;
   for (const v of values) if (v) t = add(t, v);

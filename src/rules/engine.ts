@@ -5,18 +5,22 @@
 import { finding, type Finding } from '../finding.ts';
 import type { Invoice } from '../formats/invoice.ts';
 import type { FacturXProfile, SyntaxId } from '../formats/types.ts';
+import { bindingRules } from './en16931/binding.ts';
 import { calcRules } from './en16931/calc.ts';
 import { codeRules } from './en16931/codes.ts';
 import { coreRules } from './en16931/core.ts';
 import { decRules } from './en16931/dec.ts';
 import { syntaxRules } from './en16931/syntax.ts';
 import { vatRules } from './en16931/vat.ts';
+import { FACTURX_ARTEFACT_VERSION } from './facturx/codelists.ts';
 import { facturxRules } from './facturx/profile.ts';
-import { restatedRules } from './facturx/restated.ts';
 import { ruleApplies } from './profiles.ts';
 import type { Rule, RuleContext } from './types.ts';
 
 export type { Rule, RuleContext, Violation } from './types.ts';
+
+/** The official artefacts the rules give the same verdicts as (held to them by `npm run conformance`). */
+export const RULES_CONFORMANCE = { en16931: '1.3.16', facturx: FACTURX_ARTEFACT_VERSION } as const;
 
 /** Every rule, in report order. */
 export const EN16931_RULES: readonly Rule[] = [
@@ -26,8 +30,8 @@ export const EN16931_RULES: readonly Rule[] = [
   ...decRules,
   ...codeRules,
   ...syntaxRules,
+  ...bindingRules,
   ...facturxRules,
-  ...restatedRules,
 ];
 
 export function checkInvoice(inv: Invoice, ctx: { profile?: FacturXProfile; syntax: SyntaxId }): Finding[] {

@@ -17,8 +17,8 @@ const NEEDS_LINES = [
   'BR-IC-08',
   'BR-G-08',
   'BR-O-08',
-  'BR-L-08',
-  'BR-M-08',
+  'BR-AF-08',
+  'BR-AG-08',
   // The -01 rules are two-way in the schematron (breakdown of a category <=> an item of it): without lines they cannot hold.
   'BR-S-01',
   'BR-Z-01',
@@ -27,8 +27,8 @@ const NEEDS_LINES = [
   'BR-IC-01',
   'BR-G-01',
   'BR-O-01',
-  'BR-L-01',
-  'BR-M-01',
+  'BR-AF-01',
+  'BR-AG-01',
 ];
 
 const EXCLUDED: Record<string, ReadonlySet<string>> = {
@@ -41,8 +41,8 @@ const EXCLUDED: Record<string, ReadonlySet<string>> = {
     'BR-12',
     'BR-13',
     'BR-CO-13',
+    'BR-CO-14',
     'BR-CO-18',
-    'BR-CO-25',
     // No prepaid amount (BT-113) in MINIMUM: BT-115 may differ from BT-112 without it.
     'BR-CO-16',
   ]),

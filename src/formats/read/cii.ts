@@ -74,7 +74,7 @@ function vatCategory(n: XNode | undefined, fallback: XNode): VatCategory {
 
 function allowanceCharge(n: XNode, withVat: boolean): AllowanceCharge {
   const ind = at(n, 'ChargeIndicator', 'Indicator')?.text.trim();
-  const ac: AllowanceCharge = { charge: ind === 'true', loc: loc(n) };
+  const ac: AllowanceCharge = { charge: ind === 'true' || ind === '1', loc: loc(n) };
   put(ac, 'amount', num(child(n, 'ActualAmount')));
   put(ac, 'base', num(child(n, 'BasisAmount')));
   put(ac, 'percent', num(child(n, 'CalculationPercent')));
@@ -265,7 +265,10 @@ export function readCii(root: XNode): Invoice {
       inv.period.descriptionCode = code;
     }
   }
-  for (const ac of children(st, 'SpecifiedTradeAllowanceCharge')) inv.allowanceCharges.push(allowanceCharge(ac, true));
+  // Without a charge indicator it is neither an allowance nor a charge (the artefacts select them by indicator;
+  // CII-SR-463 reports the missing indicator).
+  for (const ac of children(st, 'SpecifiedTradeAllowanceCharge'))
+    if (at(ac, 'ChargeIndicator', 'Indicator')) inv.allowanceCharges.push(allowanceCharge(ac, true));
   const sum = child(st, 'SpecifiedTradeSettlementHeaderMonetarySummation');
   if (sum) {
     const docCur = inv.currency?.value.trim();
@@ -291,7 +294,8 @@ export function readCii(root: XNode): Invoice {
   for (const ln of children(tx, 'IncludedSupplyChainTradeLineItem')) inv.lines.push(line(ln));
   const currencies: Val[] = [];
   amountCurrencies(tx, currencies);
-  if (currencies.length > 0) inv.binding = { ciiAmountCurrencies: currencies };
+  inv.binding = { root };
+  if (currencies.length > 0) inv.binding.ciiAmountCurrencies = currencies;
   return inv;
 }
 

@@ -16,6 +16,8 @@ export interface XNode {
   name: string;
   attrs: Record<string, string>;
   text: string;
+  /** The text as written when trimming changed it (whitespace around a value matters to a few rules). */
+  raw?: string;
   children: XNode[];
   /** Line of the start tag (computed on demand). */
   readonly line: number;
@@ -87,6 +89,15 @@ class Source {
   }
 }
 
+/** Trims an element's text, keeping the written text aside when it had surrounding whitespace. */
+function trimText(n: Node): void {
+  const t = n.text.trim();
+  if (t.length !== n.text.length) {
+    if (t !== '') n.raw = n.text;
+    n.text = t;
+  }
+}
+
 /** Shared children array of leaf elements (most of them); replaced at the first child. */
 const NO_CHILDREN: XNode[] = Object.freeze([]) as unknown as XNode[];
 
@@ -94,6 +105,7 @@ class Node implements XNode {
   name: string;
   attrs: Record<string, string>;
   text = '';
+  raw?: string;
   children: XNode[] = NO_CHILDREN;
   qname: string;
   parent: XNode | undefined;
@@ -336,7 +348,7 @@ export function parseTree(
               resume = lt + st.off;
               break;
             }
-            if (top.text !== '') top.text = top.text.trim();
+            if (top.text !== '') trimText(top);
             if (top.children.length > 1) top.children = top.children.slice();
             stack.pop();
             top = stack[stack.length - 1];
@@ -388,7 +400,7 @@ export function parseTree(
       }
       if (rec !== undefined)
         rec.push({ kind: 1, off: lt - recStart, end: 0, tag: top.tag, attrs: EMPTY, selfClosing: false });
-      if (top.text !== '') top.text = top.text.trim();
+      if (top.text !== '') trimText(top);
       if (top.children.length > 1) top.children = top.children.slice();
       stack.pop();
       top = stack[stack.length - 1];

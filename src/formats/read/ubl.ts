@@ -58,7 +58,9 @@ function vatCategory(n: XNode | undefined, fallback: XNode): VatCategory {
 }
 
 function allowanceCharge(n: XNode, withVat: boolean): AllowanceCharge {
-  const ac: AllowanceCharge = { charge: child(n, 'ChargeIndicator')?.text.trim() === 'true', loc: loc(n) };
+  // xs:boolean: 'true' or '1' (the artefacts compare it with true()).
+  const ind = child(n, 'ChargeIndicator')?.text.trim();
+  const ac: AllowanceCharge = { charge: ind === 'true' || ind === '1', loc: loc(n) };
   put(ac, 'amount', num(child(n, 'Amount')));
   put(ac, 'base', num(child(n, 'BaseAmount')));
   put(ac, 'percent', num(child(n, 'MultiplierFactorNumeric')));
@@ -344,5 +346,6 @@ export function readUbl(root: XNode): Invoice {
   put(totals, 'payable', num(child(lmt, 'PayableAmount')));
   if (lmt || totals.vatTotals.length || totals.otherVatTotals.length || totals.vatTotalAccounting) inv.totals = totals;
   for (const ln of children(root, creditNote ? 'CreditNoteLine' : 'InvoiceLine')) inv.lines.push(line(ln));
+  inv.binding = { root };
   return inv;
 }

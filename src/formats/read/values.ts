@@ -11,6 +11,7 @@ export function val(n: XNode | undefined): Val | undefined {
 
 export function num(n: XNode | undefined): Num | undefined {
   const v = val(n) as Num | undefined;
+  if (v && n?.raw !== undefined) v.written = n.raw;
   if (v && n?.attrs['currencyID'] !== undefined) v.currency = n.attrs['currencyID'];
   return v;
 }

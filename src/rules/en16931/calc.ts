@@ -3,7 +3,8 @@ import type { Invoice, Num } from '../../formats/invoice.ts';
 import { abs, add, cmp, eq, percentOf, round0, round2, sign, str, sub, sum, type Dec } from '../decimal.ts';
 import { COUNTRIES } from '../codelists/iso3166.ts';
 import type { Rule, Violation } from '../types.ts';
-import { blank, d, fail, isVat, rule, show, text } from './util.ts';
+import { ciiVatTotalOk, totalWithVatOk } from './binding.ts';
+import { blank, ciiCategoryTakesBreakdown, d, fail, isVat, isVatStrict, rule, show, text } from './util.ts';
 
 function total(
   inv: Invoice,
@@ -58,8 +59,9 @@ export const calcRules: Rule[] = [
     (inv) => {
       const v = total(inv, 'lineNet');
       const x = d(v);
-      if (!v || !x) return [];
       const expected = round2(sum(inv.lines.map((l) => d(l.netAmount))));
+      // The artefacts compare xs:decimal(BT-106) on the totals element: an absent BT-106 fails too.
+      if (!v || !x) return inv.totals ? [fail(`BT-106 absent, attendu ${str(expected)}`, inv.totals.loc)] : [];
       return eq(x, expected) ? [] : [mismatch('BT-106', v, expected)];
     },
   ),
@@ -99,12 +101,17 @@ export const calcRules: Rule[] = [
     (inv) => {
       const v = total(inv, 'taxExclusive');
       const x = d(v);
-      if (!v || !x) return [];
+      // As BR-CO-10: an absent BT-109 fails the artefacts' comparison.
+      if (!v || !x) return inv.totals ? [fail('BT-109 absent', inv.totals.loc)] : [];
       const net = d(total(inv, 'lineNet'));
       if (!net) return [fail('BT-106 absent', inv.totals?.loc)];
-      const expected = round2(
-        sub(add(net, d(total(inv, 'charges')) ?? { n: 0n, s: 0 }), d(total(inv, 'allowances')) ?? { n: 0n, s: 0 }),
+      const sumNet = sub(
+        add(net, d(total(inv, 'charges')) ?? { n: 0n, s: 0 }),
+        d(total(inv, 'allowances')) ?? { n: 0n, s: 0 },
       );
+      // UBL without allowance nor charge totals: BT-109 = BT-106 exactly (the artefact does not round that branch).
+      const exact = inv.syntax === 'ubl' && !total(inv, 'charges') && !total(inv, 'allowances');
+      const expected = exact ? sumNet : round2(sumNet);
       return eq(x, expected) ? [] : [mismatch('BT-109', v, expected)];
     },
   ),
@@ -114,6 +121,12 @@ export const calcRules: Rule[] = [
     'Le montant total de TVA (BT-110) doit être égal à la somme des montants de TVA par catégorie (BT-117)',
     'Invoice total VAT amount (BT-110) = Σ VAT category tax amount (BT-117)',
     (inv) => {
+      // UBL: checked per cac:TaxTotal on the document (binding.ts), since a TaxTotal carries its own breakdown.
+      if (inv.syntax === 'ubl' && inv.binding?.root) return [];
+      if (inv.syntax === 'cii' && inv.binding?.root) {
+        const bad = ciiVatTotalOk(inv.binding.root);
+        return bad ? [fail(`BT-110 = '${bad.text}'`, { xpath: bad.xpath, line: bad.line })] : [];
+      }
       const v = inv.totals?.vatTotals[0];
       const x = d(v);
       if (!v || !x || inv.vatBreakdown.length === 0) return [];
@@ -128,6 +141,12 @@ export const calcRules: Rule[] = [
     'Invoice total amount with VAT (BT-112) = Invoice total amount without VAT (BT-109) + Invoice total VAT amount (BT-110)',
     (inv) => {
       const t = inv.totals;
+      // On a UBL or CII document, exactly as the artefacts (binding.ts): currency as written, CII without VAT total.
+      const root = inv.binding?.root;
+      if (root && inv.syntax !== 'cpp') {
+        if (totalWithVatOk(root, inv.syntax)) return [];
+        return [fail(`BT-112 = ${show(t?.taxInclusive)}`, t?.taxInclusive?.loc ?? t?.loc ?? inv.loc)];
+      }
       if (!t || blank(inv.currency)) return [];
       if (t.vatTotals.length !== 1)
         return [
@@ -154,8 +173,10 @@ export const calcRules: Rule[] = [
       const incl = d(t.taxInclusive) ?? { n: 0n, s: 0 };
       const prepaid = d(t.prepaid);
       const rounding = d(t.rounding);
-      const left = rounding ? round2(sub(payable, rounding)) : payable;
-      const right = prepaid ? round2(sub(incl, prepaid)) : incl;
+      // CII: exact decimal arithmetic (the artefact does not round).
+      const r2 = inv.syntax === 'cii' ? (x: Dec) => x : round2;
+      const left = rounding ? r2(sub(payable, rounding)) : payable;
+      const right = prepaid ? r2(sub(incl, prepaid)) : incl;
       return eq(left, right)
         ? []
         : [fail(`BT-115 = ${show(t.payable)}, attendu ${str(rounding ? add(right, rounding) : right)}`, t.payable.loc)];
@@ -169,20 +190,29 @@ export const calcRules: Rule[] = [
     (inv) => {
       const out: Violation[] = [];
       for (const b of inv.vatBreakdown) {
-        if (!isVat(b.category)) continue;
+        if (ciiCategoryTakesBreakdown(inv, b.category)) continue;
         const tax = d(b.tax);
-        if (!b.tax || !tax) continue;
-        const rate = d(b.category.rate);
+        // An absent BT-117 fails every branch of the artefacts' test.
+        if (!b.tax || !tax) {
+          out.push(fail('BT-117 absent', b.loc));
+          continue;
+        }
+        // The artefacts read the rate of a VAT-scheme category only: another scheme (VA…) has no rate.
+        const rate = isVatStrict(b.category) ? d(b.category.rate) : undefined;
         const taxable = d(b.taxable);
         // The CEN artefacts allow a deviation up to 1 (absolute values; CEN CII unit tests accept exactly 1), and a zero rate wants a tax rounding to 0.
         if (!rate || sign(round0(rate)) === 0) {
           if (sign(round0(tax)) !== 0) out.push(fail(`BT-117 = ${show(b.tax)} pour un taux nul ou absent`, b.tax.loc));
           continue;
         }
-        if (!taxable) continue;
+        if (!taxable) {
+          out.push(fail('BT-116 absent', b.loc));
+          continue;
+        }
         const expected = round2(percentOf(abs(taxable), rate));
         const diff = abs(sub(abs(tax), expected));
-        if (cmp(diff, { n: 1n, s: 0 }) > 0)
+        // UBL: strictly less than 1 apart; CII: up to 1 (the artefacts' < and <=).
+        if (cmp(diff, { n: 1n, s: 0 }) >= (inv.syntax === 'ubl' ? 0 : 1))
           out.push(
             fail(
               `BT-117 = ${show(b.tax)}, attendu ${str(expected)} (${show(b.taxable)} × ${show(b.category.rate)} %)`,
@@ -260,23 +290,9 @@ export const calcRules: Rule[] = [
   ).map(([id, charge, lineLevel, term, fr, en]) =>
     rule(id, [term], fr, en, (inv) =>
       (lineLevel ? inv.lines.flatMap((l) => l.allowanceCharges) : inv.allowanceCharges)
-        .filter((a) => a.charge === charge && blank(a.reason) && blank(a.reasonCode))
+        .filter((a) => a.charge === charge && a.reason === undefined && a.reasonCode === undefined)
         .map((a) => fail('ni motif ni code motif', a.loc)),
     ),
-  ),
-  rule(
-    'BR-CO-25',
-    ['BT-115', 'BT-9', 'BT-20'],
-    "Si le montant à payer (BT-115) est positif, la date d'échéance (BT-9) ou les conditions de paiement (BT-20) doivent être présentes",
-    'In case the Amount due for payment (BT-115) is positive, either the Payment due date (BT-9) or the Payment terms (BT-20) shall be present',
-    (inv) => {
-      // A UBL CreditNote carries a refund, not a claim: the CEN artefacts do not apply BR-CO-25 to it.
-      if (inv.creditNote) return [];
-      const p = d(inv.totals?.payable);
-      return p && sign(p) > 0 && blank(inv.dueDate) && blank(inv.paymentTerms)
-        ? [fail(`BT-115 = ${show(inv.totals?.payable)} sans BT-9 ni BT-20`, inv.totals?.payable?.loc)]
-        : [];
-    },
   ),
   rule(
     'BR-CO-26',

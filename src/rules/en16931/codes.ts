@@ -1,4 +1,5 @@
 /** EN 16931 BR-CL rules: coded values must come from the lists the norm names (data in src/rules/codelists/). */
+import type { XNode } from '../../formats/read/tree.ts';
 import type { Invoice, Num, Val } from '../../formats/invoice.ts';
 import { EN16931_COUNTRIES } from '../codelists/iso3166.ts';
 import { CURRENCIES } from '../codelists/iso4217.ts';
@@ -10,8 +11,6 @@ import {
   MIME,
   UNCL1001_INVOICE,
   UNCL1153,
-  UNCL2005,
-  UNCL2475,
   UNCL4461,
   UNCL5189,
   UNCL4451,
@@ -20,7 +19,33 @@ import {
   VATEX,
 } from '../codelists/uncl.ts';
 import type { Rule, Violation } from '../types.ts';
-import { fail, isVat, rule, show, text } from './util.ts';
+import { fail, rule, show, text } from './util.ts';
+
+/** The elements of a CII document that a predicate selects (the artefacts bind some code lists to elements). */
+function ciiNodes(inv: Invoice, pick: (e: XNode) => boolean): XNode[] {
+  const out: XNode[] = [];
+  const walk = (n: XNode) => {
+    if (pick(n)) out.push(n);
+    for (const c of n.children) walk(c);
+  };
+  walk(inv.binding!.root!);
+  return out;
+}
+const under = (e: XNode, name: string) => {
+  for (let p = e.parent; p; p = p.parent) if (p.name === name) return true;
+  return false;
+};
+const nodeVal = (e: XNode, value: string): Val => ({
+  value,
+  loc: {
+    get xpath() {
+      return e.xpath;
+    },
+    get line() {
+      return e.line;
+    },
+  },
+});
 
 function codeRule(
   id: string,
@@ -71,8 +96,6 @@ function allAmounts(inv: Invoice): Num[] {
 
 const UNCL4451_TEXT = ` ${[...UNCL4451].join(' ')} `;
 
-const vatCats = (inv: Invoice) => [...inv.allowanceCharges.map((a) => a.vat), ...inv.lines.map((l) => l.vat)];
-
 export const codeRules: Rule[] = [
   codeRule(
     'BR-CL-01',
@@ -111,22 +134,17 @@ export const codeRules: Rule[] = [
     (c) => CURRENCIES.has(c),
   ),
   codeRule(
-    'BR-CL-06',
-    ['BT-8'],
-    "Le code de date d'exigibilité de la TVA (BT-8) doit appartenir à la liste UNCL 2005 (3, 35, 432)",
-    'Value added tax point date code (BT-8) MUST be coded using a restriction of UNTDID 2005',
-    (inv) => [inv.period?.descriptionCode],
-    (c) => UNCL2005.has(c) || UNCL2475.has(c),
-  ),
-  codeRule(
     'BR-CL-07',
     ['BT-18', 'BT-128'],
     "Le schéma de l'identifiant d'objet facturé doit appartenir à la liste UNCL 1153",
     'Object identifier identification scheme identifier MUST be coded using a restriction of UNTDID 1153',
     (inv) =>
-      [inv.objectId, ...inv.lines.map((l) => l.objectId)].flatMap((o) =>
-        o?.scheme !== undefined ? [{ value: o.scheme, loc: o.loc }] : [],
-      ),
+      // CII: every ram:ReferenceTypeCode, as the artefact's context.
+      inv.syntax === 'cii' && inv.binding?.root
+        ? ciiNodes(inv, (e) => e.name === 'ReferenceTypeCode').map((e) => nodeVal(e, e.text))
+        : [inv.objectId, ...inv.lines.map((l) => l.objectId)].flatMap((o) =>
+            o?.scheme !== undefined ? [{ value: o.scheme, loc: o.loc }] : [],
+          ),
     (c) => UNCL1153.has(c),
   ),
   rule(
@@ -136,6 +154,12 @@ export const codeRules: Rule[] = [
     'Invoiced note subject code shall be coded using UNCL4451',
     (inv) => {
       const out: Violation[] = [];
+      // CII: every ram:SubjectCode (line notes too), as the artefact's context.
+      if (inv.syntax === 'cii' && inv.binding?.root) {
+        for (const e of ciiNodes(inv, (x) => x.name === 'SubjectCode'))
+          if (!UNCL4451.has(e.text)) out.push(fail(`code '${e.text}'`, nodeVal(e, e.text).loc));
+        return out;
+      }
       for (const n of inv.notes) {
         if (n.subjectCode) {
           if (!UNCL4451.has(text(n.subjectCode))) out.push(fail(`code ${show(n.subjectCode)}`, n.subjectCode.loc));
@@ -157,11 +181,21 @@ export const codeRules: Rule[] = [
     (inv) =>
       inv.syntax === 'cpp'
         ? []
-        : [inv.seller, inv.buyer, inv.payee].flatMap((p) =>
-            (p?.ids ?? [])
-              .filter((i) => i.scheme !== undefined && i.scheme !== 'SEPA')
-              .map((i) => ({ value: i.scheme!, loc: i.loc })),
-          ),
+        : inv.syntax === 'cii' && inv.binding?.root
+          ? // CII: ram:GlobalID with a scheme, but an item's or the deliver-to party's (BR-CL-21, BR-CL-26).
+            ciiNodes(
+              inv,
+              (e) =>
+                e.name === 'GlobalID' &&
+                e.attrs['schemeID'] !== undefined &&
+                !under(e, 'SpecifiedTradeProduct') &&
+                !under(e, 'ShipToTradeParty'),
+            ).map((e) => nodeVal(e, e.attrs['schemeID']!))
+          : [inv.seller, inv.buyer, inv.payee].flatMap((p) =>
+              (p?.ids ?? [])
+                .filter((i) => i.scheme !== undefined && i.scheme !== 'SEPA')
+                .map((i) => ({ value: i.scheme!, loc: i.loc })),
+            ),
     isIcd,
   ),
   codeRule(
@@ -172,9 +206,19 @@ export const codeRules: Rule[] = [
     (inv) =>
       inv.syntax === 'cpp'
         ? []
-        : [inv.seller, inv.buyer, inv.payee].flatMap((p) =>
-            p?.legalId?.scheme !== undefined ? [{ value: p.legalId.scheme, loc: p.legalId.loc }] : [],
-          ),
+        : inv.syntax === 'cii' && inv.binding?.root
+          ? // CII: every ram:ID with a scheme (party identifiers included) but a tax registration's.
+            ciiNodes(
+              inv,
+              (e) =>
+                e.name === 'ID' &&
+                e.qname.startsWith('ram:') &&
+                e.attrs['schemeID'] !== undefined &&
+                !under(e, 'SpecifiedTaxRegistration'),
+            ).map((e) => nodeVal(e, e.attrs['schemeID']!))
+          : [inv.seller, inv.buyer, inv.payee].flatMap((p) =>
+              p?.legalId?.scheme !== undefined ? [{ value: p.legalId.scheme, loc: p.legalId.loc }] : [],
+            ),
     isIcd,
   ),
   codeRule(
@@ -215,23 +259,29 @@ export const codeRules: Rule[] = [
     (inv) => (inv.syntax === 'cpp' ? [] : inv.paymentMeans.map((p) => p.code)),
     (c) => UNCL4461.has(c),
   ),
+  // The artefacts bind BR-CL-17 and BR-CL-18 to elements, not to terms: UBL cac:TaxCategory (breakdown and document
+  // allowances/charges) vs cac:ClassifiedTaxCategory (lines); CII ram:CategoryTradeTax (document allowances/charges)
+  // vs ram:ApplicableTradeTax (lines and breakdown). Neither looks at the tax scheme.
   codeRule(
     'BR-CL-17',
-    ['BT-95', 'BT-102', 'BT-151'],
+    ['BT-95', 'BT-102', 'BT-118'],
     'Le code de catégorie de TVA doit appartenir à la liste UNCL 5305 retenue par la norme',
     'Invoice tax categories MUST be coded using UNCL5305 code list',
-    (inv) =>
-      vatCats(inv)
-        .filter(isVat)
-        .map((c) => c.code),
+    (inv) => [
+      ...inv.allowanceCharges.map((a) => a.vat?.code),
+      ...(inv.syntax === 'ubl' ? inv.vatBreakdown.map((b) => b.category.code) : []),
+    ],
     (c) => UNCL5305.has(c),
   ),
   codeRule(
     'BR-CL-18',
-    ['BT-118'],
-    'Le code de catégorie de TVA de la ventilation (BT-118) doit appartenir à la liste UNCL 5305 retenue par la norme',
+    ['BT-151', 'BT-118'],
+    'Le code de catégorie de TVA doit appartenir à la liste UNCL 5305 retenue par la norme',
     'Invoice tax categories MUST be coded using UNCL5305 code list',
-    (inv) => inv.vatBreakdown.filter((b) => isVat(b.category)).map((b) => b.category.code),
+    (inv) => [
+      ...inv.lines.map((l) => l.vat.code),
+      ...(inv.syntax === 'cii' ? inv.vatBreakdown.map((b) => b.category.code) : []),
+    ],
     (c) => UNCL5305.has(c),
   ),
   codeRule(

@@ -1,8 +1,9 @@
-/** EN 16931 core rules BR-01 … BR-67: presence and consistency of the business terms. */
+/** EN 16931 core rules BR-01 … BR-65: presence and consistency of the business terms. */
+import type { XNode } from '../../formats/read/tree.ts';
 import type { AllowanceCharge, Invoice, Party, Period } from '../../formats/invoice.ts';
 import { sign } from '../decimal.ts';
 import type { Rule, Violation } from '../types.ts';
-import { blank, d, fail, isVat, required, rule, show, text } from './util.ts';
+import { blank, ciiCategoryTakesBreakdown, d, fail, isVat, isVatStrict, required, rule, show, text } from './util.ts';
 
 const root = (inv: Invoice) => inv.loc;
 
@@ -32,8 +33,9 @@ const docAllowances = (inv: Invoice) => inv.allowanceCharges.filter((a) => !a.ch
 const docCharges = (inv: Invoice) => inv.allowanceCharges.filter((a) => a.charge);
 const lineAllowances = (inv: Invoice) => inv.lines.flatMap((l) => l.allowanceCharges.filter((a) => !a.charge));
 const lineCharges = (inv: Invoice) => inv.lines.flatMap((l) => l.allowanceCharges.filter((a) => a.charge));
+// The artefacts test the elements' presence (an empty reason passes).
 const noReason = (ac: AllowanceCharge) =>
-  blank(ac.reason) && blank(ac.reasonCode) ? 'ni motif ni code motif' : undefined;
+  ac.reason === undefined && ac.reasonCode === undefined ? 'ni motif ni code motif' : undefined;
 const noAmount = (ac: AllowanceCharge) => (ac.amount === undefined ? 'montant absent' : undefined);
 const noVatCat = (ac: AllowanceCharge) =>
   !isVat(ac.vat) || blank(ac.vat.code) ? 'catégorie de TVA absente' : undefined;
@@ -48,7 +50,13 @@ function periodOrder(
   return rule(id, [term], fr, en, (inv) => {
     const out: Violation[] = [];
     for (const p of pick(inv)) {
-      if (!p || blank(p.start) || blank(p.end)) continue;
+      if (!p || p.start === undefined || p.end === undefined) continue;
+      // CII: the artefact compares the dates written in format 102; another format fails the comparison.
+      if (inv.syntax === 'cii' && (p.start.attrs?.['format'] !== '102' || p.end.attrs?.['format'] !== '102')) {
+        out.push(fail(`dates ${show(p.start)} / ${show(p.end)} hors format 102`, p.end.loc));
+        continue;
+      }
+      if (blank(p.start) || blank(p.end)) continue;
       // ISO dates (UBL) and format 102 (CII) both order as strings once the separators are dropped.
       if (text(p.end).replace(/-/g, '') < text(p.start).replace(/-/g, '')) {
         out.push(fail(`fin ${show(p.end)} avant début ${show(p.start)}`, p.end!.loc));
@@ -56,6 +64,48 @@ function periodOrder(
     }
     return out;
   });
+}
+
+/**
+ * CII BR-17 as the artefact: each ram:PayeeTradeParty has a name, and neither its name, nor an identifier, nor its
+ * legal registration identifier equals the seller's (values as written).
+ */
+function ciiPayeeIsSeller(root: XNode): Violation[] {
+  const out: Violation[] = [];
+  const kids = (n: XNode | undefined, ...names: string[]): XNode[] => {
+    let cur = n ? [n] : [];
+    for (const name of names) cur = cur.flatMap((c) => c.children.filter((k) => k.name === name));
+    return cur;
+  };
+  const val = (n: XNode) => n.raw ?? n.text;
+  const walk = (n: XNode) => {
+    if (n.name === 'PayeeTradeParty') {
+      const seller = kids(n.parent?.parent, 'ApplicableHeaderTradeAgreement', 'SellerTradeParty');
+      const same = (a: XNode[], b: XNode[]) => a.some((x) => b.some((y) => val(x) === val(y)));
+      const names = kids(n, 'Name');
+      const bad =
+        names.length === 0 ||
+        same(
+          names,
+          seller.flatMap((s) => kids(s, 'Name')),
+        ) ||
+        same(
+          kids(n, 'ID'),
+          seller.flatMap((s) => kids(s, 'ID')),
+        ) ||
+        same(
+          kids(n, 'SpecifiedLegalOrganization', 'ID'),
+          seller.flatMap((s) => kids(s, 'SpecifiedLegalOrganization', 'ID')),
+        );
+      if (bad)
+        out.push(
+          fail(names.length ? 'le bénéficiaire est le vendeur' : 'BT-59 absent', { xpath: n.xpath, line: n.line }),
+        );
+    }
+    for (const c of n.children) walk(c);
+  };
+  walk(root);
+  return out;
 }
 
 export const coreRules: Rule[] = [
@@ -78,7 +128,11 @@ export const coreRules: Rule[] = [
     'BT-2',
     "La facture doit contenir une date d'émission (BT-2)",
     'An Invoice shall have an Invoice issue date (BT-2)',
-    (inv) => ({ value: inv.issueDate, where: root(inv) }),
+    // CII: the artefact reads the date written in format 102 only.
+    (inv) => ({
+      value: inv.syntax === 'cii' && inv.issueDate?.attrs?.['format'] !== '102' ? undefined : inv.issueDate,
+      where: root(inv),
+    }),
   ),
   required(
     'BR-04',
@@ -120,8 +174,15 @@ export const coreRules: Rule[] = [
     ['BT-40'],
     "L'adresse postale du vendeur doit contenir un code pays (BT-40)",
     'The Seller postal address (BG-5) shall contain a Seller country code (BT-40)',
+    // UBL binds the rule to the address (no address, no BR-09: BR-08 says it); CII to the invoice.
     (inv) =>
-      inv.seller?.address && blank(inv.seller.address.country) ? [fail('BT-40 absent', inv.seller.address.loc)] : [],
+      inv.seller?.address
+        ? blank(inv.seller.address.country)
+          ? [fail('BT-40 absent', inv.seller.address.loc)]
+          : []
+        : inv.syntax === 'cii'
+          ? [fail('BT-40 absent', inv.seller?.loc ?? inv.loc)]
+          : [],
   ),
   rule(
     'BR-10',
@@ -136,7 +197,13 @@ export const coreRules: Rule[] = [
     "L'adresse postale de l'acheteur doit contenir un code pays (BT-55)",
     'The Buyer postal address shall contain a Buyer country code (BT-55)',
     (inv) =>
-      inv.buyer?.address && blank(inv.buyer.address.country) ? [fail('BT-55 absent', inv.buyer.address.loc)] : [],
+      inv.buyer?.address
+        ? blank(inv.buyer.address.country)
+          ? [fail('BT-55 absent', inv.buyer.address.loc)]
+          : []
+        : inv.syntax === 'cii'
+          ? [fail('BT-55 absent', inv.buyer?.loc ?? inv.loc)]
+          : [],
   ),
   rule(
     'BR-12',
@@ -179,11 +246,12 @@ export const coreRules: Rule[] = [
     'Le nom du bénéficiaire (BT-59) doit être fourni si le bénéficiaire est différent du vendeur',
     'The Payee name (BT-59) shall be provided if the Payee (BG-10) is different from the Seller (BG-4)',
     (inv) => {
+      const root = inv.binding?.root;
+      if (inv.syntax === 'cii' && root) return ciiPayeeIsSeller(root);
       const payee = inv.payee;
       if (!payee) return [];
       if (blank(payee.name)) return [fail('BT-59 absent', payee.loc)];
-      // The UBL artefacts also reject a payee that is the seller itself (same name or same identifier); the CII
-      // ones compare with a path that never matches, so only the name is required there.
+      // The UBL artefacts also reject a payee that is the seller itself (same name or same identifier).
       const seller = inv.seller;
       if (inv.syntax !== 'ubl' || !seller) return [];
       const sellerName = text(seller.tradingName);
@@ -278,9 +346,11 @@ export const coreRules: Rule[] = [
     "Le prix net de l'article (BT-146) ne doit pas être négatif",
     'The Item net price (BT-146) shall NOT be negative',
     (inv) =>
+      // The artefacts: (net price) >= 0, which an absent price fails too (beside BR-26).
       inv.lines.flatMap((l) => {
+        if (l.netPrice === undefined) return inv.syntax === 'cpp' ? [] : [fail('prix net absent', l.loc)];
         const p = d(l.netPrice);
-        return p && sign(p) < 0 ? [fail(`prix net ${show(l.netPrice)}`, l.netPrice!.loc)] : [];
+        return !p || sign(p) < 0 ? [fail(`prix net ${show(l.netPrice)}`, l.netPrice.loc)] : [];
       }),
   ),
   rule(
@@ -393,14 +463,20 @@ export const coreRules: Rule[] = [
     ['BT-116'],
     'Chaque ventilation de TVA doit avoir une base imposable (BT-116)',
     'Each VAT breakdown (BG-23) shall have a VAT category taxable amount (BT-116)',
-    (inv) => inv.vatBreakdown.filter((b) => !b.taxable).map((b) => fail('BT-116 absent', b.loc)),
+    (inv) =>
+      inv.vatBreakdown
+        .filter((b) => !ciiCategoryTakesBreakdown(inv, b.category) && !b.taxable)
+        .map((b) => fail('BT-116 absent', b.loc)),
   ),
   rule(
     'BR-46',
     ['BT-117'],
     'Chaque ventilation de TVA doit avoir un montant de TVA (BT-117)',
     'Each VAT breakdown (BG-23) shall have a VAT category tax amount (BT-117)',
-    (inv) => inv.vatBreakdown.filter((b) => !b.tax).map((b) => fail('BT-117 absent', b.loc)),
+    (inv) =>
+      inv.vatBreakdown
+        .filter((b) => !ciiCategoryTakesBreakdown(inv, b.category) && !b.tax)
+        .map((b) => fail('BT-117 absent', b.loc)),
   ),
   rule(
     'BR-47',
@@ -409,7 +485,9 @@ export const coreRules: Rule[] = [
     'Each VAT breakdown (BG-23) shall be defined through a VAT category code (BT-118)',
     (inv) =>
       inv.vatBreakdown
-        .filter((b) => isVat(b.category) && blank(b.category.code))
+        // The artefacts: a category code element in a category of the VAT scheme (VA or no scheme fails).
+        .filter((b) => !ciiCategoryTakesBreakdown(inv, b.category))
+        .filter((b) => !isVatStrict(b.category) || b.category.code === undefined)
         .map((b) => fail('BT-118 absent', b.loc)),
   ),
   rule(
@@ -419,7 +497,8 @@ export const coreRules: Rule[] = [
     'Each VAT breakdown (BG-23) shall have a VAT category rate (BT-119), except if the Invoice is not subject to VAT',
     (inv) =>
       inv.vatBreakdown
-        .filter((b) => isVat(b.category) && b.category.rate === undefined && text(b.category.code) !== 'O')
+        .filter((b) => !ciiCategoryTakesBreakdown(inv, b.category))
+        .filter((b) => !isVatStrict(b.category) || (b.category.rate === undefined && text(b.category.code) !== 'O'))
         .map((b) => fail('BT-119 absent', b.category.loc)),
   ),
   rule(
@@ -427,7 +506,11 @@ export const coreRules: Rule[] = [
     ['BT-81'],
     'Chaque instruction de paiement doit avoir un code de moyen de paiement (BT-81)',
     'A Payment instruction (BG-16) shall specify the Payment means type code (BT-81)',
-    (inv) => inv.paymentMeans.filter((p) => blank(p.code)).map((p) => fail('BT-81 absent', p.loc)),
+    // The CII artefact tests the element's presence only (an empty TypeCode passes).
+    (inv) =>
+      inv.paymentMeans
+        .filter((p) => (inv.syntax === 'cii' ? p.code === undefined : blank(p.code)))
+        .map((p) => fail('BT-81 absent', p.loc)),
   ),
   rule(
     'BR-50',
@@ -435,7 +518,10 @@ export const coreRules: Rule[] = [
     'Un identifiant de compte de paiement (BT-84) doit être présent pour un virement',
     'A Payment account identifier (BT-84) shall be present if Credit transfer (BG-17) information is provided',
     (inv) =>
-      inv.paymentMeans.flatMap((p) => p.accounts.filter((a) => blank(a.id)).map((a) => fail('BT-84 absent', a.loc))),
+      // The artefacts bind the rule to the account of a credit transfer (codes 30 and 58).
+      inv.paymentMeans
+        .filter((p) => ['30', '58'].includes(text(p.code)))
+        .flatMap((p) => p.accounts.filter((a) => blank(a.id)).map((a) => fail('BT-84 absent', a.loc))),
   ),
   rule(
     'BR-51',
@@ -454,8 +540,17 @@ export const coreRules: Rule[] = [
     ['BT-122'],
     'Chaque justificatif additionnel doit avoir une référence (BT-122)',
     'Each Additional supporting document (BG-24) shall contain a Supporting document reference (BT-122)',
-    (inv) =>
-      inv.syntax === 'cpp' ? [] : inv.attachments.filter((a) => blank(a.id)).map((a) => fail('BT-122 absent', a.loc)),
+    (inv) => {
+      if (inv.syntax === 'cpp') return [];
+      // UBL: every cac:AdditionalDocumentReference, invoiced object (130) included, as the artefact.
+      const root = inv.binding?.root;
+      if (inv.syntax === 'ubl' && root)
+        return root.children
+          .filter((c) => c.name === 'AdditionalDocumentReference')
+          .filter((c) => !c.children.some((k) => k.name === 'ID' && k.text !== ''))
+          .map((c) => fail('BT-122 absent', { xpath: c.xpath, line: c.line }));
+      return inv.attachments.filter((a) => blank(a.id)).map((a) => fail('BT-122 absent', a.loc));
+    },
   ),
   rule(
     'BR-53',
@@ -485,7 +580,11 @@ export const coreRules: Rule[] = [
     ['BT-25'],
     'Chaque référence à une facture antérieure doit contenir son numéro (BT-25)',
     'Each Preceding Invoice reference (BG-3) shall contain a Preceding Invoice reference (BT-25)',
-    (inv) => inv.precedingInvoices.filter((p) => blank(p.id)).map((p) => fail('BT-25 absent', p.loc)),
+    // UBL tests the element's presence only (exists(cbc:ID)).
+    (inv) =>
+      inv.precedingInvoices
+        .filter((p) => (inv.syntax === 'ubl' ? p.id === undefined : blank(p.id)))
+        .map((p) => fail('BT-25 absent', p.loc)),
   ),
   rule(
     'BR-56',
@@ -513,8 +612,16 @@ export const coreRules: Rule[] = [
     'Pour un virement (codes 30 et 58), le compte de paiement (BT-84) doit être fourni',
     'If the Payment means type code (BT-81) means SEPA credit transfer, Local credit transfer or Non-SEPA international credit transfer, the Payment account identifier (BT-84) shall be present',
     (inv) =>
+      // CII binds the rule to the account element (CII-SR-470 covers a credit transfer without one).
       inv.paymentMeans
-        .filter((p) => ['30', '58'].includes(text(p.code)) && !p.accounts.some((a) => !blank(a.id)))
+        .filter(
+          (p) =>
+            ['30', '58'].includes(text(p.code)) &&
+            // CII: an account element without IBANID or ProprietaryID (an empty one is there).
+            (inv.syntax !== 'cii'
+              ? !p.accounts.some((a) => !blank(a.id))
+              : p.accounts.length > 0 && !p.accounts.some((a) => a.id !== undefined)),
+        )
         .map((p) => fail(`code ${show(p.code)} sans BT-84`, p.loc)),
   ),
   rule(
@@ -558,22 +665,5 @@ export const coreRules: Rule[] = [
       inv.lines.flatMap((l) =>
         l.classifications.filter((c) => c.scheme === undefined).map((c) => fail('BT-158 sans listID', c.loc)),
       ),
-  ),
-  rule(
-    'BR-66',
-    ['BG-18'],
-    'Une instruction de paiement contient au plus une carte de paiement (BG-18)',
-    'An Invoice shall contain maximum one Payment Card account (BG-18)',
-    (inv) => (inv.paymentMeans.filter((p) => p.card).length > 1 ? [fail('plusieurs cartes de paiement', inv.loc)] : []),
-  ),
-  rule(
-    'BR-67',
-    ['BG-19'],
-    'La facture contient au plus un mandat de prélèvement (BG-19)',
-    'An Invoice shall contain maximum one Payment Mandate (BG-19)',
-    (inv) =>
-      inv.syntax === 'ubl' && inv.paymentMeans.filter((p) => p.mandate).length > 1
-        ? [fail('plusieurs mandats', inv.loc)]
-        : [],
   ),
 ];

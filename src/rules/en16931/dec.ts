@@ -1,8 +1,12 @@
 /** EN 16931 BR-DEC rules: the allowed number of decimals of amounts (2 at most). */
 import type { Invoice, Num } from '../../formats/invoice.ts';
-import { fractionDigits } from '../decimal.ts';
 import type { Rule } from '../types.ts';
-import { fail, rule, show } from './util.ts';
+import { ciiCategoryTakesBreakdown, fail, rule, show } from './util.ts';
+
+function afterDot(s: string): number {
+  const i = s.indexOf('.');
+  return i < 0 ? 0 : s.length - i - 1;
+}
 
 function decRule(id: string, term: string, fr: string, en: string, pick: (inv: Invoice) => (Num | undefined)[]): Rule {
   return rule(
@@ -12,7 +16,8 @@ function decRule(id: string, term: string, fr: string, en: string, pick: (inv: I
     `The allowed maximum number of decimals for the ${en} (${term}) is 2`,
     (inv) =>
       pick(inv)
-        .filter((v): v is Num => v !== undefined && fractionDigits(v.value) > 2)
+        // XPath: string-length(substring-after(., '.')) on the text as written, trailing whitespace included.
+        .filter((v): v is Num => v !== undefined && afterDot(v.written ?? v.value) > 2)
         .map((v) => fail(`${term} = ${show(v)}`, v.loc)),
   );
 }
@@ -46,7 +51,34 @@ export const decRules: Rule[] = [
   decRule('BR-DEC-12', 'BT-109', 'Le total hors TVA', 'Invoice total amount without VAT', (inv) => [
     inv.totals?.taxExclusive,
   ]),
-  decRule('BR-DEC-13', 'BT-110', 'Le total de TVA', 'Invoice total VAT amount', (inv) => inv.totals?.vatTotals ?? []),
+  // In the UBL artefact 1.3.16 the assertion cannot fail: its predicate [@currencyID = cbc:DocumentCurrencyCode] is
+  // read from the TaxAmount element, which has no such child, so no tax amount is ever selected. Same verdict here.
+  // The CII artefact passes when any TaxTotalAmount is in another currency or equals its value rounded to 2 decimals.
+  rule(
+    'BR-DEC-13',
+    ['BT-110'],
+    'Le total de TVA (BT-110) ne doit pas avoir plus de 2 décimales',
+    'The allowed maximum number of decimals for the Invoice total VAT amount (BT-110) is 2',
+    (inv) => {
+      if (inv.syntax === 'ubl') return [];
+      const totals = inv.totals?.vatTotals ?? [];
+      if (inv.syntax === 'cii' && inv.binding?.root) {
+        const all = [
+          ...totals,
+          ...(inv.totals?.vatTotalAccounting ? [inv.totals.vatTotalAccounting] : []),
+          ...(inv.totals?.otherVatTotals ?? []),
+        ];
+        const cur = inv.currency?.value;
+        const ok = all.some((t) => {
+          if (t.currency !== cur) return true;
+          const x = Number(t.value);
+          return x === Math.floor(x * 100 + 0.5) / 100;
+        });
+        return all.length === 0 || ok ? [] : [fail(`BT-110 = ${show(totals[0])}`, totals[0]?.loc ?? inv.totals?.loc)];
+      }
+      return totals.filter((v) => afterDot(v.written ?? v.value) > 2).map((v) => fail(`BT-110 = ${show(v)}`, v.loc));
+    },
+  ),
   decRule('BR-DEC-14', 'BT-112', 'Le total TTC', 'Invoice total amount with VAT', (inv) => [inv.totals?.taxInclusive]),
   decRule(
     'BR-DEC-15',
@@ -59,10 +91,10 @@ export const decRules: Rule[] = [
   decRule('BR-DEC-17', 'BT-114', "Le montant d'arrondi", 'Rounding amount', (inv) => [inv.totals?.rounding]),
   decRule('BR-DEC-18', 'BT-115', 'Le montant à payer', 'Amount due for payment', (inv) => [inv.totals?.payable]),
   decRule('BR-DEC-19', 'BT-116', 'La base imposable par catégorie', 'VAT category taxable amount', (inv) =>
-    inv.vatBreakdown.map((b) => b.taxable),
+    inv.vatBreakdown.filter((b) => !ciiCategoryTakesBreakdown(inv, b.category)).map((b) => b.taxable),
   ),
   decRule('BR-DEC-20', 'BT-117', 'Le montant de TVA par catégorie', 'VAT category tax amount', (inv) =>
-    inv.vatBreakdown.map((b) => b.tax),
+    inv.vatBreakdown.filter((b) => !ciiCategoryTakesBreakdown(inv, b.category)).map((b) => b.tax),
   ),
   decRule('BR-DEC-23', 'BT-131', 'Le montant net de ligne', 'Invoice line net amount', (inv) =>
     inv.lines.map((l) => l.netAmount),

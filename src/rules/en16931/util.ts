@@ -28,6 +28,24 @@ export function isVat(c: VatCategory | undefined): c is VatCategory {
   return c !== undefined && (c.scheme === undefined || c.scheme.value.trim().toUpperCase() === 'VAT');
 }
 
+/** A category the artefacts count as VAT in a breakdown: its tax scheme written and equal to VAT (an absent one is not). */
+export function isVatStrict(c: VatCategory | undefined): c is VatCategory {
+  return c?.scheme !== undefined && c.scheme.value.trim().toUpperCase() === 'VAT';
+}
+
+/**
+ * CII: a breakdown of category L, M or O (VAT) is taken by its category's rule in the artefact's pattern, so the
+ * general breakdown rules (BR-45 to BR-48, BR-CO-17, BR-DEC-19/20) never see it.
+ */
+export function ciiCategoryTakesBreakdown(inv: { syntax: string }, c: VatCategory): boolean {
+  return (
+    inv.syntax === 'cii' &&
+    ['L', 'M', 'O'].includes(c.code?.value ?? '') &&
+    c.scheme !== undefined &&
+    c.scheme.value.toUpperCase() === 'VAT'
+  );
+}
+
 export function catCode(c: VatCategory | undefined): string {
   return c?.code === undefined ? '' : c.code.value.trim();
 }

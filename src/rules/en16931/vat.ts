@@ -1,12 +1,14 @@
 /**
  * EN 16931 VAT category families, one set of rules per category: BR-S (standard rate), BR-Z (zero
  * rated), BR-E (exempt), BR-AE (reverse charge), BR-IC (intra-community, code K), BR-G (export),
- * BR-O (not subject to VAT), BR-L (IGIC, Canary Islands), BR-M (IPSI, Ceuta and Melilla).
+ * BR-O (not subject to VAT), BR-AF (IGIC, Canary Islands, code L), BR-AG (IPSI, Ceuta and Melilla, code M): the
+ * ids of the CEN artefacts 1.3.16.
  * The rules of a family differ only in a few parameters, so they are declared from one table.
  */
 import type { AllowanceCharge, Invoice, Line, Num, VatCategory } from '../../formats/invoice.ts';
-import { abs, add, cmp, eq, percentOf, round2, sign, str, sub, sum, type Dec } from '../decimal.ts';
+import { abs, add, cmp, eq, fromDouble, percentOf, round2, sign, str, sub, sum, type Dec } from '../decimal.ts';
 import type { Rule, Violation } from '../types.ts';
+import { categoryBreakdownOk } from './binding.ts';
 import { blank, catCode, d, fail, isVat, rule, show } from './util.ts';
 
 type RateRule = 'positive' | 'zero' | 'none' | 'nonNegative';
@@ -123,7 +125,7 @@ const FAMILIES: Family[] = [
     exactlyOne: true,
   },
   {
-    prefix: 'L',
+    prefix: 'AF',
     code: 'L',
     fr: 'IGIC Canaries (L)',
     en: 'IGIC (Canary Islands)',
@@ -136,7 +138,7 @@ const FAMILIES: Family[] = [
     exactlyOne: false,
   },
   {
-    prefix: 'M',
+    prefix: 'AG',
     code: 'M',
     fr: 'IPSI Ceuta et Melilla (M)',
     en: 'IPSI (Ceuta and Melilla)',
@@ -213,6 +215,10 @@ function familyRules(f: Family): Rule[] {
       `Une facture avec la catégorie de TVA ${f.fr} doit contenir ${f.exactlyOne ? 'exactement une' : 'au moins une'} ventilation de TVA de cette catégorie`,
       `An Invoice that contains an item, an allowance or a charge where the VAT category code is "${f.en}" shall contain ${f.exactlyOne ? 'exactly one' : 'one or more'} VAT breakdown (BG-23) with that category code`,
       (inv) => {
+        // On a UBL or CII document, as the artefacts write it (binding.ts); the model's count otherwise.
+        const root = inv.binding?.root;
+        if (root && inv.syntax !== 'cpp')
+          return categoryBreakdownOk(root, inv.syntax, f.code) ? [] : [fail(`catégorie ${f.code}`, inv.loc)];
         const used = lines(inv).length + acs(inv, true).length + acs(inv, false).length;
         const n = breakdowns(inv).length;
         if (f.exactlyOne)
@@ -267,7 +273,19 @@ function familyRules(f: Family): Rule[] {
           .filter(({ cat }) => !rateOk(cat.rate, f.rate))
           .map(({ cat }) => fail(`taux ${show(cat.rate)}`, cat.rate?.loc ?? cat.loc)),
     );
-  out.push(rateRule('05', 'BT-152', 'Une ligne', 'An Invoice line', (inv) => lines(inv).map((l) => ({ cat: l.vat }))));
+  out.push(
+    rule(
+      `${P}-05`,
+      ['BT-152'],
+      `Une ligne de catégorie ${f.fr} doit avoir un taux de TVA ${rateFr}`,
+      `An Invoice line where the VAT category code is "${f.en}": the VAT rate shall be ${f.rate}`,
+      (inv) =>
+        lines(inv)
+          // The CII artefact wants a positive IGIC rate on lines (BR-AF-05: RateApplicablePercent > 0), UBL >= 0.
+          .filter((l) => !rateOk(l.vat.rate, f.code === 'L' && inv.syntax === 'cii' ? 'positive' : f.rate))
+          .map((l) => fail(`taux ${show(l.vat.rate)}`, l.vat.rate?.loc ?? l.vat.loc)),
+    ),
+  );
   out.push(
     rateRule('06', 'BT-96', 'Une remise au niveau document', 'A Document level allowance', (inv) =>
       acs(inv, false).map((a) => ({ cat: a.vat! })),
@@ -287,22 +305,47 @@ function familyRules(f: Family): Rule[] {
       `For each different value of VAT category rate (BT-119) where the VAT category code is "${f.en}", the VAT category taxable amount (BT-116) shall equal the sum of Invoice line net amounts plus document level charges minus document level allowances of that category`,
       (inv) => {
         const out: Violation[] = [];
+        // CII: the IGIC / IPSI assertion reads ../ram:RateApplicablePercent from the breakdown (no such element):
+        // it never fails.
+        if (inv.syntax === 'cii' && (f.code === 'L' || f.code === 'M')) return [];
         for (const b of breakdowns(inv)) {
           const taxable = d(b.taxable);
-          if (!taxable) continue;
           const rate = f.perRate ? d(b.category.rate) : undefined;
+          // Per rate, the artefacts iterate over the rates written: no rate, nothing to check.
+          if (f.perRate && rate === undefined) continue;
+          // An absent BT-116 fails the artefacts' comparison.
+          if (!taxable) {
+            out.push(fail('BT-116 absent', b.loc));
+            continue;
+          }
           const match = (c: VatCategory | undefined) => c !== undefined && (!f.perRate || sameRate(c, rate));
           const ls = lines(inv).filter((l) => match(l.vat));
           const charges = acs(inv, true).filter((a) => match(a.vat));
           const allowances = acs(inv, false).filter((a) => match(a.vat));
-          const expected = sub(
-            add(sum(ls.map((l) => d(l.netAmount))), sum(charges.map((a) => d(a.amount)))),
-            sum(allowances.map((a) => d(a.amount))),
-          );
-          const ok = f.tolerance
-            ? ls.length + charges.length + allowances.length > 0 &&
-              cmp(abs(sub(taxable, expected)), { n: 1n, s: 0 }) < 0
-            : eq(taxable, expected);
+          // As the artefacts compute it, per syntax: CII rounds each sum to 2 decimals and compares in xs:double,
+          // within 1 for Z/E/AE/K/G, exactly for S/O/L/M; UBL sums exactly, and compares within 1 for S/L/M with
+          // BT-116 ± 1 computed in xs:double, exactly otherwise.
+          const cii = inv.syntax === 'cii';
+          const [sl, sc, sa] = [ls.map((l) => d(l.netAmount)), charges, allowances].map((xs, i) =>
+            i === 0 ? sum(xs as (Dec | undefined)[]) : sum((xs as AllowanceCharge[]).map((a) => d(a.amount))),
+          ) as [Dec, Dec, Dec];
+          const expected = cii ? sub(add(round2(sl), round2(sc)), round2(sa)) : sub(add(sl, sc), sa);
+          const tolerant = cii ? !['S', 'O', 'L', 'M'].includes(f.code) : ['S', 'L', 'M'].includes(f.code);
+          const t = Number(b.taxable!.value.trim());
+          const e = Number(str(expected));
+          let ok: boolean;
+          if (tolerant && cii) ok = t - 1 < e && t + 1 > e;
+          else if (tolerant) {
+            // UBL: xs:decimal(BT-116 - 1), the subtraction done in xs:double, then compared as decimals.
+            const lo = fromDouble(t - 1);
+            const hi = fromDouble(t + 1);
+            ok =
+              (f.code !== 'S' || ls.length + charges.length + allowances.length > 0) &&
+              lo !== undefined &&
+              hi !== undefined &&
+              cmp(lo, expected) < 0 &&
+              cmp(hi, expected) > 0;
+          } else ok = cii ? t === e : eq(taxable, expected);
           if (!ok)
             out.push(
               fail(
@@ -327,17 +370,27 @@ function familyRules(f: Family): Rule[] {
         : `The VAT category tax amount (BT-117) where the category code is "${f.en}" shall be 0 (zero)`,
       (inv) => {
         const out: Violation[] = [];
+        // CII: BR-AF-09 / BR-AG-09 are true() in the artefact.
+        if (inv.syntax === 'cii' && (f.code === 'L' || f.code === 'M')) return [];
         for (const b of breakdowns(inv)) {
           const tax = d(b.tax);
-          if (!b.tax || !tax) continue;
+          // Absent values fail the artefacts' comparisons.
+          if (!b.tax || !tax) {
+            out.push(fail('BT-117 absent', b.loc));
+            continue;
+          }
           if (!f.taxComputed) {
             if (sign(tax) !== 0) out.push(fail(`BT-117 = ${show(b.tax)}`, b.tax.loc));
             continue;
           }
           const taxable = d(b.taxable);
           const rate = d(b.category.rate);
-          if (!taxable || !rate) continue;
-          if (f.tolerance) {
+          if (!taxable || !rate) {
+            out.push(fail(taxable ? 'BT-119 absent' : 'BT-116 absent', b.loc));
+            continue;
+          }
+          // UBL IGIC / IPSI: within 1 of the rounded product, as S (the artefact's test).
+          if (f.tolerance || (inv.syntax === 'ubl' && (f.code === 'L' || f.code === 'M'))) {
             const expected = round2(percentOf(abs(taxable), rate));
             if (cmp(abs(sub(abs(tax), expected)), { n: 1n, s: 0 }) >= 0)
               out.push(fail(`BT-117 = ${show(b.tax)}, attendu ${str(expected)}`, b.tax.loc));
@@ -400,7 +453,12 @@ const icRules: Rule[] = [
 ];
 
 const isO = of('O');
-const notO = (c: VatCategory | undefined) => isVat(c) && !blank(c.code) && catCode(c) !== 'O';
+// CII: any category code other than O, whatever the scheme (BR-O-11/12: ram:ApplicableTradeTax of lines and
+// breakdown alike; BR-O-13/14: ram:CategoryTradeTax of allowances and charges alike).
+const notO = (c: VatCategory | undefined, inv?: Invoice) =>
+  inv?.syntax === 'cii'
+    ? c?.code !== undefined && c.code.value !== 'O'
+    : isVat(c) && !blank(c.code) && catCode(c) !== 'O';
 const hasO = (inv: Invoice) => inv.vatBreakdown.some((b) => isO(b.category));
 const oRules: Rule[] = [
   rule(
@@ -410,7 +468,12 @@ const oRules: Rule[] = [
     'An Invoice that contains a VAT breakdown group (BG-23) with a VAT category code "Not subject to VAT" shall not contain other VAT breakdown groups (BG-23)',
     (inv) =>
       hasO(inv)
-        ? inv.vatBreakdown.filter((b) => notO(b.category)).map((b) => fail(`catégorie ${show(b.category.code)}`, b.loc))
+        ? [
+            ...inv.vatBreakdown.filter((b) => notO(b.category, inv)),
+            ...(inv.syntax === 'cii' ? inv.lines.filter((l) => notO(l.vat, inv)) : []),
+          ]
+            .slice(0, 1)
+            .map((b) => fail(`catégorie ${show('category' in b ? b.category.code : b.vat.code)}`, b.loc))
         : [],
   ),
   rule(
@@ -420,7 +483,12 @@ const oRules: Rule[] = [
     'An Invoice that contains a VAT breakdown group (BG-23) with a VAT category code "Not subject to VAT" shall not contain an Invoice line where the Invoiced item VAT category code (BT-151) is not "Not subject to VAT"',
     (inv) =>
       hasO(inv)
-        ? inv.lines.filter((l) => notO(l.vat)).map((l) => fail(`catégorie ${show(l.vat.code)}`, l.vat.loc))
+        ? [
+            ...inv.lines.filter((l) => notO(l.vat, inv)),
+            ...(inv.syntax === 'cii' ? inv.vatBreakdown.filter((b) => notO(b.category, inv)) : []),
+          ]
+            .slice(0, 1)
+            .map((l) => fail(`catégorie ${show('vat' in l ? l.vat.code : l.category.code)}`, l.loc))
         : [],
   ),
   rule(
@@ -431,7 +499,7 @@ const oRules: Rule[] = [
     (inv) =>
       hasO(inv)
         ? inv.allowanceCharges
-            .filter((a) => !a.charge && notO(a.vat))
+            .filter((a) => (inv.syntax === 'cii' || !a.charge) && notO(a.vat, inv))
             .map((a) => fail(`catégorie ${show(a.vat?.code)}`, a.loc))
         : [],
   ),
@@ -443,7 +511,7 @@ const oRules: Rule[] = [
     (inv) =>
       hasO(inv)
         ? inv.allowanceCharges
-            .filter((a) => a.charge && notO(a.vat))
+            .filter((a) => (inv.syntax === 'cii' || a.charge) && notO(a.vat, inv))
             .map((a) => fail(`catégorie ${show(a.vat?.code)}`, a.loc))
         : [],
   ),

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { daemonInfoPath } from '../src/gateway/lock.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { largeValidUbl } from '../test/helpers/hostile.ts';
 
@@ -71,13 +72,15 @@ export async function benchMemory(kind: 'pglite' | 'postgres' = 'pglite', sizeKo
   );
   const pid = daemon.pid!;
   const box = mailboxPaths(dataDir, 'BENCH1');
+  // On PostgreSQL the daemon's info file is named after the host (several daemons may share the folder).
+  const infoFile = daemonInfoPath(dataDir, kind === 'postgres');
   try {
     const up = Date.now() + 120000;
-    while (!existsSync(path.join(dataDir, 'daemon.json')) || !existsSync(box.retour)) {
+    while (!existsSync(infoFile) || !existsSync(box.retour)) {
       if (Date.now() > up || daemon.exitCode !== null) throw new Error('the daemon did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
-    const { httpPort } = JSON.parse(readFileSync(path.join(dataDir, 'daemon.json'), 'utf8')) as { httpPort: number };
+    const { httpPort } = JSON.parse(readFileSync(infoFile, 'utf8')) as { httpPort: number };
     await healthMs(httpPort); // fails loudly if /health does not answer at all
     // Warm-up: one small flow through every stage (schemas compiled, workers started), then settle.
     const small = largeValidUbl(0, 'warm');

@@ -352,7 +352,8 @@ export async function startFlowRun(
          THEN CASE WHEN octet_length(c.bytes) <= $2 THEN c.bytes END END AS content_bytes,
        CASE WHEN cur.stored AND cur.state NOT IN ('IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
          AND octet_length(c.bytes) > $2 THEN octet_length(c.bytes) END AS content_size,
-       s.bytes AS signature_bytes,
+       CASE WHEN octet_length(s.bytes) <= $2 THEN s.bytes END AS signature_bytes,
+       CASE WHEN octet_length(s.bytes) > $2 THEN octet_length(s.bytes) END AS signature_size,
        (SELECT to_jsonb(m) FROM matelas m WHERE m.partner = cur.partner) AS matelas_row,
        (SELECT e.flow_number FROM flows e
          WHERE cur.box = 'depot' AND e.partner = cur.partner AND e.sha256 = cur.sha256 AND e.box = 'depot' AND e.id < cur.id
@@ -379,7 +380,10 @@ export async function startFlowRun(
       unknown
     >,
     bytes,
-    signature: buf(row.signature_bytes),
+    signature:
+      row.signature_size !== null && row.signature_size !== undefined
+        ? await readContentSlices(db, row.signature_sha256 as string, Number(row.signature_size))
+        : buf(row.signature_bytes),
     earlierDeposit: (row.earlier_deposit as string | null) ?? null,
     matelasRow: row.matelas_row
       ? ((typeof row.matelas_row === 'string' ? JSON.parse(row.matelas_row) : row.matelas_row) as Record<

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { daemonInfoPath } from '../src/gateway/lock.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { largeValidUbl } from '../test/helpers/hostile.ts';
 
@@ -59,7 +60,7 @@ export async function benchMemory(kind: 'pglite' | 'postgres' = 'pglite', sizeKo
       http: { port: await freePort() },
       sftp: { port: 0 },
       schemas: { fetchOnStart: false },
-      log: { level: 'warn' },
+      log: { level: process.env.BENCH_MEMORY_TRACE ? 'debug' : 'warn' },
       partners: [{ code: 'BENCH1', name: 'Bench' }],
       ...(kind === 'postgres' ? { databaseUrl, databaseSchema: `bench_mem_${Date.now()}` } : {}),
     }),
@@ -67,17 +68,22 @@ export async function benchMemory(kind: 'pglite' | 'postgres' = 'pglite', sizeKo
   const daemon = spawn(
     process.execPath,
     [fileURLToPath(new URL('../bin/passerelle.js', import.meta.url)), 'start', '--config', configFile],
-    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, CI: '1' } },
+    {
+      stdio: ['ignore', process.env.BENCH_MEMORY_TRACE ? 'inherit' : 'ignore', 'inherit'],
+      env: { ...process.env, CI: '1' },
+    },
   );
   const pid = daemon.pid!;
   const box = mailboxPaths(dataDir, 'BENCH1');
+  // On PostgreSQL the daemon's info file is named after the host (several daemons may share the folder).
+  const infoFile = daemonInfoPath(dataDir, kind === 'postgres');
   try {
     const up = Date.now() + 120000;
-    while (!existsSync(path.join(dataDir, 'daemon.json')) || !existsSync(box.retour)) {
+    while (!existsSync(infoFile) || !existsSync(box.retour)) {
       if (Date.now() > up || daemon.exitCode !== null) throw new Error('the daemon did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
-    const { httpPort } = JSON.parse(readFileSync(path.join(dataDir, 'daemon.json'), 'utf8')) as { httpPort: number };
+    const { httpPort } = JSON.parse(readFileSync(infoFile, 'utf8')) as { httpPort: number };
     await healthMs(httpPort); // fails loudly if /health does not answer at all
     // Warm-up: one small flow through every stage (schemas compiled, workers started), then settle.
     const small = largeValidUbl(0, 'warm');
@@ -92,9 +98,22 @@ export async function benchMemory(kind: 'pglite' | 'postgres' = 'pglite', sizeKo
     let peak = idle;
     let maxHealth = 0;
     let done = false;
+    // BENCH_MEMORY_TRACE=1: the RSS above idle every 100 ms on stderr, to see which stage holds the peak.
+    const trace = process.env.BENCH_MEMORY_TRACE ? ([] as string[]) : undefined;
+    let windowMax = 0;
+    let samples = 0;
+    const t00 = performance.now();
     const sampler = setInterval(() => {
       try {
-        peak = Math.max(peak, rssBytes(pid));
+        const now = rssBytes(pid);
+        peak = Math.max(peak, now);
+        windowMax = Math.max(windowMax, now);
+        if (trace && ++samples % 10 === 0) {
+          trace.push(
+            `${((performance.now() - t00) / 1000).toFixed(1)}s ${((windowMax - idle) / 1048576).toFixed(0)}MB`,
+          );
+          windowMax = 0;
+        }
       } catch {
         /* the daemon went away: reported below */
       }
@@ -121,6 +140,8 @@ export async function benchMemory(kind: 'pglite' | 'postgres' = 'pglite', sizeKo
     done = true;
     await prober;
     clearInterval(sampler);
+    if (trace)
+      process.stderr.write(`RSS above idle from ${Date.now() - (performance.now() - t00)}: ${trace.join(' ')}\n`);
     const MB = 1024 * 1024;
     return {
       flowBytes: flow.length,

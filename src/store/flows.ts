@@ -182,10 +182,47 @@ export async function countFlowsByState(db: Queryable): Promise<Record<string, n
   return Object.fromEntries(r.rows.map((x) => [x.state, Number(x.n)]));
 }
 
+/**
+ * Stored bytes up to this size come back whole with the row that needs them; larger ones are read in
+ * slices of this size into one buffer. node-postgres receives a `bytea` as hex text (its binary result
+ * format decodes every field as UTF-8), so a 30 Mo flow read whole was a 60 Mo string on top of a 64–128 Mo
+ * protocol buffer, decoded in one go on the main thread; in slices it is never more than ~3 × one slice.
+ */
+export const CONTENT_SLICE_BYTES = 2 * 1024 * 1024;
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * Reads `size` stored bytes slice by slice into one preallocated buffer (one round trip per slice, each
+ * letting the event loop run). Throws if the content is gone or changed size meanwhile (a purge): the run
+ * is then retried like any database failure.
+ */
+export async function readContentSlices(db: Queryable, sha256: string, size: number): Promise<Buffer> {
+  const out = Buffer.allocUnsafe(size);
+  for (let at = 0; at < size; at += CONTENT_SLICE_BYTES) {
+    const want = Math.min(CONTENT_SLICE_BYTES, size - at);
+    // substring() counts from 1.
+    const r = await db.query<{ part: Uint8Array }>(
+      'SELECT substring(bytes from $2::int for $3::int) AS part FROM flow_content WHERE sha256 = $1',
+      [sha256, at + 1, want],
+    );
+    const part = r.rows[0]?.part;
+    if (!part || part.byteLength !== want) throw new Error(`stored content ${sha256} vanished or changed while read`);
+    out.set(part, at);
+  }
+  return out;
+}
+
 export async function getContent(db: Queryable, sha256: string): Promise<Buffer | undefined> {
-  const r = await db.query<{ bytes: Uint8Array }>('SELECT bytes FROM flow_content WHERE sha256 = $1', [sha256]);
-  const b = r.rows[0]?.bytes;
-  return b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : undefined;
+  const r = await db.query<{ bytes: Uint8Array | null; size: number }>(
+    'SELECT CASE WHEN octet_length(bytes) <= $2 THEN bytes END AS bytes, octet_length(bytes) AS size FROM flow_content WHERE sha256 = $1',
+    [sha256, CONTENT_SLICE_BYTES],
+  );
+  const row = r.rows[0];
+  if (!row) return undefined;
+  return row.bytes ? asBuffer(row.bytes) : readContentSlices(db, sha256, Number(row.size));
 }
 
 /** An earlier deposit of the same bytes by the same partner that counts as a duplicate. */
@@ -314,8 +351,11 @@ const START_FLOW_RUN = prepared(
      )
      SELECT cur.*, to_jsonb(p) AS partner_row,
        CASE WHEN cur.stored AND cur.state NOT IN ('IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
-         THEN c.bytes END AS content_bytes,
-       s.bytes AS signature_bytes,
+         THEN CASE WHEN octet_length(c.bytes) <= $2 THEN c.bytes END END AS content_bytes,
+       CASE WHEN cur.stored AND cur.state NOT IN ('IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
+         AND octet_length(c.bytes) > $2 THEN octet_length(c.bytes) END AS content_size,
+       CASE WHEN octet_length(s.bytes) <= $2 THEN s.bytes END AS signature_bytes,
+       CASE WHEN octet_length(s.bytes) > $2 THEN octet_length(s.bytes) END AS signature_size,
        (SELECT to_jsonb(m) FROM matelas m WHERE m.partner = cur.partner) AS matelas_row,
        (SELECT e.flow_number FROM flows e
          WHERE cur.box = 'depot' AND e.partner = cur.partner AND e.sha256 = cur.sha256 AND e.box = 'depot' AND e.id < cur.id
@@ -393,19 +433,27 @@ export async function startFlowRun(
     }
   | undefined
 > {
-  const r = await db.query<Row>(START_FLOW_RUN, [flowId]);
+  const r = await db.query<Row>(START_FLOW_RUN, [flowId, CONTENT_SLICE_BYTES]);
   const row = r.rows[0];
   if (!row) return undefined;
-  const buf = (b: unknown) =>
-    b ? Buffer.from((b as Uint8Array).buffer, (b as Uint8Array).byteOffset, (b as Uint8Array).byteLength) : null;
+  const buf = (b: unknown) => (b ? asBuffer(b as Uint8Array) : null);
+  const flow = toFlow(row);
+  // A large flow's bytes are not in the row (see CONTENT_SLICE_BYTES): read now, in slices.
+  const bytes =
+    row.content_size !== null && row.content_size !== undefined
+      ? await readContentSlices(db, flow.sha256, Number(row.content_size))
+      : buf(row.content_bytes);
   return {
-    flow: toFlow(row),
+    flow,
     partnerRow: (typeof row.partner_row === 'string' ? JSON.parse(row.partner_row) : row.partner_row) as Record<
       string,
       unknown
     >,
-    bytes: buf(row.content_bytes),
-    signature: buf(row.signature_bytes),
+    bytes,
+    signature:
+      row.signature_size !== null && row.signature_size !== undefined
+        ? await readContentSlices(db, row.signature_sha256 as string, Number(row.signature_size))
+        : buf(row.signature_bytes),
     earlierDeposit: (row.earlier_deposit as string | null) ?? null,
     matelasRow: row.matelas_row
       ? ((typeof row.matelas_row === 'string' ? JSON.parse(row.matelas_row) : row.matelas_row) as Record<

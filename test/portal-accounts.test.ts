@@ -136,12 +136,20 @@ describe('portal accounts over HTTP (PGlite, outbox)', () => {
       /passerelle_compte=[A-Za-z0-9_-]{43}; Path=\/portail; HttpOnly; SameSite=Lax/,
     );
     expect(await c.page('/portail/accueil')).toContain('Bienvenue, Sam Lefèvre');
+    // The portal's home sends an account session to Accueil, not to the partner sign-in.
+    const home = await c.fetch('/portail');
+    expect(home.status).toBe(303);
+    expect(home.headers.get('location')).toBe('/portail/accueil');
 
     // Sessions live in the database: expiring the row signs the browser out.
     await handle.daemon.store.db.query("UPDATE portal_sessions SET last_seen = now() - interval '31 minutes'");
     const expired = await c.fetch('/portail/accueil');
     expect(expired.status).toBe(303);
     expect(expired.headers.get('location')).toBe('/portail/compte/connexion');
+    // Signed out, the home shows both sign-ins, the account's first.
+    const signedOut = await c.page('/portail');
+    expect(signedOut.indexOf('/portail/compte/connexion')).toBeGreaterThan(-1);
+    expect(signedOut.indexOf('/portail/compte/connexion')).toBeLessThan(signedOut.indexOf('name="partenaire"'));
 
     for (let i = 0; i < 5; i++) expect((await login('Mauvais-mot-2026')).status).toBe(401);
     const locked = await login(PASSWORD);

@@ -177,7 +177,15 @@ describe('portal accounts over HTTP (PGlite, outbox)', () => {
     expect((await c.post('/portail/mon-compte/matelas/create', { _csrf: token(form) })).status).toBe(303);
     for (let i = 0; i < 200 && !(await c.page('/portail/mon-compte')).includes('id="matelas-etat">Terminé'); i++)
       await new Promise((r) => setTimeout(r, 250));
-    const partner = (await c.page('/portail/mon-compte')).match(/<code>(U\d{7})<\/code>/)![1]!;
+    const account = await c.page('/portail/mon-compte');
+    const partner = account.match(/<code>(U\d{7})<\/code>/)![1]!;
+    // The CSV is named after the account's identifier, as the platform names it, not the partner code.
+    const accountId = /id="identifiant-compte"><code>(\d+)<\/code>/.exec(account)![1]!;
+    const csvName = new RegExp(`Rapport_${accountId}_CREATION_\\d{12}\\.csv`).exec(account)?.[0];
+    expect(csvName).toBeDefined();
+    const csv = await c.fetch(`/portail/mon-compte/matelas/fichier/${csvName}`);
+    expect(csv.status).toBe(200);
+    expect((await csv.text()).split('\n')[0]).toBe('Entite;Libelle;Valeur');
     const gp = await handle.daemon.store.db.query<{ login: string; password: string }>(
       `SELECT u.login, u.password FROM directory_users u JOIN directory_structures s ON s.id = u.structure_id
        WHERE s.partner = $1 AND u.role = 'GP' ORDER BY u.id LIMIT 1`,

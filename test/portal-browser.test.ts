@@ -163,7 +163,10 @@ run('portal accounts in Chromium', () => {
     await expect(page.isDisabled('#matelas-extend')).resolves.toBe(false);
     await shot(page, '08-matelas-termine');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#matelas a[download]')]);
-    expect(download.suggestedFilename()).toMatch(/^Rapport_U\d{7}_CREATION_\d{12}\.csv$/);
+    // Named after the account's identifier, as the platform names it (not the technical partner code).
+    const accountId = (await page.textContent('#identifiant-compte'))!.trim();
+    expect(accountId).toMatch(/^\d+$/);
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^Rapport_${accountId}_CREATION_\\d{12}\\.csv$`));
     const csv = readFileSync((await download.path())!, 'utf8');
     expect(csv.split('\n')[0]).toBe('Entite;Libelle;Valeur');
     const rows = csv.split('\n').map((l) => l.split(';'));
@@ -172,7 +175,7 @@ run('portal accounts in Chromium', () => {
     Object.assign(journey, {
       gpLogin,
       gpPassword,
-      partner: /^Rapport_(U\d{7})_/.exec(download.suggestedFilename())![1]!,
+      partner: (await page.textContent('#identifiant-technique'))!.trim(),
     });
 
     // Contact address is editable.

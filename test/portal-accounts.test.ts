@@ -338,8 +338,49 @@ describe('portal accounts over HTTP (PGlite, outbox)', () => {
     expect(refusedDeposit.status).toBe(400);
     expect(await refusedDeposit.text()).toContain('ne correspond pas au type de flux');
 
+    // The émetteur chosen at deposit is checked against the invoice's supplier (BT-30): another structure
+    // of the matelas is refused by routing (CPP-EMETTEUR-DIFFERENT, 93), the supplier itself is integrated (90).
+    const kitDir = path.join(dataDir, 'kit');
+    const kit = await handle.daemon.platform.samples(partner, kitDir);
+    const invoice = kit.invoices.find((i) => i.expected === 'integree' && i.fileName.endsWith('.xml'))!;
+    const xml = readFileSync(path.join(kitDir, invoice.fileName), 'utf8');
+    const supplier = /schemeID="0009">(\d{14})</.exec(xml)![1]!;
+    const other = [...depositForm.matchAll(/<option value="(\d{14})"/g)].map((m) => m[1]!).find((x) => x !== supplier)!;
+    expect(other).toBeDefined();
+    const depositAs = async (emetteur: string): Promise<string> => {
+      const page = await user.page('/portail/espace/deposer');
+      const body = new FormData();
+      for (const [k, v] of Object.entries({
+        _csrf: token(page),
+        emetteur,
+        type: 'facture',
+        codeInterface: '',
+        signe: 'non',
+        syntaxeRetour: 'CPPStatut',
+      }))
+        body.append(k, v);
+      body.append('fichier', new Blob([xml]), invoice.fileName);
+      const res = await user.fetch('/portail/espace/deposer?box=depot', { method: 'POST', body });
+      expect(res.status).toBe(303);
+      const url = res.headers.get('location')!;
+      for (let i = 0; i < 240; i++) {
+        const flow = await user.page(url);
+        if (/<dd class="statut"><code>9\d<\/code>/.test(flow)) return flow;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      throw new Error(`flow ${url} not final`);
+    };
+    const wrong = await depositAs(other);
+    expect(wrong).toContain('<code>93</code>');
+    expect(wrong).toContain('CPP-EMETTEUR-DIFFERENT');
+    expect(wrong).toContain('Fournisseur de la facture différent de la structure émettrice choisie au dépôt');
+    expect(wrong).toContain(`émetteur choisi au dépôt ${other}`);
+    const right = await depositAs(supplier);
+    expect(right).toContain('<code>90</code>');
+    expect(right).not.toContain('CPP-EMETTEUR-DIFFERENT');
+
     // The account owner (another browser) sees the same flows; nobody else does.
-    expect(await c.page('/portail/espace/suivi')).toContain('25 flux');
+    expect(await c.page('/portail/espace/suivi')).toContain('27 flux');
     const stranger = new Client(base);
     await signUp(stranger, 'autre@example.test');
     await activate(stranger, 'autre@example.test');

@@ -380,7 +380,11 @@ run('portal accounts in Chromium', () => {
 
     // 6. Déposer un flux: Facture / FSO1100A / AIFEStatut, Déposer → flow page live to 90, FEN1201A compte-rendu.
     await page.click('nav >> text=Déposer un flux');
-    const firstSiret = await page.inputValue('#emetteur');
+    // The émetteur is the invoice's supplier (another one is refused by routing: CPP-EMETTEUR-DIFFERENT).
+    const firstSiret = /schemeID="0009">(\d{14})</.exec(
+      readFileSync(path.join(kitDir, good[1]!.fileName), 'utf8'),
+    )![1]!;
+    await page.selectOption('#emetteur', firstSiret);
     await page.selectOption('#typeFlux', 'facture');
     await page.selectOption('#codeInterface', 'FSO1100A');
     await page.check('#signe-non');

@@ -103,8 +103,8 @@ export const ROUTING_RULES = {
   },
   emetteur: {
     code: 'CPP-EMETTEUR-DIFFERENT',
-    fr: 'Fournisseur de la facture différent de la structure émettrice choisie au dépôt',
-    en: 'Invoice supplier differs from the émetteur structure chosen at deposit',
+    fr: "Fournisseur différent de l'émetteur choisi au dépôt",
+    en: 'Invoice supplier differs from the émetteur chosen at deposit',
   },
   serviceAbsent: {
     code: 'CPP-SERVICE-ABSENT',

@@ -100,8 +100,13 @@ run('portal accounts in Chromium', () => {
     const page = await ctx.newPage();
 
     // 1. Créer votre compte → confirmation (720 h, no structure yet).
+    // The portal's home: the account sign-in first, then the partner sign-in.
     await page.goto(`${base}/portail`);
-    await page.click('text=Créer votre compte');
+    const home = (await page.textContent('main'))!;
+    expect(home.indexOf('Compte utilisateur')).toBeGreaterThan(-1);
+    expect(home.indexOf('Compte utilisateur')).toBeLessThan(home.indexOf('Connexion partenaire'));
+    await shot(page, '00-portail');
+    await page.click('main >> text=Créer votre compte');
     expect(page.url()).toBe(`${base}/portail/inscription`);
     let before = smtp.mails.length;
     await signUp(page, email, '01-inscription');
@@ -146,6 +151,9 @@ run('portal accounts in Chromium', () => {
     expect(page.url()).toBe(`${base}/portail/accueil`);
     await expect(page.textContent('main')).resolves.toContain('Pas de matelas');
     await shot(page, '06-accueil');
+    // Signed in with an account, the portal's home is Accueil.
+    await page.goto(`${base}/portail`);
+    expect(page.url()).toBe(`${base}/portail/accueil`);
 
     // 5. Mon compte → matelas Créer → Création → Terminé → CSV downloaded.
     await page.click('nav >> text=Mon compte');

@@ -108,6 +108,28 @@ describe('Chorus Pro routing rules', () => {
     ).toEqual([]);
   });
 
+  it('émetteur chosen at deposit: the supplier (BT-30) must be that structure', async () => {
+    const f = facts({ location: { supplier: { file: 'f.xml', xpath: '/Invoice/cac:AccountingSupplierParty' } } });
+    const supplier = f.supplier.identifier!;
+    expect(await checkRouting(f, P, dir, { emitterSiret: supplier })).toEqual([]);
+    expect(await checkRouting(f, P, dir, {})).toEqual([]);
+    const other = structure('Valideur Partenaire').siret;
+    expect(await checkRouting(f, P, dir, { emitterSiret: other })).toEqual([
+      expect.objectContaining({
+        nature: 'REGLE',
+        severity: 'fatal',
+        code: 'CPP-EMETTEUR-DIFFERENT',
+        labelFr: ROUTING_RULES.emetteur.fr,
+        labelEn: ROUTING_RULES.emetteur.en,
+        location: { file: 'f.xml', xpath: '/Invoice/cac:AccountingSupplierParty' },
+      }),
+    ]);
+    // A missing supplier is CPP-FOURN-NON-AUTORISE alone, not also a difference.
+    expect((await checkRouting(facts({ supplier: {} }), P, dir, { emitterSiret: other })).map((x) => x.code)).toEqual([
+      'CPP-FOURN-NON-AUTORISE',
+    ]);
+  });
+
   it('recipient: absent, unknown, retired, not a recipient, inactive', async () => {
     expect(await codes(facts({ buyerSiret: undefined }))).toEqual(['CPP-DEST-ABSENT']);
     expect(await codes(facts({ buyerSiret: '  ' }))).toEqual(['CPP-DEST-ABSENT']);

@@ -136,12 +136,20 @@ describe('portal accounts over HTTP (PGlite, outbox)', () => {
       /passerelle_compte=[A-Za-z0-9_-]{43}; Path=\/portail; HttpOnly; SameSite=Lax/,
     );
     expect(await c.page('/portail/accueil')).toContain('Bienvenue, Sam Lefèvre');
+    // The portal's home sends an account session to Accueil, not to the partner sign-in.
+    const home = await c.fetch('/portail');
+    expect(home.status).toBe(303);
+    expect(home.headers.get('location')).toBe('/portail/accueil');
 
     // Sessions live in the database: expiring the row signs the browser out.
     await handle.daemon.store.db.query("UPDATE portal_sessions SET last_seen = now() - interval '31 minutes'");
     const expired = await c.fetch('/portail/accueil');
     expect(expired.status).toBe(303);
     expect(expired.headers.get('location')).toBe('/portail/compte/connexion');
+    // Signed out, the home shows both sign-ins, the account's first.
+    const signedOut = await c.page('/portail');
+    expect(signedOut.indexOf('/portail/compte/connexion')).toBeGreaterThan(-1);
+    expect(signedOut.indexOf('/portail/compte/connexion')).toBeLessThan(signedOut.indexOf('name="partenaire"'));
 
     for (let i = 0; i < 5; i++) expect((await login('Mauvais-mot-2026')).status).toBe(401);
     const locked = await login(PASSWORD);
@@ -169,7 +177,15 @@ describe('portal accounts over HTTP (PGlite, outbox)', () => {
     expect((await c.post('/portail/mon-compte/matelas/create', { _csrf: token(form) })).status).toBe(303);
     for (let i = 0; i < 200 && !(await c.page('/portail/mon-compte')).includes('id="matelas-etat">Terminé'); i++)
       await new Promise((r) => setTimeout(r, 250));
-    const partner = (await c.page('/portail/mon-compte')).match(/<code>(U\d{7})<\/code>/)![1]!;
+    const account = await c.page('/portail/mon-compte');
+    const partner = account.match(/<code>(U\d{7})<\/code>/)![1]!;
+    // The CSV is named after the account's identifier, as the platform names it, not the partner code.
+    const accountId = /id="identifiant-compte"><code>(\d+)<\/code>/.exec(account)![1]!;
+    const csvName = new RegExp(`Rapport_${accountId}_CREATION_\\d{12}\\.csv`).exec(account)?.[0];
+    expect(csvName).toBeDefined();
+    const csv = await c.fetch(`/portail/mon-compte/matelas/fichier/${csvName}`);
+    expect(csv.status).toBe(200);
+    expect((await csv.text()).split('\n')[0]).toBe('Entite;Libelle;Valeur');
     const gp = await handle.daemon.store.db.query<{ login: string; password: string }>(
       `SELECT u.login, u.password FROM directory_users u JOIN directory_structures s ON s.id = u.structure_id
        WHERE s.partner = $1 AND u.role = 'GP' ORDER BY u.id LIMIT 1`,
@@ -322,8 +338,49 @@ describe('portal accounts over HTTP (PGlite, outbox)', () => {
     expect(refusedDeposit.status).toBe(400);
     expect(await refusedDeposit.text()).toContain('ne correspond pas au type de flux');
 
+    // The émetteur chosen at deposit is checked against the invoice's supplier (BT-30): another structure
+    // of the matelas is refused by routing (CPP-EMETTEUR-DIFFERENT, 93), the supplier itself is integrated (90).
+    const kitDir = path.join(dataDir, 'kit');
+    const kit = await handle.daemon.platform.samples(partner, kitDir);
+    const invoice = kit.invoices.find((i) => i.expected === 'integree' && i.fileName.endsWith('.xml'))!;
+    const xml = readFileSync(path.join(kitDir, invoice.fileName), 'utf8');
+    const supplier = /schemeID="0009">(\d{14})</.exec(xml)![1]!;
+    const other = [...depositForm.matchAll(/<option value="(\d{14})"/g)].map((m) => m[1]!).find((x) => x !== supplier)!;
+    expect(other).toBeDefined();
+    const depositAs = async (emetteur: string): Promise<string> => {
+      const page = await user.page('/portail/espace/deposer');
+      const body = new FormData();
+      for (const [k, v] of Object.entries({
+        _csrf: token(page),
+        emetteur,
+        type: 'facture',
+        codeInterface: '',
+        signe: 'non',
+        syntaxeRetour: 'CPPStatut',
+      }))
+        body.append(k, v);
+      body.append('fichier', new Blob([xml]), invoice.fileName);
+      const res = await user.fetch('/portail/espace/deposer?box=depot', { method: 'POST', body });
+      expect(res.status).toBe(303);
+      const url = res.headers.get('location')!;
+      for (let i = 0; i < 240; i++) {
+        const flow = await user.page(url);
+        if (/<dd class="statut"><code>9\d<\/code>/.test(flow)) return flow;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      throw new Error(`flow ${url} not final`);
+    };
+    const wrong = await depositAs(other);
+    expect(wrong).toContain('<code>93</code>');
+    expect(wrong).toContain('CPP-EMETTEUR-DIFFERENT');
+    expect(wrong).toMatch(/Fournisseur différent de l(&#39;|&#x27;|')émetteur choisi au dépôt/);
+    expect(wrong).toContain(`émetteur choisi au dépôt ${other}`);
+    const right = await depositAs(supplier);
+    expect(right).toContain('<code>90</code>');
+    expect(right).not.toContain('CPP-EMETTEUR-DIFFERENT');
+
     // The account owner (another browser) sees the same flows; nobody else does.
-    expect(await c.page('/portail/espace/suivi')).toContain('25 flux');
+    expect(await c.page('/portail/espace/suivi')).toContain('27 flux');
     const stranger = new Client(base);
     await signUp(stranger, 'autre@example.test');
     await activate(stranger, 'autre@example.test');

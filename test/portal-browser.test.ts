@@ -100,8 +100,13 @@ run('portal accounts in Chromium', () => {
     const page = await ctx.newPage();
 
     // 1. Créer votre compte → confirmation (720 h, no structure yet).
+    // The portal's home: the account sign-in first, then the partner sign-in.
     await page.goto(`${base}/portail`);
-    await page.click('text=Créer votre compte');
+    const home = (await page.textContent('main'))!;
+    expect(home.indexOf('Compte utilisateur')).toBeGreaterThan(-1);
+    expect(home.indexOf('Compte utilisateur')).toBeLessThan(home.indexOf('Connexion partenaire'));
+    await shot(page, '00-portail');
+    await page.click('main >> text=Créer votre compte');
     expect(page.url()).toBe(`${base}/portail/inscription`);
     let before = smtp.mails.length;
     await signUp(page, email, '01-inscription');
@@ -146,6 +151,9 @@ run('portal accounts in Chromium', () => {
     expect(page.url()).toBe(`${base}/portail/accueil`);
     await expect(page.textContent('main')).resolves.toContain('Pas de matelas');
     await shot(page, '06-accueil');
+    // Signed in with an account, the portal's home is Accueil.
+    await page.goto(`${base}/portail`);
+    expect(page.url()).toBe(`${base}/portail/accueil`);
 
     // 5. Mon compte → matelas Créer → Création → Terminé → CSV downloaded.
     await page.click('nav >> text=Mon compte');
@@ -163,7 +171,10 @@ run('portal accounts in Chromium', () => {
     await expect(page.isDisabled('#matelas-extend')).resolves.toBe(false);
     await shot(page, '08-matelas-termine');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#matelas a[download]')]);
-    expect(download.suggestedFilename()).toMatch(/^Rapport_U\d{7}_CREATION_\d{12}\.csv$/);
+    // Named after the account's identifier, as the platform names it (not the technical partner code).
+    const accountId = (await page.textContent('#identifiant-compte'))!.trim();
+    expect(accountId).toMatch(/^\d+$/);
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^Rapport_${accountId}_CREATION_\\d{12}\\.csv$`));
     const csv = readFileSync((await download.path())!, 'utf8');
     expect(csv.split('\n')[0]).toBe('Entite;Libelle;Valeur');
     const rows = csv.split('\n').map((l) => l.split(';'));
@@ -172,7 +183,7 @@ run('portal accounts in Chromium', () => {
     Object.assign(journey, {
       gpLogin,
       gpPassword,
-      partner: /^Rapport_(U\d{7})_/.exec(download.suggestedFilename())![1]!,
+      partner: (await page.textContent('#identifiant-technique'))!.trim(),
     });
 
     // Contact address is editable.
@@ -377,7 +388,11 @@ run('portal accounts in Chromium', () => {
 
     // 6. Déposer un flux: Facture / FSO1100A / AIFEStatut, Déposer → flow page live to 90, FEN1201A compte-rendu.
     await page.click('nav >> text=Déposer un flux');
-    const firstSiret = await page.inputValue('#emetteur');
+    // The émetteur is the invoice's supplier (another one is refused by routing: CPP-EMETTEUR-DIFFERENT).
+    const firstSiret = /schemeID="0009">(\d{14})</.exec(
+      readFileSync(path.join(kitDir, good[1]!.fileName), 'utf8'),
+    )![1]!;
+    await page.selectOption('#emetteur', firstSiret);
     await page.selectOption('#typeFlux', 'facture');
     await page.selectOption('#codeInterface', 'FSO1100A');
     await page.check('#signe-non');

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { PortalSessions } from '../src/gateway/http/portal.ts';
+import { sha256 } from '../src/store/accounts.ts';
 import type { DbKind } from './helpers/env.ts';
 import { cleanup, CORPUS, freePort, postgresAvailable, startDaemon, tempDir, testConfig } from './helpers/env.ts';
 
@@ -84,33 +85,6 @@ class Browser {
   }
 }
 
-describe('portal sessions', () => {
-  it('expire after 30 minutes idle and after 8 hours in any case; ids and tokens are unguessable', () => {
-    let now = 0;
-    const sessions = new PortalSessions(() => now);
-    const a = sessions.create('ABC123');
-    const b = sessions.create('ABC123');
-    expect(a.sid).not.toBe(b.sid);
-    expect(a.sid).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(a.session.csrf).not.toBe(b.session.csrf);
-    now = 29 * 60_000;
-    expect(sessions.get(a.sid)?.partner).toBe('ABC123');
-    now += 31 * 60_000; // b idle for 60 min, a for 31
-    expect(sessions.get(b.sid)).toBeUndefined();
-    expect(sessions.get(a.sid)).toBeUndefined();
-    const c = sessions.create('ABC123');
-    const born = now;
-    // Kept alive by a request every 29 minutes, it still ends 8 hours after sign-in.
-    while (now + 29 * 60_000 - born <= 8 * 3600_000) {
-      now += 29 * 60_000;
-      expect(sessions.get(c.sid)).toBeDefined();
-    }
-    now += 29 * 60_000;
-    expect(sessions.get(c.sid)).toBeUndefined();
-    expect(sessions.size).toBe(0);
-  });
-});
-
 const kind: DbKind = (await postgresAvailable()) ? 'postgres' : 'pglite';
 
 describe(`web portal (${kind})`, () => {
@@ -153,6 +127,49 @@ describe(`web portal (${kind})`, () => {
     expect(page.body).toContain('Détection automatique');
     expect(page.body).toContain('IN_DP_E1_UBL_INVOICE');
     expect(page.body).toContain('ABC123');
+  });
+
+  it('keeps sessions in the database: 30 minutes idle, 8 hours in any case; ids and tokens unguessable', async () => {
+    const db = handle.daemon.store.db;
+    const sessions = new PortalSessions(() => db);
+    const a = await sessions.create('ABC123');
+    const b = await sessions.create('ABC123');
+    expect(a.sid).not.toBe(b.sid);
+    expect(a.sid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(a.session.csrf).not.toBe(b.session.csrf);
+    // Only the SHA-256 of the id is stored.
+    const stored = await db.query<{ id_hash: string }>(
+      "SELECT id_hash FROM portal_sessions WHERE partner_code = 'ABC123'",
+    );
+    expect(stored.rows.map((r) => r.id_hash)).not.toContain(a.sid);
+    const age = (sid: string, lastSeen: string, created: string) =>
+      db.query(
+        `UPDATE portal_sessions SET last_seen = now() - $2::interval, created_at = now() - $3::interval
+         WHERE id_hash = $1`,
+        [sha256(sid), lastSeen, created],
+      );
+    await age(a.sid, '29 minutes', '29 minutes');
+    await age(b.sid, '31 minutes', '31 minutes');
+    expect((await sessions.get(a.sid))?.partner).toBe('ABC123'); // and its idle timer restarts
+    expect(await sessions.get(b.sid)).toBeUndefined();
+    // Kept alive by requests, it still ends 8 hours after sign-in.
+    await age(a.sid, '1 minute', '7 hours 59 minutes');
+    expect(await sessions.get(a.sid)).toBeDefined();
+    await age(a.sid, '1 minute', '8 hours 1 minute');
+    expect(await sessions.get(a.sid)).toBeUndefined();
+    // A partner session is not an account session, and the reverse.
+    const c = await sessions.create('ABC123');
+    expect(await sessions.isAccountSession(c.sid)).toBe(false);
+    await sessions.delete(c.sid);
+    expect(await sessions.get(c.sid)).toBeUndefined();
+    // Expired rows are removed by the periodic prune.
+    await age(b.sid, '31 minutes', '31 minutes');
+    const rows = async () =>
+      (await db.query('SELECT 1 FROM portal_sessions WHERE id_hash = ANY($1)', [[sha256(a.sid), sha256(b.sid)]])).rows
+        .length;
+    expect(await rows()).toBe(2);
+    await sessions.prune();
+    expect(await rows()).toBe(0);
   });
 
   it('refuses a wrong password and an unknown partner, and lets no one in without a session', async () => {

@@ -17,6 +17,7 @@ import type { MatelasAction } from '../platform/matelas-service.ts';
 import type { KitManifest } from '../platform/samples.ts';
 import { writeQualificationKit } from '../platform/samples.ts';
 import type { ScenarioStepJob } from '../platform/scenarios.ts';
+import { findAccountByPartner } from '../store/accounts.ts';
 import { getInvoice, getInvoiceHistory, getMatelas, listInvoices, listStructures } from '../store/directory.ts';
 import type { InvoiceRecord, InvoiceStatusEvent, MatelasRecord } from '../store/directory.ts';
 import type { Store } from '../store/index.ts';
@@ -61,11 +62,14 @@ export class PlatformService {
 
   async #run(job: PlatformJob): Promise<void> {
     if (job.type === 'matelas') {
+      // The file is named after the portal account that owns the partner, as the platform names it.
+      const account = await findAccountByPartner(this.#store.db, job.partner);
       const r = await generateMatelasSet(this.#store.db, {
         seed: this.#config.platform.matelasSeed,
         partner: job.partner,
         set: job.set,
         folder: matelasFolder(this.#config.dataDir, job.partner),
+        ...(account ? { accountId: String(account.id) } : {}),
       });
       this.#logger.info({ partner: job.partner, set: job.set, file: r.file, rows: r.rows }, 'matelas generated');
       await this.onMatelasReady?.(job.partner, r.file).catch((err: unknown) =>

@@ -50,6 +50,11 @@ export function directoryRouting(): InvoiceChecker {
       ];
     }
     // The facts' locations already name the flow's file (or its embedded XML): see stage REGLE.
-    return checkRouting(facts, partner, new StoreDirectoryLookup(deps.store.db, { exceptFlowId: ctx.flow.id }));
+    return checkRouting(
+      facts,
+      partner,
+      new StoreDirectoryLookup(deps.store.db, { exceptFlowId: ctx.flow.id }),
+      ctx.flow.emitter ? { emitterSiret: ctx.flow.emitter } : {},
+    );
   };
 }

@@ -40,18 +40,20 @@ export function matelasData(seed: string, partner: string, set: number, now = ne
 }
 
 /**
- * Generates set `set`: writes `Rapport_<partner>_CREATION_<stamp>.csv` into `folder` (atomically) and seeds
- * the directory. Replayed after a crash, a set already seeded is only written again.
+ * Generates set `set`: writes `Rapport_<id>_CREATION_<stamp>.csv` into `folder` (atomically) and seeds
+ * the directory. `<id>` is the account's identifier, as on the platform (`accountId`: the portal account
+ * that owns the partner), else the partner code (a partner configured without an account).
+ * Replayed after a crash, a set already seeded is only written again.
  */
 export async function generateMatelasSet(
   db: Db,
-  opts: { seed: string; partner: string; set: number; folder: string; now?: Date },
+  opts: { seed: string; partner: string; set: number; folder: string; accountId?: string; now?: Date },
 ): Promise<{ file: string; data: DirectoryData; rows: number }> {
   const m = generateMatelas({
     seed: opts.seed,
     partner: opts.partner,
     set: opts.set,
-    accountId: opts.partner,
+    accountId: opts.accountId ?? opts.partner,
     now: opts.now ?? new Date(),
   });
   await mkdir(opts.folder, { recursive: true });

@@ -231,23 +231,30 @@ export async function useToken(q: Queryable, token: string): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 // Sessions
 
-export type SessionSubject = { accountId: number } | { directoryUserId: number };
+/** An account, a matelas test user, or a partner signed in with its code and SFTP/API password. */
+export type SessionSubject = { accountId: number } | { directoryUserId: number } | { partnerCode: string };
 
 export interface SessionRecord {
   csrf: string;
   accountId: number | null;
   directoryUserId: number | null;
+  partnerCode: string | null;
+  createdAt: Date;
 }
 
 export async function createSession(q: Queryable, subject: SessionSubject): Promise<{ sid: string; csrf: string }> {
   const sid = randomBytes(32).toString('base64url');
   const csrf = randomBytes(32).toString('base64url');
-  await q.query('INSERT INTO portal_sessions (id_hash, account_id, directory_user_id, csrf) VALUES ($1, $2, $3, $4)', [
-    sha256(sid),
-    'accountId' in subject ? subject.accountId : null,
-    'directoryUserId' in subject ? subject.directoryUserId : null,
-    csrf,
-  ]);
+  await q.query(
+    'INSERT INTO portal_sessions (id_hash, account_id, directory_user_id, partner_code, csrf) VALUES ($1, $2, $3, $4, $5)',
+    [
+      sha256(sid),
+      'accountId' in subject ? subject.accountId : null,
+      'directoryUserId' in subject ? subject.directoryUserId : null,
+      'partnerCode' in subject ? subject.partnerCode : null,
+      csrf,
+    ],
+  );
   return { sid, csrf };
 }
 
@@ -261,7 +268,7 @@ export async function touchSession(
   const r = await q.query<Row>(
     `UPDATE portal_sessions SET last_seen = now()
      WHERE id_hash = $1 AND last_seen > now() - make_interval(secs => $2) AND created_at > now() - make_interval(secs => $3)
-     RETURNING csrf, account_id, directory_user_id`,
+     RETURNING csrf, account_id, directory_user_id, partner_code, created_at`,
     [sha256(sid), idleSeconds, absoluteSeconds],
   );
   const row = r.rows[0];
@@ -270,6 +277,8 @@ export async function touchSession(
     csrf: row.csrf as string,
     accountId: row.account_id === null ? null : Number(row.account_id),
     directoryUserId: row.directory_user_id === null ? null : Number(row.directory_user_id),
+    partnerCode: (row.partner_code as string | null) ?? null,
+    createdAt: new Date(row.created_at as string | Date),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The web portal, modelled on the qualification portal's "Déposer un flux" screen: a partner signs in
  * with its code and SFTP/API password, deposits (box depot) or analyses (box analyse) a file, follows
- * its flows and downloads their compte-rendu. Sessions live in memory (a restart signs everyone out);
+ * its flows and downloads their compte-rendu. Sessions are in the database (shared by every daemon);
  * every POST carries a CSRF token (the sign-in form too, double-submitted with a cookie) and passes the
  * Origin check; sign-ins go through the daemon's Defender, shared with SFTP, the API twin and the admin API.
  */
@@ -15,12 +15,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PARTNER_CODE } from '../../config.ts';
 import { SYNTAXES } from '../../formats/registry.ts';
 import { getFlow, getStages, listFlows, returnFlowsOf } from '../../store/flows.ts';
+import { createSession, deleteSession, pruneSessions, touchSession } from '../../store/accounts.ts';
+import type { Queryable } from '../../store/db.ts';
 import { getPartner } from '../../store/partners.ts';
 import type { PartnerAccount } from '../../store/types.ts';
 import type { Daemon } from '../daemon.ts';
 import { normaliseAddress } from '../defender.ts';
 import { hashPassword, verifyPassword } from '../sftp/password.ts';
-import { registerAccounts } from './portal/accounts.ts';
+import { registerAccounts, SESSION_COOKIE } from './portal/accounts.ts';
 import { BASE, CSS, depositPage, errorPage, flowListPage, flowPage, isFinal, loginPage } from './portal/views.ts';
 import type { PageContext, SyntaxChoice } from './portal/views.ts';
 
@@ -30,15 +32,12 @@ const LOGIN_COOKIE = 'passerelle_connexion';
 /** A session ends after this long without a request, and in any case after ABSOLUTE_TTL_MS. */
 const IDLE_TTL_MS = 30 * 60 * 1000;
 const ABSOLUTE_TTL_MS = 8 * 60 * 60 * 1000;
-/** Bounds memory: beyond this the oldest sessions are dropped. */
-const MAX_SESSIONS = 10_000;
 const LIST_LIMIT = 50;
 
 interface Session {
   partner: string;
   csrf: string;
-  createdAt: number;
-  lastSeen: number;
+  createdAt: Date;
 }
 
 /** What a signed-in request carries once its session is checked. */
@@ -49,51 +48,45 @@ interface Signed {
   ctx: PageContext;
 }
 
-/** Sessions, in memory and per daemon. */
+/**
+ * The partner sign-in's sessions, in the database's `portal_sessions` beside the account sessions: every
+ * daemon on the database shares them and a restart keeps them. The cookie holds a random 256-bit id, the
+ * table its SHA-256; the database's clock decides the idle and absolute timeouts.
+ */
 export class PortalSessions {
-  readonly #map = new Map<string, Session>();
-  readonly #now: () => number;
+  readonly #db: () => Queryable;
 
-  constructor(now: () => number = Date.now) {
-    this.#now = now;
+  constructor(db: () => Queryable) {
+    this.#db = db;
   }
 
-  get size(): number {
-    return this.#map.size;
+  async create(partner: string): Promise<{ sid: string; session: Session }> {
+    const { sid, csrf } = await createSession(this.#db(), { partnerCode: partner });
+    return { sid, session: { partner, csrf, createdAt: new Date() } };
   }
 
-  create(partner: string): { sid: string; session: Session } {
-    this.prune();
-    while (this.#map.size >= MAX_SESSIONS) this.#map.delete(this.#map.keys().next().value!);
-    const sid = randomBytes(32).toString('base64url');
-    const now = this.#now();
-    const session = { partner, csrf: randomBytes(32).toString('base64url'), createdAt: now, lastSeen: now };
-    this.#map.set(sid, session);
-    return { sid, session };
+  /** The live partner session of this id, its idle timer restarted; undefined when unknown or expired. */
+  async get(sid: string | undefined): Promise<Session | undefined> {
+    if (!sid || !/^[A-Za-z0-9_-]{43}$/.test(sid)) return undefined;
+    const s = await touchSession(this.#db(), sid, IDLE_TTL_MS / 1000, ABSOLUTE_TTL_MS / 1000);
+    if (!s?.partnerCode) return undefined;
+    return { partner: s.partnerCode, csrf: s.csrf, createdAt: s.createdAt };
   }
 
-  /** The live session of this id, its idle timer restarted; undefined when unknown or expired. */
-  get(sid: string | undefined): Session | undefined {
-    if (!sid) return undefined;
-    const s = this.#map.get(sid);
-    if (!s) return undefined;
-    const now = this.#now();
-    if (now - s.lastSeen > IDLE_TTL_MS || now - s.createdAt > ABSOLUTE_TTL_MS) {
-      this.#map.delete(sid);
-      return undefined;
-    }
-    s.lastSeen = now;
-    return s;
+  /** Whether this id is a live session of the account journey (an account or a matelas test user). */
+  async isAccountSession(sid: string): Promise<boolean> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(sid)) return false;
+    const s = await touchSession(this.#db(), sid, IDLE_TTL_MS / 1000, ABSOLUTE_TTL_MS / 1000);
+    return s !== undefined && s.partnerCode === null;
   }
 
-  delete(sid: string): void {
-    this.#map.delete(sid);
+  async delete(sid: string): Promise<void> {
+    await deleteSession(this.#db(), sid);
   }
 
-  prune(): void {
-    const now = this.#now();
-    for (const [sid, s] of this.#map)
-      if (now - s.lastSeen > IDLE_TTL_MS || now - s.createdAt > ABSOLUTE_TTL_MS) this.#map.delete(sid);
+  /** Removes expired sessions (account ones too: same table, same timeouts). */
+  async prune(): Promise<void> {
+    await pruneSessions(this.#db(), IDLE_TTL_MS / 1000, ABSOLUTE_TTL_MS / 1000);
   }
 }
 
@@ -157,13 +150,10 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
   const maxBytes = config.maxFlowSizeKo * 1024;
   const tmpDir = path.join(config.dataDir, 'tmp');
   mkdirSync(tmpDir, { recursive: true });
-  const sessions = new PortalSessions();
+  const sessions = new PortalSessions(() => daemon.store.db);
   // Unknown partners are checked against a throwaway hash so that their refusal takes as long as a bad password.
   let decoy: Promise<string> | undefined;
   const syntaxes = syntaxChoices();
-  const prune = setInterval(() => sessions.prune(), 60_000);
-  prune.unref();
-  app.addHook('onClose', async () => clearInterval(prune));
 
   app.get('/', async (_req, reply) => reply.redirect(`${BASE}`, 302));
 
@@ -197,10 +187,10 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
     /** The signed-in partner of this request, or undefined after answering (redirect to sign-in). */
     const signedIn = async (req: FastifyRequest, reply: FastifyReply): Promise<Signed | undefined> => {
       const sid = readCookie(req, COOKIE);
-      const session = sessions.get(sid);
+      const session = await sessions.get(sid);
       const partner = session ? await getPartner(daemon.store.db, session.partner) : undefined;
       if (!sid || !session || !partner?.active) {
-        if (sid) sessions.delete(sid);
+        if (sid) await sessions.delete(sid);
         await reply.redirect(BASE, 303);
         return undefined;
       }
@@ -252,8 +242,11 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
       return send(reply, status, loginPage(error, token));
     };
 
+    // The portal's home: an account (or test user) session lands on Accueil, a partner session on Déposer.
     scope.get(BASE, async (req, reply) => {
-      if (sessions.get(readCookie(req, COOKIE))) return reply.redirect(`${BASE}/deposer`, 303);
+      const account = readCookie(req, SESSION_COOKIE);
+      if (account && (await sessions.isAccountSession(account))) return reply.redirect(`${BASE}/accueil`, 303);
+      if (await sessions.get(readCookie(req, COOKIE))) return reply.redirect(`${BASE}/deposer`, 303);
       return loginView(req, reply, 200);
     });
 
@@ -286,8 +279,8 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
       }
       await daemon.defender.succeed(verdict.ticket);
       const old = readCookie(req, COOKIE);
-      if (old) sessions.delete(old);
-      const { sid } = sessions.create(partner.code);
+      if (old) await sessions.delete(old);
+      const { sid } = await sessions.create(partner.code);
       daemon.logger.info({ partner: partner.code, address }, 'portal sign-in');
       return reply
         .header('set-cookie', cookie(req, sid, Math.floor(ABSOLUTE_TTL_MS / 1000)))
@@ -297,7 +290,7 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
     scope.post<{ Body: Record<string, string> | undefined }>(`${BASE}/deconnexion`, async (req, reply) => {
       const s = await signedPost(req, reply, () => req.body?._csrf);
       if (!s) return reply;
-      sessions.delete(s.sid);
+      await sessions.delete(s.sid);
       return reply.header('set-cookie', cookie(req, '', 0)).redirect(BASE, 303);
     });
 

@@ -101,6 +101,11 @@ export const ROUTING_RULES = {
     fr: 'Fournisseur non rattaché au partenaire émetteur du flux',
     en: 'Supplier is not a structure the depositing partner may invoice for',
   },
+  emetteur: {
+    code: 'CPP-EMETTEUR-DIFFERENT',
+    fr: "Fournisseur différent de l'émetteur choisi au dépôt",
+    en: 'Invoice supplier differs from the émetteur chosen at deposit',
+  },
   serviceAbsent: {
     code: 'CPP-SERVICE-ABSENT',
     fr: 'Code service obligatoire pour ce destinataire',
@@ -161,7 +166,18 @@ export type RoutingRuleKey = keyof typeof ROUTING_RULES;
 
 const blank = (s: string | undefined): s is undefined => s === undefined || s.trim() === '';
 
-export async function checkRouting(facts: RoutingFacts, partner: string, dir: DirectoryLookup): Promise<Finding[]> {
+/** What the deposit declared beside the file. */
+export interface RoutingDeposit {
+  /** The émetteur chosen at a portal deposit (SIRET of a structure of the depositor's matelas). */
+  emitterSiret?: string;
+}
+
+export async function checkRouting(
+  facts: RoutingFacts,
+  partner: string,
+  dir: DirectoryLookup,
+  deposit: RoutingDeposit = {},
+): Promise<Finding[]> {
   const out: Finding[] = [];
   const fire = (key: RoutingRuleKey, field: RoutingField, detail: string) => {
     const r = ROUTING_RULES[key];
@@ -175,6 +191,11 @@ export async function checkRouting(facts: RoutingFacts, partner: string, dir: Di
   const supplierId = facts.supplier.identifier?.trim();
   if (blank(supplierId) || !(await dir.partnerMayInvoiceFor(partner, supplierId))) {
     fire('fournisseur', 'supplier', `Fournisseur ${supplierId || '(absent)'} (BT-30), partenaire ${partner}`);
+  }
+  // The émetteur chosen at deposit is the structure the invoices are deposited for: their supplier must be it.
+  const emitter = deposit.emitterSiret?.trim();
+  if (emitter && !blank(supplierId) && supplierId !== emitter) {
+    fire('emetteur', 'supplier', `Fournisseur ${supplierId} (BT-30), émetteur choisi au dépôt ${emitter}`);
   }
 
   // Recipient and what it asks for.

@@ -533,8 +533,10 @@ export function monComptePage(
             </dd>
             <dt>Téléphone / fax</dt>
             <dd>${v.account.telephone} ${v.account.fax ? html`/ ${v.account.fax}` : ''}</dd>
+            <dt>Identifiant du compte</dt>
+            <dd id="identifiant-compte"><code>${String(v.account.id)}</code></dd>
             <dt>Identifiant technique</dt>
-            <dd><code>${v.account.partner}</code></dd>
+            <dd id="identifiant-technique"><code>${v.account.partner}</code></dd>
           </dl>
           <form method="post" action="${BASE}/mon-compte/contact" class="card">
             ${hidden('_csrf', csrf)}

@@ -84,7 +84,13 @@ function layout(title: string, ctx: PageContext, body: Html): string {
           <button type="submit">Se déconnecter</button>
         </form>
       </nav>`
-    : '';
+    : html`<nav aria-label="Menu">
+        <ul>
+          <li><a href="${BASE}/compte/connexion">Se connecter</a></li>
+          <li><a href="${BASE}/inscription">Créer votre compte</a></li>
+          <li><a href="${BASE}">Connexion partenaire</a></li>
+        </ul>
+      </nav>`;
   return html`<!doctype html>
     <html lang="fr">
       <head>
@@ -118,8 +124,21 @@ export function loginPage(error: string | undefined, csrf: string): string {
   return layout(
     'Connexion',
     {},
-    html`<h1>Connexion <span class="en" lang="en">Sign in</span></h1>
-      <p>Identifiez-vous avec votre code partenaire et le mot de passe de votre compte SFTP / API.</p>
+    html`<h1>Portail de qualification <span class="en" lang="en">Qualification portal</span></h1>
+      <section class="card" aria-labelledby="compte">
+        <h2 id="compte">Compte utilisateur <span class="en" lang="en">User account</span></h2>
+        <p>
+          Connectez-vous avec votre adresse électronique (ou l’identifiant d’un utilisateur de votre matelas de données)
+          pour accéder à l’accueil, à Mon compte, aux espaces, au raccordement et au dépôt de flux.
+        </p>
+        <p>
+          <a class="button primary" href="${BASE}/compte/connexion">Se connecter</a>
+          · <a href="${BASE}/inscription">Créer votre compte</a> ·
+          <a href="${BASE}/mot-de-passe-oublie">Mot de passe oublié ?</a>
+        </p>
+      </section>
+      <h2>Connexion partenaire <span class="en" lang="en">Partner sign-in</span></h2>
+      <p>Ou identifiez-vous avec votre code partenaire et le mot de passe de votre compte SFTP / API.</p>
       ${alert(error)}
       <form method="post" action="${BASE}/connexion" class="card">
         <input type="hidden" name="_csrf" value="${csrf}" />
@@ -139,12 +158,8 @@ export function loginPage(error: string | undefined, csrf: string): string {
           <label for="motDePasse">Mot de passe <span class="en" lang="en">Password</span></label>
           <input id="motDePasse" name="motDePasse" type="password" required autocomplete="current-password" />
         </p>
-        <p><button type="submit" class="primary">Se connecter</button></p>
-      </form>
-      <p>
-        Compte utilisateur : <a href="${BASE}/compte/connexion">se connecter avec une adresse électronique</a> ·
-        <a href="${BASE}/inscription">Créer votre compte</a>
-      </p>`,
+        <p><button type="submit">Se connecter avec le code partenaire</button></p>
+      </form>`,
   );
 }
 
@@ -385,6 +400,8 @@ input,select,button{font:inherit}
 input:not([type=radio]),select{width:100%;padding:.4rem;border:1px solid #888;border-radius:2px;background:#fff}
 button{padding:.45rem 1.1rem;border:1px solid #000091;background:#fff;color:#000091;cursor:pointer}
 button.primary{background:#000091;color:#fff}
+a.button{display:inline-block;padding:.45rem 1.1rem;border:1px solid #000091;text-decoration:none}
+a.button.primary{background:#000091;color:#fff}
 .logout button{border-color:#fff;background:transparent;color:#fff}
 :focus-visible{outline:3px solid #0a76f6;outline-offset:2px}
 .actions button{margin-right:.75rem}

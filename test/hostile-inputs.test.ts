@@ -152,8 +152,10 @@ describe('hostile inputs through the drop folder, SFTP and passerelle analyze', 
     expect(a.codes).toEqual([code]);
   };
 
-  // Flows that used to stall the event loop for tens of seconds (or minutes): now answered at once.
-  const FAST_MS = 100;
+  // Flows that used to stall the event loop for tens of seconds (or minutes): now answered at once. The
+  // 100 ms goal is measured by `npm run bench -- memory`; a test on a shared 2-core machine (two test files
+  // at once) keeps a margin over it, still far below the 35 s and 11 min these flows used to cost.
+  const FAST_MS = 1000;
 
   describe('XML', () => {
     it.each([

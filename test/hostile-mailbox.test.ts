@@ -452,18 +452,25 @@ describe('hostile mailbox (drop folders, SFTP, portal)', () => {
   it('23. portal: an analysis named with 240 bytes is answered', async () => {
     if (skip) return;
     const base = `http://127.0.0.1:${httpPort}`;
-    let cookie = '';
+    const jar = new Map<string, string>();
     const go = async (url: string, init: RequestInit = {}) => {
       const headers = new Headers(init.headers);
-      if (cookie) headers.set('cookie', cookie);
+      if (jar.size) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
       const res = await fetch(base + url, { ...init, headers, redirect: 'manual' });
-      const set = res.headers.get('set-cookie');
-      if (set) cookie = set.split(';')[0]!;
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(';');
+        const eq = pair!.indexOf('=');
+        jar.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+      }
       return res;
     };
+    // The partner sign-in form carries its own token (login CSRF), set with a cookie by the page.
+    const signIn = await (await go('/portail')).text();
+    const loginToken = /name="_csrf" value="([^"]+)"/.exec(signIn)![1]!;
     await go('/portail/connexion', {
       method: 'POST',
-      body: new URLSearchParams({ partenaire: P, motDePasse: PASSWORD }),
+      headers: { origin: base },
+      body: new URLSearchParams({ _csrf: loginToken, partenaire: P, motDePasse: PASSWORD }),
     });
     const page = await (await go('/portail/deposer')).text();
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
@@ -502,7 +509,7 @@ describe('hostile mailbox (drop folders, SFTP, portal)', () => {
 
   it('a restart after SIGKILL, with poison left behind, starts and every flow has its answer', async () => {
     if (skip) return;
-    // An API deposit whose nomFichier holds a NUL (stored escaped).
+    // An API deposit whose nomFichier holds a NUL: refused at the door with a codeRetour (nothing stored).
     const api = await fetch(`http://127.0.0.1:${httpPort}/cpro/factures/v1/deposer/flux`, {
       method: 'POST',
       headers: {
@@ -515,7 +522,8 @@ describe('hostile mailbox (drop folders, SFTP, portal)', () => {
         syntaxeFlux: 'IN_DP_E1_UBL_INVOICE',
       }),
     });
-    expect(api.status).toBeLessThan(500);
+    expect(api.status).toBe(400);
+    expect(((await api.json()) as { codeRetour: number }).codeRetour).toBe(20000);
     // An analysis whose name is 236 characters long (the poison of issue 14), just before the kill.
     writeFileSync(path.join(box().analyse, `${'k'.repeat(232)}.xml`), invoice('kill-long'));
     await new Promise((r) => setTimeout(r, 400));
@@ -572,9 +580,7 @@ describe('hostile mailbox (drop folders, SFTP, portal)', () => {
     await c.end();
     expect(flows.rows.length).toBeGreaterThan(35);
     expect(flows.rows.filter((r) => r.answers !== 1)).toEqual([]);
-    const nul = flows.rows.find((r) => r.original_name === 'api%00nul.xml');
-    expect(nul).toBeDefined();
-    expect(Buffer.from(nul.original_name_bytes)).toEqual(Buffer.from('api\u0000nul.xml'));
+    expect(flows.rows.find((r) => r.original_name === 'api%00nul.xml')).toBeUndefined();
     expect(readdirSync(box().retour).some((f) => /^FEN1200A_CDV_z+~[0-9a-f]{12}\.xml$/.test(f))).toBe(true);
   }, 180000);
 });

@@ -186,7 +186,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   /**
-   * What one flow may cost the gateway (docs/security.d/limits.md): past a limit the flow is rejected with
+   * What one flow may cost the gateway (docs/security.md): past a limit the flow is rejected with
    * its own FMT-* / SIG-* code. Defaults suit real invoices.
    */
   limits: z

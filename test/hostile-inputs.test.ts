@@ -66,7 +66,7 @@ describe('hostile inputs through the drop folder, SFTP and passerelle analyze', 
     handle = await startDaemon('postgres', config);
   }, 120000);
 
-  /** What each flow cost, printed at the end (the figures quoted in docs/security.d/limits.md). */
+  /** What each flow cost, printed at the end (the figures quoted in docs/security.md). */
   const measured: string[] = [];
 
   afterAll(async () => {
@@ -371,12 +371,12 @@ function BIG_BOUND_MB(bytes: number): number {
 
 /**
  * A valid 30,000 Ko flow goes through every stage (XSD, reading, rules): the issue's anchor (4 × its size above
- * idle) is NOT met yet — measured 290–340 MB in this process, ~10 × the size (docs/security.d/limits.md says
+ * idle) is NOT met yet — measured 290–340 MB in this process, ~10 × the size (docs/security.md says
  * what holds it) — so this bound (it was 2.2 GB) guards against a regression, not the anchor itself.
  */
 function VALID_FLOW_BOUND_MB(bytes: number): number {
   return (14 * bytes) / MB;
 }
 
-/** `/health` during a valid 30,000 Ko flow: see docs/security.d/limits.md for what still holds the main thread. */
+/** `/health` during a valid 30,000 Ko flow: see docs/security.md for what still holds the main thread. */
 const LARGE_FLOW_HEALTH_MS = 2000;

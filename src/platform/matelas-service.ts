@@ -57,7 +57,7 @@ export async function generateMatelasSet(
     now: opts.now ?? new Date(),
   });
   await mkdir(opts.folder, { recursive: true });
-  // The folder is in the partner's mailbox: never written through a symlink (docs/security.d/mailbox.md).
+  // The folder is in the partner's mailbox: never written through a symlink (docs/security.md).
   if (!(await lstat(opts.folder)).isDirectory()) throw new Error(`${opts.folder} is not a real directory`);
   const file = path.join(opts.folder, m.fileName);
   await writeExclusive(opts.folder, m.fileName, m.csv);

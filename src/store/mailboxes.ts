@@ -184,7 +184,7 @@ export async function syncDir(dir: string): Promise<void> {
  * Why a mailbox folder must not be used, or undefined when it is a real directory: the partner's root and
  * the folder itself are lstat()ed, so a `retour` (or `depot`) replaced by a symlink to elsewhere is never
  * written to nor taken from. (The data folder and `mailboxes/` are the operator's: partners must not be
- * able to rename entries there; see docs/security.d/mailbox.md.)
+ * able to rename entries there; see docs/security.md.)
  */
 export function unsafeMailboxFolder(dataDir: string, partnerCode: string, folder: Box | 'retour'): string | undefined {
   const p = mailboxPaths(dataDir, partnerCode);
@@ -278,7 +278,7 @@ const PROC_FD = (() => {
  * through the open descriptor (`/proc/self/fd/<n>` on Linux): a partner who swaps its folder for a
  * symlink after this check still gets our writes (and renames) in the folder we checked, never
  * elsewhere. Where /proc is missing the names are lstat()ed (unsafeMailboxFolder), which leaves a short
- * window: see docs/security.d/mailbox.md. Resolves `{ unsafe }` when the folder must not be used.
+ * window: see docs/security.md. Resolves `{ unsafe }` when the folder must not be used.
  */
 export async function openMailboxFolder(
   dataDir: string,

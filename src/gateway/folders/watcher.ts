@@ -10,7 +10,7 @@
  * partner drops a thousand files at once. chokidar is used for `usePolling` (network filesystems),
  * where its polling is what we need.
  *
- * The mailbox is a jail (docs/security.d/mailbox.md): entries are lstat()ed, never followed; a symlink,
+ * The mailbox is a jail (docs/security.md): entries are lstat()ed, never followed; a symlink,
  * FIFO, device or directory is taken out of the mailbox like a file and refused by the intake without
  * being read; a mailbox folder that is itself a symlink is left alone. Names are handled as bytes, so a
  * file named in another encoding than UTF-8 is taken and answered like any other. A regular file is taken
@@ -151,7 +151,7 @@ export class FolderWatcher {
       this.unsafeFolders.add(id);
       this.opts.logger.error(
         { partner, box, reason: why },
-        'mailbox folder is not a real directory: nothing is taken from it (docs/security.d/mailbox.md)',
+        'mailbox folder is not a real directory: nothing is taken from it (docs/security.md)',
       );
     }
     return false;

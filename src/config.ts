@@ -288,7 +288,7 @@ function mergeEnvironment(raw: unknown, env: NodeJS.ProcessEnv): { merged: unkno
     if (section !== undefined) {
       // A section that is not an object is left for zod to refuse, naming the file's key.
       if (merged[section] !== undefined && !isObject(merged[section])) continue;
-      node = { ...((merged[section] as Record<string, unknown> | undefined) ?? {}) };
+      node = { ...(merged[section] ?? {}) };
       merged[section] = node;
     }
     node[name as string] = envValue(text, o.integer);

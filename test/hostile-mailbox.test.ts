@@ -74,7 +74,7 @@ function startChild(): ChildProcess {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let rest = '';
-  c.stdout!.on('data', (chunk: Buffer) => {
+  c.stdout.on('data', (chunk: Buffer) => {
     rest += chunk.toString('utf8');
     const lines = rest.split('\n');
     rest = lines.pop()!;

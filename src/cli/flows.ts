@@ -33,7 +33,7 @@ export function registerFlows(program: Command): void {
       const rows = await withDb(
         cmd,
         'read',
-        (info) => adminCall<Row[]>(info, 'GET', `/flows?${new URLSearchParams(filter)}`),
+        (info) => adminCall<Row[]>(info, 'GET', `/flows?${new URLSearchParams(filter).toString()}`),
         async (db) => (await flowList(db, filter)) as unknown as Row[],
       );
       if (opts.json) printJson(rows);
@@ -101,10 +101,10 @@ export function registerFlows(program: Command): void {
         'stages',
       );
       process.stdout.write('\n');
-      printTable(d.history as unknown as Row[], historyColumns(d.history as unknown as Row[]), 'history');
+      printTable(d.history, historyColumns(d.history), 'history');
       process.stdout.write('\n');
       printTable(
-        d.returnFlows as unknown as Row[],
+        d.returnFlows,
         [
           ['RETURN FLOW', (r) => r.fileName],
           ['KIND', (r) => r.kind],

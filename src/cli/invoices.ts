@@ -22,7 +22,7 @@ export function registerInvoices(program: Command): void {
         ...(opts.partner ? { partner: opts.partner } : {}),
         ...(status ? { status } : {}),
       });
-      const rows = await adminCall<Row[]>(needDaemon(config(cmd)), 'GET', `/invoices?${q}`);
+      const rows = await adminCall<Row[]>(needDaemon(config(cmd)), 'GET', `/invoices?${q.toString()}`);
       if (opts.json) printJson(rows);
       else
         printTable(

@@ -10,14 +10,14 @@ export function val(n: XNode | undefined): Val | undefined {
 }
 
 export function num(n: XNode | undefined): Num | undefined {
-  const v = val(n) as Num | undefined;
+  const v: Num | undefined = val(n);
   if (v && n?.attrs['currencyID'] !== undefined) v.currency = n.attrs['currencyID'];
   return v;
 }
 
 /** An identifier; its scheme is `schemeID` (or `listID` for classifications, `schemeAgencyID` never). */
 export function ident(n: XNode | undefined, schemeAttr = 'schemeID'): Id | undefined {
-  const v = val(n) as Id | undefined;
+  const v: Id | undefined = val(n);
   if (v && n?.attrs[schemeAttr] !== undefined) v.scheme = n.attrs[schemeAttr];
   return v;
 }

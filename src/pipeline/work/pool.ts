@@ -107,7 +107,7 @@ export class FlowWorkers {
     return new Promise<WorkReply>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       slot.worker.ref();
-      slot.worker.postMessage({ ...req, id, bytes: data } as WorkRequest, [data.buffer as ArrayBuffer]);
+      slot.worker.postMessage({ ...req, id, bytes: data }, [data.buffer as ArrayBuffer]);
     }).finally(() => {
       if (slot.pending.size === 0) slot.worker.unref();
       if (large) this.#recycle(slot);
@@ -164,7 +164,7 @@ export class FlowWorkers {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all(this.#slots.map((s) => s?.worker.terminate()));
+    await Promise.all(this.#slots.flatMap((s) => (s ? [s.worker.terminate()] : [])));
     this.#slots = [];
   }
 }

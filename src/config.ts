@@ -39,8 +39,6 @@ const partnerSchema = z.strictObject({
     })
     .optional(),
 });
-export type PartnerConfig = z.infer<typeof partnerSchema>;
-
 export const configSchema = z.strictObject({
   /** Mailboxes, spool, embedded database, installed schema sets, host keys. */
   dataDir: z.string().default('./var'),

@@ -96,11 +96,6 @@ const LABELS = {
 
 export type ZipCode = keyof typeof LABELS;
 
-/** Every ZIP code with its labels, for docs and tests. */
-export const ZIP_CODES: readonly { code: ZipCode; labelFr: string; labelEn: string }[] = Object.entries(LABELS).map(
-  ([code, [labelFr, labelEn]]) => ({ code: code as ZipCode, labelFr, labelEn }),
-);
-
 export function zipFinding(code: ZipCode, detail: string, file?: string, invoice?: string): Finding {
   const [fr, en] = LABELS[code];
   return finding('FORMAT', code, fr, en, {

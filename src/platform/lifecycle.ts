@@ -37,10 +37,6 @@ export function statusFromCppCode(code: string): InvoiceStatus | undefined {
   return INVOICE_STATUSES.find((s) => s.code === code)?.status;
 }
 
-export function cppStatusLabel(status: InvoiceStatus): string {
-  return INVOICE_STATUSES.find((s) => s.status === status)!.label;
-}
-
 /** Who moves an invoice: the platform itself, the recipient (ordonnateur, comptable), or the supplier. */
 export type Actor = 'plateforme' | 'destinataire' | 'fournisseur';
 

@@ -155,10 +155,6 @@ export function certsFromPem(pem: string): CertInfo[] {
   return remember(byPem, pem, out);
 }
 
-export function validAt(cert: CertInfo, at: Date): boolean {
-  return cert.notBefore <= at && at <= cert.notAfter;
-}
-
 function issuedBy(child: CertInfo, parent: CertInfo): boolean {
   if (!child.issuerRaw.equals(parent.subjectRaw)) return false;
   try {

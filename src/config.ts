@@ -39,7 +39,7 @@ const partnerSchema = z.strictObject({
     })
     .optional(),
 });
-export const configSchema = z.strictObject({
+const configSchema = z.strictObject({
   /** Mailboxes, spool, embedded database, installed schema sets, host keys. */
   dataDir: z.string().default('./var'),
   /** The platform's limit for one flow, in Ko (1 Ko = 1024 bytes). */

@@ -47,7 +47,7 @@ import { PlatformService, checkScenarios } from './platform-jobs.ts';
 import { hashPassword } from './sftp/password.ts';
 import { SftpServer } from './sftp/server.ts';
 
-export interface DaemonOptions {
+interface DaemonOptions {
   config: Config;
   logger: Logger;
   /** PostgreSQL schema to isolate a test run (tests only). */

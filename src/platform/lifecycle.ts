@@ -21,7 +21,7 @@ export const INVOICE_STATUSES = [
 ] as const;
 
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number]['status'];
-export type CppStatusCode = (typeof INVOICE_STATUSES)[number]['code'];
+type CppStatusCode = (typeof INVOICE_STATUSES)[number]['code'];
 
 export const API_STATUSES: readonly InvoiceStatus[] = INVOICE_STATUSES.map((s) => s.status);
 
@@ -80,7 +80,7 @@ export const TRANSITION_REFUSED = {
   libelle: "Incohérence au niveau du statut d'origine ou de destination de la facture.",
 } as const;
 
-export type TransitionCheck = { ok: true; by: Actor } | typeof TRANSITION_REFUSED;
+type TransitionCheck = { ok: true; by: Actor } | typeof TRANSITION_REFUSED;
 
 /**
  * Answers like the platform's status-change service: `codeRetour` 20002 for a transition it does not

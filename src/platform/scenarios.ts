@@ -22,7 +22,7 @@ export interface ScenarioStepJob {
 }
 
 /** The scenario that applies to an invoice's recipient: by SIRET first, then by structure kind. */
-export async function scenarioFor(
+async function scenarioFor(
   q: Queryable,
   config: Config,
   inv: InvoiceRecord,

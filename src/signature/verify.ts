@@ -46,7 +46,7 @@ export interface SignatureInput {
   fileName?: string;
 }
 
-export interface SignerSummary {
+interface SignerSummary {
   subject: string;
   serial: string;
   issuer: string;

@@ -28,7 +28,7 @@ import { OFFERED_CIPHERS, keysAsKeyObjects, nativeCryptoLoaded } from './transpo
 
 export { hostKeyFingerprints };
 
-export interface SftpServerDeps {
+interface SftpServerDeps {
   config: Config;
   accounts: PartnerAccounts;
   intake: Intake;
@@ -39,7 +39,7 @@ export interface SftpServerDeps {
 }
 
 /** Where to listen; each field overrides `config.sftp`. `port: 0` here means an ephemeral port (tests, bench). */
-export interface SftpListen {
+interface SftpListen {
   port?: number;
   host?: string;
 }

@@ -13,7 +13,7 @@ import type { DetectedFlow } from '../../formats/types.ts';
 import type { FlowContext } from '../stage.ts';
 import type { ReadAndCheckRequest, ReadAndCheckResult } from '../stages/read-check.ts';
 
-export type DetectOptions = NonNullable<Parameters<typeof detectDeposit>[1]>;
+type DetectOptions = NonNullable<Parameters<typeof detectDeposit>[1]>;
 
 export type WorkRequest = { id: number; bytes: Uint8Array } & WorkKind;
 type WorkKind = { kind: 'detect'; opts: DetectOptions } | { kind: 'read'; read: Omit<ReadAndCheckRequest, 'xml'> };

@@ -5,7 +5,7 @@
  * for SFTP_BENCH_ROUNDS rounds (default 5) and the medians are reported. Also the server's RSS around the
  * first big upload, and files/s into the full daemon (real intake: one database transaction per flow).
  * Run alone: `node bench/sftp.ts` (or through `npm run bench -- sftp`).
- * SFTP_BENCH_COMPARE=<other tree>/src/gateway/sftp/testing.ts adds an older server as a third target.
+ * SFTP_BENCH_COMPARE=<other tree>/test/helpers/sftp.ts adds an older server as a third target.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,7 +27,7 @@ import { pathToFileURL } from 'node:url';
 import { buildConfig } from '../src/config.ts';
 import { Daemon } from '../src/gateway/daemon.ts';
 import { silentLogger } from '../src/log.ts';
-import { startTestSftp } from '../src/gateway/sftp/testing.ts';
+import { startTestSftp } from '../test/helpers/sftp.ts';
 
 const BIG_MB = 30;
 const SMALL_COUNT = 1000;

@@ -41,13 +41,13 @@ async function expectOk(input: SignatureInput, trust: TrustMaterial): Promise<vo
 
 function pem2der(pem: string): ArrayBuffer {
   const b = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.length);
 }
 
 async function pkijsRate(p7s: Buffer, content: Buffer, caPem: string): Promise<number> {
   pkijs.setEngine(
     'node',
-    new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as Crypto }) as unknown as pkijs.ICryptoEngine,
+    new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto }) as unknown as pkijs.ICryptoEngine,
   );
   const ca = pkijs.Certificate.fromBER(pem2der(caPem));
   const data = content.buffer.slice(content.byteOffset, content.byteOffset + content.length) as ArrayBuffer;

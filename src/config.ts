@@ -39,9 +39,7 @@ const partnerSchema = z.strictObject({
     })
     .optional(),
 });
-export type PartnerConfig = z.infer<typeof partnerSchema>;
-
-export const configSchema = z.strictObject({
+const configSchema = z.strictObject({
   /** Mailboxes, spool, embedded database, installed schema sets, host keys. */
   dataDir: z.string().default('./var'),
   /** The platform's limit for one flow, in Ko (1 Ko = 1024 bytes). */
@@ -288,7 +286,7 @@ function mergeEnvironment(raw: unknown, env: NodeJS.ProcessEnv): { merged: unkno
     if (section !== undefined) {
       // A section that is not an object is left for zod to refuse, naming the file's key.
       if (merged[section] !== undefined && !isObject(merged[section])) continue;
-      node = { ...((merged[section] as Record<string, unknown> | undefined) ?? {}) };
+      node = { ...(merged[section] ?? {}) };
       merged[section] = node;
     }
     node[name as string] = envValue(text, o.integer);

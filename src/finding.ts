@@ -5,7 +5,7 @@
  */
 
 /** The platform's error families, as in CPPStatut `LigneErreurDetail/NatureErreur`. */
-export type ErrorNature = 'RECEPTION' | 'SIGNATURE' | 'FORMAT' | 'SCHEMA' | 'REGLE';
+type ErrorNature = 'RECEPTION' | 'SIGNATURE' | 'FORMAT' | 'SCHEMA' | 'REGLE';
 
 export type Severity = 'fatal' | 'warning';
 

@@ -53,6 +53,7 @@ describe('Node version check', () => {
     const verdict = (node: string): 'runs' | 'refused' => {
       let code = 0;
       const fakeProcess = { versions: { node }, execPath: '/x/node', exit: (c: number) => (code = c) };
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- runs the real script against a stand-in process
       new Function('process', 'console', source)(fakeProcess, { error: () => undefined });
       return code === 0 ? 'runs' : 'refused';
     };

@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { openPglite, openPostgres } from '../src/store/connect.ts';
 import type { Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
-
-export const PG_URL = process.env.PASSERELLE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+import { PG_URL } from './helpers/env.ts';
 
 export interface TestDb {
   db: Db;

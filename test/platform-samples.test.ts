@@ -47,6 +47,7 @@ const parser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: false, pa
 type Node = Record<string, unknown>;
 const get = (o: unknown, ...p: string[]): unknown => p.reduce<unknown>((x, k) => (x as Node | undefined)?.[k], o);
 const text = (v: unknown): string | undefined =>
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- parsed XML: a text node or a scalar
   v === undefined ? undefined : typeof v === 'object' ? String((v as Node)['#text']) : String(v);
 
 /** The routing facts as a UBL reader would take them (spec §4.3 places). */

@@ -175,7 +175,7 @@ run('portal accounts in Chromium', () => {
     const accountId = (await page.textContent('#identifiant-compte'))!.trim();
     expect(accountId).toMatch(/^\d+$/);
     expect(download.suggestedFilename()).toMatch(new RegExp(`^Rapport_${accountId}_CREATION_\\d{12}\\.csv$`));
-    const csv = readFileSync((await download.path())!, 'utf8');
+    const csv = readFileSync(await download.path(), 'utf8');
     expect(csv.split('\n')[0]).toBe('Entite;Libelle;Valeur');
     const rows = csv.split('\n').map((l) => l.split(';'));
     const gpLogin = rows.find((r) => r[1] === 'Login compte GP')![2]!.trim();
@@ -375,7 +375,7 @@ run('portal accounts in Chromium', () => {
     await shot(page, '18-suivi-des-flux');
     const [cr] = await Promise.all([page.waitForEvent('download'), row.locator('a.cr').click()]);
     expect(cr.suggestedFilename()).toMatch(/^FEN1200A_CPP0011100\d{15}\.xml$/);
-    expect(readFileSync((await cr.path())!, 'utf8')).toContain('90');
+    expect(readFileSync(await cr.path(), 'utf8')).toContain('90');
     // Search: by file name, by status, by type.
     await page.fill('#fichierRecherche', good[0]!.fileName.slice(0, 12));
     await page.selectOption('#statut', '90');

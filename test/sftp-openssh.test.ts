@@ -17,8 +17,8 @@ import { randomBytes } from 'node:crypto';
 import { ensureMailbox, mailboxPaths } from '../src/store/mailboxes.ts';
 import { hostKeyFingerprints } from '../src/gateway/sftp/hostkeys.ts';
 import { hashPassword } from '../src/gateway/sftp/password.ts';
-import { startTestSftp } from '../src/gateway/sftp/testing.ts';
-import type { TestSftp } from '../src/gateway/sftp/testing.ts';
+import { startTestSftp } from './helpers/sftp.ts';
+import type { TestSftp } from './helpers/sftp.ts';
 
 const PASSWORD = 'Mot-De-Passe-2024';
 const corpusInvoice = path.resolve('test/corpus/valid/cii/akretion-factur-x-en16931.xml');

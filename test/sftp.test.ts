@@ -22,8 +22,8 @@ import SftpClient from 'ssh2-sftp-client';
 import { ensureMailbox, mailboxPaths } from '../src/store/mailboxes.ts';
 import { generateSshKeyPair } from '../src/gateway/sftp/hostkeys.ts';
 import { hashPassword } from '../src/gateway/sftp/password.ts';
-import { startTestSftp } from '../src/gateway/sftp/testing.ts';
-import type { TestSftp } from '../src/gateway/sftp/testing.ts';
+import { startTestSftp } from './helpers/sftp.ts';
+import type { TestSftp } from './helpers/sftp.ts';
 
 const PASSWORD_A = 'Depot-Flux-2024!';
 const PASSWORD_B = 'Autre-Partenaire-99';

@@ -136,7 +136,7 @@ describe('spool: metadata in the spooled file name', () => {
         `SELECT box, partner, original_name, original_name_bytes, transport, declared_interface, declared_signed,
                 signature_sha256, spool_key FROM flows ORDER BY id`,
       )
-    ).rows as Array<Record<string, unknown>>;
+    ).rows;
     expect(rows).toHaveLength(6); // 5 recovered + the one recorded before, not doubled
     const byKey = new Map(rows.map((r) => [r.spool_key as string, r]));
     const row = (i: number) => byKey.get(spooled[i]!.sidecar.key)!;

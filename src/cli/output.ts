@@ -21,7 +21,7 @@ export function printJson(data: unknown): void {
 }
 
 /** A table: header row then one line per row, columns padded to their widest cell (the last one is not). */
-export function formatTable(rows: readonly Row[], columns: readonly Column[]): string {
+function formatTable(rows: readonly Row[], columns: readonly Column[]): string {
   const cells = rows.map((r) => columns.map(([, f]) => text(f(r)).replace(/\s*\n\s*/g, ' ')));
   const widths = columns.map(([h], i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: readonly string[]) =>
@@ -45,7 +45,7 @@ export function printTable(rows: readonly Row[], columns: readonly Column[], wha
  * One record for a human: `key: value` lines; a list of records becomes an indented table with its
  * keys as headers; a nested record is indented under its key.
  */
-export function formatRecord(obj: Row, indent = ''): string {
+function formatRecord(obj: Row, indent = ''): string {
   let out = '';
   const width = Math.max(0, ...Object.keys(obj).map((k) => k.length));
   for (const [k, v] of Object.entries(obj)) {

@@ -7,17 +7,17 @@ import type { FacturXProfile, SchemaRef } from './types.ts';
 import type { XmlSyntaxModule } from './syntax.ts';
 import type { Probe } from './xml.ts';
 
-export const CII_NS = 'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100';
-export const RAM_NS = 'urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100';
+const CII_NS = 'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100';
+const RAM_NS = 'urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100';
 
 /** /rsm:CrossIndustryInvoice/rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID */
-export const GUIDELINE_PROBE: Probe = [
+const GUIDELINE_PROBE: Probe = [
   { uri: CII_NS, local: 'ExchangedDocumentContext' },
   { uri: RAM_NS, local: 'GuidelineSpecifiedDocumentContextParameter' },
   { uri: RAM_NS, local: 'ID' },
 ];
 
-export const CII_D16B_SCHEMA: SchemaRef = {
+const CII_D16B_SCHEMA: SchemaRef = {
   set: 'cii-d16b',
   entry: 'CII/uncefact/data/standard/CrossIndustryInvoice_100pD16B.xsd',
 };

@@ -90,7 +90,7 @@ export interface AllowanceCharge {
 }
 
 /** BG-23 VAT breakdown. */
-export interface VatBreakdown {
+interface VatBreakdown {
   taxable?: Num; // BT-116
   tax?: Num; // BT-117
   category: VatCategory; // BT-118 … BT-121

@@ -16,7 +16,7 @@ export interface FormatLimits {
 }
 
 /** The configuration's `limits` section: each key absent = the default below. */
-export interface LimitSettings {
+interface LimitSettings {
   xmlMaxDepth?: number | undefined;
   xmlMaxTextKo?: number | undefined;
   xmlMaxAttributeKo?: number | undefined;

@@ -23,7 +23,7 @@ import { DEFAULT_LIMITS } from './limits.ts';
 /** Names of the invoice XML, in order of preference (Factur-X 1.0, ZUGFeRD 2.0, XRechnung in a PDF). */
 export const INVOICE_XML_NAMES = ['factur-x.xml', 'zugferd-invoice.xml', 'xrechnung.xml'] as const;
 
-export type PdfInvoiceXml =
+type PdfInvoiceXml =
   | { ok: true; name: string; xml: Buffer; attachments: string[] }
   | {
       ok: false;

@@ -112,7 +112,8 @@ export const FORMAT_CODES: readonly { code: FormatCode; labelFr: string; labelEn
 export function formatFinding(code: FormatCode, detail: string, location?: Location): Finding {
   const [fr, en] = LABELS[code];
   const loc: Location = {};
-  for (const [k, v] of Object.entries(location ?? {})) if (v !== undefined) Object.assign(loc, { [k]: v });
+  for (const [k, v] of Object.entries(location ?? {}) as Array<[string, unknown]>)
+    if (v !== undefined) Object.assign(loc, { [k]: v });
   return finding('FORMAT', code, fr, en, Object.keys(loc).length ? { detail, location: loc } : { detail });
 }
 

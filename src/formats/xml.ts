@@ -49,7 +49,7 @@ export function looksLikeXml(head: Buffer): boolean {
   return false;
 }
 
-const STOP = Symbol('stop');
+const STOP = new Error('stop');
 
 /** saxes prefixes its messages with `line:column: `; split it off. */
 function saxesError(e: Error): XmlProblem {

@@ -40,7 +40,7 @@ export interface ZipLimits {
 }
 
 /** The configuration's `zip` section (src/config.ts): each key absent = the default of ZIP_LIMITS. */
-export interface ZipSettings {
+interface ZipSettings {
   maxInvoices?: number | undefined;
   maxEntries?: number | undefined;
   maxUncompressedKo?: number | undefined;
@@ -94,12 +94,7 @@ const LABELS = {
   ],
 } as const satisfies Record<string, readonly [string, string]>;
 
-export type ZipCode = keyof typeof LABELS;
-
-/** Every ZIP code with its labels, for docs and tests. */
-export const ZIP_CODES: readonly { code: ZipCode; labelFr: string; labelEn: string }[] = Object.entries(LABELS).map(
-  ([code, [labelFr, labelEn]]) => ({ code: code as ZipCode, labelFr, labelEn }),
-);
+type ZipCode = keyof typeof LABELS;
 
 export function zipFinding(code: ZipCode, detail: string, file?: string, invoice?: string): Finding {
   const [fr, en] = LABELS[code];
@@ -116,13 +111,13 @@ export function isZip(head: Buffer): boolean {
   return sig === 'PK\x03\x04' || sig === 'PK\x05\x06';
 }
 
-export interface ZipEntryContent {
+interface ZipEntryContent {
   /** The entry's path in the archive, `/`-separated. */
   name: string;
   bytes: Buffer;
 }
 
-export type ZipReadResult = { ok: true; entries: ZipEntryContent[] } | { ok: false; findings: Finding[] };
+type ZipReadResult = { ok: true; entries: ZipEntryContent[] } | { ok: false; findings: Finding[] };
 
 /** Entries that are not documents: directories, macOS resource forks, hidden files (`.DS_Store`). */
 function ignored(name: string): boolean {

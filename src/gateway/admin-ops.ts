@@ -39,7 +39,7 @@ export async function requireFlow(db: Queryable, ref: string): Promise<FlowRecor
   return flow;
 }
 
-export const newPartnerBody = z.strictObject({
+const newPartnerBody = z.strictObject({
   code: z.string().regex(PARTNER_CODE, 'a partner code is 3 to 8 upper-case letters or digits'),
   name: z.string().min(1),
   returnSyntax: z.enum(['CPPStatut', 'AIFEStatut']).optional(),
@@ -108,7 +108,7 @@ export async function setSigned(db: Queryable, code: string, signed: unknown) {
   return partnerView(await requirePartner(db, code));
 }
 
-export function checkFlowState(state: string): void {
+function checkFlowState(state: string): void {
   if (!(FLOW_STATES as readonly string[]).includes(state))
     throw new AdminError(400, `unknown state ${state}; states: ${FLOW_STATES.join(', ')}`);
 }

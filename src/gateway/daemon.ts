@@ -20,7 +20,7 @@ import { ValidationPool } from '../schemas/pool.ts';
 import { FlowWorkers } from '../pipeline/work/pool.ts';
 import { countFlowsByState, setFlowState, waitingFlows } from '../store/flows.ts';
 import type { Store } from '../store/index.ts';
-import { QUEUES, openStore, pgliteDirFor } from '../store/index.ts';
+import { QUEUES, bossDb, openStore, pgliteDirFor } from '../store/index.ts';
 import { getPartner, listPartners, partnersVersion, upsertPartner } from '../store/partners.ts';
 import { purge } from '../store/retention.ts';
 import type { PartnerAccount } from '../store/types.ts';
@@ -47,7 +47,7 @@ import { PlatformService, checkScenarios } from './platform-jobs.ts';
 import { hashPassword } from './sftp/password.ts';
 import { SftpServer } from './sftp/server.ts';
 
-export interface DaemonOptions {
+interface DaemonOptions {
   config: Config;
   logger: Logger;
   /** PostgreSQL schema to isolate a test run (tests only). */
@@ -360,11 +360,7 @@ export class Daemon {
         await setFlowState(tx, flow.id, 'IN_EN_ATTENTE_TRAITEMENT_CPP', {
           note: `schema set ${flow.waitingFor} installed`,
         });
-        await this.store.boss.send(
-          QUEUES.flows,
-          { flowId: flow.id },
-          { db: { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) } },
-        );
+        await this.store.boss.send(QUEUES.flows, { flowId: flow.id }, { db: bossDb(tx) });
       });
       resumed++;
     }

@@ -25,7 +25,7 @@ import {
   sweepRecords,
 } from '../store/defender.ts';
 
-export type Door = 'sftp' | 'api' | 'portal' | 'admin';
+type Door = 'sftp' | 'api' | 'portal' | 'admin';
 
 /** A peer address as the defender keys it (IPv4-mapped IPv6 shown as IPv4). */
 export function normaliseAddress(a: string | undefined): string {
@@ -147,7 +147,7 @@ export interface Ticket {
   accountCount: number;
 }
 
-export type Verdict =
+type Verdict =
   { ok: true; ticket: Ticket } | { ok: false; reason: 'address-banned' | 'account-locked'; retryAfter: number };
 
 const MAX_CACHED = 10_000;

@@ -18,8 +18,8 @@ import { getPartner, upsertPartner } from '../store/partners.ts';
 import type { Daemon } from './daemon.ts';
 import { hashPassword } from './sftp/password.ts';
 
-export const DEMO_PARTNER = 'DEMO01';
-export const DEMO_PASSWORD = 'Demo-Passerelle-2026!';
+const DEMO_PARTNER = 'DEMO01';
+const DEMO_PASSWORD = 'Demo-Passerelle-2026!';
 
 /** Who the demo invoices are from and to: structures, service and commitment of the demo partner's matelas. */
 export interface DemoParties {
@@ -108,7 +108,7 @@ function demoInvoice(number: string, date: string, p: DemoParties, netCents: num
  * A UBL invoice cut short: the `cbc:Note` opened on line 5 is never closed, so the parser stops at the
  * `</Invoice>` end tag on line 6 (column 10, its end): the compte-rendu's FORMAT line says where.
  */
-export function demoBrokenXml(invoiceNumber: string): string {
+function demoBrokenXml(invoiceNumber: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
   <cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>
@@ -118,14 +118,14 @@ export function demoBrokenXml(invoiceNumber: string): string {
 `;
 }
 
-export interface DemoFlow {
+interface DemoFlow {
   box: 'depot' | 'analyse';
   name: string;
   bytes: Buffer;
 }
 
 /** The demo's flows, from the matelas: three accepted invoices (CPP, UBL, Factur-X), a broken file, an analysis. */
-export async function demoFlows(data: DirectoryData, stamp: string, date: string): Promise<DemoFlow[]> {
+async function demoFlows(data: DirectoryData, stamp: string, date: string): Promise<DemoFlow[]> {
   const p = demoParties(data);
   const utf8 = (s: string) => Buffer.from(s, 'utf8');
   const fx = `DEMO-FX-${stamp}`;

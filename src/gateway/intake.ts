@@ -26,7 +26,7 @@ import path from 'node:path';
 import { sniffInterface } from '../formats/registry.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/index.ts';
-import { QUEUES } from '../store/index.ts';
+import { QUEUES, bossDb } from '../store/index.ts';
 import { flowBySpoolKey, insertFlow } from '../store/flows.ts';
 import type { NewFlow } from '../store/flows.ts';
 import type { FlowRecord } from '../store/types.ts';
@@ -417,7 +417,7 @@ export class FlowIntake implements Intake {
       }
       if (jobs.length) {
         await store.boss.insert(QUEUES.flows, jobs, {
-          db: { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) },
+          db: bossDb(tx),
         });
       }
       return out;

@@ -24,9 +24,9 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 
-export const LOCK_FILE = 'daemon.lock';
+const LOCK_FILE = 'daemon.lock';
 
-export interface LockOwner {
+interface LockOwner {
   host: string;
   pid: number;
   startedAt: string;
@@ -73,7 +73,7 @@ export function pidAlive(pid: number): boolean {
 }
 
 /** Why a lock left by `owner` no longer holds, or undefined while it does. Another host's lock always holds. */
-export function staleReason(owner: LockOwner): string | undefined {
+function staleReason(owner: LockOwner): string | undefined {
   if (owner.host !== hostName()) return undefined;
   if (!pidAlive(owner.pid)) return `PID ${owner.pid} is not running`;
   // A PID from before this boot was reused by another process since.

@@ -24,7 +24,7 @@ import type { Store } from '../store/index.ts';
 import { QUEUES } from '../store/index.ts';
 import { mailboxPaths } from '../store/mailboxes.ts';
 
-export interface MatelasJob {
+interface MatelasJob {
   type: 'matelas';
   partner: string;
   set: number;

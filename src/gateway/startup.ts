@@ -75,7 +75,7 @@ export function dataDirError(dataDir: string, err: unknown): StartupError {
 }
 
 /** The URL without its password. */
-export function maskUrl(url: string): string {
+function maskUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 

@@ -58,7 +58,7 @@ export function raccordementReceivedMail(to: string, r: { id: number; siret: str
   };
 }
 
-export interface ConnectionDetails {
+interface ConnectionDetails {
   mode: string;
   login: string;
   sftpHost: string;

@@ -13,7 +13,7 @@ import type { MatelasRecord } from '../store/directory.ts';
 import type { FlowContext, PipelineDeps } from './stage.ts';
 import type { InvoiceChecker } from './stages/rules.ts';
 
-export const ROUTING_NOT_CHECKED = {
+const ROUTING_NOT_CHECKED = {
   code: 'CPP-ROUTAGE-NON-VERIFIE',
   fr: "Routage non vérifié : le partenaire n'a pas de matelas de données, la facture n'est pas mise à disposition",
   en: 'Routing not checked: the partner has no matelas de données; the invoice is not made available',

@@ -16,7 +16,7 @@ import { deliverOne, deliverPending } from './delivery.ts';
 import type { FlowContext, PipelineDeps, Stage } from './stage.ts';
 import { STAGES } from './stages/index.ts';
 
-export interface RunOutcome {
+interface RunOutcome {
   state: FlowState;
   statusCode: string | null;
   findings: Finding[];

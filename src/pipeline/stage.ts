@@ -12,7 +12,7 @@ import type { MatelasRecord } from '../store/directory.ts';
 import type { FlowRecord, PartnerAccount } from '../store/types.ts';
 
 /** Stage names as recorded on the flow; also the `NatureErreur` family of most of their findings. */
-export type StageName = 'RECEPTION' | 'SIGNATURE' | 'SYNTAXE' | 'SCHEMA' | 'REGLE' | 'INTEGRATION';
+type StageName = 'RECEPTION' | 'SIGNATURE' | 'SYNTAXE' | 'SCHEMA' | 'REGLE' | 'INTEGRATION';
 
 export interface StageResult {
   /** ok: go on; rejected: the flow is rejected; waiting: stop and wait (e.g. a schema set to install);

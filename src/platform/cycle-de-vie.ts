@@ -11,7 +11,7 @@ import type { Queryable } from '../store/db.ts';
 import { findDuplicateInvoice, partnerOwnsSiret } from '../store/directory.ts';
 import { TRANSITION_REFUSED, checkTransition, statusFromCppCode } from './lifecycle.ts';
 
-export const CDV_RULES = {
+const CDV_RULES = {
   destinataire: {
     code: 'CDV-DEST-NON-RATTACHE',
     fr: 'Destinataire non rattaché au partenaire émetteur du flux de cycle de vie',

@@ -20,7 +20,7 @@ import { getPartner } from '../store/partners.ts';
 import type { Actor, InvoiceStatus } from './lifecycle.ts';
 import { TRANSITION_REFUSED, checkTransition, cppStatusCode, isInvoiceStatus } from './lifecycle.ts';
 
-export interface StatusOptions {
+interface StatusOptions {
   comment?: string;
   /** Who made the change (history `who`): a login, `plateforme`, `scénario`, a partner code. */
   who?: string;
@@ -34,11 +34,7 @@ async function flowLabel(q: Queryable, inv: InvoiceRecord): Promise<string> {
 }
 
 /** Composes and records the `CPPFactureStatuts` return flow of the invoice's current status (call inside the change's transaction). */
-export async function composeLifecycleFlow(
-  q: Queryable,
-  inv: InvoiceRecord,
-  opts: StatusOptions = {},
-): Promise<string> {
+async function composeLifecycleFlow(q: Queryable, inv: InvoiceRecord, opts: StatusOptions = {}): Promise<string> {
   const partner = await getPartner(q, inv.partner);
   const syntax: ReturnSyntax = partner?.returnSyntax ?? 'CPPStatut';
   const flowNumber = await flowLabel(q, inv);
@@ -93,8 +89,8 @@ export type StatusChangeResult =
   | { ok: true; codeRetour: 0; invoice: InvoiceRecord; from: string; fileName: string }
   | { ok: false; codeRetour: number; libelle: string };
 
-export const INVOICE_UNKNOWN = { ok: false, codeRetour: 20004, libelle: 'Facture inconnue' } as const;
-export const STATUS_UNKNOWN = { ok: false, codeRetour: 20003, libelle: 'Statut de facture inconnu' } as const;
+const INVOICE_UNKNOWN = { ok: false, codeRetour: 20004, libelle: 'Facture inconnue' } as const;
+const STATUS_UNKNOWN = { ok: false, codeRetour: 20003, libelle: 'Statut de facture inconnu' } as const;
 
 /**
  * Moves an invoice to `to` if the platform allows it (by `by` when given), records the history line and

@@ -21,7 +21,7 @@ export const INVOICE_STATUSES = [
 ] as const;
 
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number]['status'];
-export type CppStatusCode = (typeof INVOICE_STATUSES)[number]['code'];
+type CppStatusCode = (typeof INVOICE_STATUSES)[number]['code'];
 
 export const API_STATUSES: readonly InvoiceStatus[] = INVOICE_STATUSES.map((s) => s.status);
 
@@ -35,10 +35,6 @@ export function cppStatusCode(status: InvoiceStatus): CppStatusCode {
 
 export function statusFromCppCode(code: string): InvoiceStatus | undefined {
   return INVOICE_STATUSES.find((s) => s.code === code)?.status;
-}
-
-export function cppStatusLabel(status: InvoiceStatus): string {
-  return INVOICE_STATUSES.find((s) => s.status === status)!.label;
 }
 
 /** Who moves an invoice: the platform itself, the recipient (ordonnateur, comptable), or the supplier. */
@@ -84,7 +80,7 @@ export const TRANSITION_REFUSED = {
   libelle: "Incohérence au niveau du statut d'origine ou de destination de la facture.",
 } as const;
 
-export type TransitionCheck = { ok: true; by: Actor } | typeof TRANSITION_REFUSED;
+type TransitionCheck = { ok: true; by: Actor } | typeof TRANSITION_REFUSED;
 
 /**
  * Answers like the platform's status-change service: `codeRetour` 20002 for a transition it does not

@@ -16,12 +16,12 @@ import type {
 import { STRUCTURE_KINDS, SUPPLIER_KINDS } from '../store/directory.ts';
 import { API_STATUSES } from './lifecycle.ts';
 
-export interface MatelasRow {
+interface MatelasRow {
   entite: string;
   libelle: string;
   valeur: string;
 }
-export interface MatelasOptions {
+interface MatelasOptions {
   seed: string;
   partner: string;
   /** 1..99: set numbers are part of every identifier. */
@@ -38,8 +38,8 @@ export interface Matelas {
 }
 
 export const MATELAS_HEADER = 'Entite;Libelle;Valeur';
-export const ENTITY_FACTURE = 'Facture';
-export const ENTITY_EJ = 'Engagement Juridique';
+const ENTITY_FACTURE = 'Facture';
+const ENTITY_EJ = 'Engagement Juridique';
 export const MATELAS_ENTITIES: readonly string[] = [...STRUCTURE_KINDS, ENTITY_FACTURE, ENTITY_EJ];
 
 /** Sizes chosen so a set is about 2,300 lines like the platform's file. */
@@ -52,7 +52,7 @@ const MAX_SET = 99;
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness: xoshiro128** seeded from SHA-256(seed|partner|set).
 
-export function seededRandom(seed: string): () => number {
+function seededRandom(seed: string): () => number {
   const h = createHash('sha256').update(seed).digest();
   const s = [h.readUInt32LE(0), h.readUInt32LE(4), h.readUInt32LE(8), h.readUInt32LE(12)];
   if ((s[0]! | s[1]! | s[2]! | s[3]!) === 0) s[0] = 1; // xoshiro's one forbidden state
@@ -62,10 +62,10 @@ export function seededRandom(seed: string): () => number {
     const t = (s[1]! << 9) >>> 0;
     s[2] = (s[2]! ^ s[0]!) >>> 0;
     s[3] = (s[3]! ^ s[1]!) >>> 0;
-    s[1] = (s[1]! ^ s[2]!) >>> 0;
-    s[0] = (s[0]! ^ s[3]!) >>> 0;
-    s[2] = (s[2]! ^ t) >>> 0;
-    s[3] = rotl(s[3]!, 11);
+    s[1] = (s[1]! ^ s[2]) >>> 0;
+    s[0] = (s[0]! ^ s[3]) >>> 0;
+    s[2] = (s[2] ^ t) >>> 0;
+    s[3] = rotl(s[3], 11);
     return result / 2 ** 32;
   };
 }
@@ -180,7 +180,7 @@ function pickChar(rnd: () => number, chars: string): string {
 }
 
 /** 14 characters, the 4 classes present (the rule asks ≥ 12 and 3 of 4), starting with a letter. */
-export function generatePassword(rnd: () => number): string {
+function generatePassword(rnd: () => number): string {
   const chars = [pickChar(rnd, UPPER), pickChar(rnd, LOWER), pickChar(rnd, DIGITS), pickChar(rnd, SPECIAL)];
   const all = UPPER + LOWER + DIGITS + SPECIAL;
   while (chars.length < 13) chars.push(pickChar(rnd, all));
@@ -243,7 +243,7 @@ function csvField(v: string): string {
   return /[;"\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
 }
 
-export function toCsv(rows: readonly MatelasRow[]): string {
+function toCsv(rows: readonly MatelasRow[]): string {
   return (
     [MATELAS_HEADER, ...rows.map((r) => [r.entite, r.libelle, r.valeur].map(csvField).join(';'))].join('\n') + '\n'
   );
@@ -267,7 +267,7 @@ function parisStamp(d: Date): string {
   return `${parts.year}${parts.month}${parts.day}${parts.hour}${parts.minute}`;
 }
 
-export function matelasFileName(accountId: string, now: Date): string {
+function matelasFileName(accountId: string, now: Date): string {
   return `Rapport_${accountId}_CREATION_${parisStamp(now)}.csv`;
 }
 

@@ -26,7 +26,7 @@ export interface KitInvoice {
  * A flow of several invoices (a zip of UBL invoices) integrated partly: the good ones are integrated, the
  * flow is IN_INTEGRE_PARTIEL and its compte-rendu (96) carries one line per rejected invoice.
  */
-export interface KitLot {
+interface KitLot {
   fileName: string;
   purpose: string;
   expected: 'integree_partiellement';
@@ -203,7 +203,7 @@ export function fictitiousIban(seed: number): string {
   return `FR${String(98 - rem).padStart(2, '0')}${bban}`;
 }
 
-export interface KitOptions {
+interface KitOptions {
   /** Distinguishes invoice numbers between kits (a kit deposited twice is all duplicates). ≤ 6 characters. */
   tag?: string;
   /** Issue date `YYYY-MM-DD`. */
@@ -334,7 +334,7 @@ export function buildQualificationKit(data: DirectoryData, opts: KitOptions = {}
  * The partial-integration case: a zip of one valid invoice and one breaking a routing rule (a recipient
  * that requires a service code, without one). Its numbers (`Q<tag>-L01`, `-L02`) are the kit's own.
  */
-export function buildQualificationLots(data: DirectoryData, opts: KitOptions = {}): Array<KitLot & { zip: Buffer }> {
+function buildQualificationLots(data: DirectoryData, opts: KitOptions = {}): Array<KitLot & { zip: Buffer }> {
   const { tag, date, byKind, supplier, iban } = kitContext(data, opts);
   const base = byKind('Destinataire sans paramètre');
   const svcOblig = byKind('Destinataire avec service obligatoire');

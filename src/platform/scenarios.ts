@@ -9,7 +9,7 @@ import type { Config } from '../config.ts';
 import type { Queryable } from '../store/db.ts';
 import type { InvoiceRecord } from '../store/directory.ts';
 import { findStructureBySiret } from '../store/directory.ts';
-import { QUEUES } from '../store/index.ts';
+import { QUEUES, bossDb } from '../store/index.ts';
 import { planScenario } from './lifecycle.ts';
 
 export interface ScenarioStepJob {
@@ -22,7 +22,7 @@ export interface ScenarioStepJob {
 }
 
 /** The scenario that applies to an invoice's recipient: by SIRET first, then by structure kind. */
-export async function scenarioFor(
+async function scenarioFor(
   q: Queryable,
   config: Config,
   inv: InvoiceRecord,
@@ -60,7 +60,7 @@ export async function scheduleScenario(
     };
     await boss.send(QUEUES.platform, job as unknown as object, {
       startAfter: steps[i]!.at,
-      db: { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) },
+      db: bossDb(tx),
     });
     n++;
   }

@@ -11,9 +11,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Where a usable set was found: installed by the operator, or shipped in the repository. */
-export type SetOrigin = 'installed' | 'shipped';
+type SetOrigin = 'installed' | 'shipped';
 
-export interface SchemaSetInfo {
+interface SchemaSetInfo {
   id: string;
   title: string;
   entries: string[];
@@ -118,12 +118,12 @@ const PASSERELLE_DEF: SchemaSetDef = {
 };
 
 /** The repo's `xsd/` folder, found from this source file so it does not depend on the cwd. */
-export function passerelleXsdDir(): string {
+function passerelleXsdDir(): string {
   return fileURLToPath(new URL('../../xsd/', import.meta.url)).replace(/[\\/]$/, '');
 }
 
 /** Where the official set `setId` ships with the product. */
-export function shippedSetDir(setId: string): string {
+function shippedSetDir(setId: string): string {
   return path.join(passerelleXsdDir(), 'official', setId);
 }
 
@@ -146,11 +146,7 @@ export function loadManifest(setId: string): ManifestFile[] {
 }
 
 /** Folder of a set if it is usable now, and where it comes from; undefined when neither installed nor shipped. */
-export function locateSet(
-  schemaDir: string,
-  setId: string,
-  shipped = true,
-): { path: string; origin: SetOrigin } | undefined {
+function locateSet(schemaDir: string, setId: string, shipped = true): { path: string; origin: SetOrigin } | undefined {
   if (setId === PASSERELLE_SET) return { path: passerelleXsdDir(), origin: 'shipped' };
   const def = setDef(setId);
   if (!def) return undefined;

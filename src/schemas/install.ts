@@ -32,7 +32,7 @@ const MAX_ZIP_XSD_FILES = 20000;
 /** How deep we look for the set root inside a folder or archive. */
 const MAX_SEARCH_DEPTH = 10;
 
-export class SchemaInstallError extends Error {}
+class SchemaInstallError extends Error {}
 
 interface Candidate {
   root: string;

@@ -104,7 +104,8 @@ export class ValidationPool {
       try {
         return Promise.resolve({ outcome: this.#inline.validateAll(original, refs, fileName) });
       } catch (e) {
-        return Promise.reject(e as Error);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what validateAll threw, passed on as is
+        return Promise.reject(e);
       }
     }
     let best = 0;
@@ -146,7 +147,7 @@ export class ValidationPool {
     this.#closed = true;
     this.#inline?.dispose();
     this.#inline = undefined;
-    await Promise.all(this.#slots.map((s) => s?.worker.terminate()));
+    await Promise.all(this.#slots.flatMap((s) => (s ? [s.worker.terminate()] : [])));
     this.#slots = [];
   }
 }

@@ -29,7 +29,7 @@ export type ValidationOutcome =
   { ok: true } | { ok: false; findings: Finding[] } | { ok: 'missing-set'; setId: string };
 
 /** More findings than this says nothing more to the partner and costs memory on broken 30 MB flows. */
-export const MAX_SCHEMA_FINDINGS = 50;
+const MAX_SCHEMA_FINDINGS = 50;
 
 /**
  * No network, no external entities or DTD, lines past 65535 reported as they are.

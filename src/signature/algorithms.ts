@@ -2,7 +2,7 @@
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { isContext, oid, smallInteger, type Node } from './der.ts';
 
-export type Hash = 'sha256' | 'sha384' | 'sha512';
+type Hash = 'sha256' | 'sha384' | 'sha512';
 
 /** Thrown for an algorithm we recognise as legal CMS but refuse (SHA-1, MD5, DSA, unknown OIDs). */
 export class UnsupportedAlgorithm extends Error {}

@@ -155,10 +155,6 @@ export function certsFromPem(pem: string): CertInfo[] {
   return remember(byPem, pem, out);
 }
 
-export function validAt(cert: CertInfo, at: Date): boolean {
-  return cert.notBefore <= at && at <= cert.notAfter;
-}
-
 function issuedBy(child: CertInfo, parent: CertInfo): boolean {
   if (!child.issuerRaw.equals(parent.subjectRaw)) return false;
   try {
@@ -169,7 +165,7 @@ function issuedBy(child: CertInfo, parent: CertInfo): boolean {
 }
 
 /** One reason a certification path fails RFC 5280's validation, with the certificate it is about. */
-export interface ChainProblem {
+interface ChainProblem {
   code: Extract<
     SignatureCode,
     | 'SIG-CHAIN-UNTRUSTED'
@@ -183,7 +179,7 @@ export interface ChainProblem {
   detail: string;
 }
 
-export type PathResult = { ok: true; path: CertInfo[] } | { ok: false; problems: ChainProblem[] };
+type PathResult = { ok: true; path: CertInfo[] } | { ok: false; problems: ChainProblem[] };
 
 function named(c: CertInfo): string {
   return `« ${c.subject} » (n° de série ${c.serial})`;
@@ -204,7 +200,7 @@ function selfIssued(c: CertInfo): boolean {
  * not exceeded by the non-self-issued intermediates below it, keyCertSign when keyUsage is present,
  * valid at `at`. The leaf's own dates and key usage are the signer checks (SIG-CERT-*, SIG-KEY-USAGE).
  */
-export function pathProblems(path: CertInfo[], at: Date): ChainProblem[] {
+function pathProblems(path: CertInfo[], at: Date): ChainProblem[] {
   const problems: ChainProblem[] = [];
   for (const [k, cert] of path.entries()) {
     for (const e of cert.extensions) {

@@ -14,7 +14,7 @@ import {
   type Node,
 } from './der.ts';
 
-export const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
+const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 const OID_CONTENT_TYPE = '1.2.840.113549.1.9.3';
 const OID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
 const OID_SIGNING_TIME = '1.2.840.113549.1.9.5';

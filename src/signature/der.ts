@@ -208,7 +208,7 @@ function lengthBytes(n: number): Buffer {
   return Buffer.from([0x80 | out.length, ...out]);
 }
 
-export function tlv(tag: number, value: Buffer): Buffer {
+function tlv(tag: number, value: Buffer): Buffer {
   return Buffer.concat([Buffer.from([tag]), lengthBytes(value.length), value]);
 }
 

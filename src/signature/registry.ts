@@ -12,7 +12,7 @@ import { certsFromPem, type CertInfo } from './certs.ts';
 const PARTNER = /^[A-Z0-9]{3,8}$/;
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 
-export interface RegisteredCertificate {
+interface RegisteredCertificate {
   fingerprint: string;
   subject: string;
   serial: string;

@@ -19,9 +19,9 @@ import path from 'node:path';
 import { w } from './der.ts';
 import { toPem } from './registry.ts';
 
-export type TestKeyType = 'rsa' | 'rsa-pss' | 'ecdsa';
+type TestKeyType = 'rsa' | 'rsa-pss' | 'ecdsa';
 
-export interface CertificateSpec {
+interface CertificateSpec {
   subject: { cn: string; o?: string };
   issuer?: { cn: string; o?: string };
   /** The issuer's private key; the certificate is self-signed when absent. */
@@ -82,7 +82,7 @@ function keyId(publicKey: KeyObject): Buffer {
 }
 
 /** Builds and signs an X.509 v3 certificate; returns its DER. */
-export function buildCertificate(spec: CertificateSpec): Buffer {
+function buildCertificate(spec: CertificateSpec): Buffer {
   const signingKey = spec.issuerKey ?? spec.privateKey;
   if (!signingKey) throw new Error('issuerKey or privateKey is required');
   const signer = signerFor(signingKey);
@@ -113,7 +113,7 @@ export function buildCertificate(spec: CertificateSpec): Buffer {
   return w.seq(tbs, signer.algId, w.bits(signer.sign(tbs)));
 }
 
-export function generateTestKey(type: TestKeyType): { publicKey: KeyObject; privateKey: KeyObject } {
+function generateTestKey(type: TestKeyType): { publicKey: KeyObject; privateKey: KeyObject } {
   if (type === 'ecdsa') return generateKeyPairSync('ec', { namedCurve: 'P-256' });
   if (type === 'rsa-pss')
     return generateKeyPairSync('rsa-pss', {

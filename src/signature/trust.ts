@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { CertificateRegistry } from './registry.ts';
 import type { TrustMaterial } from './verify.ts';
 
-export interface TrustFiles {
+interface TrustFiles {
   /** `config.signature.trustDir`: anchors as `*.pem` / `*.crt` / `*.cer` (PEM), CRLs as `*.crl` / `*.crl.pem` (DER or PEM). */
   trustDir: string;
   /** The partner's `signature.trustAnchors` PEM bundle: replaces the trustDir anchors (the trustDir CRLs still apply). */

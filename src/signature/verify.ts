@@ -46,7 +46,7 @@ export interface SignatureInput {
   fileName?: string;
 }
 
-export interface SignerSummary {
+interface SignerSummary {
   subject: string;
   serial: string;
   issuer: string;
@@ -245,7 +245,7 @@ function verifySync(input: SignatureInput, trust: TrustMaterial): SignatureResul
   }
   const crls = (trust.crls ?? []).map((b, index) => {
     try {
-      return { index, crl: readCrl(b) as Crl | undefined, error: undefined as string | undefined };
+      return { index, crl: readCrl(b), error: undefined as string | undefined };
     } catch (e) {
       return { index, crl: undefined, error: `CRL n° ${index + 1} illisible : ${(e as Error).message}` };
     }

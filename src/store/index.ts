@@ -3,10 +3,9 @@
  * the same database. Same schema, same SQL, same queues either way.
  */
 import path from 'node:path';
-import { PgBoss } from 'pg-boss';
-import { fromPglite } from 'pg-boss/dist/adapters/pglite.js';
+import { PgBoss, fromPglite } from 'pg-boss';
 import { openPglite, openPostgres } from './connect.ts';
-import type { Db } from './db.ts';
+import type { Db, Queryable } from './db.ts';
 import { migrate } from './migrate.ts';
 
 export interface StoreOptions {
@@ -41,6 +40,16 @@ export const QUEUES = {
  */
 const COMPLETED_JOB_SECONDS = 60;
 const MAINTENANCE_SECONDS = 60;
+
+/**
+ * pg-boss's `db` option for a job sent inside one of our transactions: the job is recorded (or not)
+ * with the rows of that transaction.
+ */
+export function bossDb(tx: Queryable): {
+  executeSql: (text: string, values?: unknown[]) => Promise<{ rows: unknown[] }>;
+} {
+  return { executeSql: (text, values) => tx.query(text, values) };
+}
 
 export async function openStore(
   opts: StoreOptions,

@@ -261,7 +261,7 @@ function utf8SequenceLength(b: Buffer, i: number): number {
 export interface OpenFolder {
   dir: string;
   /** fsync of the folder (through its open descriptor where there is one). */
-  sync(): Promise<void>;
+  sync: () => Promise<void>;
   close(): Promise<void>;
 }
 

@@ -146,7 +146,7 @@ export class XmlReadError extends Error {
 }
 
 /** Shared attribute object of elements without attributes (most of them). */
-export const EMPTY_ATTRS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+export const EMPTY_ATTRS: Record<string, string> = Object.freeze({});
 const EMPTY = EMPTY_ATTRS;
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
@@ -293,7 +293,7 @@ export function parseTree(
   const finishRun = (at: number): void => {
     if (rec !== undefined && recTop !== undefined && rec.length > 1 && at - recStart <= RUN_MAX_CHARS) {
       let byParent = runs.get(recTop.tag);
-      if (!byParent) runs.set(recTop.tag, (byParent = new Map()));
+      if (!byParent) runs.set(recTop.tag, (byParent = new Map<TagName | undefined, Run>()));
       byParent.set((recTop.parent as Node | undefined)?.tag, { text: xml.slice(recStart, at), steps: rec });
     }
     rec = undefined;

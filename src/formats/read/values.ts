@@ -10,7 +10,7 @@ export function val(n: XNode | undefined): Val | undefined {
 }
 
 export function num(n: XNode | undefined): Num | undefined {
-  const v = val(n) as Num | undefined;
+  const v: Num | undefined = val(n);
   if (v && n?.raw !== undefined) v.written = n.raw;
   if (v && n?.attrs['currencyID'] !== undefined) v.currency = n.attrs['currencyID'];
   return v;
@@ -18,7 +18,7 @@ export function num(n: XNode | undefined): Num | undefined {
 
 /** An identifier; its scheme is `schemeID` (or `listID` for classifications, `schemeAgencyID` never). */
 export function ident(n: XNode | undefined, schemeAttr = 'schemeID'): Id | undefined {
-  const v = val(n) as Id | undefined;
+  const v: Id | undefined = val(n);
   if (v && n?.attrs[schemeAttr] !== undefined) v.scheme = n.attrs[schemeAttr];
   return v;
 }

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { ReturnSyntax } from './model.ts';
 
 /** The longest file name every common file system takes (ext4, XFS, btrfs, NTFS count up to 255). */
-export const MAX_RETURN_NAME_BYTES = 255;
+const MAX_RETURN_NAME_BYTES = 255;
 
 export const RETURN_INTERFACE_CODES: Record<ReturnSyntax, string> = { CPPStatut: 'FEN1200A', AIFEStatut: 'FEN1201A' };
 

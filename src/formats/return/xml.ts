@@ -33,7 +33,7 @@ const NOT_XML =
  * and whitespace that attribute normalisation would change). Apostrophes stay readable in French
  * labels. Characters XML cannot carry become U+FFFD; CR is kept as a reference so parsing keeps it.
  */
-export function escapeXml(value: string, attribute = false): string {
+function escapeXml(value: string, attribute = false): string {
   const pattern = attribute ? /[&<>"\t\n\r]/g : /[&<>\r]/g;
   return value.replace(NOT_XML, '\uFFFD').replace(pattern, (c) => ESCAPES[c] ?? c);
 }

@@ -37,7 +37,7 @@ import {
 } from '../../store/mailboxes.ts';
 import { WriterProbe, writerCheckSupported } from './writers.ts';
 
-export interface FolderWatcherOptions {
+interface FolderWatcherOptions {
   dataDir: string;
   stableMs: number;
   rescanMs: number;

@@ -2,7 +2,7 @@
  * Connection caps per source address and in all, per node (slots are a node's own resource). Failed
  * logins and bans are the shared Defender's (src/gateway/defender.ts), stored in the database.
  */
-export interface DefenceSettings {
+interface DefenceSettings {
   maxConnections: number;
   maxConnectionsPerAddress: number;
 }

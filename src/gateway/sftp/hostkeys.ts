@@ -24,7 +24,7 @@ const SPECS: HostKeySpec[] = [
   { file: 'ssh_host_rsa_key', label: 'RSA', type: 'rsa', bits: 3072 },
 ];
 
-export interface SshKeyPair {
+interface SshKeyPair {
   private: string;
   public: string;
 }
@@ -47,7 +47,7 @@ export async function generateSshKeyPair(type: 'ed25519' | 'rsa' | 'ecdsa', bits
   }
 }
 
-export function hostKeyDir(dataDir: string): string {
+function hostKeyDir(dataDir: string): string {
   return path.join(dataDir, 'ssh');
 }
 

@@ -16,7 +16,8 @@ export function parseAuthorizedKey(line: string): ParsedKey | Error {
   const tokens = trimmed.split(/\s+/);
   const at = tokens.findIndex((t) => KEY_TYPES.test(t));
   if (at < 0 || !tokens[at + 1]) return new Error('no ssh-ed25519, ecdsa-sha2-nistp* or ssh-rsa key in the line');
-  const parsed = utils.parseKey(`${tokens[at]} ${tokens[at + 1]}`);
+  // ssh2's typings leave utils untyped here; parseKey answers a key, keys, or an Error.
+  const parsed = utils.parseKey(`${tokens[at]} ${tokens[at + 1]}`) as ParsedKey | ParsedKey[] | Error;
   if (parsed instanceof Error) return parsed;
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key.isPrivateKey()) return new Error('not a public key');

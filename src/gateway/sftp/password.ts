@@ -73,9 +73,9 @@ export async function burnPasswordCheck(clear: string): Promise<void> {
   await verifyPassword(clear, await dummyHash);
 }
 
-export const PASSWORD_RULE_FR =
+const PASSWORD_RULE_FR =
   'Le mot de passe doit contenir au moins 12 caractères et au moins 3 des 4 types de caractères suivants : majuscules, minuscules, chiffres, caractères spéciaux.';
-export const PASSWORD_RULE_EN =
+const PASSWORD_RULE_EN =
   'The password must be at least 12 characters long and contain at least 3 of these 4 kinds of characters: upper-case letters, lower-case letters, digits, special characters.';
 
 /** The platform's password rule; returns the (French / English) message when the password is too weak. */

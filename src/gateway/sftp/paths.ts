@@ -7,7 +7,7 @@
 import type { Box } from '../../store/mailboxes.ts';
 
 export type Folder = Box | 'retour';
-export const FOLDERS: readonly Folder[] = ['depot', 'analyse', 'retour'];
+const FOLDERS: readonly Folder[] = ['depot', 'analyse', 'retour'];
 
 export type VirtualPath =
   | { kind: 'root' }

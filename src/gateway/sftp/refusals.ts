@@ -43,7 +43,6 @@ const T = {
 } as const;
 
 export type RefusalCode = keyof typeof T;
-export const REFUSAL_CODES = Object.keys(T) as RefusalCode[];
 
 export function refusal(code: RefusalCode, detail?: string): Finding {
   const [fr, en] = T[code];

@@ -7,7 +7,7 @@
 import net from 'node:net';
 import type { Registry } from 'prom-client';
 import ssh2 from 'ssh2';
-import type { AuthContext, Connection, PublicKeyAuthContext } from 'ssh2';
+import type { AuthContext, Connection } from 'ssh2';
 import type { Config } from '../../config.ts';
 import { PARTNER_CODE } from '../../config.ts';
 import type { Logger } from '../../log.ts';
@@ -28,7 +28,7 @@ import { OFFERED_CIPHERS, keysAsKeyObjects, nativeCryptoLoaded } from './transpo
 
 export { hostKeyFingerprints };
 
-export interface SftpServerDeps {
+interface SftpServerDeps {
   config: Config;
   accounts: PartnerAccounts;
   intake: Intake;
@@ -39,7 +39,7 @@ export interface SftpServerDeps {
 }
 
 /** Where to listen; each field overrides `config.sftp`. `port: 0` here means an ephemeral port (tests, bench). */
-export interface SftpListen {
+interface SftpListen {
   port?: number;
   host?: string;
 }
@@ -305,7 +305,7 @@ export class SftpServer {
     const account = PARTNER_CODE.test(code) ? await this.#deps.accounts.getPartner(code) : undefined;
     const usable = account?.active ? account : undefined;
     if (ctx.method === 'publickey') {
-      const pk = ctx as PublicKeyAuthContext;
+      const pk = ctx;
       if (!pk.signature && usable && findListedKey(usable.sftpAuthorizedKeys, pk.key.data)) {
         ctx.accept(); // a probe: "this key would do"; the client signs next (not an attempt)
         return;
@@ -330,7 +330,7 @@ export class SftpServer {
       if (usable?.sftpPasswordHash) ok = await verifyPassword(ctx.password, usable.sftpPasswordHash);
       else await burnPasswordCheck(ctx.password); // same delay whether the login exists or not
     } else {
-      const pk = ctx as PublicKeyAuthContext;
+      const pk = ctx;
       const listed = usable ? findListedKey(usable.sftpAuthorizedKeys, pk.key.data) : undefined;
       keyFingerprint = fingerprintOf(pk.key.data);
       ok = !!listed && !!pk.signature && !!pk.blob && listed.verify(pk.blob, pk.signature, pk.hashAlgo) === true;

@@ -31,7 +31,7 @@ const MAX_HANDLES = 256;
 const MAX_WRITE_BACKLOG = 64 * 1024 * 1024;
 const READDIR_BATCH = 100;
 
-export interface SessionContext {
+interface SessionContext {
   partner: string;
   address: string;
   paths: MailboxPaths;

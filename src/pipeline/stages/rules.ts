@@ -31,7 +31,7 @@ export interface InvoiceFinding extends Finding {
   invoiceRecipient?: string;
 }
 
-export const PARTIAL_LINE = {
+const PARTIAL_LINE = {
   code: 'CPP-FACTURE-REJETEE',
   fr: 'Facture rejetée, non intégrée',
   en: 'Invoice rejected, not integrated',

@@ -13,7 +13,7 @@ import type { DetectedFlow } from '../../formats/types.ts';
 import type { FlowContext } from '../stage.ts';
 import type { ReadAndCheckRequest, ReadAndCheckResult } from '../stages/read-check.ts';
 
-export type DetectOptions = NonNullable<Parameters<typeof detectDeposit>[1]>;
+type DetectOptions = NonNullable<Parameters<typeof detectDeposit>[1]>;
 
 export type WorkRequest = { id: number; bytes: Uint8Array } & WorkKind;
 type WorkKind = { kind: 'detect'; opts: DetectOptions } | { kind: 'read'; read: Omit<ReadAndCheckRequest, 'xml'> };
@@ -107,7 +107,7 @@ export class FlowWorkers {
     return new Promise<WorkReply>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       slot.worker.ref();
-      slot.worker.postMessage({ ...req, id, bytes: data } as WorkRequest, [data.buffer as ArrayBuffer]);
+      slot.worker.postMessage({ ...req, id, bytes: data }, [data.buffer as ArrayBuffer]);
     }).finally(() => {
       if (slot.pending.size === 0) slot.worker.unref();
       if (large) this.#recycle(slot);
@@ -164,7 +164,7 @@ export class FlowWorkers {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all(this.#slots.map((s) => s?.worker.terminate()));
+    await Promise.all(this.#slots.flatMap((s) => (s ? [s.worker.terminate()] : [])));
     this.#slots = [];
   }
 }

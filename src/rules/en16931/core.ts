@@ -59,7 +59,7 @@ function periodOrder(
       if (blank(p.start) || blank(p.end)) continue;
       // ISO dates (UBL) and format 102 (CII) both order as strings once the separators are dropped.
       if (text(p.end).replace(/-/g, '') < text(p.start).replace(/-/g, '')) {
-        out.push(fail(`fin ${show(p.end)} avant début ${show(p.start)}`, p.end!.loc));
+        out.push(fail(`fin ${show(p.end)} avant début ${show(p.start)}`, p.end.loc));
       }
     }
     return out;

@@ -163,18 +163,18 @@ function evaluate(root: XNode, profile: FacturXProfile): Map<string, Violation[]
         if (!c.steps.every((s, i) => !s.pred || s.pred(chain[i]!, root))) continue;
         if (c.test) {
           if (!c.test(n, root)) {
-            const out = done!.get(c.id) ?? [];
+            const out = done.get(c.id) ?? [];
             out.push({ detail: `${n.qname}`, loc: loc(n) });
-            done!.set(c.id, out);
+            done.set(c.id, out);
           }
           continue;
         }
         const v = c.attr === undefined ? (n.children.length ? undefined : strValue(n)) : n.attrs[c.attr];
         // The artefacts: string-length($v) = 0 or the value is in the list (as written, untrimmed).
         if (v === undefined || v === '' || c.list!.has(v)) continue;
-        const out = done!.get(c.id) ?? [];
+        const out = done.get(c.id) ?? [];
         out.push({ detail: `${c.attr ? '@' + c.attr : n.qname} = '${v}'`, loc: loc(n) });
-        done!.set(c.id, out);
+        done.set(c.id, out);
       }
     }
     for (const k of n.children) walk(k, `${p}/${k.name}`);

@@ -23,6 +23,7 @@ function render(v: unknown): string {
   if (v instanceof Html) return v.value;
   if (v === null || v === undefined || v === false) return '';
   if (Array.isArray(v)) return v.map(render).join('');
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the views pass strings, numbers and dates
   return escapeHtml(String(v));
 }
 

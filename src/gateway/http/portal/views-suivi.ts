@@ -212,7 +212,7 @@ export function suiviPage(
   const q = data.query;
   const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
   const link = (page: number) => {
-    const p = new URLSearchParams({ ...q, page: String(page) } as unknown as Record<string, string>);
+    const p = new URLSearchParams({ ...q, page: String(page) });
     for (const [k, val] of [...p]) if (!val) p.delete(k);
     return `${ESPACE}/suivi?${p.toString()}`;
   };

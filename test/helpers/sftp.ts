@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { buildConfig } from '../../config.ts';
-import type { PartnerAccount, PartnerAccounts } from '../../store/types.ts';
-import type { Intake, IntakeRequest, IntakeResult } from '../intake-types.ts';
-import { SftpServer } from './server.ts';
+import { buildConfig } from '../../src/config.ts';
+import type { PartnerAccount, PartnerAccounts } from '../../src/store/types.ts';
+import type { Intake, IntakeRequest, IntakeResult } from '../../src/gateway/intake-types.ts';
+import { SftpServer } from '../../src/gateway/sftp/server.ts';
 
 export class MemoryPartnerAccounts implements PartnerAccounts {
   readonly partners = new Map<string, PartnerAccount>();

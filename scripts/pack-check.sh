@@ -92,7 +92,8 @@ EOF
 # setsid: the daemon (npx and node) gets its own process group, stopped as a whole below.
 setsid npx --no-install passerelle --config passerelle.yaml start >"$work/daemon.log" 2>&1 &
 daemon=$!
-running() { kill -0 -- "-$daemon" 2>/dev/null; }
+# The PID, not the group: right after the fork, setsid may not have made the group yet (a race).
+running() { kill -0 "$daemon" 2>/dev/null; }
 depot="$work/app/data/mailboxes/PACK01/depot"
 retour="$work/app/data/mailboxes/PACK01/retour"
 for _ in $(seq 1 120); do

@@ -32,8 +32,8 @@ function inflateUbl(xml: string, size: number): Buffer {
   return Buffer.from(xml.slice(0, end) + lines.repeat(copies) + xml.slice(end));
 }
 
-async function rate(bytes: Buffer, minMs = 400): Promise<number> {
-  for (let i = 0; i < 20; i++) await detectSyntax(bytes); // warm-up (JIT)
+async function rate(bytes: Buffer, minMs = 1500): Promise<number> {
+  for (let i = 0; i < 300; i++) await detectSyntax(bytes); // warm-up (JIT)
   let n = 0;
   const t0 = performance.now();
   let elapsed: number;

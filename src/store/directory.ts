@@ -370,7 +370,7 @@ export async function findCommitment(
   const c = r.rows[0];
   if (!c) return undefined;
   const out: DirectoryCommitment = { number: String(c.number), structureId: Number(c.structure_id) };
-  if (c.service_code != null) out.serviceCode = String(c.service_code);
+  if (c.service_code != null) out.serviceCode = scalarText(c.service_code);
   return out;
 }
 
@@ -395,8 +395,14 @@ const INVOICE_COLUMNS = `id, flow_id, partner, supplier_identifier, supplier_typ
   amount_ht::text AS amount_ht, amount_ttc::text AS amount_ttc, amount_net::text AS amount_net, status, from_matelas,
   flow_position, created_at, updated_at`;
 
+/** A scalar column (text, number) as text: rows are untyped. */
+function scalarText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  return typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+}
+
 function str(v: unknown): string | null {
-  return v == null ? null : String(v);
+  return v == null ? null : scalarText(v);
 }
 
 function toInvoice(r: Row): InvoiceRecord {
@@ -429,7 +435,7 @@ function toInvoice(r: Row): InvoiceRecord {
 
 function trimDecimal(v: unknown): string | null {
   if (v == null) return null;
-  const s = String(v);
+  const s = scalarText(v);
   return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
 }
 

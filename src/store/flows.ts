@@ -118,24 +118,24 @@ export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord 
     f.emitter ?? null,
     f.returnSyntax ?? null,
   ]);
-  return r.rows[0] ? toFlow(r.rows[0] as Row) : undefined;
+  return r.rows[0] ? toFlow(r.rows[0]) : undefined;
 }
 
 const FLOW_BY_SPOOL_KEY = prepared('flow_by_spool_key', `SELECT ${FLOW_COLUMNS} FROM flows WHERE spool_key = $1`);
 
 export async function flowBySpoolKey(db: Queryable, spoolKey: string): Promise<FlowRecord | undefined> {
   const r = await db.query(FLOW_BY_SPOOL_KEY, [spoolKey]);
-  return r.rows[0] ? toFlow(r.rows[0] as Row) : undefined;
+  return r.rows[0] ? toFlow(r.rows[0]) : undefined;
 }
 
 export async function getFlow(db: Queryable, id: number): Promise<FlowRecord | undefined> {
   const r = await db.query(`SELECT ${FLOW_COLUMNS} FROM flows WHERE id = $1`, [id]);
-  return r.rows[0] ? toFlow(r.rows[0] as Row) : undefined;
+  return r.rows[0] ? toFlow(r.rows[0]) : undefined;
 }
 
 export async function getFlowByNumber(db: Queryable, flowNumber: string): Promise<FlowRecord | undefined> {
   const r = await db.query(`SELECT ${FLOW_COLUMNS} FROM flows WHERE flow_number = $1 OR id::text = $1`, [flowNumber]);
-  return r.rows[0] ? toFlow(r.rows[0] as Row) : undefined;
+  return r.rows[0] ? toFlow(r.rows[0]) : undefined;
 }
 
 /**

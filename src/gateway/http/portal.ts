@@ -7,10 +7,9 @@
  */
 import fastifyMultipart from '@fastify/multipart';
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PARTNER_CODE } from '../../config.ts';
 import { SYNTAXES } from '../../formats/registry.ts';
@@ -25,6 +24,7 @@ import { hashPassword, verifyPassword } from '../sftp/password.ts';
 import { registerAccounts, SESSION_COOKIE } from './portal/accounts.ts';
 import { BASE, CSS, depositPage, errorPage, flowListPage, flowPage, isFinal, loginPage } from './portal/views.ts';
 import type { PageContext, SyntaxChoice } from './portal/views.ts';
+import { receiveDepositForm } from './portal/upload.ts';
 
 const COOKIE = 'passerelle_portail';
 /** The sign-in form's token, double-submitted: this cookie and the form's `_csrf` field must match. */
@@ -129,12 +129,6 @@ function syntaxChoices(): SyntaxChoice[] {
   const byFlux = new Map<string, string[]>();
   for (const s of SYNTAXES) byFlux.set(s.syntaxeFlux, [...(byFlux.get(s.syntaxeFlux) ?? []), s.label]);
   return [...byFlux].map(([syntaxeFlux, labels]) => ({ syntaxeFlux, label: labels.join(' / ') }));
-}
-
-/** The partner's name for a flow: base name only, no control characters, at most 255 characters. */
-function cleanName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  return (name.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 255);
 }
 
 function send(reply: FastifyReply, status: number, page: string): FastifyReply {
@@ -313,49 +307,14 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
       const box = req.query.box === 'analyse' ? 'analyse' : req.query.box === 'depot' ? 'depot' : undefined;
       if (!box) return send(reply, 400, depositView(s, 'Action inconnue : choisissez Déposer ou Analyser.'));
       if (!req.isMultipart()) return send(reply, 400, depositView(s, 'Formulaire invalide (multipart attendu).'));
-      const fields: Record<string, string> = {};
-      let upload: { file: string; name: string } | undefined;
-      let refusal: { status: number; message: string } | undefined;
-      try {
-        for await (const part of req.parts()) {
-          if (part.type === 'field') {
-            fields[part.fieldname] = String(part.value);
-            continue;
-          }
-          // The token comes first in the form: nothing is written to disk for a request that lacks it.
-          if (crossOrigin(req.headers) || !sameToken(fields._csrf, s.session.csrf)) {
-            refusal = {
-              status: 403,
-              message: 'Jeton de formulaire absent ou invalide (CSRF) : rechargez la page et recommencez.',
-            };
-            part.file.resume();
-            break;
-          }
-          const name = cleanName(part.filename ?? '');
-          if (part.fieldname !== 'fichier' || !name) {
-            part.file.resume();
-            continue;
-          }
-          const file = path.join(tmpDir, `.portail-${randomUUID()}`);
-          upload = { file, name };
-          await pipeline(part.file, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
-        }
-      } catch (e) {
-        if (upload) await rm(upload.file, { force: true });
-        upload = undefined;
-        const tooLarge = (e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE';
-        refusal = tooLarge
-          ? {
-              status: 413,
-              message: `GDP_MSG_11.022 : la taille du fichier dépasse la taille maximale autorisée (${config.maxFlowSizeKo} Ko).`,
-            }
-          : { status: 400, message: `Dépôt illisible : ${(e as Error).message}` };
-      }
-      if (!refusal && !sameToken(fields._csrf, s.session.csrf))
-        refusal = {
-          status: 403,
-          message: 'Jeton de formulaire absent ou invalide (CSRF) : rechargez la page et recommencez.',
-        };
+      const form = await receiveDepositForm(req, {
+        tmpDir,
+        maxFlowSizeKo: config.maxFlowSizeKo,
+        tokenOk: (f) => !crossOrigin(req.headers) && sameToken(f._csrf, s.session.csrf),
+      });
+      const { fields } = form;
+      const upload = form.upload;
+      let refusal = form.refusal;
       const syntaxeFlux = fields.syntaxeFlux ?? '';
       const syntax = syntaxeFlux ? SYNTAXES.find((x) => x.syntaxeFlux === syntaxeFlux) : undefined;
       if (!refusal && syntaxeFlux && !syntax)

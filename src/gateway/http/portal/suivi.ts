@@ -5,11 +5,8 @@
  * compte-rendu as a table, downloads. Every lookup is scoped to the user's partner: another account's
  * flow answers 404 exactly like a missing one. Test users need the "Suivi des flux" space.
  */
-import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { listStructures } from '../../../store/directory.ts';
 import { getContent, getFlow, getStages, returnFlowsOf } from '../../../store/flows.ts';
@@ -22,18 +19,13 @@ import type { PortalAuth, Signed } from './accounts.ts';
 import { foreignPost, same, send } from './accounts.ts';
 import { html } from './html.ts';
 import { TERMINAL_STATES } from '../../../store/types.ts';
+import { receiveDepositForm } from './upload.ts';
 import { accountErrorPage } from './views-accounts.ts';
 import { ESPACE, FLOW_TYPES, depositFormPage, espaceFlowPage, flowLive, suiviPage, suiviTable } from './views-suivi.ts';
 import type { Emitter, SuiviQuery } from './views-suivi.ts';
 
 const PAGE_SIZE = 20;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-/** The partner's name for a flow: base name only, no control characters, at most 255 characters. */
-function cleanName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  return (name.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 255);
-}
 
 export function registerSuivi(scope: FastifyInstance, daemon: Daemon, auth: PortalAuth): void {
   const { config } = daemon;
@@ -92,48 +84,14 @@ export function registerSuivi(scope: FastifyInstance, daemon: Daemon, auth: Port
     if (!s) return reply;
     const box = req.query.box === 'analyse' ? 'analyse' : req.query.box === 'depot' ? 'depot' : undefined;
     if (!box || !req.isMultipart()) return depositView(s, 400, reply, { error: 'Formulaire invalide.' });
-    const fields: Record<string, string> = {};
-    let upload: { file: string; name: string } | undefined;
-    let refusal: { status: number; message: string } | undefined;
-    const forged = () =>
-      (foreignPost(req) || !same(fields._csrf, s.session.csrf)) && {
-        status: 403,
-        message: 'Jeton de formulaire absent ou invalide (CSRF) : rechargez la page et recommencez.',
-      };
-    try {
-      for await (const part of req.parts()) {
-        if (part.type === 'field') {
-          fields[part.fieldname] = String(part.value);
-          continue;
-        }
-        // The token comes before the file in the form: nothing is written for a forged request.
-        const bad = forged();
-        if (bad) {
-          refusal = bad;
-          part.file.resume();
-          break;
-        }
-        const name = cleanName(part.filename ?? '');
-        if (part.fieldname !== 'fichier' || !name) {
-          part.file.resume();
-          continue;
-        }
-        const file = path.join(tmpDir, `.portail-${randomUUID()}`);
-        upload = { file, name };
-        await pipeline(part.file, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
-      }
-    } catch (e) {
-      if (upload) await rm(upload.file, { force: true });
-      upload = undefined;
-      refusal =
-        (e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE'
-          ? {
-              status: 413,
-              message: `GDP_MSG_11.022 : la taille du fichier dépasse la taille maximale autorisée (${config.maxFlowSizeKo} Ko).`,
-            }
-          : { status: 400, message: `Dépôt illisible : ${(e as Error).message}` };
-    }
-    refusal ??= forged() || undefined;
+    const form = await receiveDepositForm(req, {
+      tmpDir,
+      maxFlowSizeKo: config.maxFlowSizeKo,
+      tokenOk: (f) => !foreignPost(req) && same(f._csrf, s.session.csrf),
+    });
+    const { fields } = form;
+    const upload = form.upload;
+    let refusal = form.refusal;
     const type = FLOW_TYPES.find((t) => t.id === fields.type);
     const code = fields.codeInterface ?? '';
     const emitter = (await emitters(s)).find((e) => e.siret === fields.emetteur);

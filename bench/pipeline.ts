@@ -1,169 +1,462 @@
 /**
- * End-to-end pipeline benchmark: small UBL flows dropped into a partner's depot (written under a
- * temporary name, then renamed, as EDI clients do) until their comptes-rendus appear in retour/.
- * Prints flows/s at full speed, p50/p99 latency at a fixed rate (100 flows/s), and peak memory,
- * on PostgreSQL and on embedded PGlite. Peak memory is the daemon process's (VmHWM).
+ * End-to-end pipeline benchmark: small UBL flows dropped into a partner's depot (written under a temporary
+ * name, then renamed, as EDI clients do) until their comptes-rendus appear in retour/. The daemon runs as
+ * its own process (`passerelle start`), as in production; this process is the partner's side (it drops the
+ * files and watches retour/), so its own work is not counted against the daemon.
+ *
+ * For one database (PostgreSQL or embedded PGlite) it tells the whole story (issue 13): bursts of 1,000 and
+ * 5,000 flows (flows/s over the whole burst and between its 10th and 90th percentile), flows paced at 100
+ * and 200 a second (rate achieved, p50/p99 latency from the rename into depot/ to the compte-rendu), CPU
+ * milliseconds a flow of the daemon and of PostgreSQL's backends (from /proc), SQL statements a flow (counted
+ * by bench/sql-count.mjs), pg-boss's own rate on the same kind of database and the ratio of the two, and the
+ * daemon's peak RSS. `benchSoak()` paces 100 flows/s for ten minutes and samples RSS every 10 s.
+ *
+ * Sizes: BENCH_BURSTS (default "1000,5000"), BENCH_PACED (default "100,200"), BENCH_PACED_SECONDS (default 60),
+ * SOAK_MINUTES (default 10). BENCH_EXTRA merges JSON into the daemon's configuration.
  */
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { stringify } from 'yaml';
 import { daemonInfoPath } from '../src/gateway/lock.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
-import { stringify } from 'yaml';
 
 const CORPUS = fileURLToPath(new URL('../test/corpus/', import.meta.url));
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** /proc's clock ticks (USER_HZ). */
+const TICKS = 100;
 
-interface Run {
+type Kind = 'postgres' | 'pglite';
+
+export interface BurstFigures {
+  flows: number;
+  /** Whole burst: first drop to last compte-rendu. */
   flowsPerSecond: number;
+  /** Between the 10th and the 90th percentile of arrivals (the steady rate, without start and tail). */
+  steadyFlowsPerSecond: number;
+  daemonCpuMsPerFlow: number;
+  /** NaN on PGlite (it runs inside the daemon: its CPU is in the daemon's). */
+  postgresCpuMsPerFlow: number;
+  /** Statements the daemon sent through node-postgres (NaN on PGlite). */
+  statementsPerFlow: number;
+}
+
+export interface PacedFigures {
+  rate: number;
+  seconds: number;
+  /** Flows sent / (last compte-rendu − first drop). */
+  achieved: number;
   p50ms: number;
   p99ms: number;
+}
+
+export interface PipelineStory {
+  kind: Kind;
+  bursts: BurstFigures[];
+  paced: PacedFigures[];
+  /** pg-boss alone on the same kind of database: jobs sent in bulk, then worked and completed. */
+  queueJobsPerSecond: number;
   peakRssMB: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
-/** Watches retour/ and resolves each flow's arrival time by its original file name. */
-function arrivals(dir: string): { seen: Map<string, number>; close: () => void } {
-  const seen = new Map<string, number>();
-  const w = watch(dir, (_e, name) => {
-    if (!name || !name.startsWith('FEN1200A_')) return;
-    const at = performance.now();
-    try {
-      const m = /<IdFlux>([^<]+)<\/IdFlux>/.exec(readFileSync(path.join(dir, name), 'utf8'));
-      if (m && !seen.has(m[1]!)) seen.set(m[1]!, at);
-    } catch {
-      /* renamed away or not yet complete: the next event catches it */
-    }
-  });
-  return { seen, close: () => w.close() };
-}
+const numbers = (v: string | undefined, dflt: number[]) =>
+  v
+    ? v
+        .split(',')
+        .map(Number)
+        .filter((n) => n > 0)
+    : dflt;
 
-async function waitAll(seen: Map<string, number>, names: string[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (names.some((n) => !seen.has(n))) {
-    if (Date.now() > deadline)
-      throw new Error(`only ${names.filter((n) => seen.has(n)).length}/${names.length} comptes-rendus arrived`);
-    await new Promise((r) => setTimeout(r, 20));
+function procCpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / TICKS;
+  } catch {
+    return NaN;
   }
 }
 
-/** The daemon's peak resident memory (VmHWM), read from /proc while it runs. */
-function peakRssMB(pid: number): number {
+function procMemoryMB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : NaN;
   } catch {
     return NaN;
   }
 }
 
-/**
- * The daemon runs as its own process (`passerelle start`), as in production; this process is the
- * partner's side: it drops the files and watches retour/, so its work is not counted against the daemon.
- */
-export async function benchPipeline(
-  kind: 'postgres' | 'pglite',
-  opts: { flows?: number; rate?: number; rateFlows?: number } = {},
-): Promise<Run> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), `passerelle-bench-${kind}-`));
-  const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const databaseSchema = `bench_${Date.now()}`;
-  const configFile = path.join(dataDir, 'passerelle.yaml');
-  writeFileSync(
-    configFile,
-    stringify({
-      dataDir,
-      http: { port: 0 },
-      sftp: { port: 0 },
-      schemas: { fetchOnStart: false },
-      log: { level: 'warn' },
-      partners: [{ code: 'BENCH1', name: 'Bench' }],
-      ...(process.env.BENCH_EXTRA ? JSON.parse(process.env.BENCH_EXTRA) : {}),
-      ...(kind === 'postgres' ? { databaseUrl, databaseSchema } : {}),
-    }),
-  );
-  const daemon = spawn(
-    process.execPath,
-    [fileURLToPath(new URL('../bin/passerelle.js', import.meta.url)), 'start', '--config', configFile],
-    {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, CI: '1' },
-    },
-  );
-  const box = mailboxPaths(dataDir, 'BENCH1');
-  const template = readFileSync(path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1.xml'), 'utf8');
-  const drop = (name: string) => {
-    // Distinct bytes per flow, else they would be rejected as duplicates.
-    writeFileSync(path.join(box.depot, `${name}.tmp`), template.replace('<cbc:ID>', `<!-- ${name} --><cbc:ID>`));
-    renameSync(path.join(box.depot, `${name}.tmp`), path.join(box.depot, name));
-  };
-  try {
-    // The daemon is up when it has written its info file (and created the partner's mailboxes).
+/** The daemon under bench: its own process, data folder and (on PostgreSQL) schema, and its partner's mailbox. */
+class BenchDaemon {
+  readonly kind: Kind;
+  readonly process: ChildProcess;
+  readonly #dataDir: string;
+  readonly #schema: string;
+  readonly #countFile: string;
+  readonly #box: ReturnType<typeof mailboxPaths>;
+  readonly #template: string;
+  /** Arrival time of each compte-rendu, by the original file name it answers. */
+  readonly seen = new Map<string, number>();
+  #watcher: ReturnType<typeof watch> | null = null;
+  #client: pg.Client | null = null;
+
+  constructor(kind: Kind) {
+    this.kind = kind;
+    this.#dataDir = mkdtempSync(path.join(os.tmpdir(), `passerelle-bench-${kind}-`));
+    this.#schema = `bench_${Date.now()}`;
+    this.#countFile = path.join(this.#dataDir, 'statements.json');
+    const configFile = path.join(this.#dataDir, 'passerelle.yaml');
+    writeFileSync(
+      configFile,
+      stringify({
+        dataDir: this.#dataDir,
+        http: { port: 0 },
+        sftp: { port: 0 },
+        schemas: { fetchOnStart: false },
+        log: { level: 'warn' },
+        partners: [{ code: 'BENCH1', name: 'Bench' }],
+        ...(kind === 'postgres' ? { databaseUrl: DATABASE_URL, databaseSchema: this.#schema } : {}),
+        ...(process.env.BENCH_EXTRA ? (JSON.parse(process.env.BENCH_EXTRA) as object) : {}),
+      }),
+    );
+    this.process = spawn(
+      process.execPath,
+      [
+        '--import',
+        fileURLToPath(new URL('./sql-count.mjs', import.meta.url)),
+        fileURLToPath(new URL('../bin/passerelle.js', import.meta.url)),
+        'start',
+        '--config',
+        configFile,
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        // PGAPPNAME names the daemon's PostgreSQL connections, so that their backends can be found.
+        env: { ...process.env, CI: '1', PGAPPNAME: this.#schema, SQL_COUNT_FILE: this.#countFile },
+      },
+    );
+    this.#box = mailboxPaths(this.#dataDir, 'BENCH1');
+    this.#template = readFileSync(path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1.xml'), 'utf8');
+  }
+
+  async ready(): Promise<void> {
     const up = Date.now() + 120000;
-    while (!existsSync(daemonInfoPath(dataDir, kind === 'postgres')) || !existsSync(box.retour)) {
-      if (Date.now() > up || daemon.exitCode !== null) throw new Error('the daemon did not start');
+    while (!existsSync(daemonInfoPath(this.#dataDir, this.kind === 'postgres')) || !existsSync(this.#box.retour)) {
+      if (Date.now() > up || this.process.exitCode !== null) throw new Error('the daemon did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
-    const { seen, close } = arrivals(box.retour);
-    try {
-      // Warm-up (schema compilation, first queries).
-      const warm = Array.from({ length: 20 }, (_, i) => `warm-${i}.xml`);
-      warm.forEach(drop);
-      await waitAll(seen, warm, 60000);
-
-      // Full speed: all flows dropped at once.
-      const n = opts.flows ?? 1000;
-      const names = Array.from({ length: n }, (_, i) => `burst-${i}.xml`);
-      const t0 = performance.now();
-      names.forEach(drop);
-      await waitAll(seen, names, 300000);
-      const flowsPerSecond = n / ((Math.max(...names.map((x) => seen.get(x)!)) - t0) / 1000);
-
-      // Fixed rate: latency from the rename into depot/ to the compte-rendu in retour/.
-      const rate = opts.rate ?? 100;
-      const m = opts.rateFlows ?? 500;
-      const sent = new Map<string, number>();
-      const paced = Array.from({ length: m }, (_, i) => `paced-${i}.xml`);
-      const start = performance.now();
-      for (let i = 0; i < m; i++) {
-        const due = start + (i * 1000) / rate;
-        const wait = due - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        sent.set(paced[i]!, performance.now());
-        drop(paced[i]!);
+    this.#watcher = watch(this.#box.retour, (_e, name) => {
+      if (!name || !name.startsWith('FEN1200A_')) return;
+      const at = performance.now();
+      try {
+        const m = /<IdFlux>([^<]+)<\/IdFlux>/.exec(readFileSync(path.join(this.#box.retour, name), 'utf8'));
+        if (m && !this.seen.has(m[1]!)) this.seen.set(m[1]!, at);
+      } catch {
+        /* renamed away or not yet complete: the next event catches it */
       }
-      await waitAll(seen, paced, 120000);
-      const latencies = paced.map((x) => seen.get(x)! - sent.get(x)!).sort((a, b) => a - b);
-      return {
-        flowsPerSecond,
-        p50ms: percentile(latencies, 50),
-        p99ms: percentile(latencies, 99),
-        peakRssMB: peakRssMB(daemon.pid!),
-      };
-    } finally {
-      close();
+    });
+    if (this.kind === 'postgres') {
+      this.#client = new pg.Client({ connectionString: DATABASE_URL, application_name: 'passerelle-bench' });
+      await this.#client.connect();
     }
-  } finally {
-    daemon.kill('SIGTERM');
-    await new Promise((r) => (daemon.exitCode !== null ? r(undefined) : daemon.once('exit', r)));
-    if (kind === 'postgres') {
-      const pg = await import('pg');
-      const c = new pg.default.Client({ connectionString: databaseUrl });
+  }
+
+  drop(name: string): void {
+    // Distinct bytes per flow, else they would be rejected as duplicates.
+    const tmp = path.join(this.#box.depot, `${name}.tmp`);
+    writeFileSync(tmp, this.#template.replace('<cbc:ID>', `<!-- ${name} --><cbc:ID>`));
+    renameSync(tmp, path.join(this.#box.depot, name));
+  }
+
+  async waitFor(names: string[], timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (names.some((n) => !this.seen.has(n))) {
+      if (Date.now() > deadline || this.process.exitCode !== null)
+        throw new Error(`only ${names.filter((n) => this.seen.has(n)).length}/${names.length} comptes-rendus arrived`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** CPU seconds so far: the daemon (all its threads), PostgreSQL's backends serving it (by pid), statements sent. */
+  async counters(): Promise<{ daemon: number; backends: Map<number, number>; statements: number }> {
+    const daemon = procCpuSeconds(this.process.pid!);
+    const backends = new Map<number, number>();
+    if (this.#client) {
+      const { rows } = await this.#client.query<{ pid: number }>(
+        'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+        [this.#schema],
+      );
+      for (const { pid } of rows) backends.set(pid, procCpuSeconds(pid));
+    }
+    let statements = 0;
+    if (existsSync(this.#countFile))
+      for (const n of Object.values(JSON.parse(readFileSync(this.#countFile, 'utf8')) as Record<string, number>))
+        statements += n;
+    return { daemon, backends, statements };
+  }
+
+  rssMB(): number {
+    return procMemoryMB(this.process.pid!, 'VmRSS');
+  }
+
+  peakRssMB(): number {
+    return procMemoryMB(this.process.pid!, 'VmHWM');
+  }
+
+  async stop(): Promise<void> {
+    this.#watcher?.close();
+    this.process.kill('SIGTERM');
+    await new Promise((r) => (this.process.exitCode !== null ? r(undefined) : this.process.once('exit', r)));
+    if (this.#client) {
+      await this.#client.query(`DROP SCHEMA IF EXISTS "${this.#schema}" CASCADE`);
+      await this.#client.query(`DROP SCHEMA IF EXISTS "${this.#schema}_boss" CASCADE`);
+      await this.#client.end();
+    }
+    rmSync(this.#dataDir, { recursive: true, force: true });
+  }
+}
+
+/** All flows dropped at once; CPU and statements counted from the first drop to the last compte-rendu. */
+async function burst(d: BenchDaemon, n: number, label: string): Promise<BurstFigures> {
+  const names = Array.from({ length: n }, (_, i) => `${label}-${i}.xml`);
+  const before = await d.counters();
+  const t0 = performance.now();
+  names.forEach((x) => d.drop(x));
+  await d.waitFor(names, 600000);
+  // The statement counter is written every 250 ms by the daemon.
+  await new Promise((r) => setTimeout(r, 400));
+  const after = await d.counters();
+  const arrivals = names.map((x) => d.seen.get(x)!).sort((a, b) => a - b);
+  const p10 = percentile(arrivals, 10);
+  const p90 = percentile(arrivals, 90);
+  let backendSeconds = 0;
+  for (const [pid, s] of after.backends) backendSeconds += s - (before.backends.get(pid) ?? 0);
+  return {
+    flows: n,
+    flowsPerSecond: n / ((arrivals[arrivals.length - 1]! - t0) / 1000),
+    steadyFlowsPerSecond: (0.8 * n) / ((p90 - p10) / 1000),
+    daemonCpuMsPerFlow: ((after.daemon - before.daemon) * 1000) / n,
+    postgresCpuMsPerFlow: d.kind === 'postgres' ? (backendSeconds * 1000) / n : NaN,
+    statementsPerFlow: d.kind === 'postgres' ? (after.statements - before.statements) / n : NaN,
+  };
+}
+
+/** `rate` flows a second for `seconds`; latency from the rename into depot/ to the compte-rendu. */
+async function paced(d: BenchDaemon, rate: number, seconds: number, label: string): Promise<PacedFigures> {
+  const m = Math.round(rate * seconds);
+  const names = Array.from({ length: m }, (_, i) => `${label}-${i}.xml`);
+  const sent = new Map<string, number>();
+  const start = performance.now();
+  for (let i = 0; i < m; i++) {
+    const wait = start + (i * 1000) / rate - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    sent.set(names[i]!, performance.now());
+    d.drop(names[i]!);
+  }
+  await d.waitFor(names, 600000);
+  const latencies = names.map((x) => d.seen.get(x)! - sent.get(x)!).sort((a, b) => a - b);
+  const last = Math.max(...names.map((x) => d.seen.get(x)!));
+  return {
+    rate,
+    seconds,
+    achieved: m / ((last - start) / 1000),
+    p50ms: percentile(latencies, 50),
+    p99ms: percentile(latencies, 99),
+  };
+}
+
+/**
+ * pg-boss's own rate, the ceiling of any queue-driven pipeline: `jobs` jobs inserted in bulk into a fresh
+ * queue, then worked as the daemon works its flows queue (batches of 16, its default `pipeline.concurrency`,
+ * fetched again at once when full; empty handler) until all are completed.
+ */
+export async function queueRate(kind: Kind, jobs = 5000): Promise<number> {
+  const { PgBoss, fromPglite } = await import('pg-boss');
+  const schema = `benchq_${Date.now()}`;
+  let close: () => Promise<unknown>;
+  let boss: InstanceType<typeof PgBoss>;
+  if (kind === 'postgres') {
+    boss = new PgBoss({ connectionString: DATABASE_URL, schema, max: 4, superviseIntervalSeconds: 3600 });
+    close = async () => {
+      const c = new pg.Client({ connectionString: DATABASE_URL });
       await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS "${databaseSchema}" CASCADE`);
-      await c.query(`DROP SCHEMA IF EXISTS "${databaseSchema}_boss" CASCADE`);
+      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await c.end();
+    };
+  } else {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = new PGlite();
+    boss = new PgBoss({ db: fromPglite(db), backend: 'pglite', schema, superviseIntervalSeconds: 3600 });
+    close = () => db.close();
+  }
+  boss.on('error', () => undefined);
+  try {
+    await boss.start();
+    await boss.createQueue('bench');
+    for (let i = 0; i < jobs; i += 500)
+      await boss.insert(
+        'bench',
+        Array.from({ length: Math.min(500, jobs - i) }, (_, k) => ({ data: { flowId: i + k } })),
+      );
+    let done = 0;
+    const t0 = performance.now();
+    const finished = new Promise<void>((resolve) => {
+      void boss.work<{ flowId: number }>(
+        'bench',
+        { batchSize: 16, pollingIntervalSeconds: 0.5, burstWhenBatchFull: true },
+        async (batch) => {
+          done += batch.length;
+          if (done >= jobs) resolve();
+          return Promise.resolve();
+        },
+      );
+    });
+    await finished;
+    // The last batch is completed right after its handler returns.
+    await new Promise((r) => setTimeout(r, 50));
+    return jobs / ((performance.now() - t0) / 1000);
+  } finally {
+    await boss.stop({ graceful: false, timeout: 2000 }).catch(() => undefined);
+    await close();
+  }
+}
+
+export async function benchPipeline(kind: Kind): Promise<PipelineStory> {
+  const burstSizes = numbers(process.env.BENCH_BURSTS, [1000, 5000]);
+  const rates = numbers(process.env.BENCH_PACED, [100, 200]);
+  const seconds = Number(process.env.BENCH_PACED_SECONDS ?? 60);
+  const d = new BenchDaemon(kind);
+  const story: PipelineStory = { kind, bursts: [], paced: [], queueJobsPerSecond: NaN, peakRssMB: NaN };
+  try {
+    await d.ready();
+    // Warm-up (schema compilation, first queries, JIT).
+    const warm = Array.from({ length: 50 }, (_, i) => `warm-${i}.xml`);
+    warm.forEach((x) => d.drop(x));
+    await d.waitFor(warm, 120000);
+    for (const n of burstSizes) {
+      story.bursts.push(await burst(d, n, `burst${n}`));
+      await new Promise((r) => setTimeout(r, 2000)); // let the previous burst's chores settle
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const rate of rates) story.paced.push(await paced(d, rate, seconds, `paced${rate}`));
+    story.peakRssMB = d.peakRssMB();
+  } finally {
+    await d.stop();
+  }
+  story.queueJobsPerSecond = await queueRate(kind);
+  return story;
+}
+
+const f0 = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '—');
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '—');
+
+/** The story as lines, each figure beside its goal (issue 13). */
+export function printStory(s: PipelineStory): Record<string, number> {
+  const goal = s.kind === 'postgres' ? 500 : 150;
+  const out: Record<string, number> = {};
+  console.log(
+    `pipeline ${s.kind} (load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}):`,
+  );
+  for (const b of s.bursts) {
+    console.log(
+      `  burst ${b.flows}: ${f0(b.flowsPerSecond)} flows/s (${f0(b.steadyFlowsPerSecond)} between 10 % and 90 %) — goal ≥ ${goal}; ` +
+        `CPU a flow: daemon ${f2(b.daemonCpuMsPerFlow)} ms, PostgreSQL ${f2(b.postgresCpuMsPerFlow)} ms (goal < 0.8) — ` +
+        `all ≤ 4 ms for 500/s on 2 cores; ${f2(b.statementsPerFlow)} SQL statements a flow`,
+    );
+    const k = `pipeline.${s.kind}.burst${b.flows}`;
+    out[`${k}.flows/s`] = b.flowsPerSecond;
+    out[`${k}.steady/s`] = b.steadyFlowsPerSecond;
+    out[`${k}.daemonCpuMs`] = b.daemonCpuMsPerFlow;
+    if (s.kind === 'postgres') {
+      out[`${k}.pgCpuMs`] = b.postgresCpuMsPerFlow;
+      out[`${k}.statements`] = b.statementsPerFlow;
+    }
+  }
+  for (const p of s.paced) {
+    console.log(
+      `  paced ${p.rate}/s for ${p.seconds} s: ${f0(p.achieved)}/s achieved, p50 ${f0(p.p50ms)} ms, p99 ${f0(p.p99ms)} ms — goal: keeps up, p99 < 1,000 ms`,
+    );
+    out[`pipeline.${s.kind}.p50ms@${p.rate}/s`] = p.p50ms;
+    out[`pipeline.${s.kind}.p99ms@${p.rate}/s`] = p.p99ms;
+    out[`pipeline.${s.kind}.achieved@${p.rate}/s`] = p.achieved;
+  }
+  const best = Math.max(...s.bursts.map((b) => b.steadyFlowsPerSecond));
+  console.log(
+    `  pg-boss alone: ${f0(s.queueJobsPerSecond)} jobs/s; end to end / queue = ${f2((best / s.queueJobsPerSecond) * 100)} %`,
+  );
+  console.log(`  daemon peak RSS ${f0(s.peakRssMB)} MB`);
+  out[`pipeline.${s.kind}.queueJobs/s`] = s.queueJobsPerSecond;
+  out[`pipeline.${s.kind}.peakRssMB`] = s.peakRssMB;
+  return out;
+}
+
+/** Ten minutes (SOAK_MINUTES) at 100 flows/s on PostgreSQL: RSS every 10 s, latency per minute. Not in CI. */
+export async function benchSoak(kind: Kind = 'postgres'): Promise<Record<string, number>> {
+  const minutes = Number(process.env.SOAK_MINUTES ?? 10);
+  const rate = 100;
+  const d = new BenchDaemon(kind);
+  try {
+    await d.ready();
+    const warm = Array.from({ length: 50 }, (_, i) => `warm-${i}.xml`);
+    warm.forEach((x) => d.drop(x));
+    await d.waitFor(warm, 120000);
+    const samples: Array<{ s: number; rss: number }> = [];
+    const start = performance.now();
+    const sampler = setInterval(
+      () => samples.push({ s: Math.round((performance.now() - start) / 1000), rss: d.rssMB() }),
+      10000,
+    );
+    const sent = new Map<string, number>();
+    const total = minutes * 60 * rate;
+    try {
+      for (let i = 0; i < total; i++) {
+        const wait = start + (i * 1000) / rate - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const name = `soak-${i}.xml`;
+        sent.set(name, performance.now());
+        d.drop(name);
+      }
+      await d.waitFor([...sent.keys()], 600000);
+    } finally {
+      clearInterval(sampler);
+    }
+    console.log(`soak ${kind}: ${total} flows at ${rate}/s over ${minutes} min`);
+    for (let m = 0; m < minutes; m++) {
+      const lat = [...sent.entries()]
+        .filter(([n]) => {
+          const i = Number(/soak-(\d+)/.exec(n)![1]);
+          return i >= m * 60 * rate && i < (m + 1) * 60 * rate;
+        })
+        .map(([n, t]) => d.seen.get(n)! - t)
+        .sort((a, b) => a - b);
+      const rss = samples.filter((x) => x.s > m * 60 && x.s <= (m + 1) * 60).map((x) => x.rss);
+      console.log(
+        `  minute ${m + 1}: p50 ${f0(percentile(lat, 50))} ms, p99 ${f0(percentile(lat, 99))} ms; RSS ${rss.map(f0).join(' ')} MB`,
+      );
+    }
+    const first = samples.find((x) => x.s >= 60)?.rss ?? samples[0]?.rss ?? NaN;
+    const last = samples[samples.length - 1]?.rss ?? NaN;
+    console.log(`  RSS after minute 1: ${f0(first)} MB; at the end: ${f0(last)} MB — goal: flat`);
+    return {
+      [`soak.${kind}.rssStartMB`]: first,
+      [`soak.${kind}.rssEndMB`]: last,
+      [`soak.${kind}.peakRssMB`]: d.peakRssMB(),
+    };
+  } finally {
+    await d.stop();
   }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const kind = (process.argv[2] as 'postgres' | 'pglite') ?? 'postgres';
-  const r = await benchPipeline(kind);
-  console.log(JSON.stringify({ kind, ...r }));
+  const kind = (process.argv[2] as Kind | undefined) ?? 'postgres';
+  printStory(await benchPipeline(kind));
+  process.exit(0);
 }

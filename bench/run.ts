@@ -9,7 +9,7 @@ import path from 'node:path';
 import { benchDetect } from './detect.ts';
 import { benchDurability } from './durability.ts';
 import { benchMemory } from './memory.ts';
-import { benchPipeline } from './pipeline.ts';
+import { benchPipeline, benchSoak, printStory } from './pipeline.ts';
 import { benchRules } from './rules.ts';
 import { benchSftp } from './sftp.ts';
 import { benchSignature } from './signature.ts';
@@ -30,18 +30,11 @@ const suites: Record<string, () => Promise<Record<string, number>>> = {
   signature: benchSignature,
   pipeline: async () => {
     const out: Record<string, number> = {};
-    for (const kind of ['postgres', 'pglite'] as const) {
-      const r = await benchPipeline(kind);
-      console.log(
-        `pipeline ${kind}: ${r.flowsPerSecond.toFixed(0)} flows/s end to end; at 100 flows/s p50 ${r.p50ms.toFixed(0)} ms, p99 ${r.p99ms.toFixed(0)} ms; peak RSS ${r.peakRssMB.toFixed(0)} MB`,
-      );
-      out[`pipeline.${kind}.flows/s`] = r.flowsPerSecond;
-      out[`pipeline.${kind}.p50ms@100/s`] = r.p50ms;
-      out[`pipeline.${kind}.p99ms@100/s`] = r.p99ms;
-      out[`pipeline.${kind}.peakRssMB`] = r.peakRssMB;
-    }
+    for (const kind of ['postgres', 'pglite'] as const) Object.assign(out, printStory(await benchPipeline(kind)));
     return out;
   },
+  // Ten minutes at 100 flows/s (SOAK_MINUTES): only when named, like memory.
+  soak: () => benchSoak(process.argv.includes('pglite') ? 'pglite' : 'postgres'),
   sftp: benchSftp,
   durability: benchDurability,
   memory: async () => {
@@ -62,8 +55,11 @@ const suites: Record<string, () => Promise<Record<string, number>>> = {
 };
 
 const wanted = process.argv.slice(2).filter((a) => a in suites);
-// The memory bench is one large flow on a shared machine: run only when asked by name.
-if (!wanted.length) delete suites.memory;
+// The memory bench (one large flow) and the soak (ten minutes) run only when asked by name.
+if (!wanted.length) {
+  delete suites.memory;
+  delete suites.soak;
+}
 const results: Record<string, number> = {};
 for (const [name, run] of Object.entries(suites)) {
   if (wanted.length && !wanted.includes(name)) continue;

@@ -93,11 +93,12 @@ function procMemoryMB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 }
 
 /** The daemon under bench: its own process, data folder and (on PostgreSQL) schema, and its partner's mailbox. */
-class BenchDaemon {
+export class BenchDaemon {
   readonly kind: Kind;
   readonly process: ChildProcess;
   readonly #dataDir: string;
   readonly #schema: string;
+  readonly #databaseUrl: string;
   readonly #countFile: string;
   readonly #box: ReturnType<typeof mailboxPaths>;
   readonly #template: string;
@@ -106,8 +107,9 @@ class BenchDaemon {
   #watcher: ReturnType<typeof watch> | null = null;
   #client: pg.Client | null = null;
 
-  constructor(kind: Kind) {
+  constructor(kind: Kind, opts: { databaseUrl?: string } = {}) {
     this.kind = kind;
+    this.#databaseUrl = opts.databaseUrl ?? DATABASE_URL;
     this.#dataDir = mkdtempSync(path.join(os.tmpdir(), `passerelle-bench-${kind}-`));
     this.#schema = `bench_${Date.now()}`;
     this.#countFile = path.join(this.#dataDir, 'statements.json');
@@ -121,7 +123,7 @@ class BenchDaemon {
         schemas: { fetchOnStart: false },
         log: { level: 'warn' },
         partners: [{ code: 'BENCH1', name: 'Bench' }],
-        ...(kind === 'postgres' ? { databaseUrl: DATABASE_URL, databaseSchema: this.#schema } : {}),
+        ...(kind === 'postgres' ? { databaseUrl: this.#databaseUrl, databaseSchema: this.#schema } : {}),
         ...(process.env.BENCH_EXTRA ? (JSON.parse(process.env.BENCH_EXTRA) as object) : {}),
       }),
     );
@@ -162,7 +164,7 @@ class BenchDaemon {
       }
     });
     if (this.kind === 'postgres') {
-      this.#client = new pg.Client({ connectionString: DATABASE_URL, application_name: 'passerelle-bench' });
+      this.#client = new pg.Client({ connectionString: this.#databaseUrl, application_name: 'passerelle-bench' });
       await this.#client.connect();
     }
   }
@@ -195,10 +197,24 @@ class BenchDaemon {
       for (const { pid } of rows) backends.set(pid, procCpuSeconds(pid));
     }
     let statements = 0;
-    if (existsSync(this.#countFile))
-      for (const n of Object.values(JSON.parse(readFileSync(this.#countFile, 'utf8')) as Record<string, number>))
-        statements += n;
+    for (const n of Object.values(this.statementsByText())) statements += n;
     return { daemon, backends, statements };
+  }
+
+  /** The daemon's PostgreSQL schema (its queue's is `<schema>_boss`) and the bench's own connection. */
+  get schema(): string {
+    return this.#schema;
+  }
+
+  get client(): pg.Client | null {
+    return this.#client;
+  }
+
+  /** Statements sent so far, by their first 70 characters (bench/sql-count.mjs). */
+  statementsByText(): Record<string, number> {
+    return existsSync(this.#countFile)
+      ? (JSON.parse(readFileSync(this.#countFile, 'utf8')) as Record<string, number>)
+      : {};
   }
 
   rssMB(): number {

@@ -95,27 +95,28 @@ function procMemoryMB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 /** The daemon under bench: its own process, data folder and (on PostgreSQL) schema, and its partner's mailbox. */
 export class BenchDaemon {
   readonly kind: Kind;
-  readonly process: ChildProcess;
   readonly #dataDir: string;
   readonly #schema: string;
   readonly #databaseUrl: string;
-  readonly #countFile: string;
+  readonly #configFile: string;
   readonly #box: ReturnType<typeof mailboxPaths>;
   readonly #template: string;
+  /** The daemon's processes: one, or several sharing the data folder and the database (addNode). */
+  readonly #nodes: Array<{ process: ChildProcess; countFile: string }> = [];
   /** Arrival time of each compte-rendu, by the original file name it answers. */
   readonly seen = new Map<string, number>();
   #watcher: ReturnType<typeof watch> | null = null;
   #client: pg.Client | null = null;
 
-  constructor(kind: Kind, opts: { databaseUrl?: string } = {}) {
+  /** `cpus`: a `taskset -c` list the daemon's process is limited to (e.g. `0`). */
+  constructor(kind: Kind, opts: { databaseUrl?: string; cpus?: string } = {}) {
     this.kind = kind;
     this.#databaseUrl = opts.databaseUrl ?? DATABASE_URL;
     this.#dataDir = mkdtempSync(path.join(os.tmpdir(), `passerelle-bench-${kind}-`));
     this.#schema = `bench_${Date.now()}`;
-    this.#countFile = path.join(this.#dataDir, 'statements.json');
-    const configFile = path.join(this.#dataDir, 'passerelle.yaml');
+    this.#configFile = path.join(this.#dataDir, 'passerelle.yaml');
     writeFileSync(
-      configFile,
+      this.#configFile,
       stringify({
         dataDir: this.#dataDir,
         http: { port: 0 },
@@ -127,32 +128,62 @@ export class BenchDaemon {
         ...(process.env.BENCH_EXTRA ? (JSON.parse(process.env.BENCH_EXTRA) as object) : {}),
       }),
     );
-    this.process = spawn(
-      process.execPath,
-      [
-        '--import',
-        fileURLToPath(new URL('./sql-count.mjs', import.meta.url)),
-        fileURLToPath(new URL('../bin/passerelle.js', import.meta.url)),
-        'start',
-        '--config',
-        configFile,
-      ],
-      {
-        stdio: ['ignore', 'ignore', 'inherit'],
-        // PGAPPNAME names the daemon's PostgreSQL connections, so that their backends can be found.
-        env: { ...process.env, CI: '1', PGAPPNAME: this.#schema, SQL_COUNT_FILE: this.#countFile },
-      },
-    );
+    this.#spawn(opts.cpus);
     this.#box = mailboxPaths(this.#dataDir, 'BENCH1');
     this.#template = readFileSync(path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1.xml'), 'utf8');
   }
 
-  async ready(): Promise<void> {
+  /** The first node's process. */
+  get process(): ChildProcess {
+    return this.#nodes[0]!.process;
+  }
+
+  #spawn(cpus: string | undefined): ChildProcess {
+    const countFile = path.join(this.#dataDir, `statements.${this.#nodes.length}.json`);
+    const node = [
+      process.execPath,
+      '--import',
+      fileURLToPath(new URL('./sql-count.mjs', import.meta.url)),
+      fileURLToPath(new URL('../bin/passerelle.js', import.meta.url)),
+      'start',
+      '--config',
+      this.#configFile,
+    ];
+    const argv = cpus ? ['taskset', '-c', cpus, ...node] : node;
+    const child = spawn(argv[0]!, argv.slice(1), {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      // PGAPPNAME names the daemon's PostgreSQL connections, so that their backends can be found.
+      env: { ...process.env, CI: '1', PGAPPNAME: this.#schema, SQL_COUNT_FILE: countFile },
+    });
+    this.#nodes.push({ process: child, countFile });
+    return child;
+  }
+
+  /** The daemon has written its info file (the last node to start writes it: its pid is there). */
+  async #started(child: ChildProcess): Promise<void> {
+    const info = daemonInfoPath(this.#dataDir, this.kind === 'postgres');
     const up = Date.now() + 120000;
-    while (!existsSync(daemonInfoPath(this.#dataDir, this.kind === 'postgres')) || !existsSync(this.#box.retour)) {
-      if (Date.now() > up || this.process.exitCode !== null) throw new Error('the daemon did not start');
+    const mine = () => {
+      try {
+        return (JSON.parse(readFileSync(info, 'utf8')) as { pid: number }).pid === child.pid;
+      } catch {
+        return false;
+      }
+    };
+    while (!mine() || !existsSync(this.#box.retour)) {
+      if (Date.now() > up || child.exitCode !== null) throw new Error('the daemon did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /** One more daemon on the same data folder and database (the deploy guide's shape), limited to `cpus`. */
+  async addNode(cpus?: string): Promise<void> {
+    if (this.kind !== 'postgres') throw new Error('several nodes need PostgreSQL');
+    await this.#started(this.#spawn(cpus));
+  }
+
+  async ready(): Promise<void> {
+    await this.#started(this.process);
     this.#watcher = watch(this.#box.retour, (_e, name) => {
       if (!name || !name.startsWith('FEN1200A_')) return;
       const at = performance.now();
@@ -179,7 +210,7 @@ export class BenchDaemon {
   async waitFor(names: string[], timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (names.some((n) => !this.seen.has(n))) {
-      if (Date.now() > deadline || this.process.exitCode !== null)
+      if (Date.now() > deadline || this.#nodes.some((n) => n.process.exitCode !== null))
         throw new Error(`only ${names.filter((n) => this.seen.has(n)).length}/${names.length} comptes-rendus arrived`);
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -187,7 +218,8 @@ export class BenchDaemon {
 
   /** CPU seconds so far: the daemon (all its threads), PostgreSQL's backends serving it (by pid), statements sent. */
   async counters(): Promise<{ daemon: number; backends: Map<number, number>; statements: number }> {
-    const daemon = procCpuSeconds(this.process.pid!);
+    let daemon = 0;
+    for (const n of this.#nodes) daemon += procCpuSeconds(n.process.pid!);
     const backends = new Map<number, number>();
     if (this.#client) {
       const { rows } = await this.#client.query<{ pid: number }>(
@@ -212,9 +244,12 @@ export class BenchDaemon {
 
   /** Statements sent so far, by their first 70 characters (bench/sql-count.mjs). */
   statementsByText(): Record<string, number> {
-    return existsSync(this.#countFile)
-      ? (JSON.parse(readFileSync(this.#countFile, 'utf8')) as Record<string, number>)
-      : {};
+    const out: Record<string, number> = {};
+    for (const { countFile } of this.#nodes)
+      if (existsSync(countFile))
+        for (const [k, v] of Object.entries(JSON.parse(readFileSync(countFile, 'utf8')) as Record<string, number>))
+          out[k] = (out[k] ?? 0) + v;
+    return out;
   }
 
   rssMB(): number {
@@ -227,8 +262,10 @@ export class BenchDaemon {
 
   async stop(): Promise<void> {
     this.#watcher?.close();
-    this.process.kill('SIGTERM');
-    await new Promise((r) => (this.process.exitCode !== null ? r(undefined) : this.process.once('exit', r)));
+    for (const { process: p } of this.#nodes) p.kill('SIGTERM');
+    await Promise.all(
+      this.#nodes.map(({ process: p }) => new Promise((r) => (p.exitCode !== null ? r(undefined) : p.once('exit', r)))),
+    );
     if (this.#client) {
       await this.#client.query(`DROP SCHEMA IF EXISTS "${this.#schema}" CASCADE`);
       await this.#client.query(`DROP SCHEMA IF EXISTS "${this.#schema}_boss" CASCADE`);
@@ -469,6 +506,40 @@ export async function benchSoak(kind: Kind = 'postgres'): Promise<Record<string,
   } finally {
     await d.stop();
   }
+}
+
+/**
+ * Scale-out (issue 13 item 6): one daemon limited to one core (`taskset -c 0`) against two daemons on one
+ * PostgreSQL and one data folder, each limited to its own core (`-c 0`, `-c 1`), on the same burst
+ * (BENCH_SCALE_FLOWS, default 3,000). PostgreSQL itself is not limited: on a 2-core machine its backends
+ * share the daemons' cores, which the printed PostgreSQL CPU a flow lets you account for.
+ */
+export async function benchScaleOut(): Promise<Record<string, number>> {
+  const flows = Number(process.env.BENCH_SCALE_FLOWS ?? 3000);
+  const out: Record<string, number> = {};
+  for (const nodes of [1, 2]) {
+    const d = new BenchDaemon('postgres', { cpus: '0' });
+    try {
+      await d.ready();
+      if (nodes === 2) await d.addNode('1');
+      const warm = Array.from({ length: 50 }, (_, i) => `warm-${i}.xml`);
+      warm.forEach((x) => d.drop(x));
+      await d.waitFor(warm, 120000);
+      const b = await burst(d, flows, `scale${nodes}`);
+      console.log(
+        `scale-out: ${nodes} daemon${nodes > 1 ? 's, one core each' : ' on one core'}: ${f0(b.flowsPerSecond)} flows/s ` +
+          `(${f0(b.steadyFlowsPerSecond)} between 10 % and 90 %); CPU a flow: daemons ${f2(b.daemonCpuMsPerFlow)} ms, PostgreSQL ${f2(b.postgresCpuMsPerFlow)} ms`,
+      );
+      out[`scaleout.${nodes}.flows/s`] = b.flowsPerSecond;
+      out[`scaleout.${nodes}.steady/s`] = b.steadyFlowsPerSecond;
+    } finally {
+      await d.stop();
+    }
+  }
+  const gain = out['scaleout.2.steady/s']! / out['scaleout.1.steady/s']!;
+  console.log(`scale-out: two daemons / one = ${f2(gain)} × (goal: > 1)`);
+  out['scaleout.gain'] = gain;
+  return out;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

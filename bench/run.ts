@@ -9,7 +9,7 @@ import path from 'node:path';
 import { benchDetect } from './detect.ts';
 import { benchDurability } from './durability.ts';
 import { benchMemory } from './memory.ts';
-import { benchPipeline, benchSoak, printStory } from './pipeline.ts';
+import { benchPipeline, benchScaleOut, benchSoak, printStory } from './pipeline.ts';
 import { benchRules } from './rules.ts';
 import { benchSftp } from './sftp.ts';
 import { benchSignature } from './signature.ts';
@@ -35,6 +35,8 @@ const suites: Record<string, () => Promise<Record<string, number>>> = {
   },
   // Ten minutes at 100 flows/s (SOAK_MINUTES): only when named, like memory.
   soak: () => benchSoak(process.argv.includes('pglite') ? 'pglite' : 'postgres'),
+  // Two daemons each on one core against one (taskset): only when named.
+  scaleout: benchScaleOut,
   sftp: benchSftp,
   durability: benchDurability,
   memory: async () => {
@@ -55,10 +57,11 @@ const suites: Record<string, () => Promise<Record<string, number>>> = {
 };
 
 const wanted = process.argv.slice(2).filter((a) => a in suites);
-// The memory bench (one large flow) and the soak (ten minutes) run only when asked by name.
+// The memory bench (one large flow), the soak (ten minutes) and scale-out (taskset) run only when asked by name.
 if (!wanted.length) {
   delete suites.memory;
   delete suites.soak;
+  delete suites.scaleout;
 }
 const results: Record<string, number> = {};
 for (const [name, run] of Object.entries(suites)) {

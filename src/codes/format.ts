@@ -42,7 +42,7 @@ export const FORMAT_CODES = {
     severity: 'fatal',
     labelFr: "Le fichier XML n'est pas bien formé.",
     labelEn: 'The XML file is not well-formed.',
-    doc: "saxes' message, line, column",
+    doc: "detection: saxes' message, line, column; reading: the reader's scanner finds unbalanced or mismatched tags, two roots, an unquoted attribute, an unknown entity (line given)",
   },
   'FMT-XML-TOO-DEEP': {
     nature: 'FORMAT',

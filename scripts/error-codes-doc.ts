@@ -26,7 +26,7 @@ function tables(): string {
     out.push('| --- | --- | --- | --- | --- | --- |');
     for (const [code, d] of Object.entries(f.codes))
       out.push(
-        `| \`${code}\` | ${d.nature} | ${d.severity} | ${cell(d.labelFr)} | ${cell(d.labelEn)} | ${cell(d.doc ?? '')} |`,
+        `| \`${code}\` | ${d.nature} | ${d.severity} | ${cell(d.labelFr)} | ${cell(d.labelEn)} | ${cell(d.doc)} |`,
       );
   }
   return out.join('\n');

@@ -18,7 +18,7 @@ export interface CodeDeclaration {
   /** English label, for logs and the docs. */
   readonly labelEn: string;
   /** When it is raised and what the detail and location carry (docs/error-codes.md). */
-  readonly doc?: string;
+  readonly doc: string;
 }
 
 /**

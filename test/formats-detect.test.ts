@@ -10,8 +10,8 @@ import { XmlDocument, XsdValidator } from 'libxml2-wasm';
 import { PDFArray, PDFDict, PDFDocument, PDFName } from 'pdf-lib';
 import type { Finding } from '../src/finding.ts';
 import { INVOICE_XML_NAMES } from '../src/formats/pdf.ts';
+import { FORMAT_CODES } from '../src/codes/format.ts';
 import {
-  FORMAT_CODES,
   INTERFACE_CODES,
   SYNTAXES,
   detectSyntax,
@@ -400,8 +400,8 @@ describe('registry', () => {
 
   it('documents every FORMAT code in docs/formats.md', () => {
     const doc = readFileSync(path.resolve('docs/formats.md'), 'utf8');
-    for (const c of FORMAT_CODES) {
-      expect([c.code, doc.includes(`\`${c.code}\``)]).toEqual([c.code, true]);
+    for (const [code, c] of Object.entries(FORMAT_CODES)) {
+      expect([code, doc.includes(`\`${code}\``)]).toEqual([code, true]);
       expect(doc).toContain(c.labelFr);
       expect(doc).toContain(c.labelEn);
     }

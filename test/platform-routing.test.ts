@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { StoreDirectoryLookup } from '../src/platform/directory-lookup.ts';
 import { generateMatelas, type Matelas } from '../src/platform/matelas.ts';
+import { CODES } from '../src/codes/index.ts';
 import { CADRES, ROUTING_RULES, checkRouting, type RoutingFacts } from '../src/rules/chorus/routing.ts';
 import { beginMatelasSet, createInvoice, retireMatelas, seedDirectory } from '../src/store/directory.ts';
 import type { StructureKind } from '../src/store/directory.ts';
@@ -119,8 +120,8 @@ describe('Chorus Pro routing rules', () => {
         nature: 'REGLE',
         severity: 'fatal',
         code: 'CPP-EMETTEUR-DIFFERENT',
-        labelFr: ROUTING_RULES.emetteur.fr,
-        labelEn: ROUTING_RULES.emetteur.en,
+        labelFr: CODES[ROUTING_RULES.emetteur].labelFr,
+        labelEn: CODES[ROUTING_RULES.emetteur].labelEn,
         location: { file: 'f.xml', xpath: '/Invoice/cac:AccountingSupplierParty' },
       }),
     ]);
@@ -270,7 +271,7 @@ describe('Chorus Pro routing rules', () => {
       'CPP-IBAN-ABSENT',
       'CPP-NUMERO-TROP-LONG',
     ]);
-    const codesDeclared = Object.values(ROUTING_RULES).map((r) => r.code);
+    const codesDeclared = Object.values(ROUTING_RULES);
     expect(new Set(codesDeclared).size).toBe(codesDeclared.length);
     for (const f of all) expect(f).toMatchObject({ nature: 'REGLE', severity: 'fatal', invoice: 'N'.repeat(25) });
   });

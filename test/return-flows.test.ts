@@ -4,7 +4,7 @@ import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { XmlDocument, XsdValidator } from 'libxml2-wasm';
 import { finding } from '../src/finding.ts';
-import type { Finding } from '../src/finding.ts';
+import type { Finding, FindingDetails } from '../src/finding.ts';
 import {
   FLOW_STATUS_LABELS,
   INVOICE_STATUS_CODES,
@@ -69,14 +69,17 @@ const param = (doc: Any, code: string): string =>
   doc.CPPStatut.Enveloppe.EnveloppeUnitaire.Parametres.ParametreIndiv.find((p: Any) => p.Code === code).Valeurparametre;
 
 // ---- fixtures ----
+/** A finding with made-up code and labels (hostile characters), restated as `finding()` restates any finding. */
+const made = (nature: Finding['nature'], code: string, labelFr: string, labelEn: string, details: FindingDetails) =>
+  finding({ nature, code, severity: 'fatal', labelFr, labelEn }, details);
 const nasty = `Montant « TTC » <> total & "net" l'écart ≠ 0 — ç, è, ü, 😀`;
 const findings: Finding[] = [
-  finding('SCHEMA', 'SCH-XSD-INVALID', `L'élément <cbc:ID> est invalide & "incomplet"`, 'Element <cbc:ID> is invalid', {
+  made('SCHEMA', 'SCH-XSD-INVALID', `L'élément <cbc:ID> est invalide & "incomplet"`, 'Element <cbc:ID> is invalid', {
     detail: `Element '{urn:x}ID': [facet 'pattern'] "A&B" <not> accepted`,
     location: { file: 'lot "A&B"\tfactur-x.xml', line: 12, xpath: `/rsm:Invoice/ram:ID[@a='1' and @b="<2>"]` },
   }),
-  finding('REGLE', 'BR-CO-10', nasty, 'Sum of line amounts mismatch', { invoice: 'FA-2026/001' }),
-  finding('REGLE', 'FX-WARN-1', 'Profil Factur-X déprécié', 'Deprecated Factur-X profile', {
+  made('REGLE', 'BR-CO-10', nasty, 'Sum of line amounts mismatch', { invoice: 'FA-2026/001' }),
+  made('REGLE', 'FX-WARN-1', 'Profil Factur-X déprécié', 'Deprecated Factur-X profile', {
     severity: 'warning',
     detail: 'profil BASIC WL\u0001',
   }),
@@ -189,7 +192,7 @@ describe('CPPStatut comptes-rendus', () => {
 
   it('96 with hundreds of findings stays valid', () => {
     const many = Array.from({ length: 600 }, (_, i) =>
-      finding('REGLE', `BR-${i}`, `Règle ${i} <non> respectée`, `Rule ${i}`, {
+      made('REGLE', `BR-${i}`, `Règle ${i} <non> respectée`, `Rule ${i}`, {
         invoice: `F${i % 7}`,
         severity: i % 5 ? 'fatal' : 'warning',
       }),

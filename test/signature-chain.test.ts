@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SIGNATURE_CODES } from '../src/signature/codes.ts';
+import { SIGNATURE_CODES } from '../src/codes/signature.ts';
 import { verifySignature, type SignatureResult } from '../src/signature/verify.ts';
 
 const INVOICE = path.resolve('test/corpus/valid/ubl/cen-guide-example1.xml');
@@ -332,8 +332,8 @@ describe('a chain root → intermediate → partner', () => {
       'SIG-CHAIN-NOT-YET-VALID',
       'SIG-CERT-CRITICAL-EXTENSION',
     ] as const) {
-      expect(SIGNATURE_CODES[code].fr.length).toBeGreaterThan(10);
-      expect(SIGNATURE_CODES[code].en.length).toBeGreaterThan(10);
+      expect(SIGNATURE_CODES[code].labelFr.length).toBeGreaterThan(10);
+      expect(SIGNATURE_CODES[code].labelEn.length).toBeGreaterThan(10);
     }
   });
 });

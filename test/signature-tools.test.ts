@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SIGNATURE_CODES } from '../src/signature/codes.ts';
+import { SIGNATURE_CODES } from '../src/codes/signature.ts';
 import { CertificateRegistry } from '../src/signature/registry.ts';
 import { loadTrustMaterial } from '../src/signature/trust.ts';
 import { makeTestPki } from '../src/signature/test-pki.ts';
@@ -186,7 +186,7 @@ describe('docs/signatures.md', () => {
     const doc = readFileSync(path.resolve('docs/signatures.md'), 'utf8');
     for (const [code, label] of Object.entries(SIGNATURE_CODES)) {
       const row = new RegExp(`\\|\\s*\`${code}\`\\s*\\|`);
-      expect([code, row.test(doc), doc.includes(label.fr)]).toEqual([code, true, true]);
+      expect([code, row.test(doc), doc.includes(label.labelFr)]).toEqual([code, true, true]);
     }
   });
 });

@@ -12,6 +12,7 @@ describe('toolchain', () => {
     expect(() => v.validate(ok)).not.toThrow();
     const bad = XmlDocument.fromString('<a>x</a>');
     expect(() => v.validate(bad)).toThrow();
-    expect(describeFinding(finding('FORMAT', 'X', 'fr', 'en', { location: { line: 3 } }))).toBe('en (ligne 3)');
+    const f = { nature: 'FORMAT', code: 'X', severity: 'fatal', labelFr: 'fr', labelEn: 'en' } as const;
+    expect(describeFinding(finding(f, { location: { line: 3 } }))).toBe('en (ligne 3)');
   });
 });

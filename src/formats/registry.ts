@@ -20,7 +20,6 @@ import type { FormatLimits } from './limits.ts';
 import type { XmlName } from './xml.ts';
 
 export type { SyntaxModule, XmlSyntaxModule, ContainerSyntaxModule } from './syntax.ts';
-export { FORMAT_CODES } from './syntax.ts';
 
 export const SYNTAXES: readonly SyntaxModule[] = [
   ublInvoice,

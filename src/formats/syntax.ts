@@ -5,6 +5,7 @@
  */
 import { finding } from '../finding.ts';
 import type { Finding, Location } from '../finding.ts';
+import type { FormatCode } from '../codes/format.ts';
 import type { DetectionResult, FacturXProfile, SchemaRef, SyntaxId } from './types.ts';
 import type { Probe, XmlName, XmlProblem, XmlScan } from './xml.ts';
 import type { FormatLimits } from './limits.ts';
@@ -41,80 +42,15 @@ export interface ContainerSyntaxModule extends SyntaxBase {
 export type SyntaxModule = XmlSyntaxModule | ContainerSyntaxModule;
 
 // ---------------------------------------------------------------------------------------------
-// FORMAT findings. Every code is documented in docs/formats.md; keep the two in step.
+// FORMAT findings: the codes and labels are in the registry (src/codes/format.ts).
 
-const LABELS = {
-  'FMT-EMPTY': ['Le flux est vide.', 'The flow is empty.'],
-  'FMT-NOT-XML-OR-PDF': [
-    "Le flux n'est ni un document XML ni un PDF.",
-    'The flow is neither an XML document nor a PDF.',
-  ],
-  'FMT-XML-ENCODING-UNSUPPORTED': [
-    "L'encodage des caractères du fichier XML n'est pas supporté.",
-    'The character encoding of the XML file is not supported.',
-  ],
-  'FMT-XML-ENCODING-INVALID': [
-    "Le contenu du fichier XML ne respecte pas l'encodage déclaré.",
-    'The XML file content does not match its declared encoding.',
-  ],
-  'FMT-XML-DOCTYPE': [
-    'Le fichier XML contient une déclaration DOCTYPE, interdite.',
-    'The XML file contains a DOCTYPE declaration, which is not allowed.',
-  ],
-  'FMT-XML-MALFORMED': ["Le fichier XML n'est pas bien formé.", 'The XML file is not well-formed.'],
-  'FMT-XML-TOO-DEEP': [
-    "Le fichier XML dépasse la profondeur d'imbrication des éléments autorisée.",
-    'The XML file nests elements deeper than allowed.',
-  ],
-  'FMT-XML-TEXT-TOO-LARGE': [
-    'Le fichier XML contient un nœud texte plus long que la taille autorisée.',
-    'The XML file holds a text node longer than allowed.',
-  ],
-  'FMT-XML-ATTRIBUTE-TOO-LARGE': [
-    "Le fichier XML contient une valeur d'attribut plus longue que la taille autorisée.",
-    'The XML file holds an attribute value longer than allowed.',
-  ],
-  'FMT-SYNTAX-UNKNOWN': [
-    "L'élément racine du fichier XML ne correspond à aucune syntaxe acceptée.",
-    'The root element of the XML file matches no supported syntax.',
-  ],
-  'FMT-PDF-UNREADABLE': ['Le fichier PDF est illisible.', 'The PDF file cannot be read.'],
-  'FMT-PDF-TOO-LARGE': [
-    'Le fichier PDF dépasse, décompressé, la taille autorisée (bombe de décompression).',
-    'The PDF file inflates beyond the allowed size (decompression bomb).',
-  ],
-  'FMT-PDF-ENCRYPTED': [
-    'Le fichier PDF est chiffré : la facture XML ne peut pas être extraite.',
-    'The PDF file is encrypted: the invoice XML cannot be extracted.',
-  ],
-  'FMT-PDF-NO-INVOICE-XML': [
-    'Le fichier PDF ne contient pas de facture XML embarquée (factur-x.xml).',
-    'The PDF file has no embedded invoice XML (factur-x.xml).',
-  ],
-  'FMT-PDF-XML-NOT-CII': [
-    "La facture XML embarquée dans le PDF n'est pas au format CII (CrossIndustryInvoice).",
-    'The invoice XML embedded in the PDF is not a CII CrossIndustryInvoice.',
-  ],
-  'FMT-INTERFACE-UNKNOWN': ["Le code interface déclaré n'est pas connu.", 'The declared interface code is unknown.'],
-  'FMT-INTERFACE-MISMATCH': [
-    'Le code interface déclaré ne correspond pas à la syntaxe du flux.',
-    'The declared interface code does not match the syntax of the flow.',
-  ],
-} as const satisfies Record<string, readonly [string, string]>;
-
-export type FormatCode = keyof typeof LABELS;
-
-/** Every FORMAT code with its labels, for docs and tests. */
-export const FORMAT_CODES: readonly { code: FormatCode; labelFr: string; labelEn: string }[] = Object.entries(
-  LABELS,
-).map(([code, [labelFr, labelEn]]) => ({ code: code as FormatCode, labelFr, labelEn }));
+export type { FormatCode } from '../codes/format.ts';
 
 export function formatFinding(code: FormatCode, detail: string, location?: Location): Finding {
-  const [fr, en] = LABELS[code];
   const loc: Location = {};
   for (const [k, v] of Object.entries(location ?? {}) as Array<[string, unknown]>)
     if (v !== undefined) Object.assign(loc, { [k]: v });
-  return finding('FORMAT', code, fr, en, Object.keys(loc).length ? { detail, location: loc } : { detail });
+  return finding(code, Object.keys(loc).length ? { detail, location: loc } : { detail });
 }
 
 export function reject(code: FormatCode, detail: string, location?: Location): DetectionResult {

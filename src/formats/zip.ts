@@ -13,6 +13,7 @@ import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
+import type { ZipCode } from '../codes/zip.ts';
 
 /**
  * Default limits of a zip deposit (configuration `zip` overrides them): 500 invoices is the platform's
@@ -59,46 +60,8 @@ export function zipLimits(maxFlowSizeKo: number, settings: ZipSettings = {}): Zi
   };
 }
 
-const LABELS = {
-  'ZIP-UNREADABLE': ["L'archive zip est illisible.", 'The zip archive cannot be read.'],
-  'ZIP-EMPTY': ["L'archive zip ne contient aucun fichier de facture.", 'The zip archive holds no invoice file.'],
-  'ZIP-TOO-MANY-ENTRIES': ["L'archive zip contient trop de fichiers.", 'The zip archive holds too many files.'],
-  'ZIP-TOO-LARGE': [
-    "La taille décompressée de l'archive zip dépasse la limite autorisée.",
-    'The uncompressed size of the zip archive exceeds the limit.',
-  ],
-  'ZIP-RATIO': [
-    "Le taux de compression de l'archive zip est anormal (bombe de décompression).",
-    'The compression ratio of the zip archive is abnormal (decompression bomb).',
-  ],
-  'ZIP-NESTED': [
-    "L'archive zip contient une autre archive zip, interdite.",
-    'The zip archive contains another zip archive, which is not allowed.',
-  ],
-  'ZIP-ENCRYPTED': ["L'archive zip contient un fichier chiffré.", 'The zip archive contains an encrypted file.'],
-  'ZIP-COMPRESSION-UNSUPPORTED': [
-    "L'archive zip utilise une méthode de compression non supportée.",
-    'The zip archive uses an unsupported compression method.',
-  ],
-  'ZIP-ENTRY-PATH': [
-    "Le nom d'un fichier de l'archive zip est interdit (chemin absolu ou remontant l'arborescence).",
-    'A file name in the zip archive is not allowed (absolute path or path going up the tree).',
-  ],
-  'ZIP-ENTRY-LINK': [
-    "Un fichier de l'archive zip est un lien symbolique, interdit.",
-    'A file of the zip archive is a symbolic link, which is not allowed.',
-  ],
-  'ZIP-ENTRY-NOT-INVOICE': [
-    "Le fichier de l'archive zip n'est pas une facture.",
-    'The file of the zip archive is not an invoice.',
-  ],
-} as const satisfies Record<string, readonly [string, string]>;
-
-type ZipCode = keyof typeof LABELS;
-
 export function zipFinding(code: ZipCode, detail: string, file?: string, invoice?: string): Finding {
-  const [fr, en] = LABELS[code];
-  return finding('FORMAT', code, fr, en, {
+  return finding(code, {
     detail,
     ...(file !== undefined ? { location: { file } } : {}),
     ...(invoice !== undefined ? { invoice } : {}),

@@ -13,12 +13,6 @@ import type { MatelasRecord } from '../store/directory.ts';
 import type { FlowContext, PipelineDeps } from './stage.ts';
 import type { InvoiceChecker } from './stages/rules.ts';
 
-const ROUTING_NOT_CHECKED = {
-  code: 'CPP-ROUTAGE-NON-VERIFIE',
-  fr: "Routage non vérifié : le partenaire n'a pas de matelas de données, la facture n'est pas mise à disposition",
-  en: 'Routing not checked: the partner has no matelas de données; the invoice is not made available',
-} as const;
-
 // The partner's matelas, read once per run (routing asks per invoice, integration once more).
 const matelasOfRun = new WeakMap<FlowContext, Promise<MatelasRecord>>();
 
@@ -43,8 +37,7 @@ export function directoryRouting(): InvoiceChecker {
       warned.add(ctx);
       const state = (await matelasOf(ctx, deps)).state;
       return [
-        finding('REGLE', ROUTING_NOT_CHECKED.code, ROUTING_NOT_CHECKED.fr, ROUTING_NOT_CHECKED.en, {
-          severity: 'warning',
+        finding('CPP-ROUTAGE-NON-VERIFIE', {
           detail: `Matelas du partenaire ${partner} : ${state} (passerelle matelas create ${partner})`,
         }),
       ];

@@ -163,13 +163,7 @@ export async function incidentFlow(flowId: number, reason: string, deps: Pipelin
   if (!flow || TERMINAL_STATES.includes(flow.state)) return;
   const partner = await getPartner(store.db, flow.partner);
   if (!partner) return;
-  const f = finding(
-    'RECEPTION',
-    'INC-ERREUR-TECHNIQUE',
-    'Flux incidenté : erreur technique lors du traitement, le flux doit être redéposé',
-    'Flow in incident: processing kept failing for a technical reason; deposit it again',
-    { detail: reason.slice(0, 500), location: { file: flow.originalName } },
-  );
+  const f = finding('INC-ERREUR-TECHNIQUE', { detail: reason.slice(0, 500), location: { file: flow.originalName } });
   const returnFlow = composeReport(flow, partner, '93', [f], 'IN_INCIDENTE');
   await store.db.transaction((tx) =>
     concludeFlow(tx, flow, {

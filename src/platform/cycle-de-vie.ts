@@ -4,6 +4,7 @@
  * moves to. Checked here (stage REGLE) entry by entry, in order, as if applied one after the other; the
  * accepted ones are applied at integration with `changeInvoiceStatus` (checked again under lock).
  */
+import type { CycleDeVieCode } from '../codes/cycle-de-vie.ts';
 import type { Finding } from '../finding.ts';
 import { finding } from '../finding.ts';
 import type { InvoiceStatusReport } from '../formats/return/index.ts';
@@ -11,20 +12,13 @@ import type { Queryable } from '../store/db.ts';
 import { findDuplicateInvoice, partnerOwnsSiret } from '../store/directory.ts';
 import { TRANSITION_REFUSED, checkTransition, statusFromCppCode } from './lifecycle.ts';
 
+/** The checks of one entry, by name: their codes are declared in the registry (src/codes/cycle-de-vie.ts). */
 const CDV_RULES = {
-  destinataire: {
-    code: 'CDV-DEST-NON-RATTACHE',
-    fr: 'Destinataire non rattaché au partenaire émetteur du flux de cycle de vie',
-    en: "The recipient is not a structure of the depositing partner's matelas",
-  },
-  facture: {
-    code: 'CDV-FACTURE-INCONNUE',
-    fr: 'Facture inconnue pour ce fournisseur et ce destinataire',
-    en: 'No such invoice for this supplier and recipient',
-  },
-  statut: { code: 'CDV-STATUT-INCONNU', fr: 'Statut de facture inconnu', en: 'Unknown invoice status' },
-  transition: { code: 'CDV-TRANSITION-REFUSEE', fr: TRANSITION_REFUSED.libelle, en: 'Status change not allowed' },
-} as const;
+  destinataire: 'CDV-DEST-NON-RATTACHE',
+  facture: 'CDV-FACTURE-INCONNUE',
+  statut: 'CDV-STATUT-INCONNU',
+  transition: 'CDV-TRANSITION-REFUSEE',
+} as const satisfies Record<string, CycleDeVieCode>;
 
 export interface PlannedStatus {
   invoiceId: number;
@@ -47,8 +41,7 @@ export async function checkStatusReport(
   for (const [i, s] of report.statuses.entries()) {
     const xpath = `/CPPStatut/CPPFactureStatuts/CPPFactureStatutUnitaire[${i + 1}]`;
     const fire = (key: keyof typeof CDV_RULES, detail: string) => {
-      const r = CDV_RULES[key];
-      findings.push(finding('REGLE', r.code, r.fr, r.en, { detail, invoice: s.invoiceNumber, location: { xpath } }));
+      findings.push(finding(CDV_RULES[key], { detail, invoice: s.invoiceNumber, location: { xpath } }));
     };
     const who = `facture ${s.invoiceNumber} du fournisseur ${s.supplier.identifiant}, destinataire ${s.debtor.identifiant}`;
     if (!(await partnerOwnsSiret(q, partner, s.debtor.identifiant))) {

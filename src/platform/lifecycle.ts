@@ -3,6 +3,7 @@
  * (spec §3.1), the transitions the platform allows and who makes each, and scripted scenarios.
  * Pure: no database, no clock.
  */
+import { CODES } from '../codes/index.ts';
 
 /** API status ↔ CPPStatut `CPPFactureStatuts/IdStatut` (spec §3.1; the pairing is inferred, the labels are the XSD's). */
 export const INVOICE_STATUSES = [
@@ -77,7 +78,8 @@ export const FINAL_STATUSES: readonly InvoiceStatus[] = API_STATUSES.filter(
 export const TRANSITION_REFUSED = {
   ok: false,
   codeRetour: 20002,
-  libelle: "Incohérence au niveau du statut d'origine ou de destination de la facture.",
+  // The platform's text (spec §6c), also the label of the Cycle de vie finding for the same refusal.
+  libelle: CODES['CDV-TRANSITION-REFUSEE'].labelFr,
 } as const;
 
 type TransitionCheck = { ok: true; by: Actor } | typeof TRANSITION_REFUSED;

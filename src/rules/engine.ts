@@ -43,8 +43,7 @@ export function checkInvoice(inv: Invoice, ctx: { profile?: FacturXProfile; synt
     if (r.appliesTo && !r.appliesTo(rc, inv)) continue;
     for (const v of r.check(inv, rc)) {
       out.push(
-        finding('REGLE', r.id, r.labelFr, r.labelEn, {
-          severity: r.severity,
+        finding(r, {
           detail: v.detail,
           ...(v.loc ? { location: { xpath: v.loc.xpath, line: v.loc.line } } : {}),
           ...(number ? { invoice: number } : {}),

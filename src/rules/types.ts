@@ -1,5 +1,5 @@
 /** The shape of a business rule: one small declared object per rule, so amending a rule touches one place. */
-import type { Severity } from '../finding.ts';
+import type { DeclaredRule } from '../codes/index.ts';
 import type { Invoice, Loc } from '../formats/invoice.ts';
 import type { FacturXProfile, SyntaxId } from '../formats/types.ts';
 
@@ -14,13 +14,10 @@ export interface Violation {
   loc?: Loc;
 }
 
-export interface Rule {
-  id: string;
+/** A rule is its own code declaration (`DeclaredRule`): `finding(rule, …)` takes its id and labels from it. */
+export interface Rule extends DeclaredRule {
   /** Business terms the rule reads (BT-n / BG-n). */
   terms: string[];
-  severity: Severity;
-  labelFr: string;
-  labelEn: string;
   /** Whether the rule applies at all in this context (syntax, profile); default: yes. */
   appliesTo?(ctx: RuleContext, inv: Invoice): boolean;
   check(inv: Invoice, ctx: RuleContext): Violation[];

@@ -21,6 +21,7 @@ import {
 import type { ErrorDetail } from 'libxml2-wasm';
 import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
+import type { SchemaCode } from '../codes/schema.ts';
 import { xmlAsUtf8 } from '../formats/decode.ts';
 import type { SchemaRef } from '../formats/types.ts';
 import { setPath } from './catalog.ts';
@@ -96,60 +97,29 @@ function allowRoot(root: string): void {
 
 // ---- findings ----
 
-interface Kind {
-  code: string;
-  test: RegExp;
-  fr: string;
-  en: string;
-}
-
-/** One code per kind of libxml2 schema error we can tell apart from its message. */
-const KINDS: Kind[] = [
-  {
-    code: 'XSD-UNKNOWN-ROOT',
-    test: /No matching global declaration available for the validation root/,
-    fr: "L'élément racine du flux n'est pas déclaré par le schéma XSD",
-    en: 'The root element is not declared by the XSD',
-  },
-  {
-    code: 'XSD-UNEXPECTED-ELEMENT',
-    test: /This element is not expected/,
-    fr: "Le flux n'est pas conforme au schéma XSD : élément inattendu",
-    en: 'Not valid against the XSD: unexpected element',
-  },
-  {
-    code: 'XSD-MISSING-ELEMENT',
-    test: /Missing child element/,
-    fr: "Le flux n'est pas conforme au schéma XSD : élément obligatoire absent",
-    en: 'Not valid against the XSD: mandatory element missing',
-  },
+/** One code per kind of libxml2 schema error we can tell apart from its message; any other is XSD-INVALID. */
+const KINDS: { code: SchemaCode; test: RegExp }[] = [
+  { code: 'XSD-UNKNOWN-ROOT', test: /No matching global declaration available for the validation root/ },
+  { code: 'XSD-UNEXPECTED-ELEMENT', test: /This element is not expected/ },
+  { code: 'XSD-MISSING-ELEMENT', test: /Missing child element/ },
   {
     code: 'XSD-INVALID-ATTRIBUTE',
     test: /attribute '[^']*'.*(is not allowed|is required but missing)|The attribute '[^']*' is (not allowed|required)/,
-    fr: "Le flux n'est pas conforme au schéma XSD : attribut non autorisé ou absent",
-    en: 'Not valid against the XSD: attribute not allowed or missing',
   },
   {
     code: 'XSD-INVALID-VALUE',
     test: /is not a valid value|\[facet '|is not accepted by the pattern|Character content|is not a valid/,
-    fr: "Le flux n'est pas conforme au schéma XSD : valeur invalide",
-    en: 'Not valid against the XSD: invalid value',
   },
 ];
-const OTHER: Omit<Kind, 'test'> = {
-  code: 'XSD-INVALID',
-  fr: "Le flux n'est pas conforme au schéma XSD",
-  en: 'Not valid against the XSD',
-};
 
 function detailFinding(d: ErrorDetail, ref: SchemaRef, fileName: string | undefined): Finding {
-  const kind = KINDS.find((k) => k.test.test(d.message)) ?? OTHER;
+  const code = KINDS.find((k) => k.test.test(d.message))?.code ?? 'XSD-INVALID';
   const location: Finding['location'] = {};
   if (fileName !== undefined) location.file = fileName;
   if (d.line > 0) location.line = d.line;
   if (d.col > 0) location.column = d.col;
   if (d.xpath) location.xpath = d.xpath;
-  return finding('SCHEMA', kind.code, kind.fr, kind.en, {
+  return finding(code, {
     detail: `${d.message.trim()} [${ref.set}/${ref.entry}]`,
     location,
   });
@@ -165,23 +135,17 @@ function detailsFindings(
   const out = errors.slice(0, MAX_SCHEMA_FINDINGS).map((d) => detailFinding(d, ref, fileName));
   if (out.length === 0)
     out.push(
-      finding('SCHEMA', OTHER.code, OTHER.fr, OTHER.en, {
+      finding('XSD-INVALID', {
         detail: fallback,
         location: fileName ? { file: fileName } : {},
       }),
     );
   if (errors.length > MAX_SCHEMA_FINDINGS) {
     out.push(
-      finding(
-        'SCHEMA',
-        'XSD-TOO-MANY-ERRORS',
-        'Nombre maximal d’erreurs de schéma atteint, les suivantes ne sont pas listées',
-        'Too many schema errors; the rest are not listed',
-        {
-          detail: `${errors.length - MAX_SCHEMA_FINDINGS} more errors not listed`,
-          ...(fileName ? { location: { file: fileName } } : {}),
-        },
-      ),
+      finding('XSD-TOO-MANY-ERRORS', {
+        detail: `${errors.length - MAX_SCHEMA_FINDINGS} more errors not listed`,
+        ...(fileName ? { location: { file: fileName } } : {}),
+      }),
     );
   }
   return out;
@@ -257,16 +221,10 @@ export class SchemaValidator {
       return {
         ok: false,
         findings: [
-          finding(
-            'SCHEMA',
-            'XSD-XML-MALFORMED',
-            "Le flux n'est pas un document XML bien formé",
-            'The flow is not well-formed XML',
-            {
-              detail: first?.message.trim() ?? (e as Error).message,
-              location,
-            },
-          ),
+          finding('XSD-XML-MALFORMED', {
+            detail: first?.message.trim() ?? (e as Error).message,
+            location,
+          }),
         ],
       };
     }
@@ -282,7 +240,7 @@ export class SchemaValidator {
       return {
         ok: false,
         findings: [
-          finding('SCHEMA', OTHER.code, OTHER.fr, OTHER.en, {
+          finding('XSD-INVALID', {
             detail,
             ...(fileName ? { location: { file: fileName } } : {}),
           }),

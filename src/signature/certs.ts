@@ -6,7 +6,7 @@
  */
 import { X509Certificate, createHash, type KeyObject } from 'node:crypto';
 import { signatureAlgorithmOf, verifyWith } from './algorithms.ts';
-import type { SignatureCode } from './codes.ts';
+import type { SignatureCode } from '../codes/signature.ts';
 import {
   DerError,
   TAG,

@@ -11,8 +11,7 @@
  * | no             | no           | yes          | none: signature not verified (.p7m unwrapped)|
  * | no             | any          | no           | none                                         |
  */
-import type { Finding } from '../finding.ts';
-import { sigFinding } from './codes.ts';
+import { finding, type Finding } from '../finding.ts';
 
 export function signaturePolicyFindings(opts: {
   declaredSigned: boolean;
@@ -20,14 +19,13 @@ export function signaturePolicyFindings(opts: {
   hasSignature: boolean;
 }): Finding[] {
   if (opts.declaredSigned && !opts.hasSignature) {
-    return [sigFinding('SIG-MISSING', 'flux déclaré signé reçu sans signature (.p7s ou .p7m)')];
+    return [finding('SIG-MISSING', { detail: 'flux déclaré signé reçu sans signature (.p7s ou .p7m)' })];
   }
   if (!opts.declaredSigned && opts.hasSignature && opts.partnerSigns) {
     return [
-      sigFinding(
-        'SIG-UNDECLARED',
-        'flux déclaré non signé reçu avec une signature alors que le partenaire signe ses flux',
-      ),
+      finding('SIG-UNDECLARED', {
+        detail: 'flux déclaré non signé reçu avec une signature alors que le partenaire signe ses flux',
+      }),
     ];
   }
   return [];

@@ -10,7 +10,7 @@
  * certificate reader only knows RSA keys.
  */
 import { createHash } from 'node:crypto';
-import type { Finding, Location } from '../finding.ts';
+import { finding, type Finding, type Location } from '../finding.ts';
 import {
   UnsupportedAlgorithm,
   digestOf,
@@ -20,7 +20,7 @@ import {
 } from './algorithms.ts';
 import { buildPath, certFromDer, certsFromPem, crlSignedBy, readCrl, type CertInfo, type Crl } from './certs.ts';
 import { cmsDer, readSignedData, type SignedData, type SignerInfo } from './cms.ts';
-import { sigFinding, type SignatureCode } from './codes.ts';
+import type { SignatureCode } from '../codes/signature.ts';
 import { DerError } from './der.ts';
 
 export { looksLikeCms } from './cms.ts';
@@ -209,7 +209,7 @@ function verifySync(input: SignatureInput, trust: TrustMaterial): SignatureResul
   const findings: Finding[] = [];
   const location: Location | undefined = input.fileName ? { file: input.fileName } : undefined;
   const add = (code: SignatureCode, detail?: string, severity: 'fatal' | 'warning' = 'fatal'): void => {
-    findings.push(sigFinding(code, detail, location, severity));
+    findings.push(finding(code, { detail, location, severity }));
   };
   const fail = (code: SignatureCode, detail: string): SignatureResult => {
     add(code, detail);
@@ -277,6 +277,9 @@ export async function verifySignature(input: SignatureInput, trust: TrustMateria
   try {
     return verifySync(input, trust);
   } catch (e) {
-    return { ok: false, findings: [sigFinding('SIG-CMS-MALFORMED', `erreur inattendue : ${(e as Error).message}`)] };
+    return {
+      ok: false,
+      findings: [finding('SIG-CMS-MALFORMED', { detail: `erreur inattendue : ${(e as Error).message}` })],
+    };
   }
 }

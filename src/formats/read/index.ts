@@ -71,7 +71,7 @@ export function readInvoice(
     return {
       invoices: [],
       findings: [
-        finding('FORMAT', 'FMT-XML-MALFORMED', 'Le fichier XML est mal formé', 'The XML is not well-formed', {
+        finding('FMT-XML-MALFORMED', {
           detail,
           ...(line !== undefined ? { location } : {}),
         }),
@@ -82,7 +82,7 @@ export function readInvoice(
   const findings: Finding[] = [];
   if (invoices.length === 0) {
     findings.push(
-      finding('FORMAT', 'FMT-NO-INVOICE', 'Le flux ne contient aucune facture', 'The flow carries no invoice', {
+      finding('FMT-NO-INVOICE', {
         location: { xpath: root.xpath, line: root.line },
       }),
     );

@@ -51,30 +51,17 @@ class Collector {
 
   missing(xpath: string): void {
     const name = xpath.slice(xpath.lastIndexOf('/') + 1);
-    this.findings.push(
-      finding(
-        'SCHEMA',
-        'SCH-CDV-ELEMENT-ABSENT',
-        `L'élément ${name} est obligatoire.`,
-        `Element ${name} is mandatory.`,
-        { location: { xpath } },
-      ),
-    );
+    this.findings.push(finding('SCH-CDV-ELEMENT-ABSENT', { params: { name }, location: { xpath } }));
   }
 
   invalid(xpath: string, value: string, why: string): void {
     const name = xpath.slice(xpath.lastIndexOf('/') + 1);
     this.findings.push(
-      finding(
-        'SCHEMA',
-        'SCH-CDV-VALEUR',
-        `La valeur de l'élément ${name} est invalide.`,
-        `Invalid value for element ${name}.`,
-        {
-          detail: `"${value}": ${why}`,
-          location: { xpath },
-        },
-      ),
+      finding('SCH-CDV-VALEUR', {
+        params: { name },
+        detail: `"${value}": ${why}`,
+        location: { xpath },
+      }),
     );
   }
 
@@ -148,16 +135,10 @@ function readEntry(c: Collector, u: Node, base: string): InvoiceStatusEntry | un
     c.invalid(`${dbase}/IdStatut`, statusText, 'code numérique attendu');
   else if (statusCode !== undefined && !INVOICE_STATUS_CODES[statusCode]) {
     c.findings.push(
-      finding(
-        'REGLE',
-        'RG-CDV-STATUT-INCONNU',
-        'Code statut de facture non pris en charge.',
-        'Unsupported invoice status code.',
-        {
-          detail: `IdStatut ${statusText}: seuls les codes 01 à 12 sont pris en charge`,
-          location: { xpath: `${dbase}/IdStatut` },
-        },
-      ),
+      finding('RG-CDV-STATUT-INCONNU', {
+        detail: `IdStatut ${statusText}: seuls les codes 01 à 12 sont pris en charge`,
+        location: { xpath: `${dbase}/IdStatut` },
+      }),
     );
   }
   const atText = c.req(data, 'Horodatage', dbase);
@@ -221,14 +202,7 @@ export function readInvoiceStatuses(xml: string | Buffer): Result {
   if (/<!DOCTYPE/i.test(text)) {
     return {
       ok: false,
-      findings: [
-        finding(
-          'FORMAT',
-          'FMT-CDV-DOCTYPE',
-          'Le flux contient une déclaration DOCTYPE, non autorisée.',
-          'The flow contains a DOCTYPE declaration, which is not allowed.',
-        ),
-      ],
+      findings: [finding('FMT-CDV-DOCTYPE')],
     };
   }
   const valid = XMLValidator.validate(text);
@@ -236,16 +210,10 @@ export function readInvoiceStatuses(xml: string | Buffer): Result {
     return {
       ok: false,
       findings: [
-        finding(
-          'FORMAT',
-          'FMT-CDV-MALFORMED',
-          "Le flux n'est pas un document XML bien formé.",
-          'The flow is not well-formed XML.',
-          {
-            detail: valid.err.msg,
-            location: { line: valid.err.line, column: valid.err.col },
-          },
-        ),
+        finding('FMT-CDV-MALFORMED', {
+          detail: valid.err.msg,
+          location: { line: valid.err.line, column: valid.err.col },
+        }),
       ],
     };
   }
@@ -256,15 +224,9 @@ export function readInvoiceStatuses(xml: string | Buffer): Result {
     return {
       ok: false,
       findings: [
-        finding(
-          'FORMAT',
-          'FMT-CDV-ROOT',
-          "L'élément racine du flux n'est pas CPPStatut.",
-          'The root element of the flow is not CPPStatut.',
-          {
-            detail: `racine trouvée : ${found}`,
-          },
-        ),
+        finding('FMT-CDV-ROOT', {
+          detail: `racine trouvée : ${found}`,
+        }),
       ],
     };
   }
@@ -272,15 +234,9 @@ export function readInvoiceStatuses(xml: string | Buffer): Result {
   if (root['CPPFluxStatuts'] !== undefined) {
     // The structure allows both; the platform takes only invoice statuses in a lifecycle deposit.
     c.findings.push(
-      finding(
-        'REGLE',
-        'RG-CDV-FLUX-STATUTS',
-        'Un dépôt de cycle de vie doit utiliser CPPFactureStatuts.',
-        'A lifecycle deposit must use CPPFactureStatuts.',
-        {
-          location: { xpath: '/CPPStatut/CPPFluxStatuts' },
-        },
-      ),
+      finding('RG-CDV-FLUX-STATUTS', {
+        location: { xpath: '/CPPStatut/CPPFluxStatuts' },
+      }),
     );
     return { ok: false, findings: c.findings };
   }

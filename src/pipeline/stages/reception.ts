@@ -20,32 +20,25 @@ export const receptionStage: Stage = {
         en: flow.intakeRefusal,
       };
       return rejected([
-        finding(
-          'RECEPTION',
-          'REC-FICHIER-SPECIAL',
-          `Le dépôt n'est pas un fichier ordinaire (${kind.fr}) : il n'a pas été lu`,
-          `The deposit is not a regular file (${kind.en}): it was not read`,
-          { detail: `${flow.originalName} : ${kind.fr}`, location: { file: flow.originalName } },
-        ),
+        finding('REC-FICHIER-SPECIAL', {
+          params: { kind },
+          detail: `${flow.originalName} : ${kind.fr}`,
+          location: { file: flow.originalName },
+        }),
       ]);
     }
     if (!flow.stored || flow.size > maxKo * 1024) {
       return rejected([
-        finding(
-          'RECEPTION',
-          'REC-TAILLE-MAX',
-          `La taille du flux dépasse la taille maximale autorisée (${maxKo} Ko)`,
-          `The flow exceeds the maximum size (${maxKo} Ko)`,
-          {
-            detail: `${Math.ceil(flow.size / 1024)} Ko > ${maxKo} Ko`,
-            location: { file: flow.originalName },
-          },
-        ),
+        finding('REC-TAILLE-MAX', {
+          params: { maxKo },
+          detail: `${Math.ceil(flow.size / 1024)} Ko > ${maxKo} Ko`,
+          location: { file: flow.originalName },
+        }),
       ]);
     }
     if (flow.size === 0) {
       return rejected([
-        finding('RECEPTION', 'REC-FLUX-VIDE', 'Le flux est vide', 'The flow is empty', {
+        finding('REC-FLUX-VIDE', {
           location: { file: flow.originalName },
         }),
       ]);
@@ -57,16 +50,11 @@ export const receptionStage: Stage = {
           : await findDuplicateDeposit(deps.store.db, flow.partner, flow.sha256, flow.id);
       if (earlier) {
         return rejected([
-          finding(
-            'RECEPTION',
-            'REC-FLUX-DOUBLON',
-            `Flux en doublon : un flux identique a déjà été déposé (${earlier})`,
-            `Duplicate flow: the same bytes were already deposited as ${earlier}`,
-            {
-              detail: `SHA-256 ${flow.sha256} déjà reçu dans le flux ${earlier}`,
-              location: { file: flow.originalName },
-            },
-          ),
+          finding('REC-FLUX-DOUBLON', {
+            params: { earlier },
+            detail: `SHA-256 ${flow.sha256} déjà reçu dans le flux ${earlier}`,
+            location: { file: flow.originalName },
+          }),
         ]);
       }
     }

@@ -31,28 +31,18 @@ export interface InvoiceFinding extends Finding {
   invoiceRecipient?: string;
 }
 
-const PARTIAL_LINE = {
-  code: 'CPP-FACTURE-REJETEE',
-  fr: 'Facture rejetée, non intégrée',
-  en: 'Invoice rejected, not integrated',
-} as const;
-
 /** One line per rejected invoice of a partly integrated flow: its number, supplier, recipient and every reason. */
 export function rejectedInvoiceLine(inv: { number: string; supplier?: string; recipient?: string }, own: Finding[]) {
   const fatal = own.filter(isFatal);
   const first = fatal[0];
   const reasons = fatal.map((f) => `${f.code} ${f.detail ?? f.labelFr}`).join(' ; ');
-  const line: InvoiceFinding = finding(
-    first?.nature ?? 'REGLE',
-    first?.code ?? PARTIAL_LINE.code,
-    first?.labelFr ?? PARTIAL_LINE.fr,
-    first?.labelEn ?? PARTIAL_LINE.en,
-    {
-      detail: `Facture ${inv.number}, fournisseur ${inv.supplier ?? '(absent)'}, destinataire ${inv.recipient ?? '(absent)'} : ${reasons}`,
-      invoice: inv.number,
-      ...(first?.location ? { location: first.location } : {}),
-    },
-  );
+  const details = {
+    detail: `Facture ${inv.number}, fournisseur ${inv.supplier ?? '(absent)'}, destinataire ${inv.recipient ?? '(absent)'} : ${reasons}`,
+    invoice: inv.number,
+    ...(first?.location ? { location: first.location } : {}),
+  };
+  // The line restates the invoice's first fatal finding (its code and label), or says only that it was rejected.
+  const line: InvoiceFinding = first ? finding(first, details) : finding('CPP-FACTURE-REJETEE', details);
   if (inv.supplier !== undefined) line.invoiceSupplier = inv.supplier;
   if (inv.recipient !== undefined) line.invoiceRecipient = inv.recipient;
   return line;
@@ -168,7 +158,7 @@ function markDuplicatesWithin(perInvoice: Checked[]): void {
       seen.set(key, p.entry.position!);
       continue;
     }
-    const f: InvoiceFinding = finding('REGLE', rule.code, rule.fr, rule.en, {
+    const f: InvoiceFinding = finding(rule, {
       detail: `Facture ${p.entry.number} du fournisseur ${p.entry.supplier} déjà présente dans ce flux (facture n° ${first} du flux)`,
       invoice: p.entry.number,
       ...(p.file !== undefined ? { location: { file: p.file } } : {}),

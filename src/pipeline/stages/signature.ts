@@ -4,7 +4,7 @@
  * trust anchors. An enveloped flow is unwrapped here, so syntax detection sees the invoice itself.
  */
 import path from 'node:path';
-import { sigFinding } from '../../signature/codes.ts';
+import { finding } from '../../finding.ts';
 import { CertificateRegistry } from '../../signature/registry.ts';
 import { loadTrustMaterial } from '../../signature/trust.ts';
 import { looksLikeCms, verifySignature } from '../../signature/verify.ts';
@@ -34,7 +34,10 @@ export const signatureStage: Stage = {
     if (ctx.signature && ctx.signature.length > maxKo * 1024) {
       if (!mustVerify({ declaredSigned, hasSignature })) return ok(policy);
       const size = `${Math.ceil(ctx.signature.length / 1024)} Ko > ${maxKo} Ko`;
-      return rejected([...policy, sigFinding('SIG-TOO-LARGE', size, { file: `${flow.originalName}.p7s` })]);
+      return rejected([
+        ...policy,
+        finding('SIG-TOO-LARGE', { detail: size, location: { file: `${flow.originalName}.p7s` } }),
+      ]);
     }
 
     const partnerConfig = deps.config.partners.find((p) => p.code === partner.code)?.signature;

@@ -4,7 +4,8 @@
  * depositing partner may invoice for? Pure over the facts and a directory lookup it is given.
  * The codes are ours: the platform's error-message annex is not public (spec §8).
  */
-import type { Finding, Location } from '../../finding.ts';
+import type { ChorusCode } from '../../codes/chorus.ts';
+import type { Finding, FindingDetails, Location } from '../../finding.ts';
 import { finding } from '../../finding.ts';
 
 export interface RoutingStructure {
@@ -83,85 +84,25 @@ export const MEANS_NEEDING_IBAN: readonly string[] = ['30', '42', '58'];
 export const RESERVED_SERVICE_CODE = 'FACTURES_PUBLIQUES';
 export const MAX_INVOICE_NUMBER_LENGTH = 20;
 
-/** Every routing rule: stable code, French label in the platform's style, English label. */
+/** Every routing rule, by the name the checks use: its code, declared in the registry (src/codes/chorus.ts). */
 export const ROUTING_RULES = {
-  destAbsent: { code: 'CPP-DEST-ABSENT', fr: 'Identifiant du destinataire absent', en: 'Recipient SIRET missing' },
-  destInconnu: {
-    code: 'CPP-DEST-INCONNU',
-    fr: 'Destinataire inconnu dans Chorus Pro',
-    en: 'Recipient unknown to Chorus Pro',
-  },
-  destInactif: {
-    code: 'CPP-DEST-INACTIF',
-    fr: 'Destinataire inactif dans Chorus Pro',
-    en: 'Recipient inactive in Chorus Pro',
-  },
-  fournisseur: {
-    code: 'CPP-FOURN-NON-AUTORISE',
-    fr: 'Fournisseur non rattaché au partenaire émetteur du flux',
-    en: 'Supplier is not a structure the depositing partner may invoice for',
-  },
-  emetteur: {
-    code: 'CPP-EMETTEUR-DIFFERENT',
-    fr: "Fournisseur différent de l'émetteur choisi au dépôt",
-    en: 'Invoice supplier differs from the émetteur chosen at deposit',
-  },
-  serviceAbsent: {
-    code: 'CPP-SERVICE-ABSENT',
-    fr: 'Code service obligatoire pour ce destinataire',
-    en: 'Service code required by the recipient',
-  },
-  serviceReserve: {
-    code: 'CPP-SERVICE-RESERVE',
-    fr: 'Code service FACTURES_PUBLIQUES non autorisé',
-    en: 'Service code FACTURES_PUBLIQUES is reserved',
-  },
-  serviceInconnu: {
-    code: 'CPP-SERVICE-INCONNU',
-    fr: 'Code service inconnu pour ce destinataire',
-    en: 'Service code unknown for the recipient',
-  },
-  serviceInactif: {
-    code: 'CPP-SERVICE-INACTIF',
-    fr: 'Code service inactif pour ce destinataire',
-    en: 'Service code inactive for the recipient',
-  },
-  ejAbsent: {
-    code: 'CPP-EJ-ABSENT',
-    fr: "Numéro d'engagement juridique obligatoire",
-    en: 'Commitment number required',
-  },
-  ejOuService: {
-    code: 'CPP-EJ-OU-SERVICE-ABSENT',
-    fr: "Numéro d'engagement juridique ou code service obligatoire",
-    en: 'Commitment number or service code required',
-  },
-  ejInconnu: {
-    code: 'CPP-EJ-INCONNU',
-    fr: "Numéro d'engagement juridique inconnu pour ce destinataire",
-    en: 'Commitment number unknown for the recipient',
-  },
-  cadre: {
-    code: 'CPP-CADRE-INVALIDE',
-    fr: 'Cadre de facturation invalide',
-    en: 'Invalid invoicing framework (cadre de facturation)',
-  },
-  numero: {
-    code: 'CPP-NUMERO-TROP-LONG',
-    fr: 'Numéro de facture trop long (20 caractères maximum)',
-    en: 'Invoice number longer than 20 characters',
-  },
-  doublon: {
-    code: 'CPP-FACTURE-DOUBLON',
-    fr: 'Facture déjà déposée pour ce fournisseur avec ce numéro',
-    en: 'Duplicate invoice: same supplier and number already integrated',
-  },
-  iban: {
-    code: 'CPP-IBAN-ABSENT',
-    fr: 'IBAN du fournisseur manquant',
-    en: "Supplier's IBAN missing for this payment means",
-  },
-} as const;
+  destAbsent: 'CPP-DEST-ABSENT',
+  destInconnu: 'CPP-DEST-INCONNU',
+  destInactif: 'CPP-DEST-INACTIF',
+  fournisseur: 'CPP-FOURN-NON-AUTORISE',
+  emetteur: 'CPP-EMETTEUR-DIFFERENT',
+  serviceAbsent: 'CPP-SERVICE-ABSENT',
+  serviceReserve: 'CPP-SERVICE-RESERVE',
+  serviceInconnu: 'CPP-SERVICE-INCONNU',
+  serviceInactif: 'CPP-SERVICE-INACTIF',
+  ejAbsent: 'CPP-EJ-ABSENT',
+  ejOuService: 'CPP-EJ-OU-SERVICE-ABSENT',
+  ejInconnu: 'CPP-EJ-INCONNU',
+  cadre: 'CPP-CADRE-INVALIDE',
+  numero: 'CPP-NUMERO-TROP-LONG',
+  doublon: 'CPP-FACTURE-DOUBLON',
+  iban: 'CPP-IBAN-ABSENT',
+} as const satisfies Record<string, ChorusCode>;
 export type RoutingRuleKey = keyof typeof ROUTING_RULES;
 
 const blank = (s: string | undefined): s is undefined => s === undefined || s.trim() === '';
@@ -180,11 +121,10 @@ export async function checkRouting(
 ): Promise<Finding[]> {
   const out: Finding[] = [];
   const fire = (key: RoutingRuleKey, field: RoutingField, detail: string) => {
-    const r = ROUTING_RULES[key];
-    const extra: Parameters<typeof finding>[4] = { detail, invoice: facts.invoiceNumber };
+    const extra: FindingDetails = { detail, invoice: facts.invoiceNumber };
     const loc = facts.location?.[field];
     if (loc) extra.location = loc;
-    out.push(finding('REGLE', r.code, r.fr, r.en, extra));
+    out.push(finding(ROUTING_RULES[key], extra));
   };
 
   // Supplier: a structure of the partner's matelas (qualification has no INSEE register behind it).

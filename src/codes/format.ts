@@ -1,0 +1,133 @@
+/** FORMAT: syntax detection (XML, encodings, DOCTYPE, limits, PDF, interface code) and reading the invoice model. */
+import type { CodeDeclaration } from './types.ts';
+
+export const FORMAT_CODES = {
+  'FMT-EMPTY': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: 'Le flux est vide.',
+    labelEn: 'The flow is empty.',
+    doc: '0 bytes or only whitespace',
+  },
+  'FMT-NOT-XML-OR-PDF': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: "Le flux n'est ni un document XML ni un PDF.",
+    labelEn: 'The flow is neither an XML document nor a PDF.',
+    doc: 'detail names a known signature (zip…) and the first bytes',
+  },
+  'FMT-XML-ENCODING-UNSUPPORTED': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: "L'encodage des caractères du fichier XML n'est pas supporté.",
+    labelEn: 'The character encoding of the XML file is not supported.',
+    doc: 'declared name or BOM/signature; line 1',
+  },
+  'FMT-XML-ENCODING-INVALID': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: "Le contenu du fichier XML ne respecte pas l'encodage déclaré.",
+    labelEn: 'The XML file content does not match its declared encoding.',
+    doc: 'line/column of the first bad byte, or line 1 for a BOM/declaration conflict',
+  },
+  'FMT-XML-DOCTYPE': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: 'Le fichier XML contient une déclaration DOCTYPE, interdite.',
+    labelEn: 'The XML file contains a DOCTYPE declaration, which is not allowed.',
+    doc: 'line/column where the DOCTYPE ends',
+  },
+  'FMT-XML-MALFORMED': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: "Le fichier XML n'est pas bien formé.",
+    labelEn: 'The XML file is not well-formed.',
+    doc: "detection: saxes' message, line, column; reading: the reader's scanner finds unbalanced or mismatched tags, two roots, an unquoted attribute, an unknown entity (line given)",
+  },
+  'FMT-XML-TOO-DEEP': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: "Le fichier XML dépasse la profondeur d'imbrication des éléments autorisée.",
+    labelEn: 'The XML file nests elements deeper than allowed.',
+    doc: 'element, limit; line/column of the first element past it',
+  },
+  'FMT-XML-TEXT-TOO-LARGE': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: 'Le fichier XML contient un nœud texte plus long que la taille autorisée.',
+    labelEn: 'The XML file holds a text node longer than allowed.',
+    doc: 'length, limit; line/column where the text node ends',
+  },
+  'FMT-XML-ATTRIBUTE-TOO-LARGE': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: "Le fichier XML contient une valeur d'attribut plus longue que la taille autorisée.",
+    labelEn: 'The XML file holds an attribute value longer than allowed.',
+    doc: "attribute, length, limit; line/column of its start tag's end",
+  },
+  'FMT-SYNTAX-UNKNOWN': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: "L'élément racine du fichier XML ne correspond à aucune syntaxe acceptée.",
+    labelEn: 'The root element of the XML file matches no supported syntax.',
+    doc: 'root qname + namespace; line/column of the root',
+  },
+  'FMT-PDF-UNREADABLE': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: 'Le fichier PDF est illisible.',
+    labelEn: 'The PDF file cannot be read.',
+    doc: "pdf-lib's error, missing catalog, or undecodable embedded stream",
+  },
+  'FMT-PDF-TOO-LARGE': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: 'Le fichier PDF dépasse, décompressé, la taille autorisée (bombe de décompression).',
+    labelEn: 'The PDF file inflates beyond the allowed size (decompression bomb).',
+    doc: 'the stream stopped; budget `limits.pdfMaxInflatedKo`',
+  },
+  'FMT-PDF-ENCRYPTED': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: 'Le fichier PDF est chiffré : la facture XML ne peut pas être extraite.',
+    labelEn: 'The PDF file is encrypted: the invoice XML cannot be extracted.',
+    doc: 'trailer has `/Encrypt`',
+  },
+  'FMT-PDF-NO-INVOICE-XML': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: 'Le fichier PDF ne contient pas de facture XML embarquée (factur-x.xml).',
+    labelEn: 'The PDF file has no embedded invoice XML (factur-x.xml).',
+    doc: 'detail lists the embedded files found',
+  },
+  'FMT-PDF-XML-NOT-CII': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: "La facture XML embarquée dans le PDF n'est pas au format CII (CrossIndustryInvoice).",
+    labelEn: 'The invoice XML embedded in the PDF is not a CII CrossIndustryInvoice.',
+    doc: 'file = embedded name; root found (ZUGFeRD 1.0 is named)',
+  },
+  'FMT-INTERFACE-UNKNOWN': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: "Le code interface déclaré n'est pas connu.",
+    labelEn: 'The declared interface code is unknown.',
+    doc: 'detail lists the accepted codes',
+  },
+  'FMT-INTERFACE-MISMATCH': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: 'Le code interface déclaré ne correspond pas à la syntaxe du flux.',
+    labelEn: 'The declared interface code does not match the syntax of the flow.',
+    doc: 'detail names the declared and the detected code and syntax',
+  },
+  'FMT-NO-INVOICE': {
+    nature: 'FORMAT',
+    severity: 'fatal',
+    labelFr: 'Le flux ne contient aucune facture',
+    labelEn: 'The flow carries no invoice',
+    doc: 'a CPP Facture mixte with no CPPFactureMixteUnitaire (reader)',
+  },
+} as const satisfies Record<string, CodeDeclaration>;
+
+export type FormatCode = keyof typeof FORMAT_CODES;

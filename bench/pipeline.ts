@@ -24,6 +24,7 @@ import pg from 'pg';
 import { stringify } from 'yaml';
 import { daemonInfoPath } from '../src/gateway/lock.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
+import { freePort } from './memory.ts';
 
 const CORPUS = fileURLToPath(new URL('../test/corpus/', import.meta.url));
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -108,8 +109,8 @@ export class BenchDaemon {
   #watcher: ReturnType<typeof watch> | null = null;
   #client: pg.Client | null = null;
 
-  /** `cpus`: a `taskset -c` list the daemon's process is limited to (e.g. `0`). */
-  constructor(kind: Kind, opts: { databaseUrl?: string; cpus?: string } = {}) {
+  /** `cpus`: a `taskset -c` list the daemon's process is limited to (e.g. `0`); `httpPort`: HTTP on (default off). */
+  constructor(kind: Kind, opts: { databaseUrl?: string; cpus?: string; httpPort?: number } = {}) {
     this.kind = kind;
     this.#databaseUrl = opts.databaseUrl ?? DATABASE_URL;
     this.#dataDir = mkdtempSync(path.join(os.tmpdir(), `passerelle-bench-${kind}-`));
@@ -119,7 +120,7 @@ export class BenchDaemon {
       this.#configFile,
       stringify({
         dataDir: this.#dataDir,
-        http: { port: 0 },
+        http: { port: opts.httpPort ?? 0 },
         sftp: { port: 0 },
         schemas: { fetchOnStart: false },
         log: { level: 'warn' },
@@ -198,6 +199,13 @@ export class BenchDaemon {
       this.#client = new pg.Client({ connectionString: this.#databaseUrl, application_name: 'passerelle-bench' });
       await this.#client.connect();
     }
+  }
+
+  /** Drops `bytes` under `name` (temporary name, then renamed). */
+  dropBytes(name: string, bytes: Buffer): void {
+    const tmp = path.join(this.#box.depot, `${name}.tmp`);
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path.join(this.#box.depot, name));
   }
 
   drop(name: string): void {
@@ -540,6 +548,75 @@ export async function benchScaleOut(): Promise<Record<string, number>> {
   console.log(`scale-out: two daemons / one = ${f2(gain)} × (goal: > 1)`);
   out['scaleout.gain'] = gain;
   return out;
+}
+
+/**
+ * No flow blocks the others (issue 13 item 4): small flows paced at BENCH_MIXED_RATE (default 50/s) for 15 s
+ * alone, then for 30 s with one valid 29 MiB invoice dropped 3 s in; `/health` asked every 20 ms throughout
+ * (its slowest answer bounds the event loop's stalls). Prints the small flows' p50/p99 in both phases, the
+ * large flow's latency, the slowest `/health`, and the daemon's peak RSS.
+ */
+export async function benchMixed(kind: Kind): Promise<Record<string, number>> {
+  const rate = Number(process.env.BENCH_MIXED_RATE ?? 50);
+  const { largeValidUbl } = await import('../test/helpers/hostile.ts');
+  const big = largeValidUbl(29 * 1024 * 1024, 'mixed-big');
+  const port = await freePort();
+  const d = new BenchDaemon(kind, { httpPort: port });
+  try {
+    await d.ready();
+    const warm = Array.from({ length: 50 }, (_, i) => `warm-${i}.xml`);
+    warm.forEach((x) => d.drop(x));
+    await d.waitFor(warm, 120000);
+    let slowest = 0;
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const t0 = performance.now();
+        try {
+          await (await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(60000) })).text();
+        } catch {
+          slowest = Infinity;
+        }
+        const ms = performance.now() - t0;
+        slowest = Math.max(slowest, ms);
+        await new Promise((r) => setTimeout(r, Math.max(0, 20 - ms)));
+      }
+    })();
+    const alone = await paced(d, rate, 15, 'alone');
+    const healthAlone = slowest;
+    slowest = 0;
+    let bigSent = 0;
+    const dropBig = setTimeout(() => {
+      bigSent = performance.now();
+      d.dropBytes('mixed-big.xml', big);
+    }, 3000);
+    const beside = await paced(d, rate, 30, 'beside');
+    clearTimeout(dropBig);
+    await d.waitFor(['mixed-big.xml'], 600000);
+    const bigMs = d.seen.get('mixed-big.xml')! - bigSent;
+    polling = false;
+    await poller;
+    const peak = d.peakRssMB();
+    console.log(
+      `mixed ${kind} (small flows at ${rate}/s; load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}):`,
+    );
+    console.log(`  alone: p50 ${f0(alone.p50ms)} ms, p99 ${f0(alone.p99ms)} ms; slowest /health ${f0(healthAlone)} ms`);
+    console.log(
+      `  beside one 29 MiB flow: p50 ${f0(beside.p50ms)} ms, p99 ${f0(beside.p99ms)} ms (goal < 1,000); slowest /health ${f0(slowest)} ms (goal < 50); ` +
+        `the large flow answered in ${f0(bigMs)} ms; daemon peak RSS ${f0(peak)} MB`,
+    );
+    return {
+      [`mixed.${kind}.p99ms.alone`]: alone.p99ms,
+      [`mixed.${kind}.p99ms.beside`]: beside.p99ms,
+      [`mixed.${kind}.slowestHealthMs`]: slowest,
+      [`mixed.${kind}.largeFlowMs`]: bigMs,
+    };
+  } finally {
+    await d.stop();
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { benchDetect } from './detect.ts';
 import { benchDurability } from './durability.ts';
 import { benchMemory } from './memory.ts';
-import { benchPipeline, benchScaleOut, benchSoak, printStory } from './pipeline.ts';
+import { benchMixed, benchPipeline, benchScaleOut, benchSoak, printStory } from './pipeline.ts';
 import { benchRules } from './rules.ts';
 import { benchSftp } from './sftp.ts';
 import { benchSignature } from './signature.ts';
@@ -35,6 +35,8 @@ const suites: Record<string, () => Promise<Record<string, number>>> = {
   },
   // Ten minutes at 100 flows/s (SOAK_MINUTES): only when named, like memory.
   soak: () => benchSoak(process.argv.includes('pglite') ? 'pglite' : 'postgres'),
+  // Small flows beside one 29 MiB flow, on both databases.
+  mixed: async () => ({ ...(await benchMixed('postgres')), ...(await benchMixed('pglite')) }),
   // Two daemons each on one core against one (taskset): only when named.
   scaleout: benchScaleOut,
   sftp: benchSftp,

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readInvoice } from '../src/formats/read/index.ts';
+import { ruleScope } from '../src/formats/registry.ts';
 import { checkInvoice } from '../src/rules/engine.ts';
 
 const corpus = path.resolve('test/corpus');
@@ -41,7 +42,7 @@ export async function benchRules(): Promise<Record<string, number>> {
     fs.readFileSync(path.join(corpus, 'valid/ubl/cen-ubl-tc434-example1.xml'), 'utf8'),
     1024 * 1024,
   );
-  const ctx = { syntax: 'ubl-invoice' as const };
+  const ctx = ruleScope('ubl-invoice');
   const smallInv = readInvoice(small, 'ubl-invoice').invoices[0]!;
   const bigInv = readInvoice(big, 'ubl-invoice').invoices[0]!;
   for (let i = 0; i < 200; i++) checkInvoice(readInvoice(small, 'ubl-invoice').invoices[0]!, ctx); // warm-up

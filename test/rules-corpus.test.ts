@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FacturXProfile, SyntaxId } from '../src/formats/types.ts';
 import { readInvoice } from '../src/formats/read/index.ts';
-import { detectSyntax } from '../src/formats/registry.ts';
+import { detectSyntax, ruleScope } from '../src/formats/registry.ts';
 import { checkInvoice, EN16931_RULES } from '../src/rules/engine.ts';
 
 const corpus = path.resolve('test/corpus');
@@ -39,7 +39,7 @@ function run(file: string, syntax: SyntaxId) {
   expect(invoices.length).toBeGreaterThan(0);
   return invoices.flatMap((inv) => {
     const profile = syntax === 'cii' ? profileOf(inv.specificationId?.value) : undefined;
-    return checkInvoice(inv, profile ? { syntax, profile } : { syntax });
+    return checkInvoice(inv, ruleScope(syntax, profile));
   });
 }
 
@@ -60,12 +60,12 @@ function expectedPdfIds(reason: string): string[] {
 async function runPdf(file: string) {
   const detected = await detectSyntax(fs.readFileSync(path.join(corpus, file)), { fileName: path.basename(file) });
   if (!detected.ok) throw new Error(`${file}: ${detected.findings.map((f) => f.code).join(', ')}`);
-  const { syntax, profile, xml } = detected.flow;
+  const { syntax, xml } = detected.flow;
   expect(syntax).toBe('facturx-pdf');
   const { invoices, findings } = readInvoice(xml, syntax);
   expect(findings).toEqual([]);
   expect(invoices).toHaveLength(1);
-  return checkInvoice(invoices[0]!, profile ? { syntax, profile } : { syntax });
+  return checkInvoice(invoices[0]!, detected.flow);
 }
 
 const xmlSyntaxes = new Set(['ubl-invoice', 'ubl-creditnote', 'cii', 'cpp-facture-mixte']);

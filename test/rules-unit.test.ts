@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SyntaxId } from '../src/formats/types.ts';
 import { readTree } from '../src/formats/read/index.ts';
+import { ruleScope } from '../src/formats/registry.ts';
 import { parseTree } from '../src/formats/read/tree.ts';
 import { checkInvoice } from '../src/rules/engine.ts';
 
@@ -39,7 +40,7 @@ function fires(c: UnitCase): boolean {
   const root = parseTree(c.fragment);
   const syntax: SyntaxId =
     root.name === 'CrossIndustryInvoice' ? 'cii' : root.name === 'CreditNote' ? 'ubl-creditnote' : 'ubl-invoice';
-  return readTree(root, syntax).some((inv) => checkInvoice(inv, { syntax }).some((f) => f.code === c.rule));
+  return readTree(root, syntax).some((inv) => checkInvoice(inv, ruleScope(syntax)).some((f) => f.code === c.rule));
 }
 
 function runSets(dir: string) {

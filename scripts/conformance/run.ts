@@ -147,7 +147,7 @@ async function main(): Promise<number> {
     const fatal = new Set<string>();
     for (const f of read.findings) if (isFatal(f)) fatal.add(f.code);
     for (const inv of read.invoices)
-      for (const f of checkInvoice(inv, { syntax: flow.syntax, ...(flow.profile ? { profile: flow.profile } : {}) }))
+      for (const f of checkInvoice(inv, flow))
         if (isFatal(f)) fatal.add(f.code);
     j.passerelle = { fatal: [...fatal].sort(), ms: performance.now() - s };
     j.file = path.join(tmp, `${++seq}.xml`);

@@ -5,15 +5,20 @@
  * public): the inbound twin of the FEN1200A return flow.
  */
 import type { XmlSyntaxModule } from './syntax.ts';
-import type { SyntaxId } from './types.ts';
+import type { ValidationSet } from './types.ts';
 
-/**
- * Not (yet) a member of the shared `SyntaxId` union: adding it there makes `readTree`'s exhaustive switch
- * (src/formats/read/index.ts) incomplete. The pipeline never reads a Cycle de vie flow as an invoice.
- */
-export const CDV_SYNTAX_ID: SyntaxId = 'cdv-cpp-statut';
+/** The id stage REGLE recognises a Cycle de vie deposit by (it reads statuses, src/formats/return/read-cppstatut.ts). */
+export const CDV_SYNTAX_ID = 'cdv-cpp-statut';
 
-export const cdvCppStatut: XmlSyntaxModule = {
+/** Statuses, not invoices: our XSD, no invoice rules. */
+const CDV_SET: ValidationSet = {
+  id: CDV_SYNTAX_ID,
+  version: '1.19',
+  schemas: [{ set: 'passerelle', entry: 'CPPStatut.xsd' }],
+  rules: [],
+};
+
+export const cdvCppStatut: XmlSyntaxModule<typeof CDV_SYNTAX_ID> = {
   kind: 'xml',
   id: CDV_SYNTAX_ID,
   label: 'Cycle de vie CPPStatut',
@@ -21,5 +26,7 @@ export const cdvCppStatut: XmlSyntaxModule = {
   syntaxeFlux: 'IN_CDV_CPP_STATUT',
   root: { uri: '', local: 'CPPStatut' },
   probes: [],
-  describe: () => ({ schemas: [{ set: 'passerelle', entry: 'CPPStatut.xsd' }] }),
+  sets: [CDV_SET],
+  describe: () => CDV_SET,
+  reader: 'not-an-invoice',
 };

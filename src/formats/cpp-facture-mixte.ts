@@ -3,9 +3,19 @@
  * structured fields per invoice plus the invoice PDF (zipped, base64) in `PJ/Contenu`. No namespace.
  * The official `CPPFactureMixte_V1.14.xsd` is not public: we validate against our own `xsd/CPPFactureMixte.xsd`.
  */
+import { readCpp } from './read/cpp.ts';
 import type { XmlSyntaxModule } from './syntax.ts';
+import type { ValidationSet } from './types.ts';
 
-export const cppFactureMixte: XmlSyntaxModule = {
+/** Our XSD, and the EN 16931 rules on the few terms the format carries (src/rules/profiles.ts). */
+const CPP_SET: ValidationSet = {
+  id: 'cpp-facture-mixte',
+  version: '1.14',
+  schemas: [{ set: 'passerelle', entry: 'CPPFactureMixte.xsd' }],
+  rules: ['cpp-facture-mixte'],
+};
+
+export const cppFactureMixte: XmlSyntaxModule<'cpp-facture-mixte'> = {
   kind: 'xml',
   id: 'cpp-facture-mixte',
   label: 'CPP Facture mixte',
@@ -13,5 +23,7 @@ export const cppFactureMixte: XmlSyntaxModule = {
   syntaxeFlux: 'IN_DP_E2_CPP_FACTURE_MIN',
   root: { uri: '', local: 'CPPFactureMixte' },
   probes: [],
-  describe: () => ({ schemas: [{ set: 'passerelle', entry: 'CPPFactureMixte.xsd' }] }),
+  sets: [CPP_SET],
+  describe: () => CPP_SET,
+  reader: readCpp,
 };

@@ -3,11 +3,10 @@
  * `factur-x.xml` (or `zugferd-invoice.xml`, `xrechnung.xml`). The embedded XML goes through the same checks
  * as a deposited XML; its findings name the embedded file.
  */
-import { cii, ciiProfile } from './cii.ts';
+import { cii, ciiValidationSet, FACTURX_PDF_SETS, readCiiInvoices } from './cii.ts';
 import { extractInvoiceXml, isPdf } from './pdf.ts';
 import { reject, xmlProblemResult } from './syntax.ts';
-import type { ContainerSyntaxModule } from './syntax.ts';
-import type { DetectionResult } from './types.ts';
+import type { ContainerSyntaxModule, OpenedContainer } from './syntax.ts';
 import { scanXml } from './xml.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import type { FormatLimits } from './limits.ts';
@@ -19,7 +18,7 @@ async function open(
   bytes: Buffer,
   file: string | undefined,
   limits: FormatLimits = DEFAULT_LIMITS,
-): Promise<DetectionResult> {
+): Promise<OpenedContainer> {
   const pdf = await extractInvoiceXml(bytes, limits.pdfMaxInflatedBytes);
   if (!pdf.ok) {
     const code =
@@ -44,27 +43,17 @@ async function open(
       { file: pdf.name, line: root.line, column: root.column },
     );
   }
-  const { profile, schemas } = ciiProfile(scanned.scan.probes[0]);
-  return {
-    ok: true,
-    flow: {
-      syntax: 'facturx-pdf',
-      interfaceCode: INTERFACE_CODE,
-      syntaxeFlux: SYNTAXE_FLUX,
-      xml: pdf.xml,
-      xmlName: pdf.name,
-      ...(profile ? { profile } : {}),
-      schemas,
-    },
-  };
+  return { ok: true, xml: pdf.xml, xmlName: pdf.name, set: ciiValidationSet(scanned.scan.probes[0], false) };
 }
 
-export const facturxPdf: ContainerSyntaxModule = {
+export const facturxPdf: ContainerSyntaxModule<'facturx-pdf'> = {
   kind: 'container',
   id: 'facturx-pdf',
   label: 'Factur-X / ZUGFeRD PDF',
   interfaceCode: INTERFACE_CODE,
   syntaxeFlux: SYNTAXE_FLUX,
+  sets: FACTURX_PDF_SETS,
   matches: isPdf,
   open,
+  reader: readCiiInvoices,
 };

@@ -147,6 +147,11 @@ export interface PaymentMeans {
 }
 
 export interface Invoice {
+  /**
+   * The syntax binding whose conventions the values follow (date formats, where a currency is written…), for the
+   * rules the artefacts compute differently per binding. Not the syntax id: a UBL CreditNote reads as `ubl`, a
+   * Factur-X PDF's XML as `cii`, and a new syntax reads into one of these (a new binding is a rules change).
+   */
   syntax: 'ubl' | 'cii' | 'cpp';
   /** True for a UBL CreditNote (lines are CreditNoteLine, BT-3 is CreditNoteTypeCode). */
   creditNote: boolean;

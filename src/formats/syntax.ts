@@ -6,40 +6,56 @@
 import { finding } from '../finding.ts';
 import type { Finding, Location } from '../finding.ts';
 import type { FormatCode } from '../codes/format.ts';
-import type { DetectionResult, FacturXProfile, SchemaRef, SyntaxId } from './types.ts';
+import type { Invoice } from './invoice.ts';
+import type { XNode } from './read/tree.ts';
+import type { ValidationSet } from './types.ts';
 import type { Probe, XmlName, XmlProblem, XmlScan } from './xml.ts';
 import type { FormatLimits } from './limits.ts';
 
-interface SyntaxBase {
-  readonly id: SyntaxId;
+/** From the parsed root element of a document to the invoices it carries, in the invoice model. */
+export type InvoiceReader = (root: XNode) => Invoice[];
+
+interface SyntaxBase<Id extends string> {
+  readonly id: Id;
   /** Human name, for docs and messages (`UBL 2.1 Invoice`). */
   readonly label: string;
   /** Chorus Pro interface code (`FSO1100A`). */
   readonly interfaceCode: string;
   /** Chorus Pro `syntaxeFlux` (`IN_DP_E1_UBL_INVOICE`). */
   readonly syntaxeFlux: string;
+  /** Every validation set a document of this syntax may answer to (one per profile or variant); detection picks one. */
+  readonly sets: readonly ValidationSet[];
+  /**
+   * Reads the invoice XML into the invoice model; `not-an-invoice` when the flow carries something else
+   * (a Cycle de vie deposit carries statuses, which stage REGLE reads on its own).
+   */
+  readonly reader: InvoiceReader | 'not-an-invoice';
 }
 
 /** A syntax whose flow is an XML document, recognised by its root element. */
-export interface XmlSyntaxModule extends SyntaxBase {
+export interface XmlSyntaxModule<Id extends string = string> extends SyntaxBase<Id> {
   readonly kind: 'xml';
   readonly root: XmlName;
   /** Element paths below the root whose text detection needs (e.g. the CII guideline ID). */
   readonly probes: readonly Probe[];
-  /** Profile and schemas, from the scan (probe texts in `scan.probes`, same order as `probes`). */
-  describe(scan: XmlScan): { profile?: FacturXProfile; schemas: SchemaRef[] };
+  /** The validation set (one of `sets`), from the scan (probe texts in `scan.probes`, same order as `probes`). */
+  describe(scan: XmlScan): ValidationSet;
 }
 
+/** What a container holds once opened: the invoice XML and the validation set it answers to, or why not. */
+export type OpenedContainer =
+  { ok: true; xml: Buffer; xmlName?: string; set: ValidationSet } | { ok: false; findings: Finding[] };
+
 /** A syntax whose flow is a container (a PDF) holding the invoice XML, recognised by its magic bytes. */
-export interface ContainerSyntaxModule extends SyntaxBase {
+export interface ContainerSyntaxModule<Id extends string = string> extends SyntaxBase<Id> {
   readonly kind: 'container';
   /** Cheap test on the first bytes. */
   matches(head: Buffer): boolean;
   /** Open the container, find and check the invoice XML. Never throws. `file` = the flow's name, for locations. */
-  open(bytes: Buffer, file: string | undefined, limits?: FormatLimits): Promise<DetectionResult>;
+  open(bytes: Buffer, file: string | undefined, limits?: FormatLimits): Promise<OpenedContainer>;
 }
 
-export type SyntaxModule = XmlSyntaxModule | ContainerSyntaxModule;
+export type SyntaxModule<Id extends string = string> = XmlSyntaxModule<Id> | ContainerSyntaxModule<Id>;
 
 // ---------------------------------------------------------------------------------------------
 // FORMAT findings: the codes and labels are in the registry (src/codes/format.ts).
@@ -53,7 +69,10 @@ export function formatFinding(code: FormatCode, detail: string, location?: Locat
   return finding(code, Object.keys(loc).length ? { detail, location: loc } : { detail });
 }
 
-export function reject(code: FormatCode, detail: string, location?: Location): DetectionResult {
+/** A rejection: what detection and an opened container answer for bad input. */
+export type Rejection = { ok: false; findings: Finding[] };
+
+export function reject(code: FormatCode, detail: string, location?: Location): Rejection {
   return { ok: false, findings: [formatFinding(code, detail, location)] };
 }
 
@@ -68,6 +87,6 @@ export const PROBLEM_CODE: Record<XmlProblem['kind'], FormatCode> = {
 };
 
 /** The finding for an XML problem found in `file` (the flow, or the XML embedded in a PDF). */
-export function xmlProblemResult(problem: XmlProblem, file: string | undefined): DetectionResult {
+export function xmlProblemResult(problem: XmlProblem, file: string | undefined): Rejection {
   return reject(PROBLEM_CODE[problem.kind], problem.message, { file, line: problem.line, column: problem.column });
 }

@@ -3,16 +3,10 @@
  * Formats are pure: bytes in, a detection / an invoice model / findings out. No flows, no partners.
  */
 import type { Finding } from '../finding.ts';
+import type { SYNTAXES } from './registry.ts';
 
-/** Our ids for the syntaxes we accept on deposit. */
-export type SyntaxId =
-  | 'ubl-invoice'
-  | 'ubl-creditnote'
-  | 'cii'
-  | 'facturx-pdf'
-  | 'cpp-facture-mixte'
-  /** A recipient's "Cycle de vie" deposit (CPPStatut carrying CPPFactureStatuts): statuses, not invoices. */
-  | 'cdv-cpp-statut';
+/** Our ids for the syntaxes we accept on deposit: those of the modules registered in SYNTAXES, no list kept by hand. */
+export type SyntaxId = (typeof SYNTAXES)[number]['id'];
 
 /** Factur-X / ZUGFeRD profiles, read from the guideline ID (BT-24). */
 export type FacturXProfile = 'MINIMUM' | 'BASICWL' | 'BASIC' | 'EN16931' | 'EXTENDED';
@@ -25,9 +19,25 @@ export interface SchemaRef {
   entry: string;
 }
 
-/** What syntax detection hands to the next stages. */
-export interface DetectedFlow {
-  syntax: SyntaxId;
+/**
+ * What a document of one syntax (and profile) is checked against, declared once, named and versioned like
+ * phive's validation sets: the schemas it must pass, in order, and the rule sets (src/rules/sets.ts) that judge it.
+ */
+export interface ValidationSet {
+  /** `<syntax>` or `<syntax>:<variant>`, e.g. `ubl-invoice`, `cii:basicwl`. */
+  readonly id: string;
+  /** The version of the specification the set checks (EN 16931 artefacts `1.3.16`, Factur-X `1.0.9`…). */
+  readonly version: string;
+  /** The Factur-X profile of the documents it checks (the rules' per-profile tailoring reads it). */
+  readonly profile?: FacturXProfile;
+  readonly schemas: readonly SchemaRef[];
+  /** Rule set ids (`en16931`, `en16931-ubl`, `facturx-basicwl`…); none for a document that is not an invoice. */
+  readonly rules: readonly string[];
+}
+
+/** What syntax detection hands to the next stages. `Id`: the registry's syntax ids. */
+export interface DetectedFlow<Id extends string = SyntaxId> {
+  syntax: Id;
   /** Chorus Pro interface code, e.g. `FSO1100A`. */
   interfaceCode: string;
   /** Chorus Pro `syntaxeFlux`, e.g. `IN_DP_E1_UBL_INVOICE`. */
@@ -38,8 +48,13 @@ export interface DetectedFlow {
   xmlName?: string;
   /** Factur-X profile when the syntax carries one (CII and Factur-X PDF). */
   profile?: FacturXProfile;
+  /** The validation set the document answers to (its id and version). */
+  validation: { id: string; version: string };
   /** Every schema the XML must pass, in order (e.g. CII D16B then the Factur-X profile XSD). */
   schemas: SchemaRef[];
+  /** The rule sets that judge its invoices (the validation set's). */
+  rules: readonly string[];
 }
 
-export type DetectionResult = { ok: true; flow: DetectedFlow } | { ok: false; findings: Finding[] };
+export type DetectionResult<Id extends string = SyntaxId> =
+  { ok: true; flow: DetectedFlow<Id> } | { ok: false; findings: Finding[] };

@@ -14,7 +14,8 @@ import { deliverPending, setDeliveryDurability } from '../pipeline/delivery.ts';
 import { directoryRouting } from '../pipeline/routing.ts';
 import { incidentFlow, processFlow } from '../pipeline/runner.ts';
 import type { PipelineDeps } from '../pipeline/stage.ts';
-import { INVOICE_SETS, isSetAvailable } from '../schemas/catalog.ts';
+import { isSetAvailable } from '../schemas/catalog.ts';
+import { SCHEMA_SETS_NEEDED } from '../formats/registry.ts';
 import { fetchSchemaSets } from '../schemas/install.ts';
 import { ValidationPool } from '../schemas/pool.ts';
 import { FlowWorkers } from '../pipeline/work/pool.ts';
@@ -371,7 +372,7 @@ export class Daemon {
   /** Says in one line which official sets are missing and how to install them; fetches them where the network allows. */
   private reportMissingSchemas(): void {
     const dir = schemaDir(this.config);
-    const missing = INVOICE_SETS.filter((s) => !isSetAvailable(dir, s, this.config.schemas.shipped));
+    const missing = SCHEMA_SETS_NEEDED.filter((s) => !isSetAvailable(dir, s, this.config.schemas.shipped));
     if (!missing.length) return;
     const how = 'npx passerelle schemas install --from <folder|zip> (see docs/schemas.md)';
     if (!this.config.schemas.fetchOnStart) {

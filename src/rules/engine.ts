@@ -4,7 +4,6 @@
  */
 import { finding, type Finding } from '../finding.ts';
 import type { Invoice } from '../formats/invoice.ts';
-import type { FacturXProfile, SyntaxId } from '../formats/types.ts';
 import { bindingRules } from './en16931/binding.ts';
 import { calcRules } from './en16931/calc.ts';
 import { codeRules } from './en16931/codes.ts';
@@ -15,12 +14,16 @@ import { vatRules } from './en16931/vat.ts';
 import { FACTURX_ARTEFACT_VERSION } from './facturx/codelists.ts';
 import { facturxRules } from './facturx/profile.ts';
 import { ruleApplies } from './profiles.ts';
+import { assertRuleSets, EN16931_ARTEFACT_VERSION } from './sets.ts';
 import type { Rule, RuleContext } from './types.ts';
 
 export type { Rule, RuleContext, Violation } from './types.ts';
 
 /** The official artefacts the rules give the same verdicts as (held to them by `npm run conformance`). */
-export const RULES_CONFORMANCE = { en16931: '1.3.16', facturx: FACTURX_ARTEFACT_VERSION } as const;
+export const RULES_CONFORMANCE = { en16931: EN16931_ARTEFACT_VERSION, facturx: FACTURX_ARTEFACT_VERSION } as const;
+
+/** The semantic model rules (rule set `en16931`, or its `cpp-facture-mixte` subset); the others say their sets. */
+const SEMANTIC: ReadonlySet<Rule> = new Set([...coreRules, ...calcRules, ...vatRules, ...decRules, ...codeRules]);
 
 /** Every rule, in report order. */
 export const EN16931_RULES: readonly Rule[] = [
@@ -34,11 +37,18 @@ export const EN16931_RULES: readonly Rule[] = [
   ...facturxRules,
 ];
 
-export function checkInvoice(inv: Invoice, ctx: { profile?: FacturXProfile; syntax: SyntaxId }): Finding[] {
-  const rc: RuleContext = ctx;
+/**
+ * Every finding of the rules in `scope`: the rule sets and profile of the invoice's validation set (a
+ * `DetectedFlow` is one; `ruleScope()` of src/formats/registry.ts gives it for a syntax and profile).
+ */
+export function checkInvoice(inv: Invoice, scope: RuleContext): Finding[] {
+  assertRuleSets(scope.rules);
+  const rc: RuleContext = { rules: scope.rules, ...(scope.profile ? { profile: scope.profile } : {}) };
+  const semantic = rc.rules.includes('en16931') || rc.rules.includes('cpp-facture-mixte');
   const out: Finding[] = [];
   const number = inv.number?.value.trim();
   for (const r of EN16931_RULES) {
+    if (SEMANTIC.has(r) && !semantic) continue;
     if (!ruleApplies(r.id, rc)) continue;
     if (r.appliesTo && !r.appliesTo(rc, inv)) continue;
     for (const v of r.check(inv, rc)) {

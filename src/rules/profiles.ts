@@ -1,5 +1,5 @@
 /**
- * Which EN 16931 rules apply per Factur-X profile and for the CPP Facture mixte.
+ * Which EN 16931 rules apply per Factur-X profile and for the CPP Facture mixte (rule set `cpp-facture-mixte`).
  * MINIMUM and BASIC WL are not full EN 16931 invoices by design (no lines, MINIMUM has no VAT
  * breakdown and no buyer address): their own schematron leaves out the rules on what they cannot
  * carry, and so do we. EXTENDED allows more decimals on line amounts.
@@ -75,7 +75,7 @@ const CPP_RULES: ReadonlySet<string> = new Set([
 ]);
 
 export function ruleApplies(id: string, ctx: RuleContext): boolean {
-  if (ctx.syntax === 'cpp-facture-mixte') return CPP_RULES.has(id);
+  if (ctx.rules.includes('cpp-facture-mixte')) return CPP_RULES.has(id);
   const excluded = ctx.profile ? EXCLUDED[ctx.profile] : undefined;
   return !excluded?.has(id);
 }

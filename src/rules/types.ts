@@ -1,11 +1,12 @@
 /** The shape of a business rule: one small declared object per rule, so amending a rule touches one place. */
 import type { DeclaredRule } from '../codes/index.ts';
 import type { Invoice, Loc } from '../formats/invoice.ts';
-import type { FacturXProfile, SyntaxId } from '../formats/types.ts';
+import type { FacturXProfile } from '../formats/types.ts';
 
+/** The scope an invoice is judged in: its validation set's rule sets (sets.ts) and Factur-X profile. */
 export interface RuleContext {
   profile?: FacturXProfile;
-  syntax: SyntaxId;
+  rules: readonly string[];
 }
 
 /** One breach of a rule: the values involved and where the offending value is. */
@@ -18,7 +19,7 @@ export interface Violation {
 export interface Rule extends DeclaredRule {
   /** Business terms the rule reads (BT-n / BG-n). */
   terms: string[];
-  /** Whether the rule applies at all in this context (syntax, profile); default: yes. */
+  /** Whether the rule applies at all in this context (rule sets, profile); default: yes. */
   appliesTo?(ctx: RuleContext, inv: Invoice): boolean;
   check(inv: Invoice, ctx: RuleContext): Violation[];
 }

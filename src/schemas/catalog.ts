@@ -105,9 +105,6 @@ export const SCHEMA_SETS: readonly SchemaSetDef[] = [
   },
 ];
 
-/** The sets an invoice flow may need: missing ones make flows wait. */
-export const INVOICE_SETS = ['ubl-2.1', 'cii-d16b', 'facturx-1.0.9'] as const;
-
 const PASSERELLE_DEF: SchemaSetDef = {
   id: PASSERELLE_SET,
   title: 'Passerelle (Chorus Pro formats: CPP Facture mixte, CPPStatut, AIFEStatut)',
@@ -116,6 +113,19 @@ const PASSERELLE_DEF: SchemaSetDef = {
   layouts: [],
   layoutNote: 'the repository folder xsd/',
 };
+
+/** Sets shipped as a folder with the code, never installed nor fetched, besides ours: id → folder. */
+const LOCAL_SETS = new Map<string, string>();
+
+/**
+ * Declares a schema set that ships as a folder with the code (a syntax module's own XSDs), like `passerelle`:
+ * validators of this thread find it (worker threads find only the catalogue's). An id already known is refused.
+ */
+export function addLocalSchemaSet(id: string, dir: string): void {
+  if (id === PASSERELLE_SET || SCHEMA_SETS.some((s) => s.id === id) || LOCAL_SETS.has(id))
+    throw new Error(`schema set ${id} is already in the catalogue`);
+  LOCAL_SETS.set(id, path.resolve(dir));
+}
 
 /** The repo's `xsd/` folder, found from this source file so it does not depend on the cwd. */
 function passerelleXsdDir(): string {
@@ -148,6 +158,8 @@ export function loadManifest(setId: string): ManifestFile[] {
 /** Folder of a set if it is usable now, and where it comes from; undefined when neither installed nor shipped. */
 function locateSet(schemaDir: string, setId: string, shipped = true): { path: string; origin: SetOrigin } | undefined {
   if (setId === PASSERELLE_SET) return { path: passerelleXsdDir(), origin: 'shipped' };
+  const local = LOCAL_SETS.get(setId);
+  if (local !== undefined) return { path: local, origin: 'shipped' };
   const def = setDef(setId);
   if (!def) return undefined;
   const dir = path.join(schemaDir, setId);

@@ -1,19 +1,18 @@
 /**
- * Reads the invoice XML that syntax detection hands over (`DetectedFlow.xml`) into the invoice model.
- * Pure: bytes in, invoices and findings out.
+ * Reads the invoice XML that syntax detection hands over (`DetectedFlow.xml`) into the invoice model, with
+ * the reader of its syntax module. Pure: bytes in, invoices and findings out.
  */
 import { finding, type Finding } from '../../finding.ts';
 import type { SyntaxId } from '../types.ts';
 import type { Invoice } from '../invoice.ts';
-import { readCii } from './cii.ts';
-import { readCpp } from './cpp.ts';
+import { SYNTAX_REGISTRY } from '../registry.ts';
+import type { SyntaxRegistry } from '../registry.ts';
 import { decodeXml } from '../decode.ts';
 import { DEFAULT_LIMITS } from '../limits.ts';
 import type { FormatLimits } from '../limits.ts';
 import { formatFinding, PROBLEM_CODE } from '../syntax.ts';
 import type { FormatCode } from '../syntax.ts';
 import { parseTree, XmlReadError, type XmlLimitKind, type XNode } from './tree.ts';
-import { readUbl } from './ubl.ts';
 
 export type { XNode } from './tree.ts';
 
@@ -24,26 +23,37 @@ const LIMIT_CODE: Record<XmlLimitKind, FormatCode> = {
   'attribute-too-large': 'FMT-XML-ATTRIBUTE-TOO-LARGE',
 };
 
-/** Maps an already parsed root element; exposed for tests that read invoice fragments. */
-export function readTree(root: XNode, syntax: SyntaxId): Invoice[] {
-  switch (syntax) {
-    case 'ubl-invoice':
-    case 'ubl-creditnote':
-      return [readUbl(root)];
-    case 'cii':
-    case 'facturx-pdf':
-      return [readCii(root)];
-    case 'cpp-facture-mixte':
-      return readCpp(root);
-    case 'cdv-cpp-statut':
-      return []; // statuses, read by src/formats/return/read-cppstatut.ts
-  }
+/** The invoices under a parsed root, by the reader of `syntax` in `registry`; none for a flow that is not an invoice. */
+function readWith<Id extends string>(root: XNode, syntax: Id, registry: SyntaxRegistry<Id>): Invoice[] {
+  const module = registry.syntax(syntax);
+  if (!module) throw new Error(`syntax ${syntax} is not registered`);
+  // Not an invoice (Cycle de vie statuses): read by src/formats/return/read-cppstatut.ts.
+  return module.reader === 'not-an-invoice' ? [] : module.reader(root);
 }
 
+/** Maps an already parsed root element; exposed for tests that read invoice fragments. */
+export function readTree(root: XNode, syntax: SyntaxId): Invoice[] {
+  return readWith(root, syntax, SYNTAX_REGISTRY);
+}
+
+/** With another registry's reader (a syntax registered outside the product's registry). */
+export function readInvoice<Id extends string>(
+  xml: Buffer,
+  syntax: Id,
+  limits: FormatLimits,
+  registry: SyntaxRegistry<Id>,
+): { invoices: Invoice[]; findings: Finding[] };
+/** With the product's registry (last, so that `Parameters<typeof readInvoice>` names its syntax ids). */
 export function readInvoice(
   xml: Buffer,
   syntax: SyntaxId,
+  limits?: FormatLimits,
+): { invoices: Invoice[]; findings: Finding[] };
+export function readInvoice(
+  xml: Buffer,
+  syntax: string,
   limits: FormatLimits = DEFAULT_LIMITS,
+  registry: SyntaxRegistry = SYNTAX_REGISTRY,
 ): { invoices: Invoice[]; findings: Finding[] } {
   // The same decoder as detection: the names read are the characters detection accepted.
   const decoded = decodeXml(xml);
@@ -78,7 +88,7 @@ export function readInvoice(
       ],
     };
   }
-  const invoices = readTree(root, syntax);
+  const invoices = readWith(root, syntax, registry);
   const findings: Finding[] = [];
   if (invoices.length === 0) {
     findings.push(

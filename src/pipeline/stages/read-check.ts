@@ -31,6 +31,8 @@ export interface ReadAndCheckRequest {
   xml: Buffer;
   syntax: SyntaxId;
   profile?: FacturXProfile;
+  /** The rule sets of the document's validation set (`DetectedFlow.rules`). */
+  rules: readonly string[];
   limits: FormatLimits;
   /** File name for the routing facts' locations (the flow, or its embedded XML). */
   file: string;
@@ -82,7 +84,7 @@ export function newInvoiceFrom(inv: Invoice, partner: string): Omit<NewInvoice, 
 export function readAndCheck(req: ReadAndCheckRequest): ReadAndCheckResult {
   const read = readInvoice(req.xml, req.syntax, req.limits);
   const invoices = read.invoices.map((invoice): CheckedInvoice => {
-    const own = checkInvoice(invoice, { syntax: req.syntax, ...(req.profile ? { profile: req.profile } : {}) });
+    const own = checkInvoice(invoice, { rules: req.rules, ...(req.profile ? { profile: req.profile } : {}) });
     const { partner: _partner, ...record } = newInvoiceFrom(invoice, '');
     return { number: invoice.number?.value ?? '?', own, facts: routingFacts(invoice, req.file), record };
   });

@@ -71,6 +71,7 @@ async function readChecked(xml: Buffer, detected: DetectedFlow, ctx: FlowContext
   const req: ReadAndCheckRequest = {
     xml,
     syntax: detected.syntax,
+    rules: detected.rules,
     limits: formatLimits(deps.config.maxFlowSizeKo, deps.config.limits),
     file: routingFile(ctx),
     ...(detected.profile ? { profile: detected.profile } : {}),

@@ -8,6 +8,7 @@
 import type { Invoice, Loc } from '../../formats/invoice.ts';
 import type { XNode } from '../../formats/read/tree.ts';
 import { add, dec, eq, round2, ZERO, type Dec } from '../decimal.ts';
+import { facturxRuleSet } from '../sets.ts';
 import type { Rule, RuleContext, Violation } from '../types.ts';
 
 type Syntax = 'ubl' | 'cii';
@@ -68,17 +69,15 @@ interface BindingRule {
   fx?: 'also' | 'only';
 }
 
-/** Judged by the CEN artefacts (MINIMUM and BASIC WL are not). */
+/** Judged by the CEN artefact of the syntax (MINIMUM and BASIC WL documents are not: their validation sets say so). */
 function cenBound(ctx: RuleContext, syntax: Syntax): boolean {
-  if (syntax === 'ubl') return ctx.syntax === 'ubl-invoice' || ctx.syntax === 'ubl-creditnote';
-  return (
-    (ctx.syntax === 'cii' || ctx.syntax === 'facturx-pdf') && ctx.profile !== 'MINIMUM' && ctx.profile !== 'BASICWL'
-  );
+  return ctx.rules.includes(syntax === 'ubl' ? 'en16931-ubl' : 'en16931-cii');
 }
-/** Judged by a Factur-X profile artefact that carries CII-SR rules (all but MINIMUM). */
+/** The Factur-X profile artefacts that carry CII-SR rules (all but MINIMUM). */
+const FX_WITH_CII_SR = (['BASICWL', 'BASIC', 'EN16931', 'EXTENDED'] as const).map(facturxRuleSet);
+/** Judged by a Factur-X profile artefact that carries CII-SR rules. */
 function fxBound(ctx: RuleContext): boolean {
-  if (ctx.syntax === 'facturx-pdf') return ctx.profile !== undefined && ctx.profile !== 'MINIMUM';
-  return ctx.syntax === 'cii' && ctx.profile === 'BASICWL';
+  return FX_WITH_CII_SR.some((s) => ctx.rules.includes(s));
 }
 
 const rootCtx = (root: XNode) => [root];

@@ -8,6 +8,7 @@
 import type { Invoice, Loc } from '../../formats/invoice.ts';
 import type { XNode } from '../../formats/read/tree.ts';
 import type { FacturXProfile } from '../../formats/types.ts';
+import { facturxRuleSet } from '../sets.ts';
 import type { Rule, RuleContext, Violation } from '../types.ts';
 import { FX_CHECKS, FX_LISTS, FX_STRUCTURE } from './codelists.ts';
 
@@ -187,8 +188,7 @@ function evaluate(root: XNode, profile: FacturXProfile): Map<string, Violation[]
 
 /** Whether a document answers to its Factur-X profile artefact. */
 function boundToProfile(ctx: RuleContext, profile: FacturXProfile): boolean {
-  if (ctx.profile !== profile) return false;
-  return ctx.syntax === 'facturx-pdf' || (ctx.syntax === 'cii' && (profile === 'MINIMUM' || profile === 'BASICWL'));
+  return ctx.rules.includes(facturxRuleSet(profile));
 }
 
 export const facturxRules: Rule[] = (Object.keys(FX_CHECKS) as FacturXProfile[]).flatMap((profile) =>

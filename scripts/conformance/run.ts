@@ -5,7 +5,8 @@
  * scripts/conformance/fetch-public.ts has fetched the rest) and the mutants of scripts/conformance/mutate.ts.
  * Only documents that pass syntax detection and the product's XSD validation count. A document agrees when
  * both sides accept, or both reject with the same set of fatal rule ids. Exits non-zero on any disagreement
- * not listed in test/conformance/accepted-differences.tsv.
+ * not listed in test/conformance/accepted-differences.tsv, and (with mutants) on any fatal rule of the CEN artefacts
+ * that no mutant makes them fire and that test/conformance/unreachable-rules.tsv does not list.
  *
  *   npm run conformance [-- --no-mutants] [--only corpus|public|mutants] [--verbose]
  */

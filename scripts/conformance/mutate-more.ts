@@ -32,6 +32,15 @@ function chain(x: string, ...steps: ((x: string) => string | undefined)[]): stri
   return out;
 }
 
+/** The mutation `f` applied to the invoice moved to the VAT category `code` (undefined if it cannot be). */
+const inCategory =
+  (toCategory: ToCategory, ubl: boolean) =>
+  (code: string, f: (x: string) => string | undefined) =>
+  (x: string): string | undefined => {
+    const b = toCategory(x, ubl, code);
+    return b && f(b);
+  };
+
 // ---------- UBL ----------
 const UL = '*/*Line';
 const currency = (x: string) => {
@@ -102,12 +111,7 @@ const ublAllS = (x: string, code: string) =>
 const ublFirstLineCategory = (x: string, code: string) => setText(x, `${UL}/Item/ClassifiedTaxCategory/ID`, code);
 
 function ublMore(toCategory: ToCategory): Mutation[] {
-  const onCategory =
-    (code: string, f: (x: string) => string | undefined) =>
-    (x: string): string | undefined => {
-      const b = toCategory(x, true, code);
-      return b && f(b);
-    };
+  const onCategory = inCategory(toCategory, true);
   return [
     // Gross price (BR-28) at and around 0.
     ...(['-10.00', '-0.01', '0.00'] as const).map((v): Mutation => [
@@ -468,12 +472,7 @@ const ciiAllS = (x: string, code: string) =>
 const allIT = (x: string) => x.replace(/(<ram:CountryID>)[^<]*(<\/ram:CountryID>)/g, '$1IT$2');
 
 function ciiMore(toCategory: ToCategory): Mutation[] {
-  const onCategory =
-    (code: string, f: (x: string) => string | undefined) =>
-    (x: string): string | undefined => {
-      const b = toCategory(x, false, code);
-      return b && f(b);
-    };
+  const onCategory = inCategory(toCategory, false);
   const periodEl = (id: string, el: string, inner: string): Mutation => [
     id,
     `${el} in billing period`,

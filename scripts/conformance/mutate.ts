@@ -8,156 +8,23 @@
  * formatting) stays byte for byte.
  */
 import type { DetectedFlow } from '../../src/formats/types.ts';
-
-interface El {
-  local: string;
-  qname: string;
-  start: number;
-  /** End of the start tag (after `>`). */
-  openEnd: number;
-  /** Start of the end tag (= openEnd for an empty element written `<a/>`). */
-  closeStart: number;
-  end: number;
-  children: El[];
-  parent?: El;
-}
-
-/** Element spans of a document (comments, PIs, CDATA and the prolog skipped). */
-export function scan(xml: string): El {
-  const root: El = {
-    local: '#doc',
-    qname: '#doc',
-    start: 0,
-    openEnd: 0,
-    closeStart: xml.length,
-    end: xml.length,
-    children: [],
-  };
-  const stack: El[] = [root];
-  const re =
-    /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!\[CDATA\[[\s\S]*?\]\]>|<!DOCTYPE[^>]*>|<(\/?)([A-Za-z_][\w.:-]*)((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>/g;
-  for (let m = re.exec(xml); m; m = re.exec(xml)) {
-    if (m[2] === undefined) continue;
-    const qname = m[2];
-    const local = qname.slice(qname.indexOf(':') + 1);
-    const top = stack[stack.length - 1]!;
-    if (m[1] === '/') {
-      top.closeStart = m.index;
-      top.end = m.index + m[0].length;
-      stack.pop();
-      continue;
-    }
-    const el: El = {
-      local,
-      qname,
-      start: m.index,
-      openEnd: m.index + m[0].length,
-      closeStart: 0,
-      end: 0,
-      children: [],
-      parent: top,
-    };
-    top.children.push(el);
-    if (m[4] === '/') {
-      el.closeStart = el.openEnd;
-      el.end = el.openEnd;
-    } else stack.push(el);
-  }
-  return root;
-}
-
-/** Elements reached by a path of local names; `*` any child, `**` descendants at any depth. */
-function select(from: El, path: string): El[] {
-  let cur: El[] = [from];
-  for (const step of path.split('/')) {
-    if (step === '') continue;
-    const next: El[] = [];
-    for (const c of cur) {
-      if (step === '**') {
-        const all: El[] = [];
-        const rec = (e: El) => e.children.forEach((k) => (all.push(k), rec(k)));
-        rec(c);
-        next.push(c, ...all);
-      } else next.push(...c.children.filter((k) => step === '*' || k.local === step));
-    }
-    cur = [...new Set(next)];
-  }
-  return cur;
-}
-
-function first(xml: string, path: string): El | undefined {
-  return select(scan(xml), path)[0];
-}
-
-const splice = (xml: string, a: number, b: number, s: string) => xml.slice(0, a) + s + xml.slice(b);
-
-function remove(xml: string, path: string): string | undefined {
-  const e = first(xml, path);
-  return e && splice(xml, e.start, e.end, '');
-}
-function removeAll(xml: string, path: string): string | undefined {
-  const els = select(scan(xml), path);
-  if (els.length === 0) return undefined;
-  let out = xml;
-  for (const e of [...els].sort((a, b) => b.start - a.start)) out = splice(out, e.start, e.end, '');
-  return out;
-}
-function textOf(xml: string, e: El): string {
-  return xml.slice(e.openEnd, e.closeStart);
-}
-function setText(xml: string, path: string, f: string | ((old: string) => string | undefined)): string | undefined {
-  const e = first(xml, path);
-  if (!e || e.children.length) return undefined;
-  const v = typeof f === 'string' ? f : f(textOf(xml, e));
-  if (v === undefined) return undefined;
-  if (e.closeStart === e.openEnd)
-    return splice(xml, e.start, e.end, `${xml.slice(e.start, e.end - 2)}>${v}</${e.qname}>`);
-  return splice(xml, e.openEnd, e.closeStart, v);
-}
-function setAttr(xml: string, path: string, name: string, value: string | null): string | undefined {
-  const e = first(xml, path);
-  if (!e) return undefined;
-  const tag = xml.slice(e.start, e.openEnd);
-  const re = new RegExp(`\\s${name}\\s*=\\s*("[^"]*"|'[^']*')`);
-  let t: string;
-  if (value === null) {
-    if (!re.test(tag)) return undefined;
-    t = tag.replace(re, '');
-  } else if (re.test(tag)) t = tag.replace(re, ` ${name}="${value}"`);
-  else t = tag.replace(/\s*(\/?)>$/, ` ${name}="${value}"$1>`);
-  return splice(xml, e.start, e.openEnd, t);
-}
-function duplicate(xml: string, path: string): string | undefined {
-  const e = first(xml, path);
-  return e && splice(xml, e.end, e.end, xml.slice(e.start, e.end));
-}
-/** Inserts `snippet` (with `{p}` = the parent's prefix) as the first child of the element at path. */
-function insertFirst(xml: string, path: string, snippet: string): string | undefined {
-  const e = first(xml, path);
-  if (!e || e.closeStart === e.openEnd) return undefined;
-  return splice(xml, e.openEnd, e.openEnd, snippet);
-}
-function insertAfter(xml: string, path: string, snippet: string): string | undefined {
-  const e = first(xml, path);
-  return e && splice(xml, e.end, e.end, snippet);
-}
-function insertBefore(xml: string, path: string, snippet: string): string | undefined {
-  const e = first(xml, path);
-  return e && splice(xml, e.start, e.start, snippet);
-}
-/** Adds `delta` to a decimal written in the element's text (keeps at least 2 decimals). */
-function shift(delta: string) {
-  return (old: string): string | undefined => {
-    const t = old.trim();
-    if (!/^[+-]?\d+(\.\d+)?$/.test(t)) return undefined;
-    const dec = Math.max((t.split('.')[1] ?? '').length, (delta.split('.')[1] ?? '').length);
-    const scale = 10 ** dec;
-    const v = Math.round(Number(t) * scale) + Math.round(Number(delta) * scale);
-    const s = (Math.abs(v) / scale).toFixed(dec);
-    return (v < 0 ? '-' : '') + s;
-  };
-}
-const pad = (old: string) => ` ${old.trim()} `;
+import {
+  duplicate,
+  first,
+  insertAfter,
+  insertBefore,
+  insertFirst,
+  pad,
+  remove,
+  removeAll,
+  scan,
+  setAll,
+  setAttr,
+  setText,
+  shift,
+  type El,
+} from './xml-edit.ts';
+import { moreMutations } from './mutate-more.ts';
 
 const CAC = 'xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"';
 const CBC = 'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"';
@@ -887,76 +754,7 @@ const UBL_DUPS: Mutation[] = [
             `<cac:TaxRepresentativeParty ${CAC} ${CBC}>${inner}</cac:TaxRepresentativeParty>`,
           ),
   ]),
-  [
-    'BR-30',
-    'line period end before start',
-    (x) =>
-      insertAfter(
-        x,
-        `*/${UL}/LineExtensionAmount`,
-        `<cac:InvoicePeriod ${CAC} ${CBC}><cbc:StartDate>2020-02-01</cbc:StartDate><cbc:EndDate>2020-01-01</cbc:EndDate></cac:InvoicePeriod>`,
-      ),
-  ],
-  [
-    'UBL-SR-36',
-    'two line periods',
-    (x) =>
-      insertAfter(
-        x,
-        `*/${UL}/LineExtensionAmount`,
-        `<cac:InvoicePeriod ${CAC} ${CBC}><cbc:StartDate>2020-01-01</cbc:StartDate></cac:InvoicePeriod><cac:InvoicePeriod ${CAC} ${CBC}><cbc:StartDate>2020-01-02</cbc:StartDate></cac:InvoicePeriod>`,
-      ),
-  ],
-  [
-    'BR-CO-20',
-    'line period without dates',
-    (x) => insertAfter(x, `*/${UL}/LineExtensionAmount`, `<cac:InvoicePeriod ${CAC}></cac:InvoicePeriod>`),
-  ],
-  [
-    'UBL-SR-34',
-    'two line notes',
-    (x) => insertAfter(x, `*/${UL}/ID`, `<cbc:Note ${CBC}>a</cbc:Note><cbc:Note ${CBC}>b</cbc:Note>`),
-  ],
-  [
-    'UBL-SR-50',
-    'two item descriptions',
-    (x) =>
-      insertFirst(
-        x,
-        `*/${UL}/Item`,
-        `<cbc:Description ${CBC}>a</cbc:Description><cbc:Description ${CBC}>b</cbc:Description>`,
-      ),
-  ],
-  [
-    'BR-41',
-    'line allowance without amount',
-    (x) =>
-      insertBefore(
-        x,
-        `*/${UL}/Item`,
-        `<cac:AllowanceCharge ${CAC} ${CBC}><cbc:ChargeIndicator>false</cbc:ChargeIndicator><cbc:AllowanceChargeReason>x</cbc:AllowanceChargeReason></cac:AllowanceCharge>`,
-      ),
-  ],
-  [
-    'BR-42',
-    'line allowance without reason',
-    (x) =>
-      insertBefore(
-        x,
-        `*/${UL}/Item`,
-        `<cac:AllowanceCharge ${CAC} ${CBC}><cbc:ChargeIndicator>false</cbc:ChargeIndicator><cbc:Amount currencyID="EUR">0.00</cbc:Amount></cac:AllowanceCharge>`,
-      ),
-  ],
-  [
-    'BR-44',
-    'line charge without reason',
-    (x) =>
-      insertBefore(
-        x,
-        `*/${UL}/Item`,
-        `<cac:AllowanceCharge ${CAC} ${CBC}><cbc:ChargeIndicator>true</cbc:ChargeIndicator><cbc:Amount currencyID="EUR">0.00</cbc:Amount></cac:AllowanceCharge>`,
-      ),
-  ],
+  // Line periods, notes, item descriptions and line allowances / charges: mutate-more.ts puts them where the XSD wants.
   [
     'BR-CO-19',
     'invoice period without dates',
@@ -1124,48 +922,7 @@ const CII_ATTRS: Mutation[] = [
       return r;
     },
   ],
-  ...(
-    [
-      'ID',
-      'PostOfficeBox',
-      'BuildingName',
-      'LineFour',
-      'LineFive',
-      'StreetName',
-      'CitySubDivisionName',
-      'CountryName',
-      'CountrySubDivisionID',
-      'AttentionOf',
-      'CareOf',
-      'BuildingNumber',
-      'DepartmentName',
-      'AdditionalStreetName',
-    ] as const
-  ).map((el, i): Mutation => [
-    `CII-DT-0${[82, 83, 84, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96][i]}`,
-    `${el} in seller address`,
-    (x) => insertFirst(x, `${AG}/SellerTradeParty/PostalTradeAddress`, `<ram:${el} ${RAM}>X</ram:${el}>`),
-  ]),
-  ...(
-    [
-      'DurationMeasure',
-      'InclusiveIndicator',
-      'Description',
-      'CompleteDateTime',
-      'OpenIndicator',
-      'SeasonCode',
-      'ID',
-      'Name',
-      'SequenceNumeric',
-      'StartDateFlexibilityCode',
-      'ContinuousIndicator',
-      'PurposeCode',
-    ] as const
-  ).map((el, i): Mutation => [
-    `CII-DT-0${[69, 70, 71, 73, 74, 75, 76, 77, 78, 79, 80, 81][i]}`,
-    `${el} in billing period`,
-    (x) => insertFirst(x, `${ST}/BillingSpecifiedPeriod`, `<ram:${el} ${RAM}>X</ram:${el}>`),
-  ]),
+  // Seller address and billing period parts (CII-DT-069 to 096): mutate-more.ts puts them where the XSD wants.
   ...(
     [
       'URIID',
@@ -1192,27 +949,7 @@ const CII_ATTRS: Mutation[] = [
       insertAfter(x, `${AG}/BuyerOrderReferencedDocument/IssuerAssignedID`, `<ram:${el} ${RAM}>X</ram:${el}>`) ??
       insertAfter(x, `${AG}/ContractReferencedDocument/IssuerAssignedID`, `<ram:${el} ${RAM}>X</ram:${el}>`),
   ]),
-  [
-    'CII-DT-068',
-    'DateTime in period start',
-    (x) =>
-      insertFirst(
-        x,
-        `${ST}/BillingSpecifiedPeriod/StartDateTime`,
-        `<udt:DateTime ${UDT}>2017-01-01T00:00:00</udt:DateTime>`,
-      ),
-  ],
 ];
-/** Sets the text of every element at a path (leaves only). */
-function setAll(xml: string, path: string, f: (old: string) => string | undefined): string {
-  let out = xml;
-  const els = select(scan(out), path).filter((e) => e.children.length === 0 && e.closeStart > e.openEnd);
-  for (const e of els.sort((a, b) => b.start - a.start)) {
-    const v = f(out.slice(e.openEnd, e.closeStart));
-    if (v !== undefined) out = splice(out, e.openEnd, e.closeStart, v);
-  }
-  return out;
-}
 
 const FAMILIES = ['Z', 'E', 'AE', 'K', 'G', 'O', 'L', 'M'] as const;
 const FAMILY_ID: Record<string, string> = { Z: 'Z', E: 'E', AE: 'AE', K: 'IC', G: 'G', O: 'O', L: 'AF', M: 'AG' };
@@ -1376,8 +1113,15 @@ export interface Mutant {
   xml: Buffer;
 }
 
+/**
+ * The targeted mutations of mutate-more.ts are applied to this many bases (the first ones they apply to): enough to
+ * aim at each rule from more than one invoice, few enough to keep the run within CI's time.
+ */
+const MORE_BASES = 3;
+
 /** Every mutant of every base, in a fixed order (same bases → same mutants). */
 export function* mutants(bases: { name: string; flow: DetectedFlow }[]): Generator<Mutant> {
+  const used = new Map<string, number>();
   for (const b of bases) {
     const xml = b.flow.xml.toString('utf8');
     const ubl = b.flow.syntax === 'ubl-invoice' || b.flow.syntax === 'ubl-creditnote';
@@ -1387,7 +1131,10 @@ export function* mutants(bases: { name: string; flow: DetectedFlow }[]): Generat
       : cii
         ? [...ciiMutations, ...CII_DUPS, ...CII_ATTRS, ...decMutations(xml), ...categoryMutations(false)]
         : [];
-    for (const [target, label, f] of list) {
+    const more = ubl || cii ? moreMutations(ubl, toCategory).map((m) => ({ m, key: `${ubl}:${m[0]}:${m[1]}` })) : [];
+    for (const { m, key } of [...list.map((m) => ({ m, key: undefined })), ...more]) {
+      const [target, label, f] = m;
+      if (key !== undefined && (used.get(key) ?? 0) >= MORE_BASES) continue;
       let out: string | undefined;
       try {
         out = f(xml);
@@ -1395,6 +1142,7 @@ export function* mutants(bases: { name: string; flow: DetectedFlow }[]): Generat
         out = undefined;
       }
       if (out === undefined || out === xml) continue;
+      if (key !== undefined) used.set(key, (used.get(key) ?? 0) + 1);
       yield { name: `${b.name} ${target} (${label})`, target, xml: Buffer.from(out) };
     }
   }

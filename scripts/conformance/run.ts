@@ -5,7 +5,8 @@
  * scripts/conformance/fetch-public.ts has fetched the rest) and the mutants of scripts/conformance/mutate.ts.
  * Only documents that pass syntax detection and the product's XSD validation count. A document agrees when
  * both sides accept, or both reject with the same set of fatal rule ids. Exits non-zero on any disagreement
- * not listed in test/conformance/accepted-differences.tsv.
+ * not listed in test/conformance/accepted-differences.tsv, and (with mutants) on any fatal rule of the CEN artefacts
+ * that no mutant makes them fire and that test/conformance/unreachable-rules.tsv does not list.
  *
  *   npm run conformance [-- --no-mutants] [--only corpus|public|mutants] [--verbose]
  */
@@ -105,6 +106,22 @@ function readAccepted(): Map<string, string> {
   return out;
 }
 
+/**
+ * The fatal rules no XSD-valid mutant can make the artefacts report, with the reason (test/conformance/
+ * unreachable-rules.tsv: `<rule id>\t<kind>\t<reason and evidence>`).
+ */
+function readUnreachable(): Map<string, { kind: string; reason: string }> {
+  const f = path.resolve('test/conformance/unreachable-rules.tsv');
+  const out = new Map<string, { kind: string; reason: string }>();
+  if (!fs.existsSync(f)) return out;
+  for (const line of fs.readFileSync(f, 'utf8').split('\n')) {
+    if (line.startsWith('#') || line.trim() === '') continue;
+    const [id, kind, reason] = line.split('\t');
+    if (id && kind && reason) out.set(id.trim(), { kind: kind.trim(), reason: reason.trim() });
+  }
+  return out;
+}
+
 const pct = (a: number, n: number) => (n === 0 ? '-' : `${((100 * a) / n).toFixed(1)} %`);
 
 async function main(): Promise<number> {
@@ -181,7 +198,7 @@ async function main(): Promise<number> {
   const perRule = new Map<string, { mutants: number; fired: number; agree: number }>();
   const disagreements: string[] = [];
   const unlisted: string[] = [];
-  const firedBy = { all: new Set<string>(), mutants: new Set<string>() };
+  const firedBy = { all: new Set<string>(), mutants: new Map<string, number>() };
   let pMs = 0;
   let sMs = 0;
   let artefactErrors = 0;
@@ -202,7 +219,7 @@ async function main(): Promise<number> {
     }
     for (const id of oracleFatal) {
       firedBy.all.add(id);
-      if (j.doc.source === 'mutants') firedBy.mutants.add(id);
+      if (j.doc.source === 'mutants') firedBy.mutants.set(id, (firedBy.mutants.get(id) ?? 0) + 1);
     }
     const o = [...oracleFatal].sort();
     const p = j.passerelle!.fatal;
@@ -262,21 +279,57 @@ async function main(): Promise<number> {
   console.log(`\nnot counted (not an invoice the artefacts judge, or not XSD-valid): ${excluded.length}`);
   for (const [r, n] of [...reasons].sort()) console.log(`  ${r}: ${n}`);
   if (verbose) for (const j of excluded) console.log(`    ${j.doc.source}:${j.doc.name} — ${j.excluded}`);
-  if (mutantCount) {
-    console.log(
-      `\nmutations per rule (${mutantCount} generated, ${perRule.size} rules aimed at): rule mutants fired-by-artefact agree`,
-    );
-    for (const [id, r] of [...perRule].sort(([a], [b]) => a.localeCompare(b)))
-      console.log(
-        `  ${id.padEnd(14)} ${String(r.mutants).padStart(4)} ${String(r.fired).padStart(4)} ${String(r.agree).padStart(4)}`,
-      );
-  }
   const declared = new Set([...fatalRulesOf('ubl'), ...fatalRulesOf('cii')].map((r) => r.id));
+  const unreachable = readUnreachable();
+  const coverageFailures: string[] = [];
+  if (mutantCount) {
+    // Every fatal rule of the CEN artefacts: mutants aimed at it, mutants on which the artefacts fire it (whatever
+    // their aim), agreement on the aimed ones, and its state: fired by a mutant, unreachable (listed, with the
+    // reason, in unreachable-rules.tsv) or NEVER (a gap of the generator: the run fails).
+    console.log(
+      `\nmutations per rule (${mutantCount} generated, ${perRule.size} rules aimed at): rule aimed fired-by-artefact agree state`,
+    );
+    const ids = [...new Set([...declared, ...perRule.keys()])].sort((a, b) => a.localeCompare(b));
+    const state = { fired: 0, unreachable: 0, never: [] as string[] };
+    for (const id of ids) {
+      const r = perRule.get(id) ?? { mutants: 0, fired: 0, agree: 0 };
+      const fired = firedBy.mutants.get(id) ?? 0;
+      let st = '';
+      if (declared.has(id)) {
+        if (fired > 0) {
+          st = 'fired';
+          state.fired++;
+          if (unreachable.has(id)) coverageFailures.push(`${id} is listed as unreachable but a mutant fires it`);
+        } else if (unreachable.has(id)) {
+          st = `unreachable (${unreachable.get(id)!.kind})`;
+          state.unreachable++;
+        } else {
+          st = 'NEVER';
+          state.never.push(id);
+        }
+      }
+      console.log(
+        `  ${id.padEnd(14)} ${String(r.mutants).padStart(4)} ${String(fired).padStart(4)} ${String(r.agree).padStart(4)}  ${st}`,
+      );
+    }
+    for (const id of unreachable.keys())
+      if (!declared.has(id))
+        coverageFailures.push(`${id} is listed as unreachable but is no fatal rule of the artefacts`);
+    if (state.never.length)
+      coverageFailures.push(
+        `${state.never.length} fatal rules neither fired by a mutant nor listed as unreachable: ${state.never.join(' ')}`,
+      );
+    console.log(
+      `\nfatal rules of the CEN artefacts (${declared.size}): fired by a mutant ${state.fired}, unreachable ${state.unreachable} (test/conformance/unreachable-rules.tsv), never fired ${state.never.length}`,
+    );
+    for (const [id, u] of [...unreachable].sort(([a], [b]) => a.localeCompare(b)))
+      if (declared.has(id) && !firedBy.mutants.has(id)) console.log(`  ${id.padEnd(14)} ${u.kind}: ${u.reason}`);
+  }
   const never = [...declared].filter((id) => !firedBy.all.has(id)).sort();
   console.log(
     `\nfatal rules of the CEN artefacts fired by at least one document: ${declared.size - never.length} of ${declared.size} (by a mutant: ${[...declared].filter((id) => firedBy.mutants.has(id)).length})`,
   );
-  if (never.length) console.log(`  never fired here: ${never.join(' ')}`);
+  if (never.length) console.log(`  fired by no document: ${never.join(' ')}`);
   console.log(
     `\ntime per invoice: Passerelle ${(pMs / counted.length).toFixed(3)} ms (read + rules), Saxon ${(sMs / counted.length).toFixed(3)} ms (transform, warm JVM; ${(oracleWall / 1000).toFixed(1)} s wall with compilation) — ${counted.length} documents, ${((performance.now() - t0) / 1000).toFixed(1)} s in all`,
   );
@@ -286,7 +339,11 @@ async function main(): Promise<number> {
       console.log(`  ${accepted.has(d.slice(0, d.indexOf(' ['))) ? '(accepted) ' : ''}${d}`);
   }
   if (artefactErrors) console.log(`\n${artefactErrors} documents the artefacts could not process (not counted)`);
-  return unlisted.length > 0 ? 1 : 0;
+  if (coverageFailures.length) {
+    console.log('\nmutation coverage:');
+    for (const f of coverageFailures) console.log(`  ${f}`);
+  }
+  return unlisted.length > 0 || coverageFailures.length > 0 ? 1 : 0;
 }
 
 process.exitCode = await main();

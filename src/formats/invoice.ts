@@ -116,6 +116,8 @@ export interface Line {
   orderLineRef?: Val; // BT-132
   accountingRef?: Val; // BT-133
   period?: Period; // BG-26
+  /** Further BG-26 periods a UBL line repeats (UBL-SR-36 forbids them; the artefacts still judge each one). */
+  extraPeriods?: Period[];
   allowanceCharges: AllowanceCharge[]; // BG-27 / BG-28
   netPrice?: Num; // BT-146
   priceDiscount?: Num; // BT-147

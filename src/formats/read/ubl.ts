@@ -88,6 +88,7 @@ function period(n: XNode | undefined): Period | undefined {
  */
 function line(n: XNode): Line {
   let id, note, quantity, credited, netAmount, accountingRef, invoicePeriod, orderLineRef, docRef, item, price;
+  let morePeriods: XNode[] | undefined;
   const acs: XNode[] = [];
   for (const c of n.children) {
     switch (c.name) {
@@ -110,7 +111,8 @@ function line(n: XNode): Line {
         accountingRef ??= c;
         break;
       case 'InvoicePeriod':
-        invoicePeriod ??= c;
+        if (invoicePeriod) (morePeriods ??= []).push(c);
+        else invoicePeriod = c;
         break;
       case 'OrderLineReference':
         orderLineRef ??= c;
@@ -199,6 +201,7 @@ function line(n: XNode): Line {
   put(l, 'netAmount', num(netAmount));
   put(l, 'accountingRef', val(accountingRef));
   put(l, 'period', period(invoicePeriod));
+  if (morePeriods) l.extraPeriods = morePeriods.map((p) => period(p)!);
   put(l, 'orderLineRef', val(child(orderLineRef, 'LineID')));
   put(l, 'objectId', ident(child(docRef, 'ID')));
   put(l, 'netPrice', num(priceAmount));

@@ -169,6 +169,9 @@ export const calcRules: Rule[] = [
     (inv) => {
       const t = inv.totals;
       const payable = d(t?.payable);
+      // CII: the artefact compares xs:decimal(DuePayableAmount) and GrandTotalAmount: either absent fails every branch.
+      if (inv.syntax === 'cii' && t && (!t.payable || !t.taxInclusive))
+        return [fail(`BT-115 = ${show(t.payable)}, BT-112 = ${show(t.taxInclusive)}`, t.loc ?? inv.loc)];
       if (!t?.payable || !payable) return [];
       const incl = d(t.taxInclusive) ?? { n: 0n, s: 0 };
       const prepaid = d(t.prepaid);
@@ -247,9 +250,9 @@ export const calcRules: Rule[] = [
     'If Invoice line period (BG-26) is used, the Invoice line period start date (BT-134) or end date (BT-135) shall be filled, or both',
     (inv) =>
       inv.lines.flatMap((l) =>
-        l.period && blank(l.period.start) && blank(l.period.end)
-          ? [fail('période de ligne sans dates', l.period.loc)]
-          : [],
+        [l.period, ...(l.extraPeriods ?? [])]
+          .filter((p) => p && blank(p.start) && blank(p.end))
+          .map((p) => fail('période de ligne sans dates', p!.loc)),
       ),
   ),
   ...(

@@ -164,9 +164,10 @@ export const codeRules: Rule[] = [
         if (n.subjectCode) {
           if (!UNCL4451.has(text(n.subjectCode))) out.push(fail(`code ${show(n.subjectCode)}`, n.subjectCode.loc));
         } else if (inv.syntax === 'ubl' && n.text) {
-          // UBL has no subject element: the binding writes `#CODE#text`; the schematron tests a substring of the list.
+          // UBL has no subject element: the binding writes `#CODE#text`; the schematron judges only a 3-character
+          // code between the first two `#` (any other length passes) and tests a substring of the list.
           const parts = n.text.value.split('#');
-          if (parts.length >= 3 && parts[1] !== '' && !UNCL4451_TEXT.includes(parts[1]!))
+          if (parts.length >= 3 && parts[1]!.length === 3 && !UNCL4451_TEXT.includes(parts[1]!))
             out.push(fail(`code '${parts[1]}' (note ${show(n.text)})`, n.text.loc));
         }
       }

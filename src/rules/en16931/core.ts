@@ -376,7 +376,7 @@ export const coreRules: Rule[] = [
     'BT-135',
     'La date de fin de période de la ligne doit être postérieure ou égale à la date de début',
     'The Invoice line period end date (BT-135) shall be later or equal to the start date (BT-134)',
-    (inv) => inv.lines.map((l) => l.period),
+    (inv) => inv.lines.flatMap((l) => [l.period, ...(l.extraPeriods ?? [])]),
   ),
   perAllowance(
     'BR-31',
@@ -663,7 +663,10 @@ export const coreRules: Rule[] = [
     'The Item classification identifier (BT-158) shall have a Scheme identifier',
     (inv) =>
       inv.lines.flatMap((l) =>
-        l.classifications.filter((c) => c.scheme === undefined).map((c) => fail('BT-158 sans listID', c.loc)),
+        l.classifications
+          // UBL tests the attribute's presence, CII a non-blank value.
+          .filter((c) => c.scheme === undefined || (inv.syntax === 'cii' && c.scheme.trim() === ''))
+          .map((c) => fail('BT-158 sans listID', c.loc)),
       ),
   ),
 ];

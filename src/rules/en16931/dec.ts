@@ -80,12 +80,29 @@ export const decRules: Rule[] = [
     },
   ),
   decRule('BR-DEC-14', 'BT-112', 'Le total TTC', 'Invoice total amount with VAT', (inv) => [inv.totals?.taxInclusive]),
-  decRule(
+  // As BR-DEC-13, the UBL artefact's predicate [@currencyID = cbc:TaxCurrencyCode] is read from the TaxAmount element:
+  // it never fails. The CII artefact, once a tax currency (BT-6) is given, wants one TaxTotalAmount in that currency
+  // whose value equals itself rounded to 2 decimals (a numeric test: 1.230 passes, and none in BT-6 fails).
+  rule(
     'BR-DEC-15',
-    'BT-111',
-    'Le total de TVA en devise de comptabilisation',
-    'Invoice total VAT amount in accounting currency',
-    (inv) => [inv.totals?.vatTotalAccounting],
+    ['BT-111'],
+    'Le total de TVA en devise de comptabilisation (BT-111) ne doit pas avoir plus de 2 décimales',
+    'The allowed maximum number of decimals for the Invoice total VAT amount in accounting currency (BT-111) is 2',
+    (inv) => {
+      if (inv.syntax === 'ubl') return [];
+      const acc = inv.totals?.vatTotalAccounting;
+      if (inv.syntax === 'cii' && inv.binding?.root) {
+        const all = [...(inv.totals?.vatTotals ?? []), ...(acc ? [acc] : []), ...(inv.totals?.otherVatTotals ?? [])];
+        const cur = inv.taxCurrency?.value;
+        if (all.length === 0 || cur === undefined) return [];
+        const ok = all.some((t) => {
+          const x = Number(t.value);
+          return t.currency === cur && x === Math.floor(x * 100 + 0.5) / 100;
+        });
+        return ok ? [] : [fail(`BT-111 = ${show(acc)}`, acc?.loc ?? inv.totals?.loc)];
+      }
+      return acc && afterDot(acc.written ?? acc.value) > 2 ? [fail(`BT-111 = ${show(acc)}`, acc.loc)] : [];
+    },
   ),
   decRule('BR-DEC-16', 'BT-113', 'Le montant payé', 'Paid amount', (inv) => [inv.totals?.prepaid]),
   decRule('BR-DEC-17', 'BT-114', "Le montant d'arrondi", 'Rounding amount', (inv) => [inv.totals?.rounding]),

@@ -194,6 +194,7 @@ function familyRules(f: Family): Rule[] {
   const acs = (inv: Invoice, charge: boolean): AllowanceCharge[] =>
     inv.allowanceCharges.filter((a) => a.charge === charge && is(a.vat));
   const breakdowns = (inv: Invoice) => inv.vatBreakdown.filter((b) => is(b.category));
+  const anyScheme = (c: VatCategory | undefined) => c !== undefined && catCode(c) === f.code;
   const partiesFr = {
     sellerVat: 'le numéro de TVA du vendeur ou du représentant fiscal',
     sellerVatOrTaxReg:
@@ -235,6 +236,8 @@ function familyRules(f: Family): Rule[] {
     what: string,
     whatEn: string,
     pick: (inv: Invoice) => { loc: Violation['loc'] }[],
+    /** Fails whatever the parties (the artefact's first branch cannot hold). */
+    regardless: (inv: Invoice) => boolean = () => false,
   ) =>
     rule(
       `${P}-${n}`,
@@ -243,12 +246,23 @@ function familyRules(f: Family): Rule[] {
       `${whatEn} with VAT category "${f.en}": party VAT identifiers do not meet the category's requirement`,
       (inv) => {
         const items = pick(inv);
-        return items.length && !partiesOk(inv, f.parties)
+        return items.length && (regardless(inv) || !partiesOk(inv, f.parties))
           ? [fail(`${items.length} élément(s) de catégorie ${f.code}`, items[0]!.loc)]
           : [];
       },
     );
-  out.push(partyRule('02', 'BT-151', 'Une ligne', 'An Invoice line', lines));
+  // UBL: the artefact's "no such line" branch reads the category code whatever the tax scheme, so lines of the
+  // category only in another scheme fail -02 whatever the parties.
+  out.push(
+    partyRule(
+      '02',
+      'BT-151',
+      'Une ligne',
+      'An Invoice line',
+      (inv) => (inv.syntax === 'ubl' ? inv.lines.filter((l) => anyScheme(l.vat)) : lines(inv)),
+      (inv) => inv.syntax === 'ubl' && lines(inv).length === 0,
+    ),
+  );
   out.push(
     partyRule('03', 'BT-95', 'Une remise au niveau document', 'A Document level allowance', (inv) => acs(inv, false)),
   );
@@ -270,7 +284,8 @@ function familyRules(f: Family): Rule[] {
       `${whatEn} where the VAT category code is "${f.en}": the VAT rate shall be ${f.rate}`,
       (inv) =>
         pick(inv)
-          .filter(({ cat }) => !rateOk(cat.rate, f.rate))
+          // The CII artefact wants a positive IGIC rate (RateApplicablePercent > 0), UBL >= 0.
+          .filter(({ cat }) => !rateOk(cat.rate, f.code === 'L' && inv.syntax === 'cii' ? 'positive' : f.rate))
           .map(({ cat }) => fail(`taux ${show(cat.rate)}`, cat.rate?.loc ?? cat.loc)),
     );
   out.push(
@@ -318,10 +333,11 @@ function familyRules(f: Family): Rule[] {
             out.push(fail('BT-116 absent', b.loc));
             continue;
           }
-          const match = (c: VatCategory | undefined) => c !== undefined && (!f.perRate || sameRate(c, rate));
-          const ls = lines(inv).filter((l) => match(l.vat));
-          const charges = acs(inv, true).filter((a) => match(a.vat));
-          const allowances = acs(inv, false).filter((a) => match(a.vat));
+          // The artefacts' sums pick lines, allowances and charges by category code alone (any tax scheme).
+          const match = (c: VatCategory | undefined) => anyScheme(c) && (!f.perRate || sameRate(c!, rate));
+          const ls = inv.lines.filter((l) => match(l.vat));
+          const charges = inv.allowanceCharges.filter((a) => a.charge && match(a.vat));
+          const allowances = inv.allowanceCharges.filter((a) => !a.charge && match(a.vat));
           // As the artefacts compute it, per syntax: CII rounds each sum to 2 decimals and compares in xs:double,
           // within 1 for Z/E/AE/K/G, exactly for S/O/L/M; UBL sums exactly, and compares within 1 for S/L/M with
           // BT-116 ± 1 computed in xs:double, exactly otherwise.

@@ -62,7 +62,10 @@ async function run(bytes: Buffer, name: string, work?: FlowWorkers) {
   const sameXml = out?.detected !== undefined && out.detected.xml === out.payload;
   const payload = out?.payload && Buffer.from(out.payload);
   const rules = out
-    ? await rulesStage.run({ flow, detected: out.detected, documents: out.documents, matelas: async () => matelas }, deps)
+    ? await rulesStage.run(
+        { flow, detected: out.detected, documents: out.documents, matelas: async () => matelas },
+        deps,
+      )
     : undefined;
   const invoices = rules && 'output' in rules ? rules.output.invoices : undefined;
   return {

@@ -106,13 +106,16 @@ describe(`the daemon, analyze --partner and the portal's Analyser answer alike (
     handle = await startDaemon(kind, config);
     base = `http://127.0.0.1:${handle.daemon.info!.httpPort}`;
     await admin('POST', `/matelas/${PARTNER}/create`);
-    for (const deadline = Date.now() + 30000; ; ) {
+    for (const deadline = Date.now() + 30000; ;) {
       if ((await admin('GET', `/matelas/${PARTNER}`)).state === 'Terminé') break;
       if (Date.now() > deadline) throw new Error('matelas not created');
       await new Promise((r) => setTimeout(r, 200));
     }
     const kitDir = path.join(dataDir, 'kit');
-    const manifest = (await admin('POST', `/samples/${PARTNER}`, { folder: kitDir, tag: 'S1' })) as unknown as KitManifest;
+    const manifest = (await admin('POST', `/samples/${PARTNER}`, {
+      folder: kitDir,
+      tag: 'S1',
+    })) as unknown as KitManifest;
     const ok = manifest.invoices.find((k) => k.expected === 'integree')!;
     const routing = manifest.invoices.find(
       (k) => k.expected === 'rejetee' && k.codes.length && !k.codes.includes('CPP-FACTURE-DOUBLON'),

@@ -141,7 +141,11 @@ export async function runStages(input: FlowInput, deps: PipelineDeps, log: Logge
   if (!syntax) return run.end();
   if (syntax.output.detected) run.detected = syntax.output.detected;
   const { detected, documents } = syntax.output;
-  const schema = await run.stage(schemaStage, { flow, ...(detected ? { detected } : {}), ...(documents ? { documents } : {}) });
+  const schema = await run.stage(schemaStage, {
+    flow,
+    ...(detected ? { detected } : {}),
+    ...(documents ? { documents } : {}),
+  });
   if (!schema) return run.end();
   const rules = await run.stage(rulesStage, { ...schema.output, flow, matelas });
   if (!rules) return run.end();

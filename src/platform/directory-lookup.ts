@@ -94,7 +94,8 @@ export async function flowDirectoryLookup(
     const ej = f.commitmentNumber?.trim();
     if (present(supplier)) {
       suppliers.add(supplier);
-      if (f.invoiceNumber !== '') pairs.set(`${supplier}\u0000${f.invoiceNumber}`, { supplier, number: f.invoiceNumber });
+      if (f.invoiceNumber !== '')
+        pairs.set(`${supplier}\u0000${f.invoiceNumber}`, { supplier, number: f.invoiceNumber });
     }
     if (present(recipient)) recipients.add(recipient);
     if (present(service)) services.add(service);
@@ -143,7 +144,10 @@ class FlowDirectoryLookup implements DirectoryLookup {
     this.#structureIds = new Set(found.structures.map((s) => s.id));
     this.#suppliers = new Set(found.partnerSuppliers);
     this.#services = new Map(
-      found.services.map((s) => [`${s.structureId}\u0000${s.code}`, { code: s.code, active: s.active, ejRequired: s.ejRequired }]),
+      found.services.map((s) => [
+        `${s.structureId}\u0000${s.code}`,
+        { code: s.code, active: s.active, ejRequired: s.ejRequired },
+      ]),
     );
     this.#commitments = new Map(found.commitments.map((c) => [`${c.structureId}\u0000${c.number}`, commitmentOf(c)]));
     this.#duplicates = new Set(found.duplicates.map((d) => `${d.supplier}\u0000${d.number}`));

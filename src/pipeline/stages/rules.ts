@@ -21,7 +21,15 @@ import type { InvoiceFinding } from '../invoice-lines.ts';
 import { rejectedInvoiceLine } from '../invoice-lines.ts';
 import { readAndCheck } from '../read-check.ts';
 import type { CheckedInvoice, ReadAndCheckRequest } from '../read-check.ts';
-import type { InvoiceEntry, MatelasOfRun, PipelineDeps, RulesOutput, SchemaOutput, Stage, StageResult } from '../stage.ts';
+import type {
+  InvoiceEntry,
+  MatelasOfRun,
+  PipelineDeps,
+  RulesOutput,
+  SchemaOutput,
+  Stage,
+  StageResult,
+} from '../stage.ts';
 import { go, rejected } from '../stage.ts';
 
 type RulesInput = SchemaOutput & { flow: FlowRecord; matelas: MatelasOfRun };

@@ -3,15 +3,7 @@ import type { FlowRecord, ReturnFlowRecord, StageOutcomeRecord } from '../../../
 import { TERMINAL_STATES } from '../../../store/types.ts';
 import { html } from './html.ts';
 import type { Html } from './html.ts';
-import {
-  BASE,
-  STATE_LABELS,
-  findingRows,
-  flowRef,
-  isFinal,
-  stageRow,
-  stateBadge,
-} from './views.ts';
+import { BASE, STATE_LABELS, findingRows, flowRef, isFinal, stageRow, stateBadge } from './views.ts';
 import { alert, hidden, layout, notice } from './views-accounts.ts';
 import type { AccountContext } from './views-accounts.ts';
 

@@ -1,7 +1,8 @@
 /**
- * Analysis of a file's bytes (`passerelle analyze`). Without a partner: the pure stages, no database;
- * routing against the platform's directory is not checked (the report says so). With a partner and its
- * database (`analyze --partner`): what its `analyse/` box does, routing hook and signature policy included.
+ * Analysis of a file's bytes (`passerelle analyze`): runStages() on an unsaved flow, as the runner does for
+ * the `analyse/` box. Without a partner: no database; routing against the platform's directory is not
+ * checked (the report says so). With a partner and its database (`analyze --partner`): what its
+ * `analyse/` box does, routing hook and signature policy included.
  */
 import type { Config } from '../config.ts';
 import type { Finding } from '../finding.ts';

@@ -18,9 +18,8 @@ import type { FlowRecord, PartnerAccount } from '../store/types.ts';
 import type { InvoiceRecord } from './read-check.ts';
 import type { FlowWorkers } from './work/pool.ts';
 
-/** Stage names as recorded on the flow, in pipeline order; also the `NatureErreur` family of most of their findings. */
-export const STAGE_NAMES = ['RECEPTION', 'SIGNATURE', 'SYNTAXE', 'SCHEMA', 'REGLE', 'INTEGRATION'] as const;
-export type StageName = (typeof STAGE_NAMES)[number];
+/** Stage names as recorded on the flow; also the `NatureErreur` family of most of their findings. */
+export type StageName = 'RECEPTION' | 'SIGNATURE' | 'SYNTAXE' | 'SCHEMA' | 'REGLE' | 'INTEGRATION';
 
 /**
  * ok: go on; partial: go on, some invoices were rejected; skipped: not applicable to this flow, or not run

@@ -11,7 +11,6 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { buildConfig } from '../src/config.ts';
 import { analyzeFiles, batchExitCode } from '../src/pipeline/analyze-batch.ts';
-import { STAGES } from '../src/pipeline/stages/index.ts';
 import { ValidationPool } from '../src/schemas/pool.ts';
 import { FLOW_STATES } from '../src/store/types.ts';
 import { CORPUS, cleanup, tempDir } from './helpers/env.ts';
@@ -314,7 +313,7 @@ describe('batch analysis: many files in one process', () => {
     const validation = new ValidationPool({ schemaDir: path.join(dataDir, 'schemas'), shipped: true, threads: 0 });
     try {
       const seen: string[] = [];
-      for await (const a of analyzeFiles([folder], { config, validation, stages: STAGES }))
+      for await (const a of analyzeFiles([folder], { config, validation }))
         seen.push(`${path.basename(a.file)} ${a.report.verdict}`);
       expect(seen).toEqual(['a.xml accepted', 'c.xml rejected', 'b.xml accepted']);
       expect(batchExitCode(['accepted', 'waiting'])).toBe(2);

@@ -8,26 +8,20 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildConfig } from '../src/config.ts';
 import { silentLogger } from '../src/log.ts';
-import type { FlowContext, PipelineDeps } from '../src/pipeline/stage.ts';
+import type { PipelineDeps } from '../src/pipeline/stage.ts';
 import { rulesStage } from '../src/pipeline/stages/rules.ts';
 import { syntaxStage } from '../src/pipeline/stages/syntax.ts';
 import { FlowWorkers } from '../src/pipeline/work/pool.ts';
 import { ValidationPool } from '../src/schemas/pool.ts';
-import type { FlowRecord, PartnerAccount } from '../src/store/types.ts';
+import { matelasOrNone } from '../src/store/directory.ts';
+import type { FlowRecord } from '../src/store/types.ts';
 import { CORPUS, corpusRows } from './helpers/env.ts';
 import * as h from './helpers/hostile.ts';
 
 const config = buildConfig({ dataDir: '/tmp/passerelle-unused' }, {});
-const partner: PartnerAccount = {
-  code: 'ABC123',
-  name: 'T',
-  active: true,
-  returnSyntax: 'CPPStatut',
-  sftpAuthorizedKeys: [],
-  signed: false,
-};
+const matelas = matelasOrNone('ABC123', undefined);
 
-function contextOf(bytes: Buffer, name: string): FlowContext {
+function flowOf(bytes: Buffer, name: string): FlowRecord {
   const now = new Date();
   const flow = {
     id: 1,
@@ -54,19 +48,31 @@ function contextOf(bytes: Buffer, name: string): FlowContext {
     updatedAt: now,
     finishedAt: null,
   } as FlowRecord;
-  return { flow, partner, bytes, signature: null, payload: bytes };
+  return flow;
 }
 
-/** SYNTAXE then REGLE, as the runner does, and what they leave in the context. */
+/** SYNTAXE then REGLE, as runStages() does, and what they pass forward. */
 async function run(bytes: Buffer, name: string, work?: FlowWorkers) {
-  const deps = { config, logger: silentLogger, extras: work ? { work } : {} } as unknown as PipelineDeps;
-  const ctx = contextOf(Buffer.from(bytes), name);
-  const syntax = await syntaxStage.run(ctx, deps);
-  const rules = syntax.outcome === 'rejected' ? undefined : await rulesStage.run(ctx, deps);
+  const deps = { config, logger: silentLogger, ...(work ? { work } : {}) } as unknown as PipelineDeps;
+  const flow = flowOf(bytes, name);
+  const syntax = await syntaxStage.run({ flow, payload: Buffer.from(bytes) }, deps);
+  const out = 'output' in syntax ? syntax.output : undefined;
+  // What the stage answered, read before REGLE hands the XML to a worker (and detaches it).
+  const syntaxResult = JSON.parse(JSON.stringify(syntax)) as unknown;
+  const sameXml = out?.detected !== undefined && out.detected.xml === out.payload;
+  const payload = out?.payload && Buffer.from(out.payload);
+  const rules = out
+    ? await rulesStage.run(
+        { flow, detected: out.detected, documents: out.documents, matelas: async () => matelas },
+        deps,
+      )
+    : undefined;
+  const invoices = rules && 'output' in rules ? rules.output.invoices : undefined;
   return {
-    result: JSON.parse(JSON.stringify({ syntax, rules, detected: ctx.detected, invoices: ctx.invoices })) as unknown,
-    payload: ctx.payload,
-    ctx,
+    result: { syntax: syntaxResult, rules: JSON.parse(JSON.stringify({ rules, invoices })) as unknown },
+    payload,
+    out,
+    sameXml,
   };
 }
 
@@ -98,10 +104,12 @@ describe('flow work in worker threads', () => {
     const inline = await run(bytes, name);
     const worker = await run(bytes, name, work);
     expect(worker.result).toEqual(inline.result);
-    // The bytes went to the worker and came back: the context holds them, whole.
-    expect(worker.payload?.equals(bytes)).toBe(true);
-    if (worker.ctx.detected && !worker.ctx.documents && worker.ctx.detected.syntax !== 'facturx-pdf')
-      expect(worker.ctx.detected.xml).toBe(worker.ctx.payload);
+    // The bytes went to the worker and came back: the stage's output holds them, whole, for the stages
+    // after it (a flow rejected here passes nothing on).
+    if (worker.out) expect(worker.payload?.equals(bytes)).toBe(true);
+    else expect((worker.result as { syntax: { outcome: string } }).syntax.outcome).toBe('rejected');
+    if (worker.out?.detected && !worker.out.documents && worker.out.detected.syntax !== 'facturx-pdf')
+      expect(worker.sameXml).toBe(true);
   });
 });
 

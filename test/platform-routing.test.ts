@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { StoreDirectoryLookup } from '../src/platform/directory-lookup.ts';
+import { StoreDirectoryLookup, flowDirectoryLookup } from '../src/platform/directory-lookup.ts';
 import { generateMatelas, type Matelas } from '../src/platform/matelas.ts';
 import { CODES } from '../src/codes/index.ts';
 import { CADRES, ROUTING_RULES, checkRouting, type RoutingFacts } from '../src/rules/chorus/routing.ts';
 import { beginMatelasSet, createInvoice, retireMatelas, seedDirectory } from '../src/store/directory.ts';
 import type { StructureKind } from '../src/store/directory.ts';
+import type { Queryable } from '../src/store/db.ts';
 import { addPartner, openTestDb, type TestDb } from './platform-db.ts';
 
 let t: TestDb;
@@ -274,5 +275,56 @@ describe('Chorus Pro routing rules', () => {
     const codesDeclared = Object.values(ROUTING_RULES);
     expect(new Set(codesDeclared).size).toBe(codesDeclared.length);
     for (const f of all) expect(f).toMatchObject({ nature: 'REGLE', severity: 'fatal', invoice: 'N'.repeat(25) });
+  });
+
+  it("reads the directory once for a whole flow's invoices, with the same answers as one lookup at a time", async () => {
+    const mixed = 'Destinataire avec services avec et sans EJ obligatoire' as const;
+    const withEj = services(mixed).find((x) => x.ejRequired)!.code;
+    const ejOblig = structure('Destinataire avec EJ obligatoire').siret;
+    const ejOu = structure('Destinataire avec EJ ou service obligatoire').siret;
+    // One invoice per case above, as a 500-invoice zip would bring them (values padded as a reader may leave them).
+    const flow: RoutingFacts[] = [
+      facts(),
+      facts({ buyerSiret: structure('Destinataire avec service obligatoire').siret, serviceCode: ' SERVICE_01 ' }),
+      facts({ buyerSiret: ejOblig, commitmentNumber: commitment('Destinataire avec EJ obligatoire') }),
+      facts({ buyerSiret: ejOblig, commitmentNumber: commitment('Destinataire Etat') }),
+      facts({ buyerSiret: ejOblig }),
+      facts({ buyerSiret: structure(mixed).siret, serviceCode: withEj, commitmentNumber: commitment(mixed, withEj) }),
+      facts({ buyerSiret: structure(mixed).siret, serviceCode: withEj }),
+      facts({ buyerSiret: ejOu, commitmentNumber: 'EJ-INCONNU' }),
+      facts({ buyerSiret: '99999999999999' }),
+      facts({ buyerSiret: retiredSiret }),
+      facts({ buyerSiret: structure('Destinataire 2').siret }),
+      facts({ buyerSiret: ` ${structure('Destinataire Partenaire').siret}` }),
+      facts({ buyerSiret: undefined }),
+      facts({ supplier: {} }),
+      facts({ supplier: { identifier: '10000000000009' } }),
+      facts({ supplier: { identifier: structure('Destinataire Partenaire').siret } }),
+      facts({ serviceCode: 'SERVICE_99' }),
+      facts({ serviceCode: 'SERVICE_INACTIF' }),
+      facts({ serviceCode: 'factures_publiques' }),
+      facts({ invoiceNumber: 'F-DOUBLON-1' }),
+      facts({ invoiceNumber: m.directory.invoices[0]!.number }),
+      facts({ invoiceNumber: 'F-DOUBLON-1', supplier: { identifier: structure('Valideur Partenaire').siret } }),
+      facts({ invoiceNumber: 'X'.repeat(21), cadre: 'A11', paymentMeansCode: '58', supplierIban: undefined }),
+    ];
+    let queries = 0;
+    const counted: Queryable = {
+      query: (sql, params) => {
+        queries++;
+        return t.db.query(sql, params);
+      },
+    };
+    const batched = await flowDirectoryLookup(counted, P, flow);
+    const one = await Promise.all(flow.map((f) => checkRouting(f, P, batched)));
+    expect(queries).toBe(1);
+    const each = await Promise.all(flow.map((f) => checkRouting(f, P, dir)));
+    expect(one).toEqual(each);
+    expect(each.flat().length).toBeGreaterThan(15);
+    // A value it was not told about is still answered right (by the store).
+    expect((await checkRouting(facts({ serviceCode: 'SERVICE_77' }), P, batched)).map((x) => x.code)).toEqual(
+      await codes(facts({ serviceCode: 'SERVICE_77' })),
+    );
+    expect(queries).toBeGreaterThan(1);
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { schemaDir } from '../src/config.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { installSchemaSet } from '../src/schemas/install.ts';
-import { getHistory, listFlows } from '../src/store/flows.ts';
+import { getHistory, getStages, listFlows } from '../src/store/flows.ts';
 import { readCppStatut } from './helpers/compte-rendu.ts';
 import { CORPUS, cleanup, postgresAvailable, startDaemon, tempDir, testConfig, waitForFiles } from './helpers/env.ts';
 
@@ -38,10 +38,27 @@ it('waits for a missing schema set and resumes once it is installed', async () =
   }
   expect(flow?.state).toBe('IN_EN_ATTENTE_RETRAITEMENT_CPP');
   expect(flow?.waitingFor).toBe('ubl-2.1');
+  // The stages after the wait were not run, and the flow's record says so.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+  const waiting = await getStages(daemon.store.db, flow!.id);
+  expect(waiting.map((s) => [s.stage, s.outcome])).toEqual([
+    ['RECEPTION', 'ok'],
+    ['SIGNATURE', 'ok'],
+    ['SYNTAXE', 'ok'],
+    ['SCHEMA', 'waiting'],
+    ['REGLE', 'skipped'],
+    ['INTEGRATION', 'skipped'],
+  ]);
   await installSchemaSet(path.resolve('xsd/official/ubl-2.1'), schemaDir(daemon.config), 'ubl-2.1');
   expect(await daemon.resumeWaitingFlows()).toBe(1);
   const [name] = await waitForFiles(box.retour, 1, 30000, (n) => n.startsWith('FEN1200A_'));
   expect(readCppStatut(readFileSync(path.join(box.retour, name!), 'utf8')).status).toBe('90');
+  // Run again from the start: the outcomes of this run replace those of the first.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+  const resumed = await getStages(daemon.store.db, flow!.id);
+  expect(resumed.map((s) => s.stage)).toEqual(['RECEPTION', 'SIGNATURE', 'SYNTAXE', 'SCHEMA', 'REGLE', 'INTEGRATION']);
+  expect(resumed.find((s) => s.stage === 'SCHEMA')!.outcome).toBe('ok');
+  expect(resumed.find((s) => s.stage === 'REGLE')!.outcome).not.toBe('skipped');
   // `flow` is an evolving `let`: tsc needs the assertion, the type-aware lint does not see why.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
   const states = (await getHistory(daemon.store.db, flow!.id)).map((h) => h.state);

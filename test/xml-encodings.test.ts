@@ -19,7 +19,6 @@ import { readInvoiceStatuses, writeInvoiceStatuses } from '../src/formats/return
 import type { DetectedFlow, DetectionResult } from '../src/formats/types.ts';
 import { writeZip } from '../src/formats/zip.ts';
 import { analyzeBytes } from '../src/pipeline/analyze.ts';
-import { STAGES } from '../src/pipeline/stages/index.ts';
 import { ValidationPool } from '../src/schemas/pool.ts';
 import { tempDir } from './helpers/env.ts';
 
@@ -205,7 +204,7 @@ describe('one XML decoder: the other doors', () => {
   it('the analysis path gives each encoding the verdict and findings of the UTF-8 original', async () => {
     const config = buildConfig({ dataDir: tempDir(), schemas: { fetchOnStart: false } }, {});
     const analyse = async (bytes: Buffer) => {
-      const r = await analyzeBytes(bytes, 'f.xml', { config, validation: pool, stages: STAGES });
+      const r = await analyzeBytes(bytes, 'f.xml', { config, validation: pool });
       return { verdict: r.verdict, syntax: r.syntax, codes: r.findings.map((f: Finding) => f.code).sort() };
     };
     const original = await analyse(Buffer.from(ublText(decl('UTF-8')), 'utf8'));

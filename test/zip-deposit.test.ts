@@ -13,7 +13,6 @@ import { detectDeposit, sniffInterface } from '../src/formats/registry.ts';
 import { ZIP_LIMITS, readZip, writeZip, zipLimits } from '../src/formats/zip.ts';
 import { buildConfig, schemaDir } from '../src/config.ts';
 import { analyzeBytes } from '../src/pipeline/analyze.ts';
-import { STAGES } from '../src/pipeline/stages/index.ts';
 import { ValidationPool } from '../src/schemas/pool.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { generateMatelasSet } from '../src/platform/matelas-service.ts';
@@ -184,7 +183,7 @@ describe('zip deposits: configured limits and passerelle analyze', () => {
     const config = testConfig(dir, raw);
     const validation = new ValidationPool({ schemaDir: schemaDir(config), threads: 0 });
     pools.push(validation);
-    return analyzeBytes(zip, 'lot.zip', { config, validation, stages: STAGES });
+    return analyzeBytes(zip, 'lot.zip', { config, validation });
   };
   const three = zipOf([
     { name: 'a.xml', data: UBL },

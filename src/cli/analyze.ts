@@ -10,7 +10,6 @@ import type { AnalysisReport } from '../pipeline/analyze.ts';
 import type { FileAnalysis } from '../pipeline/analyze-batch.ts';
 import { analysisLine, analyzeFiles, batchExitCode, expandAnalysisPaths } from '../pipeline/analyze-batch.ts';
 import { directoryRouting } from '../pipeline/routing.ts';
-import { STAGES } from '../pipeline/stages/index.ts';
 import { ValidationPool } from '../schemas/pool.ts';
 import type { Db } from '../store/db.ts';
 import type { PartnerAccount } from '../store/types.ts';
@@ -68,7 +67,6 @@ export function registerAnalyze(program: Command): void {
       };
       const common = {
         config: cfg,
-        stages: STAGES,
         ...(opts.interface ? { declaredInterface: opts.interface } : {}),
       };
       const info = opts.partner ? runningDaemon(cfg.dataDir) : undefined;

@@ -13,7 +13,9 @@ import type { Logger } from '../log.ts';
 import { deliverPending, setDeliveryDurability } from '../pipeline/delivery.ts';
 import { directoryRouting } from '../pipeline/routing.ts';
 import { incidentFlow, processFlow } from '../pipeline/runner.ts';
-import type { PipelineDeps } from '../pipeline/stage.ts';
+import { platformIntegration } from '../pipeline/platform-hooks.ts';
+import type { RunnerDeps } from '../pipeline/runner.ts';
+import { configuredTrust } from '../pipeline/signature-trust.ts';
 import { isSetAvailable } from '../schemas/catalog.ts';
 import { SCHEMA_SETS_NEEDED } from '../formats/registry.ts';
 import { fetchSchemaSets } from '../schemas/install.ts';
@@ -72,7 +74,7 @@ export class Daemon {
   store!: Store;
   intake!: FlowIntake;
   metrics: DaemonMetrics;
-  deps!: PipelineDeps;
+  deps!: RunnerDeps;
   platform!: PlatformService;
   /** Failed sign-ins and bans, shared by every door and every node (database). */
   defender!: Defender;
@@ -130,13 +132,18 @@ export class Daemon {
     });
     if (config.pipeline.workerThreads > 0) this.work = new FlowWorkers({ threads: config.pipeline.workerThreads });
     checkScenarios(config);
-    // Chorus Pro routing against the directory, for partners that have a matelas.
+    // The pipeline's services and hooks: routing against the directory (for partners that have a matelas),
+    // integration into the platform, trust material for signatures, the flow workers.
     this.deps = {
       config,
       store: this.store,
       logger,
       validation: this.validation,
-      extras: { routing: directoryRouting(), ...(this.work ? { work: this.work } : {}) },
+      db: this.store.db,
+      routing: directoryRouting(),
+      integration: platformIntegration(this.store, config),
+      signature: configuredTrust(config),
+      ...(this.work ? { work: this.work } : {}),
     };
     this.platform = new PlatformService(this.store, config, logger);
     this.intake = new FlowIntake({

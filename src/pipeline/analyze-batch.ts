@@ -10,7 +10,6 @@ import type { Finding } from '../finding.ts';
 import type { ValidationPool } from '../schemas/pool.ts';
 import type { AnalysisPartner, AnalysisReport } from './analyze.ts';
 import { analyzeBytes } from './analyze.ts';
-import type { Stage } from './stage.ts';
 
 export interface FileAnalysis {
   file: string;
@@ -42,7 +41,6 @@ export async function* analyzeFiles(
   opts: {
     config: Config;
     validation: ValidationPool;
-    stages: readonly Stage[];
     declaredInterface?: string;
     partner?: AnalysisPartner;
   },

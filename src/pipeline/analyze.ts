@@ -1,7 +1,8 @@
 /**
- * Analysis of a file's bytes (`passerelle analyze`). Without a partner: the pure stages, no database;
- * routing against the platform's directory is not checked (the report says so). With a partner and its
- * database (`analyze --partner`): what its `analyse/` box does, routing hook and signature policy included.
+ * Analysis of a file's bytes (`passerelle analyze`): runStages() on an unsaved flow, as the runner does for
+ * the `analyse/` box. Without a partner: no database; routing against the platform's directory is not
+ * checked (the report says so). With a partner and its database (`analyze --partner`): what its
+ * `analyse/` box does, routing hook and signature policy included.
  */
 import type { Config } from '../config.ts';
 import type { Finding } from '../finding.ts';
@@ -9,14 +10,16 @@ import { silentLogger } from '../log.ts';
 import type { ValidationPool } from '../schemas/pool.ts';
 import type { Queryable } from '../store/db.ts';
 import type { FlowRecord, PartnerAccount } from '../store/types.ts';
-import type { FlowContext, PipelineDeps, Stage, StageResult } from './stage.ts';
+import { runStages } from './run-stages.ts';
+import type { FlowWorkers } from './work/pool.ts';
+import type { PipelineDeps, RoutingHook, SignatureServices, StageOutcome } from './stage.ts';
 
 /** A partner's own analysis: its account, the database it lives in, and the daemon's routing hook. */
 export interface AnalysisPartner {
   account: PartnerAccount;
   db: Queryable;
-  /** `deps.extras.routing` as the daemon sets it (directoryRouting()). */
-  routing: unknown;
+  /** The routing hook as the daemon has it (directoryRouting()). */
+  routing: RoutingHook;
 }
 
 export interface AnalysisReport {
@@ -33,7 +36,8 @@ export interface AnalysisReport {
   syntax?: string;
   interfaceCode?: string;
   profile?: string;
-  stages: Array<{ stage: string; outcome: StageResult['outcome']; ms: number }>;
+  /** Every stage an analysis runs, in order; those after a rejection (or a wait) are `skipped`. */
+  stages: Array<{ stage: string; outcome: StageOutcome; ms: number }>;
   findings: Finding[];
 }
 
@@ -43,11 +47,13 @@ export async function analyzeBytes(
   opts: {
     config: Config;
     validation: ValidationPool;
-    stages: readonly Stage[];
     declaredInterface?: string;
     partner?: AnalysisPartner;
     /** A detached signature deposited with the file (`<file>.p7s`), as the drop folder pairs them. */
     signature?: Buffer;
+    /** The daemon's flow workers and signature services, when it analyses (else: this thread, the configured trust). */
+    work?: FlowWorkers;
+    trust?: SignatureServices;
   },
 ): Promise<AnalysisReport> {
   const now = new Date();
@@ -87,58 +93,32 @@ export async function analyzeBytes(
     sftpAuthorizedKeys: [],
     signed: false,
   };
-  const ctx: FlowContext = { flow, partner, bytes, signature: opts.signature ?? null, payload: bytes };
-  // Without a partner, no store: the stages that run on analyses then never touch it (duplicates and
+  // Without a partner, no database: the stages that run on analyses then never touch one (duplicates and
   // integration are deposit-only; routing and Cycle de vie checks are off). With one, its database only
   // (analyses queue nothing).
-  const deps = {
+  const deps: PipelineDeps = {
     config: opts.config,
     logger: silentLogger,
     validation: opts.validation,
-    ...(opts.partner
-      ? { store: { db: opts.partner.db }, extras: { routing: opts.partner.routing } }
-      : { extras: { offline: true } }),
-  } as unknown as PipelineDeps;
-  const report: AnalysisReport = {
-    accepted: true,
-    verdict: 'accepted',
-    ...(opts.partner ? { partner: opts.partner.account.code } : {}),
-    stages: [],
-    findings: [],
+    ...(opts.partner ? { db: opts.partner.db, routing: opts.partner.routing } : {}),
+    ...(opts.work ? { work: opts.work } : {}),
+    ...(opts.trust ? { signature: opts.trust } : {}),
   };
-  let partial = false;
-  for (const stage of opts.stages) {
-    if (stage.depositOnly) continue;
-    const t0 = performance.now();
-    const r = await stage.run(ctx, deps);
-    report.stages.push({ stage: stage.name, outcome: r.outcome, ms: performance.now() - t0 });
-    report.findings.push(...r.findings);
-    if (r.outcome === 'waiting') {
-      report.accepted = false;
-      report.verdict = 'waiting';
-      if (r.waitingFor) report.waitingFor = r.waitingFor;
-      break;
-    }
-    if (r.outcome === 'rejected') {
-      report.accepted = false;
-      report.verdict = 'rejected';
-      break;
-    }
-    if (r.outcome === 'partial') partial = true;
-  }
-  // As the runner: a stage that said partial keeps the flow partly accepted despite its rejected invoices.
-  if (report.verdict === 'accepted' && partial) {
-    report.accepted = false;
-    report.verdict = 'partial';
-  }
-  if (report.verdict === 'accepted' && report.findings.some((f) => f.severity === 'fatal')) {
-    report.accepted = false;
-    report.verdict = 'rejected';
-  }
-  if (ctx.detected) {
-    report.syntax = ctx.detected.syntax;
-    report.interfaceCode = ctx.detected.interfaceCode;
-    if (ctx.detected.profile) report.profile = ctx.detected.profile;
-  }
-  return report;
+  const run = await runStages({ flow, partner, bytes, signature: opts.signature ?? null }, deps);
+  const verdict = run.verdict === 'ok' ? 'accepted' : run.verdict;
+  return {
+    accepted: verdict === 'accepted',
+    verdict,
+    ...(run.waitingFor ? { waitingFor: run.waitingFor } : {}),
+    ...(opts.partner ? { partner: opts.partner.account.code } : {}),
+    ...(run.detected
+      ? {
+          syntax: run.detected.syntax,
+          interfaceCode: run.detected.interfaceCode,
+          ...(run.detected.profile ? { profile: run.detected.profile } : {}),
+        }
+      : {}),
+    stages: run.records.map((r) => ({ stage: r.stage, outcome: r.outcome, ms: r.durationMs })),
+    findings: run.findings,
+  };
 }

@@ -1,20 +1,27 @@
 /**
- * The runner takes a flow off the queue and through every stage in order, records each outcome with
- * its timing, concludes the flow (state, compte-rendu) in one transaction, then delivers the return flow.
+ * The runner takes a flow off the queue through runStages() (every stage in order, each outcome with its
+ * timing), concludes the flow (state, compte-rendu) in one transaction, then delivers the return flow.
  * Stages are pure or idempotent, so a run interrupted by a crash is simply run again from the start;
  * the conclusion and the return flow happen once.
  */
-import { finding, isFatal } from '../finding.ts';
+import { finding } from '../finding.ts';
 import type { Finding } from '../finding.ts';
+import type { Store } from '../store/index.ts';
 import { concludeFlow, concludeFlowSoon, getFlow, startFlowRun } from '../store/flows.ts';
 import { matelasOrNone } from '../store/directory.ts';
 import { getPartner, toPartner } from '../store/partners.ts';
-import type { FlowRecord, FlowState, ReturnFlowRecord, StageOutcomeRecord } from '../store/types.ts';
+import type { FlowRecord, FlowState, ReturnFlowRecord } from '../store/types.ts';
 import { TERMINAL_STATES } from '../store/types.ts';
 import { composeReport, flowDisplayId } from './compte-rendu.ts';
 import { deliverOne, deliverPending } from './delivery.ts';
-import type { FlowContext, PipelineDeps, Stage } from './stage.ts';
-import { STAGES } from './stages/index.ts';
+import type { PipelineRun } from './run-stages.ts';
+import { STATUS_CODES, runStages } from './run-stages.ts';
+import type { PipelineDeps } from './stage.ts';
+
+/** What the runner needs beyond the stages' deps: the store it records in and queues on. */
+export interface RunnerDeps extends PipelineDeps {
+  store: Store;
+}
 
 interface RunOutcome {
   state: FlowState;
@@ -22,11 +29,9 @@ interface RunOutcome {
   findings: Finding[];
 }
 
-export async function processFlow(
-  flowId: number,
-  deps: PipelineDeps,
-  stages: readonly Stage[] = STAGES,
-): Promise<RunOutcome | undefined> {
+const STATES = { ok: 'IN_INTEGRE', partial: 'IN_INTEGRE_PARTIEL', rejected: 'IN_REJETE' } as const;
+
+export async function processFlow(flowId: number, deps: RunnerDeps): Promise<RunOutcome | undefined> {
   const { store, logger, config } = deps;
   // One round trip: the flow, its partner and bytes, and the move to IN_EN_COURS_TRAITEMENT_CPP.
   const run = await startFlowRun(store.db, flowId);
@@ -39,72 +44,45 @@ export async function processFlow(
     return { state: flow.state, statusCode: flow.statusCode, findings: [] };
   }
   const partner = toPartner(run.partnerRow);
-  const ctx: FlowContext = {
-    flow,
-    partner,
-    bytes,
-    signature,
-    payload: bytes,
-    earlierDeposit: run.earlierDeposit,
-    matelas: matelasOrNone(flow.partner, run.matelasRow),
-  };
-  const records: StageOutcomeRecord[] = [];
-  const findings: Finding[] = [];
-  let verdict: 'ok' | 'rejected' | 'partial' = 'ok';
-
-  for (const stage of stages) {
-    if (stage.depositOnly && flow.box !== 'depot') continue;
-    const startedAt = new Date();
-    const t0 = performance.now();
-    const result = await stage.run(ctx, deps);
-    const durationMs = performance.now() - t0;
-    records.push({ stage: stage.name, outcome: result.outcome, findings: result.findings, startedAt, durationMs });
-    findings.push(...result.findings);
-    log.debug(
-      {
-        stage: stage.name,
-        outcome: result.outcome,
-        ms: Math.round(durationMs * 100) / 100,
-        findings: result.findings.length,
-      },
-      'stage done',
+  const result = await runStages(
+    {
+      flow,
+      partner,
+      bytes,
+      signature,
+      earlierDeposit: run.earlierDeposit,
+      matelas: matelasOrNone(flow.partner, run.matelasRow),
+    },
+    { ...deps, db: store.db },
+    log,
+  );
+  const { findings, verdict } = result;
+  if (verdict === 'waiting') {
+    await store.db.transaction((tx) =>
+      concludeFlow(tx, flow, {
+        state: 'IN_EN_ATTENTE_RETRAITEMENT_CPP',
+        statusCode: null,
+        stages: result.records,
+        waitingFor: result.waitingFor ?? null,
+        note: `waiting for schema set ${result.waitingFor}`,
+        ...detectedColumns(result),
+      }),
     );
-    if (result.outcome === 'waiting') {
-      await store.db.transaction((tx) =>
-        concludeFlow(tx, flow, {
-          state: 'IN_EN_ATTENTE_RETRAITEMENT_CPP',
-          statusCode: null,
-          stages: records,
-          waitingFor: result.waitingFor ?? null,
-          note: `waiting for schema set ${result.waitingFor}`,
-          ...detectedColumns(ctx),
-        }),
-      );
-      log.warn(
-        { waitingFor: result.waitingFor },
-        `flow waits: schema set ${result.waitingFor} is not installed (npx passerelle schemas install)`,
-      );
-      return { state: 'IN_EN_ATTENTE_RETRAITEMENT_CPP', statusCode: null, findings };
-    }
-    if (result.outcome === 'rejected') {
-      verdict = 'rejected';
-      break;
-    }
-    if (result.outcome === 'partial') verdict = 'partial';
+    log.warn(
+      { waitingFor: result.waitingFor },
+      `flow waits: schema set ${result.waitingFor} is not installed (npx passerelle schemas install)`,
+    );
+    return { state: 'IN_EN_ATTENTE_RETRAITEMENT_CPP', statusCode: null, findings };
   }
-  // A stage may report fatal findings with outcome ok only if it judged them acceptable (it should not).
-  if (verdict === 'ok' && findings.some(isFatal)) verdict = 'rejected';
-
-  const state: FlowState =
-    verdict === 'rejected' ? 'IN_REJETE' : verdict === 'partial' ? 'IN_INTEGRE_PARTIEL' : 'IN_INTEGRE';
-  const statusCode = verdict === 'rejected' ? '93' : verdict === 'partial' ? '96' : '90';
+  const state: FlowState = STATES[verdict];
+  const statusCode = STATUS_CODES[verdict];
   const comment =
     flow.box === 'analyse'
       ? `Analyse : ${verdict === 'rejected' ? 'le flux serait rejeté' : 'le flux serait accepté'}`
       : state;
   const returnFlow = composeReport(flow, partner, statusCode, findings, comment);
-  const steps = verdict === 'rejected' ? [] : (ctx.atConclusion ?? []);
-  const conclusion = { state, statusCode, stages: records, returnFlow, ...detectedColumns(ctx) };
+  const steps = result.atConclusion;
+  const conclusion = { state, statusCode, stages: result.records, returnFlow, ...detectedColumns(result) };
   // Integration and status changes are recorded with the conclusion or not at all; without them the
   // conclusion is one statement, atomic on its own, committed with those of flows finishing together.
   const returnId = steps.length
@@ -128,7 +106,7 @@ export async function processFlow(
     await deliverOne(config.dataDir, store.db, recorded(returnId, returnFlow, flow), log, { fresh: true });
   else await deliverPending(config.dataDir, store.db, log, flow.id);
   // A Cycle de vie deposit sends lifecycle flows to other partners (return flows of other flows).
-  if (steps.length && ctx.statusChanges?.length) await deliverPending(config.dataDir, store.db, log);
+  if (result.changesStatuses) await deliverPending(config.dataDir, store.db, log);
   return { state, statusCode, findings };
 }
 
@@ -149,15 +127,15 @@ function recorded(
   };
 }
 
-function detectedColumns(ctx: FlowContext) {
-  const d = ctx.detected;
+function detectedColumns(run: PipelineRun) {
+  const d = run.detected;
   return d
     ? { interfaceCode: d.interfaceCode, syntax: d.syntax, syntaxeFlux: d.syntaxeFlux, profile: d.profile ?? null }
     : {};
 }
 
 /** Dead letter: a flow whose processing kept failing for technical reasons ends IN_INCIDENTE, with a compte-rendu saying so. */
-export async function incidentFlow(flowId: number, reason: string, deps: PipelineDeps): Promise<void> {
+export async function incidentFlow(flowId: number, reason: string, deps: RunnerDeps): Promise<void> {
   const { store, logger, config } = deps;
   const flow = await getFlow(store.db, flowId);
   if (!flow || TERMINAL_STATES.includes(flow.state)) return;

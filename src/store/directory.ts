@@ -346,8 +346,10 @@ export async function findService(
     structureId,
     code,
   ]);
-  const s = r.rows[0];
-  if (!s) return undefined;
+  return r.rows[0] ? toService(r.rows[0]) : undefined;
+}
+
+function toService(s: Row): DirectoryService {
   return {
     id: Number(s.id),
     structureId: Number(s.structure_id),
@@ -367,8 +369,10 @@ export async function findCommitment(
     structureId,
     number,
   ]);
-  const c = r.rows[0];
-  if (!c) return undefined;
+  return r.rows[0] ? toCommitment(r.rows[0]) : undefined;
+}
+
+function toCommitment(c: Row): DirectoryCommitment {
   const out: DirectoryCommitment = { number: String(c.number), structureId: Number(c.structure_id) };
   if (c.service_code != null) out.serviceCode = scalarText(c.service_code);
   return out;
@@ -606,6 +610,77 @@ export async function findDuplicateInvoice(
     [supplierIdentifier, number, exceptFlowId ?? null],
   );
   return r.rows[0] ? toInvoice(r.rows[0]) : undefined;
+}
+
+/** What routing may ask of the directory about one flow's invoices (see readRoutingDirectory). */
+export interface RoutingDirectoryRequest {
+  partner: string;
+  /** Recipient SIRETs (BT-47). */
+  recipients: string[];
+  /** Supplier identifiers (BT-30). */
+  suppliers: string[];
+  serviceCodes: string[];
+  commitmentNumbers: string[];
+  /** Supplier and invoice number pairs to look for among integrated invoices. */
+  invoices: Array<{ supplier: string; number: string }>;
+  /** Invoices of this flow do not count as duplicates (a run replayed after a crash finds its own). */
+  exceptFlowId?: number;
+}
+
+export interface RoutingDirectory {
+  /** The recipients' structures, retired ones included. */
+  structures: StoredStructure[];
+  /** The suppliers that are structures of the partner's active matelas and may issue invoices. */
+  partnerSuppliers: string[];
+  /** Services of the recipients' structures among the codes asked. */
+  services: DirectoryService[];
+  /** Commitments of the recipients' structures among the numbers asked. */
+  commitments: DirectoryCommitment[];
+  /** The pairs asked that are already integrated. */
+  duplicates: Array<{ supplier: string; number: string }>;
+}
+
+/**
+ * Everything the routing rules may read about one flow's invoices, in one statement (one round trip
+ * whatever the number of invoices): the same rows findStructureBySiret, findPartnerSupplier,
+ * findService, findCommitment and findDuplicateInvoice would return one by one.
+ */
+export async function readRoutingDirectory(q: Queryable, req: RoutingDirectoryRequest): Promise<RoutingDirectory> {
+  const r = await q.query<Record<'structures' | 'suppliers' | 'services' | 'commitments' | 'duplicates', Row[]>>(
+    `SELECT
+       (SELECT coalesce(jsonb_agg(to_jsonb(s)), '[]'::jsonb) FROM directory_structures s
+         WHERE s.siret = ANY($2::text[])) AS structures,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('siret', s.siret)), '[]'::jsonb) FROM directory_structures s
+         WHERE s.partner = $1 AND s.siret = ANY($3::text[]) AND NOT s.retired AND s.issues_invoices) AS suppliers,
+       (SELECT coalesce(jsonb_agg(to_jsonb(v)), '[]'::jsonb) FROM directory_services v
+         JOIN directory_structures s ON s.id = v.structure_id
+         WHERE s.siret = ANY($2::text[]) AND v.code = ANY($4::text[])) AS services,
+       (SELECT coalesce(jsonb_agg(to_jsonb(c)), '[]'::jsonb) FROM directory_commitments c
+         JOIN directory_structures s ON s.id = c.structure_id
+         WHERE s.siret = ANY($2::text[]) AND c.number = ANY($5::text[])) AS commitments,
+       (SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('supplier', i.supplier_identifier, 'number', i.number)), '[]'::jsonb)
+         FROM invoices i JOIN unnest($6::text[], $7::text[]) AS k(supplier, number)
+           ON i.supplier_identifier = k.supplier AND i.number = k.number
+         WHERE $8::bigint IS NULL OR i.flow_id IS NULL OR i.flow_id <> $8) AS duplicates`,
+    [
+      req.partner,
+      req.recipients,
+      req.suppliers,
+      req.serviceCodes,
+      req.commitmentNumbers,
+      req.invoices.map((i) => i.supplier),
+      req.invoices.map((i) => i.number),
+      req.exceptFlowId ?? null,
+    ],
+  );
+  const row = r.rows[0]!;
+  return {
+    structures: row.structures.map(toStructure),
+    partnerSuppliers: row.suppliers.map((s) => String(s.siret)),
+    services: row.services.map(toService),
+    commitments: row.commitments.map(toCommitment),
+    duplicates: row.duplicates.map((d) => ({ supplier: String(d.supplier), number: String(d.number) })),
+  };
 }
 
 /** Adds services and commitments to structures already in the directory (a hand-made directory, tests). */

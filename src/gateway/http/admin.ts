@@ -5,7 +5,6 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { analyzeBytes } from '../../pipeline/analyze.ts';
-import { STAGES } from '../../pipeline/stages/index.ts';
 import { getContent } from '../../store/flows.ts';
 import {
   AdminError,
@@ -116,8 +115,9 @@ export function registerAdminRoutes(app: FastifyInstance, daemon: Daemon): void 
       return analyzeBytes(Buffer.from(b.content, 'base64'), b.fileName, {
         config: daemon.config,
         validation: daemon.deps.validation,
-        stages: STAGES,
-        partner: { account, db: db(), routing: daemon.deps.extras.routing },
+        partner: { account, db: db(), routing: daemon.deps.routing! },
+        ...(daemon.deps.work ? { work: daemon.deps.work } : {}),
+        ...(daemon.deps.signature ? { trust: daemon.deps.signature } : {}),
         ...(b.signature ? { signature: Buffer.from(b.signature, 'base64') } : {}),
         ...(b.declaredInterface ? { declaredInterface: b.declaredInterface } : {}),
       });

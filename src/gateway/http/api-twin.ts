@@ -17,7 +17,7 @@ import { z } from 'zod';
 import type { Finding } from '../../finding.ts';
 import { isFatal } from '../../finding.ts';
 import { SYNTAXES } from '../../formats/registry.ts';
-import type { InvoiceFinding } from '../../pipeline/stages/rules.ts';
+import type { InvoiceFinding } from '../../pipeline/invoice-lines.ts';
 import { flowDisplayId } from '../../pipeline/compte-rendu.ts';
 import { findFlow, getStages } from '../../store/flows.ts';
 import { getPartner } from '../../store/partners.ts';

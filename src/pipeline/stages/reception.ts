@@ -5,13 +5,12 @@
 import { finding } from '../../finding.ts';
 import { ENTRY_KIND_LABELS } from '../../store/mailboxes.ts';
 import { findDuplicateDeposit } from '../../store/flows.ts';
-import type { Stage } from '../stage.ts';
-import { ok, rejected } from '../stage.ts';
+import type { FlowInput, Stage } from '../stage.ts';
+import { go, rejected } from '../stage.ts';
 
-export const receptionStage: Stage = {
+export const receptionStage: Stage<Pick<FlowInput, 'flow' | 'earlierDeposit'>, null> = {
   name: 'RECEPTION',
-  async run(ctx, deps) {
-    const { flow } = ctx;
+  async run({ flow, earlierDeposit }, deps) {
     const maxKo = deps.config.maxFlowSizeKo;
     if (flow.intakeRefusal) {
       // Recorded by the intake without being read (a symlink, FIFO, directory… in the mailbox).
@@ -45,9 +44,9 @@ export const receptionStage: Stage = {
     }
     if (flow.box === 'depot' && deps.config.pipeline.rejectDuplicates) {
       const earlier =
-        ctx.earlierDeposit !== undefined
-          ? ctx.earlierDeposit
-          : await findDuplicateDeposit(deps.store.db, flow.partner, flow.sha256, flow.id);
+        earlierDeposit !== undefined
+          ? earlierDeposit
+          : deps.db && (await findDuplicateDeposit(deps.db, flow.partner, flow.sha256, flow.id));
       if (earlier) {
         return rejected([
           finding('REC-FLUX-DOUBLON', {
@@ -58,6 +57,6 @@ export const receptionStage: Stage = {
         ]);
       }
     }
-    return ok();
+    return go(null);
   },
 };

@@ -4,7 +4,8 @@
  * invoice rejects a single-invoice flow; a flow carrying several invoices goes on with the good ones
  * (partial integration), and its compte-rendu carries one line per rejected invoice (number, supplier,
  * recipient, reasons), as the API's `listeErreurDP` does. A "Cycle de vie" deposit is checked entry by
- * entry against the invoices addressed to the depositing partner.
+ * entry against the invoices addressed to the depositing partner. The routing rules get every invoice of
+ * the flow in one call (one batch of directory reads per flow).
  */
 import type { Finding } from '../../finding.ts';
 import { finding, isFatal } from '../../finding.ts';
@@ -15,103 +16,95 @@ import type { DetectedFlow } from '../../formats/types.ts';
 import { readInvoiceStatuses } from '../../formats/return/index.ts';
 import { checkStatusReport } from '../../platform/cycle-de-vie.ts';
 import { ROUTING_RULES } from '../../rules/chorus/routing.ts';
-import type { RoutingFacts } from '../../rules/chorus/routing.ts';
-import { FlowWorkers } from '../work/pool.ts';
-import { readAndCheck } from './read-check.ts';
-import type { CheckedInvoice, ReadAndCheckRequest } from './read-check.ts';
-import type { FlowContext, PipelineDeps, Stage, StageResult } from '../stage.ts';
-import { rejected } from '../stage.ts';
+import type { FlowRecord } from '../../store/types.ts';
+import type { InvoiceFinding } from '../invoice-lines.ts';
+import { rejectedInvoiceLine } from '../invoice-lines.ts';
+import { readAndCheck } from '../read-check.ts';
+import type { CheckedInvoice, ReadAndCheckRequest } from '../read-check.ts';
+import type {
+  InvoiceEntry,
+  MatelasOfRun,
+  PipelineDeps,
+  RulesOutput,
+  SchemaOutput,
+  Stage,
+  StageResult,
+} from '../stage.ts';
+import { go, rejected } from '../stage.ts';
 
-/** Chorus Pro checks plugged in by the platform layer (routing against the directory), on an invoice's routing facts. */
-export type InvoiceChecker = (facts: RoutingFacts, ctx: FlowContext, deps: PipelineDeps) => Promise<Finding[]>;
-
-/** A finding about one invoice of a flow, with who it is from and to (kept in the stage record for `listeErreurDP`). */
-export interface InvoiceFinding extends Finding {
-  invoiceSupplier?: string;
-  invoiceRecipient?: string;
-}
-
-/** One line per rejected invoice of a partly integrated flow: its number, supplier, recipient and every reason. */
-export function rejectedInvoiceLine(inv: { number: string; supplier?: string; recipient?: string }, own: Finding[]) {
-  const fatal = own.filter(isFatal);
-  const first = fatal[0];
-  const reasons = fatal.map((f) => `${f.code} ${f.detail ?? f.labelFr}`).join(' ; ');
-  const details = {
-    detail: `Facture ${inv.number}, fournisseur ${inv.supplier ?? '(absent)'}, destinataire ${inv.recipient ?? '(absent)'} : ${reasons}`,
-    invoice: inv.number,
-    ...(first?.location ? { location: first.location } : {}),
-  };
-  // The line restates the invoice's first fatal finding (its code and label), or says only that it was rejected.
-  const line: InvoiceFinding = first ? finding(first, details) : finding('CPP-FACTURE-REJETEE', details);
-  if (inv.supplier !== undefined) line.invoiceSupplier = inv.supplier;
-  if (inv.recipient !== undefined) line.invoiceRecipient = inv.recipient;
-  return line;
-}
-
-async function checkCycleDeVie(ctx: FlowContext, deps: PipelineDeps): Promise<StageResult> {
-  const read = readInvoiceStatuses(ctx.detected!.xml);
-  if (!read.ok) return rejected(read.findings);
-  // `passerelle analyze` has no database: the structure is all it can check.
-  if (deps.extras.offline === true) return { outcome: 'ok', findings: [] };
-  const { planned, findings } = await checkStatusReport(deps.store.db, ctx.flow.partner, read.report);
-  ctx.statusChanges = planned;
-  if (findings.length === 0) return { outcome: 'ok', findings };
-  if (planned.length === 0) return { outcome: 'rejected', findings };
-  return { outcome: 'partial', findings };
-}
-
-type InvoiceEntry = NonNullable<FlowContext['invoices']>[number];
+type RulesInput = SchemaOutput & { flow: FlowRecord; matelas: MatelasOfRun };
 type Checked = { entry: InvoiceEntry; own: InvoiceFinding[]; file?: string };
+/** The invoices of one document (`file`: its zip entry), or a document that could not be read as an invoice. */
+type DocumentInvoices = { invoices: CheckedInvoice[]; file?: string } | { unreadable: string; own: InvoiceFinding[] };
 
-/** The file routing findings name: the embedded XML of a PDF, else the flow. */
-const routingFile = (ctx: FlowContext) => ctx.detected?.xmlName ?? ctx.flow.originalName;
+async function checkCycleDeVie(detected: DetectedFlow, flow: FlowRecord, deps: PipelineDeps) {
+  const read = readInvoiceStatuses(detected.xml);
+  if (!read.ok) return rejected(read.findings);
+  // An offline analysis (`passerelle analyze` without a partner) has no database: the structure is all it can check.
+  if (!deps.db) return go<RulesOutput>({ invoices: [] });
+  const { planned, findings } = await checkStatusReport(deps.db, flow.partner, read.report);
+  const output: RulesOutput = { invoices: [], statusChanges: planned };
+  if (findings.length === 0) return go(output, findings);
+  if (planned.length === 0) return rejected(findings);
+  return go(output, findings, 'partial');
+}
 
 /** Reading and EN 16931 rules of one document: in a worker thread when the daemon has them, else here. */
-async function readChecked(xml: Buffer, detected: DetectedFlow, ctx: FlowContext, deps: PipelineDeps) {
+async function readChecked(xml: Buffer, detected: DetectedFlow, file: string, deps: PipelineDeps) {
   const req: ReadAndCheckRequest = {
     xml,
     syntax: detected.syntax,
     rules: detected.rules,
     limits: formatLimits(deps.config.maxFlowSizeKo, deps.config.limits),
-    file: routingFile(ctx),
+    file,
     ...(detected.profile ? { profile: detected.profile } : {}),
   };
-  const work = deps.extras.work as FlowWorkers | undefined;
-  if (!work) return readAndCheck(req);
-  const { checked, bytes } = await work.readAndCheck(req);
-  FlowWorkers.handBack(ctx, xml, bytes);
-  return checked;
+  // The XML goes to the worker and back; nothing after this stage reads it.
+  return deps.work ? (await deps.work.readAndCheck(req)).checked : readAndCheck(req);
 }
 
-/** Routing rules after the EN 16931 ones for each invoice of one document; `file` (a zip entry) goes into every location. */
-async function checkInvoices(
-  invoices: CheckedInvoice[],
-  ctx: FlowContext,
-  deps: PipelineDeps,
-  firstPosition: number,
-  file?: string,
-): Promise<Checked[]> {
-  const routing = deps.extras.routing as InvoiceChecker | undefined;
+/**
+ * Routing rules after the EN 16931 ones for every invoice of the flow, in one call; positions run across
+ * documents (integration's (flow, position) key stays unique per invoice), and a zip entry's name goes
+ * into every location of its invoices' findings.
+ */
+async function checkInvoices(docs: DocumentInvoices[], input: RulesInput, deps: PipelineDeps): Promise<Checked[]> {
+  const all = docs.flatMap((d) => ('invoices' in d ? d.invoices : []));
+  const routed =
+    deps.routing && deps.db && all.length
+      ? await deps.routing.check(
+          all.map((c) => c.facts),
+          { flow: input.flow, matelas: input.matelas },
+          deps.db,
+        )
+      : [];
   const out: Checked[] = [];
-  for (const [i, checked] of invoices.entries()) {
-    const { number, facts } = checked;
-    const own: InvoiceFinding[] = checked.own;
-    if (routing) own.push(...(await routing(facts, ctx, deps)));
-    for (const f of own) {
-      if (!f.invoice) f.invoice = number;
-      if (file !== undefined) f.location = { ...f.location, file };
-      if (facts.supplier.identifier !== undefined) f.invoiceSupplier = facts.supplier.identifier;
-      if (facts.buyerSiret !== undefined) f.invoiceRecipient = facts.buyerSiret;
+  let k = 0;
+  for (const doc of docs) {
+    if ('unreadable' in doc) {
+      out.push({ entry: { number: doc.unreadable, rejected: true, position: out.length + 1 }, own: doc.own });
+      continue;
     }
-    const entry: InvoiceEntry = {
-      number,
-      rejected: own.some(isFatal),
-      data: checked.record,
-      position: firstPosition + i,
-    };
-    if (facts.supplier.identifier !== undefined) entry.supplier = facts.supplier.identifier;
-    if (facts.buyerSiret !== undefined) entry.recipient = facts.buyerSiret;
-    out.push({ entry, own, ...(file !== undefined ? { file } : {}) });
+    const { file } = doc;
+    for (const checked of doc.invoices) {
+      const { number, facts } = checked;
+      const own: InvoiceFinding[] = [...checked.own, ...(routed[k++] ?? [])];
+      for (const f of own) {
+        if (!f.invoice) f.invoice = number;
+        if (file !== undefined) f.location = { ...f.location, file };
+        if (facts.supplier.identifier !== undefined) f.invoiceSupplier = facts.supplier.identifier;
+        if (facts.buyerSiret !== undefined) f.invoiceRecipient = facts.buyerSiret;
+      }
+      const entry: InvoiceEntry = {
+        number,
+        rejected: own.some(isFatal),
+        data: checked.record,
+        position: out.length + 1,
+      };
+      if (facts.supplier.identifier !== undefined) entry.supplier = facts.supplier.identifier;
+      if (facts.buyerSiret !== undefined) entry.recipient = facts.buyerSiret;
+      out.push({ entry, own, ...(file !== undefined ? { file } : {}) });
+    }
   }
   return out;
 }
@@ -120,20 +113,18 @@ async function checkInvoices(
  * The verdict over a flow's invoices: none rejected → ok; all (including `earlierRejected` documents of a
  * zip, rejected by the syntax or schema stage) → rejected; else partial, one line per rejected invoice.
  */
-function verdict(perInvoice: Checked[], kept: Finding[], earlierRejected: number): StageResult {
+function verdict(perInvoice: Checked[], kept: Finding[], earlierRejected: number): StageResult<RulesOutput> {
+  const output: RulesOutput = { invoices: perInvoice.map((p) => p.entry) };
   const bad = perInvoice.filter((p) => p.entry.rejected).length;
   const all = [...kept, ...perInvoice.flatMap((p) => p.own)];
-  if (bad === 0) return { outcome: 'ok', findings: all };
-  if (bad === perInvoice.length && earlierRejected === 0) return { outcome: 'rejected', findings: all };
+  if (bad === 0) return go(output, all);
+  if (bad === perInvoice.length && earlierRejected === 0) return rejected(all);
   if (bad === perInvoice.length) {
     // Every invoice rejected, some at an earlier stage: the flow is rejected, still one line per invoice.
-    return {
-      outcome: 'rejected',
-      findings: [
-        ...kept,
-        ...perInvoice.flatMap((p) => (p.entry.rejected ? [rejectedInvoiceLine(p.entry, p.own)] : p.own)),
-      ],
-    };
+    return rejected([
+      ...kept,
+      ...perInvoice.flatMap((p) => (p.entry.rejected ? [rejectedInvoiceLine(p.entry, p.own)] : p.own)),
+    ]);
   }
   // Partial: warnings stay as they are; each rejected invoice becomes one line.
   const findings: Finding[] = [...kept];
@@ -141,7 +132,7 @@ function verdict(perInvoice: Checked[], kept: Finding[], earlierRejected: number
     findings.push(...p.own.filter((f) => !isFatal(f)));
     if (p.entry.rejected) findings.push(rejectedInvoiceLine(p.entry, p.own));
   }
-  return { outcome: 'partial', findings };
+  return go(output, findings, 'partial');
 }
 
 /**
@@ -156,7 +147,7 @@ function markDuplicatesWithin(perInvoice: Checked[]): void {
     const key = `${p.entry.supplier}|${p.entry.number}`;
     const first = seen.get(key);
     if (first === undefined) {
-      seen.set(key, p.entry.position!);
+      seen.set(key, p.entry.position);
       continue;
     }
     const f: InvoiceFinding = finding(rule, {
@@ -172,8 +163,13 @@ function markDuplicatesWithin(perInvoice: Checked[]): void {
 }
 
 /** A zip deposit: the invoices of every document still standing, numbered across documents (position). */
-async function checkDocuments(docs: DepositDocument[], ctx: FlowContext, deps: PipelineDeps): Promise<StageResult> {
-  const perInvoice: Checked[] = [];
+async function checkDocuments(
+  docs: DepositDocument[],
+  file: string,
+  input: RulesInput,
+  deps: PipelineDeps,
+): Promise<StageResult<RulesOutput>> {
+  const read: DocumentInvoices[] = [];
   const kept: Finding[] = [];
   let earlierRejected = 0;
   for (const doc of docs) {
@@ -181,39 +177,35 @@ async function checkDocuments(docs: DepositDocument[], ctx: FlowContext, deps: P
       earlierRejected++;
       continue;
     }
-    const read = await readChecked(doc.detected.xml, doc.detected, ctx, deps);
-    for (const f of read.findings) {
+    const r = await readChecked(doc.detected.xml, doc.detected, file, deps);
+    for (const f of r.findings) {
       f.location = { ...f.location, file: doc.name };
       f.invoice ??= doc.name;
     }
-    if (read.invoices.length === 0) {
-      // Unreadable as an invoice: the document is one rejected invoice, named after its entry.
-      const own: InvoiceFinding[] = read.findings;
-      perInvoice.push({ entry: { number: doc.name, rejected: true, position: perInvoice.length + 1 }, own });
-      doc.findings.push(...read.findings);
-      continue;
+    // Unreadable as an invoice: the document is one rejected invoice, named after its entry.
+    if (r.invoices.length === 0) read.push({ unreadable: doc.name, own: r.findings });
+    else {
+      kept.push(...r.findings.filter((f) => !isFatal(f)));
+      read.push({ invoices: r.invoices, file: doc.name });
     }
-    kept.push(...read.findings.filter((f) => !isFatal(f)));
-    const checked = await checkInvoices(read.invoices, ctx, deps, perInvoice.length + 1, doc.name);
-    perInvoice.push(...checked);
   }
-  if (deps.extras.routing) markDuplicatesWithin(perInvoice);
-  // Positions run across documents, so integration's (flow, position) key stays unique per invoice.
-  ctx.invoices = perInvoice.map((p) => p.entry);
+  const perInvoice = await checkInvoices(read, input, deps);
+  if (deps.routing) markDuplicatesWithin(perInvoice);
   return verdict(perInvoice, kept, earlierRejected);
 }
 
-export const rulesStage: Stage = {
+export const rulesStage: Stage<RulesInput, RulesOutput> = {
   name: 'REGLE',
-  async run(ctx, deps) {
-    const detected = ctx.detected;
-    if (!detected) return { outcome: 'skipped', findings: [] };
-    if (ctx.documents) return checkDocuments(ctx.documents, ctx, deps);
-    if (detected.syntax === CDV_SYNTAX_ID) return checkCycleDeVie(ctx, deps);
-    const read = await readChecked(detected.xml, detected, ctx, deps);
+  async run(input, deps) {
+    const { detected, documents, flow } = input;
+    if (!detected) return go({ invoices: [] }, [], 'skipped');
+    // The file routing findings name: the embedded XML of a PDF, else the flow.
+    const file = detected.xmlName ?? flow.originalName;
+    if (documents) return checkDocuments(documents, file, input, deps);
+    if (detected.syntax === CDV_SYNTAX_ID) return checkCycleDeVie(detected, flow, deps);
+    const read = await readChecked(detected.xml, detected, file, deps);
     if (read.invoices.length === 0) return rejected(read.findings);
-    const perInvoice = await checkInvoices(read.invoices, ctx, deps, 1);
-    ctx.invoices = perInvoice.map((p) => p.entry);
+    const perInvoice = await checkInvoices([{ invoices: read.invoices }], input, deps);
     return verdict(perInvoice, read.findings, 0);
   },
 };

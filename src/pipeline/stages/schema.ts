@@ -8,11 +8,9 @@ import { isFatal } from '../../finding.ts';
 import { readInvoice } from '../../formats/read/index.ts';
 import type { DepositDocument } from '../../formats/registry.ts';
 import { routingFacts } from '../../rules/chorus/facts.ts';
-import type { PipelineDeps, StageResult } from '../stage.ts';
-import type { Stage } from '../stage.ts';
-import { ok, rejected } from '../stage.ts';
-import { FlowWorkers } from '../work/pool.ts';
-import { rejectedInvoiceLine } from './rules.ts';
+import { rejectedInvoiceLine } from '../invoice-lines.ts';
+import type { PipelineDeps, SchemaOutput as SchemaFacts, Stage, StageResult } from '../stage.ts';
+import { go, rejected, waiting } from '../stage.ts';
 
 /** The invoice an XSD-invalid document holds, as far as it can be read: for its compte-rendu line. */
 function whoIs(doc: DepositDocument): { number: string; supplier?: string; recipient?: string } {
@@ -30,43 +28,50 @@ function whoIs(doc: DepositDocument): { number: string; supplier?: string; recip
   }
 }
 
-async function validateDocuments(docs: DepositDocument[], deps: PipelineDeps): Promise<StageResult> {
+async function validateDocuments(
+  docs: DepositDocument[],
+  facts: SchemaFacts,
+  deps: PipelineDeps,
+): Promise<StageResult<SchemaFacts>> {
   const findings: Finding[] = [];
+  const out: DepositDocument[] = [];
   let good = 0;
   for (const doc of docs) {
-    if (!doc.detected || doc.findings.some(isFatal)) continue;
+    if (!doc.detected || doc.findings.some(isFatal)) {
+      out.push(doc);
+      continue;
+    }
     const d = doc.detected;
     const outcome = await deps.validation.validate(d.xml, d.schemas, doc.name);
-    if (outcome.ok === 'missing-set') return { outcome: 'waiting', findings: [], waitingFor: outcome.setId };
+    if (outcome.ok === 'missing-set') return waiting(outcome.setId);
     if (outcome.ok === true) {
       good++;
+      out.push(doc);
       continue;
     }
     const line = rejectedInvoiceLine(whoIs(doc), outcome.findings);
     line.location = { ...line.location, file: doc.name };
-    doc.findings.push(...outcome.findings);
+    out.push({ ...doc, findings: [...doc.findings, ...outcome.findings] });
     findings.push(line);
   }
   if (good === 0) return rejected(findings);
-  return { outcome: docs.some((d) => d.findings.some(isFatal)) ? 'partial' : 'ok', findings };
+  return go({ ...facts, documents: out }, findings, out.some((d) => d.findings.some(isFatal)) ? 'partial' : 'ok');
 }
 
-export const schemaStage: Stage = {
+export const schemaStage: Stage<SchemaFacts & { flow: { originalName: string } }, SchemaFacts> = {
   name: 'SCHEMA',
-  async run(ctx, deps) {
-    const detected = ctx.detected;
-    if (!detected) return { outcome: 'skipped', findings: [] };
-    if (ctx.documents) return validateDocuments(ctx.documents, deps);
-    // The XML goes to the validation worker and comes back (not copied): the context holds the returned Buffer.
-    const sent = detected.xml;
+  async run({ flow, ...facts }, deps) {
+    const detected = facts.detected;
+    if (!detected) return go(facts, [], 'skipped');
+    if (facts.documents) return validateDocuments(facts.documents, facts, deps);
+    // The XML goes to the validation worker and comes back (not copied): what follows reads the returned Buffer.
     const { outcome, xml } = await deps.validation.validateHandingOver(
-      sent,
+      detected.xml,
       detected.schemas,
-      detected.xmlName ?? ctx.flow.originalName,
+      detected.xmlName ?? flow.originalName,
     );
-    FlowWorkers.handBack(ctx, sent, xml);
-    if (outcome.ok === true) return ok();
-    if (outcome.ok === 'missing-set') return { outcome: 'waiting', findings: [], waitingFor: outcome.setId };
-    return rejected(outcome.findings);
+    if (outcome.ok === 'missing-set') return waiting(outcome.setId);
+    if (outcome.ok !== true) return rejected(outcome.findings);
+    return go({ ...facts, detected: xml === detected.xml ? detected : { ...detected, xml } });
   },
 };

@@ -7,35 +7,31 @@ import { isFatal } from '../../finding.ts';
 import { detectDeposit } from '../../formats/registry.ts';
 import { zipLimits } from '../../formats/zip.ts';
 import { formatLimits } from '../../formats/limits.ts';
-import { FlowWorkers } from '../work/pool.ts';
-import type { Stage } from '../stage.ts';
-import { ok, rejected } from '../stage.ts';
+import type { FlowInput, Stage, SyntaxOutput } from '../stage.ts';
+import { go, rejected } from '../stage.ts';
 
-export const syntaxStage: Stage = {
+export const syntaxStage: Stage<{ flow: FlowInput['flow']; payload: Buffer | null }, SyntaxOutput> = {
   name: 'SYNTAXE',
-  async run(ctx, deps) {
-    const bytes = ctx.payload ?? ctx.bytes;
-    if (!bytes) return { outcome: 'skipped', findings: [] };
+  async run({ flow, payload }, deps) {
+    if (!payload) return go({ payload }, [], 'skipped');
     const opts: Parameters<typeof detectDeposit>[1] & {} = {
-      fileName: ctx.flow.originalName,
+      fileName: flow.originalName,
       maxFlowSizeKo: deps.config.maxFlowSizeKo,
       zipLimits: zipLimits(deps.config.maxFlowSizeKo, deps.config.zip),
       limits: formatLimits(deps.config.maxFlowSizeKo, deps.config.limits),
     };
-    if (ctx.flow.declaredInterface) opts.declaredInterface = ctx.flow.declaredInterface;
+    if (flow.declaredInterface) opts.declaredInterface = flow.declaredInterface;
     // In a worker thread when the daemon has them (the bytes go there and come back), else here.
-    const work = deps.extras.work as FlowWorkers | undefined;
-    let result: Awaited<ReturnType<typeof detectDeposit>>;
-    if (work) {
-      const r = await work.detect(bytes, opts);
-      FlowWorkers.handBack(ctx, bytes, r.bytes);
-      result = r.detection;
-    } else result = await detectDeposit(bytes, opts);
+    const { detection: result, bytes } = deps.work
+      ? await deps.work.detect(payload, opts)
+      : { detection: await detectDeposit(payload, opts), bytes: payload };
     if (!result.ok) return rejected(result.findings);
-    ctx.detected = result.flow;
-    if (!result.documents) return ok();
-    ctx.documents = result.documents;
+    if (!result.documents) return go({ payload: bytes, detected: result.flow });
     const findings = result.documents.flatMap((d) => d.findings);
-    return { outcome: findings.some(isFatal) ? 'partial' : 'ok', findings };
+    return go(
+      { payload: bytes, detected: result.flow, documents: result.documents },
+      findings,
+      findings.some(isFatal) ? 'partial' : 'ok',
+    );
   },
 };

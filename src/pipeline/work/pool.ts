@@ -10,8 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import type { DepositDetection, detectDeposit } from '../../formats/registry.ts';
 import type { DetectedFlow } from '../../formats/types.ts';
-import type { FlowContext } from '../stage.ts';
-import type { ReadAndCheckRequest, ReadAndCheckResult } from '../stages/read-check.ts';
+import type { ReadAndCheckRequest, ReadAndCheckResult } from '../read-check.ts';
 
 type DetectOptions = NonNullable<Parameters<typeof detectDeposit>[1]>;
 
@@ -146,15 +145,6 @@ export class FlowWorkers {
     if ('error' in reply) throw new Error(`invoice reading failed: ${reply.error}`);
     if (!('checked' in reply)) throw new Error('flow worker: unexpected reply');
     return { checked: reply.checked, bytes: asBuffer(reply.bytes) };
-  }
-
-  /** Where the stages' context held `old` (now detached), it holds the Buffer handed back. */
-  static handBack(ctx: FlowContext, old: Buffer, back: Buffer): void {
-    if (old === back) return;
-    if (ctx.bytes === old) ctx.bytes = back;
-    if (ctx.payload === old) ctx.payload = back;
-    if (ctx.detected?.xml === old) ctx.detected.xml = back;
-    for (const d of ctx.documents ?? []) if (d.detected?.xml === old) d.detected.xml = back;
   }
 
   /** Flows being worked on or waiting, per worker (for metrics). */

@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { detectDeposit } from '../../formats/registry.ts';
-import { readAndCheck } from '../stages/read-check.ts';
+import { readAndCheck } from '../read-check.ts';
 import type { WorkReply, WorkRequest } from './pool.ts';
 
 const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);

@@ -3,16 +3,7 @@ import type { FlowRecord, ReturnFlowRecord, StageOutcomeRecord } from '../../../
 import { TERMINAL_STATES } from '../../../store/types.ts';
 import { html } from './html.ts';
 import type { Html } from './html.ts';
-import {
-  BASE,
-  OUTCOME_LABELS,
-  STAGE_LABELS,
-  STATE_LABELS,
-  findingRows,
-  flowRef,
-  isFinal,
-  stateBadge,
-} from './views.ts';
+import { BASE, STATE_LABELS, findingRows, flowRef, isFinal, stageRow, stateBadge } from './views.ts';
 import { alert, hidden, layout, notice } from './views-accounts.ts';
 import type { AccountContext } from './views-accounts.ts';
 
@@ -343,16 +334,7 @@ export function flowLive(flow: FlowRecord, stages: StageOutcomeRecord[]): Html {
               </tr>
             </thead>
             <tbody>
-              ${stages.map(
-                (s) =>
-                  html`<tr>
-                    <td>${STAGE_LABELS[s.stage] ?? s.stage}</td>
-                    <td class="outcome ${s.outcome}">${OUTCOME_LABELS[s.outcome] ?? s.outcome}</td>
-                    <td>${dateFr(s.startedAt)}</td>
-                    <td>${s.durationMs.toFixed(0)} ms</td>
-                    <td>${s.findings.length}</td>
-                  </tr>`,
-              )}
+              ${stages.map(stageRow)}
             </tbody>
           </table>`
         : html`<p>Aucune étape terminée pour l’instant.</p>`

@@ -251,6 +251,21 @@ export function flowListPage(ctx: PageContext, flows: FlowRecord[]): string {
   );
 }
 
+/**
+ * One row of a flow's stages. A stage not run (the flow stopped before it: rejected or waiting; or
+ * nothing in it for this flow) shows "Non exécutée" and no start, duration or findings.
+ */
+export function stageRow(s: StageOutcomeRecord): Html {
+  const ran = s.outcome !== 'skipped';
+  return html`<tr>
+    <td>${STAGE_LABELS[s.stage] ?? s.stage}</td>
+    <td class="outcome ${s.outcome}">${OUTCOME_LABELS[s.outcome] ?? s.outcome}</td>
+    <td>${ran ? dateFr(s.startedAt) : '—'}</td>
+    <td>${ran ? `${s.durationMs.toFixed(0)} ms` : '—'}</td>
+    <td>${ran ? String(s.findings.length) : '—'}</td>
+  </tr>`;
+}
+
 export function findingRows(stage: string, findings: Finding[]): Html[] {
   return findings.map(
     (f) =>
@@ -317,16 +332,7 @@ export function flowPage(
                 </tr>
               </thead>
               <tbody>
-                ${stages.map(
-                  (s) =>
-                    html`<tr>
-                      <td>${STAGE_LABELS[s.stage] ?? s.stage}</td>
-                      <td class="outcome ${s.outcome}">${OUTCOME_LABELS[s.outcome] ?? s.outcome}</td>
-                      <td>${dateFr(s.startedAt)}</td>
-                      <td>${s.durationMs.toFixed(0)} ms</td>
-                      <td>${s.findings.length}</td>
-                    </tr>`,
-                )}
+                ${stages.map(stageRow)}
               </tbody>
             </table>`
       }
@@ -418,7 +424,7 @@ td.name,td.detail,dd.name{overflow-wrap:anywhere}
 .badge{display:inline-block;padding:0 .5rem;border-radius:.75rem;font-size:.85rem;font-weight:600}
 .badge.ok{background:#b8fec9;color:#18753c}.badge.ko{background:#ffe9e9;color:#ce0500}
 .badge.partial{background:#feecc2;color:#716043}.badge.wait{background:#e8edff;color:#0063cb}
-.outcome.ok{color:#18753c}.outcome.rejected{color:#ce0500}
+.outcome.ok{color:#18753c}.outcome.rejected{color:#ce0500}.outcome.skipped{color:#666}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1.5rem;background:#fff;border:1px solid #ddd;padding:1rem 1.5rem}
 dl.facts dt{font-weight:600}dl.facts dd{margin:0}
 footer{max-width:72rem;margin:0 auto;padding:1rem 1.5rem;color:#666;font-size:.85rem}

@@ -4,15 +4,15 @@
  * writes), as plain data. Plain, so that it can be computed in a worker thread (src/pipeline/work/) and the
  * element tree and model, by far the largest objects of a flow, never reach the main thread.
  */
-import type { Finding } from '../../finding.ts';
-import type { Invoice } from '../../formats/invoice.ts';
-import type { FormatLimits } from '../../formats/limits.ts';
-import { readInvoice } from '../../formats/read/index.ts';
-import type { FacturXProfile, SyntaxId } from '../../formats/types.ts';
-import { routingFacts } from '../../rules/chorus/facts.ts';
-import type { RoutingFacts } from '../../rules/chorus/routing.ts';
-import { checkInvoice } from '../../rules/engine.ts';
-import type { NewInvoice } from '../../store/directory.ts';
+import type { Finding } from '../finding.ts';
+import type { Invoice } from '../formats/invoice.ts';
+import type { FormatLimits } from '../formats/limits.ts';
+import { readInvoice } from '../formats/read/index.ts';
+import type { FacturXProfile, SyntaxId } from '../formats/types.ts';
+import { routingFacts } from '../rules/chorus/facts.ts';
+import type { RoutingFacts } from '../rules/chorus/routing.ts';
+import { checkInvoice } from '../rules/engine.ts';
+import type { NewInvoice } from '../store/directory.ts';
 
 /** What integration records of an accepted invoice (the partner is added by the stage). */
 export type InvoiceRecord = Omit<NewInvoice, 'status' | 'partner'>;

@@ -25,7 +25,7 @@ import { getPartner, listPartners, partnersVersion, upsertPartner } from '../sto
 import { purge } from '../store/retention.ts';
 import type { PartnerAccount } from '../store/types.ts';
 import { FolderWatcher } from './folders/watcher.ts';
-import type { DataDirLock } from './lock.ts';
+import type { DaemonInfo, DataDirLock } from './lock.ts';
 import {
   DataDirLockedError,
   acquireDataDirLock,
@@ -43,7 +43,7 @@ import { ensureMailbox } from '../store/mailboxes.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import { createMetrics } from './metrics.ts';
 import { Defender, sqlDefenderStore } from './defender.ts';
-import { PlatformService, checkScenarios } from './platform-jobs.ts';
+import { PlatformJobs, checkScenarios } from './platform-jobs.ts';
 import { hashPassword } from './sftp/password.ts';
 import { SftpServer } from './sftp/server.ts';
 
@@ -56,14 +56,7 @@ interface DaemonOptions {
   folders?: boolean;
 }
 
-export interface DaemonInfo {
-  host: string;
-  pid: number;
-  httpPort: number | null;
-  sftpPort: number | null;
-  token: string;
-  startedAt: string;
-}
+export type { DaemonInfo };
 
 export class Daemon {
   readonly config: Config;
@@ -72,7 +65,7 @@ export class Daemon {
   intake!: FlowIntake;
   metrics: DaemonMetrics;
   deps!: PipelineDeps;
-  platform!: PlatformService;
+  platform!: PlatformJobs;
   /** Failed sign-ins and bans, shared by every door and every node (database). */
   defender!: Defender;
   private validation!: ValidationPool;
@@ -137,7 +130,7 @@ export class Daemon {
       validation: this.validation,
       extras: { routing: directoryRouting(), ...(this.work ? { work: this.work } : {}) },
     };
-    this.platform = new PlatformService(this.store, config, logger);
+    this.platform = new PlatformJobs(this.store, config, logger);
     this.intake = new FlowIntake({
       dataDir: config.dataDir,
       maxFlowBytes: config.maxFlowSizeKo * 1024,

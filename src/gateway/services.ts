@@ -9,7 +9,13 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { AnalysisReport } from '../pipeline/analyze.ts';
 import type { Db } from '../store/db.ts';
-import type { FlowRecord, PartnerAccount, ReturnFlowRecord, StageOutcomeRecord } from '../store/types.ts';
+import type {
+  FlowRecord,
+  PartnerAccount,
+  PartnerAccounts,
+  ReturnFlowRecord,
+  StageOutcomeRecord,
+} from '../store/types.ts';
 import type { Defender } from './defender.ts';
 import type { Intake } from './intake-types.ts';
 import type { PlatformJobs } from './platform-jobs.ts';
@@ -28,16 +34,15 @@ export interface FlowQueries {
   content(sha256: string): Promise<Buffer | undefined>;
 }
 
-/** The partner accounts: read from the database, plus the daemon's cache of who is known (drop folders). */
-export interface PartnerDirectory {
-  get(code: string): Promise<PartnerAccount | undefined>;
-  list(): Promise<PartnerAccount[]>;
-  /** Known to this daemon at its last refresh (no query: the folder watcher asks per file). */
-  known(code: string): boolean;
+/**
+ * The partner accounts as SFTP reads them from the database, plus this daemon's copy of them (the drop
+ * folders ask per file, so without a query).
+ */
+export interface PartnerDirectory extends PartnerAccounts {
+  /** The partner as this daemon last loaded it; undefined for a code it does not know. */
+  cached(code: string): PartnerAccount | undefined;
   /** Reload after a change made here; other nodes see it through `partnersVersion` within seconds. */
   refresh(): Promise<void>;
-  setSftpPassword(code: string, hash: string): Promise<void>;
-  addSftpKey(code: string, line: string): Promise<void>;
 }
 
 /** The platform simulation's actions (matelas, invoice statuses, qualification kit), run by the daemon's jobs. */
@@ -92,3 +97,9 @@ export interface Services {
   /** Prometheus registry (`/metrics`; transports add their own metrics to it). */
   metrics: Registry;
 }
+
+/** What the web portal uses (partner sign-in, accounts, raccordement and Suivi des flux pages). */
+export type PortalServices = Pick<
+  Services,
+  'config' | 'logger' | 'db' | 'flows' | 'partners' | 'intake' | 'platform' | 'guard'
+>;

@@ -14,7 +14,7 @@ import { getPartner } from '../../../store/partners.ts';
 import { listSpaces } from '../../../store/raccordements.ts';
 import { searchFlows } from '../../../store/suivi.ts';
 import type { FlowRecord } from '../../../store/types.ts';
-import type { Daemon } from '../../daemon.ts';
+import type { PortalServices } from '../../services.ts';
 import type { PortalAuth, Signed } from './accounts.ts';
 import { foreignPost, same, send } from './accounts.ts';
 import { html } from './html.ts';
@@ -27,9 +27,9 @@ import type { Emitter, SuiviQuery } from './views-suivi.ts';
 const PAGE_SIZE = 20;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-export function registerSuivi(scope: FastifyInstance, daemon: Daemon, auth: PortalAuth): void {
-  const { config } = daemon;
-  const db = () => daemon.store.db;
+export function registerSuivi(scope: FastifyInstance, services: PortalServices, auth: PortalAuth): void {
+  const { config } = services;
+  const db = () => services.db;
   const tmpDir = path.join(config.dataDir, 'tmp');
 
   /** Signed in, and allowed to the flows (account owners always; test users with the Suivi des flux space). */
@@ -115,7 +115,7 @@ export function registerSuivi(scope: FastifyInstance, daemon: Daemon, auth: Port
       delete values._csrf;
       return depositView(s, r.status, reply, { values, error: r.message });
     }
-    const res = await daemon.intake.claim({
+    const res = await services.intake.claim({
       partner: s.partner,
       box,
       path: upload.file,
@@ -126,7 +126,7 @@ export function registerSuivi(scope: FastifyInstance, daemon: Daemon, auth: Port
       ...(code ? { declaredInterface: code } : {}),
       ...(fields.signe === 'oui' ? { declaredSigned: true } : fields.signe === 'non' ? { declaredSigned: false } : {}),
     });
-    daemon.logger.info(
+    services.logger.info(
       { partner: s.partner, box, flow: res.flowNumber ?? res.id, emitter: emitter!.siret, returnSyntax },
       'portal deposit',
     );

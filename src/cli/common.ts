@@ -35,7 +35,11 @@ export function whereFrom(file: string, cfg: Config): string {
  * The admin operations: through the daemon when one runs (it holds the embedded database), else straight
  * on the database. Either way the same `AdminOps`, so a command is written once.
  */
-export async function withAdmin<T>(cmd: Command, mode: 'read' | 'write', run: (ops: AdminOps) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(
+  cmd: Command,
+  mode: 'read' | 'write',
+  run: (ops: AdminOps) => Promise<T>,
+): Promise<T> {
   const info = runningDaemon(config(cmd).dataDir);
   if (info) return run(remoteAdmin(info));
   return withDatabase(cmd, mode, (db) => run(localAdmin(db)));

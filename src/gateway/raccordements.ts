@@ -38,7 +38,10 @@ export function publicView(r: RaccordementRecord): Record<string, unknown> {
 /** What deciding a request needs: the database, the partners (reloaded on approval), the mailer's settings, the SFTP port. */
 export type RaccordementDeciders = Pick<Services, 'config' | 'logger' | 'db' | 'partners' | 'endpoints'>;
 
-export async function listForOps(deciders: RaccordementDeciders, state?: RaccordementState): Promise<RaccordementRecord[]> {
+export async function listForOps(
+  deciders: RaccordementDeciders,
+  state?: RaccordementState,
+): Promise<RaccordementRecord[]> {
   return listRaccordements(deciders.db, state ? { state } : {});
 }
 
@@ -85,7 +88,11 @@ export async function approve(
   return (await getRaccordement(db, id))!;
 }
 
-export async function refuse(deciders: RaccordementDeciders, id: number, comment?: string): Promise<RaccordementRecord> {
+export async function refuse(
+  deciders: RaccordementDeciders,
+  id: number,
+  comment?: string,
+): Promise<RaccordementRecord> {
   const db = deciders.db;
   const r = await getRaccordement(db, id);
   if (!r) throw new RaccordementError(`no raccordement ${id}`);

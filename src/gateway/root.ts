@@ -108,7 +108,8 @@ export function composeDaemon(config: Config, logger: Logger, store: Store, metr
     shipped: config.schemas.shipped,
     threads: config.pipeline.validationThreads,
   });
-  const work = config.pipeline.workerThreads > 0 ? new FlowWorkers({ threads: config.pipeline.workerThreads }) : undefined;
+  const work =
+    config.pipeline.workerThreads > 0 ? new FlowWorkers({ threads: config.pipeline.workerThreads }) : undefined;
   // Chorus Pro routing against the directory, for partners that have a matelas.
   const deps: PipelineDeps = {
     config,

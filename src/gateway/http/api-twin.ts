@@ -88,10 +88,7 @@ async function authenticate(
         : false;
   if (!ok || !partner) {
     await guard.fail(verdict.ticket);
-    logger.warn(
-      { door: 'api', login: code.slice(0, 64), address: verdict.ticket.address },
-      'api sign-in refused',
-    );
+    logger.warn({ door: 'api', login: code.slice(0, 64), address: verdict.ticket.address }, 'api sign-in refused');
     return { refused: 'credentials' };
   }
   await guard.succeed(verdict.ticket);

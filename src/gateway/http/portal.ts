@@ -369,10 +369,7 @@ export const portalRoutes: FastifyPluginAsync<{ services: PortalServices }> = as
       if (!s) return reply;
       const flow = await ownFlow(s, req.params.id);
       if (!flow) return notFound(reply, s);
-      const [stages, returns] = await Promise.all([
-        flows.stages(flow.id),
-        flows.returnFlows(flow.id),
-      ]);
+      const [stages, returns] = await Promise.all([flows.stages(flow.id), flows.returnFlows(flow.id)]);
       const mine = returns.filter((r) => r.partner === s.partner.code);
       return send(reply, 200, flowPage({ ...s.ctx, refresh: !isFinal(flow) }, flow, stages, mine));
     });

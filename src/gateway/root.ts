@@ -165,9 +165,8 @@ export function composeDaemon(config: Config, logger: Logger, store: Store, metr
 }
 
 /**
- * The transports the configuration turns on, in their start order: drop folders, SFTP, then HTTP (the
- * admin API last, so the CLI finds a daemon that takes flows by every door). `folders: false` turns the
- * drop folders off (tests, benchmarks).
+ * The transports the configuration turns on, in their start order: drop folders, SFTP, then HTTP.
+ * `folders: false` turns the drop folders off (tests, benchmarks).
  */
 export function transportsOf(
   parts: DaemonParts,

@@ -41,7 +41,7 @@ import { createMetrics } from './metrics.ts';
 import type { Defender } from './defender.ts';
 import type { PlatformJobs } from './platform-jobs.ts';
 import type { DaemonParts, Transport } from './root.ts';
-import { composeDaemon, transportsOf } from './root.ts';
+import { RunningTransports, composeDaemon, transportsOf } from './root.ts';
 import type { PartnerDirectory, Services } from './services.ts';
 import { hashPassword } from './sftp/password.ts';
 
@@ -73,7 +73,7 @@ export class Daemon {
   private work: FlowWorkers | undefined;
   private watcher: FolderWatcher | null = null;
   /** Started so far, in their start order (stopped in the reverse one). */
-  private started: Transport[] = [];
+  private readonly transports = new RunningTransports();
   private chores: NodeJS.Timeout[] = [];
   private readonly opts: DaemonOptions;
   info: DaemonInfo | null = null;
@@ -124,11 +124,7 @@ export class Daemon {
     const token = randomBytes(24).toString('hex');
     const { transports, watcher } = transportsOf(this.#parts!, { folders: this.opts.folders !== false, token });
     this.watcher = watcher;
-    for (const t of transports) {
-      // Stopped even when its start fails half-way (a port taken after the folders were watched).
-      this.started.push(t);
-      await t.start();
-    }
+    await this.transports.start(transports);
     const port = (name: Transport['name']) => transports.find((t) => t.name === name)?.port() ?? null;
     this.startChores();
     this.info = {
@@ -368,8 +364,7 @@ export class Daemon {
   async stop(opts: { failed?: boolean } = {}): Promise<void> {
     try {
       for (const t of this.chores) clearInterval(t);
-      for (const t of this.started.reverse()) await t.stop();
-      this.started = [];
+      await this.transports.stop();
       await this.intake?.drain();
       await this.store?.close();
       await this.validation?.close();

@@ -40,6 +40,36 @@ export interface Transport {
   port(): number | null;
 }
 
+/**
+ * The transports running, in their start order. A transport counts as started as soon as its start
+ * begins, so one that fails half-way is stopped too; `stop()` stops them in the reverse order, each
+ * one even when another's stop fails (the first failure is thrown after).
+ */
+export class RunningTransports {
+  #started: Transport[] = [];
+
+  async start(transports: Transport[]): Promise<void> {
+    for (const t of transports) {
+      this.#started.push(t);
+      await t.start();
+    }
+  }
+
+  async stop(): Promise<void> {
+    const started = this.#started.reverse();
+    this.#started = [];
+    let failure: Error | undefined;
+    for (const t of started) {
+      try {
+        await t.stop();
+      } catch (err) {
+        failure ??= err instanceof Error ? err : new Error(String(err));
+      }
+    }
+    if (failure) throw failure;
+  }
+}
+
 /** The partners in the database, and this daemon's copy of them (reloaded on a change, here or on another node). */
 class PartnerCache implements PartnerDirectory {
   #byCode = new Map<string, PartnerAccount>();

@@ -1,7 +1,8 @@
 /**
- * The daemon: opens the store, brings the configured partners in, starts the pipeline workers and the
- * transports (drop folders, SFTP, HTTP), and keeps the background chores going (waiting flows that can
- * resume, spool recovery, undelivered return flows).
+ * The daemon: takes the data folder, opens the store, has the composition root (root.ts) build its parts,
+ * brings the configured partners in, starts the pipeline workers and the transports (drop folders, SFTP,
+ * HTTP) in order, keeps the background chores going (waiting flows that can resume, spool recovery,
+ * undelivered return flows), and stops it all in the reverse order.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -68,7 +68,7 @@ export class Daemon {
   /** Failed sign-ins and bans, shared by every door and every node (database). */
   defender!: Defender;
   /** What the parts are handed (root.ts builds them): the HTTP routes, the transports. */
-  services!: Services;
+  private services!: Services;
   private partners!: PartnerDirectory;
   private validation!: ValidationPool;
   private work: FlowWorkers | undefined;

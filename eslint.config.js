@@ -18,6 +18,24 @@ export default tseslint.config(
     },
   },
   {
+    // The doors are handed services (src/gateway/services.ts) by the composition root: they never reach
+    // for the daemon or the root itself.
+    files: ['src/gateway/http/**', 'src/gateway/folders/**', 'src/gateway/sftp/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/daemon.ts', '**/root.ts'],
+              message: 'a transport or route takes the services it is handed (services.ts), not the daemon',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests and benchmarks read JSON answers, logs and untyped fixtures field by field: typing each one
     // would add casts, not safety. The no-unsafe-* family stays on for src/.
     files: ['test/**', 'bench/**', 'scripts/**'],

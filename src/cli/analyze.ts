@@ -13,7 +13,7 @@ import { directoryRouting } from '../pipeline/routing.ts';
 import { ValidationPool } from '../schemas/pool.ts';
 import type { Db } from '../store/db.ts';
 import type { PartnerAccount } from '../store/types.ts';
-import { config, withDb } from './common.ts';
+import { config, withDatabase } from './common.ts';
 
 const VERDICT_TEXT = {
   accepted: 'ACCEPTÉ / accepted',
@@ -100,12 +100,7 @@ export function registerAnalyze(program: Command): void {
           };
           if (opts.partner) {
             const code = opts.partner;
-            await withDb(
-              cmd,
-              'read',
-              () => Promise.reject(new Error('unreachable')),
-              async (db) => run({ account: await requirePartner(db, code), db }),
-            );
+            await withDatabase(cmd, 'read', async (db) => run({ account: await requirePartner(db, code), db }));
           } else await run();
         } finally {
           await validation.close();

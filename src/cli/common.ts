@@ -4,12 +4,11 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
 import { ConfigError, defaultConfigPath, loadConfig } from '../config.ts';
-import { adminCall, runningDaemon } from '../gateway/admin-client.ts';
-import { requirePartner } from '../gateway/admin-ops.ts';
+import { remoteAdmin, runningDaemon } from '../gateway/admin-client.ts';
+import type { AdminOps } from '../gateway/admin-ops.ts';
+import { localAdmin } from '../gateway/admin-ops.ts';
 import type { Db } from '../store/db.ts';
 import { openDatabase, pgliteDirFor } from '../store/index.ts';
-
-type DaemonHandle = NonNullable<ReturnType<typeof runningDaemon>>;
 
 /** The configuration file a command uses (`--config`, else PASSERELLE_CONFIG, else config/passerelle.yaml). */
 export function configFileOf(cmd: Command): string {
@@ -33,18 +32,25 @@ export function whereFrom(file: string, cfg: Config): string {
 }
 
 /**
- * Through the daemon when one runs (it holds the embedded database), else straight to the database.
- * A command that only reads never creates a data folder: without one it says where it looked.
+ * The admin operations: through the daemon when one runs (it holds the embedded database), else straight
+ * on the database. Either way the same `AdminOps`, so a command is written once.
  */
-export async function withDb<T>(
+export async function withAdmin<T>(
   cmd: Command,
   mode: 'read' | 'write',
-  viaDaemon: (info: DaemonHandle) => Promise<T>,
-  direct: (db: Db) => Promise<T>,
+  run: (ops: AdminOps) => Promise<T>,
 ): Promise<T> {
+  const info = runningDaemon(config(cmd).dataDir);
+  if (info) return run(remoteAdmin(info));
+  return withDatabase(cmd, mode, (db) => run(localAdmin(db)));
+}
+
+/**
+ * The database itself, opened for this command and closed after it. A command that only reads never
+ * creates a data folder: without one it says where it looked.
+ */
+export async function withDatabase<T>(cmd: Command, mode: 'read' | 'write', run: (db: Db) => Promise<T>): Promise<T> {
   const cfg = config(cmd);
-  const info = runningDaemon(cfg.dataDir);
-  if (info) return viaDaemon(info);
   if (!cfg.databaseUrl && !existsSync(pgliteDirFor(cfg.dataDir))) {
     if (mode === 'read')
       throw new ConfigError(
@@ -58,7 +64,7 @@ export async function withDb<T>(
       : { pgliteDir: pgliteDirFor(cfg.dataDir) },
   );
   try {
-    return await direct(db);
+    return await run(db);
   } finally {
     await db.close();
   }
@@ -68,12 +74,7 @@ export const enc = encodeURIComponent;
 
 // The partner must exist (before asking a password; a certificate for a typo would never be used).
 export const knownPartner = (cmd: Command, partner: string) =>
-  withDb(
-    cmd,
-    'read',
-    (info) => adminCall(info, 'GET', `/partners/${enc(partner)}`),
-    (db) => requirePartner(db, partner),
-  );
+  withAdmin(cmd, 'read', (ops) => ops.partners.show(partner));
 
 // The platform simulation: these need the daemon (the matelas job and the lifecycle flows run there).
 export const needDaemon = (cfg: Config) => {

@@ -2,10 +2,9 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../config.ts';
 import { adminCall, runningDaemon } from '../gateway/admin-client.ts';
-import { flowDetails, flowList } from '../gateway/admin-ops.ts';
 import { printJson, printRecord, printTable, text } from './output.ts';
 import type { Column, Row } from './output.ts';
-import { config, enc, withDb } from './common.ts';
+import { config, enc, withAdmin } from './common.ts';
 
 const FLOW_COLUMNS: Column[] = [
   ['FLOW', (f) => f.flowNumber ?? `ANALYSE-${text(f.id)}`],
@@ -30,12 +29,7 @@ export function registerFlows(program: Command): void {
         ...(opts.state ? { state: opts.state } : {}),
         limit: opts.limit,
       };
-      const rows = await withDb(
-        cmd,
-        'read',
-        (info) => adminCall<Row[]>(info, 'GET', `/flows?${new URLSearchParams(filter).toString()}`),
-        async (db) => (await flowList(db, filter)) as unknown as Row[],
-      );
+      const rows = (await withAdmin(cmd, 'read', (ops) => ops.flows.list(filter))) as unknown as Row[];
       if (opts.json) printJson(rows);
       else printTable(rows, FLOW_COLUMNS, 'flows');
     });
@@ -65,12 +59,7 @@ export function registerFlows(program: Command): void {
     .description('a flow (its number, or ANALYSE-<id> as flows list prints it): stages, history, return flows')
     .option('--json', 'print JSON')
     .action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
-      const d = await withDb(
-        cmd,
-        'read',
-        (info) => adminCall<Awaited<ReturnType<typeof flowDetails>>>(info, 'GET', `/flows/${enc(ref)}`),
-        (db) => flowDetails(db, ref),
-      );
+      const d = await withAdmin(cmd, 'read', (ops) => ops.flows.show(ref));
       if (opts.json) return printJson(d);
       const f = d.flow as unknown as Row;
       printRecord({

@@ -2,12 +2,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../config.ts';
-import { adminCall } from '../gateway/admin-client.ts';
-import { addPartner, addPartnerKey, partnerList, setPartnerPassword, setSigned } from '../gateway/admin-ops.ts';
 import { printJson, printTable } from './output.ts';
 import type { Column, Row } from './output.ts';
 import { readNewPassword } from './password-prompt.ts';
-import { enc, knownPartner, withDb } from './common.ts';
+import { knownPartner, withAdmin } from './common.ts';
 
 const PARTNER_COLUMNS: Column[] = [
   ['CODE', (p) => p.code],
@@ -44,12 +42,7 @@ export function registerPartners(program: Command): void {
           ...(opts.signed ? { signed: true } : {}),
           ...(opts.update ? { update: true } : {}),
         };
-        const p = await withDb(
-          cmd,
-          'write',
-          (info) => adminCall<Awaited<ReturnType<typeof addPartner>>>(info, 'POST', '/partners', body),
-          (db) => addPartner(db, body),
-        );
+        const p = await withAdmin(cmd, 'write', (ops) => ops.partners.add(body));
         if (opts.json) printJson(p);
         else
           process.stdout.write(`partner ${p.code} ${p.created ? 'added' : 'updated'}: ${p.name}, ${p.returnSyntax}\n`);
@@ -59,12 +52,7 @@ export function registerPartners(program: Command): void {
     .command('list')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const rows = await withDb(
-        cmd,
-        'read',
-        (info) => adminCall<Row[]>(info, 'GET', '/partners'),
-        async (db) => (await partnerList(db)) as Row[],
-      );
+      const rows: Row[] = await withAdmin(cmd, 'read', (ops) => ops.partners.list());
       if (opts.json) printJson(rows);
       else printTable(rows, PARTNER_COLUMNS, 'partners');
     });
@@ -76,12 +64,7 @@ export function registerPartners(program: Command): void {
     .action(async (code: string, _o: unknown, cmd: Command) => {
       await knownPartner(cmd, code);
       const pw = await readNewPassword(code);
-      await withDb(
-        cmd,
-        'write',
-        (info) => adminCall(info, 'POST', `/partners/${enc(code)}/password`, { password: pw }),
-        (db) => setPartnerPassword(db, code, pw),
-      );
+      await withAdmin(cmd, 'write', (ops) => ops.partners.setPassword(code, pw));
       process.stdout.write(`password set for ${code}\n`);
     });
   partners
@@ -89,12 +72,7 @@ export function registerPartners(program: Command): void {
     .description('allow an SSH public key (one authorized_keys line) for SFTP')
     .action(async (code: string, keyFile: string, _o: unknown, cmd: Command) => {
       const line = readFileSync(keyFile, 'utf8').trim();
-      await withDb(
-        cmd,
-        'write',
-        (info) => adminCall(info, 'POST', `/partners/${enc(code)}/keys`, { key: line }),
-        (db) => addPartnerKey(db, code, line),
-      );
+      await withAdmin(cmd, 'write', (ops) => ops.partners.addKey(code, line));
       process.stdout.write(`key added for ${code}\n`);
     });
   partners
@@ -104,12 +82,7 @@ export function registerPartners(program: Command): void {
       const v = (value ?? 'on').toLowerCase();
       const signed = ['on', 'yes', 'true'].includes(v) ? true : ['off', 'no', 'false'].includes(v) ? false : undefined;
       if (signed === undefined) throw new ConfigError(`set-signed ${code} on|off, not ${value}`);
-      await withDb(
-        cmd,
-        'write',
-        (info) => adminCall(info, 'POST', `/partners/${enc(code)}/signed`, { signed }),
-        (db) => setSigned(db, code, signed),
-      );
+      await withAdmin(cmd, 'write', (ops) => ops.partners.setSigned(code, signed));
       process.stdout.write(`${code} ${signed ? 'signs' : 'does not sign'} its flows\n`);
     });
 }

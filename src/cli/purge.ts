@@ -4,10 +4,9 @@
  * never touched. The daemon does the same by itself every hour when `retention.days` is set.
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../config.ts';
 import { runningDaemon } from '../gateway/admin-client.ts';
-import { openDatabase, pgliteDirFor } from '../store/index.ts';
 import { purge } from '../store/retention.ts';
+import { config, withDatabase } from './common.ts';
 
 export function registerPurge(program: Command): void {
   program
@@ -19,23 +18,15 @@ export function registerPurge(program: Command): void {
       const days = Number(opts.olderThan);
       if (!Number.isInteger(days) || days < 0)
         throw new Error(`--older-than wants a whole number of days, got ${opts.olderThan}`);
-      const cfg = loadConfig(cmd.optsWithGlobals<{ config?: string }>().config);
+      const cfg = config(cmd);
       if (!cfg.databaseUrl && runningDaemon(cfg.dataDir))
         throw new Error(
           'a daemon holds the embedded database: stop it first, or set retention.days in the configuration (the daemon then purges by itself)',
         );
-      const db = await openDatabase(
-        cfg.databaseUrl
-          ? { databaseUrl: cfg.databaseUrl, ...(cfg.databaseSchema ? { schema: cfg.databaseSchema } : {}) }
-          : { pgliteDir: pgliteDirFor(cfg.dataDir) },
+      // Nothing to purge without a data folder: said so rather than an empty database created.
+      const r = await withDatabase(cmd, 'read', (db) => purge(db, cfg.dataDir, days, opts.dryRun === true));
+      process.stdout.write(
+        `${opts.dryRun ? 'would purge' : 'purged'}: ${r.flows} flows' stored bytes (${r.contents} contents), ${r.returnFiles} return files older than ${days} days\n`,
       );
-      try {
-        const r = await purge(db, cfg.dataDir, days, opts.dryRun === true);
-        process.stdout.write(
-          `${opts.dryRun ? 'would purge' : 'purged'}: ${r.flows} flows' stored bytes (${r.contents} contents), ${r.returnFiles} return files older than ${days} days\n`,
-        );
-      } finally {
-        await db.close();
-      }
     });
 }

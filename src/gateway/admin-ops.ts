@@ -2,6 +2,10 @@
  * What the CLI asks of the database, in one place: the admin API's routes (while a daemon holds the
  * database) and the CLI's direct path (no daemon) call these same functions, so both answer alike.
  * Errors carry the HTTP status the admin API answers with and a message the CLI prints as it is.
+ *
+ * `AdminOps` is the CLI's whole view: `localAdmin` answers from the database (the admin routes and the
+ * CLI without a daemon), `remoteAdmin` (admin-client.ts) through the admin API, so a command has one
+ * implementation whichever way it goes.
  */
 import { z } from 'zod';
 import { PARTNER_CODE } from '../config.ts';
@@ -113,10 +117,7 @@ function checkFlowState(state: string): void {
     throw new AdminError(400, `unknown state ${state}; states: ${FLOW_STATES.join(', ')}`);
 }
 
-export async function flowList(
-  db: Queryable,
-  filter: { partner?: string | undefined; state?: string | undefined; limit?: string | number | undefined },
-): Promise<FlowRecord[]> {
+export async function flowList(db: Queryable, filter: FlowFilter): Promise<FlowRecord[]> {
   if (filter.partner) await requirePartner(db, filter.partner);
   if (filter.state) checkFlowState(filter.state);
   const limit = Number(filter.limit ?? 100);
@@ -137,5 +138,56 @@ export async function flowDetails(db: Queryable, ref: string) {
     stages: await getStages(db, flow.id),
     history: await getHistory(db, flow.id),
     returnFlows: (await returnFlowsOf(db, flow.id)).map(({ content: _c, ...r }) => r),
+  };
+}
+
+export type PartnerView = ReturnType<typeof partnerView>;
+export type FlowDetails = Awaited<ReturnType<typeof flowDetails>>;
+export interface FlowFilter {
+  partner?: string | undefined;
+  state?: string | undefined;
+  limit?: string | number | undefined;
+}
+
+/** The operations the CLI asks for, the same whether answered here or through a running daemon. */
+export interface AdminOps {
+  partners: {
+    list(): Promise<PartnerView[]>;
+    /** The partner, or AdminError 404 "no partner X". */
+    show(code: string): Promise<PartnerView>;
+    add(input: unknown): Promise<PartnerView & { created: boolean }>;
+    setPassword(code: string, password: unknown): Promise<void>;
+    addKey(code: string, key: unknown): Promise<void>;
+    setSigned(code: string, signed: unknown): Promise<PartnerView>;
+  };
+  flows: {
+    list(filter: FlowFilter): Promise<FlowRecord[]>;
+    /** A flow with its stages, history and return flows. */
+    show(ref: string): Promise<FlowDetails>;
+  };
+}
+
+/**
+ * The operations on this database. `partnersChanged` runs after a partner is added or changed (the
+ * daemon reloads its partners; the CLI alone has nothing to reload).
+ */
+export function localAdmin(db: Queryable, partnersChanged: () => Promise<void> = async () => undefined): AdminOps {
+  const changed = async <T>(result: T): Promise<T> => {
+    await partnersChanged();
+    return result;
+  };
+  return {
+    partners: {
+      list: () => partnerList(db),
+      show: async (code) => partnerView(await requirePartner(db, code)),
+      add: async (input) => changed(await addPartner(db, input)),
+      setPassword: async (code, password) => changed(await setPartnerPassword(db, code, password)),
+      addKey: async (code, key) => changed(await addPartnerKey(db, code, key)),
+      setSigned: async (code, signed) => changed(await setSigned(db, code, signed)),
+    },
+    flows: {
+      list: (filter) => flowList(db, filter),
+      show: (ref) => flowDetails(db, ref),
+    },
   };
 }

@@ -1,7 +1,8 @@
 /**
- * The daemon: opens the store, brings the configured partners in, starts the pipeline workers and the
- * transports (drop folders, SFTP, HTTP), and keeps the background chores going (waiting flows that can
- * resume, spool recovery, undelivered return flows).
+ * The daemon: takes the data folder, opens the store, has the composition root (root.ts) build its parts,
+ * brings the configured partners in, starts the pipeline workers and the transports (drop folders, SFTP,
+ * HTTP) in order, keeps the background chores going (waiting flows that can resume, spool recovery,
+ * undelivered return flows), and stops it all in the reverse order.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,24 +12,21 @@ import type { Config } from '../config.ts';
 import { schemaDir } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { deliverPending, setDeliveryDurability } from '../pipeline/delivery.ts';
-import { directoryRouting } from '../pipeline/routing.ts';
 import { incidentFlow, processFlow } from '../pipeline/runner.ts';
-import { platformIntegration } from '../pipeline/platform-hooks.ts';
 import type { RunnerDeps } from '../pipeline/runner.ts';
-import { configuredTrust } from '../pipeline/signature-trust.ts';
 import { isSetAvailable } from '../schemas/catalog.ts';
 import { SCHEMA_SETS_NEEDED } from '../formats/registry.ts';
 import { fetchSchemaSets } from '../schemas/install.ts';
-import { ValidationPool } from '../schemas/pool.ts';
-import { FlowWorkers } from '../pipeline/work/pool.ts';
-import { countFlowsByState, setFlowState, waitingFlows } from '../store/flows.ts';
+import type { ValidationPool } from '../schemas/pool.ts';
+import type { FlowWorkers } from '../pipeline/work/pool.ts';
+import { countFlowsByState } from '../store/flows.ts';
 import type { Store } from '../store/index.ts';
-import { QUEUES, bossDb, openStore, pgliteDirFor } from '../store/index.ts';
-import { getPartner, listPartners, partnersVersion, upsertPartner } from '../store/partners.ts';
+import { QUEUES, openStore, pgliteDirFor } from '../store/index.ts';
+import { partnersVersion, upsertPartner } from '../store/partners.ts';
 import { purge } from '../store/retention.ts';
-import type { PartnerAccount } from '../store/types.ts';
-import { FolderWatcher } from './folders/watcher.ts';
-import type { DataDirLock } from './lock.ts';
+import type { PartnerAccounts } from '../store/types.ts';
+import type { FolderWatcher } from './folders/watcher.ts';
+import type { DaemonInfo, DataDirLock } from './lock.ts';
 import {
   DataDirLockedError,
   acquireDataDirLock,
@@ -38,17 +36,18 @@ import {
   removeDaemonInfo,
   writeDaemonInfo,
 } from './lock.ts';
-import { dataDirError, databaseError, portError } from './startup.ts';
-import { startHttp } from './http/server.ts';
-import type { HttpHandle } from './http/server.ts';
-import { FlowIntake } from './intake.ts';
-import { ensureMailbox } from '../store/mailboxes.ts';
+import { dataDirError, databaseError } from './startup.ts';
+import type { FlowIntake } from './intake.ts';
 import type { DaemonMetrics } from './metrics.ts';
 import { createMetrics } from './metrics.ts';
-import { Defender, sqlDefenderStore } from './defender.ts';
-import { PlatformService, checkScenarios } from './platform-jobs.ts';
+import type { Defender } from './defender.ts';
+import type { PlatformJobs } from './platform-jobs.ts';
+import type { DaemonParts, Transport } from './root.ts';
+import { RunningTransports, composeDaemon, transportsOf } from './root.ts';
+import type { PartnerDirectory, Services } from './services.ts';
 import { hashPassword } from './sftp/password.ts';
-import { SftpServer } from './sftp/server.ts';
+
+export type { DaemonInfo };
 
 interface DaemonOptions {
   config: Config;
@@ -59,15 +58,6 @@ interface DaemonOptions {
   folders?: boolean;
 }
 
-export interface DaemonInfo {
-  host: string;
-  pid: number;
-  httpPort: number | null;
-  sftpPort: number | null;
-  token: string;
-  startedAt: string;
-}
-
 export class Daemon {
   readonly config: Config;
   readonly logger: Logger;
@@ -75,19 +65,22 @@ export class Daemon {
   intake!: FlowIntake;
   metrics: DaemonMetrics;
   deps!: RunnerDeps;
-  platform!: PlatformService;
+  platform!: PlatformJobs;
   /** Failed sign-ins and bans, shared by every door and every node (database). */
   defender!: Defender;
+  /** What the parts are handed (root.ts builds them): the HTTP routes, the transports. */
+  private services!: Services;
+  private partners!: PartnerDirectory;
   private validation!: ValidationPool;
   private work: FlowWorkers | undefined;
   private watcher: FolderWatcher | null = null;
-  private sftp: SftpServer | null = null;
-  private http: HttpHandle | null = null;
+  /** Started so far, in their start order (stopped in the reverse one). */
+  private readonly transports = new RunningTransports();
   private chores: NodeJS.Timeout[] = [];
-  private partners = new Map<string, PartnerAccount>();
   private readonly opts: DaemonOptions;
   info: DaemonInfo | null = null;
   private lock: DataDirLock | null = null;
+  #parts: DaemonParts | undefined;
   private infoFile: string | null = null;
 
   constructor(opts: DaemonOptions) {
@@ -119,47 +112,8 @@ export class Daemon {
     this.store = await this.openStore();
     this.store.boss.on('error', (err) => logger.error({ err }, 'queue error'));
     logger.info({ database: config.databaseUrl ? 'postgresql' : 'pglite', ms: Date.now() - t0 }, 'database ready');
+    this.adopt(composeDaemon(config, logger, this.store, this.metrics));
     await this.syncConfiguredPartners();
-    this.defender = new Defender(sqlDefenderStore(this.store.db), config.defender, {
-      logger,
-      registry: this.metrics.registry,
-    });
-
-    this.validation = new ValidationPool({
-      schemaDir: schemaDir(config),
-      shipped: config.schemas.shipped,
-      threads: config.pipeline.validationThreads,
-    });
-    if (config.pipeline.workerThreads > 0) this.work = new FlowWorkers({ threads: config.pipeline.workerThreads });
-    checkScenarios(config);
-    // The pipeline's services and hooks: routing against the directory (for partners that have a matelas),
-    // integration into the platform, trust material for signatures, the flow workers.
-    this.deps = {
-      config,
-      store: this.store,
-      logger,
-      validation: this.validation,
-      db: this.store.db,
-      routing: directoryRouting(),
-      integration: platformIntegration(this.store, config),
-      signature: configuredTrust(config),
-      ...(this.work ? { work: this.work } : {}),
-    };
-    this.platform = new PlatformService(this.store, config, logger);
-    this.intake = new FlowIntake({
-      dataDir: config.dataDir,
-      maxFlowBytes: config.maxFlowSizeKo * 1024,
-      unknownInterfaceCode: config.pipeline.unknownInterfaceCode,
-      store: this.store,
-      logger,
-      onFlow: (f) =>
-        this.metrics.flowsReceived.inc({
-          ...(config.metrics.partnerLabels ? { partner: f.partner } : {}),
-          box: f.box,
-          transport: f.transport,
-        }),
-      fsync: config.fsync,
-    });
     setDeliveryDurability(config.fsync);
     // Recovery isolates what it cannot handle (logged, left for the next pass): it never stops the start.
     const recovered = await this.intake.recoverSpool();
@@ -169,47 +123,17 @@ export class Daemon {
 
     await this.startWorkers();
     await this.platform.start();
-    if (this.opts.folders !== false) {
-      this.watcher = new FolderWatcher({
-        dataDir: config.dataDir,
-        stableMs: config.folders.stableMs,
-        rescanMs: config.folders.rescanMs,
-        usePolling: config.folders.usePolling,
-        checkWriters: config.folders.checkWriters,
-        detachedWaitMs: config.signature.detachedWaitMs,
-        intake: this.intake,
-        logger,
-        isPartner: (code) => this.partners.get(code)?.active === true,
-        partnerSigns: (code) => this.partners.get(code)?.signed === true,
-      });
-      await this.watcher.start();
-    }
-    let sftpPort: number | null = null;
-    if (config.sftp.port !== 0) {
-      this.sftp = new SftpServer({
-        config,
-        accounts: this.accounts(),
-        intake: this.intake,
-        logger,
-        metrics: this.metrics.registry,
-        defender: this.defender,
-      });
-      const s = await this.sftp.start().catch((err: unknown) => {
-        throw portError('sftp', config.sftp.host, config.sftp.port, err);
-      });
-      sftpPort = s.port;
-    }
     const token = randomBytes(24).toString('hex');
-    if (config.http.port !== 0)
-      this.http = await startHttp(this, token).catch((err: unknown) => {
-        throw portError('http', config.http.host, config.http.port, err);
-      });
+    const { transports, watcher } = transportsOf(this.#parts!, { folders: this.opts.folders !== false, token });
+    this.watcher = watcher;
+    await this.transports.start(transports);
+    const port = (name: Transport['name']) => transports.find((t) => t.name === name)?.port() ?? null;
     this.startChores();
     this.info = {
       host: hostName(),
       pid: process.pid,
-      httpPort: this.http?.port ?? null,
-      sftpPort,
+      httpPort: port('http'),
+      sftpPort: port('sftp'),
       token,
       startedAt: new Date().toISOString(),
     };
@@ -218,7 +142,7 @@ export class Daemon {
     writeDaemonInfo(this.infoFile, this.info);
     this.reportMissingSchemas();
     logger.info(
-      { http: this.info.httpPort, sftp: sftpPort, dataDir: config.dataDir, ms: Date.now() - t0 },
+      { http: this.info.httpPort, sftp: this.info.sftpPort, dataDir: config.dataDir, ms: Date.now() - t0 },
       'passerelle started',
     );
     return this.info;
@@ -358,22 +282,8 @@ export class Daemon {
   }
 
   /** Flows waiting for a schema set go back to the queue once the set is installed. */
-  async resumeWaitingFlows(): Promise<number> {
-    const waiting = await waitingFlows(this.store.db);
-    let resumed = 0;
-    const dir = schemaDir(this.config);
-    for (const flow of waiting) {
-      if (flow.waitingFor && !isSetAvailable(dir, flow.waitingFor, this.config.schemas.shipped)) continue;
-      await this.store.db.transaction(async (tx) => {
-        await setFlowState(tx, flow.id, 'IN_EN_ATTENTE_TRAITEMENT_CPP', {
-          note: `schema set ${flow.waitingFor} installed`,
-        });
-        await this.store.boss.send(QUEUES.flows, { flowId: flow.id }, { db: bossDb(tx) });
-      });
-      resumed++;
-    }
-    if (resumed) this.logger.info({ resumed }, 'waiting flows resumed');
-    return resumed;
+  resumeWaitingFlows(): Promise<number> {
+    return this.services.waiting.resume();
   }
 
   /** Says in one line which official sets are missing and how to install them; fetches them where the network allows. */
@@ -419,10 +329,8 @@ export class Daemon {
     await this.refreshPartners();
   }
 
-  async refreshPartners(): Promise<void> {
-    const all = await listPartners(this.store.db);
-    this.partners = new Map(all.map((p) => [p.code, p]));
-    for (const p of all) ensureMailbox(this.config.dataDir, p.code);
+  refreshPartners(): Promise<void> {
+    return this.partners.refresh();
   }
 
   /** Looks at every mailbox now rather than at the next periodic rescan (the demo, right after dropping its flows). */
@@ -431,32 +339,34 @@ export class Daemon {
   }
 
   partnerKnown(code: string): boolean {
-    return this.partners.has(code);
+    return this.partners.cached(code) !== undefined;
   }
 
-  accounts() {
-    const db = this.store.db;
-    return {
-      getPartner: (code: string) => getPartner(db, code),
-      listPartners: () => listPartners(db),
-      setSftpPassword: async (code: string, hash: string) => {
-        const { setSftpPassword } = await import('../store/partners.ts');
-        await setSftpPassword(db, code, hash);
-      },
-      addSftpKey: async (code: string, line: string) => {
-        const { addSftpKey } = await import('../store/partners.ts');
-        await addSftpKey(db, code, line);
-      },
-    };
+  /** The partner accounts as SFTP reads and changes them. */
+  accounts(): PartnerAccounts {
+    return this.partners;
+  }
+
+  /** Takes the parts the composition root built (stop() closes what was taken, even after a failed start). */
+  private adopt(parts: DaemonParts): void {
+    this.#parts = parts;
+    ({
+      defender: this.defender,
+      validation: this.validation,
+      work: this.work,
+      deps: this.deps,
+      platform: this.platform,
+      intake: this.intake,
+      partners: this.partners,
+      services: this.services,
+    } = parts);
   }
 
   /** Stops what runs; after a failed start-up, what had been started so far. */
   async stop(opts: { failed?: boolean } = {}): Promise<void> {
     try {
       for (const t of this.chores) clearInterval(t);
-      await this.watcher?.stop();
-      await this.sftp?.stop();
-      await this.http?.close();
+      await this.transports.stop();
       await this.intake?.drain();
       await this.store?.close();
       await this.validation?.close();

@@ -181,13 +181,23 @@ export function acquireDataDirLock(
   throw new Error(`cannot take the lock ${file}: it keeps changing hands`);
 }
 
+/** What a running daemon says about itself in its info file: the CLI finds its admin API and token there. */
+export interface DaemonInfo {
+  host: string;
+  pid: number;
+  httpPort: number | null;
+  sftpPort: number | null;
+  token: string;
+  startedAt: string;
+}
+
 /** Where a daemon writes its info: `daemon.json` on the embedded database, `daemon.<host>.json` on PostgreSQL. */
 export function daemonInfoPath(dataDir: string, shared: boolean): string {
   return path.join(dataDir, shared ? `daemon.${hostName().replace(/[^A-Za-z0-9._-]/g, '_')}.json` : 'daemon.json');
 }
 
 /** Written under a temporary name then renamed: a reader never sees half of it. */
-export function writeDaemonInfo(file: string, info: object): void {
+export function writeDaemonInfo(file: string, info: DaemonInfo): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(info), { mode: 0o600 });
   renameSync(tmp, file);

@@ -41,7 +41,7 @@ export function checkScenarios(config: Config): void {
   for (const s of config.platform.scenarios) planScenario(s.scenario, new Date(0), s.stepSeconds);
 }
 
-export class PlatformService {
+export class PlatformJobs {
   readonly #store: Store;
   readonly #config: Config;
   readonly #logger: Logger;

@@ -10,7 +10,7 @@ import type { ReturnSyntax } from '../store/types.ts';
 import { decideRaccordement, getRaccordement, listRaccordements } from '../store/raccordements.ts';
 import type { RaccordementRecord, RaccordementState } from '../store/raccordements.ts';
 import { Mailer } from '../mail/mailer.ts';
-import type { Daemon } from './daemon.ts';
+import type { Services } from './services.ts';
 import { hostKeyFingerprints } from './sftp/hostkeys.ts';
 
 export class RaccordementError extends Error {
@@ -35,16 +35,22 @@ export function publicView(r: RaccordementRecord): Record<string, unknown> {
   };
 }
 
-export async function listForOps(daemon: Daemon, state?: RaccordementState): Promise<RaccordementRecord[]> {
-  return listRaccordements(daemon.store.db, state ? { state } : {});
+/** What deciding a request needs: the database, the partners (reloaded on approval), the mailer's settings, the SFTP port. */
+export type RaccordementDeciders = Pick<Services, 'config' | 'logger' | 'db' | 'partners' | 'endpoints'>;
+
+export async function listForOps(
+  deciders: RaccordementDeciders,
+  state?: RaccordementState,
+): Promise<RaccordementRecord[]> {
+  return listRaccordements(deciders.db, state ? { state } : {});
 }
 
 export async function approve(
-  daemon: Daemon,
+  deciders: RaccordementDeciders,
   id: number,
   opts: { returnSyntax?: ReturnSyntax; comment?: string } = {},
 ): Promise<RaccordementRecord> {
-  const db = daemon.store.db;
+  const db = deciders.db;
   const r = await getRaccordement(db, id);
   if (!r) throw new RaccordementError(`no raccordement ${id}`);
   const done = await db.transaction(async (tx) => {
@@ -60,20 +66,20 @@ export async function approve(
     return true;
   });
   if (!done) throw new RaccordementError(`raccordement ${id} is already ${r.state}`);
-  await daemon.refreshPartners();
-  const partner = (await daemon.accounts().getPartner(r.partner))!;
-  const portalUrl = Mailer.portalUrl(daemon.config);
-  const sftpHost = ['0.0.0.0', '::', ''].includes(daemon.config.sftp.host)
+  await deciders.partners.refresh();
+  const partner = (await deciders.partners.getPartner(r.partner))!;
+  const portalUrl = Mailer.portalUrl(deciders.config);
+  const sftpHost = ['0.0.0.0', '::', ''].includes(deciders.config.sftp.host)
     ? new URL(portalUrl).hostname
-    : daemon.config.sftp.host;
-  daemon.logger.info({ raccordement: id, partner: r.partner, mode: r.mode }, 'raccordement approved');
-  await mailerFor(daemon.config, daemon.logger).send(
+    : deciders.config.sftp.host;
+  deciders.logger.info({ raccordement: id, partner: r.partner, mode: r.mode }, 'raccordement approved');
+  await mailerFor(deciders.config, deciders.logger).send(
     raccordementApprovedMail(r.contactEmail, r, {
       mode: r.mode,
       login: r.partner,
       sftpHost,
-      sftpPort: daemon.info?.sftpPort ?? null,
-      fingerprints: hostKeyFingerprints(daemon.config.dataDir),
+      sftpPort: deciders.endpoints.sftpPort(),
+      fingerprints: hostKeyFingerprints(deciders.config.dataDir),
       apiUrl: `${portalUrl}/cpro/factures/v1/deposer/flux`,
       returnSyntax: partner.returnSyntax,
       credential: r.publicKey ? 'clé publique' : 'mot de passe',
@@ -82,13 +88,17 @@ export async function approve(
   return (await getRaccordement(db, id))!;
 }
 
-export async function refuse(daemon: Daemon, id: number, comment?: string): Promise<RaccordementRecord> {
-  const db = daemon.store.db;
+export async function refuse(
+  deciders: RaccordementDeciders,
+  id: number,
+  comment?: string,
+): Promise<RaccordementRecord> {
+  const db = deciders.db;
   const r = await getRaccordement(db, id);
   if (!r) throw new RaccordementError(`no raccordement ${id}`);
   if (!(await decideRaccordement(db, id, 'REFUSEE', comment ?? null)))
     throw new RaccordementError(`raccordement ${id} is already ${r.state}`);
-  daemon.logger.info({ raccordement: id, partner: r.partner }, 'raccordement refused');
-  await mailerFor(daemon.config, daemon.logger).send(raccordementRefusedMail(r.contactEmail, r, comment ?? null));
+  deciders.logger.info({ raccordement: id, partner: r.partner }, 'raccordement refused');
+  await mailerFor(deciders.config, deciders.logger).send(raccordementRefusedMail(r.contactEmail, r, comment ?? null));
   return (await getRaccordement(db, id))!;
 }

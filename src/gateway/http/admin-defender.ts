@@ -3,16 +3,17 @@
  * one (a partner banned by mistake, a NAT shared with an attacker). Every node sees the lift within
  * `defender.cacheMs`.
  */
-import type { FastifyInstance } from 'fastify';
-import type { Daemon } from '../daemon.ts';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Services } from '../services.ts';
 
-export function registerDefenderRoutes(app: FastifyInstance, daemon: Daemon): void {
-  app.get('/bans', async () => daemon.defender.bans());
+export const defenderRoutes: FastifyPluginAsync<{ services: Pick<Services, 'bans'> }> = async (app, { services }) => {
+  const { bans } = services;
+  app.get('/bans', async () => bans.bans());
   app.delete<{ Params: { kind: string; key: string } }>('/bans/:kind/:key', async (req, reply) => {
     const { kind, key } = req.params;
     if (kind !== 'address' && kind !== 'account')
       return reply.code(400).send({ error: 'kind must be address or account' });
-    const lifted = await daemon.defender.lift(kind, key);
+    const lifted = await bans.lift(kind, key);
     return lifted ? { lifted: true } : reply.code(404).send({ error: `no ban running for ${kind} ${key}` });
   });
-}
+};

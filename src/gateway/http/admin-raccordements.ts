@@ -1,7 +1,7 @@
 /** Admin API of raccordement requests (the CLI's `passerelle raccordements`): list, approve, refuse. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { Daemon } from '../daemon.ts';
+import type { RaccordementDeciders } from '../raccordements.ts';
 import { RaccordementError, approve, listForOps, publicView, refuse } from '../raccordements.ts';
 
 const decision = z.strictObject({
@@ -9,12 +9,16 @@ const decision = z.strictObject({
   comment: z.string().max(1000).optional(),
 });
 
-export function registerRaccordementRoutes(app: FastifyInstance, daemon: Daemon): void {
+export interface RaccordementRoutesOptions {
+  services: RaccordementDeciders;
+}
+
+export const raccordementRoutes: FastifyPluginAsync<RaccordementRoutesOptions> = async (app, { services }) => {
   app.get<{ Querystring: { state?: string } }>('/raccordements', async (req, reply) => {
     const state = req.query.state;
     if (state && !['DEMANDEE', 'VALIDEE', 'REFUSEE'].includes(state))
       return reply.code(400).send({ error: 'state: DEMANDEE, VALIDEE or REFUSEE' });
-    return (await listForOps(daemon, state as 'DEMANDEE' | undefined)).map(publicView);
+    return (await listForOps(services, state as 'DEMANDEE' | undefined)).map(publicView);
   });
   app.post<{ Params: { id: string; action: string } }>('/raccordements/:id/:action', async (req, reply) => {
     const { id, action } = req.params;
@@ -28,15 +32,15 @@ export function registerRaccordementRoutes(app: FastifyInstance, daemon: Daemon)
     try {
       const r =
         action === 'approve'
-          ? await approve(daemon, Number(id), {
+          ? await approve(services, Number(id), {
               ...(parsed.data.returnSyntax ? { returnSyntax: parsed.data.returnSyntax } : {}),
               ...(parsed.data.comment ? { comment: parsed.data.comment } : {}),
             })
-          : await refuse(daemon, Number(id), parsed.data.comment);
+          : await refuse(services, Number(id), parsed.data.comment);
       return publicView(r);
     } catch (e) {
       if (e instanceof RaccordementError) return reply.code(409).send({ error: e.message });
       throw e;
     }
   });
-}
+};

@@ -12,19 +12,19 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Finding } from '../../finding.ts';
 import { isFatal } from '../../finding.ts';
 import { SYNTAXES } from '../../formats/registry.ts';
 import type { InvoiceFinding } from '../../pipeline/invoice-lines.ts';
 import { flowDisplayId } from '../../pipeline/compte-rendu.ts';
-import { findFlow, getStages } from '../../store/flows.ts';
-import { getPartner } from '../../store/partners.ts';
 import type { PartnerAccount } from '../../store/types.ts';
-import type { Daemon } from '../daemon.ts';
+import type { Services } from '../services.ts';
 import { burnPasswordCheck, verifyPassword } from '../sftp/password.ts';
 import { normaliseAddress } from '../defender.ts';
+import { errorHandler } from './errors.ts';
+import type { ErrorShape } from './errors.ts';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -60,18 +60,23 @@ const AUTH_REFUSED = 'Authentification refusée (en-tête cpro-account)';
 const tooLarge = (maxFlowSizeKo: number) =>
   `GDP_MSG_11.022 : la taille du fichier dépasse la taille maximale autorisée (${maxFlowSizeKo} Ko)`;
 
+export interface ApiTwinOptions {
+  services: Pick<Services, 'config' | 'logger' | 'partners' | 'flows' | 'intake' | 'guard'>;
+}
+type TwinServices = ApiTwinOptions['services'];
+
 /** The partner of `cpro-account: base64(code:password)`, through the defender; or why not. */
 async function authenticate(
-  daemon: Daemon,
+  { guard, partners, logger }: TwinServices,
   req: FastifyRequest,
 ): Promise<PartnerAccount | { refused: 'credentials' } | { refused: 'banned'; retryAfter: number }> {
   const header = String(req.headers['cpro-account'] ?? '');
   const decoded = Buffer.from(header.slice(0, 1024), 'base64').toString('utf8');
   const sep = decoded.indexOf(':');
   const code = sep > 0 ? decoded.slice(0, sep) : '';
-  const verdict = await daemon.defender.begin('api', normaliseAddress(req.socket.remoteAddress), code || undefined);
+  const verdict = await guard.begin('api', normaliseAddress(req.socket.remoteAddress), code || undefined);
   if (!verdict.ok) return { refused: 'banned', retryAfter: verdict.retryAfter };
-  const partner = code ? await getPartner(daemon.store.db, code) : undefined;
+  const partner = code ? await partners.getPartner(code) : undefined;
   const password = sep > 0 ? decoded.slice(sep + 1) : '';
   // An unknown login costs the same scrypt as a wrong password (no account enumeration by timing); a
   // header without any login costs none (there is nothing to hide, and scrypt takes 32 MB a check).
@@ -82,49 +87,38 @@ async function authenticate(
         ? (await burnPasswordCheck(password), false)
         : false;
   if (!ok || !partner) {
-    await daemon.defender.fail(verdict.ticket);
-    daemon.logger.warn(
-      { door: 'api', login: code.slice(0, 64), address: verdict.ticket.address },
-      'api sign-in refused',
-    );
+    await guard.fail(verdict.ticket);
+    logger.warn({ door: 'api', login: code.slice(0, 64), address: verdict.ticket.address }, 'api sign-in refused');
     return { refused: 'credentials' };
   }
-  await daemon.defender.succeed(verdict.ticket);
+  await guard.succeed(verdict.ticket);
   return partner;
 }
 
 /** Fastify's own refusals (body too large, not JSON, unknown media type…) in the platform's answer shape. */
-function platformError(maxFlowSizeKo: number) {
-  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-    const status = err.statusCode ?? 500;
-    if (status === 413) return fail(reply, 413, 20001, tooLarge(maxFlowSizeKo));
+function platformShape(maxFlowSizeKo: number): ErrorShape {
+  const answer = (status: number, codeRetour: number, libelle: string) => ({ status, body: { codeRetour, libelle } });
+  return ({ status, err }) => {
+    if (status === 413) return answer(413, 20001, tooLarge(maxFlowSizeKo));
     if (status === 415)
-      return fail(
-        reply,
-        415,
-        20000,
-        'Paramètres invalides : le corps de la requête doit être du JSON (application/json)',
-      );
-    if (status >= 400 && status < 500)
-      return fail(reply, 400, 20000, `Paramètres invalides : corps de requête illisible (${err.code ?? status})`);
-    req.log.error({ err }, 'api twin error');
-    return fail(reply, 500, 500, 'Erreur technique : réessayez plus tard');
+      return answer(415, 20000, 'Paramètres invalides : le corps de la requête doit être du JSON (application/json)');
+    if (status < 500)
+      return answer(400, 20000, `Paramètres invalides : corps de requête illisible (${err.code ?? status})`);
+    return answer(500, 500, 'Erreur technique : réessayez plus tard');
   };
 }
 
-export function registerApiTwin(app: FastifyInstance, daemon: Daemon): void {
-  void app.register(async (twin) => registerRoutes(twin, daemon));
-}
-
-function registerRoutes(app: FastifyInstance, daemon: Daemon): void {
-  const tmpDir = path.join(daemon.config.dataDir, 'tmp');
+/** The API twin's routes, in their own scope (their error shape and credential check stay theirs). */
+export const apiTwinRoutes: FastifyPluginAsync<ApiTwinOptions> = async (app, { services }) => {
+  const { config, flows, intake } = services;
+  const tmpDir = path.join(config.dataDir, 'tmp');
   mkdirSync(tmpDir, { recursive: true });
-  const { maxFlowSizeKo } = daemon.config;
+  const { maxFlowSizeKo } = config;
   const authenticated = new WeakMap<FastifyRequest, PartnerAccount>();
-  app.setErrorHandler(platformError(maxFlowSizeKo));
+  app.setErrorHandler(errorHandler(platformShape(maxFlowSizeKo)));
   // Before any body is read: an unauthenticated request costs a header, not its body.
   app.addHook('onRequest', async (req, reply) => {
-    const who = await authenticate(daemon, req);
+    const who = await authenticate(services, req);
     if ('code' in who) {
       authenticated.set(req, who);
       return;
@@ -159,7 +153,7 @@ function registerRoutes(app: FastifyInstance, daemon: Daemon): void {
     if (bytes.length > maxFlowSizeKo * 1024) return fail(reply, 413, 20001, tooLarge(maxFlowSizeKo));
     const file = path.join(tmpDir, `.api-${randomUUID()}`);
     await writeFile(file, bytes);
-    const res = await daemon.intake.claim({
+    const res = await intake.claim({
       partner: partner.code,
       box: 'depot',
       path: file,
@@ -182,7 +176,7 @@ function registerRoutes(app: FastifyInstance, daemon: Daemon): void {
     const partner = partnerOf(req);
     const parsed = crRequest.safeParse(req.body);
     // A flow number, or ANALYSE-<id> for an analysis (the id `flows list` and the report name show).
-    const flow = parsed.success ? await findFlow(daemon.store.db, parsed.data.numeroFluxDepot) : undefined;
+    const flow = parsed.success ? await flows.find(parsed.data.numeroFluxDepot) : undefined;
     if (!flow || flow.partner !== partner.code) {
       await fail(reply, 404, 20004, 'Flux inconnu');
       return undefined;
@@ -208,7 +202,7 @@ function registerRoutes(app: FastifyInstance, daemon: Daemon): void {
   app.post('/cpro/transverses/v1/consulterCRDetaille', { bodyLimit: 65536 }, async (req, reply) => {
     const flow = await lookup(req, reply);
     if (!flow) return reply;
-    const stages = await getStages(daemon.store.db, flow.id);
+    const stages = await flows.stages(flow.id);
     const findings = stages.flatMap((s) => s.findings);
     return {
       codeRetour: 0,
@@ -224,7 +218,7 @@ function registerRoutes(app: FastifyInstance, daemon: Daemon): void {
         .map((f) => ({ codeErreur: f.code, libelleErreur: f.labelFr, natureErreur: f.nature })),
     };
   });
-}
+};
 
 /** One entry per rejected invoice (demande de paiement), its reasons joined, as the platform lists them. */
 function erreursDP(findings: Finding[]) {

@@ -2,11 +2,12 @@
  * Admin routes of the platform simulation (under /admin, bearer token): matelas actions, invoices and
  * their statuses, qualification kit. The CLI's `matelas`, `invoices` and `samples` commands call them.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { MatelasActionError } from '../../platform/matelas-service.ts';
-import type { Daemon } from '../daemon.ts';
-import { registerRaccordementRoutes } from './admin-raccordements.ts';
+import type { Services } from '../services.ts';
+import { raccordementRoutes } from './admin-raccordements.ts';
+import type { RaccordementRoutesOptions } from './admin-raccordements.ts';
 
 const statusBody = z.strictObject({
   status: z.string().min(1),
@@ -15,33 +16,38 @@ const statusBody = z.strictObject({
   who: z.string().max(100).optional(),
 });
 
-export function registerPlatformRoutes(app: FastifyInstance, daemon: Daemon): void {
-  registerRaccordementRoutes(app, daemon);
+export interface PlatformRoutesOptions {
+  services: Pick<Services, 'platform' | 'partners'> & RaccordementRoutesOptions['services'];
+}
+
+export const platformRoutes: FastifyPluginAsync<PlatformRoutesOptions> = async (app, { services }) => {
+  const { platform, partners } = services;
+  await app.register(raccordementRoutes, { services });
   app.get<{ Params: { partner: string } }>('/matelas/:partner', async (req) =>
-    daemon.platform.showMatelas(req.params.partner),
+    platform.showMatelas(req.params.partner),
   );
   app.post<{ Params: { partner: string; action: string } }>('/matelas/:partner/:action', async (req, reply) => {
     const action = req.params.action;
     if (action !== 'create' && action !== 'extend' && action !== 'reset')
       return reply.code(400).send({ error: 'action: create, extend or reset' });
-    if (!daemon.partnerKnown(req.params.partner))
+    if (!partners.cached(req.params.partner))
       return reply.code(404).send({ error: `unknown partner ${req.params.partner}` });
     try {
-      return await daemon.platform.matelas(req.params.partner, action);
+      return await platform.matelas(req.params.partner, action);
     } catch (e) {
       if (e instanceof MatelasActionError) return reply.code(409).send({ error: e.message });
       throw e;
     }
   });
   app.get<{ Querystring: { partner?: string; status?: string; limit?: string } }>('/invoices', async (req) =>
-    daemon.platform.listInvoices({
+    platform.listInvoices({
       ...(req.query.partner ? { partner: req.query.partner } : {}),
       ...(req.query.status ? { status: req.query.status } : {}),
       limit: Number(req.query.limit ?? 1000),
     }),
   );
   app.get<{ Params: { id: string } }>('/invoices/:id', async (req, reply) => {
-    const found = /^\d+$/.test(req.params.id) ? await daemon.platform.showInvoice(Number(req.params.id)) : undefined;
+    const found = /^\d+$/.test(req.params.id) ? await platform.showInvoice(Number(req.params.id)) : undefined;
     if (!found) return reply.code(404).send({ error: `no invoice ${req.params.id}` });
     return found;
   });
@@ -51,7 +57,7 @@ export function registerPlatformRoutes(app: FastifyInstance, daemon: Daemon): vo
     if (!parsed.success || !/^\d+$/.test(req.params.id))
       return reply.code(400).send({ codeRetour: 20000, libelle: 'Paramètres invalides', error: 'status required' });
     const b = parsed.data;
-    const r = await daemon.platform.setStatus(Number(req.params.id), b.status.toUpperCase(), {
+    const r = await platform.setStatus(Number(req.params.id), b.status.toUpperCase(), {
       ...(b.comment ? { comment: b.comment } : {}),
       ...(b.by ? { by: b.by } : {}),
       who: b.who ?? 'admin',
@@ -73,7 +79,7 @@ export function registerPlatformRoutes(app: FastifyInstance, daemon: Daemon): vo
     async (req, reply) => {
       if (!req.body?.folder) return reply.code(400).send({ error: 'folder required' });
       try {
-        return await daemon.platform.samples(req.params.partner, req.body.folder, {
+        return await platform.samples(req.params.partner, req.body.folder, {
           ...(req.body.tag ? { tag: req.body.tag } : {}),
           ...(req.body.date ? { date: req.body.date } : {}),
         });
@@ -82,4 +88,4 @@ export function registerPlatformRoutes(app: FastifyInstance, daemon: Daemon): vo
       }
     },
   );
-}
+};

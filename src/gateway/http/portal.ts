@@ -10,15 +10,13 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { PARTNER_CODE } from '../../config.ts';
 import { SYNTAXES } from '../../formats/registry.ts';
-import { getFlow, getStages, listFlows, returnFlowsOf } from '../../store/flows.ts';
 import { createSession, deleteSession, pruneSessions, touchSession } from '../../store/accounts.ts';
 import type { Queryable } from '../../store/db.ts';
-import { getPartner } from '../../store/partners.ts';
 import type { PartnerAccount } from '../../store/types.ts';
-import type { Daemon } from '../daemon.ts';
+import type { PortalServices } from '../services.ts';
 import { normaliseAddress } from '../defender.ts';
 import { hashPassword, verifyPassword } from '../sftp/password.ts';
 import { registerAccounts, SESSION_COOKIE } from './portal/accounts.ts';
@@ -136,22 +134,22 @@ function send(reply: FastifyReply, status: number, page: string): FastifyReply {
 }
 
 /**
- * Registers the portal under `/portail` (and `/` → `/portail`) in its own encapsulated scope, so its
+ * The portal under `/portail` (and `/` → `/portail`) in its own encapsulated scope, so its
  * form and multipart parsers do not touch the API twin's JSON routes.
  */
-export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
-  const { config } = daemon;
+export const portalRoutes: FastifyPluginAsync<{ services: PortalServices }> = async (app, { services }) => {
+  const { config, flows, partners } = services;
   const maxBytes = config.maxFlowSizeKo * 1024;
   const tmpDir = path.join(config.dataDir, 'tmp');
   mkdirSync(tmpDir, { recursive: true });
-  const sessions = new PortalSessions(() => daemon.store.db);
+  const sessions = new PortalSessions(() => services.db);
   // Unknown partners are checked against a throwaway hash so that their refusal takes as long as a bad password.
   let decoy: Promise<string> | undefined;
   const syntaxes = syntaxChoices();
 
   app.get('/', async (_req, reply) => reply.redirect(`${BASE}`, 302));
 
-  void app.register(async (scope) => {
+  await app.register(async (scope) => {
     await scope.register(fastifyMultipart, {
       limits: { fileSize: maxBytes, files: 1, fields: 8, fieldSize: 1024, parts: 10, headerPairs: 20 },
     });
@@ -182,7 +180,7 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
     const signedIn = async (req: FastifyRequest, reply: FastifyReply): Promise<Signed | undefined> => {
       const sid = readCookie(req, COOKIE);
       const session = await sessions.get(sid);
-      const partner = session ? await getPartner(daemon.store.db, session.partner) : undefined;
+      const partner = session ? await partners.getPartner(session.partner) : undefined;
       if (!sid || !session || !partner?.active) {
         if (sid) await sessions.delete(sid);
         await reply.redirect(BASE, 303);
@@ -219,7 +217,7 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
       return s;
     };
 
-    registerAccounts(scope, daemon);
+    registerAccounts(scope, services);
 
     scope.get(`${BASE}/static/portail.css`, async (_req, reply) =>
       reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(CSS),
@@ -252,7 +250,7 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
       const code = String(req.body?.partenaire ?? '')
         .trim()
         .toUpperCase();
-      const verdict = await daemon.defender.begin('portal', address, PARTNER_CODE.test(code) ? code : undefined);
+      const verdict = await services.guard.begin('portal', address, PARTNER_CODE.test(code) ? code : undefined);
       if (!verdict.ok)
         return loginView(
           req,
@@ -261,21 +259,21 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
           `Trop de tentatives de connexion : réessayez dans ${Math.ceil(verdict.retryAfter / 60)} minute(s).`,
         );
       const password = String(req.body?.motDePasse ?? '');
-      const partner = PARTNER_CODE.test(code) ? await getPartner(daemon.store.db, code) : undefined;
+      const partner = PARTNER_CODE.test(code) ? await partners.getPartner(code) : undefined;
       const hash = partner?.active && partner.sftpPasswordHash ? partner.sftpPasswordHash : undefined;
       const ok = hash
         ? await verifyPassword(password, hash)
         : (await verifyPassword(password, await (decoy ??= hashPassword(randomUUID())))) && false;
       if (!ok || !partner) {
-        await daemon.defender.fail(verdict.ticket);
-        daemon.logger.warn({ partner: code.slice(0, 8), address }, 'portal sign-in refused');
+        await services.guard.fail(verdict.ticket);
+        services.logger.warn({ partner: code.slice(0, 8), address }, 'portal sign-in refused');
         return loginView(req, reply, 401, 'Code partenaire ou mot de passe incorrect.');
       }
-      await daemon.defender.succeed(verdict.ticket);
+      await services.guard.succeed(verdict.ticket);
       const old = readCookie(req, COOKIE);
       if (old) await sessions.delete(old);
       const { sid } = await sessions.create(partner.code);
-      daemon.logger.info({ partner: partner.code, address }, 'portal sign-in');
+      services.logger.info({ partner: partner.code, address }, 'portal sign-in');
       return reply
         .header('set-cookie', cookie(req, sid, Math.floor(ABSOLUTE_TTL_MS / 1000)))
         .redirect(`${BASE}/deposer`, 303);
@@ -329,7 +327,7 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
           r.status === 403 ? errorPage(s.ctx, 'Requête refusée', r.message) : depositView(s, r.message),
         );
       }
-      const res = await daemon.intake.claim({
+      const res = await services.intake.claim({
         partner: s.partner.code,
         box,
         path: upload.file,
@@ -342,21 +340,21 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
             ? { declaredSigned: false }
             : {}),
       });
-      daemon.logger.info({ partner: s.partner.code, box, flow: res.flowNumber ?? res.id }, 'portal deposit');
+      services.logger.info({ partner: s.partner.code, box, flow: res.flowNumber ?? res.id }, 'portal deposit');
       return reply.redirect(`${BASE}/flux/${res.id}`, 303);
     });
 
     scope.get(`${BASE}/flux`, async (req, reply) => {
       const s = await signedIn(req, reply);
       if (!s) return reply;
-      const flows = await listFlows(daemon.store.db, { partner: s.partner.code, limit: LIST_LIMIT });
-      return send(reply, 200, flowListPage({ ...s.ctx, refresh: flows.some((f) => !isFinal(f)) }, flows));
+      const mine = await flows.list({ partner: s.partner.code, limit: LIST_LIMIT });
+      return send(reply, 200, flowListPage({ ...s.ctx, refresh: mine.some((f) => !isFinal(f)) }, mine));
     });
 
     /** The partner's own flow of this id; another partner's answers exactly like a missing one. */
     const ownFlow = async (s: Signed, id: string) => {
       if (!/^\d{1,15}$/.test(id)) return undefined;
-      const flow = await getFlow(daemon.store.db, Number(id));
+      const flow = await flows.get(Number(id));
       return flow && flow.partner === s.partner.code ? flow : undefined;
     };
     const notFound = (reply: FastifyReply, s: Signed) =>
@@ -371,10 +369,7 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
       if (!s) return reply;
       const flow = await ownFlow(s, req.params.id);
       if (!flow) return notFound(reply, s);
-      const [stages, returns] = await Promise.all([
-        getStages(daemon.store.db, flow.id),
-        returnFlowsOf(daemon.store.db, flow.id),
-      ]);
+      const [stages, returns] = await Promise.all([flows.stages(flow.id), flows.returnFlows(flow.id)]);
       const mine = returns.filter((r) => r.partner === s.partner.code);
       return send(reply, 200, flowPage({ ...s.ctx, refresh: !isFinal(flow) }, flow, stages, mine));
     });
@@ -384,7 +379,7 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
       if (!s) return reply;
       const flow = await ownFlow(s, req.params.id);
       const rf = flow
-        ? (await returnFlowsOf(daemon.store.db, flow.id)).find(
+        ? (await flows.returnFlows(flow.id)).find(
             (r) => String(r.id) === req.params.rid && r.partner === s.partner.code,
           )
         : undefined;
@@ -396,4 +391,4 @@ export function registerPortal(app: FastifyInstance, daemon: Daemon): void {
         .send(rf.content);
     });
   });
-}
+};

@@ -46,7 +46,7 @@ import {
 import type { AccountFields, SessionRecord } from '../../../store/accounts.ts';
 import { getMatelas, listStructures } from '../../../store/directory.ts';
 import { listFlows } from '../../../store/flows.ts';
-import type { Daemon } from '../../daemon.ts';
+import type { PortalServices } from '../../services.ts';
 import { matelasFolder } from '../../platform-jobs.ts';
 import { normaliseAddress } from '../../defender.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../../sftp/password.ts';
@@ -155,12 +155,12 @@ export interface Signed {
   ctx: AccountContext;
 }
 
-export function registerAccounts(scope: FastifyInstance, daemon: Daemon): void {
-  const { config } = daemon;
-  const db = () => daemon.store.db;
-  const mailer = mailerFor(config, daemon.logger);
+export function registerAccounts(scope: FastifyInstance, services: PortalServices): void {
+  const { config } = services;
+  const db = () => services.db;
+  const mailer = mailerFor(config, services.logger);
   const portalUrl = Mailer.portalUrl(config);
-  const logger = daemon.logger.child({ part: 'portal' });
+  const logger = services.logger.child({ part: 'portal' });
   let secret: Promise<Buffer> | undefined;
   const hmac = async (...parts: string[]) =>
     createHmac('sha256', await (secret ??= sharedSecret(db(), 'portal-forms')))
@@ -175,7 +175,7 @@ export function registerAccounts(scope: FastifyInstance, daemon: Daemon): void {
   });
 
   // The matelas job runs on whichever daemon takes it: that one mails the account's owner.
-  daemon.platform.onMatelasReady = async (partner, file) => {
+  services.platform.onMatelasReady = async (partner, file) => {
     const account = await findAccountByPartner(db(), partner);
     if (!account) return;
     await mailer.send(
@@ -285,8 +285,8 @@ export function registerAccounts(scope: FastifyInstance, daemon: Daemon): void {
     return s;
   };
 
-  registerRaccordement(scope, daemon, { signedIn, signedPost });
-  registerSuivi(scope, daemon, { signedIn, signedPost });
+  registerRaccordement(scope, services, { signedIn, signedPost });
+  registerSuivi(scope, services, { signedIn, signedPost });
 
   scope.get(`${BASE}/static/compte.css`, async (_req, reply) =>
     reply
@@ -484,12 +484,12 @@ export function registerAccounts(scope: FastifyInstance, daemon: Daemon): void {
     const account = (await getAccount(db(), t.accountId))!;
     if (text(req.body, 'etape') === 'question' || !t.answered) {
       // The secret answer is a credential: the shared defender counts it like any sign-in.
-      const verdict = await daemon.defender.begin('portal', normaliseAddress(req.socket.remoteAddress));
+      const verdict = await services.guard.begin('portal', normaliseAddress(req.socket.remoteAddress));
       const banned = verdict.ok ? 0 : verdict.retryAfter;
       const answer = normalAnswer(String(req.body?.reponse ?? '').slice(0, 200));
       const ok =
         verdict.ok && account.secretAnswerHash ? await verifyPassword(answer, account.secretAnswerHash) : false;
-      if (verdict.ok) await (ok ? daemon.defender.succeed(verdict.ticket) : daemon.defender.fail(verdict.ticket));
+      if (verdict.ok) await (ok ? services.guard.succeed(verdict.ticket) : services.guard.fail(verdict.ticket));
       if (!ok) {
         return send(
           reply,
@@ -542,7 +542,7 @@ export function registerAccounts(scope: FastifyInstance, daemon: Daemon): void {
     const refuse = (status: number, error: string) =>
       send(reply, status, accountLoginPage(csrf, { error, email: login }));
     // Counted by the defender shared with SFTP, the API twin and the partner sign-in (every node sees it).
-    const verdict = await daemon.defender.begin('portal', normaliseAddress(req.socket.remoteAddress), login);
+    const verdict = await services.guard.begin('portal', normaliseAddress(req.socket.remoteAddress), login);
     if (!verdict.ok) {
       reply.header('retry-after', String(verdict.retryAfter));
       return refuse(
@@ -566,20 +566,20 @@ export function registerAccounts(scope: FastifyInstance, daemon: Daemon): void {
         await loginSucceeded(db(), user.login);
       } else if (user && !userLock) await loginFailed(db(), user.login, LOCK_AFTER, LOCK_SECONDS);
       if (userLock) {
-        await daemon.defender.fail(verdict.ticket);
+        await services.guard.fail(verdict.ticket);
         return refuse(423, 'Compte temporairement verrouillé après plusieurs échecs : réessayez plus tard.');
       }
     } else await burnPasswordCheck(password);
     if (locked) {
-      await daemon.defender.fail(verdict.ticket);
+      await services.guard.fail(verdict.ticket);
       return refuse(423, 'Compte temporairement verrouillé après plusieurs échecs : réessayez plus tard.');
     }
     if (!subject) {
-      await daemon.defender.fail(verdict.ticket);
+      await services.guard.fail(verdict.ticket);
       logger.warn({ address: req.ip }, 'portal account sign-in refused');
       return refuse(401, 'Identifiant ou mot de passe incorrect (ou compte non activé).');
     }
-    await daemon.defender.succeed(verdict.ticket);
+    await services.guard.succeed(verdict.ticket);
     if ('accountId' in subject) await accountSucceeded(db(), subject.accountId);
     const old = readCookie(req, SESSION_COOKIE);
     if (old) await deleteSession(db(), old);
@@ -709,7 +709,7 @@ export function registerAccounts(scope: FastifyInstance, daemon: Daemon): void {
     ];
     if (!action || s.viewer.kind !== 'account') return monCompte(reply, s, 400, { error: 'Action inconnue.' });
     try {
-      await daemon.platform.matelas(s.partner, action);
+      await services.platform.matelas(s.partner, action);
     } catch (e) {
       if (e instanceof MatelasActionError)
         return monCompte(reply, s, 409, { error: 'Action impossible dans l’état courant du matelas.' });

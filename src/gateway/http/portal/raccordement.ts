@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { mailerFor } from '../../../mail/mailer.ts';
 import { raccordementReceivedMail } from '../../../mail/messages.ts';
 import { addSpaces, createRaccordement, listRaccordements, listSpaces, SPACES } from '../../../store/raccordements.ts';
-import type { Daemon } from '../../daemon.ts';
+import type { PortalServices } from '../../services.ts';
 import { parseAuthorizedKey } from '../../sftp/keys.ts';
 import { checkPasswordRule, hashPassword } from '../../sftp/password.ts';
 import type { Body, PortalAuth, Signed } from './accounts.ts';
@@ -25,8 +25,8 @@ export function structureOf(s: Signed): StructureRef | undefined {
     : undefined;
 }
 
-export function registerRaccordement(scope: FastifyInstance, daemon: Daemon, auth: PortalAuth): void {
-  const db = () => daemon.store.db;
+export function registerRaccordement(scope: FastifyInstance, services: PortalServices, auth: PortalAuth): void {
+  const db = () => services.db;
 
   const espaces = async (
     reply: FastifyReply,
@@ -63,7 +63,7 @@ export function registerRaccordement(scope: FastifyInstance, daemon: Daemon, aut
     const wanted = SPACES.filter((x) => req.body?.[`espace-${x}`] === 'oui');
     if (!wanted.length) return espaces(reply, s, structure, 400, { error: 'Choisissez au moins un espace.' });
     await addSpaces(db(), structure.id, wanted, s.viewer.user.id);
-    daemon.logger.info({ structure: structure.id, spaces: wanted }, 'portal spaces added');
+    services.logger.info({ structure: structure.id, spaces: wanted }, 'portal spaces added');
     return espaces(reply, s, structure, 200, { info: 'Espaces ajoutés.' });
   });
 
@@ -140,8 +140,8 @@ export function registerRaccordement(scope: FastifyInstance, daemon: Daemon, aut
       publicKey: key ? values.clePublique : null,
       passwordHash: password ? await hashPassword(password) : null,
     });
-    daemon.logger.info({ raccordement: r.id, structure: structure.id, mode: r.mode }, 'raccordement requested');
-    await mailerFor(daemon.config, daemon.logger).send(raccordementReceivedMail(r.contactEmail, r));
+    services.logger.info({ raccordement: r.id, structure: structure.id, mode: r.mode }, 'raccordement requested');
+    await mailerFor(services.config, services.logger).send(raccordementReceivedMail(r.contactEmail, r));
     return page(reply, s, structure, 200, {
       info: `Demande n° ${r.id} envoyée : vous recevrez un courriel à sa validation.`,
     });

@@ -9,12 +9,10 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { listStructures } from '../../../store/directory.ts';
-import { getContent, getFlow, getStages, returnFlowsOf } from '../../../store/flows.ts';
-import { getPartner } from '../../../store/partners.ts';
 import { listSpaces } from '../../../store/raccordements.ts';
 import { searchFlows } from '../../../store/suivi.ts';
 import type { FlowRecord } from '../../../store/types.ts';
-import type { Daemon } from '../../daemon.ts';
+import type { PortalServices } from '../../services.ts';
 import type { PortalAuth, Signed } from './accounts.ts';
 import { foreignPost, same, send } from './accounts.ts';
 import { html } from './html.ts';
@@ -27,9 +25,9 @@ import type { Emitter, SuiviQuery } from './views-suivi.ts';
 const PAGE_SIZE = 20;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-export function registerSuivi(scope: FastifyInstance, daemon: Daemon, auth: PortalAuth): void {
-  const { config } = daemon;
-  const db = () => daemon.store.db;
+export function registerSuivi(scope: FastifyInstance, services: PortalServices, auth: PortalAuth): void {
+  const { config } = services;
+  const db = () => services.db;
   const tmpDir = path.join(config.dataDir, 'tmp');
 
   /** Signed in, and allowed to the flows (account owners always; test users with the Suivi des flux space). */
@@ -69,7 +67,7 @@ export function registerSuivi(scope: FastifyInstance, daemon: Daemon, auth: Port
       depositFormPage(s.ctx, {
         emitters: await emitters(s),
         maxFlowSizeKo: config.maxFlowSizeKo,
-        returnSyntax: (await getPartner(db(), s.partner))?.returnSyntax ?? 'CPPStatut',
+        returnSyntax: (await services.partners.getPartner(s.partner))?.returnSyntax ?? 'CPPStatut',
         ...extra,
       }),
     );
@@ -115,7 +113,7 @@ export function registerSuivi(scope: FastifyInstance, daemon: Daemon, auth: Port
       delete values._csrf;
       return depositView(s, r.status, reply, { values, error: r.message });
     }
-    const res = await daemon.intake.claim({
+    const res = await services.intake.claim({
       partner: s.partner,
       box,
       path: upload.file,
@@ -126,7 +124,7 @@ export function registerSuivi(scope: FastifyInstance, daemon: Daemon, auth: Port
       ...(code ? { declaredInterface: code } : {}),
       ...(fields.signe === 'oui' ? { declaredSigned: true } : fields.signe === 'non' ? { declaredSigned: false } : {}),
     });
-    daemon.logger.info(
+    services.logger.info(
       { partner: s.partner, box, flow: res.flowNumber ?? res.id, emitter: emitter!.siret, returnSyntax },
       'portal deposit',
     );
@@ -168,7 +166,7 @@ export function registerSuivi(scope: FastifyInstance, daemon: Daemon, auth: Port
       page: q.page,
       pageSize: PAGE_SIZE,
     });
-    const returns = (await Promise.all(flows.map((f) => returnFlowsOf(db(), f.id))))
+    const returns = (await Promise.all(flows.map((f) => services.flows.returnFlows(f.id))))
       .flat()
       .filter((r) => r.partner === s.partner);
     return { flows, total, returns };
@@ -205,7 +203,7 @@ export function registerSuivi(scope: FastifyInstance, daemon: Daemon, auth: Port
   /** The user's own flow of this id; another account's answers exactly like a missing one. */
   const ownFlow = async (s: Signed, id: string): Promise<FlowRecord | undefined> => {
     if (!/^\d{1,15}$/.test(id)) return undefined;
-    const flow = await getFlow(db(), Number(id));
+    const flow = await services.flows.get(Number(id));
     return flow && flow.partner === s.partner ? flow : undefined;
   };
   const notFound = (reply: FastifyReply, s: Signed) =>
@@ -221,8 +219,8 @@ export function registerSuivi(scope: FastifyInstance, daemon: Daemon, auth: Port
     const flow = await ownFlow(s, req.params.id);
     if (!flow) return notFound(reply, s);
     const [stages, returns, structures] = await Promise.all([
-      getStages(db(), flow.id),
-      returnFlowsOf(db(), flow.id),
+      services.flows.stages(flow.id),
+      services.flows.returnFlows(flow.id),
       flow.emitter ? listStructures(db(), s.partner) : Promise.resolve([]),
     ]);
     const emitterName = structures.find((x) => x.siret === flow.emitter)?.name;
@@ -248,7 +246,7 @@ export function registerSuivi(scope: FastifyInstance, daemon: Daemon, auth: Port
     return send(
       reply,
       200,
-      html`${pending ? html`<!--live-->` : ''}${flowLive(flow, await getStages(db(), flow.id))}`.value,
+      html`${pending ? html`<!--live-->` : ''}${flowLive(flow, await services.flows.stages(flow.id))}`.value,
     );
   });
 
@@ -257,7 +255,9 @@ export function registerSuivi(scope: FastifyInstance, daemon: Daemon, auth: Port
     if (!s) return reply;
     const flow = await ownFlow(s, req.params.id);
     const rf = flow
-      ? (await returnFlowsOf(db(), flow.id)).find((r) => String(r.id) === req.params.rid && r.partner === s.partner)
+      ? (await services.flows.returnFlows(flow.id)).find(
+          (r) => String(r.id) === req.params.rid && r.partner === s.partner,
+        )
       : undefined;
     if (!rf) return notFound(reply, s);
     return reply
@@ -270,7 +270,7 @@ export function registerSuivi(scope: FastifyInstance, daemon: Daemon, auth: Port
     const s = await allowed(req, reply);
     if (!s) return reply;
     const flow = await ownFlow(s, req.params.id);
-    const bytes = flow?.stored ? await getContent(db(), flow.sha256) : undefined;
+    const bytes = flow?.stored ? await services.flows.content(flow.sha256) : undefined;
     if (!flow || !bytes) return notFound(reply, s);
     return reply
       .type('application/octet-stream')

@@ -32,7 +32,7 @@ export async function startHttp(daemon: Daemon, token: string): Promise<HttpHand
     requestTimeout: 300_000,
   });
   app.get('/health', async () => {
-    await daemon.store.db.query('SELECT 1');
+    await daemon.store.db.ping();
     return { status: 'ok' };
   });
   app.get('/metrics', async (_req, reply) => {

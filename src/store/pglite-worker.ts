@@ -27,7 +27,9 @@ const OURS = {
   serializers: {
     17: (v: unknown) => {
       if (!(v instanceof Uint8Array)) throw new Error('Invalid input for bytea type');
-      return v as unknown as string;
+      // A view is copied by PGlite's writer (buffer.slice) before it copies it again; an ArrayBuffer is not.
+      const whole = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.buffer instanceof ArrayBuffer;
+      return (whole ? v.buffer : v) as unknown as string;
     },
   },
 };

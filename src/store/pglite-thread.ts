@@ -87,6 +87,9 @@ export class PgliteThread implements PGliteLike {
         } else if ('failed' in m) reject(toError(m.failed));
         else thread.#receive(m);
       });
+    }).catch(async (err: unknown) => {
+      await worker.terminate(); // nothing left running behind a database that could not be opened
+      throw err;
     });
     worker.removeAllListeners('exit');
     worker.on('error', (err: unknown) => thread.#fail(err instanceof Error ? err : new Error(String(err))));

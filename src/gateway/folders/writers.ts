@@ -49,12 +49,15 @@ export class WriterProbe {
     const writing = new Set<string>();
     try {
       let sliceStart = performance.now();
+      // Checked before each link read: one process may hold thousands of descriptors.
+      const yieldIfLong = async () => {
+        if (performance.now() - sliceStart < SCAN_SLICE_MS) return;
+        await new Promise((r) => setImmediate(r));
+        sliceStart = performance.now();
+      };
       for (const pid of readdirSync('/proc')) {
         if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
-        if (performance.now() - sliceStart > SCAN_SLICE_MS) {
-          await new Promise((r) => setImmediate(r));
-          sliceStart = performance.now();
-        }
+        await yieldIfLong();
         let fds: string[];
         try {
           fds = readdirSync(`/proc/${pid}/fd`);
@@ -62,6 +65,7 @@ export class WriterProbe {
           continue; // gone, or not ours to look into
         }
         for (const fd of fds) {
+          await yieldIfLong();
           let target: string;
           try {
             target = readlinkSync(`/proc/${pid}/fd/${fd}`, { encoding: 'buffer' }).toString('latin1');

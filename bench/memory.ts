@@ -21,6 +21,17 @@ function rssBytes(pid: number): number {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
+/**
+ * The daemon's own slowest event-loop delay (ms) since the previous call: prom-client's
+ * `nodejs_eventloop_lag_max_seconds` on /metrics, whose histogram is reset at every scrape. Unlike the
+ * /health figure, it leaves out this process, the socket and the HTTP parsing.
+ */
+async function eventLoopMaxMs(port: number): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(60000) });
+  const m = /^passerelle_nodejs_eventloop_lag_max_seconds\s+([\d.e+-]+)$/m.exec(await res.text());
+  return m ? Number(m[1]) * 1000 : NaN;
+}
+
 async function healthMs(port: number): Promise<number> {
   const t0 = performance.now();
   const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(60000) });
@@ -39,6 +50,8 @@ export interface MemoryRun {
   peakAboveIdleMB: number;
   anchorMB: number;
   maxHealthMs: number;
+  /** The daemon's slowest event-loop delay from the deposit to the compte-rendu. */
+  maxEventLoopMs: number;
   status: string;
   seconds: number;
 }
@@ -130,6 +143,7 @@ export async function benchMemory(kind: 'pglite' | 'postgres' = 'pglite', sizeKo
         await new Promise((r) => setTimeout(r, HEALTH_EVERY_MS));
       }
     })();
+    await eventLoopMaxMs(httpPort); // resets the daemon's event-loop histogram
     const t0 = performance.now();
     renameSync(path.join(box.depot, 'big.tmp'), path.join(box.depot, 'big.xml'));
     const deadline = Date.now() + 600000;
@@ -143,6 +157,7 @@ export async function benchMemory(kind: 'pglite' | 'postgres' = 'pglite', sizeKo
       else await new Promise((r) => setTimeout(r, 100));
     }
     const seconds = (performance.now() - t0) / 1000;
+    const maxEventLoopMs = await eventLoopMaxMs(httpPort);
     done = true;
     await prober;
     clearInterval(sampler);
@@ -155,6 +170,7 @@ export async function benchMemory(kind: 'pglite' | 'postgres' = 'pglite', sizeKo
       peakAboveIdleMB: (peak - idle) / MB,
       anchorMB: (4 * flow.length) / MB,
       maxHealthMs: maxHealth,
+      maxEventLoopMs,
       status: /<IdStatut>([^<]+)</.exec(report)?.[1] ?? '?',
       seconds,
     };

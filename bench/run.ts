@@ -53,12 +53,13 @@ const suites: Record<string, () => Promise<Record<string, number>>> = {
       `memory ${kind}: one ${Math.round(r.flowBytes / 1024)} Ko flow (status ${r.status}, ${r.seconds.toFixed(1)} s): ` +
         `peak RSS ${r.peakAboveIdleMB.toFixed(0)} MB above idle (${r.idleMB.toFixed(0)} MB); anchor 4 × size = ` +
         `${r.anchorMB.toFixed(0)} MB ${ok ? '(within)' : '(OVER)'}; slowest /health ${r.maxHealthMs.toFixed(0)} ms; anchor ${HEALTH_ANCHOR_MS} ms ` +
-        `${quick ? '(within)' : '(OVER)'}`,
+        `${quick ? '(within)' : '(OVER)'} (the daemon's slowest event-loop delay ${r.maxEventLoopMs.toFixed(0)} ms)`,
     );
     return {
       [`memory.${kind}.peakAboveIdleMB`]: r.peakAboveIdleMB,
       [`memory.${kind}.anchorMB`]: r.anchorMB,
       [`memory.${kind}.maxHealthMs`]: r.maxHealthMs,
+      [`memory.${kind}.maxEventLoopMs`]: r.maxEventLoopMs,
     };
   },
 };

@@ -1,11 +1,9 @@
 /** Opens the database: a real PostgreSQL when a URL is given, else embedded PGlite under dataDir. */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { SQL_IDENTIFIER } from '../config.ts';
 import { sqlText } from './db.ts';
 import type { Db, NamedSql, Queryable } from './db.ts';
+import { PgliteThread } from './pglite-thread.ts';
 
 // bigint (int8) as string would leak into every record; counts and ids fit in a JS number here.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -63,48 +61,34 @@ export async function openPostgres(url: string, schema?: string): Promise<Db> {
     async exec(sql: string) {
       await pool.query(sql);
     },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
     async close() {
       await pool.end();
     },
   };
 }
 
-/** The PGlite instance is exposed too: pg-boss needs it for its own adapter. */
+/** The embedded database's thread is exposed too: pg-boss needs it for its own adapter. */
 export interface PgliteDb extends Db {
-  readonly pglite: PGlite;
+  readonly pglite: PgliteThread;
 }
 
+/** Embedded PGlite, in its own thread (see pglite-thread.ts): the same Db as PostgreSQL's. */
 export async function openPglite(dir: string | undefined): Promise<PgliteDb> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  if (dir) mkdirSync(path.dirname(dir), { recursive: true });
-  const db = dir ? await PGlite.create(dir) : await PGlite.create();
-  // int8 as number, like the pg side. bytea (17) in and out with Node's native hex codec: PGlite's own maps
-  // every byte through its own string (`Array.from(bytes).map(…).join('')`, `parseInt` per byte pair), which
-  // for one 30 Mo flow took ~2 Go and 20 s of the main thread.
-  const parsers = {
-    20: (v: string) => Number(v),
-    17: (v: string) => Buffer.from(v.startsWith('\\x') ? v.slice(2) : v, 'hex'),
-  };
-  const serializers = {
-    17: (v: unknown) => {
-      if (!(v instanceof Uint8Array)) throw new Error('Invalid input for bytea type');
-      return `\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`;
-    },
-  };
-  const options = { parsers, serializers };
+  const db = await PgliteThread.open(dir);
   return {
     kind: 'pglite',
     pglite: db,
     async query<T>(sql: string | NamedSql, params?: unknown[]) {
-      const r = await db.query<T>(sqlText(sql), params, options);
-      return { rows: r.rows };
+      return db.ours<T>(sqlText(sql), params);
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      return db.transaction(async (t) =>
+      return db.transaction((tx) =>
         fn({
           async query<R>(sql: string | NamedSql, params?: unknown[]) {
-            const r = await t.query<R>(sqlText(sql), params, options);
-            return { rows: r.rows };
+            return db.ours<R>(sqlText(sql), params, tx);
           },
         }),
       );
@@ -112,6 +96,7 @@ export async function openPglite(dir: string | undefined): Promise<PgliteDb> {
     async exec(sql: string) {
       await db.exec(sql);
     },
+    ping: () => db.ping(),
     async close() {
       await db.close();
     },

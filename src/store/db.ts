@@ -31,5 +31,10 @@ export interface Db extends Queryable {
   /** Runs a multi-statement script with no parameters (migrations). */
   exec(sql: string): Promise<void>;
   readonly kind: 'postgres' | 'pglite';
+  /**
+   * Resolves when the database is up (`/health`). PostgreSQL: `SELECT 1` on a pooled connection. PGlite: at
+   * once while its thread is working on statements and answering, else `SELECT 1` (see PgliteThread.ping).
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -187,8 +187,10 @@ export async function countFlowsByState(db: Queryable): Promise<Record<string, n
  * slices of this size into one buffer. node-postgres receives a `bytea` as hex text (its binary result
  * format decodes every field as UTF-8), so a 30 Mo flow read whole was a 60 Mo string on top of a 64–128 Mo
  * protocol buffer, decoded in one go on the main thread; in slices it is never more than ~3 × one slice.
+ * One slice is one event-loop task on the main thread (its protocol buffer merged, its hex text decoded):
+ * 1 Mo, half the 2 Mo of before, whose tasks showed in the main thread's stalls on a loaded machine.
  */
-export const CONTENT_SLICE_BYTES = 2 * 1024 * 1024;
+export const CONTENT_SLICE_BYTES = 1024 * 1024;
 
 function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);

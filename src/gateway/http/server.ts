@@ -38,7 +38,7 @@ async function buildHttp(services: Services, token: string): Promise<FastifyInst
   });
   app.setErrorHandler(errorHandler());
   app.get('/health', async () => {
-    await db.query('SELECT 1');
+    await db.ping();
     return { status: 'ok' };
   });
   app.get('/metrics', async (_req, reply) => {

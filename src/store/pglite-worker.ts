@@ -1,0 +1,143 @@
+/**
+ * The embedded database's own thread: PGlite (PostgreSQL compiled to WebAssembly) runs every statement
+ * synchronously in the thread that owns it, so it lives here and the daemon's main thread only posts
+ * statements and awaits their rows (see pglite-thread.ts for the protocol and why).
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+import type { Transaction } from '@electric-sql/pglite';
+import type { ThreadReply, ThreadRequest } from './pglite-thread.ts';
+
+const port = parentPort!;
+const { dir } = workerData as { dir?: string };
+
+/**
+ * Our statements' types (pg-boss's go through PGlite's defaults, as they did in-process): int8 as number,
+ * like the pg side; bytea read with Node's native hex codec (PGlite's own maps every byte through its own
+ * string: ~2 Go and 20 s for one 30 Mo flow) and written as a binary parameter (PGlite sends a Uint8Array
+ * in the binary format, so the server copies the bytes instead of parsing a 60 Mo hex literal).
+ */
+const OURS = {
+  parsers: {
+    20: (v: string) => Number(v),
+    17: (v: string) => Buffer.from(v.startsWith('\\x') ? v.slice(2) : v, 'hex'),
+  },
+  serializers: {
+    17: (v: unknown) => {
+      if (!(v instanceof Uint8Array)) throw new Error('Invalid input for bytea type');
+      // A view is copied by PGlite's writer (buffer.slice) before it copies it again; an ArrayBuffer is not.
+      const whole = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.buffer instanceof ArrayBuffer;
+      return (whole ? v.buffer : v) as unknown as string;
+    },
+  },
+};
+
+/** An error as plain data: its message and its own fields (the SQLSTATE `code`, `detail`, …). */
+function plainError(err: unknown): { message: string; fields: Record<string, unknown> } {
+  if (!(err instanceof Error)) return { message: String(err), fields: {} };
+  const fields: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(err)) if (v === null || typeof v !== 'object') fields[k] = v;
+  return { message: err.message, fields };
+}
+
+/** Open transactions: the PGlite handle and how to end it (commit, or rollback with the reason). */
+const transactions = new Map<
+  number,
+  { tx: Transaction; done: Promise<unknown>; end: (commit: boolean) => void }
+>();
+
+/** The reason given to PGlite for a rollback the caller asked for (not an error to report). */
+class RolledBack extends Error {}
+const subscriptions = new Map<number, () => Promise<void>>();
+let nextHandle = 1;
+
+async function handle(db: PGlite, m: ThreadRequest): Promise<Omit<ThreadReply, 'id'>> {
+  switch (m.op) {
+    case 'query': {
+      const on = m.tx === undefined ? db : transactions.get(m.tx)?.tx;
+      if (!on) throw new Error(`transaction ${m.tx} is not open`);
+      const r = await on.query(m.sql, m.params, m.ours ? OURS : undefined);
+      return { rows: r.rows };
+    }
+    case 'exec': {
+      const results = await db.exec(m.sql);
+      return { results: results.map((r) => ({ rows: r.rows })) };
+    }
+    case 'begin': {
+      const handleId = nextHandle++;
+      // Replies once inside the transaction; it ends when the main thread says so (see 'end').
+      return new Promise((resolveBegin, rejectBegin) => {
+        let began = false;
+        const done = db
+          .transaction(
+            (tx) =>
+              new Promise<void>((commit, rollback) => {
+                began = true;
+                transactions.set(handleId, {
+                  tx,
+                  done,
+                  end: (ok) => (ok ? commit() : rollback(new RolledBack())),
+                });
+                resolveBegin({ tx: handleId });
+              }),
+          )
+          .finally(() => transactions.delete(handleId));
+        done.catch((err: unknown) => {
+          if (!began) rejectBegin(err instanceof Error ? err : new Error(String(err)));
+        });
+      });
+    }
+    case 'end': {
+      const open = transactions.get(m.tx);
+      if (!open) throw new Error(`transaction ${m.tx} is not open`);
+      open.end(m.commit);
+      // Settled once PGlite has run COMMIT (or ROLLBACK): a failed commit is the caller's error.
+      await open.done.catch((err: unknown) => {
+        if (!(err instanceof RolledBack)) throw err;
+      });
+      return {};
+    }
+    case 'listen': {
+      const sub = nextHandle++;
+      subscriptions.set(
+        sub,
+        await db.listen(m.channel, (payload) => port.postMessage({ notify: sub, payload })),
+      );
+      return { sub };
+    }
+    case 'unlisten': {
+      await subscriptions.get(m.sub)?.();
+      subscriptions.delete(m.sub);
+      return {};
+    }
+    case 'close': {
+      await db.close();
+      return {};
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  let db: PGlite;
+  try {
+    if (dir) mkdirSync(path.dirname(dir), { recursive: true });
+    db = dir ? await PGlite.create(dir) : await PGlite.create();
+  } catch (err) {
+    port.postMessage({ failed: plainError(err) });
+    return;
+  }
+  port.on('message', (m: ThreadRequest) => {
+    handle(db, m).then(
+      (out) => {
+        port.postMessage({ id: m.id, ...out });
+        if (m.op === 'close') port.close();
+      },
+      (err: unknown) => port.postMessage({ id: m.id, error: plainError(err) }),
+    );
+  });
+  port.postMessage({ ready: true });
+}
+
+void main();

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
+import { listFlows } from '../src/store/flows.ts';
 import { certificateRegistry } from '../src/pipeline/stages/signature.ts';
 import { makeTestPki } from '../src/signature/test-pki.ts';
 import SftpClient from 'ssh2-sftp-client';
@@ -71,6 +72,14 @@ async function reportFor(originalName: string): Promise<ReturnType<typeof readCp
   }
 }
 
+/** The flows recorded under `name` or `name.p7s` (a signature left unpaired would be a flow of its own). */
+async function flowsNamed(name: string) {
+  const flows = await listFlows(handle!.daemon.store.db, { partner: 'SIGN01', limit: 1000 });
+  return flows
+    .filter((f) => f.originalName === name || f.originalName === `${name}.p7s`)
+    .map((f) => ({ originalName: f.originalName, transport: f.transport, signed: f.signatureSha256 !== null }));
+}
+
 describe('signed flows through the daemon', () => {
   beforeAll(async () => {
     dataDir = tempDir();
@@ -117,6 +126,7 @@ describe('signed flows through the daemon', () => {
       status: '90',
       signatureLines: [],
     });
+    expect(await flowsNamed('detached.xml')).toEqual([{ originalName: 'detached.xml', transport: 'folder', signed: true }]);
   });
 
   it('accepts an enveloped .p7m and validates the invoice inside it', async () => {
@@ -191,6 +201,33 @@ describe('signed flows through the daemon', () => {
       status: '90',
       signatureLines: [],
     });
+    // Paired by the intake, recorded as what it is: one flow, come by SFTP, with its signature.
+    expect(await flowsNamed('sftp-signed.xml')).toEqual([
+      { originalName: 'sftp-signed.xml', transport: 'sftp', signed: true },
+    ]);
+  });
+
+  it('pairs an SFTP flow whose detached signature was uploaded before it', async () => {
+    const work = path.join(dataDir, 'work');
+    const bytes = Buffer.from(invoice.toString('utf8').replace('<cbc:ID>', '<!-- sftp first --><cbc:ID>'));
+    writeFileSync(path.join(work, 'sftp-sig-first.xml'), bytes);
+    const p7s = sign(path.join(work, 'sftp-sig-first.xml'), pki, false);
+    const client = new SftpClient();
+    await client.connect({ host: '127.0.0.1', port: sftpPort, username: 'SIGN01', password: SFTP_PASSWORD });
+    try {
+      await client.put(readFileSync(p7s), '/depot/sftp-sig-first.xml.p7s');
+      await client.put(bytes, '/depot/sftp-sig-first.xml');
+    } finally {
+      await client.end();
+    }
+    const r = await reportFor('sftp-sig-first.xml');
+    expect({ status: r.status, signatureLines: r.lines.filter((l) => l.nature === 'SIGNATURE') }).toEqual({
+      status: '90',
+      signatureLines: [],
+    });
+    expect(await flowsNamed('sftp-sig-first.xml')).toEqual([
+      { originalName: 'sftp-sig-first.xml', transport: 'sftp', signed: true },
+    ]);
   });
 
   it('lets a deposit declare itself unsigned in its file name (NONSIGNE_), overriding the partner setting', async () => {

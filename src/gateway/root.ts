@@ -156,6 +156,7 @@ export function composeDaemon(config: Config, logger: Logger, store: Store, metr
     ...(work ? { work } : {}),
   };
   const platform = new PlatformJobs(store, config, logger);
+  const partners = new PartnerCache(store, config.dataDir);
   const intake = new FlowIntake({
     dataDir: config.dataDir,
     maxFlowBytes: config.maxFlowSizeKo * 1024,
@@ -169,8 +170,9 @@ export function composeDaemon(config: Config, logger: Logger, store: Store, metr
         transport: f.transport,
       }),
     fsync: config.fsync,
+    detachedWaitMs: config.signature.detachedWaitMs,
+    partnerSigns: (code) => partners.cached(code)?.signed === true,
   });
-  const partners = new PartnerCache(store, config.dataDir);
   const listening = { sftp: null as number | null };
   const services: Services = {
     config,
@@ -220,11 +222,9 @@ export function transportsOf(
       rescanMs: config.folders.rescanMs,
       usePolling: config.folders.usePolling,
       checkWriters: config.folders.checkWriters,
-      detachedWaitMs: config.signature.detachedWaitMs,
       intake,
       logger,
       isPartner: (code) => partners.cached(code)?.active === true,
-      partnerSigns: (code) => partners.cached(code)?.signed === true,
     });
     watcher = folders;
     transports.push({ name: 'folder', start: () => folders.start(), stop: () => folders.stop(), port: () => null });

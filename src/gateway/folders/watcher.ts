@@ -3,7 +3,8 @@
  * the intake. A file is complete when its name is not a temporary one (`.x`, `*.tmp`, `*.part`,
  * `*.filepart`) and its size and mtime stay the same for `stableMs` — checked by us, including for files
  * present at start (chokidar's awaitWriteFinish does not cover those). A periodic rescan catches any
- * event the OS dropped. A detached signature `<file>.p7s` travels with its flow.
+ * event the OS dropped. A detached signature `<file>.p7s` is handed over once its flow has left the folder
+ * (or there is none), and a flow whose `.p7s` is there says so: the intake pairs them (intake.ts).
  *
  * On local filesystems each mailbox folder is watched with `fs.watch` (inotify): chokidar 6 re-lists
  * and lstat()s a whole folder on every event, which measured as a third of the daemon's CPU when a
@@ -44,14 +45,10 @@ interface FolderWatcherOptions {
   usePolling: boolean;
   /** Also wait until no process has the file open for writing (Linux /proc; default: where supported). */
   checkWriters?: boolean;
-  /** How long a flow of a signing partner waits for its `.p7s`. */
-  detachedWaitMs: number;
   intake: Intake;
   logger: Logger;
   /** Is this a known, active partner? (folders of unknown codes are left alone) */
   isPartner: (code: string) => boolean;
-  /** Does this partner sign its flows? (then a flow waits a little for its `.p7s`) */
-  partnerSigns: (code: string) => boolean;
 }
 
 /** One entry of a mailbox folder, its name as the bytes on disk. */
@@ -69,7 +66,6 @@ interface Pending {
   entry: Entry;
   size: number;
   mtimeMs: number;
-  firstSeen: number;
   timer: NodeJS.Timeout | null;
 }
 
@@ -249,7 +245,6 @@ export class FolderWatcher {
           entry: e,
           size: st.size,
           mtimeMs: st.mtimeMs,
-          firstSeen: Date.now(),
           timer: null,
         };
         pending.size = st.size;
@@ -281,34 +276,19 @@ export class FolderWatcher {
       if (!this.stopped) this.schedule(e, pending);
       return;
     }
-    // A signature waits for its flow, and a signing partner's flow waits a little for its signature.
-    const isP7s = e.text.toLowerCase().endsWith('.p7s');
-    const sig = Buffer.concat([e.path, P7S]);
-    if (isP7s) {
-      const flowPath = e.path.subarray(0, e.path.length - 4);
-      if (existsSync(flowPath) || Date.now() - pending.firstSeen < this.opts.detachedWaitMs) {
-        this.schedule(e, pending);
-        return;
-      }
-      // An orphan signature past the wait: taken as a flow of its own, so it is rejected, not lost.
-    } else if (
-      !existsSync(sig) &&
-      (declaredSigned(e.text) ?? this.opts.partnerSigns(e.partner)) &&
-      Date.now() - pending.firstSeen < this.opts.detachedWaitMs
-    ) {
+    // A signature follows its flow into the intake (which pairs them); its flow still here is not taken yet.
+    if (e.text.toLowerCase().endsWith('.p7s') && existsSync(e.path.subarray(0, e.path.length - 4))) {
       this.schedule(e, pending);
       return;
     }
+    const signatureAwaited = existsSync(Buffer.concat([e.path, P7S]));
     this.pending.delete(key);
     // The box folder opened without following symlinks: the rename into the spool goes through that
     // descriptor, so a folder swapped for a symlink meanwhile cannot make us take a file from elsewhere.
     const folder = await openMailboxFolder(this.opts.dataDir, e.partner, e.box);
     if ('unsafe' in folder) return void this.usable(e.partner, e.box); // said once in the log
     const inFolder = (name: Buffer) => Buffer.concat([Buffer.from(`${folder.dir}/`), name]);
-    const signaturePath = !isP7s && existsSync(sig) ? inFolder(Buffer.concat([e.name, P7S])) : undefined;
-    const sigKey = signaturePath ? sig.toString('latin1') : undefined;
     this.claiming.add(key);
-    if (sigKey) this.claiming.add(sigKey);
     // Text paths where the name is UTF-8; bytes where it is not.
     const asPath = (b: Buffer) => (isUtf8(b) ? b.toString('utf8') : b);
     try {
@@ -323,7 +303,7 @@ export class FolderWatcher {
         transport: 'folder',
         ...(declared ? { declaredInterface: declared } : {}),
         ...(signedFlag !== undefined ? { declaredSigned: signedFlag } : {}),
-        ...(signaturePath ? { signaturePath: asPath(signaturePath) } : {}),
+        ...(signatureAwaited ? { signatureAwaited } : {}),
       });
     } catch (err) {
       // Another daemon sharing these mailboxes took it first (its rename won): nothing to do.
@@ -339,10 +319,6 @@ export class FolderWatcher {
     } finally {
       await folder.close();
       this.claiming.delete(key);
-      if (sigKey) {
-        this.claiming.delete(sigKey);
-        this.pending.delete(sigKey);
-      }
     }
   }
 }

@@ -182,52 +182,34 @@ describe('signed flows through the daemon', () => {
     expect(r.lines).toHaveLength(1); // rejected at the signature stage: nothing later ran
   });
 
-  it('pairs a flow uploaded over SFTP with its detached signature uploaded after it', async () => {
+  // Paired by the intake (the flow waits signature.detachedWaitMs for its .p7s, or the .p7s for its flow)
+  // and recorded as what it is: one flow, come by SFTP, with its signature.
+  it.each([
+    ['after', 'sftp-signed.xml'],
+    ['before', 'sftp-sig-first.xml'],
+  ])('pairs a flow uploaded over SFTP with its detached signature uploaded %s it', async (order, name) => {
     const work = path.join(dataDir, 'work');
-    const bytes = Buffer.from(invoice.toString('utf8').replace('<cbc:ID>', '<!-- sftp --><cbc:ID>'));
-    writeFileSync(path.join(work, 'sftp-signed.xml'), bytes);
-    const p7s = sign(path.join(work, 'sftp-signed.xml'), pki, false);
+    const bytes = Buffer.from(invoice.toString('utf8').replace('<cbc:ID>', `<!-- ${name} --><cbc:ID>`));
+    writeFileSync(path.join(work, name), bytes);
+    const p7s = readFileSync(sign(path.join(work, name), pki, false));
+    const uploads: Array<[Buffer, string]> = [
+      [bytes, `/depot/${name}`],
+      [p7s, `/depot/${name}.p7s`],
+    ];
+    if (order === 'before') uploads.reverse();
     const client = new SftpClient();
     await client.connect({ host: '127.0.0.1', port: sftpPort, username: 'SIGN01', password: SFTP_PASSWORD });
     try {
-      // The flow first, its signature second: the flow waits for it (signature.detachedWaitMs).
-      await client.put(bytes, '/depot/sftp-signed.xml');
-      await client.put(readFileSync(p7s), '/depot/sftp-signed.xml.p7s');
+      for (const [b, to] of uploads) await client.put(b, to);
     } finally {
       await client.end();
     }
-    const r = await reportFor('sftp-signed.xml');
+    const r = await reportFor(name);
     expect({ status: r.status, signatureLines: r.lines.filter((l) => l.nature === 'SIGNATURE') }).toEqual({
       status: '90',
       signatureLines: [],
     });
-    // Paired by the intake, recorded as what it is: one flow, come by SFTP, with its signature.
-    expect(await flowsNamed('sftp-signed.xml')).toEqual([
-      { originalName: 'sftp-signed.xml', transport: 'sftp', signed: true },
-    ]);
-  });
-
-  it('pairs an SFTP flow whose detached signature was uploaded before it', async () => {
-    const work = path.join(dataDir, 'work');
-    const bytes = Buffer.from(invoice.toString('utf8').replace('<cbc:ID>', '<!-- sftp first --><cbc:ID>'));
-    writeFileSync(path.join(work, 'sftp-sig-first.xml'), bytes);
-    const p7s = sign(path.join(work, 'sftp-sig-first.xml'), pki, false);
-    const client = new SftpClient();
-    await client.connect({ host: '127.0.0.1', port: sftpPort, username: 'SIGN01', password: SFTP_PASSWORD });
-    try {
-      await client.put(readFileSync(p7s), '/depot/sftp-sig-first.xml.p7s');
-      await client.put(bytes, '/depot/sftp-sig-first.xml');
-    } finally {
-      await client.end();
-    }
-    const r = await reportFor('sftp-sig-first.xml');
-    expect({ status: r.status, signatureLines: r.lines.filter((l) => l.nature === 'SIGNATURE') }).toEqual({
-      status: '90',
-      signatureLines: [],
-    });
-    expect(await flowsNamed('sftp-sig-first.xml')).toEqual([
-      { originalName: 'sftp-sig-first.xml', transport: 'sftp', signed: true },
-    ]);
+    expect(await flowsNamed(name)).toEqual([{ originalName: name, transport: 'sftp', signed: true }]);
   });
 
   it('lets a deposit declare itself unsigned in its file name (NONSIGNE_), overriding the partner setting', async () => {

@@ -3,8 +3,9 @@
  * the intake. A file is complete when its name is not a temporary one (`.x`, `*.tmp`, `*.part`,
  * `*.filepart`) and its size and mtime stay the same for `stableMs` — checked by us, including for files
  * present at start (chokidar's awaitWriteFinish does not cover those). A periodic rescan catches any
- * event the OS dropped. A detached signature `<file>.p7s` is handed over once its flow has left the folder
- * (or there is none), and a flow whose `.p7s` is there says so: the intake pairs them (intake.ts).
+ * event the OS dropped. A flow whose detached signature `<file>.p7s` is here is handed over with it, as two
+ * files (the flow saying its signature follows); a `.p7s` alone waits for its flow while that one is
+ * here, then goes alone: the intake pairs them, or holds either for the other (intake.ts).
  *
  * On local filesystems each mailbox folder is watched with `fs.watch` (inotify): chokidar 6 re-lists
  * and lstat()s a whole folder on every event, which measured as a third of the daemon's CPU when a
@@ -260,6 +261,7 @@ export class FolderWatcher {
   private async check(key: string): Promise<void> {
     const pending = this.pending.get(key);
     if (!pending || this.stopped) return;
+    if (this.claiming.has(key)) return void (pending.timer = null); // handed over with its flow right now
     pending.timer = null;
     const e = pending.entry;
     const st = await lstat(e.path).catch(() => null);
@@ -281,23 +283,41 @@ export class FolderWatcher {
       this.schedule(e, pending);
       return;
     }
-    const signatureAwaited = existsSync(Buffer.concat([e.path, P7S]));
     this.pending.delete(key);
     // The box folder opened without following symlinks: the rename into the spool goes through that
     // descriptor, so a folder swapped for a symlink meanwhile cannot make us take a file from elsewhere.
     const folder = await openMailboxFolder(this.opts.dataDir, e.partner, e.box);
     if ('unsafe' in folder) return void this.usable(e.partner, e.box); // said once in the log
-    const inFolder = (name: Buffer) => Buffer.concat([Buffer.from(`${folder.dir}/`), name]);
+    // A flow whose `.p7s` is here: both handed over by this node, the flow saying its signature follows (on
+    // shared mailboxes another node could otherwise take the `.p7s` into its own intake).
+    const signature = this.entry(e.partner, e.box, Buffer.concat([e.name, P7S]));
+    const withSignature = existsSync(signature.path) && !this.claiming.has(signature.key);
     this.claiming.add(key);
+    if (withSignature) this.claiming.add(signature.key);
+    try {
+      const taken = await this.handOver(e, folder.dir, withSignature);
+      if (taken && withSignature) await this.handOver(signature, folder.dir, false);
+    } finally {
+      await folder.close();
+      this.claiming.delete(key);
+      if (withSignature) {
+        this.claiming.delete(signature.key);
+        this.pending.delete(signature.key);
+      }
+    }
+  }
+
+  /** Hands one file to the intake (renamed through the opened box folder); false if it stays in the mailbox. */
+  private async handOver(e: Entry, dir: string, signatureAwaited: boolean): Promise<boolean> {
     // Text paths where the name is UTF-8; bytes where it is not.
-    const asPath = (b: Buffer) => (isUtf8(b) ? b.toString('utf8') : b);
+    const inFolder = Buffer.concat([Buffer.from(`${dir}/`), e.name]);
     try {
       const declared = declaredInterface(e.text);
       const signedFlag = declaredSigned(e.text);
       await this.opts.intake.take({
         partner: e.partner,
         box: e.box,
-        path: asPath(inFolder(e.name)),
+        path: isUtf8(inFolder) ? inFolder.toString('utf8') : inFolder,
         originalName: flowName(e.name).name,
         nameBytes: e.name,
         transport: 'folder',
@@ -305,20 +325,19 @@ export class FolderWatcher {
         ...(signedFlag !== undefined ? { declaredSigned: signedFlag } : {}),
         ...(signatureAwaited ? { signatureAwaited } : {}),
       });
+      return true;
     } catch (err) {
       // Another daemon sharing these mailboxes took it first (its rename won): nothing to do.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(e.path)) {
         this.opts.logger.debug({ partner: e.partner, file: e.text }, 'file taken by another node');
-        return;
+        return false;
       }
       // The file stays in the mailbox and is tried again by the next rescan: never dropped.
       this.opts.logger.error(
         { err, partner: e.partner, file: flowName(e.name).name },
         'could not take a deposited file; will retry',
       );
-    } finally {
-      await folder.close();
-      this.claiming.delete(key);
+      return false;
     }
   }
 }

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
+import { listFlows } from '../src/store/flows.ts';
 import { certificateRegistry } from '../src/pipeline/stages/signature.ts';
 import { makeTestPki } from '../src/signature/test-pki.ts';
 import SftpClient from 'ssh2-sftp-client';
@@ -71,6 +72,14 @@ async function reportFor(originalName: string): Promise<ReturnType<typeof readCp
   }
 }
 
+/** The flows recorded under `name` or `name.p7s` (a signature left unpaired would be a flow of its own). */
+async function flowsNamed(name: string) {
+  const flows = await listFlows(handle!.daemon.store.db, { partner: 'SIGN01', limit: 1000 });
+  return flows
+    .filter((f) => f.originalName === name || f.originalName === `${name}.p7s`)
+    .map((f) => ({ originalName: f.originalName, transport: f.transport, signed: f.signatureSha256 !== null }));
+}
+
 describe('signed flows through the daemon', () => {
   beforeAll(async () => {
     dataDir = tempDir();
@@ -117,6 +126,7 @@ describe('signed flows through the daemon', () => {
       status: '90',
       signatureLines: [],
     });
+    expect(await flowsNamed('detached.xml')).toEqual([{ originalName: 'detached.xml', transport: 'folder', signed: true }]);
   });
 
   it('accepts an enveloped .p7m and validates the invoice inside it', async () => {
@@ -172,25 +182,34 @@ describe('signed flows through the daemon', () => {
     expect(r.lines).toHaveLength(1); // rejected at the signature stage: nothing later ran
   });
 
-  it('pairs a flow uploaded over SFTP with its detached signature uploaded after it', async () => {
+  // Paired by the intake (the flow waits signature.detachedWaitMs for its .p7s, or the .p7s for its flow)
+  // and recorded as what it is: one flow, come by SFTP, with its signature.
+  it.each([
+    ['after', 'sftp-signed.xml'],
+    ['before', 'sftp-sig-first.xml'],
+  ])('pairs a flow uploaded over SFTP with its detached signature uploaded %s it', async (order, name) => {
     const work = path.join(dataDir, 'work');
-    const bytes = Buffer.from(invoice.toString('utf8').replace('<cbc:ID>', '<!-- sftp --><cbc:ID>'));
-    writeFileSync(path.join(work, 'sftp-signed.xml'), bytes);
-    const p7s = sign(path.join(work, 'sftp-signed.xml'), pki, false);
+    const bytes = Buffer.from(invoice.toString('utf8').replace('<cbc:ID>', `<!-- ${name} --><cbc:ID>`));
+    writeFileSync(path.join(work, name), bytes);
+    const p7s = readFileSync(sign(path.join(work, name), pki, false));
+    const uploads: Array<[Buffer, string]> = [
+      [bytes, `/depot/${name}`],
+      [p7s, `/depot/${name}.p7s`],
+    ];
+    if (order === 'before') uploads.reverse();
     const client = new SftpClient();
     await client.connect({ host: '127.0.0.1', port: sftpPort, username: 'SIGN01', password: SFTP_PASSWORD });
     try {
-      // The flow first, its signature second: the flow waits for it (signature.detachedWaitMs).
-      await client.put(bytes, '/depot/sftp-signed.xml');
-      await client.put(readFileSync(p7s), '/depot/sftp-signed.xml.p7s');
+      for (const [b, to] of uploads) await client.put(b, to);
     } finally {
       await client.end();
     }
-    const r = await reportFor('sftp-signed.xml');
+    const r = await reportFor(name);
     expect({ status: r.status, signatureLines: r.lines.filter((l) => l.nature === 'SIGNATURE') }).toEqual({
       status: '90',
       signatureLines: [],
     });
+    expect(await flowsNamed(name)).toEqual([{ originalName: name, transport: 'sftp', signed: true }]);
   });
 
   it('lets a deposit declare itself unsigned in its file name (NONSIGNE_), overriding the partner setting', async () => {

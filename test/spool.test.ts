@@ -15,6 +15,7 @@ import { openStore } from '../src/store/index.ts';
 import type { Store } from '../src/store/index.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { upsertPartner } from '../src/store/partners.ts';
+import { listFlows } from '../src/store/flows.ts';
 import { cleanup, tempDir } from './helpers/env.ts';
 
 interface Spooled {
@@ -28,7 +29,7 @@ function spoolOnly(intake: FlowIntake, req: IntakeRequest): Promise<Spooled> {
   return (intake as unknown as { spool(r: IntakeRequest): Promise<Spooled> }).spool(req);
 }
 
-function intakeFor(dataDir: string, store: Store): FlowIntake {
+function intakeFor(dataDir: string, store: Store, detachedWaitMs?: number): FlowIntake {
   return new FlowIntake({
     dataDir,
     maxFlowBytes: 1 << 20,
@@ -36,6 +37,7 @@ function intakeFor(dataDir: string, store: Store): FlowIntake {
     store,
     logger: silentLogger,
     fsync: true,
+    ...(detachedWaitMs !== undefined ? { detachedWaitMs } : {}),
   });
 }
 
@@ -175,5 +177,66 @@ describe('spool: metadata in the spooled file name', () => {
     expect(res.flowNumber).toMatch(/^CPP/);
     expect(readdirSync(path.join(dataDir, 'spool', hostname()))).toEqual([]);
     expect(await intake.recoverSpool()).toBe(0);
+  });
+
+  describe('a flow waiting for its detached signature', () => {
+    const signedDeposit = (name: string, transport = 'sftp'): IntakeRequest => {
+      const box = mailboxPaths(dataDir, 'ABC123');
+      mkdirSync(box.depot, { recursive: true });
+      const file = path.join(box.depot, `.up-${name}`);
+      writeFileSync(file, name.endsWith('.p7s') ? 'signature' : `<x>${name}</x>`);
+      return { partner: 'ABC123', box: 'depot', path: file, originalName: name, transport, declaredSigned: true };
+    };
+    const recorded = async () =>
+      (await listFlows(store.db, { partner: 'ABC123', limit: 100 }))
+        .map((f) => ({ name: f.originalName, transport: f.transport, signed: f.signatureSha256 !== null }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+
+    test('is durable: after a stop (or crash) while it waits, the next intake holds it again and pairs it', async () => {
+      const first = intakeFor(dataDir, store, 60000);
+      const long = `${'n'.repeat(240)}.xml`; // too long for the name to carry the metadata: a sidecar
+      await first.take(signedDeposit('facture.xml'));
+      await first.take(signedDeposit(long));
+      await first.drain(); // what a stop leaves: held entries in the spool, nothing recorded
+      expect(await recorded()).toEqual([]);
+      const next = intakeFor(dataDir, store, 60000);
+      expect(await next.recoverSpool()).toBe(0); // held again, not recorded alone
+      expect(await next.recoverSpool()).toBe(0); // and only once
+      await next.take(signedDeposit('facture.xml.p7s'));
+      await next.take(signedDeposit(`${long}.p7s`));
+      await next.drain();
+      expect(await recorded()).toEqual([
+        { name: 'facture.xml', transport: 'sftp', signed: true },
+        { name: long, transport: 'sftp', signed: true },
+      ]);
+      expect(readdirSync(path.join(dataDir, 'spool', hostname()))).toEqual([]);
+    });
+
+    test('a pairing cut short (its .p7s already next to it) is finished by recovery', async () => {
+      const first = intakeFor(dataDir, store, 60000);
+      const { spoolKey } = await first.take(signedDeposit('coupee.xml', 'portal'));
+      await first.drain();
+      writeFileSync(path.join(dataDir, 'spool', hostname(), `${spoolKey}.p7s`), 'signature');
+      expect(await intakeFor(dataDir, store, 60000).recoverSpool()).toBe(1);
+      expect(await recorded()).toEqual([{ name: 'coupee.xml', transport: 'portal', signed: true }]);
+    });
+
+    test('past the wait, a flow is recorded alone and an orphan .p7s as a flow of its own', async () => {
+      const intake = intakeFor(dataDir, store, 50);
+      await intake.take(signedDeposit('seule.xml'));
+      await intake.take(signedDeposit('orpheline.xml.p7s'));
+      await new Promise((r) => setTimeout(r, 200));
+      await intake.drain();
+      expect(await recorded()).toEqual([
+        { name: 'orpheline.xml.p7s', transport: 'sftp', signed: false },
+        { name: 'seule.xml', transport: 'sftp', signed: false },
+      ]);
+    });
+
+    test('a transport label is checked before anything moves', async () => {
+      const req = signedDeposit('label.xml', 'Not A Label');
+      await expect(intakeFor(dataDir, store).take(req)).rejects.toThrow('invalid transport label');
+      expect(existsSync(req.path)).toBe(true);
+    });
   });
 });

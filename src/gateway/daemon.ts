@@ -25,7 +25,6 @@ import { QUEUES, openStore, pgliteDirFor } from '../store/index.ts';
 import { partnersVersion, upsertPartner } from '../store/partners.ts';
 import { purge } from '../store/retention.ts';
 import type { PartnerAccounts } from '../store/types.ts';
-import type { FolderWatcher } from './folders/watcher.ts';
 import type { DaemonInfo, DataDirLock } from './lock.ts';
 import {
   DataDirLockedError,
@@ -42,8 +41,8 @@ import type { DaemonMetrics } from './metrics.ts';
 import { createMetrics } from './metrics.ts';
 import type { Defender } from './defender.ts';
 import type { PlatformJobs } from './platform-jobs.ts';
-import type { DaemonParts, Transport } from './root.ts';
-import { RunningTransports, composeDaemon, transportsOf } from './root.ts';
+import type { DaemonParts, Transport, TransportModule } from './root.ts';
+import { RunningTransports, TRANSPORTS, composeDaemon, transportsOf } from './root.ts';
 import type { PartnerDirectory, Services } from './services.ts';
 import { hashPassword } from './sftp/password.ts';
 
@@ -56,6 +55,8 @@ interface DaemonOptions {
   schema?: string;
   /** Turn transports off (tests, benchmarks). */
   folders?: boolean;
+  /** The transports to wire, in start order (default TRANSPORTS; tests add their own). */
+  transports?: readonly TransportModule[];
 }
 
 export class Daemon {
@@ -73,7 +74,7 @@ export class Daemon {
   private partners!: PartnerDirectory;
   private validation!: ValidationPool;
   private work: FlowWorkers | undefined;
-  private watcher: FolderWatcher | null = null;
+  private running: Transport[] = [];
   /** Started so far, in their start order (stopped in the reverse one). */
   private readonly transports = new RunningTransports();
   private chores: NodeJS.Timeout[] = [];
@@ -124,8 +125,12 @@ export class Daemon {
     await this.startWorkers();
     await this.platform.start();
     const token = randomBytes(24).toString('hex');
-    const { transports, watcher } = transportsOf(this.#parts!, { folders: this.opts.folders !== false, token });
-    this.watcher = watcher;
+    const transports = transportsOf(this.#parts!, {
+      folders: this.opts.folders !== false,
+      token,
+      modules: this.opts.transports ?? TRANSPORTS,
+    });
+    this.running = transports;
     await this.transports.start(transports);
     const port = (name: Transport['name']) => transports.find((t) => t.name === name)?.port() ?? null;
     this.startChores();
@@ -335,7 +340,7 @@ export class Daemon {
 
   /** Looks at every mailbox now rather than at the next periodic rescan (the demo, right after dropping its flows). */
   rescanMailboxes(): void {
-    this.watcher?.rescan();
+    for (const t of this.running) t.rescan?.();
   }
 
   partnerKnown(code: string): boolean {

@@ -16,6 +16,14 @@
  * (`fsync`), so a power cut cannot lose an acknowledged flow.
  * The spooled entry is read only if it is a regular file with one name (openRegular, O_NOFOLLOW): a
  * symlink, FIFO, device, directory or hard link becomes a flow refused at RECEPTION without being read.
+ *
+ * Detached signatures are paired here, for every transport: a `<name>.p7s`, or a flow that expects one
+ * (declared signed, a signing partner, or a `.p7s` the transport has seen arrive), is spooled at once but
+ * held (flag `w`) until the other comes or `signature.detachedWaitMs` has passed since it was spooled. Then
+ * the `.p7s` is renamed `<key>.p7s` next to its flow and the flow's flag set to `p` (or `-` alone), and
+ * the flow is recorded. Held entries are durable like any other: recovery holds them again for what is
+ * left of their wait (a `<key>.p7s` already there means the pairing was under way: it is finished). A
+ * `.p7s` whose flow never came is recorded as a flow of its own, so it is rejected, not lost.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -32,15 +40,18 @@ import type { NewFlow } from '../store/flows.ts';
 import type { FlowRecord } from '../store/types.ts';
 import { ENTRY_KIND_LABELS, flowName, openRegular, syncDir } from '../store/mailboxes.ts';
 import type { EntryKind } from '../store/mailboxes.ts';
+import { transportLabel } from './intake-types.ts';
 import type { Intake, IntakeRequest, IntakeResult } from './intake-types.ts';
 
 /** Flows recorded in one transaction at most. */
 const MAX_BATCH = 64;
 
 /** Who deposited what: carried by the spooled file's name (spoolName), or by a `<key>.json` sidecar. */
-interface SpoolSidecar extends Omit<IntakeRequest, 'path' | 'signaturePath' | 'nameBytes'> {
+interface SpoolSidecar extends Omit<IntakeRequest, 'path' | 'signaturePath' | 'nameBytes' | 'signatureAwaited'> {
   key: string;
   hasSignature: boolean;
+  /** Waiting for its detached signature, or (a `.p7s`) for its flow: not recorded yet (see pairing). */
+  held?: boolean;
   /** The original name's bytes (hex) when they are not clean UTF-8 text (see flowName). */
   nameHex?: string;
 }
@@ -57,12 +68,15 @@ interface SpoolEntry {
 /** Separates the fields of a spool name; never in a key, partner code, flag or interface code. */
 const SEP = 0x7e; // '~'
 const BOX_FLAG: Record<IntakeRequest['box'], string> = { depot: 'd', analyse: 'a' };
-const TRANSPORT_FLAG: Record<IntakeRequest['transport'], string> = { folder: 'f', sftp: 's', http: 'h', replay: 'r' };
+/** The one-letter transports of spool names written before labels were open (read back by recovery). */
+const OLD_TRANSPORT_FLAG: Record<string, string> = { f: 'folder', s: 'sftp', h: 'http', r: 'replay' };
 const NAME_MAX = 255;
+/** Where the detached-signature flag sits in the flags field (`<box><signed><signature><transport>`). */
+const SIGNATURE_FLAG_AT = 2;
 
 /**
  * The spool name carrying a flow's metadata, or undefined when it cannot (then a sidecar does):
- * `<key>~<partner>~<box><transport><declared signed: S|N|-><detached signature: p|->~<interface>~<name>`.
+ * `<key>~<partner>~<box><declared signed: S|N|-><detached signature: p|-|w (held)><transport>~<interface>~<name>`.
  * The name is the partner's bytes as they are, so flowName() of it gives back the same name on recovery.
  */
 function spoolName(s: SpoolSidecar, name: Buffer | undefined): Buffer | undefined {
@@ -70,7 +84,7 @@ function spoolName(s: SpoolSidecar, name: Buffer | undefined): Buffer | undefine
   if (!/^[A-Za-z0-9]{1,16}$/.test(s.partner)) return undefined;
   if (s.declaredInterface !== undefined && !/^[A-Za-z0-9]{1,16}$/.test(s.declaredInterface)) return undefined;
   const signed = s.declaredSigned === undefined ? '-' : s.declaredSigned ? 'S' : 'N';
-  const flags = `${BOX_FLAG[s.box]}${TRANSPORT_FLAG[s.transport]}${signed}${s.hasSignature ? 'p' : '-'}`;
+  const flags = `${BOX_FLAG[s.box]}${signed}${signatureFlag(s)}${s.transport}`;
   const head = Buffer.from(`${s.key}~${s.partner}~${flags}~${s.declaredInterface ?? ''}~`, 'latin1');
   return head.length + name.length <= NAME_MAX ? Buffer.concat([head, name]) : undefined;
 }
@@ -85,12 +99,14 @@ function parseSpoolName(raw: Buffer): SpoolSidecar | undefined {
     fields.push(raw.toString('latin1', at, end));
     at = end + 1;
   }
-  const [key, partner, flags, iface] = fields as [string, string, string, string];
+  const [key, partner, rawFlags, iface] = fields as [string, string, string, string];
+  // Written before labels were open: `<box><transport letter><signed><signature>`.
+  const old = rawFlags.length === 4 ? OLD_TRANSPORT_FLAG[rawFlags[1]!] : undefined;
+  const flags = old ? `${rawFlags[0]}${rawFlags.slice(2)}${old}` : rawFlags;
   const box = (Object.keys(BOX_FLAG) as Array<IntakeRequest['box']>).find((b) => BOX_FLAG[b] === flags[0]);
-  const transport = (Object.keys(TRANSPORT_FLAG) as Array<IntakeRequest['transport']>).find(
-    (t) => TRANSPORT_FLAG[t] === flags[1],
-  );
-  if (!key || !partner || flags.length !== 4 || !box || !transport || at >= raw.length) return undefined;
+  const transport = flags.slice(3);
+  if (!key || !partner || !box || !/^[SN-][pw-]/.test(flags.slice(1)) || !validLabel(transport) || at >= raw.length)
+    return undefined;
   const named = flowName(raw.subarray(at));
   return {
     key,
@@ -99,10 +115,44 @@ function parseSpoolName(raw: Buffer): SpoolSidecar | undefined {
     originalName: named.name,
     ...(named.bytes ? { nameHex: named.bytes.toString('hex') } : {}),
     transport,
-    hasSignature: flags[3] === 'p',
+    hasSignature: flags[SIGNATURE_FLAG_AT] === 'p',
+    ...(flags[SIGNATURE_FLAG_AT] === 'w' ? { held: true } : {}),
     ...(iface ? { declaredInterface: iface } : {}),
-    ...(flags[2] === '-' ? {} : { declaredSigned: flags[2] === 'S' }),
+    ...(flags[1] === '-' ? {} : { declaredSigned: flags[1] === 'S' }),
   };
+}
+
+function signatureFlag(s: SpoolSidecar): string {
+  return s.held ? 'w' : s.hasSignature ? 'p' : '-';
+}
+
+function validLabel(label: string): boolean {
+  try {
+    transportLabel(label);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A detached signature by its name: `<flow name>.p7s`. */
+function isSignatureName(s: SpoolSidecar): boolean {
+  return s.originalName.length > 4 && s.originalName.toLowerCase().endsWith('.p7s');
+}
+
+/** What pairs a flow with its signature: partner, box and the flow's name (bytes; a `.p7s` without its suffix). */
+function pairKey(s: SpoolSidecar): string {
+  const name = s.nameHex ? Buffer.from(s.nameHex, 'hex') : Buffer.from(s.originalName, 'utf8');
+  const flow = isSignatureName(s) ? name.subarray(0, name.length - 4) : name;
+  return `${s.partner}/${s.box}/${flow.toString('hex')}`;
+}
+
+/** A spooled entry waiting for its pair; `timer` releases it alone at the end of the wait. */
+interface Held {
+  entry: SpoolEntry;
+  pair: string;
+  signature: boolean;
+  timer: NodeJS.Timeout;
 }
 
 export interface IntakeOptions {
@@ -115,6 +165,10 @@ export interface IntakeOptions {
   onFlow?: (flow: FlowRecord) => void;
   /** fsync the spooled file, its sidecar and the spool folder before acknowledging (default true). */
   fsync?: boolean;
+  /** How long a flow waits for its detached `.p7s`, and a `.p7s` for its flow (`signature.detachedWaitMs`). */
+  detachedWaitMs?: number;
+  /** Does this partner sign its flows? (then each of its flows waits for its `.p7s`) */
+  partnerSigns?: (partner: string) => boolean;
 }
 
 export class FlowIntake implements Intake {
@@ -128,9 +182,15 @@ export class FlowIntake implements Intake {
   }> = [];
   /** Spool keys being recorded in the background (see take). */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Held entries by spool key, and by what pairs them (flows and signatures apart). */
+  private readonly held = new Map<string, Held>();
+  private readonly heldFlows = new Map<string, Held>();
+  private readonly heldSignatures = new Map<string, Held>();
+  readonly maxFlowBytes: number;
 
   constructor(opts: IntakeOptions) {
     this.opts = opts;
+    this.maxFlowBytes = opts.maxFlowBytes;
     // One spool per host: daemons of several hosts may share dataDir (and its mailboxes).
     this.spoolDir = path.join(opts.dataDir, 'spool', hostname());
     mkdirSync(this.spoolDir, { recursive: true });
@@ -149,14 +209,143 @@ export class FlowIntake implements Intake {
    * folders): a partner's next upload does not wait for the database.
    */
   async take(req: IntakeRequest): Promise<{ spoolKey: string }> {
-    const entry = await this.spool(req);
-    this.inFlight.set(entry.sidecar.key, this.recordWithRetry(entry));
+    const pairing = this.pairing(req);
+    const entry = await this.spool(req, pairing !== 'none');
+    // A flow held only because its `.p7s` was waiting: no wait of its own (released alone if that one has gone).
+    if (entry.sidecar.held) this.hold(entry, pairing === 'wait' ? Date.now() : 0);
+    else this.inFlight.set(entry.sidecar.key, this.recordWithRetry(entry));
     return { spoolKey: entry.sidecar.key };
   }
 
-  /** Resolves when every background recording has ended (daemon stop). */
+  /**
+   * Resolves when every background recording has ended (daemon stop). Held entries stay in the spool,
+   * held again at the next start for what is left of their wait.
+   */
   async drain(): Promise<void> {
+    for (const h of this.held.values()) clearTimeout(h.timer);
+    this.held.clear();
+    this.heldFlows.clear();
+    this.heldSignatures.clear();
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  /**
+   * How a deposit takes part in pairing: `wait` (a `.p7s`, or a flow expecting one), `meet` (a flow whose
+   * `.p7s` is held already), or `none` (recorded at once).
+   */
+  private pairing(req: IntakeRequest): 'wait' | 'meet' | 'none' {
+    if (req.signaturePath) return 'none'; // handed over together
+    const named = flowName(req.nameBytes ?? req.originalName);
+    const s = { partner: req.partner, box: req.box, originalName: named.name } as SpoolSidecar;
+    if (named.bytes) s.nameHex = named.bytes.toString('hex');
+    if (isSignatureName(s)) return 'wait';
+    const expected = req.signatureAwaited || (req.declaredSigned ?? this.opts.partnerSigns?.(req.partner) ?? false);
+    if (expected && (this.opts.detachedWaitMs ?? 0) > 0) return 'wait';
+    return this.heldSignatures.has(pairKey(s)) ? 'meet' : 'none';
+  }
+
+  /**
+   * A held entry meets its pair now, or waits for it until `spooledAt + detachedWaitMs` (a flow that expects
+   * no signature, or a wait already over, is released at once).
+   */
+  private hold(entry: SpoolEntry, spooledAt: number): void {
+    const { sidecar } = entry;
+    const signature = isSignatureName(sidecar);
+    const pair = pairKey(sidecar);
+    const other = (signature ? this.heldFlows : this.heldSignatures).get(pair);
+    if (other) {
+      this.unhold(other);
+      const [flow, sig] = signature ? [other.entry, entry] : [entry, other.entry];
+      this.release(flow, sig);
+      return;
+    }
+    const mine = signature ? this.heldSignatures : this.heldFlows;
+    const earlier = mine.get(pair);
+    if (earlier) {
+      // The same name again while the first waits: the first goes on alone, the newer one waits.
+      this.unhold(earlier);
+      this.release(earlier.entry);
+    }
+    const left = spooledAt + (this.opts.detachedWaitMs ?? 0) - Date.now();
+    const timer = setTimeout(() => {
+      if (this.held.get(sidecar.key) !== h) return;
+      this.unhold(h);
+      this.release(entry);
+    }, Math.max(0, left));
+    timer.unref();
+    const h: Held = { entry, pair, signature, timer };
+    this.held.set(sidecar.key, h);
+    mine.set(pair, h);
+  }
+
+  private unhold(h: Held): void {
+    clearTimeout(h.timer);
+    this.held.delete(h.entry.sidecar.key);
+    const map = h.signature ? this.heldSignatures : this.heldFlows;
+    if (map.get(h.pair) === h) map.delete(h.pair);
+  }
+
+  /**
+   * Ends a wait: the `.p7s` (if any) renamed `<key>.p7s` next to its flow, then the flow no longer held, then
+   * recorded. If this fails, the entry stays held in the spool and the periodic recovery tries again.
+   */
+  private release(flow: SpoolEntry, signature?: SpoolEntry): void {
+    const key = flow.sidecar.key;
+    const done = (async () => {
+      if (signature) {
+        await rename(signature.file, path.join(this.spoolDir, `${key}.p7s`));
+        if (signature.sidecarFile) await unlinkQuietly(signature.sidecarFile);
+      }
+      const released = await this.settle(flow, Boolean(signature));
+      if (this.opts.fsync !== false) await syncDir(this.spoolDir);
+      this.opts.logger.debug(
+        { partner: flow.sidecar.partner, file: flow.sidecar.originalName, paired: Boolean(signature) },
+        signature ? 'flow paired with its detached signature' : 'held flow released alone',
+      );
+      return released;
+    })();
+    this.inFlight.set(
+      key,
+      done.then(
+        (released) => this.recordWithRetry(released),
+        (err: unknown) => {
+          this.inFlight.delete(key);
+          this.opts.logger.error(
+            { err, partner: flow.sidecar.partner, file: flow.sidecar.originalName },
+            'could not release a held flow; left in the spool for the next recovery pass',
+          );
+        },
+      ),
+    );
+  }
+
+  /** The held entry as a plain spooled one (with or without its `<key>.p7s`): its flag, or its sidecar, rewritten. */
+  private async settle(entry: SpoolEntry, hasSignature: boolean): Promise<SpoolEntry> {
+    const sidecar: SpoolSidecar = { ...entry.sidecar, hasSignature };
+    delete sidecar.held;
+    if (entry.sidecarFile) {
+      const tmp = `${entry.sidecarFile}.tmp`;
+      const side = await this.createSidecar(tmp).catch(async (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+        await unlinkQuietly(tmp); // left by an interrupted pass
+        return this.createSidecar(tmp);
+      });
+      try {
+        await side.writeFile(JSON.stringify(sidecar));
+        if (this.opts.fsync !== false) await side.sync();
+      } finally {
+        await side.close();
+      }
+      await rename(tmp, entry.sidecarFile);
+      return { ...entry, sidecar };
+    }
+    const from = Buffer.isBuffer(entry.file) ? entry.file : Buffer.from(entry.file);
+    const base = from.lastIndexOf(0x2f) + 1;
+    const flagsAt = from.indexOf(SEP, from.indexOf(SEP, base) + 1) + 1;
+    const to = Buffer.from(from);
+    to[flagsAt + SIGNATURE_FLAG_AT] = signatureFlag(sidecar).charCodeAt(0);
+    await rename(from, to);
+    return { sidecar, file: to };
   }
 
   private async recordWithRetry(entry: SpoolEntry): Promise<void> {
@@ -181,7 +370,8 @@ export class FlowIntake implements Intake {
     }
   }
 
-  private async spool(req: IntakeRequest): Promise<SpoolEntry> {
+  private async spool(req: IntakeRequest, held = false): Promise<SpoolEntry> {
+    transportLabel(req.transport);
     const key = `${Date.now().toString(36)}-${randomBytes(12).toString('hex')}`;
     const named = flowName(req.nameBytes ?? req.originalName);
     const sidecar: SpoolSidecar = {
@@ -192,6 +382,7 @@ export class FlowIntake implements Intake {
       ...(named.bytes ? { nameHex: named.bytes.toString('hex') } : {}),
       transport: req.transport,
       hasSignature: Boolean(req.signaturePath),
+      ...(held ? { held } : {}),
       ...(req.declaredInterface !== undefined ? { declaredInterface: req.declaredInterface } : {}),
       ...(req.declaredSigned !== undefined ? { declaredSigned: req.declaredSigned } : {}),
       ...(req.emitter !== undefined ? { emitter: req.emitter } : {}),
@@ -470,7 +661,7 @@ export class FlowIntake implements Intake {
       const text = sep < 0 ? raw.toString('utf8') : '';
       if (sep < 0 && !text.endsWith('.json')) continue;
       const key = sep < 0 ? text.slice(0, -5) : raw.toString('latin1', 0, sep);
-      if (this.inFlight.has(key)) continue;
+      if (this.inFlight.has(key) || this.held.has(key)) continue;
       // One entry that cannot be finished is logged and left for the next pass: it never stops the others
       // nor the daemon's start.
       try {
@@ -501,8 +692,28 @@ export class FlowIntake implements Intake {
       await rm(file, { force: true, recursive: true });
       return false;
     }
+    if (sidecar.held) return this.holdAgain({ sidecar, file }, spooledAt);
     await this.record({ sidecar, file });
     return true;
+  }
+
+  /**
+   * A held entry found by recovery: its pairing finished if it was under way (its `<key>.p7s` is there),
+   * else held again for what is left of its wait. Counted as recovered once it is recorded, not here.
+   */
+  private async holdAgain(entry: SpoolEntry, spooledAt: number): Promise<boolean> {
+    const { key } = entry.sidecar;
+    const paired = await lstat(path.join(this.spoolDir, `${key}.p7s`)).then(
+      () => true,
+      () => false,
+    );
+    if (paired) {
+      const released = await this.settle(entry, true);
+      await this.record(released);
+      return true;
+    }
+    this.hold(entry, Number.isFinite(spooledAt) ? spooledAt : 0);
+    return false;
   }
 
   /** A spooled file `<key>` with a sidecar `<key>.json` (a name too long to carry it, or an earlier version). */
@@ -547,7 +758,9 @@ export class FlowIntake implements Intake {
       ]);
       return false;
     }
-    await this.record({ sidecar, file: base, sidecarFile: `${base}.json` });
+    const entry: SpoolEntry = { sidecar, file: base, sidecarFile: `${base}.json` };
+    if (sidecar.held) return this.holdAgain(entry, parseInt(key.split('-')[0] ?? '', 36));
+    await this.record(entry);
     return true;
   }
 }

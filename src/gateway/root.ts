@@ -34,11 +34,26 @@ import { resumeWaitingFlows } from './waiting.ts';
 
 /** A door flows come in by: started by the daemon in the order given, stopped in the reverse order. */
 export interface Transport {
-  readonly name: 'folder' | 'sftp' | 'http';
+  /** Its name; the label of the flows it hands to the intake, for most (the HTTP port's doors say `http`). */
+  readonly name: string;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** The port it listens on, once started (network transports). */
   port(): number | null;
+  /** Looks for new files now rather than at its next pass (drop folders; the demo, right after dropping). */
+  rescan?(): void;
+}
+
+/**
+ * One kind of transport, as the composition root wires it: built from the daemon's parts and the
+ * configuration (its own section), or `null` when the configuration turns it off. A new transport is its
+ * folder under src/gateway/, its config section, and one module in the list the daemon is given
+ * (TRANSPORTS): it hands complete files to `services.intake` with its label; the intake pairs signatures
+ * and applies the size limit.
+ */
+export interface TransportModule {
+  readonly name: string;
+  create(parts: DaemonParts, opts: { token: string }): Transport | null;
 }
 
 /**
@@ -156,6 +171,7 @@ export function composeDaemon(config: Config, logger: Logger, store: Store, metr
     ...(work ? { work } : {}),
   };
   const platform = new PlatformJobs(store, config, logger);
+  const partners = new PartnerCache(store, config.dataDir);
   const intake = new FlowIntake({
     dataDir: config.dataDir,
     maxFlowBytes: config.maxFlowSizeKo * 1024,
@@ -169,8 +185,9 @@ export function composeDaemon(config: Config, logger: Logger, store: Store, metr
         transport: f.transport,
       }),
     fsync: config.fsync,
+    detachedWaitMs: config.signature.detachedWaitMs,
+    partnerSigns: (code) => partners.cached(code)?.signed === true,
   });
-  const partners = new PartnerCache(store, config.dataDir);
   const listening = { sftp: null as number | null };
   const services: Services = {
     config,
@@ -202,36 +219,39 @@ export function composeDaemon(config: Config, logger: Logger, store: Store, metr
   return { defender, validation, work, deps, platform, intake, partners, services, listening };
 }
 
-/**
- * The transports the configuration turns on, in their start order: drop folders, SFTP, then HTTP.
- * `folders: false` turns the drop folders off (tests, benchmarks).
- */
-export function transportsOf(
-  parts: DaemonParts,
-  opts: { folders: boolean; token: string },
-): { transports: Transport[]; watcher: FolderWatcher | null } {
-  const { config, logger, intake, partners, metrics } = parts.services;
-  const transports: Transport[] = [];
-  let watcher: FolderWatcher | null = null;
-  if (opts.folders) {
+/** Drop folders (`folders.*`): the mailboxes' `depot/` and `analyse/` folders. */
+const folderTransport: TransportModule = {
+  name: 'folder',
+  create: (parts) => {
+    const { config, logger, intake, partners } = parts.services;
     const folders = new FolderWatcher({
       dataDir: config.dataDir,
       stableMs: config.folders.stableMs,
       rescanMs: config.folders.rescanMs,
       usePolling: config.folders.usePolling,
       checkWriters: config.folders.checkWriters,
-      detachedWaitMs: config.signature.detachedWaitMs,
       intake,
       logger,
       isPartner: (code) => partners.cached(code)?.active === true,
-      partnerSigns: (code) => partners.cached(code)?.signed === true,
     });
-    watcher = folders;
-    transports.push({ name: 'folder', start: () => folders.start(), stop: () => folders.stop(), port: () => null });
-  }
-  if (config.sftp.port !== 0) {
+    return {
+      name: 'folder',
+      start: () => folders.start(),
+      stop: () => folders.stop(),
+      port: () => null,
+      rescan: () => folders.rescan(),
+    };
+  },
+};
+
+/** The SFTP server (`sftp.*`; `port: 0` turns it off). */
+const sftpTransport: TransportModule = {
+  name: 'sftp',
+  create: (parts) => {
+    const { config, logger, intake, partners, metrics } = parts.services;
+    if (config.sftp.port === 0) return null;
     const sftp = new SftpServer({ config, accounts: partners, intake, logger, metrics, defender: parts.defender });
-    transports.push({
+    return {
       name: 'sftp',
       start: async () => {
         const s = await sftp.start().catch((err: unknown) => {
@@ -241,20 +261,46 @@ export function transportsOf(
       },
       stop: () => sftp.stop(),
       port: () => parts.listening.sftp,
-    });
-  }
-  if (config.http.port !== 0) {
+    };
+  },
+};
+
+/** The HTTP port (`http.*`; `port: 0` turns it off): API twin, portal, admin API, metrics. */
+const httpTransport: TransportModule = {
+  name: 'http',
+  create: (parts, { token }) => {
+    const { config } = parts.services;
+    if (config.http.port === 0) return null;
     let http: HttpHandle | null = null;
-    transports.push({
+    return {
       name: 'http',
       start: async () => {
-        http = await startHttp(parts.services, opts.token).catch((err: unknown) => {
+        http = await startHttp(parts.services, token).catch((err: unknown) => {
           throw portError('http', config.http.host, config.http.port, err);
         });
       },
       stop: async () => http?.close(),
       port: () => http?.port ?? null,
-    });
+    };
+  },
+};
+
+/** The daemon's transports, in their start order: drop folders, SFTP, then HTTP. */
+export const TRANSPORTS: readonly TransportModule[] = [folderTransport, sftpTransport, httpTransport];
+
+/**
+ * The transports the configuration turns on, in their start order (the modules' order). `folders: false`
+ * turns the drop folders off (tests, benchmarks).
+ */
+export function transportsOf(
+  parts: DaemonParts,
+  opts: { folders: boolean; token: string; modules?: readonly TransportModule[] },
+): Transport[] {
+  const modules = (opts.modules ?? TRANSPORTS).filter((m) => opts.folders || m.name !== 'folder');
+  const names = new Set<string>();
+  for (const m of modules) {
+    if (names.has(m.name)) throw new Error(`two transports named ${m.name}`);
+    names.add(m.name);
   }
-  return { transports, watcher };
+  return modules.flatMap((m) => m.create(parts, { token: opts.token }) ?? []);
 }

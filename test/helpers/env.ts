@@ -8,6 +8,7 @@ import pg from 'pg';
 import { buildConfig } from '../../src/config.ts';
 import type { Config } from '../../src/config.ts';
 import { Daemon } from '../../src/gateway/daemon.ts';
+import type { TransportModule } from '../../src/gateway/root.ts';
 import { silentLogger } from '../../src/log.ts';
 
 export const CORPUS = path.resolve('test/corpus');
@@ -99,10 +100,11 @@ export type DbKind = 'postgres' | 'pglite';
 export async function startDaemon(
   kind: DbKind,
   config: Config,
+  opts: { transports?: readonly TransportModule[] } = {},
 ): Promise<{ daemon: Daemon; schema?: string; stop: () => Promise<void> }> {
   const schema = kind === 'postgres' ? uniqueSchema() : undefined;
   if (kind === 'postgres') config.databaseUrl = PG_URL;
-  const daemon = new Daemon({ config, logger: silentLogger, ...(schema ? { schema } : {}) });
+  const daemon = new Daemon({ config, logger: silentLogger, ...(schema ? { schema } : {}), ...opts });
   await daemon.start();
   return {
     daemon,

@@ -59,11 +59,13 @@ export interface ClaimRecord extends IntakeRequest {
 export class FolderIntake implements Intake {
   readonly claims: ClaimRecord[] = [];
   readonly dir: string;
+  readonly maxFlowBytes: number;
   /** Set to make the next claims fail (tests of the failure path). */
   failWith?: Error;
 
-  constructor(dir: string) {
+  constructor(dir: string, maxFlowBytes = 30000 * 1024) {
     this.dir = dir;
+    this.maxFlowBytes = maxFlowBytes;
     mkdirSync(dir, { recursive: true });
   }
 
@@ -112,7 +114,7 @@ export async function startTestSftp(
     dataDir,
   );
   const accounts = new MemoryPartnerAccounts(opts.partners ?? []);
-  const intake = new FolderIntake(path.join(dataDir, 'spool'));
+  const intake = new FolderIntake(path.join(dataDir, 'spool'), config.maxFlowSizeKo * 1024);
   const logs: string[] = [];
   const logger = pino(
     { level: opts.keepLogs === false ? 'silent' : 'debug' },

@@ -3,7 +3,9 @@
  * the intake. A file is complete when its name is not a temporary one (`.x`, `*.tmp`, `*.part`,
  * `*.filepart`) and its size and mtime stay the same for `stableMs` — checked by us, including for files
  * present at start (chokidar's awaitWriteFinish does not cover those). A periodic rescan catches any
- * event the OS dropped. A detached signature `<file>.p7s` travels with its flow.
+ * event the OS dropped. A flow whose detached signature `<file>.p7s` is here is handed over with it, as two
+ * files (the flow saying its signature follows); a `.p7s` alone waits for its flow while that one is
+ * here, then goes alone: the intake pairs them, or holds either for the other (intake.ts).
  *
  * On local filesystems each mailbox folder is watched with `fs.watch` (inotify): chokidar 6 re-lists
  * and lstat()s a whole folder on every event, which measured as a third of the daemon's CPU when a
@@ -44,14 +46,10 @@ interface FolderWatcherOptions {
   usePolling: boolean;
   /** Also wait until no process has the file open for writing (Linux /proc; default: where supported). */
   checkWriters?: boolean;
-  /** How long a flow of a signing partner waits for its `.p7s`. */
-  detachedWaitMs: number;
   intake: Intake;
   logger: Logger;
   /** Is this a known, active partner? (folders of unknown codes are left alone) */
   isPartner: (code: string) => boolean;
-  /** Does this partner sign its flows? (then a flow waits a little for its `.p7s`) */
-  partnerSigns: (code: string) => boolean;
 }
 
 /** One entry of a mailbox folder, its name as the bytes on disk. */
@@ -69,7 +67,6 @@ interface Pending {
   entry: Entry;
   size: number;
   mtimeMs: number;
-  firstSeen: number;
   timer: NodeJS.Timeout | null;
 }
 
@@ -249,7 +246,6 @@ export class FolderWatcher {
           entry: e,
           size: st.size,
           mtimeMs: st.mtimeMs,
-          firstSeen: Date.now(),
           timer: null,
         };
         pending.size = st.size;
@@ -265,6 +261,7 @@ export class FolderWatcher {
   private async check(key: string): Promise<void> {
     const pending = this.pending.get(key);
     if (!pending || this.stopped) return;
+    if (this.claiming.has(key)) return void (pending.timer = null); // handed over with its flow right now
     pending.timer = null;
     const e = pending.entry;
     const st = await lstat(e.path).catch(() => null);
@@ -281,21 +278,8 @@ export class FolderWatcher {
       if (!this.stopped) this.schedule(e, pending);
       return;
     }
-    // A signature waits for its flow, and a signing partner's flow waits a little for its signature.
-    const isP7s = e.text.toLowerCase().endsWith('.p7s');
-    const sig = Buffer.concat([e.path, P7S]);
-    if (isP7s) {
-      const flowPath = e.path.subarray(0, e.path.length - 4);
-      if (existsSync(flowPath) || Date.now() - pending.firstSeen < this.opts.detachedWaitMs) {
-        this.schedule(e, pending);
-        return;
-      }
-      // An orphan signature past the wait: taken as a flow of its own, so it is rejected, not lost.
-    } else if (
-      !existsSync(sig) &&
-      (declaredSigned(e.text) ?? this.opts.partnerSigns(e.partner)) &&
-      Date.now() - pending.firstSeen < this.opts.detachedWaitMs
-    ) {
+    // A signature follows its flow into the intake (which pairs them); its flow still here is not taken yet.
+    if (e.text.toLowerCase().endsWith('.p7s') && existsSync(e.path.subarray(0, e.path.length - 4))) {
       this.schedule(e, pending);
       return;
     }
@@ -304,45 +288,56 @@ export class FolderWatcher {
     // descriptor, so a folder swapped for a symlink meanwhile cannot make us take a file from elsewhere.
     const folder = await openMailboxFolder(this.opts.dataDir, e.partner, e.box);
     if ('unsafe' in folder) return void this.usable(e.partner, e.box); // said once in the log
-    const inFolder = (name: Buffer) => Buffer.concat([Buffer.from(`${folder.dir}/`), name]);
-    const signaturePath = !isP7s && existsSync(sig) ? inFolder(Buffer.concat([e.name, P7S])) : undefined;
-    const sigKey = signaturePath ? sig.toString('latin1') : undefined;
+    // A flow whose `.p7s` is here: both handed over by this node, the flow saying its signature follows (on
+    // shared mailboxes another node could otherwise take the `.p7s` into its own intake).
+    const signature = this.entry(e.partner, e.box, Buffer.concat([e.name, P7S]));
+    const withSignature = existsSync(signature.path) && !this.claiming.has(signature.key);
     this.claiming.add(key);
-    if (sigKey) this.claiming.add(sigKey);
+    if (withSignature) this.claiming.add(signature.key);
+    try {
+      const taken = await this.handOver(e, folder.dir, withSignature);
+      if (taken && withSignature) await this.handOver(signature, folder.dir, false);
+    } finally {
+      await folder.close();
+      this.claiming.delete(key);
+      if (withSignature) {
+        this.claiming.delete(signature.key);
+        this.pending.delete(signature.key);
+      }
+    }
+  }
+
+  /** Hands one file to the intake (renamed through the opened box folder); false if it stays in the mailbox. */
+  private async handOver(e: Entry, dir: string, signatureAwaited: boolean): Promise<boolean> {
     // Text paths where the name is UTF-8; bytes where it is not.
-    const asPath = (b: Buffer) => (isUtf8(b) ? b.toString('utf8') : b);
+    const inFolder = Buffer.concat([Buffer.from(`${dir}/`), e.name]);
     try {
       const declared = declaredInterface(e.text);
       const signedFlag = declaredSigned(e.text);
       await this.opts.intake.take({
         partner: e.partner,
         box: e.box,
-        path: asPath(inFolder(e.name)),
+        path: isUtf8(inFolder) ? inFolder.toString('utf8') : inFolder,
         originalName: flowName(e.name).name,
         nameBytes: e.name,
         transport: 'folder',
         ...(declared ? { declaredInterface: declared } : {}),
         ...(signedFlag !== undefined ? { declaredSigned: signedFlag } : {}),
-        ...(signaturePath ? { signaturePath: asPath(signaturePath) } : {}),
+        ...(signatureAwaited ? { signatureAwaited } : {}),
       });
+      return true;
     } catch (err) {
       // Another daemon sharing these mailboxes took it first (its rename won): nothing to do.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(e.path)) {
         this.opts.logger.debug({ partner: e.partner, file: e.text }, 'file taken by another node');
-        return;
+        return false;
       }
       // The file stays in the mailbox and is tried again by the next rescan: never dropped.
       this.opts.logger.error(
         { err, partner: e.partner, file: flowName(e.name).name },
         'could not take a deposited file; will retry',
       );
-    } finally {
-      await folder.close();
-      this.claiming.delete(key);
-      if (sigKey) {
-        this.claiming.delete(sigKey);
-        this.pending.delete(sigKey);
-      }
+      return false;
     }
   }
 }

@@ -113,7 +113,9 @@ export const apiTwinRoutes: FastifyPluginAsync<ApiTwinOptions> = async (app, { s
   const { config, flows, intake } = services;
   const tmpDir = path.join(config.dataDir, 'tmp');
   mkdirSync(tmpDir, { recursive: true });
-  const { maxFlowSizeKo } = config;
+  // The intake's size limit (the platform's message names it in Ko).
+  const maxFlowBytes = intake.maxFlowBytes;
+  const maxFlowSizeKo = Math.floor(maxFlowBytes / 1024);
   const authenticated = new WeakMap<FastifyRequest, PartnerAccount>();
   app.setErrorHandler(errorHandler(platformShape(maxFlowSizeKo)));
   // Before any body is read: an unauthenticated request costs a header, not its body.
@@ -135,7 +137,7 @@ export const apiTwinRoutes: FastifyPluginAsync<ApiTwinOptions> = async (app, { s
   const partnerOf = (req: FastifyRequest): PartnerAccount => authenticated.get(req)!;
 
   // The body holds the flow in base64: 4/3 of maxFlowSizeKo, and the JSON around it.
-  const depositLimit = Math.ceil((maxFlowSizeKo * 1024) / 3) * 4 + 65536;
+  const depositLimit = Math.ceil(maxFlowBytes / 3) * 4 + 65536;
   app.post('/cpro/factures/v1/deposer/flux', { bodyLimit: depositLimit }, async (req, reply) => {
     const partner = partnerOf(req);
     const parsed = deposit.safeParse(req.body);
@@ -150,7 +152,7 @@ export const apiTwinRoutes: FastifyPluginAsync<ApiTwinOptions> = async (app, { s
     const syntax = SYNTAXES.find((s) => s.syntaxeFlux === body.syntaxeFlux);
     if (!syntax) return fail(reply, 400, 20003, `Syntaxe de flux inconnue : ${body.syntaxeFlux.slice(0, 64)}`);
     const bytes = Buffer.from(body.fichierFlux, 'base64');
-    if (bytes.length > maxFlowSizeKo * 1024) return fail(reply, 413, 20001, tooLarge(maxFlowSizeKo));
+    if (bytes.length > maxFlowBytes) return fail(reply, 413, 20001, tooLarge(maxFlowSizeKo));
     const file = path.join(tmpDir, `.api-${randomUUID()}`);
     await writeFile(file, bytes);
     const res = await intake.claim({

@@ -139,7 +139,7 @@ function send(reply: FastifyReply, status: number, page: string): FastifyReply {
  */
 export const portalRoutes: FastifyPluginAsync<{ services: PortalServices }> = async (app, { services }) => {
   const { config, flows, partners } = services;
-  const maxBytes = config.maxFlowSizeKo * 1024;
+  const maxBytes = services.intake.maxFlowBytes; // the intake's limit
   const tmpDir = path.join(config.dataDir, 'tmp');
   mkdirSync(tmpDir, { recursive: true });
   const sessions = new PortalSessions(() => services.db);
@@ -332,7 +332,7 @@ export const portalRoutes: FastifyPluginAsync<{ services: PortalServices }> = as
         box,
         path: upload.file,
         originalName: upload.name,
-        transport: 'http',
+        transport: 'portal',
         ...(syntax ? { declaredInterface: syntax.interfaceCode } : {}),
         ...(fields.signe === 'oui'
           ? { declaredSigned: true }

@@ -50,8 +50,6 @@ interface Conn {
   socket: net.Socket;
   client?: Connection;
   partner?: string;
-  /** Does the partner sign its flows? (then uploads pair with their .p7s in the drop folder) */
-  signs?: boolean;
   session?: SftpSession;
   /** Holds a pre-authentication slot until logged in (or closed). */
   preAuth: boolean;
@@ -265,8 +263,6 @@ export class SftpServer {
         partner,
         address: conn.address,
         paths: ensureMailbox(config.dataDir, partner),
-        maxFlowBytes: config.maxFlowSizeKo * 1024,
-        signs: conn.signs === true,
         intake,
         log: plog,
         metrics: this.#metrics,
@@ -340,7 +336,6 @@ export class SftpServer {
     if (conn.socket.destroyed) return;
     if (ok) {
       conn.partner = code;
-      conn.signs = usable?.signed === true;
       clearTimeout(conn.preAuthTimer);
       this.#metrics.logins.inc({ method: ctx.method, result: 'ok' });
       log.info({ partner: code, method: ctx.method, key: keyFingerprint }, 'sftp login');

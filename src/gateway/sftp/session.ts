@@ -2,7 +2,8 @@
  * One logged-in partner's SFTP session: the request handlers over its virtual tree (see paths.ts).
  * Uploads go to a hidden temp file in the same folder (same filesystem, so the intake's rename is atomic,
  * and the drop-folder watcher ignores dot-files); only a clean CLOSE, or a RENAME to a complete name,
- * hands the file to the intake. Everything the session leaves unfinished is deleted when it ends.
+ * hands the file to the intake, labelled `sftp`. A detached signature is handed over like any file: the
+ * intake pairs it with its flow. Everything the session leaves unfinished is deleted when it ends.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -35,9 +36,6 @@ interface SessionContext {
   partner: string;
   address: string;
   paths: MailboxPaths;
-  maxFlowBytes: number;
-  /** The partner signs its flows: uploads are published into the drop folder, where each flow is paired with its `.p7s`. */
-  signs: boolean;
   intake: Intake;
   log: Logger;
   metrics: SftpMetrics;
@@ -314,8 +312,10 @@ export class SftpSession {
       throw new Refused(STATUS_CODE.PERMISSION_DENIED, 'SFTP-BAD-HANDLE', 'not open for writing');
     if (up.failed) throw new Refused(STATUS_CODE.FAILURE, up.failed.code as RefusalCode, up.failed.detail);
     const end = offset + data.length;
-    if (end > this.#c.maxFlowBytes) {
-      const detail = `limit ${Math.floor(this.#c.maxFlowBytes / 1024)} Ko`;
+    // The intake's limit, applied as the bytes come: a larger upload would only be refused after it landed.
+    const { maxFlowBytes } = this.#c.intake;
+    if (end > maxFlowBytes) {
+      const detail = `limit ${Math.floor(maxFlowBytes / 1024)} Ko`;
       this.#abortUpload(up, refusal('SFTP-TOO-LARGE', detail), end);
       throw new Refused(STATUS_CODE.FAILURE, 'SFTP-TOO-LARGE', detail);
     }
@@ -433,26 +433,8 @@ export class SftpSession {
 
   async #publish(sftp: SFTPWrapper, reqid: number, s: Staged, closed?: Promise<void>): Promise<void> {
     const { partner, intake } = this.#c;
-    // A detached signature, or any flow of a partner that signs, is published into the drop folder
-    // (atomic rename under its final name): the folder watcher pairs each flow with its `.p7s`, waiting
-    // `signature.detachedWaitMs` for it, whatever order the two were uploaded in.
-    if ((declaredSigned(s.name) ?? this.#c.signs) || s.name.toLowerCase().endsWith('.p7s')) {
-      await closed;
-      try {
-        await fs.promises.rename(s.tempPath, path.join(this.#c.paths[s.box], s.name));
-      } catch (e) {
-        await unlinkQuiet(s.tempPath);
-        this.#c.log.error({ box: s.box, name: s.name, size: s.size, err: e }, 'sftp upload not published');
-        throw new Refused(STATUS_CODE.FAILURE, 'SFTP-CLAIM-FAILED');
-      }
-      this.#c.metrics.files.inc({ direction: 'up' });
-      this.#c.log.info(
-        { box: s.box, name: s.name, size: s.size },
-        'sftp upload published to the drop folder (signed flows)',
-      );
-      sftp.status(reqid, STATUS_CODE.OK);
-      return;
-    }
+    // Every upload goes to the intake, a detached signature too: the intake pairs a flow with its `.p7s`
+    // (waiting `signature.detachedWaitMs` for it, whatever order the two were uploaded in).
     let result;
     try {
       const declared = declaredInterface(s.name);

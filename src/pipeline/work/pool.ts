@@ -75,7 +75,9 @@ export class FlowWorkers {
     // A heap ceiling far above what a 30 Mo invoice needs (~300 Mo): a flow that still finds a way past every
     // limit ends its worker (the runner retries, then answers INC) instead of the whole daemon.
     const slot: Slot = {
-      worker: new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB } }),
+      worker: new Worker(WORKER_URL, {
+        resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+      }),
       pending: new Map(),
     };
     slot.worker.on('message', (reply: WorkReply) => {

@@ -2,7 +2,8 @@
  * Memory bound of one large flow: the daemon runs as its own process (`passerelle start`, embedded PGlite
  * unless BENCH_DATABASE_URL… is asked with `-- memory postgres`), one valid UBL invoice of 30,000 Ko is
  * dropped into a depot, and the daemon's RSS is sampled (/proc, every 10 ms) until the compte-rendu is
- * written. Prints the peak above the idle baseline next to its anchor, 4 × the flow's size, and the slowest
+ * written. Prints the peak above the idle baseline next to its anchor, 4 × the flow's size, the peak of each
+ * stage (the daemon logs at debug level; each sample is given to the stage running then) and the slowest
  * `/health` answer seen meanwhile (asked every 20 ms, from the deposit to the compte-rendu) next to its
  * anchor, 100 ms.
  */
@@ -49,11 +50,34 @@ export interface MemoryRun {
   idleMB: number;
   peakAboveIdleMB: number;
   anchorMB: number;
+  /** Peak RSS above idle while each part of the flow's path ran (intake, queue, each stage, conclusion). */
+  byStage: { stage: string; peakAboveIdleMB: number | undefined; seconds: number }[];
   maxHealthMs: number;
   /** The daemon's slowest event-loop delay from the deposit to the compte-rendu. */
   maxEventLoopMs: number;
   status: string;
   seconds: number;
+}
+
+/** The parts of a flow's path, from the daemon's log: `stage done` lines give each stage's end and length. */
+function stageWindows(
+  log: { time: number; msg: string; stage?: string; ms?: number; file?: string }[],
+  droppedAt: number,
+  doneAt: number,
+): { stage: string; from: number; to: number }[] {
+  const received = log.find((l) => l.msg === 'flow received' && l.file === 'big.xml');
+  if (!received) return [];
+  const out = [{ stage: 'intake', from: droppedAt, to: received.time }];
+  let at = received.time;
+  for (const l of log) {
+    if (l.msg !== 'stage done' || l.time < received.time || l.stage === undefined) continue;
+    const start = l.time - (l.ms ?? 0);
+    if (start > at + 1) out.push({ stage: out.length === 1 ? 'queue' : 'between', from: at, to: start });
+    out.push({ stage: l.stage, from: start, to: l.time });
+    at = l.time;
+  }
+  out.push({ stage: 'conclusion', from: at, to: doneAt });
+  return out;
 }
 
 export async function freePort(): Promise<number> {
@@ -79,7 +103,8 @@ export async function benchMemory(kind: 'pglite' | 'postgres' = 'pglite', sizeKo
       http: { port: await freePort() },
       sftp: { port: 0 },
       schemas: { fetchOnStart: false },
-      log: { level: process.env.BENCH_MEMORY_TRACE ? 'debug' : 'warn' },
+      // Debug: the stages' `stage done` lines, read from the daemon's stdout to give each sample its stage.
+      log: { level: 'debug' },
       partners: [{ code: 'BENCH1', name: 'Bench' }],
       ...(kind === 'postgres' ? { databaseUrl, databaseSchema: `bench_mem_${Date.now()}` } : {}),
     }),
@@ -88,11 +113,26 @@ export async function benchMemory(kind: 'pglite' | 'postgres' = 'pglite', sizeKo
     process.execPath,
     [fileURLToPath(new URL('../bin/passerelle.js', import.meta.url)), 'start', '--config', configFile],
     {
-      stdio: ['ignore', process.env.BENCH_MEMORY_TRACE ? 'inherit' : 'ignore', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, CI: '1' },
     },
   );
   const pid = daemon.pid!;
+  const log: { time: number; msg: string; stage?: string; ms?: number; file?: string }[] = [];
+  let pending = '';
+  daemon.stdout.setEncoding('utf8');
+  daemon.stdout.on('data', (chunk: string) => {
+    if (process.env.BENCH_MEMORY_TRACE) process.stdout.write(chunk);
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      try {
+        log.push(JSON.parse(line) as (typeof log)[number]);
+      } catch {
+        /* not a log line */
+      }
+    }
+  });
   const box = mailboxPaths(dataDir, 'BENCH1');
   // On PostgreSQL the daemon's info file is named after the host (several daemons may share the folder).
   const infoFile = daemonInfoPath(dataDir, kind === 'postgres');
@@ -115,19 +155,21 @@ export async function benchMemory(kind: 'pglite' | 'postgres' = 'pglite', sizeKo
     const flow = largeValidUbl(sizeKo * 1024 - 512, 'big');
     writeFileSync(path.join(box.depot, 'big.tmp'), flow);
     let peak = idle;
+    const samples: { at: number; rss: number }[] = [];
     let maxHealth = 0;
     let done = false;
     // BENCH_MEMORY_TRACE=1: the RSS above idle every 100 ms on stderr, to see which stage holds the peak.
     const trace = process.env.BENCH_MEMORY_TRACE ? ([] as string[]) : undefined;
     let windowMax = 0;
-    let samples = 0;
+    let count = 0;
     const t00 = performance.now();
     const sampler = setInterval(() => {
       try {
         const now = rssBytes(pid);
+        samples.push({ at: Date.now(), rss: now });
         peak = Math.max(peak, now);
         windowMax = Math.max(windowMax, now);
-        if (trace && ++samples % 10 === 0) {
+        if (trace && ++count % 10 === 0) {
           trace.push(
             `${((performance.now() - t00) / 1000).toFixed(1)}s ${((windowMax - idle) / 1048576).toFixed(0)}MB`,
           );
@@ -145,6 +187,7 @@ export async function benchMemory(kind: 'pglite' | 'postgres' = 'pglite', sizeKo
     })();
     await eventLoopMaxMs(httpPort); // resets the daemon's event-loop histogram
     const t0 = performance.now();
+    const droppedAt = Date.now();
     renameSync(path.join(box.depot, 'big.tmp'), path.join(box.depot, 'big.xml'));
     const deadline = Date.now() + 600000;
     let report: string | undefined;
@@ -157,6 +200,7 @@ export async function benchMemory(kind: 'pglite' | 'postgres' = 'pglite', sizeKo
       else await new Promise((r) => setTimeout(r, 100));
     }
     const seconds = (performance.now() - t0) / 1000;
+    const doneAt = Date.now();
     const maxEventLoopMs = await eventLoopMaxMs(httpPort);
     done = true;
     await prober;
@@ -164,11 +208,20 @@ export async function benchMemory(kind: 'pglite' | 'postgres' = 'pglite', sizeKo
     if (trace)
       process.stderr.write(`RSS above idle from ${Date.now() - (performance.now() - t00)}: ${trace.join(' ')}\n`);
     const MB = 1024 * 1024;
+    const byStage = stageWindows(log, droppedAt, doneAt).map((w) => {
+      const inside = samples.filter((s) => s.at >= w.from && s.at <= w.to);
+      return {
+        stage: w.stage,
+        peakAboveIdleMB: inside.length ? (Math.max(...inside.map((s) => s.rss)) - idle) / MB : undefined,
+        seconds: (w.to - w.from) / 1000,
+      };
+    });
     return {
       flowBytes: flow.length,
       idleMB: idle / MB,
       peakAboveIdleMB: (peak - idle) / MB,
       anchorMB: (4 * flow.length) / MB,
+      byStage,
       maxHealthMs: maxHealth,
       maxEventLoopMs,
       status: /<IdStatut>([^<]+)</.exec(report)?.[1] ?? '?',

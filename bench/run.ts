@@ -46,12 +46,22 @@ const suites: Record<string, () => Promise<Record<string, number>>> = {
     const r = await benchMemory(kind);
     const ok = r.peakAboveIdleMB <= r.anchorMB;
     const quick = r.maxHealthMs < HEALTH_ANCHOR_MS;
+    const times = (mb: number) => `${((mb * 1048576) / r.flowBytes).toFixed(1)} × size`;
     console.log(
       `memory ${kind}: one ${Math.round(r.flowBytes / 1024)} Ko flow (status ${r.status}, ${r.seconds.toFixed(1)} s): ` +
-        `peak RSS ${r.peakAboveIdleMB.toFixed(0)} MB above idle (${r.idleMB.toFixed(0)} MB); anchor 4 × size = ` +
-        `${r.anchorMB.toFixed(0)} MB ${ok ? '(within)' : '(OVER)'}; slowest /health ${r.maxHealthMs.toFixed(0)} ms; anchor ${HEALTH_ANCHOR_MS} ms ` +
+        `peak RSS ${r.peakAboveIdleMB.toFixed(0)} MB above idle (${r.idleMB.toFixed(0)} MB), ${times(r.peakAboveIdleMB)}; ` +
+        `anchor 4 × size = ${r.anchorMB.toFixed(0)} MB ${ok ? '(within)' : '(OVER)'}; slowest /health ${r.maxHealthMs.toFixed(0)} ms; anchor ${HEALTH_ANCHOR_MS} ms ` +
         `${quick ? '(within)' : '(OVER)'} (the daemon's slowest event-loop delay ${r.maxEventLoopMs.toFixed(0)} ms)`,
     );
+    for (const s of r.byStage)
+      console.log(
+        `  ${s.stage.padEnd(12)} ${s.seconds.toFixed(2).padStart(6)} s  ` +
+          (s.peakAboveIdleMB === undefined
+            ? 'no sample'
+            : `peak ${s.peakAboveIdleMB.toFixed(0).padStart(4)} MB above idle (${times(s.peakAboveIdleMB)})`),
+      );
+    // Before the memory work of issue 14 (same bench, 2026-11-30, PostgreSQL, load average 11–17).
+    console.log(`  before: ${kind === 'postgres' ? '304–454 MB (10.4–15.5' : '426 MB (14.5'} × size)`);
     return {
       [`memory.${kind}.peakAboveIdleMB`]: r.peakAboveIdleMB,
       [`memory.${kind}.anchorMB`]: r.anchorMB,

@@ -10,6 +10,7 @@ import { buildConfig } from '../src/config.ts';
 import { silentLogger } from '../src/log.ts';
 import type { PipelineDeps } from '../src/pipeline/stage.ts';
 import { rulesStage } from '../src/pipeline/stages/rules.ts';
+import { schemaStage } from '../src/pipeline/stages/schema.ts';
 import { syntaxStage } from '../src/pipeline/stages/syntax.ts';
 import { FlowWorkers } from '../src/pipeline/work/pool.ts';
 import { ValidationPool } from '../src/schemas/pool.ts';
@@ -129,5 +130,55 @@ describe('XSD validation handing the document over', () => {
     } finally {
       await pool.close();
     }
+  }, 60000);
+});
+
+describe('SCHEMA on a zip, each document handed over to the validation worker', () => {
+  it('gives the inline result and hands every document back whole, the flow detection with it', async () => {
+    const a = h.UBL_EXAMPLE;
+    const b = Buffer.from(
+      readFileSync(path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example2.xml'), 'utf8').replace(
+        /<cbc:IssueDate>[^<]*</,
+        '<cbc:IssueDate>31/12/2017<',
+      ),
+    );
+    const big = h.largeValidUbl(5 * 1024 * 1024, 'lot');
+    const zip = h.zipOf([
+      { name: 'a.xml', data: a },
+      { name: 'b.xml', data: b },
+      { name: 'c.xml', data: big },
+    ]);
+    const outcome = async (threads: number) => {
+      const validation = new ValidationPool({ schemaDir: '/tmp/passerelle-no-installed-schemas', threads });
+      try {
+        const deps = { config, logger: silentLogger, validation } as unknown as PipelineDeps;
+        const flow = flowOf(zip, 'lot.zip');
+        const syntax = await syntaxStage.run({ flow, payload: Buffer.from(zip) }, deps);
+        if (!('output' in syntax)) throw new Error('zip not detected');
+        const { detected, documents } = syntax.output;
+        const schema = await schemaStage.run(
+          { flow, ...(detected ? { detected } : {}), ...(documents ? { documents } : {}) },
+          deps,
+        );
+        return { schema, text: JSON.stringify(schema), sent: documents! };
+      } finally {
+        await validation.close();
+      }
+    };
+    const inline = await outcome(0);
+    const worker = await outcome(1);
+    expect(worker.text).toEqual(inline.text);
+    expect(worker.schema.outcome).toBe('partial');
+    if (!('output' in worker.schema)) throw new Error('no output');
+    const docs = worker.schema.output.documents!;
+    expect(docs.map((d) => d.detected?.xml.equals(d.name === 'a.xml' ? a : d.name === 'b.xml' ? b : big))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(worker.schema.output.detected).toBe(docs[0]!.detected);
+    // Handed over, not copied: the inflated entry's Buffer that went to the worker is detached (moved).
+    expect(worker.sent[2]!.detected!.xml.byteLength).toBe(0);
+    expect(inline.sent[2]!.detected!.xml.equals(big)).toBe(true);
   }, 60000);
 });

@@ -255,6 +255,22 @@ describe('SchemaValidator (inline)', () => {
     expect(out.ok === false && out.findings[0]!.code).toBe('XSD-INVALID-VALUE');
   });
 
+  it('indentation is not kept as text, yet a value made only of blanks is validated as written', () => {
+    const example = readFileSync(path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1.xml'), 'utf8');
+    const ref = { set: 'ubl-2.1', entry: 'maindoc/UBL-Invoice-2.1.xsd' };
+    const blankDate = v.validate(Buffer.from(example.replace(/<cbc:IssueDate>[^<]*</, '<cbc:IssueDate>   <')), ref);
+    expect(blankDate.ok === false && blankDate.findings[0]).toMatchObject({
+      code: 'XSD-INVALID-VALUE',
+      location: { xpath: '/*/cbc:IssueDate' },
+    });
+    // Blanks and a comment around a date: the date is what libxml2 validates, on the line where it is written.
+    const line = example.slice(0, example.indexOf('<cbc:IssueDate>')).split('\n').length;
+    const commented = example.replace(/<cbc:IssueDate>([^<]*)</, '<cbc:IssueDate>\n  <!-- x -->$1<');
+    expect(v.validate(Buffer.from(commented), ref)).toEqual({ ok: true });
+    const wrong = v.validate(Buffer.from(commented.replace(/<!-- x -->[^<]*</, '<!-- x -->31/12/2017<')), ref);
+    expect(wrong.ok === false && wrong.findings[0]).toMatchObject({ code: 'XSD-INVALID-VALUE', location: { line } });
+  });
+
   it('a Factur-X MINIMUM file valid for CII D16B fails its profile XSD (refs run in order)', () => {
     const c = xmlCases('invalid-xsd').find((x) => x.file.includes('MINIMUM'))!;
     const xml = readFileSync(path.join(CORPUS, c.file));

@@ -13,7 +13,7 @@ import type { FormatLimits } from '../limits.ts';
 
 export interface XNode {
   /** Local name (prefix stripped: UBL cac/cbc and CII ram/rsm/udt local names do not collide). */
-  name: string;
+  readonly name: string;
   attrs: Record<string, string>;
   text: string;
   /** The text as written when trimming changed it (whitespace around a value matters to a few rules). */
@@ -22,7 +22,7 @@ export interface XNode {
   /** Line of the start tag (computed on demand). */
   readonly line: number;
   /** Qualified name as written, for XPaths. */
-  qname: string;
+  readonly qname: string;
   parent: XNode | undefined;
   /** Computed on demand from the parent chain: only findings need it. */
   readonly xpath: string;
@@ -61,22 +61,35 @@ function xpathOf(n: XNode): string {
   return '/' + steps.reverse().join('/');
 }
 
-/** The source text, for offset → line on demand (the newline index is built at the first request). */
+/**
+ * The source text, for offset → line on demand: the newline index is built at the first request, as 4 bytes
+ * per line (a 30 Mo invoice has ~800,000 lines: 3 Mo, where an array of numbers took 6 Mo and its growth more).
+ */
 class Source {
   #text: string;
-  #newlines: number[] | undefined;
+  #newlines: Uint32Array | undefined;
+  #count = 0;
   constructor(text: string) {
     this.#text = text;
   }
   lineAt(pos: number): number {
     if (!this.#newlines) {
-      const nl: number[] = [];
-      for (let i = this.#text.indexOf('\n'); i >= 0; i = this.#text.indexOf('\n', i + 1)) nl.push(i);
+      let nl = new Uint32Array(1024);
+      let n = 0;
+      for (let i = this.#text.indexOf('\n'); i >= 0; i = this.#text.indexOf('\n', i + 1)) {
+        if (n === nl.length) {
+          const grown = new Uint32Array(n * 2);
+          grown.set(nl);
+          nl = grown;
+        }
+        nl[n++] = i;
+      }
       this.#newlines = nl;
+      this.#count = n;
     }
     const nl = this.#newlines;
     let lo = 0;
-    let hi = nl.length;
+    let hi = this.#count;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (nl[mid]! < pos) lo = mid + 1;
@@ -101,31 +114,45 @@ function trimText(n: Node): void {
 /** Shared children array of leaf elements (most of them); replaced at the first child. */
 const NO_CHILDREN: XNode[] = Object.freeze([]) as unknown as XNode[];
 
+/** The source of each tree, by its root: a line is asked only for findings, so no element carries it. */
+const SOURCES = new WeakMap<XNode, Source>();
+
+/**
+ * One element. A 30 Mo invoice has over half a million of them, so an element holds only what cannot be
+ * derived (6 fields, ~72 bytes): its names come from its shared TagName, its source from its root, and
+ * `raw` is an own property only on the few elements whose text was trimmed.
+ */
 class Node implements XNode {
-  name: string;
+  tag: TagName;
   attrs: Record<string, string>;
   text = '';
-  raw?: string;
+  declare raw?: string;
   children: XNode[] = NO_CHILDREN;
-  qname: string;
   parent: XNode | undefined;
   pos: number;
-  src: Source;
-  tag: TagName;
-  constructor(tag: TagName, attrs: Record<string, string>, pos: number, parent: Node | undefined, src: Source) {
+  constructor(tag: TagName, attrs: Record<string, string>, pos: number, parent: Node | undefined) {
     this.tag = tag;
-    this.name = tag.name;
-    this.qname = tag.qname;
     this.attrs = attrs;
     this.pos = pos;
     this.parent = parent;
-    this.src = src;
+  }
+  get name(): string {
+    return this.tag.name;
+  }
+  get qname(): string {
+    return this.tag.qname;
   }
   get line(): number {
-    return this.src.lineAt(this.pos);
+    let root = this.parent;
+    while (root?.parent) root = root.parent;
+    return SOURCES.get(root ?? this)!.lineAt(this.pos);
   }
   get xpath(): string {
     return xpathOf(this);
+  }
+  /** As a location (loc() hands the element out as one). */
+  toJSON(): Loc {
+    return { xpath: this.xpath, line: this.line };
   }
 }
 
@@ -356,7 +383,7 @@ export function parseTree(
             resume = lt + st.off;
             break;
           } else if (st.kind === 0) {
-            const node = new Node(st.tag!, st.attrs === EMPTY ? EMPTY : { ...st.attrs }, lt + st.off, top, src);
+            const node = new Node(st.tag!, st.attrs === EMPTY ? EMPTY : { ...st.attrs }, lt + st.off, top);
             if (top.children === NO_CHILDREN) top.children = [node];
             else top.children.push(node);
             if (!st.selfClosing) {
@@ -513,11 +540,11 @@ export function parseTree(
             selfClosing,
           });
       } else if (root) throw fail('more than one root element', lt);
-      const node = new Node(tag, attrs, lt, top, src);
+      const node = new Node(tag, attrs, lt, top);
       if (top) {
         if (top.children === NO_CHILDREN) top.children = [node];
         else top.children.push(node);
-      } else root = node;
+      } else SOURCES.set((root = node), src);
       if (!selfClosing) {
         if (stack.length >= xmlMaxDepth) throw tooDeep(lt);
         stack.push(node);
@@ -556,23 +583,10 @@ export function at(n: XNode | undefined, ...path: string[]): XNode | undefined {
   return cur;
 }
 
-/** A location whose line and XPath are computed only when read. */
-class NodeLoc implements Loc {
-  #node: XNode;
-  constructor(n: XNode) {
-    this.#node = n;
-  }
-  get line(): number {
-    return this.#node.line;
-  }
-  get xpath(): string {
-    return this.#node.xpath;
-  }
-  toJSON(): Loc {
-    return { xpath: this.xpath, line: this.line };
-  }
-}
-
+/**
+ * The location of an element: the element itself, whose line and XPath are computed only when read (a model
+ * value holds no location object of its own: half a million of them for a 30 Mo invoice).
+ */
 export function loc(n: XNode): Loc {
-  return new NodeLoc(n);
+  return n;
 }

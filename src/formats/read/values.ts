@@ -2,25 +2,40 @@
 import type { Id, Invoice, Loc, Num, Val } from '../invoice.ts';
 import { EMPTY_ATTRS, loc, type XNode } from './tree.ts';
 
+/*
+ * Each value is built by one object literal with every property it will have: a property added afterwards
+ * costs a separate property array (a 30 Mo invoice has 350,000 values, 130,000 of them with attributes).
+ */
+
 export function val(n: XNode | undefined): Val | undefined {
   if (!n) return undefined;
-  const v: Val = { value: n.text, loc: loc(n) };
-  if (n.attrs !== EMPTY_ATTRS) v.attrs = n.attrs;
-  return v;
+  return n.attrs === EMPTY_ATTRS ? { value: n.text, loc: loc(n) } : { value: n.text, loc: loc(n), attrs: n.attrs };
 }
 
 export function num(n: XNode | undefined): Num | undefined {
-  const v: Num | undefined = val(n);
-  if (v && n?.raw !== undefined) v.written = n.raw;
-  if (v && n?.attrs['currencyID'] !== undefined) v.currency = n.attrs['currencyID'];
-  return v;
+  if (!n) return undefined;
+  const currency = n.attrs['currencyID'];
+  if (n.raw !== undefined) {
+    // Rare (a value written with blanks around it): built as before, property by property.
+    const v: Num = val(n)!;
+    v.written = n.raw;
+    if (currency !== undefined) v.currency = currency;
+    return v;
+  }
+  if (n.attrs === EMPTY_ATTRS) return { value: n.text, loc: loc(n) };
+  return currency === undefined
+    ? { value: n.text, loc: loc(n), attrs: n.attrs }
+    : { value: n.text, loc: loc(n), attrs: n.attrs, currency };
 }
 
 /** An identifier; its scheme is `schemeID` (or `listID` for classifications, `schemeAgencyID` never). */
 export function ident(n: XNode | undefined, schemeAttr = 'schemeID'): Id | undefined {
-  const v: Id | undefined = val(n);
-  if (v && n?.attrs[schemeAttr] !== undefined) v.scheme = n.attrs[schemeAttr];
-  return v;
+  if (!n) return undefined;
+  if (n.attrs === EMPTY_ATTRS) return { value: n.text, loc: loc(n) };
+  const scheme = n.attrs[schemeAttr];
+  return scheme === undefined
+    ? { value: n.text, loc: loc(n), attrs: n.attrs }
+    : { value: n.text, loc: loc(n), attrs: n.attrs, scheme };
 }
 
 /** Assigns only defined values, so optional fields stay absent (exactOptionalPropertyTypes-friendly). */

@@ -35,14 +35,20 @@ async function validateDocuments(
 ): Promise<StageResult<SchemaFacts>> {
   const findings: Finding[] = [];
   const out: DepositDocument[] = [];
+  let detectedAfter = facts.detected;
   let good = 0;
-  for (const doc of docs) {
-    if (!doc.detected || doc.findings.some(isFatal)) {
-      out.push(doc);
+  for (const sent of docs) {
+    if (!sent.detected || sent.findings.some(isFatal)) {
+      out.push(sent);
       continue;
     }
-    const d = doc.detected;
-    const outcome = await deps.validation.validate(d.xml, d.schemas, doc.name);
+    // Each document's XML goes to the validation worker and comes back, as a single flow's does (no copy):
+    // what follows reads the returned Buffer (the flow's detection is its first document's, the same object).
+    const d = sent.detected;
+    const { outcome, xml } = await deps.validation.validateHandingOver(d.xml, d.schemas, sent.name);
+    const back = xml === d.xml ? d : { ...d, xml };
+    if (detectedAfter === d) detectedAfter = back;
+    const doc = back === d ? sent : { ...sent, detected: back };
     if (outcome.ok === 'missing-set') return waiting(outcome.setId);
     if (outcome.ok === true) {
       good++;
@@ -55,7 +61,11 @@ async function validateDocuments(
     findings.push(line);
   }
   if (good === 0) return rejected(findings);
-  return go({ ...facts, documents: out }, findings, out.some((d) => d.findings.some(isFatal)) ? 'partial' : 'ok');
+  return go(
+    { ...facts, detected: detectedAfter, documents: out },
+    findings,
+    out.some((d) => d.findings.some(isFatal)) ? 'partial' : 'ok',
+  );
 }
 
 export const schemaStage: Stage<SchemaFacts & { flow: { originalName: string } }, SchemaFacts> = {

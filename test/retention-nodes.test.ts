@@ -144,11 +144,14 @@ it('purge --older-than drops old bytes and return files, never a flow not yet an
 it('retention.days: a daemon purges by itself what is older, at start then every hour', async () => {
   const db = daemons[1]!.store.db;
   const box = mailboxPaths(dataDir, 'ABC123');
-  const before = new Set(readdirSync(box.retour));
+  // Return files only: a delivery under way shows as a hidden temporary file (.passerelle-*.tmp) until
+  // its rename, and counting it would take a half-delivered answer for a delivered one.
+  const isAnswer = (n: string) => n.startsWith('FEN1200A_');
+  const before = new Set(readdirSync(box.retour).filter(isAnswer));
   for (let i = 0; i < 2; i++)
     writeFileSync(path.join(box.depot, `q${i}.xml`), VALID.replace('<cbc:ID>', `<!-- retention ${i} --><cbc:ID>`));
-  await waitForFiles(box.retour, before.size + 2, 60000, () => true);
-  const fresh = readdirSync(box.retour).filter((n) => !before.has(n));
+  const fresh = (await waitForFiles(box.retour, before.size + 2, 60000, isAnswer)).filter((n) => !before.has(n));
+  expect(fresh).toHaveLength(2);
   const q = await db.query<{ id: number; flow_number: string; original_name: string }>(
     `SELECT id, flow_number, original_name FROM flows WHERE original_name IN ('q0.xml', 'q1.xml') ORDER BY original_name`,
   );

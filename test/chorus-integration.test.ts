@@ -11,7 +11,8 @@ import { XMLParser } from 'fast-xml-parser';
 import { writeInvoiceStatuses } from '../src/formats/return/index.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
 import type { DirectoryData } from '../src/store/directory.ts';
-import { addDirectoryEntries, getInvoiceHistory, listInvoices, seedDirectory } from '../src/store/directory.ts';
+import { addDirectoryEntries, seedDirectory } from '../src/store/directory.ts';
+import { getInvoiceHistory, listInvoices } from '../src/store/invoices.ts';
 import { assertValidAgainst, readCppStatut } from './helpers/compte-rendu.ts';
 import {
   cleanup,

@@ -12,7 +12,7 @@ import { Daemon } from '../src/gateway/daemon.ts';
 import { silentLogger } from '../src/log.ts';
 import { generateMatelasSet } from '../src/platform/matelas-service.ts';
 import { buildQualificationKit } from '../src/platform/samples.ts';
-import { listInvoices } from '../src/store/directory.ts';
+import { listInvoices } from '../src/store/invoices.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { assertValidAgainst } from './helpers/compte-rendu.ts';
 import {

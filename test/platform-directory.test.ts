@@ -2,23 +2,25 @@ import { afterAll, beforeAll, describe, expect, it as jestIt } from '@jest/globa
 import { generateMatelas } from '../src/platform/matelas.ts';
 import {
   beginMatelasSet,
-  createInvoice,
   findCommitment,
-  findDuplicateInvoice,
   findPartnerSupplier,
   findService,
   findStructureBySiret,
   findUserByLogin,
-  getInvoice,
-  getInvoiceHistory,
   getMatelas,
-  listInvoices,
   listStructures,
   retireMatelas,
   seedDirectory,
-  setInvoiceStatus,
   setMatelasState,
 } from '../src/store/directory.ts';
+import {
+  createInvoice,
+  findDuplicateInvoice,
+  getInvoice,
+  getInvoiceHistory,
+  listInvoices,
+  setInvoiceStatusIn,
+} from '../src/store/invoices.ts';
 import { postgresRequired } from './helpers/env.ts';
 import { addPartner, openTestDb, type TestDb } from './platform-db.ts';
 
@@ -126,14 +128,17 @@ describe.each(['pglite', 'postgres'] as const)('directory on %s', (kind) => {
       flowId: null,
     });
 
-    expect(await setInvoiceStatus(db, id, 'MISE_A_DISPOSITION', { who: 'plateforme' })).toEqual({
+    // In a transaction, as the platform's lifecycle does (it writes the return flow in the same one).
+    const setInvoiceStatus = (invoice: number, status: string, opts: { who?: string; comment?: string } = {}) =>
+      db.transaction((tx) => setInvoiceStatusIn(tx, invoice, status, opts));
+    expect(await setInvoiceStatus(id, 'MISE_A_DISPOSITION', { who: 'plateforme' })).toEqual({
       from: 'DEPOSEE',
       to: 'MISE_A_DISPOSITION',
     });
     expect(
-      await setInvoiceStatus(db, id, 'SUSPENDUE', { who: 'ordonnateur', comment: 'Pièce jointe manquante' }),
+      await setInvoiceStatus(id, 'SUSPENDUE', { who: 'ordonnateur', comment: 'Pièce jointe manquante' }),
     ).toEqual({ from: 'MISE_A_DISPOSITION', to: 'SUSPENDUE' });
-    expect(await setInvoiceStatus(db, 999_999, 'SUSPENDUE')).toBeUndefined();
+    expect(await setInvoiceStatus(999_999, 'SUSPENDUE')).toBeUndefined();
     const history = await getInvoiceHistory(db, id);
     expect(history.map((h) => h.status)).toEqual(['DEPOSEE', 'MISE_A_DISPOSITION', 'SUSPENDUE']);
     expect(history[2]).toMatchObject({ comment: 'Pièce jointe manquante', who: 'ordonnateur' });

@@ -3,7 +3,8 @@ import { StoreDirectoryLookup, flowDirectoryLookup } from '../src/platform/direc
 import { generateMatelas, type Matelas } from '../src/platform/matelas.ts';
 import { CODES } from '../src/codes/index.ts';
 import { CADRES, ROUTING_RULES, checkRouting, type RoutingFacts } from '../src/rules/chorus/routing.ts';
-import { beginMatelasSet, createInvoice, retireMatelas, seedDirectory } from '../src/store/directory.ts';
+import { beginMatelasSet, retireMatelas, seedDirectory } from '../src/store/directory.ts';
+import { createInvoice } from '../src/store/invoices.ts';
 import type { StructureKind } from '../src/store/directory.ts';
 import type { Queryable } from '../src/store/db.ts';
 import { addPartner, openTestDb, type TestDb } from './platform-db.ts';

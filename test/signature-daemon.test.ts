@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from
 import path from 'node:path';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { listFlows } from '../src/store/flows.ts';
-import { certificateRegistry } from '../src/pipeline/stages/signature.ts';
+import { certificateRegistry } from '../src/pipeline/signature-trust.ts';
 import { makeTestPki } from '../src/signature/test-pki.ts';
 import SftpClient from 'ssh2-sftp-client';
 import { assertValidAgainst, readCppStatut } from './helpers/compte-rendu.ts';

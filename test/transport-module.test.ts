@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { TRANSPORTS } from '../src/gateway/root.ts';
 import type { TransportModule } from '../src/gateway/root.ts';
 import type { Intake } from '../src/gateway/services.ts';
-import { certificateRegistry } from '../src/pipeline/stages/signature.ts';
+import { certificateRegistry } from '../src/pipeline/signature-trust.ts';
 import { makeTestPki } from '../src/signature/test-pki.ts';
 import { listFlows } from '../src/store/flows.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';

@@ -19,7 +19,7 @@ import { generateMatelasSet } from '../src/platform/matelas-service.ts';
 import type { KitInvoice } from '../src/platform/samples.ts';
 import { buildQualificationKit } from '../src/platform/samples.ts';
 import type { DirectoryData } from '../src/store/directory.ts';
-import { listInvoices } from '../src/store/directory.ts';
+import { listInvoices } from '../src/store/invoices.ts';
 import { assertValidAgainst, readCppStatut } from './helpers/compte-rendu.ts';
 import {
   cleanup,

@@ -13,7 +13,7 @@ export function registerCerts(program: Command): void {
     .description('register a signing certificate (PEM) for a partner')
     .action(async (partner: string, pem: string, _o: unknown, cmd: Command) => {
       await knownPartner(cmd, partner);
-      const { certificateRegistry } = await import('../pipeline/stages/signature.ts');
+      const { certificateRegistry } = await import('../pipeline/signature-trust.ts');
       const added = certificateRegistry(config(cmd).dataDir).add(partner, readFileSync(pem, 'utf8'));
       process.stdout.write(
         `registered for ${partner}: ${added.subject} (SHA-256 ${added.fingerprint}, expires ${added.notAfter.toISOString()})\n`,
@@ -24,7 +24,7 @@ export function registerCerts(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (partner: string, opts: { json?: boolean }, cmd: Command) => {
       await knownPartner(cmd, partner);
-      const { certificateRegistry } = await import('../pipeline/stages/signature.ts');
+      const { certificateRegistry } = await import('../pipeline/signature-trust.ts');
       const list = certificateRegistry(config(cmd).dataDir).list(partner);
       if (opts.json) return printJson(list);
       printTable(
@@ -42,7 +42,7 @@ export function registerCerts(program: Command): void {
   certs
     .command('remove <partner> <fingerprint>')
     .action(async (partner: string, fingerprint: string, _o: unknown, cmd: Command) => {
-      const { certificateRegistry } = await import('../pipeline/stages/signature.ts');
+      const { certificateRegistry } = await import('../pipeline/signature-trust.ts');
       if (!certificateRegistry(config(cmd).dataDir).remove(partner, fingerprint))
         throw new Error(`no certificate ${fingerprint} for ${partner}`);
       process.stdout.write(`removed ${fingerprint} for ${partner}\n`);

@@ -12,7 +12,7 @@ import type { FacturXProfile, SyntaxId } from '../formats/types.ts';
 import { routingFacts } from '../rules/chorus/facts.ts';
 import type { RoutingFacts } from '../rules/chorus/routing.ts';
 import { checkInvoice } from '../rules/engine.ts';
-import type { NewInvoice } from '../store/directory.ts';
+import type { NewInvoice } from '../store/invoices.ts';
 
 /** What integration records of an accepted invoice (the partner is added by the stage). */
 export type InvoiceRecord = Omit<NewInvoice, 'status' | 'partner'>;

@@ -9,7 +9,8 @@ import type { Finding } from '../finding.ts';
 import { finding } from '../finding.ts';
 import type { InvoiceStatusReport } from '../formats/return/index.ts';
 import type { Queryable } from '../store/db.ts';
-import { findDuplicateInvoice, partnerOwnsSiret } from '../store/directory.ts';
+import { partnerOwnsSiret } from '../store/directory.ts';
+import { findDuplicateInvoice } from '../store/invoices.ts';
 import { TRANSITION_REFUSED, checkTransition, statusFromCppCode } from './lifecycle.ts';
 
 /** The checks of one entry, by name: their codes are declared in the registry (src/codes/cycle-de-vie.ts). */

@@ -3,12 +3,12 @@ import type { Queryable } from '../store/db.ts';
 import type { RoutingDirectory, StoredStructure } from '../store/directory.ts';
 import {
   findCommitment,
-  findDuplicateInvoice,
   findPartnerSupplier,
   findService,
   findStructureBySiret,
   readRoutingDirectory,
 } from '../store/directory.ts';
+import { findDuplicateInvoice } from '../store/invoices.ts';
 // Type-only: the interface is declared by the rules (same floor), erased at run time.
 import type {
   DirectoryLookup,

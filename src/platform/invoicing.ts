@@ -7,14 +7,14 @@
 import type { ReturnSyntax } from '../formats/return/index.ts';
 import { lifecycleFileName, writeInvoiceStatuses } from '../formats/return/index.ts';
 import type { Queryable } from '../store/db.ts';
-import type { InvoiceRecord, NewInvoice } from '../store/directory.ts';
+import type { InvoiceRecord, NewInvoice } from '../store/invoices.ts';
 import {
   countInvoiceStatuses,
   createInvoice,
   invoiceAtFlowPosition,
   lockInvoice,
   setInvoiceStatusIn,
-} from '../store/directory.ts';
+} from '../store/invoices.ts';
 import { getFlow, insertReturnFlow } from '../store/flows.ts';
 import { getPartner } from '../store/partners.ts';
 import type { Actor, InvoiceStatus } from './lifecycle.ts';

@@ -10,9 +10,9 @@ import type {
   DirectoryService,
   DirectoryStructure,
   DirectoryUser,
-  NewInvoice,
   StructureKind,
 } from '../store/directory.ts';
+import type { NewInvoice } from '../store/invoices.ts';
 import { STRUCTURE_KINDS, SUPPLIER_KINDS } from '../store/directory.ts';
 import { API_STATUSES } from './lifecycle.ts';
 

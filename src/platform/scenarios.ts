@@ -7,8 +7,8 @@
 import type { PgBoss } from 'pg-boss';
 import type { Config } from '../config.ts';
 import type { Queryable } from '../store/db.ts';
-import type { InvoiceRecord } from '../store/directory.ts';
 import { findStructureBySiret } from '../store/directory.ts';
+import type { InvoiceRecord } from '../store/invoices.ts';
 import { QUEUES, bossDb } from '../store/index.ts';
 import { planScenario } from './lifecycle.ts';
 

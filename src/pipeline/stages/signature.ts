@@ -11,9 +11,6 @@ import { configuredTrust } from '../signature-trust.ts';
 import type { FlowInput, SignatureOutput, Stage } from '../stage.ts';
 import { go, rejected } from '../stage.ts';
 
-// Where `passerelle certs` and its tests find the registry (it used to live here).
-export { certificateRegistry } from '../signature-trust.ts';
-
 export const signatureStage: Stage<Pick<FlowInput, 'flow' | 'partner' | 'bytes' | 'signature'>, SignatureOutput> = {
   name: 'SIGNATURE',
   async run({ flow, partner, bytes, signature }, deps) {

@@ -38,5 +38,3 @@ export const RECEPTION_CODES = {
     doc: "the flow's processing failed `pipeline.retryLimit` times (state `IN_INCIDENTE`); the daemon log has the cause",
   },
 } as const satisfies Record<string, CodeDeclaration>;
-
-export type ReceptionCode = keyof typeof RECEPTION_CODES;

@@ -24,8 +24,6 @@ import { DEFAULT_LIMITS } from './limits.ts';
 import type { FormatLimits } from './limits.ts';
 import type { XmlName } from './xml.ts';
 
-export type { SyntaxModule, XmlSyntaxModule, ContainerSyntaxModule } from './syntax.ts';
-
 /** The product's syntaxes, in detection order (for FSO1100A, UBL Invoice first). `SyntaxId` is derived from it. */
 export const SYNTAXES = [
   ublInvoice,

@@ -6,7 +6,7 @@
 import { SaxesParser } from 'saxes';
 import { bomOf, bomlessSignature, decodeXml, type XmlProblem } from './decode.ts';
 
-export { decodeXml, type DecodeResult, type XmlProblem } from './decode.ts';
+export type { XmlProblem } from './decode.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import type { FormatLimits } from './limits.ts';
 
@@ -79,7 +79,7 @@ export function scanXml(
 
 export type XmlLimits = Pick<FormatLimits, 'xmlMaxDepth' | 'xmlMaxTextChars' | 'xmlMaxAttributeChars'>;
 
-export function scanText(
+function scanText(
   text: string,
   encoding: string,
   probesFor?: (root: XmlName) => readonly Probe[],

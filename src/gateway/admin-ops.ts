@@ -75,7 +75,7 @@ export async function addPartner(db: Queryable, input: unknown) {
 }
 
 /** A partner as the admin API and the CLI show it: whether it has a password, never the hash. */
-export function partnerView(p: PartnerAccount) {
+function partnerView(p: PartnerAccount) {
   return {
     code: p.code,
     name: p.name,
@@ -87,11 +87,11 @@ export function partnerView(p: PartnerAccount) {
   };
 }
 
-export async function partnerList(db: Queryable) {
+async function partnerList(db: Queryable) {
   return (await listPartners(db)).map(partnerView);
 }
 
-export async function setPartnerPassword(db: Queryable, code: string, password: unknown): Promise<void> {
+async function setPartnerPassword(db: Queryable, code: string, password: unknown): Promise<void> {
   await requirePartner(db, code);
   const pw = typeof password === 'string' ? password : '';
   const weak = checkPasswordRule(pw);
@@ -99,7 +99,7 @@ export async function setPartnerPassword(db: Queryable, code: string, password: 
   await setSftpPassword(db, code, await hashPassword(pw));
 }
 
-export async function addPartnerKey(db: Queryable, code: string, key: unknown): Promise<void> {
+async function addPartnerKey(db: Queryable, code: string, key: unknown): Promise<void> {
   if (typeof key !== 'string' || !key.trim()) throw new AdminError(400, 'key required (an authorized_keys line)');
   await requirePartner(db, code);
   await addSftpKey(db, code, key.trim());
@@ -117,7 +117,7 @@ function checkFlowState(state: string): void {
     throw new AdminError(400, `unknown state ${state}; states: ${FLOW_STATES.join(', ')}`);
 }
 
-export async function flowList(db: Queryable, filter: FlowFilter): Promise<FlowRecord[]> {
+async function flowList(db: Queryable, filter: FlowFilter): Promise<FlowRecord[]> {
   if (filter.partner) await requirePartner(db, filter.partner);
   if (filter.state) checkFlowState(filter.state);
   const limit = Number(filter.limit ?? 100);
@@ -131,7 +131,7 @@ export async function flowList(db: Queryable, filter: FlowFilter): Promise<FlowR
 }
 
 /** A flow with its stages, history and return flows (their metadata: the content stays in the database). */
-export async function flowDetails(db: Queryable, ref: string) {
+async function flowDetails(db: Queryable, ref: string) {
   const flow = await requireFlow(db, ref);
   return {
     flow,

@@ -56,7 +56,7 @@ const decimal = (v: string | undefined) =>
   v !== undefined && /^-?\d{1,13}(\.\d{1,6})?$/.test(v.trim()) ? v.trim() : undefined;
 
 /** The invoice record of an accepted invoice, from the model. */
-export function newInvoiceFrom(inv: Invoice, partner: string): Omit<NewInvoice, 'status'> {
+function newInvoiceFrom(inv: Invoice, partner: string): Omit<NewInvoice, 'status'> {
   const facts = routingFacts(inv);
   const out: Omit<NewInvoice, 'status'> = {
     partner,

@@ -20,7 +20,7 @@ import { signatureStage } from './stages/signature.ts';
 import { syntaxStage } from './stages/syntax.ts';
 
 /** The pipeline, in order (runStages() is the one place that wires one stage's output to the next's input). */
-export const STAGES: readonly Stage<never, unknown>[] = [
+const STAGES: readonly Stage<never, unknown>[] = [
   receptionStage,
   signatureStage,
   syntaxStage,

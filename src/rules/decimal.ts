@@ -29,12 +29,6 @@ export function dec(text: string | undefined): Dec | undefined {
   return { n: m[1] === '-' ? -n : n, s: frac.length };
 }
 
-/** Number of digits written after the decimal point (BR-DEC). */
-export function fractionDigits(text: string): number {
-  const i = text.indexOf('.');
-  return i < 0 ? 0 : text.trim().length - text.trim().indexOf('.') - 1;
-}
-
 function align(a: Dec, b: Dec): [bigint, bigint, number] {
   if (a.s === b.s) return [a.n, b.n, a.s];
   if (a.s > b.s) return [a.n, b.n * p10(a.s - b.s), a.s];
@@ -55,7 +49,7 @@ export function sub(a: Dec, b: Dec): Dec {
 export function mul(a: Dec, b: Dec): Dec {
   return { n: a.n * b.n, s: a.s + b.s };
 }
-export function neg(a: Dec): Dec {
+function neg(a: Dec): Dec {
   return { n: -a.n, s: a.s };
 }
 export function abs(a: Dec): Dec {

@@ -17,8 +17,6 @@ import { ruleApplies } from './profiles.ts';
 import { assertRuleSets, EN16931_ARTEFACT_VERSION } from './sets.ts';
 import type { Rule, RuleContext } from './types.ts';
 
-export type { Rule, RuleContext, Violation } from './types.ts';
-
 /** The official artefacts the rules give the same verdicts as (held to them by `npm run conformance`). */
 export const RULES_CONFORMANCE = { en16931: EN16931_ARTEFACT_VERSION, facturx: FACTURX_ARTEFACT_VERSION } as const;
 

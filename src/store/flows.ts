@@ -133,7 +133,7 @@ export async function getFlow(db: Queryable, id: number): Promise<FlowRecord | u
   return r.rows[0] ? toFlow(r.rows[0]) : undefined;
 }
 
-export async function getFlowByNumber(db: Queryable, flowNumber: string): Promise<FlowRecord | undefined> {
+async function getFlowByNumber(db: Queryable, flowNumber: string): Promise<FlowRecord | undefined> {
   const r = await db.query(`SELECT ${FLOW_COLUMNS} FROM flows WHERE flow_number = $1 OR id::text = $1`, [flowNumber]);
   return r.rows[0] ? toFlow(r.rows[0]) : undefined;
 }
@@ -170,11 +170,6 @@ export async function waitingFlows(db: Queryable, limit = 10000): Promise<FlowRe
     [limit],
   );
   return r.rows.map((row) => toFlow(row as Row));
-}
-
-export async function flowIdsInStates(db: Queryable, states: readonly FlowState[]): Promise<number[]> {
-  const r = await db.query<{ id: number }>('SELECT id FROM flows WHERE state = ANY($1::text[]) ORDER BY id', [states]);
-  return r.rows.map((x) => Number(x.id));
 }
 
 export async function countFlowsByState(db: Queryable): Promise<Record<string, number>> {
@@ -464,11 +459,6 @@ export async function startFlowRun(
         >)
       : null,
   };
-}
-
-export async function getReturnFlow(db: Queryable, id: number): Promise<ReturnFlowRecord | undefined> {
-  const r = await db.query<Row>('SELECT * FROM return_flows WHERE id = $1', [id]);
-  return r.rows[0] ? toReturn(r.rows[0]) : undefined;
 }
 
 export async function getStages(db: Queryable, flowId: number): Promise<StageOutcomeRecord[]> {

@@ -81,7 +81,7 @@ export function declaredSigned(name: string): boolean | undefined {
 /** What a mailbox entry is, as lstat() sees it; anything but `file` is refused without being read. */
 export type EntryKind = 'file' | 'symlink' | 'directory' | 'fifo' | 'socket' | 'device' | 'hardlink';
 
-export function entryKind(st: Stats): EntryKind {
+function entryKind(st: Stats): EntryKind {
   if (st.isSymbolicLink()) return 'symlink';
   if (st.isDirectory()) return 'directory';
   if (st.isFIFO()) return 'fifo';

@@ -23,7 +23,7 @@ export interface PurgeResult {
 }
 
 /** Drops the bytes of flows concluded before `cutoff` (and not shared with any other flow); `dryRun` only counts. */
-export async function purgeStoredFlows(
+async function purgeStoredFlows(
   db: Queryable,
   cutoff: Date,
   dryRun = false,
@@ -61,7 +61,7 @@ export async function purgeStoredFlows(
  * temporary files a crash left behind) last modified before `cutoff` from every partner's retour/. Only real retour/ folders are looked into (no symlink is
  * followed). A return file exists only once its flow is answered, so no unanswered flow is touched.
  */
-export async function purgeReturnFiles(dataDir: string, cutoff: Date, dryRun = false): Promise<number> {
+async function purgeReturnFiles(dataDir: string, cutoff: Date, dryRun = false): Promise<number> {
   let removed = 0;
   let partners: string[];
   try {

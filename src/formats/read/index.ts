@@ -14,8 +14,6 @@ import { formatFinding, PROBLEM_CODE } from '../syntax.ts';
 import type { FormatCode } from '../syntax.ts';
 import { parseTree, XmlReadError, type XmlLimitKind, type XNode } from './tree.ts';
 
-export type { XNode } from './tree.ts';
-
 /** A limit the tree met: the code detection gives for the same document. */
 const LIMIT_CODE: Record<XmlLimitKind, FormatCode> = {
   'too-deep': 'FMT-XML-TOO-DEEP',

@@ -6,18 +6,10 @@ import { writeAifeFlowReport, writeAifeInvoiceStatuses } from './aifestatut.ts';
 import { writeCppFlowReport, writeCppInvoiceStatuses } from './cppstatut.ts';
 import type { FlowReport, InvoiceStatusReport, ReturnSyntax } from './model.ts';
 
-export type { FlowReport, FlowStatusCode, InvoiceStatusEntry, InvoiceStatusReport, ReturnSyntax } from './model.ts';
-export {
-  AIFESTATUT_NAMESPACE,
-  FLOW_STATUS_API_STATE,
-  FLOW_STATUS_LABELS,
-  INVOICE_STATUS_CODES,
-  RETURN_SCHEMAS,
-  ReturnFlowInputError,
-  invoiceStatusCodeOf,
-} from './model.ts';
-export { analysisFileName, fitFileName, lifecycleFileName, returnFileName, RETURN_INTERFACE_CODES } from './names.ts';
-export { readInvoiceStatuses, CDV_SYNTAXE_FLUX } from './read-cppstatut.ts';
+export type { FlowReport, InvoiceStatusReport, ReturnSyntax } from './model.ts';
+export { FLOW_STATUS_LABELS, INVOICE_STATUS_CODES, ReturnFlowInputError, invoiceStatusCodeOf } from './model.ts';
+export { analysisFileName, fitFileName, lifecycleFileName, returnFileName } from './names.ts';
+export { readInvoiceStatuses } from './read-cppstatut.ts';
 export { errorLineDescription, WARNING_PREFIX } from './cppstatut.ts';
 
 /** The compte-rendu of a flow. Throws `ReturnFlowInputError` when an identifier cannot fit the structure. */

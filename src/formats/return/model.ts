@@ -3,7 +3,6 @@
  * CPPStatut and AIFEStatut writers render the same two reports.
  */
 import type { Finding } from '../../finding.ts';
-import type { SchemaRef } from '../types.ts';
 
 /** Same literal type as the partner's `returnSyntax` in the store and the config. */
 export type ReturnSyntax = 'CPPStatut' | 'AIFEStatut';
@@ -103,12 +102,6 @@ export const LIMITS = {
   codeService: 100,
   siret: 14,
 } as const;
-
-/** Our schemas in `xsd/` (schema set `passerelle`). */
-export const RETURN_SCHEMAS: Record<ReturnSyntax, SchemaRef> = {
-  CPPStatut: { set: 'passerelle', entry: 'CPPStatut.xsd' },
-  AIFEStatut: { set: 'passerelle', entry: 'AIFEStatut.xsd' },
-};
 
 export const AIFESTATUT_NAMESPACE = 'urn:passerelle:aifestatut:1';
 export const CPPSTATUT_VERSION = 'V1_19';

@@ -110,7 +110,7 @@ function sameToken(given: unknown, expected: string): boolean {
  * proves nothing either way, so it is not refused here — the CSRF token decides; `Sec-Fetch-Site`, when
  * the browser sends it, must say `same-origin` (or `none`: typed by the user).
  */
-export function crossOrigin(headers: FastifyRequest['headers']): boolean {
+function crossOrigin(headers: FastifyRequest['headers']): boolean {
   const site = headers['sec-fetch-site'];
   if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return true;
   const origin = headers.origin;

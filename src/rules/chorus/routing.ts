@@ -74,15 +74,15 @@ export interface RoutingFacts {
 /** A1…A25 without A11 (spec §4.3). */
 export const CADRES: readonly string[] = Array.from({ length: 25 }, (_, i) => `A${i + 1}`).filter((c) => c !== 'A11');
 /** An invoice that names no cadre is a plain supplier invoice (A1), as the API's default deposit is. */
-export const DEFAULT_CADRE = 'A1';
+const DEFAULT_CADRE = 'A1';
 /**
  * Payment means that pay into the supplier's account, so need its IBAN (UNTDID 4461): 30 credit transfer,
  * 42 payment to bank account, 58 SEPA credit transfer. 31 (debit transfer), 49/59 (direct debit), 10, 20,
  * 48, 97 do not.
  */
-export const MEANS_NEEDING_IBAN: readonly string[] = ['30', '42', '58'];
-export const RESERVED_SERVICE_CODE = 'FACTURES_PUBLIQUES';
-export const MAX_INVOICE_NUMBER_LENGTH = 20;
+const MEANS_NEEDING_IBAN: readonly string[] = ['30', '42', '58'];
+const RESERVED_SERVICE_CODE = 'FACTURES_PUBLIQUES';
+const MAX_INVOICE_NUMBER_LENGTH = 20;
 
 /** Every routing rule, by the name the checks use: its code, declared in the registry (src/codes/chorus.ts). */
 export const ROUTING_RULES = {

@@ -21,11 +21,6 @@ export const UNCL5189 = set('41 42 60 62 63 64 65 66 67 68 70 71 88 95 100 102 1
 /** UNCL 5305 duty/tax/fee category codes restricted to EN 16931 (BT-95, BT-102, BT-118, BT-151). */
 export const UNCL5305 = set('AE E S Z G O K L M B');
 
-/** UNCL 2005 date/time/period function codes allowed for BT-8. */
-export const UNCL2005 = set('3 35 432');
-/** The CII binding of BT-8 (UNCL 2475): 5 = invoice date, 29 = delivery date, 72 = paid to date. */
-export const UNCL2475 = set('5 29 72');
-
 /** VATEX exemption reason codes (BT-121), CEF list. */
 export const VATEX = set(`
   VATEX-EU-79-C VATEX-EU-132 VATEX-EU-132-1A VATEX-EU-132-1B VATEX-EU-132-1C VATEX-EU-132-1D VATEX-EU-132-1E
@@ -73,7 +68,7 @@ export function isIcd(code: string): boolean {
 }
 
 /** UNCL 7161 special service codes allowed for charge reasons (BT-105, BT-145). */
-export const UNCL7161 = set(`
+const UNCL7161 = set(`
   AA AAA AAC AAD AAE AAF AAH AAI AAS AAT AAV AAY AAZ ABA ABB ABC ABD ABF ABK ABL ABN ABR ABS ABT ABU ACF ACG ACH ACI
   ACJ ACK ACL ACM ACS ADC ADE ADJ ADK ADL ADM ADN ADO ADP ADQ ADR ADT ADW ADY ADZ AEA AEB AEC AED AEF AEH AEI AEJ AEK
   AEL AEM AEN AEO AEP AES AET AEU AEV AEW AEX AEY AEZ AJ AU CA CAB CAD CAE CAF CAI CAJ CAK CAL CAM CAN CAO CAP CAQ CAR

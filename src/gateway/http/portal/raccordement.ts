@@ -19,7 +19,7 @@ import type { StructureRef } from './views-raccordement.ts';
 const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[^\s@<>()[\]\\,;:"]{1,190}\.[^\s@<>()[\]\\,;:"]{2,63}$/;
 
 /** The structure a signed-in user acts for (test users); undefined for an account owner. */
-export function structureOf(s: Signed): StructureRef | undefined {
+function structureOf(s: Signed): StructureRef | undefined {
   return s.viewer.kind === 'test'
     ? { id: s.viewer.user.structureId, siret: s.viewer.user.siret, name: s.viewer.user.structureName }
     : undefined;

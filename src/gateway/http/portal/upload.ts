@@ -14,13 +14,13 @@ export interface Refusal {
   message: string;
 }
 
-export const FORGED: Refusal = {
+const FORGED: Refusal = {
   status: 403,
   message: 'Jeton de formulaire absent ou invalide (CSRF) : rechargez la page et recommencez.',
 };
 
 /** The partner's name for a flow: base name only, no control characters, at most 255 characters. */
-export function cleanName(name: string): string {
+function cleanName(name: string): string {
   // eslint-disable-next-line no-control-regex
   return (name.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 255);
 }

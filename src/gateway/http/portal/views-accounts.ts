@@ -21,7 +21,7 @@ export interface AccountContext {
   csrf?: string;
 }
 
-export const viewerName = (v: Viewer): string =>
+const viewerName = (v: Viewer): string =>
   v.kind === 'account' ? `${v.account.prenom} ${v.account.nom}` : v.user.login;
 
 export function layout(title: string, ctx: AccountContext, body: Html, opts: { script?: boolean } = {}): string {

@@ -6,12 +6,12 @@ import { BASE } from './views.ts';
 import { alert, field, hidden, layout, notice } from './views-accounts.ts';
 import type { AccountContext } from './views-accounts.ts';
 
-export const SPACE_LABELS: Record<Space, string> = {
+const SPACE_LABELS: Record<Space, string> = {
   raccordement: 'Raccordement EDI et API',
   suivi: 'Suivi des flux',
 };
 
-export const RACCORDEMENT_STATES: Record<RaccordementRecord['state'], string> = {
+const RACCORDEMENT_STATES: Record<RaccordementRecord['state'], string> = {
   DEMANDEE: 'En attente de validation',
   VALIDEE: 'Validée',
   REFUSEE: 'Refusée',

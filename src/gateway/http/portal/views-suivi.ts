@@ -33,9 +33,8 @@ export const FLOW_TYPES = [
     codes: [],
   },
 ] as const;
-export type FlowTypeId = (typeof FLOW_TYPES)[number]['id'];
 
-export const typeOfCode = (code: string | null): string => {
+const typeOfCode = (code: string | null): string => {
   if (!code) return '—';
   const t = FLOW_TYPES.find((x) => (x.codes as readonly { code: string }[]).some((c) => c.code === code));
   return t ? t.label.replace(/ \(Dépôt\)$/, '').replace(/, facture de travaux et mémoire de justice/, '') : '—';
@@ -295,7 +294,7 @@ export function suiviTable(
 }
 
 /** The compte-rendu's leaf elements as (element, value) rows: readable without an XML viewer. */
-export function reportRows(xml: string): Array<{ name: string; value: string }> {
+function reportRows(xml: string): Array<{ name: string; value: string }> {
   const rows: Array<{ name: string; value: string }> = [];
   const re = /<([A-Za-z_][\w.:-]*)(?:\s[^>]*)?>([^<]+)<\/\1>/g;
   for (let m = re.exec(xml); m && rows.length < 500; m = re.exec(xml)) {

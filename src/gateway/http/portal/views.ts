@@ -11,7 +11,7 @@ import type { Html } from './html.ts';
 
 export const BASE = '/portail';
 /** Seconds between two reloads of a page showing a flow not yet in a final state. */
-export const REFRESH_SECONDS = 2;
+const REFRESH_SECONDS = 2;
 
 export const STATE_LABELS: Record<string, string> = {
   IN_RECU: 'Reçu',
@@ -24,7 +24,7 @@ export const STATE_LABELS: Record<string, string> = {
   IN_INCIDENTE: 'Incidenté',
 };
 
-export const STAGE_LABELS: Record<string, string> = {
+const STAGE_LABELS: Record<string, string> = {
   RECEPTION: 'Réception',
   SIGNATURE: 'Signature',
   SYNTAXE: 'Syntaxe',
@@ -33,7 +33,7 @@ export const STAGE_LABELS: Record<string, string> = {
   INTEGRATION: 'Intégration',
 };
 
-export const OUTCOME_LABELS: Record<StageOutcomeRecord['outcome'], string> = {
+const OUTCOME_LABELS: Record<StageOutcomeRecord['outcome'], string> = {
   ok: 'Conforme',
   rejected: 'Rejeté',
   waiting: 'En attente',

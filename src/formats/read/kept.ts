@@ -31,7 +31,12 @@ const ENDS = 64;
 
 /** Keeps the tree parsed from `xml`; its key, or undefined when the document is too large to keep. */
 export function keepTree(xml: Buffer, tree: XNode): string | undefined {
-  if (xml.length > KEEP_TREE_MAX_BYTES) return undefined;
+  if (xml.length > KEEP_TREE_MAX_BYTES) {
+    // A large document takes the thread's memory: the trees kept for smaller flows go (they are parsed again).
+    kept.clear();
+    keptBytes = 0;
+    return undefined;
+  }
   const key = `${threadId}:${++next}`;
   kept.set(key, {
     tree,

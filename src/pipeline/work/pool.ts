@@ -106,9 +106,11 @@ export class FlowWorkers {
     let best = 0;
     for (let i = 1; i < this.#slots.length; i++)
       if ((this.#slots[i]?.pending.size ?? 0) < (this.#slots[best]?.pending.size ?? 0)) best = i;
-    // One parse per flow: the worker that detected holds the flow's element tree (gone: any worker parses again).
+    // One parse per flow: the worker that detected holds the flow's element tree, and takes the call unless it is
+    // busier than the least busy one (no flow waits behind another for its tree: elsewhere it is parsed again).
     const holder = thread === undefined ? -1 : this.#slots.findIndex((s) => s?.worker.threadId === thread);
-    if (holder >= 0) best = holder;
+    if (holder >= 0 && (this.#slots[holder]?.pending.size ?? 0) <= (this.#slots[best]?.pending.size ?? 0))
+      best = holder;
     const slot = this.#slots[best] ?? (this.#slots[best] = this.#spawn());
     const id = this.#nextId++;
     const data = transferable(bytes);

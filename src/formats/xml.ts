@@ -86,14 +86,28 @@ export function scanXml(
 
 export type XmlLimits = Pick<FormatLimits, 'xmlMaxDepth' | 'xmlMaxTextChars' | 'xmlMaxAttributeChars'>;
 
-/** The tree and what detection reads from it, or undefined when saxes must decide (see `surelyWellFormed`). */
+/**
+ * The tree and what detection reads from it; saxes' answer when it must decide (see `surelyWellFormed`), with
+ * the tree when saxes finds the document well-formed.
+ */
 export function scanText(
   text: string,
   encoding: string,
   probesFor?: (root: XmlName) => readonly Probe[],
   limits: XmlLimits = DEFAULT_LIMITS,
 ): XmlScanResult {
-  return scanTree(text, encoding, probesFor, limits) ?? saxesScan(text, encoding, probesFor, limits);
+  let tree: XNode | undefined;
+  try {
+    // One level less than allowed: the tree scanner does not count self-closing elements, saxes does.
+    tree = parseTree(text, { ...limits, xmlMaxDepth: Math.max(1, limits.xmlMaxDepth - 1) });
+  } catch {
+    // saxes says what is wrong, where
+  }
+  const onTree = tree && scanTree(text, encoding, tree, probesFor, limits);
+  if (onTree) return onTree;
+  const judged = saxesScan(text, encoding, probesFor, limits);
+  // Well-formed after all (a namespace declared below the root, a CDATA section…): the tree stands.
+  return judged.ok && tree ? { ok: true, scan: { ...judged.scan, tree } } : judged;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,20 +279,14 @@ function probe(n: XNode, path: readonly XmlName[], k: number, uriOf: (q: string)
   return undefined;
 }
 
-/** The scan from the tree, or undefined when saxes must decide. */
+/** The scan read from the tree, or undefined when saxes must decide. */
 function scanTree(
   text: string,
   encoding: string,
+  tree: XNode,
   probesFor: ((root: XmlName) => readonly Probe[]) | undefined,
   limits: XmlLimits,
 ): XmlScanResult | undefined {
-  let tree: XNode;
-  try {
-    // One level less than allowed: the tree scanner does not count self-closing elements, saxes does.
-    tree = parseTree(text, { ...limits, xmlMaxDepth: Math.max(1, limits.xmlMaxDepth - 1) });
-  } catch {
-    return undefined; // saxes says what is wrong, where
-  }
   const start = rootStart(text);
   if (start < 0 || !text.startsWith(tree.qname, start + 1)) return undefined;
   const ns: Namespaces = { used: new Set(), root: new Map(), nested: [] };

@@ -60,8 +60,11 @@ const decimal = (v: string | undefined) =>
   v !== undefined && /^-?\d{1,13}(\.\d{1,6})?$/.test(v.trim()) ? v.trim() : undefined;
 
 /** The invoice record of an accepted invoice, from the model. */
-export function newInvoiceFrom(inv: Invoice, partner: string): Omit<NewInvoice, 'status'> {
-  const facts = routingFacts(inv);
+export function newInvoiceFrom(
+  inv: Invoice,
+  partner: string,
+  facts: RoutingFacts = routingFacts(inv),
+): Omit<NewInvoice, 'status'> {
   const out: Omit<NewInvoice, 'status'> = {
     partner,
     supplierIdentifier: facts.supplier.identifier ?? '',
@@ -90,8 +93,10 @@ export function readAndCheck(req: ReadAndCheckRequest): ReadAndCheckResult {
   const read = kept ? readParsed(kept, req.syntax) : readInvoice(req.xml, req.syntax, req.limits);
   const invoices = read.invoices.map((invoice): CheckedInvoice => {
     const own = checkInvoice(invoice, { rules: req.rules, ...(req.profile ? { profile: req.profile } : {}) });
-    const { partner: _partner, ...record } = newInvoiceFrom(invoice, '');
-    return { number: invoice.number?.value ?? '?', own, facts: routingFacts(invoice, req.file), record };
+    // The routing facts, once per invoice: routing reads them, and so does the record integration writes.
+    const facts = routingFacts(invoice, req.file);
+    const { partner: _partner, ...record } = newInvoiceFrom(invoice, '', facts);
+    return { number: invoice.number?.value ?? '?', own, facts, record };
   });
   return { invoices, findings: read.findings };
 }

@@ -8,7 +8,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { decodeXml, saxesScan, scanText, scanXml } from '../src/formats/xml.ts';
+import { decodeXml } from '../src/formats/decode.ts';
+import { saxesScan, scanText, scanXml } from '../src/formats/xml.ts';
 import type { Probe, XmlName, XmlScanResult } from '../src/formats/xml.ts';
 import { DEFAULT_LIMITS } from '../src/formats/limits.ts';
 import { SYNTAXES } from '../src/formats/registry.ts';

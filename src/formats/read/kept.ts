@@ -7,6 +7,7 @@
  * Trees of large documents are not kept: their memory is given back as soon as detection ends.
  */
 import { threadId } from 'node:worker_threads';
+import { crc32 } from 'node:zlib';
 import type { XNode } from './tree.ts';
 
 /** Documents larger than this are parsed again by the reader (the flow workers' recycling threshold). */
@@ -25,7 +26,6 @@ interface Kept {
 
 const kept = new Map<string, Kept>();
 let keptBytes = 0;
-let next = 0;
 
 const ENDS = 64;
 
@@ -37,7 +37,13 @@ export function keepTree(xml: Buffer, tree: XNode): string | undefined {
     keptBytes = 0;
     return undefined;
   }
-  const key = `${threadId}:${++next}`;
+  // Named by its thread and content: the same bytes twice share one entry (and one key, whichever run asks).
+  const key = `${threadId}:${crc32(xml).toString(16)}:${xml.length}`;
+  const before = kept.get(key);
+  if (before) {
+    kept.delete(key);
+    keptBytes -= before.length;
+  }
   kept.set(key, {
     tree,
     length: xml.length,

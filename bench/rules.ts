@@ -1,12 +1,14 @@
 /**
  * Read + EN 16931 rules timings: a ~10 KB corpus invoice, and a ~1 MB invoice of ~1,000 lines built in
- * memory by repeating the lines of a corpus invoice. Dev script: reads test/corpus.
+ * memory by repeating the lines of a corpus invoice; and detection + reading of the 1 MB one, with the tree
+ * detection kept and without. Dev script: reads test/corpus.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { readInvoice } from '../src/formats/read/index.ts';
-import { ruleScope } from '../src/formats/registry.ts';
+import { readInvoice, readParsed } from '../src/formats/read/index.ts';
+import { takeTree } from '../src/formats/read/kept.ts';
+import { detectSyntax, ruleScope } from '../src/formats/registry.ts';
 import { checkInvoice } from '../src/rules/engine.ts';
 
 const corpus = path.resolve('test/corpus');
@@ -58,6 +60,23 @@ export async function benchRules(): Promise<Record<string, number>> {
     'big.read_best_ms': timings(60, () => readInvoice(big, 'ubl-invoice'))[0]!,
     'big.rules_ms': median(15, () => checkInvoice(bigInv, ctx)),
   };
+  // One flow's pure work in SYNTAXE and REGLE (no rules): detection keeping the tree, then the reader on it
+  // (one parse per flow); and detection then a reader that parses again (a missed tree, and the path before).
+  const detectThenRead = async (keepTrees: boolean): Promise<number> => {
+    const t: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const s = performance.now();
+      const d = await detectSyntax(big, { keepTrees });
+      if (!d.ok) throw new Error('bench input rejected');
+      const kept = d.flow.tree === undefined ? undefined : takeTree(d.flow.tree, big);
+      if (kept) readParsed(kept, 'ubl-invoice');
+      else readInvoice(big, 'ubl-invoice');
+      t.push(performance.now() - s);
+    }
+    return t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
+  };
+  out['big.detect_read_ms'] = await detectThenRead(true);
+  out['big.detect_reparse_ms'] = await detectThenRead(false);
   const start = performance.now();
   let n = 0;
   while (performance.now() - start < 1000) {

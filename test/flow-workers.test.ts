@@ -13,6 +13,10 @@ import { rulesStage } from '../src/pipeline/stages/rules.ts';
 import { schemaStage } from '../src/pipeline/stages/schema.ts';
 import { syntaxStage } from '../src/pipeline/stages/syntax.ts';
 import { FlowWorkers } from '../src/pipeline/work/pool.ts';
+import { readAndCheck } from '../src/pipeline/read-check.ts';
+import { takeTree, treeThread } from '../src/formats/read/kept.ts';
+import { DEFAULT_LIMITS } from '../src/formats/limits.ts';
+import { detectSyntax } from '../src/formats/registry.ts';
 import { ValidationPool } from '../src/schemas/pool.ts';
 import { matelasOrNone } from '../src/store/directory.ts';
 import type { FlowRecord } from '../src/store/types.ts';
@@ -59,7 +63,9 @@ async function run(bytes: Buffer, name: string, work?: FlowWorkers) {
   const syntax = await syntaxStage.run({ flow, payload: Buffer.from(bytes) }, deps);
   const out = 'output' in syntax ? syntax.output : undefined;
   // What the stage answered, read before REGLE hands the XML to a worker (and detaches it).
-  const syntaxResult = JSON.parse(JSON.stringify(syntax)) as unknown;
+  // The key of the kept element tree names the thread that detected: not part of the comparison.
+  const syntaxResult = JSON.parse(JSON.stringify(syntax, (k, v: unknown) => (k === 'tree' ? undefined : v))) as unknown;
+  const tree = out?.detected?.tree;
   const sameXml = out?.detected !== undefined && out.detected.xml === out.payload;
   const payload = out?.payload && Buffer.from(out.payload);
   const rules = out
@@ -74,6 +80,7 @@ async function run(bytes: Buffer, name: string, work?: FlowWorkers) {
     payload,
     out,
     sameXml,
+    tree,
   };
 }
 
@@ -111,6 +118,36 @@ describe('flow work in worker threads', () => {
     else expect((worker.result as { syntax: { outcome: string } }).syntax.outcome).toBe('rejected');
     if (worker.out?.detected && !worker.out.documents && worker.out.detected.syntax !== 'facturx-pdf')
       expect(worker.sameXml).toBe(true);
+  });
+
+  it('one parse per flow: REGLE reads the tree SYNTAXE kept, in the thread that parsed it', async () => {
+    const bytes = readFileSync(path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1.xml'));
+    const inline = await run(bytes, 'f.xml');
+    expect(inline.tree && treeThread(inline.tree)).toBe(0);
+    // Taken by REGLE: nothing is left under its key.
+    expect(takeTree(inline.tree!, bytes)).toBeUndefined();
+    const worker = await run(bytes, 'f.xml', work);
+    expect(worker.tree && treeThread(worker.tree)).toBeGreaterThan(0);
+    expect(worker.result).toEqual(inline.result);
+    // A key that finds nothing (the worker recycled, the tree dropped) reads by parsing again: same answer.
+    const req = { xml: bytes, syntax: 'ubl-invoice' as const, rules: ['en16931', 'en16931-ubl'], file: 'f.xml' };
+    const checked = readAndCheck({ ...req, limits: DEFAULT_LIMITS, tree: '0:999999' });
+    const parsed = readAndCheck({ ...req, limits: DEFAULT_LIMITS });
+    expect(JSON.stringify(checked)).toBe(JSON.stringify(parsed));
+    expect(parsed.invoices).toHaveLength(1);
+  });
+
+  it('keeps no tree of a large flow, nor of bytes other than those parsed', async () => {
+    const large = await run(h.largeValidUbl(6 * 1024 * 1024, 'grande'), 'grande.xml');
+    expect(large.out?.detected).toBeDefined();
+    expect(large.tree).toBeUndefined();
+    const bytes = readFileSync(path.join(CORPUS, 'valid/ubl/cen-ubl-tc434-example1.xml'));
+    const r = await detectSyntax(bytes, { keepTrees: true });
+    const key = r.ok ? r.flow.tree : undefined;
+    expect(key).toBeDefined();
+    const other = Buffer.from(bytes);
+    other[other.length - 2] = 0x20;
+    expect(takeTree(key!, other)).toBeUndefined();
   });
 });
 

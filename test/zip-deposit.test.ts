@@ -14,6 +14,7 @@ import { ZIP_LIMITS, readZip, writeZip, zipLimits } from '../src/formats/zip.ts'
 import { buildConfig, schemaDir } from '../src/config.ts';
 import { analyzeBytes } from '../src/pipeline/analyze.ts';
 import { ValidationPool } from '../src/schemas/pool.ts';
+import { FlowWorkers } from '../src/pipeline/work/pool.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { generateMatelasSet } from '../src/platform/matelas-service.ts';
 import type { KitInvoice } from '../src/platform/samples.ts';
@@ -197,6 +198,31 @@ describe('zip deposits: configured limits and passerelle analyze', () => {
   afterAll(async () => {
     for (const p of pools) await p.close();
     if (dir) cleanup(dir);
+  });
+
+  it('an XSD-invalid entry is one rejected invoice, named from the tree detection kept (inline and in a worker)', async () => {
+    const invalid = Buffer.from(UBL.toString('utf8').replace('</cbc:ID>', '</cbc:ID><cbc:Inconnu>x</cbc:Inconnu>'));
+    const zip = zipOf([
+      { name: 'a.xml', data: CII },
+      { name: 'b.xml', data: invalid },
+    ]);
+    const config = testConfig(dir, {});
+    const validation = new ValidationPool({ schemaDir: schemaDir(config), threads: 0 });
+    pools.push(validation);
+    const work = new FlowWorkers({ threads: 1 });
+    try {
+      for (const r of [
+        await analyzeBytes(zip, 'lot.zip', { config, validation }),
+        await analyzeBytes(zip, 'lot.zip', { config, validation, work }),
+      ]) {
+        expect(r.verdict).toBe('partial');
+        const line = r.findings.find((f) => f.location?.file === 'b.xml' && f.invoice !== 'b.xml');
+        expect(line).toMatchObject({ invoice: '12115118', location: { file: 'b.xml' } });
+        expect(line?.detail).toMatch(/^Facture 12115118, fournisseur /);
+      }
+    } finally {
+      await work.close();
+    }
   });
 
   it('defaults to the platform limits of ZIP_LIMITS', () => {

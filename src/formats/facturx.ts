@@ -43,7 +43,14 @@ async function open(
       { file: pdf.name, line: root.line, column: root.column },
     );
   }
-  return { ok: true, xml: pdf.xml, xmlName: pdf.name, set: ciiValidationSet(scanned.scan.probes[0], false) };
+  const { probes, tree } = scanned.scan;
+  return {
+    ok: true,
+    xml: pdf.xml,
+    xmlName: pdf.name,
+    set: ciiValidationSet(probes[0], false),
+    ...(tree ? { tree } : {}),
+  };
 }
 
 export const facturxPdf: ContainerSyntaxModule<'facturx-pdf'> = {

@@ -23,6 +23,8 @@ import { looksLikeXml, scanXml, sniffRoot } from './xml.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import type { FormatLimits } from './limits.ts';
 import type { XmlName } from './xml.ts';
+import { keepTree } from './read/kept.ts';
+import type { XNode } from './read/tree.ts';
 
 /** The product's syntaxes, in detection order (for FSO1100A, UBL Invoice first). `SyntaxId` is derived from it. */
 export const SYNTAXES = [
@@ -38,6 +40,8 @@ export interface DetectOptions {
   fileName?: string;
   declaredInterface?: string;
   limits?: FormatLimits;
+  /** Keep the element trees parsed for the reader in this thread (`DetectedFlow.tree`, src/formats/read/kept.ts). */
+  keepTrees?: boolean;
 }
 
 export interface DepositOptions extends DetectOptions {
@@ -125,13 +129,16 @@ function detectedFlow<Id extends string>(
   syntax: SyntaxModule<Id>,
   set: ValidationSet,
   xml: Buffer,
-  xmlName?: string,
+  parsed: { tree?: XNode | undefined; keep?: boolean | undefined; xmlName?: string | undefined } = {},
 ): DetectedFlow<Id> {
+  const { xmlName } = parsed;
+  const tree = parsed.keep && parsed.tree ? keepTree(xml, parsed.tree) : undefined;
   return {
     syntax: syntax.id,
     interfaceCode: syntax.interfaceCode,
     syntaxeFlux: syntax.syntaxeFlux,
     xml,
+    ...(tree !== undefined ? { tree } : {}),
     ...(xmlName !== undefined ? { xmlName } : {}),
     ...(set.profile ? { profile: set.profile } : {}),
     validation: { id: set.id, version: set.version },
@@ -196,6 +203,7 @@ export function syntaxRegistry<Id extends string>(modules: readonly SyntaxModule
     bytes: Buffer,
     file: string | undefined,
     limits: FormatLimits = DEFAULT_LIMITS,
+    keep?: boolean,
   ): Promise<DetectionResult<Id>> {
     if (isBlank(bytes))
       return reject('FMT-EMPTY', bytes.length ? `${bytes.length} octets, uniquement des blancs` : '0 octet', { file });
@@ -205,7 +213,10 @@ export function syntaxRegistry<Id extends string>(modules: readonly SyntaxModule
       if (!container) return reject('FMT-NOT-XML-OR-PDF', whatItLooksLike(bytes), { file });
       const opened = await container.open(bytes, file, limits);
       if (!opened.ok) return opened;
-      return { ok: true, flow: detectedFlow(container, opened.set, opened.xml, opened.xmlName) };
+      return {
+        ok: true,
+        flow: detectedFlow(container, opened.set, opened.xml, { tree: opened.tree, keep, xmlName: opened.xmlName }),
+      };
     }
     let syntax: XmlSyntaxModule<Id> | undefined;
     const scanned = scanXml(
@@ -233,7 +244,8 @@ export function syntaxRegistry<Id extends string>(modules: readonly SyntaxModule
         },
       );
     }
-    return { ok: true, flow: detectedFlow(syntax, syntax.describe(scanned.scan), bytes) };
+    const tree = scanned.scan.tree;
+    return { ok: true, flow: detectedFlow(syntax, syntax.describe(scanned.scan), bytes, { tree, keep }) };
   }
 
   /**
@@ -249,7 +261,7 @@ export function syntaxRegistry<Id extends string>(modules: readonly SyntaxModule
       declaredCode = resolveDeclared(declared);
       if (!declaredCode) return unknownInterface(declared, file);
     }
-    const result = await detectContent(bytes, file, opts.limits);
+    const result = await detectContent(bytes, file, opts.limits, opts.keepTrees);
     if (!result.ok || declaredCode === undefined || declaredCode === result.flow.interfaceCode) return result;
     const detected = modules.find((s) => s.id === result.flow.syntax);
     return reject(
@@ -283,6 +295,7 @@ export function syntaxRegistry<Id extends string>(modules: readonly SyntaxModule
       const r = await detectSyntax(entry.bytes, {
         fileName: entry.name,
         ...(opts.limits ? { limits: opts.limits } : {}),
+        ...(opts.keepTrees ? { keepTrees: true } : {}),
       });
       if (!r.ok) {
         for (const f of r.findings) f.invoice ??= entry.name;

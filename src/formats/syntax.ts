@@ -44,7 +44,8 @@ export interface XmlSyntaxModule<Id extends string = string> extends SyntaxBase<
 
 /** What a container holds once opened: the invoice XML and the validation set it answers to, or why not. */
 export type OpenedContainer =
-  { ok: true; xml: Buffer; xmlName?: string; set: ValidationSet } | { ok: false; findings: Finding[] };
+  /** `tree`: the XML's element tree, when detection built one (the reader takes it instead of parsing again). */
+  { ok: true; xml: Buffer; xmlName?: string; set: ValidationSet; tree?: XNode } | { ok: false; findings: Finding[] };
 
 /** A syntax whose flow is a container (a PDF) holding the invoice XML, recognised by its magic bytes. */
 export interface ContainerSyntaxModule<Id extends string = string> extends SyntaxBase<Id> {

@@ -44,6 +44,11 @@ export interface DetectedFlow<Id extends string = SyntaxId> {
   syntaxeFlux: string;
   /** The invoice XML: the flow itself, or the XML embedded in a Factur-X PDF. */
   xml: Buffer;
+  /**
+   * The key of the element tree detection parsed `xml` into and kept for the reader, in the thread that
+   * detected (src/formats/read/kept.ts); absent when none was kept (asked not to, too large, or saxes decided).
+   */
+  tree?: string;
   /** Name of the XML inside the flow when it is embedded (e.g. `factur-x.xml`), for finding locations. */
   xmlName?: string;
   /** Factur-X profile when the syntax carries one (CII and Factur-X PDF). */

@@ -7,7 +7,9 @@
 import type { Finding } from '../finding.ts';
 import type { Invoice } from '../formats/invoice.ts';
 import type { FormatLimits } from '../formats/limits.ts';
-import { readInvoice } from '../formats/read/index.ts';
+import { readInvoice, readParsed } from '../formats/read/index.ts';
+import { takeTree } from '../formats/read/kept.ts';
+import { readInvoiceStatuses } from '../formats/return/index.ts';
 import type { FacturXProfile, SyntaxId } from '../formats/types.ts';
 import { routingFacts } from '../rules/chorus/facts.ts';
 import type { RoutingFacts } from '../rules/chorus/routing.ts';
@@ -36,6 +38,8 @@ export interface ReadAndCheckRequest {
   limits: FormatLimits;
   /** File name for the routing facts' locations (the flow, or its embedded XML). */
   file: string;
+  /** The key of the tree detection kept for `xml` (`DetectedFlow.tree`): read without parsing again when found. */
+  tree?: string;
 }
 
 export interface ReadAndCheckResult {
@@ -56,8 +60,11 @@ const decimal = (v: string | undefined) =>
   v !== undefined && /^-?\d{1,13}(\.\d{1,6})?$/.test(v.trim()) ? v.trim() : undefined;
 
 /** The invoice record of an accepted invoice, from the model. */
-function newInvoiceFrom(inv: Invoice, partner: string): Omit<NewInvoice, 'status'> {
-  const facts = routingFacts(inv);
+function newInvoiceFrom(
+  inv: Invoice,
+  partner: string,
+  facts: RoutingFacts = routingFacts(inv),
+): Omit<NewInvoice, 'status'> {
   const out: Omit<NewInvoice, 'status'> = {
     partner,
     supplierIdentifier: facts.supplier.identifier ?? '',
@@ -82,11 +89,20 @@ function newInvoiceFrom(inv: Invoice, partner: string): Omit<NewInvoice, 'status
 }
 
 export function readAndCheck(req: ReadAndCheckRequest): ReadAndCheckResult {
-  const read = readInvoice(req.xml, req.syntax, req.limits);
+  const kept = req.tree === undefined ? undefined : takeTree(req.tree, req.xml);
+  const read = kept ? readParsed(kept, req.syntax) : readInvoice(req.xml, req.syntax, req.limits);
   const invoices = read.invoices.map((invoice): CheckedInvoice => {
     const own = checkInvoice(invoice, { rules: req.rules, ...(req.profile ? { profile: req.profile } : {}) });
-    const { partner: _partner, ...record } = newInvoiceFrom(invoice, '');
-    return { number: invoice.number?.value ?? '?', own, facts: routingFacts(invoice, req.file), record };
+    // The routing facts, once per invoice: routing reads them, and so does the record integration writes.
+    const facts = routingFacts(invoice, req.file);
+    const { partner: _partner, ...record } = newInvoiceFrom(invoice, '', facts);
+    return { number: invoice.number?.value ?? '?', own, facts, record };
   });
   return { invoices, findings: read.findings };
+}
+
+/** The statuses of a Cycle de vie deposit, from the tree detection kept for `xml` when it is here (else parsed). */
+export function readStatuses(xml: Buffer, tree?: string): ReturnType<typeof readInvoiceStatuses> {
+  const kept = tree === undefined ? undefined : takeTree(tree, xml);
+  return readInvoiceStatuses(xml, kept);
 }

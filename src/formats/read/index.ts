@@ -1,6 +1,7 @@
 /**
  * Reads the invoice XML that syntax detection hands over (`DetectedFlow.xml`) into the invoice model, with
- * the reader of its syntax module. Pure: bytes in, invoices and findings out.
+ * the reader of its syntax module. Pure: bytes in, invoices and findings out; or, with the tree detection
+ * parsed and kept (`readParsed`), no second decoding or parse.
  */
 import { finding, type Finding } from '../../finding.ts';
 import type { SyntaxId } from '../types.ts';
@@ -86,6 +87,21 @@ export function readInvoice(
       ],
     };
   }
+  return readParsed(root, syntax, registry);
+}
+
+/** The invoices of an already parsed document (the tree detection kept), or FMT-NO-INVOICE. */
+export function readParsed<Id extends string>(
+  root: XNode,
+  syntax: Id,
+  registry: SyntaxRegistry<Id>,
+): { invoices: Invoice[]; findings: Finding[] };
+export function readParsed(root: XNode, syntax: SyntaxId): { invoices: Invoice[]; findings: Finding[] };
+export function readParsed(
+  root: XNode,
+  syntax: string,
+  registry: SyntaxRegistry = SYNTAX_REGISTRY,
+): { invoices: Invoice[]; findings: Finding[] } {
   const invoices = readWith(root, syntax, registry);
   const findings: Finding[] = [];
   if (invoices.length === 0) {

@@ -4,10 +4,12 @@
  * the model needs, so a report it returns can be written back unchanged. XSD validation against
  * xsd/CPPStatut.xsd is the schema stage's job; this reader does not depend on it having run.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { finding } from '../../finding.ts';
 import { decodeXml } from '../decode.ts';
+import { DEFAULT_LIMITS } from '../limits.ts';
 import { formatFinding, PROBLEM_CODE } from '../syntax.ts';
+import { parseTree, type XNode } from '../read/tree.ts';
+import { scanText } from '../xml.ts';
 import type { Finding } from '../../finding.ts';
 import { INVOICE_STATUS_CODES, LIMITS } from './model.ts';
 import type { InvoiceStatusEntry, InvoiceStatusReport } from './model.ts';
@@ -15,29 +17,28 @@ import { charLength, isIsoDate, parseDateTime } from './xml.ts';
 
 export const CDV_SYNTAXE_FLUX = 'IN_CDV_CPP_STATUT';
 
-type Node = Record<string, unknown>;
+type Node = XNode;
 type Result = { ok: true; report: InvoiceStatusReport } | { ok: false; findings: Finding[] };
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  // Decodes numeric character references (&#13;, &#xE9;) too; `&amp;` is decoded last, so `&amp;#13;` stays literal.
-  htmlEntities: true,
-  isArray: (name) => ['EnveloppeUnitaire', 'ParametreIndiv', 'CPPFactureStatutUnitaire'].includes(name),
-});
-
-function isNode(v: unknown): v is Node {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** An element that is a structure (children or attributes), not a bare value: what the model descends into. */
+function isStructure(n: Node): boolean {
+  return n.children.length > 0 || Object.keys(n.attrs).length > 0;
 }
 
-/** Text content of an element: fast-xml-parser gives a string, or an object with `#text` when it has attributes. */
-function textOf(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (isNode(v)) return typeof v['#text'] === 'string' ? v['#text'] : '';
-  return undefined;
+/** The first child element of that name, when it is a structure. */
+function nodeOf(parent: Node | undefined, name: string): Node | undefined {
+  const n = parent?.children.find((c) => c.name === name);
+  return n && isStructure(n) ? n : undefined;
+}
+
+/** Trimmed text of a child element; undefined when absent. */
+function textOf(parent: Node | undefined, name: string): string | undefined {
+  return parent?.children.find((c) => c.name === name)?.text;
+}
+
+/** Every child element of that name. */
+function listOf(parent: Node | undefined, name: string): Node[] {
+  return parent?.children.filter((c) => c.name === name) ?? [];
 }
 
 /** `+01`, `1`, `001` → `01`: the lexical forms the official (integer-typed) structure allows. */
@@ -67,7 +68,7 @@ class Collector {
 
   /** Mandatory text child. */
   req(parent: Node | undefined, name: string, base: string): string | undefined {
-    const v = textOf(parent?.[name]);
+    const v = textOf(parent, name);
     if (v === undefined || v === '') {
       this.missing(`${base}/${name}`);
       return undefined;
@@ -77,7 +78,7 @@ class Collector {
 
   /** Optional text child; an empty element counts as absent. */
   optional(parent: Node | undefined, name: string): string | undefined {
-    const v = textOf(parent?.[name]);
+    const v = textOf(parent, name);
     return v === undefined || v === '' ? undefined : v;
   }
 }
@@ -88,8 +89,7 @@ function readPartner(
   role: 'Recepteur' | 'Emetteur',
   base: string,
 ): string | undefined {
-  const node = partners?.[role];
-  const id = c.req(isNode(node) ? node : undefined, 'Id', `${base}/${role}`);
+  const id = c.req(nodeOf(partners, role), 'Id', `${base}/${role}`);
   if (id !== undefined && (charLength(id) < LIMITS.partnerIdMin || charLength(id) > LIMITS.partnerIdMax)) {
     c.invalid(`${base}/${role}/Id`, id, `${LIMITS.partnerIdMin} à ${LIMITS.partnerIdMax} caractères attendus`);
     return undefined;
@@ -99,9 +99,9 @@ function readPartner(
 
 function readEntry(c: Collector, u: Node, base: string): InvoiceStatusEntry | undefined {
   const before = c.findings.length;
-  const sup = isNode(u['Fournisseur']) ? u['Fournisseur'] : undefined;
-  const deb = isNode(u['Debiteur']) ? u['Debiteur'] : undefined;
-  const data = isNode(u['DonneesStatut']) ? u['DonneesStatut'] : undefined;
+  const sup = nodeOf(u, 'Fournisseur');
+  const deb = nodeOf(u, 'Debiteur');
+  const data = nodeOf(u, 'DonneesStatut');
   if (!sup) c.missing(`${base}/Fournisseur`);
   if (!deb) c.missing(`${base}/Debiteur`);
   if (!data) c.missing(`${base}/DonneesStatut`);
@@ -112,7 +112,7 @@ function readEntry(c: Collector, u: Node, base: string): InvoiceStatusEntry | un
   if (typeText !== undefined && (typeIdentifiant === undefined || !/^[1-7]$/.test(typeIdentifiant)))
     c.invalid(`${base}/Fournisseur/TypeIdentifiant`, typeText, '1 à 7 attendu');
   const identifiant = c.req(sup, 'Identifiant', `${base}/Fournisseur`);
-  const raisonSociale = textOf(sup['RaisonSociale']);
+  const raisonSociale = textOf(sup, 'RaisonSociale');
   if (raisonSociale === undefined) c.missing(`${base}/Fournisseur/RaisonSociale`);
   const codePays = c.optional(sup, 'CodePays');
   if (codePays !== undefined && !/^[A-Z]{2}$/.test(codePays))
@@ -153,10 +153,7 @@ function readEntry(c: Collector, u: Node, base: string): InvoiceStatusEntry | un
       c.invalid(`${dbase}/DateFacture`, invoiceDate, 'date AAAA-MM-JJ attendue');
     invoiceDate = day;
   }
-  const producer =
-    isNode(data['Producteur']) && typeof data['Producteur']['@_Id'] === 'string'
-      ? data['Producteur']['@_Id']
-      : undefined;
+  const producer = data.children.find((n) => n.name === 'Producteur')?.attrs['Id'];
 
   if (c.findings.length > before) return undefined;
   const entry: InvoiceStatusEntry = {
@@ -180,11 +177,27 @@ function readEntry(c: Collector, u: Node, base: string): InvoiceStatusEntry | un
 }
 
 /**
- * Reads a "Cycle de vie" deposit, as bytes (decoded by the product's one XML decoder) or as text.
+ * Reads a "Cycle de vie" deposit: as bytes (decoded by the product's one XML decoder) or text, parsed once
+ * into the element tree (well-formedness as detection judges it); or the tree detection already parsed.
  * Every problem found is reported, not only the first.
  */
-export function readInvoiceStatuses(xml: string | Buffer): Result {
+export function readInvoiceStatuses(xml: string | Buffer, parsed?: XNode): Result {
+  let root = parsed;
+  if (!root) {
+    const read = parseStatuses(xml);
+    if (!read.ok) return read;
+    root = read.root;
+  }
+  if (root.name !== 'CPPStatut' || root.qname !== root.name || !isStructure(root)) {
+    return { ok: false, findings: [finding('FMT-CDV-ROOT', { detail: `racine trouvée : ${root.qname}` })] };
+  }
+  return readReport(root);
+}
+
+/** The element tree of a deposit, or why there is none (DOCTYPE, not well-formed, undecodable). */
+function parseStatuses(xml: string | Buffer): { ok: true; root: XNode } | { ok: false; findings: Finding[] } {
   let source: string;
+  let encoding = 'utf-16';
   if (typeof xml === 'string') source = xml;
   else {
     const decoded = decodeXml(xml);
@@ -196,42 +209,24 @@ export function readInvoiceStatuses(xml: string | Buffer): Result {
       };
     }
     source = decoded.text;
+    encoding = decoded.encoding;
   }
   const text = source.replace(/^\uFEFF/, '');
-  // DOCTYPE brings entity expansion and external fetches: refused outright, like the other formats.
-  if (/<!DOCTYPE/i.test(text)) {
-    return {
-      ok: false,
-      findings: [finding('FMT-CDV-DOCTYPE')],
-    };
+  const scanned = scanText(text, encoding);
+  if (!scanned.ok) {
+    const p = scanned.problem;
+    // DOCTYPE brings entity expansion and external fetches: refused outright, like the other formats.
+    if (p.kind === 'doctype') return { ok: false, findings: [finding('FMT-CDV-DOCTYPE')] };
+    const location = p.line !== undefined ? { location: { line: p.line, column: p.column ?? 0 } } : {};
+    return { ok: false, findings: [finding('FMT-CDV-MALFORMED', { detail: p.message, ...location })] };
   }
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) {
-    return {
-      ok: false,
-      findings: [
-        finding('FMT-CDV-MALFORMED', {
-          detail: valid.err.msg,
-          location: { line: valid.err.line, column: valid.err.col },
-        }),
-      ],
-    };
-  }
-  const doc = parser.parse(text) as Node;
-  const root = doc['CPPStatut'];
-  if (!isNode(root)) {
-    const found = Object.keys(doc).filter((k) => !k.startsWith('?') && !k.startsWith('#'))[0] ?? '(aucun)';
-    return {
-      ok: false,
-      findings: [
-        finding('FMT-CDV-ROOT', {
-          detail: `racine trouvée : ${found}`,
-        }),
-      ],
-    };
-  }
+  // saxes decided (no tree built): the document is well-formed, parse it.
+  return { ok: true, root: scanned.scan.tree ?? parseTree(text, DEFAULT_LIMITS) };
+}
+
+function readReport(root: XNode): Result {
   const c = new Collector();
-  if (root['CPPFluxStatuts'] !== undefined) {
+  if (root.children.some((n) => n.name === 'CPPFluxStatuts')) {
     // The structure allows both; the platform takes only invoice statuses in a lifecycle deposit.
     c.findings.push(
       finding('RG-CDV-FLUX-STATUTS', {
@@ -241,9 +236,7 @@ export function readInvoiceStatuses(xml: string | Buffer): Result {
     return { ok: false, findings: c.findings };
   }
 
-  const env = isNode(root['Enveloppe']) ? root['Enveloppe'] : undefined;
-  const units = (env?.['EnveloppeUnitaire'] as unknown[] | undefined)?.filter(isNode) ?? [];
-  const unit = units[0];
+  const unit = listOf(nodeOf(root, 'Enveloppe'), 'EnveloppeUnitaire').find(isStructure);
   const ebase = '/CPPStatut/Enveloppe/EnveloppeUnitaire';
   let flowId: string | undefined;
   let producedAt: Date | undefined;
@@ -251,12 +244,10 @@ export function readInvoiceStatuses(xml: string | Buffer): Result {
   let emitter: string | undefined;
   if (!unit) c.missing(ebase);
   else {
-    const params = isNode(unit['Parametres'])
-      ? ((unit['Parametres']['ParametreIndiv'] as unknown[] | undefined)?.filter(isNode) ?? [])
-      : [];
+    const params = listOf(nodeOf(unit, 'Parametres'), 'ParametreIndiv').filter(isStructure);
     const param = (code: string): string | undefined => {
-      const p = params.find((x) => textOf(x['Code'])?.trim() === code);
-      const v = p === undefined ? undefined : textOf(p['Valeurparametre']);
+      const p = params.find((x) => textOf(x, 'Code')?.trim() === code);
+      const v = p === undefined ? undefined : textOf(p, 'Valeurparametre');
       if (v === undefined || v === '') c.missing(`${ebase}/Parametres/ParametreIndiv[Code='${code}']/Valeurparametre`);
       return v === '' ? undefined : v;
     };
@@ -272,7 +263,7 @@ export function readInvoiceStatuses(xml: string | Buffer): Result {
           'date AAAA-MM-JJ attendue',
         );
     }
-    const partners = isNode(unit['Partenaires']) ? unit['Partenaires'] : undefined;
+    const partners = nodeOf(unit, 'Partenaires');
     if (!partners) c.missing(`${ebase}/Partenaires`);
     else {
       partnerCode = readPartner(c, partners, 'Recepteur', `${ebase}/Partenaires`);
@@ -280,8 +271,7 @@ export function readInvoiceStatuses(xml: string | Buffer): Result {
     }
   }
 
-  const statuts = isNode(root['CPPFactureStatuts']) ? root['CPPFactureStatuts'] : undefined;
-  const list = (statuts?.['CPPFactureStatutUnitaire'] as unknown[] | undefined)?.filter(isNode) ?? [];
+  const list = listOf(nodeOf(root, 'CPPFactureStatuts'), 'CPPFactureStatutUnitaire').filter(isStructure);
   if (list.length === 0) c.missing('/CPPStatut/CPPFactureStatuts/CPPFactureStatutUnitaire');
   const statuses: InvoiceStatusEntry[] = [];
   list.forEach((u, i) => {

@@ -13,13 +13,12 @@ import { CDV_SYNTAX_ID } from '../../formats/cdv-cpp-statut.ts';
 import { formatLimits } from '../../formats/limits.ts';
 import type { DepositDocument } from '../../formats/registry.ts';
 import type { DetectedFlow } from '../../formats/types.ts';
-import { readInvoiceStatuses } from '../../formats/return/index.ts';
 import { checkStatusReport } from '../../platform/cycle-de-vie.ts';
 import { ROUTING_RULES } from '../../rules/chorus/routing.ts';
 import type { FlowRecord } from '../../store/types.ts';
 import type { InvoiceFinding } from '../invoice-lines.ts';
 import { rejectedInvoiceLine } from '../invoice-lines.ts';
-import { readAndCheck } from '../read-check.ts';
+import { readAndCheck, readStatuses } from '../read-check.ts';
 import type { CheckedInvoice, ReadAndCheckRequest } from '../read-check.ts';
 import type {
   InvoiceEntry,
@@ -38,7 +37,10 @@ type Checked = { entry: InvoiceEntry; own: InvoiceFinding[]; file?: string };
 type DocumentInvoices = { invoices: CheckedInvoice[]; file?: string } | { unreadable: string; own: InvoiceFinding[] };
 
 async function checkCycleDeVie(detected: DetectedFlow, flow: FlowRecord, deps: PipelineDeps) {
-  const read = readInvoiceStatuses(detected.xml);
+  // In the worker that detected (it kept the tree) when the daemon has them, else here.
+  const read = deps.work
+    ? (await deps.work.readStatuses(detected.xml, detected.tree)).read
+    : readStatuses(detected.xml, detected.tree);
   if (!read.ok) return rejected(read.findings);
   // An offline analysis (`passerelle analyze` without a partner) has no database: the structure is all it can check.
   if (!deps.db) return go<RulesOutput>({ invoices: [] });
@@ -58,6 +60,7 @@ async function readChecked(xml: Buffer, detected: DetectedFlow, file: string, de
     limits: formatLimits(deps.config.maxFlowSizeKo, deps.config.limits),
     file,
     ...(detected.profile ? { profile: detected.profile } : {}),
+    ...(detected.tree !== undefined ? { tree: detected.tree } : {}),
   };
   // The XML goes to the worker and back; nothing after this stage reads it.
   return deps.work ? (await deps.work.readAndCheck(req)).checked : readAndCheck(req);

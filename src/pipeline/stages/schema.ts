@@ -5,26 +5,48 @@
  */
 import type { Finding } from '../../finding.ts';
 import { isFatal } from '../../finding.ts';
-import { readInvoice } from '../../formats/read/index.ts';
+import { formatLimits } from '../../formats/limits.ts';
 import type { DepositDocument } from '../../formats/registry.ts';
-import { routingFacts } from '../../rules/chorus/facts.ts';
+import { readAndCheck } from '../read-check.ts';
+import type { ReadAndCheckRequest, ReadAndCheckResult } from '../read-check.ts';
 import { rejectedInvoiceLine } from '../invoice-lines.ts';
 import type { PipelineDeps, SchemaOutput as SchemaFacts, Stage, StageResult } from '../stage.ts';
 import { go, rejected, waiting } from '../stage.ts';
 
-/** The invoice an XSD-invalid document holds, as far as it can be read: for its compte-rendu line. */
-function whoIs(doc: DepositDocument): { number: string; supplier?: string; recipient?: string } {
+/**
+ * The invoice an XSD-invalid document holds, as far as it can be read: for its compte-rendu line. Read as
+ * stage REGLE reads (the tree detection kept, in the worker that detected), without rules; with the XML
+ * handed back by the worker.
+ */
+async function whoIs(
+  doc: DepositDocument,
+  deps: PipelineDeps,
+): Promise<{ who: { number: string; supplier?: string; recipient?: string }; xml: Buffer }> {
+  const d = doc.detected!;
+  const req: ReadAndCheckRequest = {
+    xml: d.xml,
+    syntax: d.syntax,
+    rules: [],
+    limits: formatLimits(deps.config.maxFlowSizeKo, deps.config.limits),
+    file: doc.name,
+    ...(d.tree !== undefined ? { tree: d.tree } : {}),
+  };
+  let xml = d.xml;
   try {
-    const read = readInvoice(doc.detected!.xml, doc.detected!.syntax);
-    if (read.invoices.length !== 1) return { number: doc.name };
-    const facts = routingFacts(read.invoices[0]!);
-    return {
-      number: read.invoices[0]!.number?.value || doc.name,
-      ...(facts.supplier.identifier !== undefined ? { supplier: facts.supplier.identifier } : {}),
-      ...(facts.buyerSiret !== undefined ? { recipient: facts.buyerSiret } : {}),
+    let read: ReadAndCheckResult;
+    if (deps.work) ({ checked: read, bytes: xml } = await deps.work.readAndCheck(req));
+    else read = readAndCheck(req);
+    const inv = read.invoices.length === 1 ? read.invoices[0]! : undefined;
+    if (!inv) return { who: { number: doc.name }, xml };
+    const { supplier, buyerSiret, invoiceNumber } = inv.facts;
+    const who = {
+      number: invoiceNumber || doc.name,
+      ...(supplier.identifier !== undefined ? { supplier: supplier.identifier } : {}),
+      ...(buyerSiret !== undefined ? { recipient: buyerSiret } : {}),
     };
+    return { who, xml };
   } catch {
-    return { number: doc.name };
+    return { who: { number: doc.name }, xml };
   }
 }
 
@@ -55,9 +77,13 @@ async function validateDocuments(
       out.push(doc);
       continue;
     }
-    const line = rejectedInvoiceLine(whoIs(doc), outcome.findings);
+    // Named as REGLE reads it, in the worker that detected: the XML comes back again.
+    const named = await whoIs(doc, deps);
+    const after = named.xml === back.xml ? back : { ...back, xml: named.xml };
+    if (detectedAfter === back) detectedAfter = after;
+    const line = rejectedInvoiceLine(named.who, outcome.findings);
     line.location = { ...line.location, file: doc.name };
-    out.push({ ...doc, findings: [...doc.findings, ...outcome.findings] });
+    out.push({ ...doc, detected: after, findings: [...doc.findings, ...outcome.findings] });
     findings.push(line);
   }
   if (good === 0) return rejected(findings);

@@ -19,6 +19,8 @@ export const syntaxStage: Stage<{ flow: FlowInput['flow']; payload: Buffer | nul
       maxFlowSizeKo: deps.config.maxFlowSizeKo,
       zipLimits: zipLimits(deps.config.maxFlowSizeKo, deps.config.zip),
       limits: formatLimits(deps.config.maxFlowSizeKo, deps.config.limits),
+      // The element trees stay where detection ran (this thread or a flow worker) for stage REGLE.
+      keepTrees: true,
     };
     if (flow.declaredInterface) opts.declaredInterface = flow.declaredInterface;
     // In a worker thread when the daemon has them (the bytes go there and come back), else here.

@@ -10,15 +10,22 @@
 import { Worker } from 'node:worker_threads';
 import type { DepositDetection, detectDeposit } from '../../formats/registry.ts';
 import type { DetectedFlow } from '../../formats/types.ts';
-import type { ReadAndCheckRequest, ReadAndCheckResult } from '../read-check.ts';
+import type { ReadAndCheckRequest, ReadAndCheckResult, readStatuses } from '../read-check.ts';
+import { treeThread } from '../../formats/read/kept.ts';
 
 type DetectOptions = NonNullable<Parameters<typeof detectDeposit>[1]>;
 
 export type WorkRequest = { id: number; bytes: Uint8Array } & WorkKind;
-type WorkKind = { kind: 'detect'; opts: DetectOptions } | { kind: 'read'; read: Omit<ReadAndCheckRequest, 'xml'> };
+type WorkKind =
+  | { kind: 'detect'; opts: DetectOptions }
+  | { kind: 'read'; read: Omit<ReadAndCheckRequest, 'xml'> }
+  | { kind: 'statuses'; tree?: string };
 
 export type WorkReply = { id: number; bytes: Uint8Array } & (
-  { detection: DepositDetection } | { checked: ReadAndCheckResult } | { error: string }
+  | { detection: DepositDetection }
+  | { checked: ReadAndCheckResult }
+  | { statuses: ReturnType<typeof readStatuses> }
+  | { error: string }
 );
 
 interface Pending {
@@ -101,11 +108,16 @@ export class FlowWorkers {
     return slot;
   }
 
-  #send(req: WorkKind, bytes: Buffer): Promise<WorkReply> {
+  #send(req: WorkKind, bytes: Buffer, thread?: number): Promise<WorkReply> {
     if (this.#closed) return Promise.reject(new Error('flow workers are closed'));
     let best = 0;
     for (let i = 1; i < this.#slots.length; i++)
       if ((this.#slots[i]?.pending.size ?? 0) < (this.#slots[best]?.pending.size ?? 0)) best = i;
+    // One parse per flow: the worker that detected holds the flow's element tree, and takes the call unless it is
+    // busier than the least busy one (no flow waits behind another for its tree: elsewhere it is parsed again).
+    const holder = thread === undefined ? -1 : this.#slots.findIndex((s) => s?.worker.threadId === thread);
+    if (holder >= 0 && (this.#slots[holder]?.pending.size ?? 0) <= (this.#slots[best]?.pending.size ?? 0))
+      best = holder;
     const slot = this.#slots[best] ?? (this.#slots[best] = this.#spawn());
     const id = this.#nextId++;
     const data = transferable(bytes);
@@ -145,13 +157,32 @@ export class FlowWorkers {
     return { detection: d, bytes: back };
   }
 
-  /** Reading and EN 16931 rules in a worker; `xml` is handed back as `bytes`. */
+  /**
+   * Reading and EN 16931 rules in a worker; `xml` is handed back as `bytes`. With `tree` (the key detection
+   * returned), in the worker that detected, which reads the tree it kept.
+   */
   async readAndCheck(req: ReadAndCheckRequest): Promise<{ checked: ReadAndCheckResult; bytes: Buffer }> {
     const { xml, ...read } = req;
-    const reply = await this.#send({ kind: 'read', read }, xml);
+    const reply = await this.#send(
+      { kind: 'read', read },
+      xml,
+      read.tree === undefined ? undefined : treeThread(read.tree),
+    );
     if ('error' in reply) throw new Error(`invoice reading failed: ${reply.error}`);
     if (!('checked' in reply)) throw new Error('flow worker: unexpected reply');
     return { checked: reply.checked, bytes: asBuffer(reply.bytes) };
+  }
+
+  /** A Cycle de vie deposit's statuses, in the worker that detected it (it kept the tree); `xml` comes back as `bytes`. */
+  async readStatuses(
+    xml: Buffer,
+    tree: string | undefined,
+  ): Promise<{ read: ReturnType<typeof readStatuses>; bytes: Buffer }> {
+    const req = tree === undefined ? { kind: 'statuses' as const } : { kind: 'statuses' as const, tree };
+    const reply = await this.#send(req, xml, tree === undefined ? undefined : treeThread(tree));
+    if ('error' in reply) throw new Error(`status reading failed: ${reply.error}`);
+    if (!('statuses' in reply)) throw new Error('flow worker: unexpected reply');
+    return { read: reply.statuses, bytes: asBuffer(reply.bytes) };
   }
 
   /** Flows being worked on or waiting, per worker (for metrics). */

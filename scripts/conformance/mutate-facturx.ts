@@ -1,0 +1,322 @@
+/**
+ * Mutations aimed at the Factur-X 1.09.2 profile artefacts' own assertions, generated from the artefacts: the
+ * tables scripts/conformance/gen-facturx.ts extracts from each profile's XSLT (src/rules/facturx/codelists.ts:
+ * every code-list assertion and every structure assertion, with its context and test). For each assertion of a
+ * profile, one mutant of the richest base of that profile that has the context (or, when none has it, of the
+ * richest base with the missing elements created):
+ *   count(p)<=n       → p repeated n+1 times (a copy of an existing p, or of one found elsewhere in the base)
+ *   count(p)=1        → p removed when present, else repeated
+ *   count(p)>=1       → every p removed
+ *   @a                → the attribute removed
+ *   code list         → the value (text or attribute) set to a code no list has
+ * Mutants named `<profile>:<id>` as their target (ids are numbered per profile).
+ */
+import type { DetectedFlow, FacturXProfile } from '../../src/formats/types.ts';
+import { FX_CHECKS, FX_STRUCTURE } from '../../src/rules/facturx/codelists.ts';
+import type { Mutant } from './mutate.ts';
+import { put, scan, select, splice, type El } from './xml-edit.ts';
+
+const NS: Record<string, string> = {
+  rsm: 'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100',
+  ram: 'urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100',
+  udt: 'urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100',
+  qdt: 'urn:un:unece:uncefact:data:standard:QualifiedDataType:100',
+};
+const RSM_CHILDREN = new Set(['ExchangedDocumentContext', 'ExchangedDocument', 'SupplyChainTradeTransaction']);
+/** A code no Factur-X list has (and an attribute value none allows). */
+const BAD_CODE = 'XX9';
+
+/** The namespace prefix CII gives an element (by its name and its parent's). */
+function prefixOf(local: string, parent: string): string {
+  if (RSM_CHILDREN.has(local)) return 'rsm';
+  if (local === 'DateTimeString') return parent.startsWith('Formatted') ? 'qdt' : 'udt';
+  if (local === 'Indicator' || local === 'DateString') return 'udt';
+  return 'ram';
+}
+
+/** Local-name steps of an artefact path (prefixes and predicates dropped). */
+const localSteps = (p: string) => stepsOf(p).map((s) => s.name);
+
+interface PStep {
+  name: string;
+  pred?: string;
+}
+/** Steps of an artefact path with their predicate as written. */
+function stepsOf(p: string): PStep[] {
+  return p
+    .split(/\/(?![^[]*\])/)
+    .filter((s) => s !== '')
+    .map((s) => {
+      const m = /^(?:[a-z]+:)?([^[]+)(?:\[(.*)\])?$/.exec(s)!;
+      return m[2] !== undefined ? { name: m[1]!, pred: m[2] } : { name: m[1]! };
+    });
+}
+
+const attrOf = (xml: string, e: El, a: string) =>
+  new RegExp(`\\s${a}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`)
+    .exec(xml.slice(e.start, e.openEnd))
+    ?.slice(1)
+    .find((v) => v !== undefined);
+const textOfEl = (xml: string, e: El) => xml.slice(e.openEnd, e.closeStart).trim();
+const rel = (e: El, p: string): El[] => {
+  let cur = [e];
+  for (const step of localSteps(p))
+    cur = step === '..' ? cur.flatMap((c) => (c.parent ? [c.parent] : [])) : select_(cur, step);
+  return cur;
+};
+const select_ = (els: El[], step: string) => els.flatMap((c) => c.children.filter((k) => k.local === step));
+
+/** Whether an element satisfies one of the predicate forms the artefacts use (an unknown form: yes). */
+function satisfies(xml: string, root: El, e: El, pred: string): boolean {
+  let m = /^not \(@(\w+)\)$/.exec(pred);
+  if (m) return attrOf(xml, e, m[1]!) === undefined;
+  m = /^@(\w+)="([^"]*)"$/.exec(pred);
+  if (m) return attrOf(xml, e, m[1]!) === m[2];
+  m = /^@(\w+)=(\/[\w:/]+|(?:\.\.\/)+[\w:/]+)$/.exec(pred);
+  if (m) {
+    const v = attrOf(xml, e, m[1]!);
+    const targets = m[2]!.startsWith('/') ? select(root, localSteps(m[2]!).join('/')) : rel(e, m[2]!);
+    return targets.some((t) => textOfEl(xml, t) === v);
+  }
+  m = /^([\w:/]+)\/@(\w+)="([^"]*)"$/.exec(pred);
+  if (m) {
+    const [p, a, v] = [m[1]!, m[2]!, m[3]!];
+    return rel(e, p).some((t) => attrOf(xml, t, a) === v);
+  }
+  m = /^([\w:/]+)="([^"]*)"$/.exec(pred);
+  if (m) {
+    const [p, v] = [m[1]!, m[2]!];
+    return rel(e, p).some((t) => textOfEl(xml, t) === v);
+  }
+  return true;
+}
+
+/** Elements along a path of steps with predicates, from the document. */
+function selectP(xml: string, root: El, steps: PStep[]): El[] {
+  let cur = [root];
+  for (const s of steps) cur = select_(cur, s.name).filter((e) => !s.pred || satisfies(xml, root, e, s.pred));
+  return cur;
+}
+
+/** A copy of an element rewritten to satisfy a predicate `path/@a="v"` or `path="v"` (other forms: as is). */
+function satisfied(copy: string, pred: string | undefined): string {
+  if (!pred) return copy;
+  const root = scan(copy);
+  const top = root.children[0];
+  if (!top) return copy;
+  let m = /^([\w:/]+)\/@(\w+)="([^"]*)"$/.exec(pred);
+  if (m) {
+    const t = rel(top, m[1]!)[0];
+    if (!t) return copy;
+    const tag = copy.slice(t.start, t.openEnd);
+    const re = new RegExp(`\\s${m[2]}\\s*=\\s*("[^"]*"|'[^']*')`);
+    const nt = re.test(tag)
+      ? tag.replace(re, ` ${m[2]}="${m[3]}"`)
+      : tag.replace(/\s*(\/?)>$/, ` ${m[2]}="${m[3]}"$1>`);
+    return splice(copy, t.start, t.openEnd, nt);
+  }
+  m = /^([\w:/]+)="([^"]*)"$/.exec(pred);
+  if (m) {
+    const t = rel(top, m[1]!)[0];
+    return t && t.closeStart > t.openEnd ? splice(copy, t.openEnd, t.closeStart, m[2]!) : copy;
+  }
+  return copy;
+}
+
+/** `<a><b>…</b></a>` for the steps, each element declaring its namespace, the innermost holding `inner`. */
+function chain(steps: string[], parent: string, inner: string): string {
+  if (steps.length === 0) return inner;
+  const [head, ...rest] = steps as [string, ...string[]];
+  const pre = prefixOf(head, parent);
+  return `<${pre}:${head} xmlns:${pre}="${NS[pre]}">${chain(rest, head, inner) || '1'}</${pre}:${head}>`;
+}
+
+/** The base with every step of `steps` created under the deepest one present (XSD order), or undefined. */
+function ensure(xml: string, steps: string[], inner = ''): string | undefined {
+  const root = scan(xml);
+  for (let k = steps.length; k >= 1; k--) {
+    if (select(root, steps.slice(0, k).join('/')).length === 0) continue;
+    if (k === steps.length) return xml;
+    return put(xml, steps.slice(0, k).join('/'), steps[k]!, chain(steps.slice(k), steps[k - 1]!, inner));
+  }
+  return undefined;
+}
+
+/** A copy of the first element named `local` anywhere in the document (its text as written). */
+function copyOf(xml: string, root: El, local: string): string | undefined {
+  const e = select(root, `**`).find((x) => x.local === local);
+  return e && xml.slice(e.start, e.end);
+}
+
+type Edit = (xml: string) => string | undefined;
+
+const names = (steps: PStep[]) => steps.map((s) => s.name);
+
+/** The first context element (predicates honoured), in the base or, when none, in the base with it created. */
+function context(xml: string, ctx: PStep[], inner = ''): { xml: string; el: El } | undefined {
+  const found = selectP(xml, scan(xml), ctx)[0];
+  if (found) return { xml, el: found };
+  const x = ensure(xml, names(ctx), inner);
+  const el = x && selectP(x, scan(x), ctx)[0];
+  return x && el ? { xml: x, el } : undefined;
+}
+
+/** The edit that makes one structure assertion fail, with its label. */
+function structureEdit(ctx: PStep[], test: string): [string, Edit] | undefined {
+  const attr = /^@(\w+)$/.exec(test);
+  if (attr)
+    return [
+      `@${attr[1]} removed`,
+      (xml) => {
+        const c = context(xml, ctx);
+        if (!c) return undefined;
+        const tag = c.xml.slice(c.el.start, c.el.openEnd);
+        const t = tag.replace(new RegExp(`\\s${attr[1]}\\s*=\\s*("[^"]*"|'[^']*')`), '');
+        return t === tag ? undefined : splice(c.xml, c.el.start, c.el.openEnd, t);
+      },
+    ];
+  const m = /^count\(([^()]*)\)(=|<=|>=)(\d+)$/.exec(test);
+  if (!m) return undefined;
+  const path = stepsOf(m[1]!);
+  if (path.some((s) => s.name === '..')) return undefined;
+  const [op, n] = [m[2]!, Number(m[3])];
+  /** The counted elements under the context element. */
+  const counted = (x: string, el: El) => {
+    let cur = [el];
+    for (const s of path) cur = select_(cur, s.name).filter((e) => !s.pred || satisfies(x, scan(x), e, s.pred));
+    return cur;
+  };
+  const removeAll: Edit = (xml) => {
+    const c = context(xml, ctx);
+    if (!c) return undefined;
+    let out = c.xml;
+    for (const e of counted(c.xml, c.el).sort((a, b) => b.start - a.start)) out = splice(out, e.start, e.end, '');
+    return out;
+  };
+  const repeat =
+    (times: number): Edit =>
+    (xml) => {
+      // The counted element's parent under the context (created when absent), then copies of it up to `times`.
+      const c = context(xml, ctx);
+      if (!c) return undefined;
+      const have = counted(c.xml, c.el);
+      const last = path[path.length - 1]!;
+      const parentSteps = [...ctx, ...path.slice(0, -1)];
+      const x = path.length > 1 ? ensure(c.xml, names(parentSteps)) : c.xml;
+      if (!x) return undefined;
+      const root = scan(x);
+      const parentPath = names(parentSteps).join('/');
+      const same = have[0] ? undefined : select(root, `${parentPath}/${last.name}`)[0];
+      const copy = have[0]
+        ? c.xml.slice(have[0].start, have[0].end)
+        : satisfied(
+            same
+              ? x.slice(same.start, same.end)
+              : (copyOf(x, root, last.name) ?? chain([last.name], parentSteps[parentSteps.length - 1]!.name, '')),
+            last.pred,
+          );
+      let out: string | undefined = x;
+      for (let i = have.length; i < times && out !== undefined; i++)
+        out = have[0] ? splice(out, have[0].end, have[0].end, copy) : put(out, parentPath, last.name, copy);
+      return out;
+    };
+  if (op === '>=') return ['removed', removeAll];
+  if (op === '<=') return [`repeated ${n + 1} times`, repeat(n + 1)];
+  return [
+    'removed, or repeated when absent',
+    (xml) => {
+      const out = removeAll(xml);
+      const c = context(xml, ctx);
+      return out !== undefined && c && out !== c.xml ? out : repeat(n + 1)(xml);
+    },
+  ];
+}
+
+/** The edit that puts a code no list has at a code-list assertion's context. */
+function codeEdit(ctx: PStep[], select_: string): [string, Edit] {
+  if (select_ === '.')
+    return [
+      `code ${BAD_CODE}`,
+      (xml) => {
+        const c = context(xml, ctx, BAD_CODE);
+        if (!c || c.el.children.length) return undefined;
+        const { xml: x, el: e } = c;
+        if (e.closeStart === e.openEnd)
+          return splice(x, e.start, e.end, `${x.slice(e.start, e.end - 2)}>${BAD_CODE}</${e.qname}>`);
+        return splice(x, e.openEnd, e.closeStart, BAD_CODE);
+      },
+    ];
+  const a = select_.replace(/^@/, '');
+  return [
+    `@${a}="${BAD_CODE}"`,
+    (xml) => {
+      const c = context(xml, ctx);
+      if (!c) return undefined;
+      const tag = c.xml.slice(c.el.start, c.el.openEnd);
+      const re = new RegExp(`\\s${a}\\s*=\\s*("[^"]*"|'[^']*')`);
+      const t = re.test(tag)
+        ? tag.replace(re, ` ${a}="${BAD_CODE}"`)
+        : tag.replace(/\s*(\/?)>$/, ` ${a}="${BAD_CODE}"$1>`);
+      return splice(c.xml, c.el.start, c.el.openEnd, t);
+    },
+  ];
+}
+
+/** Every assertion of a profile artefact with the edit that makes it fail. */
+function aims(profile: FacturXProfile): { id: string; ctx: string[]; label: string; edit: Edit }[] {
+  const out: { id: string; ctx: string[]; label: string; edit: Edit }[] = [];
+  for (const [id, context_, test] of FX_STRUCTURE[profile]) {
+    const ctx = stepsOf(context_);
+    const e = structureEdit(ctx, test);
+    if (e) out.push({ id, ctx: names(ctx), label: `${test}: ${e[0]}`, edit: e[1] });
+  }
+  for (const [id, context_, sel] of FX_CHECKS[profile]) {
+    const ctx = stepsOf(context_);
+    const e = codeEdit(ctx, sel);
+    out.push({ id, ctx: names(ctx), label: `code list ${sel}: ${e[0]}`, edit: e[1] });
+  }
+  return out;
+}
+
+/**
+ * The mutants aimed at each profile artefact's assertions: for each, the first base of its profile (largest first)
+ * that has the assertion's context and on which the edit applies, else the first on which it applies at all.
+ */
+export function* facturxMutants(
+  bases: { name: string; flow: DetectedFlow }[],
+): Generator<Mutant & { embedded: boolean }> {
+  const byProfile = new Map<FacturXProfile, { name: string; xml: string; embedded: boolean }[]>();
+  for (const b of bases) {
+    const p = b.flow.profile;
+    if (!p) continue;
+    const list = byProfile.get(p) ?? [];
+    list.push({ name: b.name, xml: b.flow.xml.toString('utf8'), embedded: b.flow.syntax === 'facturx-pdf' });
+    byProfile.set(p, list);
+  }
+  for (const [profile, list] of byProfile) {
+    list.sort((a, b) => b.xml.length - a.xml.length || a.name.localeCompare(b.name));
+    const roots = list.map((b) => scan(b.xml));
+    for (const a of aims(profile)) {
+      const order = [
+        ...list.filter((_b, i) => select(roots[i]!, a.ctx.join('/')).length > 0),
+        ...list.filter((_b, i) => select(roots[i]!, a.ctx.join('/')).length === 0),
+      ];
+      for (const b of order) {
+        let out: string | undefined;
+        try {
+          out = a.edit(b.xml);
+        } catch {
+          out = undefined;
+        }
+        if (out === undefined || out === b.xml) continue;
+        yield {
+          name: `${b.name} ${profile}:${a.id} (${a.label})`,
+          target: `${profile}:${a.id}`,
+          xml: Buffer.from(out),
+          embedded: b.embedded,
+        };
+        break;
+      }
+    }
+  }
+}

@@ -12,7 +12,7 @@
  * Mutants named `<profile>:<id>` as their target (ids are numbered per profile).
  */
 import type { DetectedFlow, FacturXProfile } from '../../src/formats/types.ts';
-import { FX_CHECKS, FX_STRUCTURE } from '../../src/rules/facturx/codelists.ts';
+import { FX_CHECKS, FX_FATAL_IDS, FX_STRUCTURE } from '../../src/rules/facturx/codelists.ts';
 import type { Mutant } from './mutate.ts';
 import { put, scan, select, splice, type El } from './xml-edit.ts';
 
@@ -22,6 +22,7 @@ const NS: Record<string, string> = {
   udt: 'urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100',
   qdt: 'urn:un:unece:uncefact:data:standard:QualifiedDataType:100',
 };
+const AGREEMENT = ['CrossIndustryInvoice', 'SupplyChainTradeTransaction', 'ApplicableHeaderTradeAgreement'];
 const RSM_CHILDREN = new Set(['ExchangedDocumentContext', 'ExchangedDocument', 'SupplyChainTradeTransaction']);
 /** A code no Factur-X list has (and an attribute value none allows). */
 const BAD_CODE = 'XX9';
@@ -222,6 +223,11 @@ function structureEdit(ctx: PStep[], test: string): [string, Edit] | undefined {
     };
   if (op === '>=') return ['removed', removeAll];
   if (op === '<=') return [`repeated ${n + 1} times`, repeat(n + 1)];
+  // The context selects on the counted element (`X[ram:TypeCode="130"]`, count(ram:TypeCode)=1): removing it would
+  // unselect the context, so only a repeat can fail the assertion.
+  const pred = ctx[ctx.length - 1]?.pred ?? '';
+  if (path.length === 1 && new RegExp(`^(?:[a-z]+:)?${path[0]!.name}(?:/|=)`).test(pred))
+    return [`repeated ${n + 1} times (the context selects on it)`, repeat(n + 1)];
   return [
     'removed, or repeated when absent',
     (xml) => {
@@ -257,7 +263,15 @@ function codeEdit(ctx: PStep[], select_: string): [string, Edit] {
       const t = re.test(tag)
         ? tag.replace(re, ` ${a}="${BAD_CODE}"`)
         : tag.replace(/\s*(\/?)>$/, ` ${a}="${BAD_CODE}"$1>`);
-      return splice(c.xml, c.el.start, c.el.openEnd, t);
+      // A context selecting on the attribute's equality with another element (`[@currencyID=../../ram:
+      // InvoiceCurrencyCode]`): that element gets the same code, so that the context still selects the element.
+      const ref = new RegExp(`^@${a}=((?:\\.\\./)+[\\w:/]+)$`).exec(ctx[ctx.length - 1]?.pred ?? '')?.[1];
+      const edits: [number, number, string][] = [[c.el.start, c.el.openEnd, t]];
+      for (const r of ref ? rel(c.el, ref) : [])
+        if (r.children.length === 0 && r.closeStart > r.openEnd) edits.push([r.openEnd, r.closeStart, BAD_CODE]);
+      let out = c.xml;
+      for (const [from, to, text] of edits.sort((x, y) => y[0] - x[0])) out = splice(out, from, to, text);
+      return out;
     },
   ];
 }
@@ -270,6 +284,31 @@ function aims(profile: FacturXProfile): { id: string; ctx: string[]; label: stri
     const e = structureEdit(ctx, test);
     if (e) out.push({ id, ctx: names(ctx), label: `${test}: ${e[0]}`, edit: e[1] });
   }
+  // The CII-SR rules the profile artefacts number themselves: a contact with both a person and a department name.
+  for (const [id, party] of [
+    ['CII-SR-465', 'SellerTradeParty'],
+    ['CII-SR-466', 'BuyerTradeParty'],
+  ] as const)
+    if (FX_FATAL_IDS[profile].includes(id))
+      out.push({
+        id,
+        ctx: [...AGREEMENT, party],
+        label: 'contact with a person and a department name',
+        edit: (xml) => {
+          const at = [...AGREEMENT, party].join('/');
+          const ram = `xmlns:ram="${NS['ram']}"`;
+          let x = select(scan(xml), `${at}/DefinedTradeContact`).length
+            ? xml
+            : put(xml, at, 'DefinedTradeContact', `<ram:DefinedTradeContact ${ram}/>`);
+          for (const [name, value] of [
+            ['PersonName', 'J. Martin'],
+            ['DepartmentName', 'Comptabilité'],
+          ] as const)
+            if (x && !select(scan(x), `${at}/DefinedTradeContact/${name}`).length)
+              x = put(x, `${at}/DefinedTradeContact`, name, `<ram:${name} ${ram}>${value}</ram:${name}>`);
+          return x;
+        },
+      });
   for (const [id, context_, sel] of FX_CHECKS[profile]) {
     const ctx = stepsOf(context_);
     const e = codeEdit(ctx, sel);

@@ -195,13 +195,24 @@ function profileCoverage(
         const why = excluded.get(`${p}:${id}`);
         if (verbose || proposeUnreachable)
           console.log(`    ${p} ${id}: ${why ? why.join(' | ') : 'no mutant: the edit applies to no base'}`);
-        if (proposeUnreachable && why?.every((w) => / — XSD /.test(w)))
-          console.log(`PROPOSE\t${p}\t${id}\txsd\t${why.join(' | ')}`);
+        if (proposeUnreachable && why?.every((w) => / — (XSD|unbound)/.test(w)))
+          console.log(
+            `PROPOSE\t${p}\t${id}\t${why.every((w) => / — unbound/.test(w)) ? 'unbound' : 'xsd'}\t${why.join(' | ')}`,
+          );
       }
     }
   }
   return failures;
 }
+
+/** An XSD message with the CII namespaces written as their usual prefixes. */
+const shortNames = (s: string) =>
+  s
+    .replace(/\{urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100\}/g, 'ram:')
+    .replace(/\{urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100\}/g, 'udt:')
+    .replace(/\{urn:un:unece:uncefact:data:standard:QualifiedDataType:100\}/g, 'qdt:')
+    .replace(/\{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100\}/g, 'rsm:')
+    .replace(/\s+/g, ' ');
 
 const pct = (a: number, n: number) => (n === 0 ? '-' : `${((100 * a) / n).toFixed(1)} %`);
 
@@ -250,12 +261,18 @@ async function main(): Promise<number> {
       if (!set.profile) delete flow.profile;
     }
     j.flow = flow;
+    const aimed = doc.target ? targetOf(doc.target).artefact : undefined;
+    // A mutant aimed at a profile artefact that no longer names that profile (its guideline ID edited) is no
+    // document of that profile: the artefact is chosen from the guideline ID.
+    if (aimed && !artefactsFor(flow).includes(aimed))
+      return { ...j, excluded: `unbound: no longer a ${aimed} document (validation set ${flow.validation.id})` };
     j.artefacts = artefactsFor(flow);
     if (j.artefacts.length === 0) return { ...j, excluded: `no artefact for ${flow.syntax}` };
     for (const ref of flow.schemas) {
       const v = validator.validate(flow.xml, ref, doc.name);
       if (v.ok === 'missing-set') return { ...j, excluded: `schema set ${v.setId} missing` };
-      if (v.ok === false) return { ...j, excluded: `XSD ${ref.set}: ${v.findings[0]?.detail?.slice(0, 80)}` };
+      if (v.ok === false)
+        return { ...j, excluded: `XSD ${ref.set}: ${shortNames(v.findings[0]?.detail ?? '').slice(0, 240)}` };
     }
     const s = performance.now();
     const read = readInvoice(flow.xml, flow.syntax);

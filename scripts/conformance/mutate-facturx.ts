@@ -23,6 +23,7 @@ const NS: Record<string, string> = {
   qdt: 'urn:un:unece:uncefact:data:standard:QualifiedDataType:100',
 };
 const AGREEMENT = ['CrossIndustryInvoice', 'SupplyChainTradeTransaction', 'ApplicableHeaderTradeAgreement'];
+const SETTLEMENT = ['CrossIndustryInvoice', 'SupplyChainTradeTransaction', 'ApplicableHeaderTradeSettlement'];
 const RSM_CHILDREN = new Set(['ExchangedDocumentContext', 'ExchangedDocument', 'SupplyChainTradeTransaction']);
 /** A code no Factur-X list has (and an attribute value none allows). */
 const BAD_CODE = 'XX9';
@@ -173,7 +174,9 @@ function structureEdit(ctx: PStep[], test: string): [string, Edit] | undefined {
         if (!c) return undefined;
         const tag = c.xml.slice(c.el.start, c.el.openEnd);
         const t = tag.replace(new RegExp(`\\s${attr[1]}\\s*=\\s*("[^"]*"|'[^']*')`), '');
-        return t === tag ? undefined : splice(c.xml, c.el.start, c.el.openEnd, t);
+        // An element created without the attribute (no base has the context) already fails the test.
+        if (t === tag) return c.xml !== xml ? c.xml : undefined;
+        return splice(c.xml, c.el.start, c.el.openEnd, t);
       },
     ];
   const m = /^count\(([^()]*)\)(=|<=|>=)(\d+)$/.exec(test);
@@ -309,6 +312,20 @@ function aims(profile: FacturXProfile): { id: string; ctx: string[]; label: stri
           return x;
         },
       });
+  // EXTENDED's BR-CO-25 (dropped from the CEN artefacts): a positive amount due without due date nor payment terms.
+  if (FX_FATAL_IDS[profile].includes('BR-CO-25') && profile === 'EXTENDED')
+    out.push({
+      id: 'BR-CO-25',
+      ctx: [...SETTLEMENT, 'SpecifiedTradePaymentTerms'],
+      label: 'payment terms without due date nor description',
+      edit: (xml) => {
+        const at = [...SETTLEMENT, 'SpecifiedTradePaymentTerms'].join('/');
+        const els = [...select(scan(xml), `${at}/DueDateDateTime`), ...select(scan(xml), `${at}/Description`)];
+        let out = xml;
+        for (const e of els.sort((a, b) => b.start - a.start)) out = splice(out, e.start, e.end, '');
+        return els.length ? out : undefined;
+      },
+    });
   for (const [id, context_, sel] of FX_CHECKS[profile]) {
     const ctx = stepsOf(context_);
     const e = codeEdit(ctx, sel);

@@ -312,9 +312,12 @@ export const coreRules: Rule[] = [
     ['BT-69'],
     "L'adresse du représentant fiscal doit contenir un code pays (BT-69)",
     'The Seller tax representative postal address shall contain a country code (BT-69)',
-    // The artefacts: the representative's address country code, an absent address included.
+    // The CII artefact: the representative's address country code, an absent address included; the UBL one tests
+    // it on the cac:PostalAddress only (an absent address is BR-19's alone).
     (inv) =>
-      inv.taxRepresentative && blank(inv.taxRepresentative.address?.country)
+      inv.taxRepresentative &&
+      (inv.syntax === 'cii' || inv.taxRepresentative.address) &&
+      blank(inv.taxRepresentative.address?.country)
         ? [fail('BT-69 absent', inv.taxRepresentative.address?.loc ?? inv.taxRepresentative.loc)]
         : [],
   ),

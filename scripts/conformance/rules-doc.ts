@@ -128,8 +128,10 @@ artefact's assertion tables, one mutant per assertion on a base of the profile (
 that profile) and fails when a rule is neither fired by the profile artefact on a counted (XSD-valid) mutant nor listed
 in \`test/conformance/unreachable-rules.tsv\` for that profile (mostly kind \`xsd\`: the profile XSD already enforces the
 cardinality or presence the assertion checks, and rejects the mutant; the XSD's message is the evidence).
-**Not done yet** (the run fails on them): the EXTENDED artefact's own business rules BR-FXEXT-\\* (but BR-FXEXT-03)
-and BR-CO-25's mutant, and the profile rules whose mutant the generator cannot build yet (a context no base has,
+**Not done yet**, listed in \`test/conformance/known-gaps.tsv\` (printed under "KNOWN GAPS (not done)"): the EXTENDED
+artefact's own business rules BR-FXEXT-\\* but those of src/rules/facturx/extended.ts (BR-FXEXT-03, the VAT
+category rules x-01 and x-08b, S-09b, CO-04, CO-10, CO-13, CO-15; the x-01/x-08b of categories no base has still
+lack a mutant), and the profile rules whose mutant the generator cannot build yet (a context no base has,
 or an attribute the base lacks); \`npm run conformance -- --propose-unreachable\` lists each with what became of its
 mutant.
 

@@ -4,6 +4,7 @@
  */
 import type { Invoice, Loc } from '../../formats/invoice.ts';
 import type { XNode } from '../../formats/read/tree.ts';
+import { abs, add, cmp, dec, eq, percentOf, round2, str, sub, sum, type Dec } from '../decimal.ts';
 import { facturxRuleSet } from '../sets.ts';
 import type { Rule, RuleContext } from '../types.ts';
 
@@ -30,6 +31,218 @@ const loc = (n: XNode): Loc => ({
 
 const extended = (ctx: RuleContext, inv: Invoice) =>
   inv.binding?.root !== undefined && ctx.rules.includes(facturxRuleSet('EXTENDED'));
+
+/** The children of `n` named `name` (`ram:name`). */
+const kids = (n: XNode | undefined, name: string) => (n ? n.children.filter((k) => k.name === name) : []);
+
+/** The elements at a relative path of local names (`a/b/c`) under every node of `from`. */
+const at = (from: XNode | XNode[] | undefined, ...names: string[]) =>
+  names.reduce<XNode[]>((ns, name) => ns.flatMap((x) => kids(x, name)), from === undefined ? [] : [from].flat());
+
+/** The string value as written (XPath compares it untrimmed). */
+const value = (n: XNode) => n.raw ?? n.text;
+
+/** XPath normalize-space() of the first node (the artefact's tests take a single one), '' when absent. */
+const normalized = (ns: XNode[]) => (ns[0] ? value(ns[0]).replace(/\s+/g, ' ').trim() : '');
+
+/** XPath xs:decimal() of the first node: undefined when absent (an empty sequence) or not a decimal. */
+const decimalOf = (ns: XNode[]) => (ns[0] ? dec(value(ns[0])) : undefined);
+
+/** XPath `xs:boolean` cast of an indicator (`udt:Indicator = false()`): undefined when it is no boolean. */
+function booleanOf(n: XNode): boolean | undefined {
+  const v = n.text.trim();
+  return v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : undefined;
+}
+
+const CENT = dec('0.01')!;
+/** The artefact's tolerance: 0.01 per line, allowance or charge counted. */
+const tolerance = (count: number) => ({ n: CENT.n * BigInt(count), s: CENT.s });
+const total = (values: (Dec | undefined)[]) => round2(sum(values));
+
+/** The document's parts the EXTENDED artefact's VAT and total rules read. */
+function parts(inv: Invoice) {
+  const root = inv.binding!.root!;
+  const tx = kids(root, 'SupplyChainTradeTransaction')[0];
+  const header = kids(tx, 'ApplicableHeaderTradeSettlement');
+  const lines = kids(tx, 'IncludedSupplyChainTradeLineItem');
+  // `[not(ram:AssociatedDocumentLineDocument/ram:LineStatusReasonCode) or ... = 'DETAIL']`: detail lines only.
+  const detail = lines.filter((l) => {
+    const status = at(l, 'AssociatedDocumentLineDocument', 'LineStatusReasonCode');
+    return status.length === 0 || status.some((c) => value(c) === 'DETAIL');
+  });
+  return {
+    root,
+    header,
+    lines,
+    detail,
+    charges: at(header, 'SpecifiedTradeAllowanceCharge'),
+    logistics: at(header, 'SpecifiedLogisticsServiceCharge'),
+  };
+}
+
+/**
+ * The artefact's predicate on a tax of a line, allowance/charge or logistics charge: category `code`, rate
+ * `rate` (each tested on any of the taxes, as XPath's general comparisons) and, unless `exemption` is undefined
+ * (the `ini` variant), the same exemption reason code and text.
+ */
+function taxed(taxes: XNode[], code: string, rate: Dec, exemption?: { code: string; text: string }): boolean {
+  return (
+    at(taxes, 'CategoryCode').some((c) => value(c) === code) &&
+    at(taxes, 'RateApplicablePercent').some((r) => {
+      const v = dec(value(r));
+      return v !== undefined && eq(v, rate);
+    }) &&
+    (exemption === undefined ||
+      (normalized(at(taxes, 'ExemptionReasonCode')) === exemption.code &&
+        normalized(at(taxes, 'ExemptionReason')) === exemption.text))
+  );
+}
+
+/**
+ * BR-FXEXT-x-08b: on each header VAT breakdown of category `code` (TypeCode VAT, any case), its taxable amount
+ * (BT-116) is the sum of the detail lines' net amounts minus the allowances plus the charges and logistics
+ * charges of its category and rate, within 0.01 per element summed, matched with the same exemption reason or
+ * (the `ini` variant) whatever it is. An absent rate or taxable amount fails (the artefact's `for` is empty).
+ */
+function breakdownBasis(id: string, code: string, labelCategory: string): Rule {
+  return {
+    id,
+    terms: ['BT-116', 'BT-131', 'BT-92', 'BT-99'],
+    severity: 'fatal',
+    labelFr: `Catégorie ${labelCategory} : la base imposable (BT-116) doit égaler les montants nets des lignes moins les remises plus les frais de sa catégorie et de son taux`,
+    labelEn: `Category ${labelCategory}: the VAT category taxable amount (BT-116) shall equal the line net amounts minus the allowances plus the charges of its category and rate`,
+    appliesTo: extended,
+    check: (inv) => {
+      const p = parts(inv);
+      const out: { detail: string; loc: Loc }[] = [];
+      for (const b of at(p.header, 'ApplicableTradeTax')) {
+        if (!kids(b, 'CategoryCode').some((c) => value(c) === code)) continue;
+        if (!kids(b, 'TypeCode').some((t) => value(t).toUpperCase() === 'VAT')) continue;
+        const rate = decimalOf(kids(b, 'RateApplicablePercent'));
+        const basis = decimalOf(kids(b, 'BasisAmount'));
+        if (rate === undefined || basis === undefined) {
+          out.push({ detail: `BT-116 ou BT-119 absent (catégorie ${code})`, loc: loc(b) });
+          continue;
+        }
+        const exemption = {
+          code: normalized(kids(b, 'ExemptionReasonCode')),
+          text: normalized(kids(b, 'ExemptionReason')),
+        };
+        const within = (ex?: typeof exemption) => {
+          const lines = p.detail.filter((l) =>
+            at(l, 'SpecifiedLineTradeSettlement').some((st) => taxed(kids(st, 'ApplicableTradeTax'), code, rate, ex)),
+          );
+          const acs = p.charges.filter((a) => taxed(kids(a, 'CategoryTradeTax'), code, rate, ex));
+          const indicated = (flag: boolean) =>
+            acs.filter((a) => at(a, 'ChargeIndicator', 'Indicator').some((i) => booleanOf(i) === flag));
+          const logistics = p.logistics.filter((c) => taxed(kids(c, 'AppliedTradeTax'), code, rate, ex));
+          const lineSum = total(
+            at(lines, 'SpecifiedLineTradeSettlement', 'SpecifiedTradeSettlementLineMonetarySummation').map((m) =>
+              decimalOf(kids(m, 'LineTotalAmount')),
+            ),
+          );
+          const allowances = total(indicated(false).map((a) => decimalOf(kids(a, 'ActualAmount'))));
+          const charges = total(indicated(true).map((a) => decimalOf(kids(a, 'ActualAmount'))));
+          const logistic = total(logistics.map((c) => decimalOf(kids(c, 'AppliedAmount'))));
+          const expected = add(sub(lineSum, allowances), add(charges, logistic));
+          const ok = cmp(abs(sub(basis, expected)), tolerance(lines.length + acs.length + logistics.length)) <= 0;
+          return { ok, expected };
+        };
+        const exact = within(exemption);
+        if (!exact.ok && !within().ok)
+          out.push({
+            detail: `BT-116 = ${str(basis)}, attendu ${str(exact.expected)} (catégorie ${code}, taux ${str(rate)})`,
+            loc: loc(b),
+          });
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * BR-FXEXT-x-01: a category `code` in a header VAT breakdown, on a line, an allowance/charge or a logistics charge
+ * needs both a header breakdown of that category and at least one of the others.
+ */
+function categoryBreakdown(id: string, code: string, labelCategory: string): Rule {
+  return {
+    id,
+    terms: ['BG-23', 'BT-118', 'BT-151', 'BT-95', 'BT-102'],
+    severity: 'fatal',
+    labelFr: `Catégorie ${labelCategory} : une ligne, remise ou frais de cette catégorie et une ventilation de TVA (BG-23) de cette catégorie vont ensemble`,
+    labelEn: `Category ${labelCategory}: a line, allowance or charge of this category and a VAT breakdown (BG-23) of this category go together`,
+    appliesTo: extended,
+    check: (inv) => {
+      const p = parts(inv);
+      const of = (taxes: XNode[]) => taxes.filter((t) => kids(t, 'CategoryCode').some((c) => value(c) === code)).length;
+      // `//ram:SpecifiedLineTradeSettlement[not(ram:AssociatedDocumentLineDocument/...)]`: that element has no such
+      // child, so the artefact counts every line settlement's taxes.
+      const header = of(at(p.header, 'ApplicableTradeTax'));
+      const others =
+        of(at(descendants(p.root, 'SpecifiedLineTradeSettlement'), 'ApplicableTradeTax')) +
+        of(descendants(p.root, 'CategoryTradeTax')) +
+        of(descendants(p.root, 'AppliedTradeTax'));
+      if ((header === 0 && others === 0) || (header >= 1 && others >= 1)) return [];
+      return [
+        {
+          detail: header
+            ? `ventilation de catégorie ${code} sans ligne, remise ni frais de cette catégorie`
+            : `catégorie ${code} sans ventilation de TVA de cette catégorie`,
+          loc: loc(p.root),
+        },
+      ];
+    },
+  };
+}
+
+/** The EXTENDED artefact's VAT categories: code, the id infix of its rules, the label. */
+const CATEGORIES: [code: string, infix: string, label: string][] = [
+  ['S', 'S', 'S (taux normal)'],
+  ['Z', 'Z', 'Z (taux zéro)'],
+  ['E', 'E', 'E (exonéré)'],
+  ['AE', 'AE', 'AE (autoliquidation)'],
+  ['K', 'IC', 'K (intracommunautaire)'],
+  ['G', 'G', 'G (exportation)'],
+  ['O', 'O', 'O (hors champ)'],
+  ['L', 'AF', 'L (IGIC)'],
+  ['M', 'AG', 'M (IPSI)'],
+];
+
+/** The header monetary summations (`//ram:SpecifiedTradeSettlementHeaderMonetarySummation`) with their parts. */
+function summations(inv: Invoice) {
+  const p = parts(inv);
+  return descendants(p.root, 'SpecifiedTradeSettlementHeaderMonetarySummation').map((m) => {
+    const settlement = m.parent;
+    const items = kids(settlement?.parent, 'IncludedSupplyChainTradeLineItem');
+    const detail = items.filter((l) => p.detail.includes(l));
+    const lineSum = total(
+      at(
+        detail,
+        'SpecifiedLineTradeSettlement',
+        'SpecifiedTradeSettlementLineMonetarySummation',
+        'LineTotalAmount',
+      ).map((n) => dec(value(n))),
+    );
+    // `ram:ChargeIndicator/udt:Indicator='true'`: a string comparison ('1' is neither).
+    const acs = (flag: 'true' | 'false', under: XNode[]) =>
+      at(under, 'SpecifiedTradeAllowanceCharge').filter((a) =>
+        at(a, 'ChargeIndicator', 'Indicator').some((i) => value(i) === flag),
+      );
+    const allowances = total(at(acs('false', p.header), 'ActualAmount').map((n) => dec(value(n))));
+    const charges = add(
+      total(at(acs('true', p.header), 'ActualAmount').map((n) => dec(value(n)))),
+      total(at(p.logistics, 'AppliedAmount').map((n) => dec(value(n)))),
+    );
+    const local = settlement ? [settlement] : [];
+    const counts = {
+      items: items.length,
+      detail: detail.length,
+      allowances: acs('false', local).length,
+      charges: acs('true', local).length + at(local, 'SpecifiedLogisticsServiceCharge').length,
+    };
+    return { m, settlement, lineSum, allowances, charges, counts };
+  });
+}
 
 export const facturxExtendedRules: Rule[] = [
   {
@@ -72,5 +285,136 @@ export const facturxExtendedRules: Rule[] = [
       walk(inv.binding!.root!, false);
       return out;
     },
+  },
+  ...CATEGORIES.map(([code, infix, label]) =>
+    breakdownBasis(code === 'S' ? 'BR-FXEXT-S08b' : `BR-FXEXT-${infix}-08b`, code, label),
+  ),
+  ...CATEGORIES.map(([code, infix, label]) => categoryBreakdown(`BR-FXEXT-${infix}-01`, code, label)),
+  {
+    // Context //ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax[ram:CategoryCode='S'] (any TypeCode).
+    id: 'BR-FXEXT-S-09b',
+    terms: ['BT-117', 'BT-116', 'BT-119'],
+    severity: 'fatal',
+    labelFr:
+      'Catégorie S : le montant de TVA (BT-117) doit égaler la base imposable (BT-116) multipliée par le taux (BT-119), à 0,01 près par élément',
+    labelEn:
+      'Category S: the VAT category tax amount (BT-117) shall equal the taxable amount (BT-116) times the rate (BT-119), within 0.01 per element',
+    appliesTo: extended,
+    check: (inv) => {
+      const p = parts(inv);
+      const out: { detail: string; loc: Loc }[] = [];
+      for (const b of at(p.header, 'ApplicableTradeTax')) {
+        if (!kids(b, 'CategoryCode').some((c) => value(c) === 'S')) continue;
+        const rate = decimalOf(kids(b, 'RateApplicablePercent'));
+        const basis = decimalOf(kids(b, 'BasisAmount'));
+        const amount = decimalOf(kids(b, 'CalculatedAmount'));
+        if (rate === undefined || basis === undefined || amount === undefined) {
+          out.push({ detail: 'BT-116, BT-117 ou BT-119 absent (catégorie S)', loc: loc(b) });
+          continue;
+        }
+        // The looser of the artefact's two tolerances: every element of category S and this rate.
+        const count =
+          p.detail.filter((l) =>
+            at(l, 'SpecifiedLineTradeSettlement').some((st) => taxed(kids(st, 'ApplicableTradeTax'), 'S', rate)),
+          ).length +
+          p.charges.filter((a) => taxed(kids(a, 'CategoryTradeTax'), 'S', rate)).length +
+          p.logistics.filter((c) => taxed(kids(c, 'AppliedTradeTax'), 'S', rate)).length;
+        const expected = round2(percentOf(basis, rate));
+        if (cmp(abs(sub(amount, expected)), tolerance(count)) > 0)
+          out.push({ detail: `BT-117 = ${str(amount)}, attendu ${str(expected)}`, loc: loc(b) });
+      }
+      return out;
+    },
+  },
+  {
+    // Context each detail line's ram:AssociatedDocumentLineDocument.
+    id: 'BR-FXEXT-CO-04',
+    terms: ['BT-151'],
+    severity: 'fatal',
+    labelFr: 'Chaque ligne de détail doit avoir une TVA (TypeCode VAT) avec un code de catégorie (BT-151)',
+    labelEn:
+      'Each detail Invoice line shall have a VAT tax (TypeCode VAT) with an invoiced item VAT category code (BT-151)',
+    appliesTo: extended,
+    check: (inv) =>
+      parts(inv).detail.flatMap((l) => {
+        const taxes = at(l, 'SpecifiedLineTradeSettlement', 'ApplicableTradeTax');
+        const vat = at(taxes, 'TypeCode').some((t) => value(t) === 'VAT');
+        const code = taxes.some(
+          (t) =>
+            kids(t, 'TypeCode').some((c) => value(c).toUpperCase() === 'VAT') && kids(t, 'CategoryCode').length > 0,
+        );
+        return vat && code
+          ? []
+          : at(l, 'AssociatedDocumentLineDocument').map((d) => ({ detail: 'BT-151 absent', loc: loc(d) }));
+      }),
+  },
+  {
+    id: 'BR-FXEXT-CO-10',
+    terms: ['BT-106', 'BT-131'],
+    severity: 'fatal',
+    labelFr:
+      'La somme des montants nets des lignes (BT-106) doit égaler la somme des montants nets des lignes de détail (BT-131), à 0,01 près par ligne',
+    labelEn:
+      'Sum of Invoice line net amount (BT-106) = Σ detail Invoice line net amount (BT-131), within 0.01 per line',
+    appliesTo: extended,
+    check: (inv) =>
+      summations(inv).flatMap(({ m, lineSum, counts }) => {
+        const v = decimalOf(kids(m, 'LineTotalAmount'));
+        // The tolerance counts every line, group lines included.
+        return v !== undefined && cmp(abs(sub(v, lineSum)), tolerance(counts.items)) <= 0
+          ? []
+          : [{ detail: `BT-106 = ${v ? str(v) : 'absent'}, attendu ${str(lineSum)}`, loc: loc(m) }];
+      }),
+  },
+  {
+    id: 'BR-FXEXT-CO-13',
+    terms: ['BT-109', 'BT-131', 'BT-92', 'BT-99'],
+    severity: 'fatal',
+    labelFr:
+      'Le total hors TVA (BT-109) doit égaler Σ montants nets des lignes (BT-131) − remises (BT-92) + frais (BT-99), à 0,01 près par élément',
+    labelEn: 'Invoice total amount without VAT (BT-109) = Σ BT-131 − Σ BT-92 + Σ BT-99, within 0.01 per element',
+    appliesTo: extended,
+    check: (inv) =>
+      summations(inv).flatMap(({ m, lineSum, allowances, charges, counts }) => {
+        const v = decimalOf(kids(m, 'TaxBasisTotalAmount'));
+        const expected = add(sub(lineSum, allowances), charges);
+        return v !== undefined &&
+          cmp(abs(sub(v, expected)), tolerance(counts.detail + counts.allowances + counts.charges)) <= 0
+          ? []
+          : [{ detail: `BT-109 = ${v ? str(v) : 'absent'}, attendu ${str(expected)}`, loc: loc(m) }];
+      }),
+  },
+  {
+    id: 'BR-FXEXT-CO-15',
+    terms: ['BT-112', 'BT-109', 'BT-110'],
+    severity: 'fatal',
+    labelFr:
+      'Le total TTC (BT-112) doit égaler le total hors TVA (BT-109) plus la TVA dans la devise de facture (BT-110), à 0,01 près par élément',
+    labelEn:
+      'Invoice total amount with VAT (BT-112) = BT-109 + BT-110 in the invoice currency, within 0.01 per element',
+    appliesTo: extended,
+    check: (inv) =>
+      summations(inv).flatMap(({ m, settlement, counts }) => {
+        const currency = kids(settlement, 'InvoiceCurrencyCode')[0];
+        const vats = currency ? kids(m, 'TaxTotalAmount').filter((t) => t.attrs['currencyID'] === value(currency)) : [];
+        const basis = decimalOf(kids(m, 'TaxBasisTotalAmount'));
+        const grand = decimalOf(kids(m, 'GrandTotalAmount'));
+        const vat = decimalOf(vats);
+        // Every term must be there (else the artefact's `for` is empty, false); the VAT total once in the currency.
+        const ok =
+          basis !== undefined &&
+          grand !== undefined &&
+          vat !== undefined &&
+          vats.length === 1 &&
+          cmp(abs(sub(sub(grand, vat), basis)), tolerance(counts.detail + counts.allowances + counts.charges)) <= 0;
+        return ok
+          ? []
+          : [
+              {
+                detail: `BT-112 = ${grand ? str(grand) : 'absent'}, BT-109 = ${basis ? str(basis) : 'absent'}, BT-110 = ${vat ? str(vat) : 'absent'}`,
+                loc: loc(m),
+              },
+            ];
+      }),
   },
 ];

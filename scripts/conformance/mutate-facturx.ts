@@ -14,7 +14,7 @@
 import type { DetectedFlow, FacturXProfile } from '../../src/formats/types.ts';
 import { FX_CHECKS, FX_FATAL_IDS, FX_STRUCTURE } from '../../src/rules/facturx/codelists.ts';
 import type { Mutant } from './mutate.ts';
-import { put, scan, select, splice, type El } from './xml-edit.ts';
+import { put, scan, select, setAttr, splice, type El } from './xml-edit.ts';
 
 const NS: Record<string, string> = {
   rsm: 'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100',
@@ -280,6 +280,299 @@ function codeEdit(ctx: PStep[], select_: string): [string, Edit] {
 }
 
 /** Every assertion of a profile artefact with the edit that makes it fail. */
+
+const LINES = ['CrossIndustryInvoice', 'SupplyChainTradeTransaction', 'IncludedSupplyChainTradeLineItem'];
+const SUMMATION = [...SETTLEMENT, 'SpecifiedTradeSettlementHeaderMonetarySummation'];
+
+/** The xml with the first element at `path` that `which` accepts replaced by `f` of it (undefined: no such element). */
+function rewrite(
+  xml: string,
+  path: string,
+  f: (e: El) => string | undefined,
+  which: (e: El) => boolean = () => true,
+): string | undefined {
+  const e = select(scan(xml), path).find(which);
+  if (!e) return undefined;
+  const v = f(e);
+  return v === undefined ? undefined : splice(xml, e.start, e.end, v);
+}
+
+/** An element's outer XML without its children named in `names`. */
+function without(xml: string, e: El, ...names: string[]): string | undefined {
+  const drop = e.children.filter((k) => names.includes(k.local)).sort((a, b) => b.start - a.start);
+  if (!drop.length) return undefined;
+  let out = xml.slice(e.start, e.end);
+  for (const k of drop) out = splice(out, k.start - e.start, k.end - e.start, '');
+  return out;
+}
+
+/** A leaf's outer XML with its decimal value plus one. */
+function plusOne(xml: string, e: El): string | undefined {
+  const v = textOfEl(xml, e);
+  if (!/^-?\d+(\.\d+)?$/.test(v)) return undefined;
+  const digits = v.split('.')[1]?.length ?? 0;
+  return `${xml.slice(e.start, e.openEnd)}${(Number(v) + 1).toFixed(digits)}${xml.slice(e.closeStart, e.end)}`;
+}
+
+const childText = (xml: string, e: El, local: string) =>
+  e.children.filter((k) => k.local === local).map((k) => textOfEl(xml, k));
+/** A tax element (`ram:ApplicableTradeTax`…) of category `code`. */
+const ofCategory = (xml: string, code: string) => (e: El) => childText(xml, e, 'CategoryCode').includes(code);
+/** An allowance/charge whose indicator is `flag`. */
+const indicated = (xml: string, flag: string) => (e: El) =>
+  e.children.some((c) => c.local === 'ChargeIndicator' && childText(xml, c, 'Indicator').includes(flag));
+
+/** In the header VAT breakdown of category `code`, `leaf` plus one. */
+const breakdownPlusOne = (code: string, leaf: string) => (xml: string) =>
+  rewrite(
+    xml,
+    `${SETTLEMENT.join('/')}/ApplicableTradeTax`,
+    (b) => {
+      const k = b.children.find((c) => c.local === leaf);
+      const v = k && plusOne(xml, k);
+      return k && v !== undefined
+        ? splice(xml.slice(b.start, b.end), k.start - b.start, k.end - b.start, v)
+        : undefined;
+    },
+    ofCategory(xml, code),
+  );
+
+/** Every header VAT breakdown of category `from` recategorised `to`. */
+function recategorise(xml: string, from: string, to: string): string | undefined {
+  const els = select(scan(xml), `${SETTLEMENT.join('/')}/ApplicableTradeTax/CategoryCode`)
+    .filter((c) => textOfEl(xml, c) === from)
+    .sort((a, b) => b.start - a.start);
+  let out = xml;
+  for (const c of els) out = splice(out, c.openEnd, c.closeStart, to);
+  return els.length ? out : undefined;
+}
+
+/**
+ * Mutants aimed at the EXTENDED artefact's own business rules (BR-FXEXT-*), which its assertion tables do not give:
+ * one edit each of what the rule checks, on the first EXTENDED base where it applies.
+ */
+function extendedAims(): { id: string; ctx: string[]; label: string; edit: Edit }[] {
+  const ram = `xmlns:ram="${NS['ram']}"`;
+  const header = SETTLEMENT.join('/');
+  const lines = LINES.join('/');
+  const sum = SUMMATION.join('/');
+  const out: { id: string; ctx: string[]; label: string; edit: Edit }[] = [
+    {
+      id: 'BR-FXEXT-S08b',
+      ctx: SETTLEMENT,
+      label: 'S breakdown taxable amount + 1',
+      edit: breakdownPlusOne('S', 'BasisAmount'),
+    },
+    {
+      id: 'BR-FXEXT-S-09b',
+      ctx: SETTLEMENT,
+      label: 'S breakdown tax amount + 1',
+      edit: breakdownPlusOne('S', 'CalculatedAmount'),
+    },
+    {
+      id: 'BR-FXEXT-E-08b',
+      ctx: SETTLEMENT,
+      label: 'E breakdown taxable amount + 1',
+      edit: breakdownPlusOne('E', 'BasisAmount'),
+    },
+    {
+      id: 'BR-FXEXT-IC-08b',
+      ctx: SETTLEMENT,
+      label: 'K breakdown taxable amount + 1',
+      edit: breakdownPlusOne('K', 'BasisAmount'),
+    },
+    {
+      id: 'BR-FXEXT-S-01',
+      ctx: SETTLEMENT,
+      label: 'S breakdowns recategorised AE',
+      edit: (x) => recategorise(x, 'S', 'AE'),
+    },
+    {
+      id: 'BR-FXEXT-E-01',
+      ctx: LINES,
+      label: 'the E line recategorised Z',
+      edit: (x) =>
+        rewrite(
+          x,
+          `${lines}/SpecifiedLineTradeSettlement/ApplicableTradeTax/CategoryCode`,
+          (c) =>
+            textOfEl(x, c) === 'E' ? `${x.slice(c.start, c.openEnd)}Z${x.slice(c.closeStart, c.end)}` : undefined,
+          (c) => textOfEl(x, c) === 'E',
+        ),
+    },
+    {
+      id: 'BR-FXEXT-CO-04',
+      ctx: LINES,
+      label: 'line VAT without category code',
+      edit: (x) =>
+        rewrite(x, `${lines}/SpecifiedLineTradeSettlement/ApplicableTradeTax`, (t) => without(x, t, 'CategoryCode')),
+    },
+    ...(
+      [
+        ['BR-FXEXT-CO-10', 'LineTotalAmount'],
+        ['BR-FXEXT-CO-11', 'AllowanceTotalAmount'],
+        ['BR-FXEXT-CO-12', 'ChargeTotalAmount'],
+        ['BR-FXEXT-CO-13', 'TaxBasisTotalAmount'],
+        ['BR-FXEXT-CO-15', 'GrandTotalAmount'],
+        ['BR-FXEXT-CO-16', 'DuePayableAmount'],
+      ] as const
+    ).map(([id, leaf]) => ({
+      id,
+      ctx: SUMMATION,
+      label: `${leaf} + 1`,
+      edit: (x: string) => rewrite(x, `${sum}/${leaf}`, (e) => plusOne(x, e)),
+    })),
+    {
+      id: 'BR-FXEXT-01',
+      ctx: ['CrossIndustryInvoice', 'ExchangedDocument'],
+      label: 'note with a subject code only',
+      edit: (x) =>
+        put(
+          x,
+          'CrossIndustryInvoice/ExchangedDocument',
+          'IncludedNote',
+          `<ram:IncludedNote ${ram}><ram:SubjectCode>AAI</ram:SubjectCode></ram:IncludedNote>`,
+        ),
+    },
+    {
+      id: 'BR-FXEXT-02',
+      ctx: LINES,
+      label: 'line note with a subject code only',
+      edit: (x) =>
+        put(
+          x,
+          `${lines}/AssociatedDocumentLineDocument`,
+          'IncludedNote',
+          `<ram:IncludedNote ${ram}><ram:SubjectCode>AAI</ram:SubjectCode></ram:IncludedNote>`,
+        ),
+    },
+    {
+      id: 'BR-FXEXT-06',
+      ctx: LINES,
+      label: 'parent line without line status',
+      edit: (x) =>
+        put(
+          x,
+          `${lines}/AssociatedDocumentLineDocument`,
+          'ParentLineID',
+          `<ram:ParentLineID ${ram}>1</ram:ParentLineID>`,
+        ),
+    },
+    {
+      id: 'BR-FXEXT-11',
+      ctx: LINES,
+      label: 'parent line that is no line',
+      edit: (x) => {
+        const y = put(
+          x,
+          `${lines}/AssociatedDocumentLineDocument`,
+          'ParentLineID',
+          `<ram:ParentLineID ${ram}>X99</ram:ParentLineID>`,
+        );
+        return (
+          y &&
+          put(
+            y,
+            `${lines}/AssociatedDocumentLineDocument`,
+            'LineStatusReasonCode',
+            `<ram:LineStatusReasonCode ${ram}>DETAIL</ram:LineStatusReasonCode>`,
+          )
+        );
+      },
+    },
+    {
+      id: 'BR-FXEXT-BR-22',
+      ctx: LINES,
+      label: 'line without billed quantity',
+      edit: (x) => rewrite(x, `${lines}/SpecifiedLineTradeDelivery`, (d) => without(x, d, 'BilledQuantity')),
+    },
+    {
+      id: 'BR-FXEXT-BR-23',
+      ctx: LINES,
+      label: 'billed quantity without unit',
+      edit: (x) => setAttr(x, `${lines}/SpecifiedLineTradeDelivery/BilledQuantity`, 'unitCode', null),
+    },
+    {
+      id: 'BR-FXEXT-BR-24',
+      ctx: LINES,
+      label: 'line without net amount',
+      edit: (x) =>
+        rewrite(x, `${lines}/SpecifiedLineTradeSettlement/SpecifiedTradeSettlementLineMonetarySummation`, (m) =>
+          without(x, m, 'LineTotalAmount'),
+        ),
+    },
+    {
+      id: 'BR-FXEXT-BR-26',
+      ctx: LINES,
+      // The XSD requires ram:ChargeAmount in a net price: the whole net price goes.
+      label: 'line without net price',
+      edit: (x) =>
+        rewrite(x, `${lines}/SpecifiedLineTradeAgreement`, (a) => without(x, a, 'NetPriceProductTradePrice')),
+    },
+    {
+      id: 'BR-FXEXT-BR-38',
+      ctx: SETTLEMENT,
+      label: 'document charge without reason',
+      edit: (x) =>
+        rewrite(
+          x,
+          `${header}/SpecifiedTradeAllowanceCharge`,
+          (a) => without(x, a, 'Reason', 'ReasonCode'),
+          indicated(x, 'true'),
+        ),
+    },
+    {
+      id: 'BR-FXEXT-BR-44',
+      ctx: LINES,
+      label: 'line charge without reason',
+      edit: (x) =>
+        rewrite(
+          x,
+          `${lines}/SpecifiedLineTradeSettlement/SpecifiedTradeAllowanceCharge`,
+          (a) => without(x, a, 'Reason', 'ReasonCode'),
+          indicated(x, 'true'),
+        ),
+    },
+    {
+      id: 'BR-FXEXT-BR-54-1',
+      ctx: LINES,
+      label: 'item attribute without name nor type',
+      edit: (x) =>
+        rewrite(x, `${lines}/SpecifiedTradeProduct/ApplicableProductCharacteristic`, (c) =>
+          without(x, c, 'Description', 'TypeCode'),
+        ),
+    },
+    {
+      id: 'BR-FXEXT-BR-54-2',
+      ctx: LINES,
+      label: 'item attribute with a value and a measure',
+      edit: (x) =>
+        put(
+          x,
+          `${lines}/SpecifiedTradeProduct/ApplicableProductCharacteristic`,
+          'ValueMeasure',
+          `<ram:ValueMeasure ${ram} unitCode="KGM">1</ram:ValueMeasure>`,
+        ),
+    },
+  ];
+  // A category no base has: the K breakdown recategorised, without line nor charge of its category (x-08b, x-01).
+  for (const [code, infix] of [
+    ['Z', 'Z'],
+    ['AE', 'AE'],
+    ['G', 'G'],
+    ['O', 'O'],
+    ['L', 'AF'],
+    ['M', 'AG'],
+  ] as const)
+    out.push({
+      id: `BR-FXEXT-${infix}-08b`,
+      ctx: SETTLEMENT,
+      label: `K breakdown recategorised ${code}`,
+      edit: (x) => recategorise(x, 'K', code),
+    });
+  return out;
+}
+
 function aims(profile: FacturXProfile): { id: string; ctx: string[]; label: string; edit: Edit }[] {
   const out: { id: string; ctx: string[]; label: string; edit: Edit }[] = [];
   for (const [id, context_, test] of FX_STRUCTURE[profile]) {
@@ -326,6 +619,7 @@ function aims(profile: FacturXProfile): { id: string; ctx: string[]; label: stri
         return els.length ? out : undefined;
       },
     });
+  if (profile === 'EXTENDED') out.push(...extendedAims());
   for (const [id, context_, sel] of FX_CHECKS[profile]) {
     const ctx = stepsOf(context_);
     const e = codeEdit(ctx, sel);

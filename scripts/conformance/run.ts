@@ -115,15 +115,20 @@ interface Judged {
   file?: string;
 }
 
+/** The rows of a tab-separated file of test/conformance/ (no comment nor blank line; none when it is absent). */
+function readTsv(name: string): string[][] {
+  const f = path.resolve('test/conformance', name);
+  if (!fs.existsSync(f)) return [];
+  return fs
+    .readFileSync(f, 'utf8')
+    .split('\n')
+    .filter((line) => !line.startsWith('#') && line.trim() !== '')
+    .map((line) => line.split('\t').map((c) => c.trim()));
+}
+
 function readAccepted(): Map<string, string> {
-  const f = path.resolve('test/conformance/accepted-differences.tsv');
   const out = new Map<string, string>();
-  if (!fs.existsSync(f)) return out;
-  for (const line of fs.readFileSync(f, 'utf8').split('\n')) {
-    if (line.startsWith('#') || line.trim() === '') continue;
-    const [doc, reason] = line.split('\t');
-    if (doc && reason) out.set(doc, reason);
-  }
+  for (const [doc, reason] of readTsv('accepted-differences.tsv')) if (doc && reason) out.set(doc, reason);
   return out;
 }
 
@@ -133,15 +138,9 @@ function readAccepted(): Map<string, string> {
  * artefacts, else the Factur-X profile), keyed `<artefact>:<rule id>`.
  */
 function readUnreachable(): Map<string, { kind: string; reason: string }> {
-  const f = path.resolve('test/conformance/unreachable-rules.tsv');
   const out = new Map<string, { kind: string; reason: string }>();
-  if (!fs.existsSync(f)) return out;
-  for (const line of fs.readFileSync(f, 'utf8').split('\n')) {
-    if (line.startsWith('#') || line.trim() === '') continue;
-    const [artefact, id, kind, reason] = line.split('\t');
-    if (artefact && id && kind && reason)
-      out.set(`${artefact.trim()}:${id.trim()}`, { kind: kind.trim(), reason: reason.trim() });
-  }
+  for (const [artefact, id, kind, reason] of readTsv('unreachable-rules.tsv'))
+    if (artefact && id && kind && reason) out.set(`${artefact}:${id}`, { kind, reason });
   return out;
 }
 
@@ -150,14 +149,9 @@ function readUnreachable(): Map<string, { kind: string; reason: string }> {
  * or a Factur-X profile as in unreachable-rules.tsv), keyed `<artefact>:<rule id>`.
  */
 function readKnownGaps(): Map<string, string> {
-  const f = path.resolve('test/conformance/known-gaps.tsv');
   const out = new Map<string, string>();
-  if (!fs.existsSync(f)) return out;
-  for (const line of fs.readFileSync(f, 'utf8').split('\n')) {
-    if (line.startsWith('#') || line.trim() === '') continue;
-    const [artefact, id, reason] = line.split('\t');
-    if (artefact && id && reason) out.set(`${artefact.trim()}:${id.trim()}`, reason.trim());
-  }
+  for (const [artefact, id, reason] of readTsv('known-gaps.tsv'))
+    if (artefact && id && reason) out.set(`${artefact}:${id}`, reason);
   return out;
 }
 

@@ -240,9 +240,46 @@ function summations(inv: Invoice) {
       allowances: acs('false', local).length,
       charges: acs('true', local).length + at(local, 'SpecifiedLogisticsServiceCharge').length,
     };
-    return { m, settlement, lineSum, allowances, charges, counts };
+    const any = { allowances: acs('false', p.header).length > 0, charges: acs('true', p.header).length > 0 };
+    return { m, settlement, lineSum, allowances, charges, counts, any };
   });
 }
+
+/** A rule of the EXTENDED artefact that a child must be present (`(a) or (b)`) on each node `contexts` gives. */
+function presence(
+  id: string,
+  terms: string[],
+  labelFr: string,
+  labelEn: string,
+  contexts: (inv: Invoice) => XNode[],
+  holds: (n: XNode) => boolean,
+  missing: string,
+): Rule {
+  return {
+    id,
+    terms,
+    severity: 'fatal',
+    labelFr,
+    labelEn,
+    appliesTo: extended,
+    check: (inv) =>
+      contexts(inv)
+        .filter((n) => !holds(n))
+        .map((n) => ({ detail: missing, loc: loc(n) })),
+  };
+}
+
+const has = (n: XNode, ...names: string[]) => names.some((name) => kids(n, name).length > 0);
+
+/** The detail lines' ram:AssociatedDocumentLineDocument (the context of BR-FXEXT-BR-22 to 26 and CO-04). */
+const detailLineDocuments = (inv: Invoice) => at(parts(inv).detail, 'AssociatedDocumentLineDocument');
+
+/** The ram:ChargeIndicator of the charges (`[udt:Indicator='true']`) of the allowance/charge elements given. */
+const chargeIndicators = (acs: XNode[]) =>
+  at(acs, 'ChargeIndicator').filter((c) => kids(c, 'Indicator').some((i) => value(i) === 'true'));
+
+/** The lines' `normalize-space(ram:AssociatedDocumentLineDocument/<name>)`. */
+const lineRef = (l: XNode, name: string) => normalized(at(l, 'AssociatedDocumentLineDocument', name));
 
 export const facturxExtendedRules: Rule[] = [
   {
@@ -415,6 +452,193 @@ export const facturxExtendedRules: Rule[] = [
                 loc: loc(m),
               },
             ];
+      }),
+  },
+  presence(
+    'BR-FXEXT-01',
+    ['BT-21', 'BT-22'],
+    'Une note de facture avec un sujet (BT-21) doit avoir un contenu ou un code de contenu (BT-22)',
+    'An invoice note with a subject code (BT-21) shall have a content or a content code (BT-22)',
+    (inv) =>
+      kids(kids(inv.binding!.root, 'ExchangedDocument')[0], 'IncludedNote').filter((n) => has(n, 'SubjectCode')),
+    (n) => has(n, 'ContentCode', 'Content'),
+    'ni Content ni ContentCode',
+  ),
+  presence(
+    'BR-FXEXT-02',
+    ['BT-127'],
+    'Une note de ligne avec un sujet doit avoir un contenu ou un code de contenu (BT-127)',
+    'An invoice line note with a subject code shall have a content or a content code (BT-127)',
+    (inv) =>
+      at(descendants(inv.binding!.root!, 'AssociatedDocumentLineDocument'), 'IncludedNote').filter((n) =>
+        has(n, 'SubjectCode'),
+      ),
+    (n) => has(n, 'ContentCode', 'Content'),
+    'ni Content ni ContentCode',
+  ),
+  presence(
+    'BR-FXEXT-06',
+    ['BT-126'],
+    'Une ligne avec une ligne parente doit avoir un statut de ligne (LineStatusReasonCode)',
+    'An invoice line with a parent line shall have a line status reason code',
+    (inv) => parts(inv).lines,
+    (l) =>
+      lineRef(l, 'ParentLineID') === '' ||
+      at(l, 'AssociatedDocumentLineDocument', 'LineStatusReasonCode').some((c) => value(c) !== ''),
+    'ParentLineID sans LineStatusReasonCode',
+  ),
+  presence(
+    'BR-FXEXT-11',
+    ['BT-126'],
+    'La ligne parente (ParentLineID) doit être l’identifiant d’une ligne de la facture',
+    'The parent line (ParentLineID) shall be the identifier of an invoice line',
+    (inv) => parts(inv).lines.filter((l) => lineRef(l, 'ParentLineID') !== ''),
+    (l) => {
+      const parent = lineRef(l, 'ParentLineID');
+      return descendants(l.parent!, 'LineID').some(
+        (id) =>
+          id.parent?.name === 'AssociatedDocumentLineDocument' &&
+          id.parent.parent?.name === 'IncludedSupplyChainTradeLineItem' &&
+          normalized([id]) === parent,
+      );
+    },
+    'ParentLineID sans ligne de cet identifiant',
+  ),
+  presence(
+    'BR-FXEXT-BR-22',
+    ['BT-129'],
+    'Chaque ligne de détail doit avoir une quantité facturée (BT-129)',
+    'Each detail Invoice line shall have an Invoiced quantity (BT-129)',
+    detailLineDocuments,
+    (d) => at(d.parent, 'SpecifiedLineTradeDelivery', 'BilledQuantity').length > 0,
+    'BT-129 absent',
+  ),
+  presence(
+    'BR-FXEXT-BR-23',
+    ['BT-130'],
+    'Chaque ligne de détail doit avoir une unité de mesure de la quantité facturée (BT-130)',
+    'An Invoice detail line shall have an Invoiced quantity unit of measure code (BT-130)',
+    detailLineDocuments,
+    (d) => at(d.parent, 'SpecifiedLineTradeDelivery', 'BilledQuantity').some((q) => q.attrs['unitCode'] !== undefined),
+    'BT-130 absent',
+  ),
+  presence(
+    'BR-FXEXT-BR-24',
+    ['BT-131'],
+    'Chaque ligne de détail doit avoir un montant net (BT-131)',
+    'Each detail Invoice line shall have an Invoice line net amount (BT-131)',
+    detailLineDocuments,
+    (d) =>
+      at(d.parent, 'SpecifiedLineTradeSettlement', 'SpecifiedTradeSettlementLineMonetarySummation', 'LineTotalAmount')
+        .length > 0,
+    'BT-131 absent',
+  ),
+  presence(
+    'BR-FXEXT-BR-26',
+    ['BT-146'],
+    'Chaque ligne de détail doit avoir un prix net de l’article (BT-146)',
+    'Each detail Invoice line shall contain the Item net price (BT-146)',
+    detailLineDocuments,
+    (d) => at(d.parent, 'SpecifiedLineTradeAgreement', 'NetPriceProductTradePrice', 'ChargeAmount').length > 0,
+    'BT-146 absent',
+  ),
+  presence(
+    'BR-FXEXT-BR-38',
+    ['BT-104', 'BT-105'],
+    'Chaque frais au niveau document doit avoir un motif (BT-104) ou un code motif (BT-105)',
+    'Each Document level charge shall have a Document level charge reason (BT-104) or reason code (BT-105)',
+    (inv) => chargeIndicators(parts(inv).charges),
+    (c) => has(c.parent!, 'Reason', 'ReasonCode'),
+    'ni motif ni code motif',
+  ),
+  presence(
+    'BR-FXEXT-BR-44',
+    ['BT-144', 'BT-145'],
+    'Chaque frais de ligne doit avoir un motif (BT-144) ou un code motif (BT-145)',
+    'Each Invoice line charge shall have an Invoice line charge reason (BT-144) or reason code (BT-145)',
+    (inv) =>
+      chargeIndicators(
+        at(descendants(inv.binding!.root!, 'SpecifiedLineTradeSettlement'), 'SpecifiedTradeAllowanceCharge'),
+      ),
+    (c) => has(c.parent!, 'Reason', 'ReasonCode'),
+    'ni motif ni code motif',
+  ),
+  presence(
+    'BR-FXEXT-BR-54-1',
+    ['BT-160'],
+    'Chaque attribut d’article doit avoir un nom (BT-160) ou un code de type',
+    'Each Item attribute shall have an Item attribute name (BT-160) or a type code',
+    (inv) => descendants(inv.binding!.root!, 'ApplicableProductCharacteristic'),
+    (c) => has(c, 'Description', 'TypeCode'),
+    'ni Description ni TypeCode',
+  ),
+  presence(
+    'BR-FXEXT-BR-54-2',
+    ['BT-161'],
+    'Chaque attribut d’article doit avoir soit une valeur (BT-161), soit une mesure avec son unité',
+    'Each Item attribute shall have either an Item attribute value (BT-161) or a measure with its unit',
+    (inv) => descendants(inv.binding!.root!, 'ApplicableProductCharacteristic'),
+    (c) =>
+      (has(c, 'Value') && !has(c, 'ValueMeasure')) ||
+      (!has(c, 'Value') && kids(c, 'ValueMeasure').some((m) => (m.attrs['unitCode'] ?? '') !== '')),
+    'ni Value seule ni ValueMeasure avec unitCode',
+  ),
+  {
+    id: 'BR-FXEXT-CO-11',
+    terms: ['BT-107', 'BT-92'],
+    severity: 'fatal',
+    labelFr:
+      'La somme des remises au niveau document (BT-107) doit égaler la somme des remises (BT-92), à 0,01 près par remise',
+    labelEn:
+      'Sum of allowances on document level (BT-107) = Σ Document level allowance amount (BT-92), within 0.01 per allowance',
+    appliesTo: extended,
+    check: (inv) =>
+      summations(inv).flatMap(({ m, allowances, counts, any }) => {
+        const v = decimalOf(kids(m, 'AllowanceTotalAmount'));
+        if (!any.allowances && !has(m, 'AllowanceTotalAmount')) return [];
+        return v !== undefined && cmp(abs(sub(v, allowances)), tolerance(counts.allowances)) <= 0
+          ? []
+          : [{ detail: `BT-107 = ${v ? str(v) : 'absent'}, attendu ${str(allowances)}`, loc: loc(m) }];
+      }),
+  },
+  {
+    id: 'BR-FXEXT-CO-12',
+    terms: ['BT-108', 'BT-99'],
+    severity: 'fatal',
+    labelFr:
+      'La somme des frais au niveau document (BT-108) doit égaler la somme des frais (BT-99) et des frais logistiques, à 0,01 près par frais',
+    labelEn:
+      'Sum of charges on document level (BT-108) = Σ Document level charge amount (BT-99) and logistics charges, within 0.01 per charge',
+    appliesTo: extended,
+    check: (inv) =>
+      summations(inv).flatMap(({ m, charges, counts, any }) => {
+        const v = decimalOf(kids(m, 'ChargeTotalAmount'));
+        // The artefact's exemption: no charge element (logistics charges aside) and no BT-108.
+        if (!any.charges && !has(m, 'ChargeTotalAmount')) return [];
+        return v !== undefined && cmp(abs(sub(v, charges)), tolerance(counts.charges)) <= 0
+          ? []
+          : [{ detail: `BT-108 = ${v ? str(v) : 'absent'}, attendu ${str(charges)}`, loc: loc(m) }];
+      }),
+  },
+  {
+    id: 'BR-FXEXT-CO-16',
+    terms: ['BT-115', 'BT-112', 'BT-113', 'BT-114'],
+    severity: 'fatal',
+    labelFr:
+      'Le montant à payer (BT-115) doit égaler le total TTC (BT-112) − le montant payé (BT-113) + l’arrondi (BT-114) + les ajustements financiers',
+    labelEn: 'Amount due for payment (BT-115) = BT-112 − BT-113 + BT-114 + the financial adjustments',
+    appliesTo: extended,
+    check: (inv) =>
+      summations(inv).flatMap(({ m, settlement }) => {
+        const due = decimalOf(kids(m, 'DuePayableAmount'));
+        const sumOf = (ns: XNode[]) => sum(ns.map((n) => dec(value(n))));
+        const expected = add(
+          sub(sumOf(kids(m, 'GrandTotalAmount')), sumOf(kids(m, 'TotalPrepaidAmount'))),
+          add(sumOf(kids(m, 'RoundingAmount')), sumOf(at(settlement, 'SpecifiedFinancialAdjustment', 'ActualAmount'))),
+        );
+        return due !== undefined && eq(due, expected)
+          ? []
+          : [{ detail: `BT-115 = ${due ? str(due) : 'absent'}, attendu ${str(expected)}`, loc: loc(m) }];
       }),
   },
 ];

@@ -237,6 +237,36 @@ describe('Factur-X profiles of a bare CII', () => {
       expect((await judge(measure)).fatal).not.toContain('BR-FXEXT-BR-54-2');
     });
 
+    it('BR-FXEXT-08 and 12 on line groups, BR-FXEXT-CII-DT-097a on a date of format 205', async () => {
+      // Line 1 a GROUP line (net amount 60.00), line 2 its child.
+      const grouped = (child: string, childTotal?: string) => {
+        let x = valid.replace(
+          /(<ram:AssociatedDocumentLineDocument>\s*<ram:LineID>1<\/ram:LineID>)/,
+          '$1<ram:LineStatusReasonCode>GROUP</ram:LineStatusReasonCode>',
+        );
+        x = x.replace(
+          /(<ram:AssociatedDocumentLineDocument>\s*<ram:LineID>2<\/ram:LineID>)/,
+          `$1<ram:ParentLineID>1</ram:ParentLineID><ram:LineStatusReasonCode>${child}</ram:LineStatusReasonCode>`,
+        );
+        expect(x).toContain('<ram:ParentLineID>1<');
+        return childTotal === undefined
+          ? x
+          : x.replace(/(<ram:ParentLineID>1<[\s\S]*?<ram:LineTotalAmount>)[^<]*/, `$1${childTotal}`);
+      };
+      expect((await judge(grouped('DETAIL'))).fatal).toContain('BR-FXEXT-08');
+      expect((await judge(grouped('DETAIL', '60.00'))).fatal).not.toContain('BR-FXEXT-08');
+      const groupChild = grouped('GROUP').replace(
+        /(<ram:ParentLineID>1<[\s\S]*?)<ram:LineTotalAmount>[^<]*<\/ram:LineTotalAmount>/,
+        '$1',
+      );
+      expect((await judge(groupChild)).fatal).toContain('BR-FXEXT-12');
+      const date = valid.replace(/(<udt:DateTimeString format=")102(">)/, '$1205$2');
+      expect(date).not.toBe(valid);
+      expect((await judge(date)).fatal).toContain('BR-FXEXT-CII-DT-097a');
+      const dateTime = valid.replace(/(<udt:DateTimeString format=")102(">)(\d{8})/, '$1205$2$31200');
+      expect((await judge(dateTime)).fatal).not.toContain('BR-FXEXT-CII-DT-097a');
+    });
+
     it('none of them on a BASIC invoice edited the same way', async () => {
       const basic = corpus('akretion-factur-x-basic.xml');
       const at = basic.indexOf('<ram:SpecifiedTradeSettlementHeaderMonetarySummation>');

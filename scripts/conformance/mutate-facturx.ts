@@ -555,6 +555,61 @@ function extendedAims(): { id: string; ctx: string[]; label: string; edit: Edit 
         ),
     },
   ];
+  // Line groups: the first line made a GROUP line with a net amount, the second its child.
+  const group = (child: string, drop: boolean) => (x: string) => {
+    const first = put(
+      x,
+      `${lines}/AssociatedDocumentLineDocument`,
+      'LineStatusReasonCode',
+      `<ram:LineStatusReasonCode ${ram}>GROUP</ram:LineStatusReasonCode>`,
+    );
+    const second = first && select(scan(first), `${lines}/AssociatedDocumentLineDocument`)[1];
+    if (!first || !second) return undefined;
+    const id = select(scan(first), `${lines}/AssociatedDocumentLineDocument/LineID`)[0];
+    const lineId = id ? textOfEl(first, id) : undefined;
+    const idEl = second.children.find((k) => k.local === 'LineID');
+    if (!lineId || !idEl) return undefined;
+    let out = splice(first, idEl.end, idEl.end, `<ram:ParentLineID ${ram}>${lineId}</ram:ParentLineID>`);
+    const doc = select(scan(out), `${lines}/AssociatedDocumentLineDocument`)[1]!;
+    const after = doc.children.filter((k) => ['LineID', 'ParentLineID', 'LineStatusCode'].includes(k.local)).at(-1)!;
+    out = splice(out, after.end, after.end, `<ram:LineStatusReasonCode ${ram}>${child}</ram:LineStatusReasonCode>`);
+    if (!drop) return out;
+    const item = select(scan(out), lines)[1]!;
+    const total = select(
+      item,
+      'SpecifiedLineTradeSettlement/SpecifiedTradeSettlementLineMonetarySummation/LineTotalAmount',
+    )[0];
+    return total ? splice(out, total.start, total.end, '') : undefined;
+  };
+  out.push(
+    {
+      id: 'BR-FXEXT-08',
+      ctx: LINES,
+      label: 'group line whose child lines do not sum to its net amount',
+      edit: group('DETAIL', false),
+    },
+    {
+      id: 'BR-FXEXT-12',
+      ctx: LINES,
+      label: 'group child line of a group line without net amount',
+      edit: group('GROUP', true),
+    },
+    {
+      id: 'BR-FXEXT-CII-DT-097a',
+      ctx: ['CrossIndustryInvoice'],
+      label: 'a date of format 102 declared 205',
+      edit: (x) =>
+        rewrite(
+          x,
+          '**/DateTimeString',
+          (d) => {
+            const tag = x.slice(d.start, d.openEnd).replace(/format\s*=\s*"102"/, 'format="205"');
+            return tag.includes('"205"') ? tag + x.slice(d.openEnd, d.end) : undefined;
+          },
+          (d) => !d.parent?.local.startsWith('Formatted'),
+        ),
+    },
+  );
   // A category no base has: the K breakdown recategorised, without line nor charge of its category (x-08b, x-01).
   for (const [code, infix] of [
     ['Z', 'Z'],

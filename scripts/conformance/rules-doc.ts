@@ -129,9 +129,8 @@ that profile) and fails when a rule is neither fired by the profile artefact on 
 in \`test/conformance/unreachable-rules.tsv\` for that profile (mostly kind \`xsd\`: the profile XSD already enforces the
 cardinality or presence the assertion checks, and rejects the mutant; the XSD's message is the evidence).
 **Not done yet**, listed in \`test/conformance/known-gaps.tsv\` (printed under "KNOWN GAPS (not done)"): the EXTENDED
-artefact's own business rules BR-FXEXT-\\* but those of src/rules/facturx/extended.ts (BR-FXEXT-03, the VAT
-category rules x-01 and x-08b, S-09b, CO-04, CO-10, CO-13, CO-15; the x-01/x-08b of categories no base has still
-lack a mutant), and the profile rules whose mutant the generator cannot build yet (a context no base has,
+artefact's own business rules BR-FXEXT-\\* are all implemented (src/rules/facturx/extended.ts) and fired by a
+mutant; what remains are the profile rules whose mutant the generator cannot build yet (a context no base has,
 or an attribute the base lacks); \`npm run conformance -- --propose-unreachable\` lists each with what became of its
 mutant.
 

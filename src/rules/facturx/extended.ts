@@ -459,8 +459,7 @@ export const facturxExtendedRules: Rule[] = [
     ['BT-21', 'BT-22'],
     'Une note de facture avec un sujet (BT-21) doit avoir un contenu ou un code de contenu (BT-22)',
     'An invoice note with a subject code (BT-21) shall have a content or a content code (BT-22)',
-    (inv) =>
-      kids(kids(inv.binding!.root, 'ExchangedDocument')[0], 'IncludedNote').filter((n) => has(n, 'SubjectCode')),
+    (inv) => kids(kids(inv.binding!.root, 'ExchangedDocument')[0], 'IncludedNote').filter((n) => has(n, 'SubjectCode')),
     (n) => has(n, 'ContentCode', 'Content'),
     'ni Content ni ContentCode',
   ),
@@ -641,4 +640,81 @@ export const facturxExtendedRules: Rule[] = [
           : [{ detail: `BT-115 = ${due ? str(due) : 'absent'}, attendu ${str(expected)}`, loc: loc(m) }];
       }),
   },
+  presence(
+    'BR-FXEXT-CII-DT-097a',
+    ['BT-2'],
+    'Une date-heure au format 205 doit s’écrire AAAAMMJJHHMM',
+    'A date time of format 205 shall be written CCYYMMDDHHMM',
+    // `//udt:DateTimeString[@format = '205']`: the tree keeps no namespace, and qdt:DateTimeString only appears
+    // in the ram:Formatted* elements (qdt:FormattedDateTimeType), udt:DateTimeString everywhere else.
+    (inv) =>
+      descendants(inv.binding!.root!, 'DateTimeString').filter(
+        (d) => d.attrs['format'] === '205' && !d.parent?.name.startsWith('Formatted'),
+      ),
+    (d) => /^\s*(\d{4})(1[0-2]|0[1-9])(3[01]|[12][0-9]|0[1-9])([01][0-9]|2[0-3])[0-5][0-9]\s*$/.test(value(d)),
+    'date-heure hors du format AAAAMMJJHHMM',
+  ),
+  {
+    // Context every line, test on every GROUP line with a net amount: the assertion is the same on each line.
+    id: 'BR-FXEXT-08',
+    terms: ['BT-131'],
+    severity: 'fatal',
+    labelFr: 'Le montant net d’une ligne de groupe (BT-131) doit égaler la somme de ceux de ses lignes enfants',
+    labelEn: 'The net amount (BT-131) of a GROUP line shall equal the sum of those of its child lines',
+    appliesTo: extended,
+    check: (inv) => {
+      const { lines } = parts(inv);
+      const total = (l: XNode) =>
+        at(l, 'SpecifiedLineTradeSettlement', 'SpecifiedTradeSettlementLineMonetarySummation', 'LineTotalAmount');
+      // XPath number(): a double, NaN unless a number (NaN never equals).
+      const number = (ns: XNode[]) => {
+        const v = normalized(ns);
+        return /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(v) ? Number(v) : NaN;
+      };
+      const status = (l: XNode) => at(l, 'AssociatedDocumentLineDocument', 'LineStatusReasonCode').map(value);
+      const wrong = lines.filter((g) => {
+        if (!status(g).includes('GROUP') || normalized(total(g)) === '') return false;
+        const id = lineRef(g, 'LineID');
+        const children = lines.filter(
+          (c) => lineRef(c, 'ParentLineID') === id && status(c).some((s) => s === 'DETAIL' || s === 'GROUP'),
+        );
+        const sum = children.reduce((acc, c) => acc + number(total(c)), 0);
+        return number(total(g)) !== Math.round(sum * 100) / 100;
+      });
+      if (!wrong.length) return [];
+      const ids = wrong.map((g) => lineRef(g, 'LineID')).join(', ');
+      return lines.map((l) => ({ detail: `lignes de groupe ${ids} : BT-131 ≠ Σ des lignes enfants`, loc: loc(l) }));
+    },
+  },
+  presence(
+    'BR-FXEXT-12',
+    ['BT-131'],
+    'Les lignes de groupe enfants d’une ligne de groupe avec montant net (BT-131) doivent en avoir un',
+    'The GROUP child lines of a GROUP line with a net amount (BT-131) shall have one',
+    (inv) =>
+      parts(inv).lines.filter(
+        (l) =>
+          at(l, 'AssociatedDocumentLineDocument', 'LineStatusReasonCode').some((c) => value(c) === 'GROUP') &&
+          at(l, 'SpecifiedLineTradeSettlement', 'SpecifiedTradeSettlementLineMonetarySummation', 'LineTotalAmount')
+            .length > 0,
+      ),
+    (g) => {
+      const lines = kids(g.parent, 'IncludedSupplyChainTradeLineItem');
+      return at(g, 'AssociatedDocumentLineDocument', 'LineID').every((id) => {
+        const children = lines.filter(
+          (c) =>
+            at(c, 'AssociatedDocumentLineDocument', 'ParentLineID').some((p) => value(p) === value(id)) &&
+            at(c, 'AssociatedDocumentLineDocument', 'LineStatusReasonCode').some((s) => value(s) === 'GROUP'),
+        );
+        const totals = at(
+          children,
+          'SpecifiedLineTradeSettlement',
+          'SpecifiedTradeSettlementLineMonetarySummation',
+          'LineTotalAmount',
+        );
+        return children.length === totals.length;
+      });
+    },
+    'ligne de groupe enfant sans BT-131',
+  ),
 ];

@@ -128,9 +128,9 @@ artefact's assertion tables, one mutant per assertion on a base of the profile (
 that profile) and fails when a rule is neither fired by the profile artefact on a counted (XSD-valid) mutant nor listed
 in \`test/conformance/unreachable-rules.tsv\` for that profile (mostly kind \`xsd\`: the profile XSD already enforces the
 cardinality or presence the assertion checks, and rejects the mutant; the XSD's message is the evidence).
-**Not done yet**, listed in \`test/conformance/known-gaps.tsv\` (printed under "KNOWN GAPS (not done)"): the EXTENDED
-artefact's own business rules BR-FXEXT-\\* are all implemented (src/rules/facturx/extended.ts) and fired by a
-mutant; what remains are the profile rules whose mutant the generator cannot build yet (a context no base has,
+The EXTENDED artefact's own business rules BR-FXEXT-\\* are all implemented (src/rules/facturx/extended.ts) and
+fired by a mutant. **Not done yet**, listed in \`test/conformance/known-gaps.tsv\` (printed under "KNOWN GAPS (not
+done)"): the profile rules whose mutant the generator cannot build yet (a context no base has,
 or an attribute the base lacks); \`npm run conformance -- --propose-unreachable\` lists each with what became of its
 mutant.
 

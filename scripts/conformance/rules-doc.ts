@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EN16931_RULES, RULES_CONFORMANCE } from '../../src/rules/engine.ts';
 import { FX_CHECKS, FX_STRUCTURE } from '../../src/rules/facturx/codelists.ts';
+import { facturxExtendedRules } from '../../src/rules/facturx/extended.ts';
 import type { FacturXProfile } from '../../src/formats/types.ts';
 import { fatalRulesOf } from './oracle.ts';
 
@@ -74,6 +75,9 @@ const fxIds = [...byLabel]
 // The Factur-X profile artefacts' own fatal rules (not in the CEN artefacts), per profile: implemented by Passerelle
 // (the generated tables, or a rule of its own), listed as unreachable, and the rest, which mutants fire.
 const cenIds = new Set(ids);
+/** The EXTENDED artefact's own business rules Passerelle implements (src/rules/facturx/extended.ts). */
+const fxExtended = facturxExtendedRules.map((r) => `| ${r.id} | ${r.labelFr} | ${r.labelEn} |`).join('\n');
+
 const fxCoverage = (['MINIMUM', 'BASICWL', 'BASIC', 'EN16931', 'EXTENDED'] as FacturXProfile[])
   .map((p) => {
     const own = fatalRulesOf(p)
@@ -129,7 +133,13 @@ that profile) and fails when a rule is neither fired by the profile artefact on 
 in \`test/conformance/unreachable-rules.tsv\` for that profile (mostly kind \`xsd\`: the profile XSD already enforces the
 cardinality or presence the assertion checks, and rejects the mutant; the XSD's message is the evidence).
 The EXTENDED artefact's own business rules BR-FXEXT-\\* are all implemented (src/rules/facturx/extended.ts) and
-fired by a mutant. **Not done yet**, listed in \`test/conformance/known-gaps.tsv\` (printed under "KNOWN GAPS (not
+fired by a mutant:
+
+| rule | libellé | label |
+| --- | --- | --- |
+${fxExtended}
+
+**Not done yet**, listed in \`test/conformance/known-gaps.tsv\` (printed under "KNOWN GAPS (not
 done)"): the profile rules whose mutant the generator cannot build yet (a context no base has,
 or an attribute the base lacks); \`npm run conformance -- --propose-unreachable\` lists each with what became of its
 mutant.

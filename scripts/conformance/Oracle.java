@@ -19,6 +19,22 @@ public class Oracle {
     XPathExecutable sel = xp.compile("//svrl:failed-assert | //svrl:successful-report");
     DocumentBuilder builder = proc.newDocumentBuilder();
     Map<String, XsltExecutable> cache = new HashMap<>();
+    // The documents the stylesheets load with document() (the Factur-X code databases, up to 270 KB): parsed once
+    // for the batch, not once per transform.
+    Map<String, XdmNode> loaded = new HashMap<>();
+    javax.xml.transform.URIResolver resolver = (href, base) -> {
+      try {
+        String uri = new java.net.URI(base).resolve(href).toString();
+        XdmNode doc = loaded.get(uri);
+        if (doc == null) {
+          doc = builder.build(new StreamSource(uri));
+          loaded.put(uri, doc);
+        }
+        return doc.asSource();
+      } catch (Exception e) {
+        throw new javax.xml.transform.TransformerException(e);
+      }
+    };
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     PrintStream out = new PrintStream(new BufferedOutputStream(System.out), false, "UTF-8");
     String line;
@@ -34,6 +50,7 @@ public class Oracle {
         }
         long t0 = System.nanoTime();
         XsltTransformer t = exe.load();
+        t.setURIResolver(resolver);
         t.setSource(new StreamSource(new File(xml)));
         XdmDestination dest = new XdmDestination();
         t.setDestination(dest);

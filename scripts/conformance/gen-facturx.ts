@@ -42,6 +42,8 @@ const checks: Record<string, [string, string, string, number][]> = {};
 /** Structure assertions: [id, context, test] with test `count(path) op n` or `@attr`. */
 const structure: Record<string, [string, string, string][]> = {};
 let skipped = 0;
+/** Per profile: every fatal rule id of the artefact. */
+const fatal: Record<string, string[]> = {};
 for (const [profile, file] of Object.entries(PROFILES)) {
   const xslt = fs.readFileSync(path.join(DIR, `FACTUR-X_${file}.xslt`), 'utf8');
   const db = fs.readFileSync(path.join(DIR, `FACTUR-X_${file}_codedb.xml`), 'utf8');
@@ -94,6 +96,13 @@ for (const [profile, file] of Object.entries(PROFILES)) {
     struct.push([m[2]!, ctx, test]);
   }
   structure[profile] = struct;
+  // Every fatal assertion id of the artefact (a warning's flag is written; fatal is the default).
+  const ids = new Set<string>();
+  for (const m of xslt.matchAll(
+    /<svrl:failed-assert test="[^"]*">\s*<xsl:attribute name="id">([^<]+)<\/xsl:attribute>\s*(?:<xsl:attribute name="flag">([^<]+)<\/xsl:attribute>)?/g,
+  ))
+    if ((m[2] ?? 'fatal') === 'fatal') ids.add(m[1]!);
+  fatal[profile] = [...ids].sort();
 }
 
 const header = `/**
@@ -116,6 +125,9 @@ export const FX_CHECKS: Record<FacturXProfile, readonly (readonly [string, strin
 
 /** Per profile: [id, context, test] for the structure assertions (\`count(path) op n\` or \`@attr\`). */
 export const FX_STRUCTURE: Record<FacturXProfile, readonly (readonly [string, string, string])[]> = ${JSON.stringify(structure)};
+
+/** Per profile: every fatal rule id of the artefact (a profile judged by its artefact alone gets no other rule). */
+export const FX_FATAL_IDS: Record<FacturXProfile, readonly string[]> = ${JSON.stringify(fatal)};
 `,
 );
 console.log(

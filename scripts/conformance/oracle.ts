@@ -60,50 +60,71 @@ function compile(): string {
   return dir;
 }
 
+/** An oracle JVM that takes jobs as they come (it compiles and transforms while the caller prepares the next ones). */
+export interface OracleSession {
+  submit(jobs: OracleJob[]): void;
+  /** Ends the input and waits for every result, keyed by `artefact\tfile`. */
+  finish(): Promise<Map<string, OracleResult>>;
+}
+
+/** Starts one JVM for a whole batch; jobs are answered in order. */
+export function startOracle(): OracleSession {
+  const classes = compile();
+  const out = new Map<string, OracleResult>();
+  const child = spawn('java', ['-Xss8m', '-cp', `${SAXON_JAR}${path.delimiter}${classes}`, 'Oracle'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+  // Jobs run in order: the n-th output line answers the n-th job.
+  const keys: string[] = [];
+  let buf = '';
+  let n = 0;
+  child.stdout.on('data', (b: Buffer) => {
+    buf += b.toString('utf8');
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      const parts = line.split('\t');
+      const key = keys[n++]!;
+      if (parts[1] === 'ERROR') out.set(key, { fatal: [], warning: [], ms: 0, error: parts[2] ?? '' });
+      else
+        out.set(key, {
+          fatal: parts[1] ? parts[1].split(',') : [],
+          warning: parts[2] ? parts[2].split(',') : [],
+          ms: Number(parts[3]) / 1000,
+        });
+    }
+  });
+  const done = new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+  return {
+    submit(jobs) {
+      for (const j of jobs) keys.push(`${j.artefact}\t${j.file}`);
+      if (jobs.length) child.stdin.write(jobs.map((j) => `${ARTEFACTS[j.artefact]}\t${j.file}\n`).join(''));
+    },
+    async finish() {
+      child.stdin.end();
+      try {
+        const code = await done;
+        if (code !== 0 || n !== keys.length)
+          throw new Error(`oracle JVM exited ${code} after ${n}/${keys.length} jobs: ${stderr}`);
+        return out;
+      } finally {
+        fs.rmSync(classes, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
 /** Runs every job in one JVM; results keyed by `artefact\tfile`. */
 export async function runOracle(jobs: OracleJob[]): Promise<Map<string, OracleResult>> {
-  const classes = compile();
-  try {
-    const out = new Map<string, OracleResult>();
-    if (jobs.length === 0) return out;
-    const child = spawn('java', ['-Xss8m', '-cp', `${SAXON_JAR}${path.delimiter}${classes}`, 'Oracle'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-    // Jobs run in order: the n-th output line answers the n-th job.
-    const keys = jobs.map((j) => `${j.artefact}\t${j.file}`);
-    let buf = '';
-    let n = 0;
-    child.stdout.on('data', (b: Buffer) => {
-      buf += b.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        const parts = line.split('\t');
-        const key = keys[n++]!;
-        if (parts[1] === 'ERROR') out.set(key, { fatal: [], warning: [], ms: 0, error: parts[2] ?? '' });
-        else
-          out.set(key, {
-            fatal: parts[1] ? parts[1].split(',') : [],
-            warning: parts[2] ? parts[2].split(',') : [],
-            ms: Number(parts[3]) / 1000,
-          });
-      }
-    });
-    const done = new Promise<number>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code) => resolve(code ?? 1));
-    });
-    child.stdin.end(jobs.map((j) => `${ARTEFACTS[j.artefact]}\t${j.file}\n`).join(''));
-    const code = await done;
-    if (code !== 0 || n !== jobs.length)
-      throw new Error(`oracle JVM exited ${code} after ${n}/${jobs.length} jobs: ${stderr}`);
-    return out;
-  } finally {
-    fs.rmSync(classes, { recursive: true, force: true });
-  }
+  const session = startOracle();
+  session.submit(jobs);
+  return session.finish();
 }
 
 /** The fatal rule ids an artefact declares (for coverage and the docs' table), with their message. */

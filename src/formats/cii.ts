@@ -66,42 +66,38 @@ const set = (
 ): ValidationSet => ({ id, version, ...(profile ? { profile } : {}), schemas, rules });
 
 /**
- * A bare CII: the CEN CII artefact judges it, but for MINIMUM and BASIC WL (not full EN 16931 invoices), which
- * answer to their Factur-X artefact only. A Factur-X profile token adds that profile's XSD.
+ * The rules of a CII with a Factur-X profile token, bare or in a PDF: MINIMUM and BASIC WL (not full EN 16931
+ * invoices) answer to their Factur-X artefact only, BASIC and up to the CEN CII artefact and their profile's
+ * artefact. Without a token (or with the plain EN 16931 guideline): the CEN CII artefact alone.
  */
-function bareRules(profile: FacturXProfile | undefined): string[] {
+function profileRules(profile: FacturXProfile | undefined): string[] {
   if (profile === 'MINIMUM') return ['en16931', 'facturx-minimum'];
   if (profile === 'BASICWL') return ['en16931', 'facturx-basicwl'];
-  return ['en16931', 'en16931-cii'];
+  if (profile === undefined) return ['en16931', 'en16931-cii'];
+  return ['en16931', 'en16931-cii', `facturx-${profile.toLowerCase()}`];
 }
 const PROFILES = Object.keys(PROFILE_XSD) as FacturXProfile[];
 
 const BARE_SETS = {
-  none: set('cii', EN16931_VERSION, undefined, [CII_D16B_SCHEMA], bareRules(undefined)),
+  none: set('cii', EN16931_VERSION, undefined, [CII_D16B_SCHEMA], profileRules(undefined)),
   // The plain EN 16931 guideline (or a CIUS) on a bare CII is an EN 16931 CII invoice, not a Factur-X one: D16B
   // only (the Factur-X EN16931 XSD would reject what EN 16931 allows).
-  en16931: set('cii:en16931-cen', EN16931_VERSION, 'EN16931', [CII_D16B_SCHEMA], bareRules('EN16931')),
+  en16931: set('cii:en16931-cen', EN16931_VERSION, 'EN16931', [CII_D16B_SCHEMA], profileRules(undefined)),
   ...Object.fromEntries(
     PROFILES.map((p) => [
       p,
-      set(`cii:${p.toLowerCase()}`, FACTURX_VERSION, p, [CII_D16B_SCHEMA, PROFILE_XSD[p]], bareRules(p)),
+      set(`cii:${p.toLowerCase()}`, FACTURX_VERSION, p, [CII_D16B_SCHEMA, PROFILE_XSD[p]], profileRules(p)),
     ]),
   ),
 } as Record<'none' | 'en16931' | FacturXProfile, ValidationSet>;
 
-/** In a Factur-X PDF, every profile but MINIMUM is also judged by its Factur-X artefact; BASIC and up by the CEN one. */
-function pdfRules(profile: FacturXProfile | undefined): string[] {
-  if (profile === undefined || profile === 'MINIMUM' || profile === 'BASICWL') return bareRules(profile);
-  return ['en16931', 'en16931-cii', `facturx-${profile.toLowerCase()}`];
-}
-
 const PDF_SETS = {
-  none: set('facturx-pdf', EN16931_VERSION, undefined, [CII_D16B_SCHEMA], pdfRules(undefined)),
-  cius: set('facturx-pdf:en16931-cius', EN16931_VERSION, 'EN16931', [CII_D16B_SCHEMA], pdfRules('EN16931')),
+  none: set('facturx-pdf', EN16931_VERSION, undefined, [CII_D16B_SCHEMA], profileRules(undefined)),
+  cius: set('facturx-pdf:en16931-cius', EN16931_VERSION, 'EN16931', [CII_D16B_SCHEMA], profileRules('EN16931')),
   ...Object.fromEntries(
     PROFILES.map((p) => [
       p,
-      set(`facturx-pdf:${p.toLowerCase()}`, FACTURX_VERSION, p, [CII_D16B_SCHEMA, PROFILE_XSD[p]], pdfRules(p)),
+      set(`facturx-pdf:${p.toLowerCase()}`, FACTURX_VERSION, p, [CII_D16B_SCHEMA, PROFILE_XSD[p]], profileRules(p)),
     ]),
   ),
 } as Record<'none' | 'cius' | FacturXProfile, ValidationSet>;

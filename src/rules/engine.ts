@@ -12,6 +12,7 @@ import { decRules } from './en16931/dec.ts';
 import { syntaxRules } from './en16931/syntax.ts';
 import { vatRules } from './en16931/vat.ts';
 import { FACTURX_ARTEFACT_VERSION } from './facturx/codelists.ts';
+import { facturxExtendedRules } from './facturx/extended.ts';
 import { facturxRules } from './facturx/profile.ts';
 import { ruleApplies } from './profiles.ts';
 import { assertRuleSets, EN16931_ARTEFACT_VERSION } from './sets.ts';
@@ -33,6 +34,7 @@ export const EN16931_RULES: readonly Rule[] = [
   ...syntaxRules,
   ...bindingRules,
   ...facturxRules,
+  ...facturxExtendedRules,
 ];
 
 /**

@@ -4,7 +4,14 @@
  * breakdown and no buyer address): their own schematron leaves out the rules on what they cannot
  * carry, and so do we. EXTENDED allows more decimals on line amounts.
  */
+import type { FacturXProfile } from '../formats/types.ts';
+import { FX_FATAL_IDS } from './facturx/codelists.ts';
 import type { RuleContext } from './types.ts';
+
+/** Per profile, the rule ids its Factur-X artefact declares fatal (generated from the artefact). */
+const DECLARED = new Map(
+  (Object.keys(FX_FATAL_IDS) as FacturXProfile[]).map((p) => [p, new Set(FX_FATAL_IDS[p])] as const),
+);
 
 /** Rules that need invoice lines (both profiles carry none). */
 const NEEDS_LINES = [
@@ -74,8 +81,21 @@ const CPP_RULES: ReadonlySet<string> = new Set([
   'BR-DEC-20',
 ]);
 
+/** A Factur-X MINIMUM / BASIC WL invoice: judged by its profile artefact alone (no CEN CII rule set). */
+export function judgedByProfileAlone(ctx: RuleContext): boolean {
+  return (
+    ctx.profile !== undefined &&
+    !ctx.rules.includes('en16931-cii') &&
+    ctx.rules.includes(`facturx-${ctx.profile.toLowerCase()}`)
+  );
+}
+
 export function ruleApplies(id: string, ctx: RuleContext): boolean {
   if (ctx.rules.includes('cpp-facture-mixte')) return CPP_RULES.has(id);
   const excluded = ctx.profile ? EXCLUDED[ctx.profile] : undefined;
-  return !excluded?.has(id);
+  if (excluded?.has(id)) return false;
+  // A profile judged by its Factur-X artefact alone (MINIMUM, BASIC WL: no CEN CII set) gets only the ids that
+  // artefact declares: it has no BR-CL rules (its code-list assertions are FX-SCH-A ids), no BR-CO-15 in MINIMUM…
+  if (judgedByProfileAlone(ctx)) return DECLARED.get(ctx.profile!)!.has(id);
+  return true;
 }

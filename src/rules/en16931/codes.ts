@@ -113,9 +113,15 @@ export const codeRules: Rule[] = [
     (inv) =>
       inv.syntax === 'cpp'
         ? []
-        : allAmounts(inv)
-            .filter((a) => a.currency !== undefined && !CURRENCIES.has(a.currency))
-            .map((a) => fail(`currencyID '${a.currency}'`, a.loc)),
+        : inv.syntax === 'cii' && inv.binding?.root
+          ? // CII: every ram:TaxTotalAmount with a currencyID (EXTENDED's line-level ones too), as the artefact's context.
+            ciiNodes(inv, (e) => e.name === 'TaxTotalAmount' && e.attrs['currencyID'] !== undefined)
+              .map((e) => nodeVal(e, e.attrs['currencyID']!))
+              .filter((v) => !CURRENCIES.has(text(v)))
+              .map((v) => fail(`currencyID '${v.value}'`, v.loc))
+          : allAmounts(inv)
+              .filter((a) => a.currency !== undefined && !CURRENCIES.has(a.currency))
+              .map((a) => fail(`currencyID '${a.currency}'`, a.loc)),
   ),
   codeRule(
     'BR-CL-04',
@@ -239,9 +245,12 @@ export const codeRules: Rule[] = [
     'Les codes pays doivent être des codes ISO 3166-1 alpha-2',
     'Country codes in an invoice MUST be coded using ISO code list 3166-1',
     (inv) =>
-      [inv.seller, inv.buyer, inv.taxRepresentative, inv.payee]
-        .map((p) => p?.address?.country)
-        .concat(inv.delivery?.address?.country),
+      inv.syntax === 'cii' && inv.binding?.root
+        ? // CII: every ram:CountryID (the EXTENDED profile's other parties too), as the artefact's context.
+          ciiNodes(inv, (e) => e.name === 'CountryID').map((e) => nodeVal(e, e.raw ?? e.text))
+        : [inv.seller, inv.buyer, inv.taxRepresentative, inv.payee]
+            .map((p) => p?.address?.country)
+            .concat(inv.delivery?.address?.country),
     (c) => EN16931_COUNTRIES.has(c),
   ),
   codeRule(
@@ -323,7 +332,11 @@ export const codeRules: Rule[] = [
     ['BT-121'],
     "Le code motif d'exonération (BT-121) doit appartenir à la liste VATEX",
     'Tax exemption reason code identifier scheme identifier MUST belong to the CEF VATEX code list',
-    (inv) => inv.vatBreakdown.map((b) => b.category.exemptionCode),
+    (inv) =>
+      inv.syntax === 'cii' && inv.binding?.root
+        ? // CII: every ram:ExemptionReasonCode (line-level ones too), as the artefact's context.
+          ciiNodes(inv, (e) => e.name === 'ExemptionReasonCode').map((e) => nodeVal(e, e.raw ?? e.text))
+        : inv.vatBreakdown.map((b) => b.category.exemptionCode),
     (c) => VATEX.has(c.toUpperCase()),
   ),
   codeRule(
@@ -332,12 +345,18 @@ export const codeRules: Rule[] = [
     "Le code d'unité de mesure doit appartenir aux listes UN/ECE Rec 20 et Rec 21",
     'Unit code MUST be coded according to the UN/ECE Recommendation 20 with Rec 21 extension',
     (inv) =>
-      inv.lines.flatMap((l) => [
-        l.unitCode,
-        l.baseQuantity?.attrs?.['unitCode'] !== undefined
-          ? { value: l.baseQuantity.attrs['unitCode'], loc: l.baseQuantity.loc }
-          : undefined,
-      ]),
+      inv.syntax === 'cii' && inv.binding?.root
+        ? // CII: every ram:BasisQuantity / ram:BilledQuantity with a unitCode, as the artefact's context.
+          ciiNodes(
+            inv,
+            (e) => (e.name === 'BasisQuantity' || e.name === 'BilledQuantity') && e.attrs['unitCode'] !== undefined,
+          ).map((e) => nodeVal(e, e.attrs['unitCode']!))
+        : inv.lines.flatMap((l) => [
+            l.unitCode,
+            l.baseQuantity?.attrs?.['unitCode'] !== undefined
+              ? { value: l.baseQuantity.attrs['unitCode'], loc: l.baseQuantity.loc }
+              : undefined,
+          ]),
     (c) => UNIT_CODES.has(c),
   ),
   codeRule(
@@ -354,9 +373,16 @@ export const codeRules: Rule[] = [
     "Le schéma de l'adresse électronique doit appartenir à la liste CEF EAS",
     'Endpoint identifier scheme identifier MUST belong to the CEF EAS code list',
     (inv) =>
-      [inv.seller?.endpoint, inv.buyer?.endpoint].flatMap((e) =>
-        e?.scheme !== undefined ? [{ value: e.scheme, loc: e.loc }] : [],
-      ),
+      inv.syntax === 'cii' && inv.binding?.root
+        ? // CII: every ram:URIUniversalCommunication/ram:URIID with a schemeID, as the artefact's context.
+          ciiNodes(
+            inv,
+            (e) =>
+              e.name === 'URIID' && e.parent?.name === 'URIUniversalCommunication' && e.attrs['schemeID'] !== undefined,
+          ).map((e) => nodeVal(e, e.attrs['schemeID']!))
+        : [inv.seller?.endpoint, inv.buyer?.endpoint].flatMap((e) =>
+            e?.scheme !== undefined ? [{ value: e.scheme, loc: e.loc }] : [],
+          ),
     (c) => EAS.has(c),
   ),
   codeRule(

@@ -2,8 +2,34 @@
 import type { XNode } from '../../formats/read/tree.ts';
 import type { AllowanceCharge, Invoice, Party, Period } from '../../formats/invoice.ts';
 import { sign } from '../decimal.ts';
+import { judgedByProfileAlone } from '../profiles.ts';
 import type { Rule, Violation } from '../types.ts';
-import { blank, ciiCategoryTakesBreakdown, d, fail, isVat, isVatStrict, required, rule, show, text } from './util.ts';
+import {
+  blank,
+  ciiCategoryTakesBreakdown,
+  d,
+  fail,
+  isVatStrict,
+  required,
+  rule,
+  show,
+  text,
+} from './util.ts';
+
+/**
+ * CII BR-62 / BR-63 as the artefact: the party has a ram:URIUniversalCommunication and the first one's
+ * ram:URIID/@schemeID is empty or absent (a communication without URIID included).
+ */
+function ciiEndpointWithoutScheme(root: XNode, party: string, bt: string): Violation[] {
+  const child = (n: XNode | undefined, name: string) => n?.children.find((k) => k.name === name);
+  const p = child(child(child(root, 'SupplyChainTradeTransaction'), 'ApplicableHeaderTradeAgreement'), party);
+  const uri = child(p, 'URIUniversalCommunication');
+  if (!uri) return [];
+  const id = child(uri, 'URIID');
+  if ((id?.attrs['schemeID'] ?? '').trim() !== '') return [];
+  const at = id ?? uri;
+  return [fail(`${bt} ${id ? `'${id.text}'` : 'absent'} sans schemeID`, { xpath: at.xpath, line: at.line })];
+}
 
 const root = (inv: Invoice) => inv.loc;
 
@@ -37,8 +63,9 @@ const lineCharges = (inv: Invoice) => inv.lines.flatMap((l) => l.allowanceCharge
 const noReason = (ac: AllowanceCharge) =>
   ac.reason === undefined && ac.reasonCode === undefined ? 'ni motif ni code motif' : undefined;
 const noAmount = (ac: AllowanceCharge) => (ac.amount === undefined ? 'montant absent' : undefined);
+// The artefacts: a category code in a category of the VAT scheme written as such (CII: a TypeCode VAT).
 const noVatCat = (ac: AllowanceCharge) =>
-  !isVat(ac.vat) || blank(ac.vat.code) ? 'catégorie de TVA absente' : undefined;
+  !isVatStrict(ac.vat) || blank(ac.vat.code) ? 'catégorie de TVA absente' : undefined;
 
 function periodOrder(
   id: string,
@@ -285,9 +312,13 @@ export const coreRules: Rule[] = [
     ['BT-69'],
     "L'adresse du représentant fiscal doit contenir un code pays (BT-69)",
     'The Seller tax representative postal address shall contain a country code (BT-69)',
+    // The CII artefact: the representative's address country code, an absent address included; the UBL one tests
+    // it on the cac:PostalAddress only (an absent address is BR-19's alone).
     (inv) =>
-      inv.taxRepresentative?.address && blank(inv.taxRepresentative.address.country)
-        ? [fail('BT-69 absent', inv.taxRepresentative.address.loc)]
+      inv.taxRepresentative &&
+      (inv.syntax === 'cii' || inv.taxRepresentative.address) &&
+      blank(inv.taxRepresentative.address?.country)
+        ? [fail('BT-69 absent', inv.taxRepresentative.address?.loc ?? inv.taxRepresentative.loc)]
         : [],
   ),
   ...(
@@ -483,11 +514,12 @@ export const coreRules: Rule[] = [
     ['BT-118'],
     'Chaque ventilation de TVA doit avoir un code de catégorie de TVA (BT-118)',
     'Each VAT breakdown (BG-23) shall be defined through a VAT category code (BT-118)',
-    (inv) =>
+    (inv, ctx) =>
       inv.vatBreakdown
-        // The artefacts: a category code element in a category of the VAT scheme (VA or no scheme fails).
+        // The artefacts: a category code element in a category of the VAT scheme (VA or no scheme fails); the
+        // MINIMUM / BASIC WL artefacts: a category code element, whatever the scheme.
         .filter((b) => !ciiCategoryTakesBreakdown(inv, b.category))
-        .filter((b) => !isVatStrict(b.category) || b.category.code === undefined)
+        .filter((b) => !(judgedByProfileAlone(ctx) || isVatStrict(b.category)) || b.category.code === undefined)
         .map((b) => fail('BT-118 absent', b.loc)),
   ),
   rule(
@@ -495,10 +527,14 @@ export const coreRules: Rule[] = [
     ['BT-119'],
     'Chaque ventilation de TVA doit avoir un taux de TVA (BT-119), sauf catégorie O',
     'Each VAT breakdown (BG-23) shall have a VAT category rate (BT-119), except if the Invoice is not subject to VAT',
-    (inv) =>
+    (inv, ctx) =>
       inv.vatBreakdown
         .filter((b) => !ciiCategoryTakesBreakdown(inv, b.category))
-        .filter((b) => !isVatStrict(b.category) || (b.category.rate === undefined && text(b.category.code) !== 'O'))
+        .filter(
+          (b) =>
+            !(judgedByProfileAlone(ctx) || isVatStrict(b.category)) ||
+            (b.category.rate === undefined && text(b.category.code) !== 'O'),
+        )
         .map((b) => fail('BT-119 absent', b.category.loc)),
   ),
   rule(
@@ -549,6 +585,20 @@ export const coreRules: Rule[] = [
           .filter((c) => c.name === 'AdditionalDocumentReference')
           .filter((c) => !c.children.some((k) => k.name === 'ID' && k.text !== ''))
           .map((c) => fail('BT-122 absent', { xpath: c.xpath, line: c.line }));
+      // CII: every //ram:AdditionalReferencedDocument (EXTENDED's line-level ones too), as the artefact's context.
+      if (inv.syntax === 'cii' && root) {
+        const out: Violation[] = [];
+        const walk = (n: XNode) => {
+          if (
+            n.name === 'AdditionalReferencedDocument' &&
+            !n.children.some((k) => k.name === 'IssuerAssignedID' && k.text !== '')
+          )
+            out.push(fail('BT-122 absent', { xpath: n.xpath, line: n.line }));
+          n.children.forEach(walk);
+        };
+        walk(root);
+        return out;
+      }
       return inv.attachments.filter((a) => blank(a.id)).map((a) => fail('BT-122 absent', a.loc));
     },
   ),
@@ -630,9 +680,11 @@ export const coreRules: Rule[] = [
     "L'adresse électronique du vendeur (BT-34) doit avoir un identifiant de schéma",
     'The Seller electronic address (BT-34) shall have a Scheme identifier',
     (inv) =>
-      inv.seller?.endpoint && inv.seller.endpoint.scheme === undefined
-        ? [fail(`BT-34 ${show(inv.seller.endpoint)} sans schemeID`, inv.seller.endpoint.loc)]
-        : [],
+      inv.syntax === 'cii' && inv.binding?.root
+        ? ciiEndpointWithoutScheme(inv.binding.root, 'SellerTradeParty', 'BT-34')
+        : inv.seller?.endpoint && inv.seller.endpoint.scheme === undefined
+          ? [fail(`BT-34 ${show(inv.seller.endpoint)} sans schemeID`, inv.seller.endpoint.loc)]
+          : [],
   ),
   rule(
     'BR-63',
@@ -640,9 +692,11 @@ export const coreRules: Rule[] = [
     "L'adresse électronique de l'acheteur (BT-49) doit avoir un identifiant de schéma",
     'The Buyer electronic address (BT-49) shall have a Scheme identifier',
     (inv) =>
-      inv.buyer?.endpoint && inv.buyer.endpoint.scheme === undefined
-        ? [fail(`BT-49 ${show(inv.buyer.endpoint)} sans schemeID`, inv.buyer.endpoint.loc)]
-        : [],
+      inv.syntax === 'cii' && inv.binding?.root
+        ? ciiEndpointWithoutScheme(inv.binding.root, 'BuyerTradeParty', 'BT-49')
+        : inv.buyer?.endpoint && inv.buyer.endpoint.scheme === undefined
+          ? [fail(`BT-49 ${show(inv.buyer.endpoint)} sans schemeID`, inv.buyer.endpoint.loc)]
+          : [],
   ),
   rule(
     'BR-64',

@@ -2,8 +2,8 @@
  * The Factur-X 1.09.2 profile artefacts' code-list assertions (FX-SCH-A-nnnnnn, numbered per profile), from the
  * table generated out of the artefacts (codelists.ts): the guideline ID (BT-24), the scheme identifiers, unit,
  * currency, country and category codes, date formats… Each assertion is one rule with the artefact's id; all are
- * evaluated in one walk of the document, cached per invoice. They bind a Factur-X PDF, and a bare CII of the
- * MINIMUM and BASIC WL profiles (which the EN 16931 artefacts do not judge).
+ * evaluated in one walk of the document, cached per invoice. They bind every CII whose guideline ID names a Factur-X
+ * profile, bare or in a PDF (src/formats/cii.ts).
  */
 import type { Invoice, Loc } from '../../formats/invoice.ts';
 import type { XNode } from '../../formats/read/tree.ts';
@@ -77,7 +77,7 @@ function along(n: XNode | undefined, p: string): XNode[] {
 }
 const strValue = (n: XNode) => n.raw ?? n.text;
 
-/** The predicate forms the artefacts use: [path="v"], [@a="v"], [not (@a)], [@a=../../path], [@a=/abs/path]. */
+/** The predicate forms the artefacts use: [path="v"], [path/@a="v"], [@a="v"], [not (@a)], [@a=../../path], [@a=/abs/path]. */
 function predicate(src: string): ((n: XNode, root: XNode) => boolean) | undefined {
   let m = /^not \(@(\w+)\)$/.exec(src);
   if (m) {
@@ -96,6 +96,11 @@ function predicate(src: string): ((n: XNode, root: XNode) => boolean) | undefine
       const targets = p.startsWith('/') ? along(root, p.split('/').slice(2).join('/')) : along(n, p);
       return targets.some((t) => strValue(t) === n.attrs[a]);
     };
+  }
+  m = /^([\w:/]+)\/@(\w+)="([^"]*)"$/.exec(src);
+  if (m) {
+    const [p, a, v] = [m[1]!, m[2]!, m[3]!];
+    return (n) => along(n, p).some((t) => t.attrs[a] === v);
   }
   m = /^([\w:/]+)="([^"]*)"$/.exec(src);
   if (m) {

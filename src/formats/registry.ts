@@ -326,7 +326,10 @@ export function syntaxRegistry<Id extends string>(modules: readonly SyntaxModule
   }
 
   function ruleScope(id: Id, profile?: FacturXProfile): RuleScope {
-    const set = modules.find((s) => s.id === id)?.sets.find((v) => v.profile === profile);
+    const candidates = modules.find((s) => s.id === id)?.sets.filter((v) => v.profile === profile) ?? [];
+    // A profile's scope is its Factur-X set's (`<syntax>:<profile>`): a bare CII with the plain EN 16931 guideline
+    // (`cii:en16931-cen`) is labelled EN16931 too but answers to the CEN artefact alone (its own set says so).
+    const set = candidates.find((v) => profile && v.id.endsWith(`:${profile.toLowerCase()}`)) ?? candidates[0];
     if (!set) throw new Error(`no validation set for syntax ${id}${profile ? ` profile ${profile}` : ''}`);
     return { ...(set.profile ? { profile: set.profile } : {}), rules: set.rules };
   }

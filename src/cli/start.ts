@@ -20,17 +20,34 @@ export function registerStart(program: Command): void {
         `starting: ${whereFrom(file, cfg)}`,
       );
       const daemon = new Daemon({ config: cfg, logger });
-      await daemon.start();
-      if (opts.demo) {
-        const { runDemo } = await import('../gateway/demo.ts');
-        await runDemo(daemon);
-      }
+      // The handlers are there before the start: a SIGTERM that comes as soon as "passerelle started" is
+      // logged (or during the start) must stop the daemon cleanly, not kill it with the default action.
+      let starting: Promise<unknown> = Promise.resolve();
+      let stopping = false;
       const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
         logger.info({ signal }, 'stopping');
+        // A failed start has closed what it opened and reports itself (the command's error path).
+        if (
+          !(await starting.then(
+            () => true,
+            () => false,
+          ))
+        )
+          return;
         await daemon.stop();
         process.exit(0);
       };
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
+      starting = (async () => {
+        await daemon.start();
+        if (opts.demo && !stopping) {
+          const { runDemo } = await import('../gateway/demo.ts');
+          await runDemo(daemon);
+        }
+      })();
+      await starting;
     });
 }

@@ -12,7 +12,8 @@
  * daemon's peak RSS. `benchSoak()` paces 100 flows/s for ten minutes and samples RSS every 10 s.
  *
  * Sizes: BENCH_BURSTS (default "1000,5000"), BENCH_PACED (default "100,200"), BENCH_PACED_SECONDS (default 60),
- * SOAK_MINUTES (default 10). BENCH_EXTRA merges JSON into the daemon's configuration.
+ * SOAK_MINUTES (default 10). BENCH_EXTRA merges JSON into the daemon's configuration; BENCH_CPU_PROF=<folder>
+ * profiles the daemon's threads (see bench/profile-top.ts).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -141,8 +142,14 @@ export class BenchDaemon {
 
   #spawn(cpus: string | undefined): ChildProcess {
     const countFile = path.join(this.#dataDir, `statements.${this.#nodes.length}.json`);
+    // BENCH_CPU_PROF=<folder>: every thread of the daemon writes a V8 CPU profile there when it stops
+    // (`node bench/profile-top.ts <folder>` sums them up by function and by area).
+    const prof = process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF, `node${this.#nodes.length}`)]
+      : [];
     const node = [
       process.execPath,
+      ...prof,
       '--import',
       fileURLToPath(new URL('./sql-count.mjs', import.meta.url)),
       fileURLToPath(new URL('../bin/passerelle.js', import.meta.url)),

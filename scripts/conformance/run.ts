@@ -29,6 +29,7 @@ import { facturxRuleSet } from '../../src/rules/sets.ts';
 import { SchemaValidator } from '../../src/schemas/validator.ts';
 import { facturxMutants } from './mutate-facturx.ts';
 import { mutants } from './mutate.ts';
+import { richExtended } from './rich-extended.ts';
 import {
   EN16931_VERSION,
   FACTURX_VERSION,
@@ -38,7 +39,8 @@ import {
   type ArtefactId,
 } from './oracle.ts';
 
-type Source = 'corpus' | 'public' | 'mutants';
+/** `synthetic`: a base built at run time for the mutants (rich-extended.ts), judged like the corpus (zero tolerance). */
+type Source = 'corpus' | 'public' | 'synthetic' | 'mutants';
 
 export interface Doc {
   source: Source;
@@ -310,7 +312,8 @@ async function main(): Promise<number> {
     j.passerelle = { fatal: [...fatal].sort(), ms: performance.now() - s };
     j.file = path.join(tmp, `${++seq}.xml`);
     fs.writeFileSync(j.file, flow.xml);
-    if (!only || doc.source === only) oracle.submit(j.artefacts.map((artefact) => ({ artefact, file: j.file! })));
+    if (!only || doc.source === only || (only === 'mutants' && doc.source === 'synthetic'))
+      oracle.submit(j.artefacts.map((artefact) => ({ artefact, file: j.file! })));
     return j;
   }
 
@@ -326,22 +329,44 @@ async function main(): Promise<number> {
       judged.push(await judge({ source: 'mutants', name: m.name, bytes: m.xml, target: m.target }));
       mutantCount++;
     }
+    // The synthetic EXTENDED base: the corpus' valid EXTENDED CII with the optional elements no base holds.
+    const extended = judged.find(
+      (j) =>
+        j.doc.source === 'corpus' &&
+        j.doc.name.startsWith('valid/') &&
+        j.flow?.syntax === 'cii' &&
+        j.flow.profile === 'EXTENDED' &&
+        j.passerelle?.fatal.length === 0,
+    );
+    const rich = extended && richExtended(extended.flow!.xml.toString('utf8'));
+    if (rich) {
+      const name = extended.doc.name.replace(/^valid\//, '').replace(/\.xml$/, '+rich-extended.xml');
+      judged.push(await judge({ source: 'synthetic', name, bytes: Buffer.from(rich) }));
+    }
     // Bases of the Factur-X profile mutants: the corpus' and public set's invoices bound to a profile artefact that
-    // Passerelle accepts (the run's agreement on them says the artefacts accept them too).
+    // Passerelle accepts (the run's agreement on them says the artefacts accept them too), and the synthetic base.
     const fxBases = judged.filter(
       (j) =>
-        (j.doc.source === 'public' || j.doc.name.startsWith('valid/')) &&
+        (j.doc.source === 'public' || j.doc.source === 'synthetic' || j.doc.name.startsWith('valid/')) &&
         j.passerelle?.fatal.length === 0 &&
         j.flow?.profile !== undefined &&
         j.flow.rules.includes(facturxRuleSet(j.flow.profile)),
     );
-    for (const m of facturxMutants(fxBases.map((b) => ({ name: `${b.doc.source}:${b.doc.name}`, flow: b.flow! })))) {
+    for (const m of facturxMutants(
+      fxBases.map((b) => ({
+        name: `${b.doc.source}:${b.doc.name}`,
+        flow: b.flow!,
+        synthetic: b.doc.source === 'synthetic',
+      })),
+    )) {
       const doc: Doc = { source: 'mutants', name: m.name, bytes: m.xml, target: m.target, embedded: m.embedded };
       judged.push(await judge(doc));
       mutantCount++;
     }
   }
-  let counted = judged.filter((j) => j.file && (!only || j.doc.source === only));
+  let counted = judged.filter(
+    (j) => j.file && (!only || j.doc.source === only || (only === 'mutants' && j.doc.source === 'synthetic')),
+  );
   const tOracle = performance.now();
   const results = await oracle.finish();
   const oracleWall = performance.now() - tOracle;

@@ -2,7 +2,8 @@
  * `npm run conformance`: the differential test of Passerelle's rules (src/rules/) against the official
  * artefacts (test/conformance/, run with Saxon-HE in one JVM). Sources: the test corpus (test/corpus/),
  * the public test invoices (test/conformance/public/, plus var/conformance-public/ when
- * scripts/conformance/fetch-public.ts has fetched the rest) and the mutants of scripts/conformance/mutate.ts.
+ * scripts/conformance/fetch-public.ts has fetched the rest), a synthetic EXTENDED base (rich-extended.ts, judged like
+ * the corpus) and the mutants of scripts/conformance/mutate.ts, mutate-more.ts and mutate-facturx.ts.
  * Only documents that pass syntax detection and the product's XSD validation count. A document agrees when
  * both sides accept, or both reject with the same set of fatal rule ids. Exits non-zero on any disagreement
  * not listed in test/conformance/accepted-differences.tsv, and (with mutants) on any fatal rule of the CEN artefacts

@@ -730,30 +730,45 @@ function contextAims(profile: FacturXProfile): { id: string; ctx: string[]; labe
       return y.replace(new RegExp(`currencyID\\s*=\\s*"${c}"`, 'g'), `currencyID="${BAD_CODE}"`);
     },
   );
-  // An item seller with two tax registrations of the scheme (its XSD allows two at most).
-  for (const scheme of ['FC', 'VA'])
-    add(
-      structureIds(
-        profile,
-        'ItemSellerTradeParty',
-        `count(ram:SpecifiedTaxRegistration[ram:ID/@schemeID="${scheme}"])<=1`,
-      ),
-      [...LINES, 'SpecifiedLineTradeAgreement', 'ItemSellerTradeParty'],
-      `item seller with two ${scheme} registrations`,
-      (x) =>
-        rewrite(x, `${lines}/SpecifiedLineTradeAgreement/ItemSellerTradeParty`, (p) => {
-          const part = without(x, p, 'SpecifiedTaxRegistration') ?? x.slice(p.start, p.end);
-          const close = part.lastIndexOf('</');
-          const reg = (id: string) =>
-            `<ram:SpecifiedTaxRegistration ${ram}><ram:ID schemeID="${scheme}">${id}</ram:ID></ram:SpecifiedTaxRegistration>`;
-          return (
-            part.slice(0, close) +
-            reg(scheme === 'VA' ? 'FR40303265045' : '201/113/40209') +
-            reg(scheme === 'VA' ? 'DE123456789' : '201/113/40210') +
-            part.slice(close)
-          );
-        }),
-    );
+  // A seller (header, or an item's) with two tax registrations of the scheme (its XSD allows two at most).
+  for (const [party, path] of [
+    ['SellerTradeParty', [...AGREEMENT, 'SellerTradeParty']],
+    ['ItemSellerTradeParty', [...LINES, 'SpecifiedLineTradeAgreement', 'ItemSellerTradeParty']],
+  ] as const)
+    for (const scheme of ['FC', 'VA'])
+      add(
+        structureIds(profile, `/${party}`, `count(ram:SpecifiedTaxRegistration[ram:ID/@schemeID="${scheme}"])<=1`),
+        [...path],
+        `${party} with two ${scheme} registrations`,
+        (x) =>
+          rewrite(x, path.join('/'), (p) => {
+            const part = without(x, p, 'SpecifiedTaxRegistration') ?? x.slice(p.start, p.end);
+            const close = part.lastIndexOf('</');
+            const reg = (id: string) =>
+              `<ram:SpecifiedTaxRegistration ${ram}><ram:ID schemeID="${scheme}">${id}</ram:ID></ram:SpecifiedTaxRegistration>`;
+            return (
+              part.slice(0, close) +
+              reg(scheme === 'VA' ? 'FR40303265045' : '201/113/40209') +
+              reg(scheme === 'VA' ? 'DE123456789' : '201/113/40210') +
+              part.slice(close)
+            );
+          }),
+      );
+  // Two header VAT totals in the VAT accounting currency, that currency being the invoice's (the XSD allows two
+  // totals at most, so they are the only two).
+  add(
+    structureIds(
+      profile,
+      'SpecifiedTradeSettlementHeaderMonetarySummation',
+      'count(ram:TaxTotalAmount[@currencyID=../../ram:TaxCurrencyCode])<=1',
+    ),
+    SUMMATION,
+    'VAT accounting currency = invoice currency, two VAT totals in it',
+    (x) => {
+      const code = select(scan(x), `${SETTLEMENT.join('/')}/InvoiceCurrencyCode`)[0];
+      return code && taxCurrency(textOfEl(x, code), 0)(x);
+    },
+  );
   // A tender reference (50) with its date in a format no list has (CEN forbids the date there: CII-DT-027).
   add(
     checkIds(

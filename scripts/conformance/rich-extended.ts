@@ -17,12 +17,27 @@ const DELIVERY = `${T}/ApplicableHeaderTradeDelivery`;
 const SETTLEMENT = `${T}/ApplicableHeaderTradeSettlement`;
 const LINE = `${T}/IncludedSupplyChainTradeLineItem`;
 
-/** A party with an ID, a name, a postal address and a VAT registration (TradePartyType, XSD order). */
+/** A contact with a person, a telephone, a fax and an e-mail (TradeContactType, XSD order). */
+const contact = (person: string, phone: string, mail: string) =>
+  `<ram:DefinedTradeContact><ram:PersonName>${person}</ram:PersonName>` +
+  `<ram:TelephoneUniversalCommunication><ram:CompleteNumber>${phone}</ram:CompleteNumber></ram:TelephoneUniversalCommunication>` +
+  `<ram:FaxUniversalCommunication><ram:CompleteNumber>${phone.replace(/\d$/, '9')}</ram:CompleteNumber></ram:FaxUniversalCommunication>` +
+  `<ram:EmailURIUniversalCommunication><ram:URIID>${mail}</ram:URIID></ram:EmailURIUniversalCommunication></ram:DefinedTradeContact>`;
+
+/** An electronic address (BT-34 style; scheme EM, of the CEF EAS list). */
+const uri = (mail: string) =>
+  `<ram:URIUniversalCommunication><ram:URIID schemeID="EM">${mail}</ram:URIID></ram:URIUniversalCommunication>`;
+
+/** A party with an ID, a name, a contact, a postal address, an electronic address and a VAT registration
+ * (TradePartyType, XSD order). */
 function party(tag: string, id: string, name: string, city: string, postcode: string, vat: string): string {
+  const mail = `${id.toLowerCase()}@example.fr`;
   return (
     `<ram:${tag}><ram:ID>${id}</ram:ID><ram:Name>${name}</ram:Name>` +
+    contact('Camille Durand', '+33 2 40 12 34 56', mail) +
     `<ram:PostalTradeAddress><ram:PostcodeCode>${postcode}</ram:PostcodeCode><ram:LineOne>12 rue des Lilas</ram:LineOne>` +
     `<ram:CityName>${city}</ram:CityName><ram:CountryID>FR</ram:CountryID></ram:PostalTradeAddress>` +
+    uri(mail) +
     `<ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">${vat}</ram:ID></ram:SpecifiedTaxRegistration></ram:${tag}>`
   );
 }
@@ -43,6 +58,36 @@ type Step = [string, string, string] | ((xml: string) => string | undefined);
 const PAID = 20;
 
 const STEPS: Step[] = [
+  // The document's effective period (its completion date).
+  [
+    'CrossIndustryInvoice/ExchangedDocument',
+    'EffectiveSpecifiedPeriod',
+    '<ram:EffectiveSpecifiedPeriod><ram:CompleteDateTime><udt:DateTimeString format="102">20260131</udt:DateTimeString></ram:CompleteDateTime></ram:EffectiveSpecifiedPeriod>',
+  ],
+  // The base's parties without contact nor electronic address get them; the seller's contact gets a fax.
+  [
+    `${AGREEMENT}/SellerTaxRepresentativeTradeParty`,
+    'DefinedTradeContact',
+    contact('Louis Martin', '+33 1 44 55 66 77', 'fiscal@example.fr'),
+  ],
+  [`${AGREEMENT}/SellerTaxRepresentativeTradeParty`, 'URIUniversalCommunication', uri('fiscal@example.fr')],
+  [
+    `${DELIVERY}/ShipToTradeParty`,
+    'DefinedTradeContact',
+    contact('Nina Petit', '+33 4 91 22 33 44', 'livraison@example.fr'),
+  ],
+  [`${DELIVERY}/ShipToTradeParty`, 'URIUniversalCommunication', uri('livraison@example.fr')],
+  [
+    `${SETTLEMENT}/PayeeTradeParty`,
+    'DefinedTradeContact',
+    contact('Paul Bernard', '+33 1 53 00 11 22', 'encaissement@example.fr'),
+  ],
+  [`${SETTLEMENT}/PayeeTradeParty`, 'URIUniversalCommunication', uri('encaissement@example.fr')],
+  [
+    `${AGREEMENT}/SellerTradeParty/DefinedTradeContact`,
+    'FaxUniversalCommunication',
+    '<ram:FaxUniversalCommunication><ram:CompleteNumber>+33 2 38 00 00 99</ram:CompleteNumber></ram:FaxUniversalCommunication>',
+  ],
   // Header agreement: the other parties, the delivery terms, a tender reference (50; without its date, which CEN
   // forbids, CII-DT-027), an attachment.
   [
@@ -98,7 +143,7 @@ const STEPS: Step[] = [
     'ShipFromTradeParty',
     party('ShipFromTradeParty', 'SF-001', 'Entrepôt Fournisseur', 'Orléans', '45000', 'FR11123456782'),
   ],
-  // Header settlement: invoicer and payer, the exchange rate to a currency (informative), a logistics service charge of 0.00 (no total moves), an advance payment.
+  // Header settlement: invoicer, invoicee and payer, the exchange rate to a currency (informative), a logistics service charge of 0.00 (no total moves), an advance payment.
   [
     SETTLEMENT,
     'InvoicerTradeParty',
@@ -152,6 +197,11 @@ const STEPS: Step[] = [
     `${LINE}/SpecifiedLineTradeAgreement`,
     'ItemSellerTradeParty',
     party('ItemSellerTradeParty', 'IS-001', 'Vendeur Article SARL', 'Tours', '37000', 'FR40303265045'),
+  ],
+  [
+    `${LINE}/SpecifiedTradeProduct`,
+    'ManufacturerTradeParty',
+    party('ManufacturerTradeParty', 'MF-001', 'Fabricant Industriel SA', 'Grenoble', '38000', 'FR52328475119'),
   ],
   [
     `${LINE}/SpecifiedTradeProduct`,

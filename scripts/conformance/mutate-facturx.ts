@@ -769,6 +769,24 @@ function contextAims(profile: FacturXProfile): { id: string; ctx: string[]; labe
       return code && taxCurrency(textOfEl(x, code), 0)(x);
     },
   );
+  // The same with another accounting currency: both totals in it, none in the invoice currency (on EXTENDED the
+  // first form makes BR-FXEXT-CO-15 cast two totals, an XPath error, and the artefact reports nothing).
+  add(
+    structureIds(
+      profile,
+      'SpecifiedTradeSettlementHeaderMonetarySummation',
+      'count(ram:TaxTotalAmount[@currencyID=../../ram:TaxCurrencyCode])<=1',
+    ),
+    SUMMATION,
+    'VAT accounting currency CHF, both VAT totals in it',
+    (x) => {
+      const y = taxCurrency('CHF', 0)(x);
+      const total = y && select(scan(y), `${SUMMATION.join('/')}/TaxTotalAmount`)[0];
+      if (!y || !total) return undefined;
+      const tag = y.slice(total.start, total.openEnd).replace(/currencyID\s*=\s*("[^"]*"|'[^']*')/, 'currencyID="CHF"');
+      return splice(y, total.start, total.openEnd, tag);
+    },
+  );
   // A tender reference (50) with its date in a format no list has (CEN forbids the date there: CII-DT-027).
   add(
     checkIds(

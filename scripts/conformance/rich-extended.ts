@@ -143,11 +143,17 @@ const STEPS: Step[] = [
     'ShipFromTradeParty',
     party('ShipFromTradeParty', 'SF-001', 'Entrepôt Fournisseur', 'Orléans', '45000', 'FR11123456782'),
   ],
-  // Header settlement: invoicer, invoicee and payer, the exchange rate to a currency (informative), a logistics service charge of 0.00 (no total moves), an advance payment.
+  // Header settlement: invoicer, invoicee and payer, the exchange rate to a currency (informative), a logistics
+  // service charge of 0.00 (no total moves), an advance payment.
   [
     SETTLEMENT,
     'InvoicerTradeParty',
     party('InvoicerTradeParty', 'INV-001', 'Service Facturation Fournisseur', 'Orléans', '45000', 'FR11123456782'),
+  ],
+  [
+    SETTLEMENT,
+    'InvoiceeTradeParty',
+    party('InvoiceeTradeParty', 'IVE-001', 'Service Réception Factures', 'Paris', '75008', 'FR05987654321'),
   ],
   [
     SETTLEMENT,
@@ -186,8 +192,8 @@ const STEPS: Step[] = [
     const amount = charge?.children.find((k) => k.local === 'BasisAmount');
     return amount && splice(x, amount.end, amount.end, '<ram:BasisQuantity unitCode="KMT">12</ram:BasisQuantity>');
   },
-  // Line 1: delivery terms at the line (no line attachment: CEN forbids its TypeCode, CII-DT-018, EXTENDED requires it), the item's seller, the referenced product, the delivery
-  // parties, the line's VAT total.
+  // Line 1: delivery terms at the line (no line attachment: CEN forbids its TypeCode, CII-DT-018, EXTENDED requires
+  // it), the item's seller, the manufacturer, the referenced product, the delivery parties, the line's VAT total.
   [
     `${LINE}/SpecifiedLineTradeAgreement`,
     'ApplicableTradeDeliveryTerms',

@@ -28,6 +28,7 @@ import { checkInvoice } from '../../src/rules/engine.ts';
 import { facturxExtendedRules } from '../../src/rules/facturx/extended.ts';
 import { facturxRuleSet } from '../../src/rules/sets.ts';
 import { SchemaValidator } from '../../src/schemas/validator.ts';
+import { auditUnreachable } from './audit-unreachable.ts';
 import { facturxMutants } from './mutate-facturx.ts';
 import { mutants } from './mutate.ts';
 import { richExtended } from './rich-extended.ts';
@@ -568,6 +569,14 @@ async function main(): Promise<number> {
     coverageFailures.push(
       ...profileCoverage(declared, perRule, firedByProfile, unreachable, fxExcluded, gaps, neverFired),
     );
+    // An `xsd` line of a profile rule must be what the XSDs declare (its evidence may come from a mutant whose created
+    // context was incomplete): audit-unreachable.ts.
+    const audit = auditUnreachable();
+    console.log(
+      `unreachable-rules.tsv, xsd lines of the profile rules: ${audit.checked} assertions checked against the XSD declarations, ${audit.unsupported.length} unsupported`,
+    );
+    for (const l of audit.unsupported)
+      coverageFailures.push(`unreachable-rules.tsv claims xsd, the XSD declarations do not support it: ${l}`);
   }
   const never = [...declared].filter((id) => !firedBy.all.has(id)).sort();
   console.log(

@@ -628,6 +628,226 @@ function extendedAims(): { id: string; ctx: string[]; label: string; edit: Edit 
   return out;
 }
 
+/** The ids of a profile's code-list assertions on `select` whose context ends with `suffix`. */
+const checkIds = (profile: FacturXProfile, suffix: string, sel: string) =>
+  FX_CHECKS[profile].filter(([, c, s]) => c.endsWith(suffix) && s === sel).map(([id]) => id);
+/** The ids of a profile's structure assertions `test` whose context ends with `suffix`. */
+const structureIds = (profile: FacturXProfile, suffix: string, test: string) =>
+  FX_STRUCTURE[profile].filter(([, c, t]) => c.endsWith(suffix) && t === test).map(([id]) => id);
+
+/** `snippet` inserted into `e` after its last child named in `before` (else first), `e` being an element of xml. */
+function insertIn(xml: string, e: El, before: string[], snippet: string): string {
+  const after = e.children.filter((k) => before.includes(k.local)).at(-1);
+  const at = after ? after.end : e.openEnd;
+  return splice(xml, at, at, snippet);
+}
+
+/** The first element at `path` that has a child `local` of text `value`. */
+const withChild = (xml: string, path: string, local: string, value: string) =>
+  select(scan(xml), path).find((e) => childText(xml, e, local).includes(value));
+
+const PDF_BASE64 = 'JVBERi0xLjQKJcOkw7zDtsOfCg==';
+
+/**
+ * Mutants the generic edits cannot make: assertions whose context needs several elements at once (a tax currency
+ * and a total in it), or elements the CEN artefact forbids (so that no base may hold them), each made whole here
+ * with content the XSDs accept.
+ */
+function contextAims(profile: FacturXProfile): { id: string; ctx: string[]; label: string; edit: Edit }[] {
+  const ram = `xmlns:ram="${NS['ram']}"`;
+  const qdt = `xmlns:qdt="${NS['qdt']}"`;
+  const lines = LINES.join('/');
+  const lineSum = `${lines}/SpecifiedLineTradeSettlement/SpecifiedTradeSettlementLineMonetarySummation`;
+  const refDoc = ['IssuerAssignedID', 'URIID', 'LineID', 'TypeCode', 'Name'];
+  /** A VAT accounting currency (BT-6) `code`, the header VAT total in it (BT-111), and `lineTotals` line totals in it. */
+  const taxCurrency = (code: string, lineTotals: number) => (x: string) => {
+    let out = put(
+      x,
+      SETTLEMENT.join('/'),
+      'TaxCurrencyCode',
+      `<ram:TaxCurrencyCode ${ram}>${code}</ram:TaxCurrencyCode>`,
+    );
+    const total = out && select(scan(out), `${SUMMATION.join('/')}/TaxTotalAmount`)[0];
+    if (!out || !total) return undefined;
+    const tag = out.slice(total.start, total.openEnd);
+    if (!/currencyID\s*=/.test(tag)) return undefined;
+    const copy =
+      tag.replace(/currencyID\s*=\s*("[^"]*"|'[^']*')/, `currencyID="${code}"`) + out.slice(total.openEnd, total.end);
+    out = splice(out, total.end, total.end, copy);
+    for (let i = 0; i < lineTotals && out !== undefined; i++)
+      out = put(
+        out,
+        lineSum,
+        'TaxTotalAmount',
+        `<ram:TaxTotalAmount ${ram} currencyID="${code}">0.00</ram:TaxTotalAmount>`,
+      );
+    return out;
+  };
+  const out: { id: string; ctx: string[]; label: string; edit: Edit }[] = [];
+  const add = (ids: string[], ctx: string[], label: string, edit: Edit) =>
+    ids.forEach((id) => out.push({ id, ctx, label, edit }));
+  add(
+    checkIds(profile, 'HeaderMonetarySummation/TaxTotalAmount[@currencyID=../../ram:TaxCurrencyCode]', '@currencyID'),
+    SUMMATION,
+    `VAT accounting currency ${BAD_CODE} with the VAT total in it`,
+    taxCurrency(BAD_CODE, 0),
+  );
+  add(
+    checkIds(
+      profile,
+      'LineMonetarySummation/TaxTotalAmount[@currencyID=/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:TaxCurrencyCode]',
+      '@currencyID',
+    ),
+    LINES,
+    `VAT accounting currency ${BAD_CODE} with the VAT totals (header, line) in it`,
+    taxCurrency(BAD_CODE, 1),
+  );
+  add(
+    structureIds(
+      profile,
+      'SpecifiedTradeSettlementLineMonetarySummation',
+      'count(ram:TaxTotalAmount[@currencyID=/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:TaxCurrencyCode])<=1',
+    ),
+    LINES,
+    'VAT accounting currency CHF with two line VAT totals in it',
+    taxCurrency('CHF', 2),
+  );
+  // The line VAT total in the invoice currency with a code no list has: the invoice currency itself changes, and
+  // every amount that gave it.
+  add(
+    checkIds(
+      profile,
+      'LineMonetarySummation/TaxTotalAmount[@currencyID=/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:InvoiceCurrencyCode]',
+      '@currencyID',
+    ),
+    [...lineSum.split('/'), 'TaxTotalAmount'],
+    `invoice currency ${BAD_CODE}, with the VAT totals`,
+    (x) => {
+      const code = select(scan(x), `${SETTLEMENT.join('/')}/InvoiceCurrencyCode`)[0];
+      if (!code || !select(scan(x), `${lineSum}/TaxTotalAmount`).length) return undefined;
+      const c = textOfEl(x, code);
+      const y = splice(x, code.openEnd, code.closeStart, BAD_CODE);
+      return y.replace(new RegExp(`currencyID\\s*=\\s*"${c}"`, 'g'), `currencyID="${BAD_CODE}"`);
+    },
+  );
+  // A seller (header, or an item's) with two tax registrations of the scheme (its XSD allows two at most).
+  for (const [party, path] of [
+    ['SellerTradeParty', [...AGREEMENT, 'SellerTradeParty']],
+    ['ItemSellerTradeParty', [...LINES, 'SpecifiedLineTradeAgreement', 'ItemSellerTradeParty']],
+  ] as const)
+    for (const scheme of ['FC', 'VA'])
+      add(
+        structureIds(profile, `/${party}`, `count(ram:SpecifiedTaxRegistration[ram:ID/@schemeID="${scheme}"])<=1`),
+        [...path],
+        `${party} with two ${scheme} registrations`,
+        (x) =>
+          rewrite(x, path.join('/'), (p) => {
+            const part = without(x, p, 'SpecifiedTaxRegistration') ?? x.slice(p.start, p.end);
+            const close = part.lastIndexOf('</');
+            const reg = (id: string) =>
+              `<ram:SpecifiedTaxRegistration ${ram}><ram:ID schemeID="${scheme}">${id}</ram:ID></ram:SpecifiedTaxRegistration>`;
+            return (
+              part.slice(0, close) +
+              reg(scheme === 'VA' ? 'FR40303265045' : '201/113/40209') +
+              reg(scheme === 'VA' ? 'DE123456789' : '201/113/40210') +
+              part.slice(close)
+            );
+          }),
+      );
+  // Two header VAT totals in the VAT accounting currency, that currency being the invoice's (the XSD allows two
+  // totals at most, so they are the only two).
+  add(
+    structureIds(
+      profile,
+      'SpecifiedTradeSettlementHeaderMonetarySummation',
+      'count(ram:TaxTotalAmount[@currencyID=../../ram:TaxCurrencyCode])<=1',
+    ),
+    SUMMATION,
+    'VAT accounting currency = invoice currency, two VAT totals in it',
+    (x) => {
+      const code = select(scan(x), `${SETTLEMENT.join('/')}/InvoiceCurrencyCode`)[0];
+      return code && taxCurrency(textOfEl(x, code), 0)(x);
+    },
+  );
+  // The same with another accounting currency: both totals in it, none in the invoice currency (on EXTENDED the
+  // first form makes BR-FXEXT-CO-15 cast two totals, an XPath error, and the artefact reports nothing).
+  add(
+    structureIds(
+      profile,
+      'SpecifiedTradeSettlementHeaderMonetarySummation',
+      'count(ram:TaxTotalAmount[@currencyID=../../ram:TaxCurrencyCode])<=1',
+    ),
+    SUMMATION,
+    'VAT accounting currency CHF, both VAT totals in it',
+    (x) => {
+      const y = taxCurrency('CHF', 0)(x);
+      const total = y && select(scan(y), `${SUMMATION.join('/')}/TaxTotalAmount`)[0];
+      if (!y || !total) return undefined;
+      const tag = y.slice(total.start, total.openEnd).replace(/currencyID\s*=\s*("[^"]*"|'[^']*')/, 'currencyID="CHF"');
+      return splice(y, total.start, total.openEnd, tag);
+    },
+  );
+  // A tender reference (50) with its date in a format no list has (CEN forbids the date there: CII-DT-027).
+  add(
+    checkIds(
+      profile,
+      'AdditionalReferencedDocument[ram:TypeCode="50"]/FormattedIssueDateTime/DateTimeString',
+      '@format',
+    ),
+    [...AGREEMENT, 'AdditionalReferencedDocument'],
+    `tender reference dated in format ${BAD_CODE}`,
+    (x) => {
+      const d = withChild(x, `${AGREEMENT.join('/')}/AdditionalReferencedDocument`, 'TypeCode', '50');
+      if (!d || d.children.some((k) => k.local === 'FormattedIssueDateTime')) return undefined;
+      return splice(
+        x,
+        d.closeStart,
+        d.closeStart,
+        `<ram:FormattedIssueDateTime ${ram}><qdt:DateTimeString ${qdt} format="${BAD_CODE}">20251215</qdt:DateTimeString></ram:FormattedIssueDateTime>`,
+      );
+    },
+  );
+  // An attachment (916) of a MIME type no list has, at the header (a supporting document without one) and at a line
+  // (EXTENDED only; CEN forbids a line's document type code and attachment there, CII-DT-018 and CII-DT-022).
+  add(
+    checkIds(
+      profile,
+      'ApplicableHeaderTradeAgreement/AdditionalReferencedDocument[ram:TypeCode="916"]/AttachmentBinaryObject',
+      '@mimeCode',
+    ),
+    [...AGREEMENT, 'AdditionalReferencedDocument'],
+    `supporting document attached as ${BAD_CODE}`,
+    (x) => {
+      const d = select(scan(x), `${AGREEMENT.join('/')}/AdditionalReferencedDocument`).find(
+        (e) =>
+          childText(x, e, 'TypeCode').includes('916') && !e.children.some((k) => k.local === 'AttachmentBinaryObject'),
+      );
+      return (
+        d &&
+        insertIn(
+          x,
+          d,
+          refDoc,
+          `<ram:AttachmentBinaryObject ${ram} mimeCode="${BAD_CODE}" filename="annexe.pdf">${PDF_BASE64}</ram:AttachmentBinaryObject>`,
+        )
+      );
+    },
+  );
+  add(
+    checkIds(profile, 'SpecifiedLineTradeAgreement/AdditionalReferencedDocument/AttachmentBinaryObject', '@mimeCode'),
+    [...LINES, 'SpecifiedLineTradeAgreement'],
+    `line document attached as ${BAD_CODE}`,
+    (x) =>
+      put(
+        x,
+        `${lines}/SpecifiedLineTradeAgreement`,
+        'AdditionalReferencedDocument',
+        `<ram:AdditionalReferencedDocument ${ram}><ram:IssuerAssignedID>FT-ART-1254</ram:IssuerAssignedID><ram:TypeCode>916</ram:TypeCode><ram:AttachmentBinaryObject mimeCode="${BAD_CODE}" filename="ft-art-1254.pdf">${PDF_BASE64}</ram:AttachmentBinaryObject></ram:AdditionalReferencedDocument>`,
+      ),
+  );
+  return out;
+}
+
 function aims(profile: FacturXProfile): { id: string; ctx: string[]; label: string; edit: Edit }[] {
   const out: { id: string; ctx: string[]; label: string; edit: Edit }[] = [];
   for (const [id, context_, test] of FX_STRUCTURE[profile]) {
@@ -675,6 +895,7 @@ function aims(profile: FacturXProfile): { id: string; ctx: string[]; label: stri
       },
     });
   if (profile === 'EXTENDED') out.push(...extendedAims());
+  out.push(...contextAims(profile));
   for (const [id, context_, sel] of FX_CHECKS[profile]) {
     const ctx = stepsOf(context_);
     const e = codeEdit(ctx, sel);
@@ -688,23 +909,49 @@ function aims(profile: FacturXProfile): { id: string; ctx: string[]; label: stri
  * that has the assertion's context and on which the edit applies, else the first on which it applies at all.
  */
 export function* facturxMutants(
-  bases: { name: string; flow: DetectedFlow }[],
+  bases: { name: string; flow: DetectedFlow; synthetic?: boolean }[],
 ): Generator<Mutant & { embedded: boolean }> {
-  const byProfile = new Map<FacturXProfile, { name: string; xml: string; embedded: boolean }[]>();
+  const byProfile = new Map<FacturXProfile, { name: string; xml: string; embedded: boolean; synthetic: boolean }[]>();
   for (const b of bases) {
     const p = b.flow.profile;
     if (!p) continue;
     const list = byProfile.get(p) ?? [];
-    list.push({ name: b.name, xml: b.flow.xml.toString('utf8'), embedded: b.flow.syntax === 'facturx-pdf' });
+    list.push({
+      name: b.name,
+      xml: b.flow.xml.toString('utf8'),
+      embedded: b.flow.syntax === 'facturx-pdf',
+      synthetic: b.synthetic === true,
+    });
     byProfile.set(p, list);
   }
   for (const [profile, list] of byProfile) {
-    list.sort((a, b) => b.xml.length - a.xml.length || a.name.localeCompare(b.name));
+    // A synthetic base (rich-extended.ts) comes after the real ones: it serves the assertions no real base has the
+    // context of.
+    list.sort(
+      (a, b) =>
+        Number(a.synthetic) - Number(b.synthetic) || b.xml.length - a.xml.length || a.name.localeCompare(b.name),
+    );
     const roots = list.map((b) => scan(b.xml));
     for (const a of aims(profile)) {
+      // How deep into the context each base goes (its longest present prefix).
+      const depth = roots.map((r) => {
+        let k = a.ctx.length;
+        while (k > 0 && select(r, a.ctx.slice(0, k).join('/')).length === 0) k--;
+        return k;
+      });
+      const full = a.ctx.length;
+      const without = list.filter((_b, i) => depth[i]! < full);
+      // Without the context anywhere, a synthetic base that goes deeper into it than every real base comes first (the
+      // elements created in it are fewer).
+      const realDepth = Math.max(
+        0,
+        ...list.map((b, i) => (b.synthetic ? 0 : depth[i]!)).filter((_d, i) => depth[i]! < full),
+      );
+      const deeper = without.filter((b) => b.synthetic && depth[list.indexOf(b)]! > realDepth);
       const order = [
-        ...list.filter((_b, i) => select(roots[i]!, a.ctx.join('/')).length > 0),
-        ...list.filter((_b, i) => select(roots[i]!, a.ctx.join('/')).length === 0),
+        ...list.filter((_b, i) => depth[i] === full),
+        ...deeper,
+        ...without.filter((b) => !deeper.includes(b)),
       ];
       for (const b of order) {
         let out: string | undefined;

@@ -129,9 +129,11 @@ ${fx}
 Mutation coverage of each profile artefact's own fatal rules (the ids the CEN artefacts do not have: FX-SCH-A-\\*,
 BR-FXEXT-\\*, the CII-SR ids a profile numbers itself, BR-CO-25 in EXTENDED). \`npm run conformance\` builds, from the
 artefact's assertion tables, one mutant per assertion on a base of the profile (the corpus' and public set's CII XML of
-that profile) and fails when a rule is neither fired by the profile artefact on a counted (XSD-valid) mutant nor listed
-in \`test/conformance/unreachable-rules.tsv\` for that profile (mostly kind \`xsd\`: the profile XSD already enforces the
-cardinality or presence the assertion checks, and rejects the mutant; the XSD's message is the evidence).
+that profile, and for EXTENDED a synthetic base holding the optional elements no real base has,
+\`scripts/conformance/rich-extended.ts\`) and fails when a rule is neither fired by the profile artefact on a counted
+(XSD-valid) mutant nor listed in \`test/conformance/unreachable-rules.tsv\` for that profile (mostly kind \`xsd\`: the
+profile XSD, or CII D16B, already enforces the cardinality or presence the assertion checks, and rejects the mutant;
+the XSD's message, or the XSD declaration named, is the evidence).
 The EXTENDED artefact's own business rules BR-FXEXT-\\* are all implemented (src/rules/facturx/extended.ts) and
 fired by a mutant:
 
@@ -139,12 +141,11 @@ fired by a mutant:
 | --- | --- | --- |
 ${fxExtended}
 
-**Not done yet**, listed in \`test/conformance/known-gaps.tsv\` (printed under "KNOWN GAPS (not
-done)"): the profile rules whose mutant the generator cannot build yet (a context no base has,
-or an attribute the base lacks); \`npm run conformance -- --propose-unreachable\` lists each with what became of its
-mutant.
+Every own fatal rule of each profile artefact is fired by a mutant or listed as unreachable; \`test/conformance/known-gaps.tsv\`
+(the rules not done yet) is empty. \`npm run conformance -- --propose-unreachable\` lists, for a rule no mutant fires,
+what became of the mutants aimed at it.
 
-| profile | own fatal rules | implemented | unreachable (listed) | to be fired by a mutant |
+| profile | own fatal rules | implemented | unreachable (listed) | fired by a mutant |
 | --- | --- | --- | --- | --- |
 ${fxCoverage}
 

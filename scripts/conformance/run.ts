@@ -2,7 +2,8 @@
  * `npm run conformance`: the differential test of Passerelle's rules (src/rules/) against the official
  * artefacts (test/conformance/, run with Saxon-HE in one JVM). Sources: the test corpus (test/corpus/),
  * the public test invoices (test/conformance/public/, plus var/conformance-public/ when
- * scripts/conformance/fetch-public.ts has fetched the rest) and the mutants of scripts/conformance/mutate.ts.
+ * scripts/conformance/fetch-public.ts has fetched the rest), a synthetic EXTENDED base (rich-extended.ts, judged like
+ * the corpus) and the mutants of scripts/conformance/mutate.ts, mutate-more.ts and mutate-facturx.ts.
  * Only documents that pass syntax detection and the product's XSD validation count. A document agrees when
  * both sides accept, or both reject with the same set of fatal rule ids. Exits non-zero on any disagreement
  * not listed in test/conformance/accepted-differences.tsv, and (with mutants) on any fatal rule of the CEN artefacts
@@ -27,8 +28,10 @@ import { checkInvoice } from '../../src/rules/engine.ts';
 import { facturxExtendedRules } from '../../src/rules/facturx/extended.ts';
 import { facturxRuleSet } from '../../src/rules/sets.ts';
 import { SchemaValidator } from '../../src/schemas/validator.ts';
+import { auditUnreachable } from './audit-unreachable.ts';
 import { facturxMutants } from './mutate-facturx.ts';
 import { mutants } from './mutate.ts';
+import { richExtended } from './rich-extended.ts';
 import {
   EN16931_VERSION,
   FACTURX_VERSION,
@@ -38,7 +41,8 @@ import {
   type ArtefactId,
 } from './oracle.ts';
 
-type Source = 'corpus' | 'public' | 'mutants';
+/** `synthetic`: a base built at run time for the mutants (rich-extended.ts), judged like the corpus (zero tolerance). */
+type Source = 'corpus' | 'public' | 'synthetic' | 'mutants';
 
 export interface Doc {
   source: Source;
@@ -310,7 +314,8 @@ async function main(): Promise<number> {
     j.passerelle = { fatal: [...fatal].sort(), ms: performance.now() - s };
     j.file = path.join(tmp, `${++seq}.xml`);
     fs.writeFileSync(j.file, flow.xml);
-    if (!only || doc.source === only) oracle.submit(j.artefacts.map((artefact) => ({ artefact, file: j.file! })));
+    if (!only || doc.source === only || (only === 'mutants' && doc.source === 'synthetic'))
+      oracle.submit(j.artefacts.map((artefact) => ({ artefact, file: j.file! })));
     return j;
   }
 
@@ -326,22 +331,44 @@ async function main(): Promise<number> {
       judged.push(await judge({ source: 'mutants', name: m.name, bytes: m.xml, target: m.target }));
       mutantCount++;
     }
+    // The synthetic EXTENDED base: the corpus' valid EXTENDED CII with the optional elements no base holds.
+    const extended = judged.find(
+      (j) =>
+        j.doc.source === 'corpus' &&
+        j.doc.name.startsWith('valid/') &&
+        j.flow?.syntax === 'cii' &&
+        j.flow.profile === 'EXTENDED' &&
+        j.passerelle?.fatal.length === 0,
+    );
+    const rich = extended && richExtended(extended.flow!.xml.toString('utf8'));
+    if (rich) {
+      const name = extended.doc.name.replace(/^valid\//, '').replace(/\.xml$/, '+rich-extended.xml');
+      judged.push(await judge({ source: 'synthetic', name, bytes: Buffer.from(rich) }));
+    }
     // Bases of the Factur-X profile mutants: the corpus' and public set's invoices bound to a profile artefact that
-    // Passerelle accepts (the run's agreement on them says the artefacts accept them too).
+    // Passerelle accepts (the run's agreement on them says the artefacts accept them too), and the synthetic base.
     const fxBases = judged.filter(
       (j) =>
-        (j.doc.source === 'public' || j.doc.name.startsWith('valid/')) &&
+        (j.doc.source === 'public' || j.doc.source === 'synthetic' || j.doc.name.startsWith('valid/')) &&
         j.passerelle?.fatal.length === 0 &&
         j.flow?.profile !== undefined &&
         j.flow.rules.includes(facturxRuleSet(j.flow.profile)),
     );
-    for (const m of facturxMutants(fxBases.map((b) => ({ name: `${b.doc.source}:${b.doc.name}`, flow: b.flow! })))) {
+    for (const m of facturxMutants(
+      fxBases.map((b) => ({
+        name: `${b.doc.source}:${b.doc.name}`,
+        flow: b.flow!,
+        synthetic: b.doc.source === 'synthetic',
+      })),
+    )) {
       const doc: Doc = { source: 'mutants', name: m.name, bytes: m.xml, target: m.target, embedded: m.embedded };
       judged.push(await judge(doc));
       mutantCount++;
     }
   }
-  let counted = judged.filter((j) => j.file && (!only || j.doc.source === only));
+  let counted = judged.filter(
+    (j) => j.file && (!only || j.doc.source === only || (only === 'mutants' && j.doc.source === 'synthetic')),
+  );
   const tOracle = performance.now();
   const results = await oracle.finish();
   const oracleWall = performance.now() - tOracle;
@@ -542,6 +569,14 @@ async function main(): Promise<number> {
     coverageFailures.push(
       ...profileCoverage(declared, perRule, firedByProfile, unreachable, fxExcluded, gaps, neverFired),
     );
+    // An `xsd` line of a profile rule must be what the XSDs declare (its evidence may come from a mutant whose created
+    // context was incomplete): audit-unreachable.ts.
+    const audit = auditUnreachable();
+    console.log(
+      `unreachable-rules.tsv, xsd lines of the profile rules: ${audit.checked} assertions checked against the XSD declarations, ${audit.unsupported.length} unsupported`,
+    );
+    for (const l of audit.unsupported)
+      coverageFailures.push(`unreachable-rules.tsv claims xsd, the XSD declarations do not support it: ${l}`);
   }
   const never = [...declared].filter((id) => !firedBy.all.has(id)).sort();
   console.log(

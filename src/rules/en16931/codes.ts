@@ -364,7 +364,15 @@ export const codeRules: Rule[] = [
     ['BT-125'],
     'Le code MIME du document joint (BT-125) doit appartenir à la liste autorisée',
     'For Mime code in attribute use MIMEMediaType',
-    (inv) => (inv.syntax === 'cpp' ? [] : inv.attachments.map((a) => a.mime)),
+    (inv) =>
+      inv.syntax === 'cpp'
+        ? []
+        : inv.syntax === 'cii' && inv.binding?.root
+          ? // CII: every ram:AttachmentBinaryObject with a mimeCode, as the artefact's context (a line's too, EXTENDED).
+            ciiNodes(inv, (e) => e.name === 'AttachmentBinaryObject' && e.attrs['mimeCode'] !== undefined).map((e) =>
+              nodeVal(e, e.attrs['mimeCode']!),
+            )
+          : inv.attachments.map((a) => a.mime),
     (c) => MIME.has(c),
   ),
   codeRule(

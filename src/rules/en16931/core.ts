@@ -4,17 +4,7 @@ import type { AllowanceCharge, Invoice, Party, Period } from '../../formats/invo
 import { sign } from '../decimal.ts';
 import { judgedByProfileAlone } from '../profiles.ts';
 import type { Rule, Violation } from '../types.ts';
-import {
-  blank,
-  ciiCategoryTakesBreakdown,
-  d,
-  fail,
-  isVatStrict,
-  required,
-  rule,
-  show,
-  text,
-} from './util.ts';
+import { blank, ciiCategoryTakesBreakdown, d, fail, isVatStrict, required, rule, show, text } from './util.ts';
 
 /**
  * CII BR-62 / BR-63 as the artefact: the party has a ram:URIUniversalCommunication and the first one's
@@ -607,13 +597,18 @@ export const coreRules: Rule[] = [
     ['BT-6', 'BT-111'],
     'Si une devise de comptabilisation de la TVA (BT-6) est indiquée, le montant total de TVA dans cette devise (BT-111) doit être fourni',
     'If the VAT accounting currency code (BT-6) is present, then the Invoice total VAT amount in accounting currency (BT-111) shall be provided',
-    (inv) =>
-      inv.taxCurrency &&
-      !blank(inv.taxCurrency) &&
-      !inv.totals?.vatTotalAccounting &&
-      text(inv.taxCurrency) !== text(inv.currency)
+    (inv) => {
+      if (!inv.taxCurrency || blank(inv.taxCurrency)) return [];
+      const same = text(inv.taxCurrency) === text(inv.currency);
+      // CII: the artefact also requires the accounting currency to differ from the invoice currency (its test ends
+      // with not(ram:TaxCurrencyCode = ram:InvoiceCurrencyCode)); UBL accepts it equal (the invoice's VAT total is
+      // then in it).
+      if (same && inv.syntax === 'cii')
+        return [fail(`devise ${show(inv.taxCurrency)} égale à la devise de facture`, inv.taxCurrency.loc)];
+      return !same && !inv.totals?.vatTotalAccounting
         ? [fail(`devise ${show(inv.taxCurrency)} sans BT-111`, inv.taxCurrency.loc)]
-        : [],
+        : [];
+    },
   ),
   rule(
     'BR-54',

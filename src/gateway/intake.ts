@@ -37,6 +37,7 @@ import type { Store } from '../store/index.ts';
 import { QUEUES, bossDb } from '../store/index.ts';
 import { flowBySpoolKey, insertFlow } from '../store/flows.ts';
 import type { NewFlow } from '../store/flows.ts';
+import { handOverContent, releaseBuffer } from '../store/flows.ts';
 import type { FlowRecord } from '../store/types.ts';
 import { ENTRY_KIND_LABELS, flowName, openRegular, syncDir } from '../store/mailboxes.ts';
 import type { EntryKind } from '../store/mailboxes.ts';
@@ -471,6 +472,7 @@ export class FlowIntake implements Intake {
     if (!prepared.length) return;
     try {
       const flows = await this.commit(prepared.map((p) => p.flow));
+      for (const p of prepared) releaseBytes(p.flow);
       await Promise.all(prepared.map((p, i) => this.finish(p.item.entry, flows[i] as FlowRecord, p.flow.size)));
       prepared.forEach((p, i) => p.item.resolve(flows[i] as FlowRecord));
     } catch (batchError) {
@@ -481,6 +483,7 @@ export class FlowIntake implements Intake {
       for (const p of prepared) {
         try {
           const [flow] = await this.commit([p.flow]);
+          releaseBytes(p.flow);
           await this.finish(p.item.entry, flow as FlowRecord, p.flow.size);
           p.item.resolve(flow as FlowRecord);
         } catch (e) {
@@ -773,6 +776,16 @@ async function unlinkQuietly(file: string | Buffer): Promise<void> {
 
 function sha(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
+}
+
+/**
+ * A recorded flow's bytes go to its run (a large one's, kept in memory for the run about to start: see
+ * handOverContent) or are freed at once: left to the main thread's next full collection, a 30 Mo buffer was
+ * still there beside the run's copy through the first stages.
+ */
+function releaseBytes(flow: NewFlow): void {
+  handOverContent(flow.sha256, flow.bytes);
+  releaseBuffer(flow.signature?.bytes);
 }
 
 /** Bytes read and hashed per step: the main thread hashes one slice, then serves others while the next is read. */

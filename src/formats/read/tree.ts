@@ -72,7 +72,24 @@ class Source {
   constructor(text: string) {
     this.#text = text;
   }
+  /** Lines are read from the newline index from now on: the text itself is no longer held. */
+  release(): void {
+    this.#index();
+    this.#text = '';
+  }
   lineAt(pos: number): number {
+    this.#index();
+    const nl = this.#newlines!;
+    let lo = 0;
+    let hi = this.#count;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (nl[mid]! < pos) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  }
+  #index(): void {
     if (!this.#newlines) {
       let nl = new Uint32Array(1024);
       let n = 0;
@@ -87,15 +104,6 @@ class Source {
       this.#newlines = nl;
       this.#count = n;
     }
-    const nl = this.#newlines;
-    let lo = 0;
-    let hi = this.#count;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (nl[mid]! < pos) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo + 1;
   }
   columnAt(pos: number): number {
     return pos - this.#text.lastIndexOf('\n', pos - 1);
@@ -556,6 +564,34 @@ export function parseTree(
   if (top) throw fail(`unclosed element <${top.qname}>`, len);
   if (!root) throw new XmlReadError('no root element');
   return root;
+}
+
+/**
+ * Below this length V8 copies a substring; from it on, a substring (or a concatenation) may be a view that keeps
+ * the whole text it was cut from alive (V8's SlicedString and ConsString minimum length).
+ */
+const VIEW_MIN_CHARS = 13;
+
+/** `s` as a string of its own, holding no part of a larger one (an internalized copy is always flat). */
+function own(s: string): string {
+  return s.length < VIEW_MIN_CHARS ? s : internalized(s);
+}
+
+/**
+ * Lets the text a tree was parsed from go: its element texts, written texts and attribute values become strings
+ * of their own (else a 30 Mo document's text stays alive behind their substrings), and lines are read from the
+ * newline index (4 bytes a line) instead of the text. For the reader of a large document, which keeps the tree
+ * through the model but needs the text no more.
+ */
+export function releaseSource(root: XNode): void {
+  SOURCES.get(root)?.release();
+  const todo: XNode[] = [root];
+  for (let n = todo.pop(); n !== undefined; n = todo.pop()) {
+    if (n.text.length >= VIEW_MIN_CHARS) n.text = own(n.text);
+    if (n.raw !== undefined) n.raw = own(n.raw);
+    if (n.attrs !== EMPTY) for (const k of Object.keys(n.attrs)) n.attrs[k] = own(n.attrs[k]!);
+    for (const c of n.children) todo.push(c);
+  }
 }
 
 /** First child with that local name. */

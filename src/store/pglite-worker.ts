@@ -53,13 +53,32 @@ class RolledBack extends Error {}
 const subscriptions = new Map<number, () => Promise<void>>();
 let nextHandle = 1;
 
+/** ES2024's ArrayBuffer transfer (Node 20+), not in the ES2023 lib the project compiles against. */
+type Transferable2024 = ArrayBuffer & { transfer(length: number): ArrayBuffer; readonly detached: boolean };
+
+/**
+ * The copies of a statement's large binary parameters (a flow's bytes, cloned into this thread) are freed as soon
+ * as the statement has run, not at this thread's next collection: a 30 Mo flow's copy otherwise outlived its insert.
+ */
+function freeLargeParams(params: unknown[] | undefined): void {
+  for (const p of params ?? []) {
+    if (!(p instanceof Uint8Array) || p.byteLength < 1024 * 1024 || !(p.buffer instanceof ArrayBuffer)) continue;
+    const ab = p.buffer as Transferable2024;
+    if (!ab.detached) ab.transfer(0);
+  }
+}
+
 async function handle(db: PGlite, m: ThreadRequest): Promise<Omit<ThreadReply, 'id'>> {
   switch (m.op) {
     case 'query': {
       const on = m.tx === undefined ? db : transactions.get(m.tx)?.tx;
       if (!on) throw new Error(`transaction ${m.tx} is not open`);
-      const r = await on.query(m.sql, m.params, m.ours ? OURS : undefined);
-      return { rows: r.rows };
+      try {
+        const r = await on.query(m.sql, m.params, m.ours ? OURS : undefined);
+        return { rows: r.rows };
+      } finally {
+        freeLargeParams(m.params);
+      }
     }
     case 'exec': {
       const results = await db.exec(m.sql);

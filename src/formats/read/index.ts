@@ -44,6 +44,11 @@ export interface ReadOptions {
    * needs them no more may free them then (a flow worker that does not hand them back).
    */
   decoded?: () => void;
+  /**
+   * Called once the tree is parsed, with the length of the text it was parsed from, which a large document's
+   * tree no longer holds (a flow worker collects it then, before the model is built).
+   */
+  parsed?: (chars: number) => void;
 }
 
 /** With another registry's reader (a syntax registered outside the product's registry). */
@@ -68,14 +73,21 @@ export function readInvoice(
   opts: ReadOptions = {},
 ): { invoices: Invoice[]; findings: Finding[] } {
   const parsed = parseXml(xml, limits, opts);
-  return 'findings' in parsed ? { invoices: [], findings: parsed.findings } : readParsed(parsed.root, syntax, registry);
+  if ('findings' in parsed) return { invoices: [], findings: parsed.findings };
+  // Here, once parseXml's frame (which held the text) is gone.
+  opts.parsed?.(parsed.chars);
+  return readParsed(parsed.root, syntax, registry);
 }
 
 /**
  * The element tree of `xml`, or the finding of a document that cannot be read. The text lives only here: a
  * large document's tree lets go of it before the model is built.
  */
-function parseXml(xml: Buffer, limits: FormatLimits, opts: ReadOptions): { root: XNode } | { findings: Finding[] } {
+function parseXml(
+  xml: Buffer,
+  limits: FormatLimits,
+  opts: ReadOptions,
+): { root: XNode; chars: number } | { findings: Finding[] } {
   // The same decoder as detection: the names read are the characters detection accepted.
   const decoded = decodeXml(xml);
   opts.decoded?.();
@@ -106,8 +118,9 @@ function parseXml(xml: Buffer, limits: FormatLimits, opts: ReadOptions): { root:
       ],
     };
   }
-  if (decoded.text.length > RELEASE_TEXT_ABOVE_CHARS) releaseSource(root);
-  return { root };
+  const chars = decoded.text.length;
+  if (chars > RELEASE_TEXT_ABOVE_CHARS) releaseSource(root);
+  return { root, chars };
 }
 
 /** The invoices of an already parsed document (the tree detection kept), or FMT-NO-INVOICE. */

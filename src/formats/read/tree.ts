@@ -567,29 +567,31 @@ export function parseTree(
 }
 
 /**
- * Below this length V8 copies a substring; from it on, a substring (or a concatenation) may be a view that keeps
- * the whole text it was cut from alive (V8's SlicedString and ConsString minimum length).
- */
-const VIEW_MIN_CHARS = 13;
-
-/** `s` as a string of its own, holding no part of a larger one (an internalized copy is always flat). */
-function own(s: string): string {
-  return s.length < VIEW_MIN_CHARS ? s : internalized(s);
-}
-
-/**
- * Lets the text a tree was parsed from go: its element texts, written texts and attribute values become strings
- * of their own (else a 30 Mo document's text stays alive behind their substrings), and lines are read from the
- * newline index (4 bytes a line) instead of the text. For the reader of a large document, which keeps the tree
- * through the model but needs the text no more.
+ * Lets the text a tree was parsed from go, and shares what repeats: every element text, written text and
+ * attribute value becomes an internalized string (a string of its own, where a substring could keep the whole
+ * 30 Mo text alive, and one string for the many `0.00`, `S`, `VAT` of a large invoice), elements with the same
+ * attributes share one frozen attribute object (`{ currencyID: 'EUR' }` on every amount), and lines are read from
+ * the newline index (4 bytes a line) instead of the text. For the reader of a large document, which keeps the
+ * tree through the model but needs the text no more.
  */
 export function releaseSource(root: XNode): void {
   SOURCES.get(root)?.release();
+  const shared = new Map<string, Record<string, string>>();
   const todo: XNode[] = [root];
   for (let n = todo.pop(); n !== undefined; n = todo.pop()) {
-    if (n.text.length >= VIEW_MIN_CHARS) n.text = own(n.text);
-    if (n.raw !== undefined) n.raw = own(n.raw);
-    if (n.attrs !== EMPTY) for (const k of Object.keys(n.attrs)) n.attrs[k] = own(n.attrs[k]!);
+    if (n.text !== '') n.text = internalized(n.text);
+    if (n.raw !== undefined) n.raw = internalized(n.raw);
+    if (n.attrs !== EMPTY) {
+      let key = '';
+      for (const [k, v] of Object.entries(n.attrs)) key += `${k}\u0000${v}\u0001`;
+      let same = shared.get(key);
+      if (!same) {
+        same = {};
+        for (const [k, v] of Object.entries(n.attrs)) same[k] = internalized(v);
+        shared.set(key, Object.freeze(same));
+      }
+      n.attrs = same;
+    }
     for (const c of n.children) todo.push(c);
   }
 }

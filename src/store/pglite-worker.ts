@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import type { Transaction } from '@electric-sql/pglite';
 import type { ThreadReply, ThreadRequest } from './pglite-thread.ts';
+import { collectGarbage } from '../collect.ts';
 
 const port = parentPort!;
 const { dir } = workerData as { dir?: string };
@@ -61,11 +62,15 @@ type Transferable2024 = ArrayBuffer & { transfer(length: number): ArrayBuffer; r
  * as the statement has run, not at this thread's next collection: a 30 Mo flow's copy otherwise outlived its insert.
  */
 function freeLargeParams(params: unknown[] | undefined): void {
+  let freed = false;
   for (const p of params ?? []) {
     if (!(p instanceof Uint8Array) || p.byteLength < 1024 * 1024 || !(p.buffer instanceof ArrayBuffer)) continue;
     const ab = p.buffer as Transferable2024;
     if (!ab.detached) ab.transfer(0);
+    freed = true;
   }
+  // PGlite's own copies (the protocol message it built around the parameter): collected now, in this thread only.
+  if (freed) collectGarbage('major');
 }
 
 async function handle(db: PGlite, m: ThreadRequest): Promise<Omit<ThreadReply, 'id'>> {

@@ -137,6 +137,26 @@ describe('flow work in worker threads', () => {
     expect(parsed.invoices).toHaveLength(1);
   });
 
+  it('REGLE not wanting the XML back: the worker frees it once decoded, same result, nothing handed back', async () => {
+    const req = {
+      syntax: 'ubl-invoice' as const,
+      rules: ['en16931', 'en16931-ubl'],
+      limits: DEFAULT_LIMITS,
+      file: 'grande.xml',
+    };
+    const large = h.largeValidUbl(6 * 1024 * 1024, 'rendue');
+    const inline = readAndCheck({ ...req, xml: large });
+    const sent = Buffer.from(large);
+    const freed = await work.readAndCheck({ ...req, xml: sent }, { handBack: false });
+    expect(JSON.stringify(freed.checked)).toBe(JSON.stringify(inline));
+    expect(freed.bytes.length).toBe(0);
+    expect(sent.length).toBe(0); // transferred to the worker, not copied
+    // Wanted back (the default): handed back whole.
+    const kept = await work.readAndCheck({ ...req, xml: Buffer.from(large) });
+    expect(JSON.stringify(kept.checked)).toBe(JSON.stringify(inline));
+    expect(kept.bytes.equals(large)).toBe(true);
+  });
+
   it('keeps no tree of a large flow, nor of bytes other than those parsed', async () => {
     const large = await run(h.largeValidUbl(6 * 1024 * 1024, 'grande'), 'grande.xml');
     expect(large.out?.detected).toBeDefined();

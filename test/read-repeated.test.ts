@@ -7,7 +7,8 @@ import { describe, expect, it } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readInvoice } from '../src/formats/read/index.ts';
-import { parseTree } from '../src/formats/read/tree.ts';
+import { parseTree, releaseSource, type XNode } from '../src/formats/read/tree.ts';
+import { largeValidUbl } from './helpers/hostile.ts';
 
 const corpus = path.resolve('test/corpus');
 const example = fs.readFileSync(path.join(corpus, 'valid/ubl/cen-ubl-tc434-example1.xml'), 'utf8');
@@ -138,5 +139,52 @@ describe('reading repeated invoice lines', () => {
     expect(invoiceLines[18]!.line).toBe(lineOf(xml, '<cac:InvoiceLine>', 18));
     const amount = xml.indexOf('<cbc:LineExtensionAmount', xml.indexOf('<cbc:ID>20</cbc:ID>'));
     expect(invoiceLines[19]!.children[2]!.line).toBe(xml.slice(0, amount).split('\n').length);
+  });
+});
+
+describe('a large document lets go of its text (releaseSource)', () => {
+  /** Every element's name, text, written text, attributes, line and XPath, in document order. */
+  function described(root: XNode): string[] {
+    const out: string[] = [];
+    const walk = (n: XNode) => {
+      out.push(JSON.stringify([n.qname, n.text, n.raw, n.attrs, n.line, n.xpath]));
+      for (const c of n.children) walk(c);
+    };
+    walk(root);
+    return out;
+  }
+
+  it('texts, attribute values, lines and XPaths are the same once the text is released', () => {
+    // Long values (kept as views of the text by V8), entities, CRLF, blanks around a value, repeated lines.
+    const lines = Array.from(
+      { length: 40 },
+      (_, i) => `
+    <cac:InvoiceLine>
+        <cbc:ID>ligne-numero-${i}-avec-un-identifiant-long</cbc:ID>
+        <cbc:Note>  Note &amp; remarque numero ${i} &lt;longue&gt;\r\n suite  </cbc:Note>
+        <cbc:InvoicedQuantity unitCode="UNITE-DE-MESURE-LONGUE-${i}">2</cbc:InvoicedQuantity>
+        <cbc:LineExtensionAmount currencyID="EUR">${i}.00</cbc:LineExtensionAmount>
+    </cac:InvoiceLine>`,
+    ).join('');
+    const at = example.lastIndexOf('</cac:InvoiceLine>') + '</cac:InvoiceLine>'.length;
+    const xml = example.slice(0, at) + lines + example.slice(at);
+    const before = described(parseTree(xml));
+    const root = parseTree(xml);
+    releaseSource(root);
+    expect(described(root)).toEqual(before);
+  });
+
+  it('a document above the threshold: its last line read with its value, line and XPath after the release', () => {
+    // 5 Mo of lines: read with its text released; the findings' locations come from the newline index.
+    const big = largeValidUbl(5 * 1024 * 1024, 'released');
+    const read = readInvoice(big, 'ubl-invoice');
+    expect(read.invoices).toHaveLength(1);
+    const lines = read.invoices[0]!.lines;
+    const last = lines[lines.length - 1]!;
+    const text = big.toString('utf8');
+    const lastId = text.lastIndexOf('<cbc:ID>Z');
+    expect(last.id?.value).toBe(text.slice(lastId + 8, text.indexOf('<', lastId + 8)));
+    expect(last.id?.loc.line).toBe(text.slice(0, lastId).split('\n').length);
+    expect(last.id?.loc.xpath).toBe(`/Invoice/cac:InvoiceLine[${lines.length}]/cbc:ID`);
   });
 });

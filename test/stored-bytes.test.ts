@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, it as jestIt } from '@jest/globa
 import { createHash, randomBytes } from 'node:crypto';
 import { openPglite, openPostgres } from '../src/store/connect.ts';
 import type { Db } from '../src/store/db.ts';
-import { CONTENT_SLICE_BYTES, getContent, readContentSlices } from '../src/store/flows.ts';
+import {
+  CONTENT_SLICE_BYTES,
+  getContent,
+  handOverContent,
+  insertFlow,
+  readContentSlices,
+  startFlowRun,
+} from '../src/store/flows.ts';
+import { upsertPartner } from '../src/store/partners.ts';
 import { migrate } from '../src/store/migrate.ts';
 import type { DbKind } from './helpers/env.ts';
 import { PG_URL, dropSchema, postgresRequired, uniqueSchema } from './helpers/env.ts';
@@ -59,6 +67,43 @@ describe.each<DbKind>(['pglite', 'postgres'])('stored bytes on %s', (kind) => {
     },
     60000,
   );
+
+  it('a large flow handed over at intake: its run takes that Buffer once, a second run reads it back', async () => {
+    const db = opened();
+    await upsertPartner(db, { code: 'HAND1', name: 'Handoff', returnSyntax: 'CPPStatut' });
+    const size = 3 * CONTENT_SLICE_BYTES + 7;
+    const bytes = randomBytes(size);
+    const key = sha(bytes);
+    const flow = await insertFlow(db, {
+      box: 'depot',
+      partner: 'HAND1',
+      originalName: 'grande.xml',
+      size,
+      sha256: key,
+      bytes,
+      signature: null,
+      spoolKey: `handoff-${kind}-${Date.now()}`,
+      transport: 'folder',
+      declaredInterface: null,
+      declaredSigned: null,
+      numberInterface: '1100',
+    });
+    handOverContent(key, bytes);
+    const first = await startFlowRun(db, flow!.id);
+    expect(first?.bytes).toBe(bytes); // the very Buffer intake read: no read-back
+    const second = await startFlowRun(db, flow!.id);
+    expect(second?.bytes).not.toBe(bytes);
+    expect(second?.bytes && sha(second.bytes)).toBe(key);
+    // A small flow's bytes are not kept (read back with the row): freed at once.
+    const small = randomBytes(CONTENT_SLICE_BYTES + 1).subarray(0, 1000);
+    handOverContent(sha(small), small);
+    expect(small.length).toBe(1000); // a view of a larger buffer: left alone
+    const own = Buffer.alloc(1000); // its own memory (not Node's pool)
+    randomBytes(1000).copy(own);
+    const ownCopy = Buffer.from(own);
+    handOverContent(sha(ownCopy), own);
+    expect(own.length).toBe(0);
+  });
 
   it('a content that is gone is undefined; read in slices, it is an error (the run is retried)', async () => {
     const db = opened();

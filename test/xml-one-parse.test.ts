@@ -58,6 +58,10 @@ describe('detection on the tree answers as saxes does', () => {
       const r = scanText(d.text, d.encoding, probesFor);
       if (r.ok && r.scan.tree) onTree++;
       expect(withoutTree(r)).toEqual(saxesScan(d.text, d.encoding, probesFor, DEFAULT_LIMITS));
+      // No tree wanted (a document too large for its tree to be kept): the same answer, no tree built.
+      const treeless = scanText(d.text, d.encoding, probesFor, DEFAULT_LIMITS, { tree: false });
+      expect(treeless).toEqual(withoutTree(r));
+      expect(treeless.ok && treeless.scan.tree).toBeFalsy();
     }
     expect(onTree).toBeGreaterThan(40);
     for (const f of [

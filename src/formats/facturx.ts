@@ -8,6 +8,7 @@ import { extractInvoiceXml, isPdf } from './pdf.ts';
 import { reject, xmlProblemResult } from './syntax.ts';
 import type { ContainerSyntaxModule, OpenedContainer } from './syntax.ts';
 import { scanXml } from './xml.ts';
+import { KEEP_TREE_MAX_BYTES } from './read/kept.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import type { FormatLimits } from './limits.ts';
 
@@ -32,7 +33,10 @@ async function open(
     return reject(code, pdf.detail, { file });
   }
   const isCii = (r: { uri: string; local: string }) => r.uri === cii.root.uri && r.local === cii.root.local;
-  const scanned = scanXml(pdf.xml, (root) => (isCii(root) ? cii.probes : []), limits);
+  // As for an XML flow: no tree for a document too large for it to be kept for the reader.
+  const scanned = scanXml(pdf.xml, (root) => (isCii(root) ? cii.probes : []), limits, {
+    tree: pdf.xml.length <= KEEP_TREE_MAX_BYTES,
+  });
   if (!scanned.ok) return xmlProblemResult(scanned.problem, pdf.name);
   const { root } = scanned.scan;
   if (!isCii(root)) {

@@ -23,7 +23,7 @@ import { looksLikeXml, scanXml, sniffRoot } from './xml.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import type { FormatLimits } from './limits.ts';
 import type { XmlName } from './xml.ts';
-import { keepTree } from './read/kept.ts';
+import { KEEP_TREE_MAX_BYTES, keepTree } from './read/kept.ts';
 import type { XNode } from './read/tree.ts';
 
 /** The product's syntaxes, in detection order (for FSO1100A, UBL Invoice first). `SyntaxId` is derived from it. */
@@ -226,6 +226,8 @@ export function syntaxRegistry<Id extends string>(modules: readonly SyntaxModule
         return syntax?.probes ?? [];
       },
       limits,
+      // A tree too large to be kept for the reader would only be built to be dropped: saxes alone judges.
+      { tree: bytes.length <= KEEP_TREE_MAX_BYTES },
     );
     if (!scanned.ok) return xmlProblemResult(scanned.problem, file);
     const { root } = scanned.scan;

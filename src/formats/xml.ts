@@ -78,10 +78,19 @@ export function scanXml(
   bytes: Buffer,
   probesFor?: (root: XmlName) => readonly Probe[],
   limits: XmlLimits = DEFAULT_LIMITS,
+  opts: ScanOptions = {},
 ): XmlScanResult {
   const decoded = decodeXml(bytes);
   if (!decoded.ok) return decoded;
-  return scanText(decoded.text, decoded.encoding, probesFor, limits);
+  return scanText(decoded.text, decoded.encoding, probesFor, limits, opts);
+}
+
+export interface ScanOptions {
+  /**
+   * false: no element tree is wanted (a document too large for its tree to be kept for the reader): saxes
+   * alone judges it, holding no tree (~2 × the text for a 30 Mo invoice) for the time of detection.
+   */
+  tree?: boolean;
 }
 
 export type XmlLimits = Pick<FormatLimits, 'xmlMaxDepth' | 'xmlMaxTextChars' | 'xmlMaxAttributeChars'>;
@@ -95,7 +104,10 @@ export function scanText(
   encoding: string,
   probesFor?: (root: XmlName) => readonly Probe[],
   limits: XmlLimits = DEFAULT_LIMITS,
+  opts: ScanOptions = {},
 ): XmlScanResult {
+  // saxes is the reference: without the tree path, the same answer (test/xml-one-parse.test.ts holds them together).
+  if (opts.tree === false) return saxesScan(text, encoding, probesFor, limits);
   let tree: XNode | undefined;
   try {
     // One level less than allowed: the tree scanner does not count self-closing elements, saxes does.

@@ -37,6 +37,8 @@ import type { Store } from '../store/index.ts';
 import { QUEUES, bossDb } from '../store/index.ts';
 import { flowBySpoolKey, insertFlow } from '../store/flows.ts';
 import type { NewFlow } from '../store/flows.ts';
+import { handOverContent, releaseBuffer } from '../store/flows.ts';
+import { collectGarbage } from '../collect.ts';
 import type { FlowRecord } from '../store/types.ts';
 import { ENTRY_KIND_LABELS, flowName, openRegular, syncDir } from '../store/mailboxes.ts';
 import type { EntryKind } from '../store/mailboxes.ts';
@@ -471,6 +473,9 @@ export class FlowIntake implements Intake {
     if (!prepared.length) return;
     try {
       const flows = await this.commit(prepared.map((p) => p.flow));
+      for (const p of prepared) releaseBytes(p.flow);
+      // A large flow's copies in the driver's messages go now, not at V8's next collection (see collect.ts).
+      if (prepared.some((p) => p.flow.size > LARGE_FLOW_BYTES)) collectGarbage('minor');
       await Promise.all(prepared.map((p, i) => this.finish(p.item.entry, flows[i] as FlowRecord, p.flow.size)));
       prepared.forEach((p, i) => p.item.resolve(flows[i] as FlowRecord));
     } catch (batchError) {
@@ -481,6 +486,8 @@ export class FlowIntake implements Intake {
       for (const p of prepared) {
         try {
           const [flow] = await this.commit([p.flow]);
+          releaseBytes(p.flow);
+          if (p.flow.size > LARGE_FLOW_BYTES) collectGarbage('minor');
           await this.finish(p.item.entry, flow as FlowRecord, p.flow.size);
           p.item.resolve(flow as FlowRecord);
         } catch (e) {
@@ -773,6 +780,19 @@ async function unlinkQuietly(file: string | Buffer): Promise<void> {
 
 function sha(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
+}
+
+/** A flow this large leaves tens of Mo of the driver's buffers behind it: collected at once. */
+const LARGE_FLOW_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A recorded flow's bytes go to its run (a large one's, kept in memory for the run about to start: see
+ * handOverContent) or are freed at once: left to the main thread's next full collection, a 30 Mo buffer was
+ * still there beside the run's copy through the first stages.
+ */
+function releaseBytes(flow: NewFlow): void {
+  handOverContent(flow.sha256, flow.bytes);
+  releaseBuffer(flow.signature?.bytes);
 }
 
 /** Bytes read and hashed per step: the main thread hashes one slice, then serves others while the next is read. */

@@ -7,7 +7,8 @@
 import type { Finding } from '../finding.ts';
 import type { Invoice } from '../formats/invoice.ts';
 import type { FormatLimits } from '../formats/limits.ts';
-import { readInvoice, readParsed } from '../formats/read/index.ts';
+import { readInvoice, readParsed, type ReadOptions } from '../formats/read/index.ts';
+import { SYNTAX_REGISTRY } from '../formats/registry.ts';
 import { takeTree } from '../formats/read/kept.ts';
 import { readInvoiceStatuses } from '../formats/return/index.ts';
 import type { FacturXProfile, SyntaxId } from '../formats/types.ts';
@@ -88,9 +89,12 @@ function newInvoiceFrom(
   return out;
 }
 
-export function readAndCheck(req: ReadAndCheckRequest): ReadAndCheckResult {
+/** `opts.decoded`: see ReadOptions (the caller may free `req.xml` once it is called). */
+export function readAndCheck(req: ReadAndCheckRequest, opts: ReadOptions = {}): ReadAndCheckResult {
   const kept = req.tree === undefined ? undefined : takeTree(req.tree, req.xml);
-  const read = kept ? readParsed(kept, req.syntax) : readInvoice(req.xml, req.syntax, req.limits);
+  const read = kept
+    ? readParsed(kept, req.syntax)
+    : readInvoice(req.xml, req.syntax, req.limits, SYNTAX_REGISTRY, opts);
   const invoices = read.invoices.map((invoice): CheckedInvoice => {
     const own = checkInvoice(invoice, { rules: req.rules, ...(req.profile ? { profile: req.profile } : {}) });
     // The routing facts, once per invoice: routing reads them, and so does the record integration writes.

@@ -212,6 +212,76 @@ export async function readContentSlices(db: Queryable, sha256: string, size: num
   return out;
 }
 
+/**
+ * Large flows' bytes this process just recorded, handed to the run that starts right after instead of being read
+ * back from the database: the read-back of a 30 Mo flow held a second 30 Mo buffer and ~60 Mo of protocol
+ * buffers and hex text on the main thread (and grew PGlite's memory, which never shrinks). Content-addressed (the
+ * SHA-256 names the bytes, as in `flow_content`), taken once (the run hands the Buffer over to a worker), bounded
+ * in bytes and time: a flow run elsewhere (another node) or much later reads from the database as before.
+ */
+const handed = new Map<string, { bytes: Buffer; timer: NodeJS.Timeout }>();
+let handedBytes = 0;
+const given = new WeakSet<Buffer>();
+const HANDOFF_MAX_BYTES = 64 * 1024 * 1024;
+const HANDOFF_MS = 60_000;
+
+/** ES2024's ArrayBuffer transfer (Node 20+), not in the ES2023 lib the project compiles against. */
+type Transferable2024 = ArrayBuffer & { transfer(length: number): ArrayBuffer; readonly detached: boolean };
+
+/** Whether `b` owns its memory (never Node's shared pool of small Buffers): only then may it be freed at once. */
+function ownsMemory(b: Buffer): boolean {
+  return b.byteOffset === 0 && b.buffer instanceof ArrayBuffer && b.byteLength === b.buffer.byteLength;
+}
+
+/** Frees `b`'s memory now (detached) rather than at the main thread's next full collection. */
+export function releaseBuffer(b: Buffer | null | undefined): void {
+  if (!b || !ownsMemory(b)) return;
+  const ab = b.buffer as Transferable2024;
+  if (!ab.detached && ab.byteLength > 0) ab.transfer(0);
+}
+
+function dropHanded(sha256: string, release: boolean): void {
+  const h = handed.get(sha256);
+  if (!h) return;
+  handed.delete(sha256);
+  handedBytes -= h.bytes.length;
+  clearTimeout(h.timer);
+  if (release) releaseBuffer(h.bytes);
+}
+
+/**
+ * A recorded flow's bytes, which the caller gives up: kept for its run when large (read back in slices
+ * otherwise), else freed at once.
+ */
+export function handOverContent(sha256: string, bytes: Buffer | null): void {
+  // Once: a Buffer given up is the run's from then on (a retried intake of the same flow must not give it again).
+  if (!bytes || given.has(bytes)) return;
+  given.add(bytes);
+  if (bytes.length <= CONTENT_SLICE_BYTES || bytes.length > HANDOFF_MAX_BYTES || !ownsMemory(bytes) || handed.has(sha256)) {
+    releaseBuffer(bytes);
+    return;
+  }
+  // Oldest first (a Map iterates in insertion order) until the new one fits.
+  for (const k of handed.keys()) {
+    if (handedBytes + bytes.length <= HANDOFF_MAX_BYTES) break;
+    dropHanded(k, true);
+  }
+  const timer = setTimeout(() => dropHanded(sha256, true), HANDOFF_MS);
+  timer.unref();
+  handed.set(sha256, { bytes, timer });
+  handedBytes += bytes.length;
+}
+
+/** The bytes handed over for `sha256`, once, when they are `size` long. */
+function takeHandedContent(sha256: string, size: number): Buffer | undefined {
+  const h = handed.get(sha256);
+  if (!h) return undefined;
+  dropHanded(sha256, false);
+  if (h.bytes.length === size && !(h.bytes.buffer as Transferable2024).detached) return h.bytes;
+  releaseBuffer(h.bytes);
+  return undefined;
+}
+
 export async function getContent(db: Queryable, sha256: string): Promise<Buffer | undefined> {
   const r = await db.query<{ bytes: Uint8Array | null; size: number }>(
     'SELECT CASE WHEN octet_length(bytes) <= $2 THEN bytes END AS bytes, octet_length(bytes) AS size FROM flow_content WHERE sha256 = $1',
@@ -438,7 +508,8 @@ export async function startFlowRun(
   // A large flow's bytes are not in the row (see CONTENT_SLICE_BYTES): read now, in slices.
   const bytes =
     row.content_size !== null && row.content_size !== undefined
-      ? await readContentSlices(db, flow.sha256, Number(row.content_size))
+      ? (takeHandedContent(flow.sha256, Number(row.content_size)) ??
+        (await readContentSlices(db, flow.sha256, Number(row.content_size))))
       : buf(row.content_bytes);
   return {
     flow,

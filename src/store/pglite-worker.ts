@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import type { Transaction } from '@electric-sql/pglite';
 import type { ThreadReply, ThreadRequest } from './pglite-thread.ts';
+import { collectGarbage } from '../collect.ts';
 
 const port = parentPort!;
 const { dir } = workerData as { dir?: string };
@@ -53,13 +54,36 @@ class RolledBack extends Error {}
 const subscriptions = new Map<number, () => Promise<void>>();
 let nextHandle = 1;
 
+/** ES2024's ArrayBuffer transfer (Node 20+), not in the ES2023 lib the project compiles against. */
+type Transferable2024 = ArrayBuffer & { transfer(length: number): ArrayBuffer; readonly detached: boolean };
+
+/**
+ * The copies of a statement's large binary parameters (a flow's bytes, cloned into this thread) are freed as soon
+ * as the statement has run, not at this thread's next collection: a 30 Mo flow's copy otherwise outlived its insert.
+ */
+function freeLargeParams(params: unknown[] | undefined): void {
+  let freed = false;
+  for (const p of params ?? []) {
+    if (!(p instanceof Uint8Array) || p.byteLength < 1024 * 1024 || !(p.buffer instanceof ArrayBuffer)) continue;
+    const ab = p.buffer as Transferable2024;
+    if (!ab.detached) ab.transfer(0);
+    freed = true;
+  }
+  // PGlite's own copies (the protocol message it built around the parameter): collected now, in this thread only.
+  if (freed) collectGarbage('major');
+}
+
 async function handle(db: PGlite, m: ThreadRequest): Promise<Omit<ThreadReply, 'id'>> {
   switch (m.op) {
     case 'query': {
       const on = m.tx === undefined ? db : transactions.get(m.tx)?.tx;
       if (!on) throw new Error(`transaction ${m.tx} is not open`);
-      const r = await on.query(m.sql, m.params, m.ours ? OURS : undefined);
-      return { rows: r.rows };
+      try {
+        const r = await on.query(m.sql, m.params, m.ours ? OURS : undefined);
+        return { rows: r.rows };
+      } finally {
+        freeLargeParams(m.params);
+      }
     }
     case 'exec': {
       const results = await db.exec(m.sql);

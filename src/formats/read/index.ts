@@ -13,7 +13,7 @@ import { DEFAULT_LIMITS } from '../limits.ts';
 import type { FormatLimits } from '../limits.ts';
 import { formatFinding, PROBLEM_CODE } from '../syntax.ts';
 import type { FormatCode } from '../syntax.ts';
-import { parseTree, XmlReadError, type XmlLimitKind, type XNode } from './tree.ts';
+import { parseTree, releaseSource, XmlReadError, type XmlLimitKind, type XNode } from './tree.ts';
 
 /** A limit the tree met: the code detection gives for the same document. */
 const LIMIT_CODE: Record<XmlLimitKind, FormatCode> = {
@@ -35,12 +35,29 @@ export function readTree(root: XNode, syntax: SyntaxId): Invoice[] {
   return readWith(root, syntax, SYNTAX_REGISTRY);
 }
 
+/** Past this many characters, the reader's tree lets go of the text it was parsed from (see releaseSource). */
+const RELEASE_TEXT_ABOVE_CHARS = 4 * 1024 * 1024;
+
+export interface ReadOptions {
+  /**
+   * Called once the bytes are decoded, before the parse: the reader never reads them again, so a caller that
+   * needs them no more may free them then (a flow worker that does not hand them back).
+   */
+  decoded?: () => void;
+  /**
+   * Called once the tree is parsed, with the length of the text it was parsed from, which a large document's
+   * tree no longer holds (a flow worker collects it then, before the model is built).
+   */
+  parsed?: (chars: number) => void;
+}
+
 /** With another registry's reader (a syntax registered outside the product's registry). */
 export function readInvoice<Id extends string>(
   xml: Buffer,
   syntax: Id,
   limits: FormatLimits,
   registry: SyntaxRegistry<Id>,
+  opts?: ReadOptions,
 ): { invoices: Invoice[]; findings: Finding[] };
 /** With the product's registry (last, so that `Parameters<typeof readInvoice>` names its syntax ids). */
 export function readInvoice(
@@ -53,15 +70,30 @@ export function readInvoice(
   syntax: string,
   limits: FormatLimits = DEFAULT_LIMITS,
   registry: SyntaxRegistry = SYNTAX_REGISTRY,
+  opts: ReadOptions = {},
 ): { invoices: Invoice[]; findings: Finding[] } {
+  const parsed = parseXml(xml, limits, opts);
+  if ('findings' in parsed) return { invoices: [], findings: parsed.findings };
+  // Here, once parseXml's frame (which held the text) is gone.
+  opts.parsed?.(parsed.chars);
+  return readParsed(parsed.root, syntax, registry);
+}
+
+/**
+ * The element tree of `xml`, or the finding of a document that cannot be read. The text lives only here: a
+ * large document's tree lets go of it before the model is built.
+ */
+function parseXml(
+  xml: Buffer,
+  limits: FormatLimits,
+  opts: ReadOptions,
+): { root: XNode; chars: number } | { findings: Finding[] } {
   // The same decoder as detection: the names read are the characters detection accepted.
   const decoded = decodeXml(xml);
+  opts.decoded?.();
   if (!decoded.ok) {
     const p = decoded.problem;
-    return {
-      invoices: [],
-      findings: [formatFinding(PROBLEM_CODE[p.kind], p.message, { line: p.line, column: p.column })],
-    };
+    return { findings: [formatFinding(PROBLEM_CODE[p.kind], p.message, { line: p.line, column: p.column })] };
   }
   let root: XNode;
   try {
@@ -76,9 +108,8 @@ export function readInvoice(
     };
     const detail = (e as Error).message;
     // Past a limit: the code detection gives for the same document (it reads the same limits).
-    if (limit) return { invoices: [], findings: [formatFinding(LIMIT_CODE[limit], detail, location)] };
+    if (limit) return { findings: [formatFinding(LIMIT_CODE[limit], detail, location)] };
     return {
-      invoices: [],
       findings: [
         finding('FMT-XML-MALFORMED', {
           detail,
@@ -87,7 +118,9 @@ export function readInvoice(
       ],
     };
   }
-  return readParsed(root, syntax, registry);
+  const chars = decoded.text.length;
+  if (chars > RELEASE_TEXT_ABOVE_CHARS) releaseSource(root);
+  return { root, chars };
 }
 
 /** The invoices of an already parsed document (the tree detection kept), or FMT-NO-INVOICE. */

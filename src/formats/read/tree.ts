@@ -72,7 +72,24 @@ class Source {
   constructor(text: string) {
     this.#text = text;
   }
+  /** Lines are read from the newline index from now on: the text itself is no longer held. */
+  release(): void {
+    this.#index();
+    this.#text = '';
+  }
   lineAt(pos: number): number {
+    this.#index();
+    const nl = this.#newlines!;
+    let lo = 0;
+    let hi = this.#count;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (nl[mid]! < pos) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  }
+  #index(): void {
     if (!this.#newlines) {
       let nl = new Uint32Array(1024);
       let n = 0;
@@ -87,15 +104,6 @@ class Source {
       this.#newlines = nl;
       this.#count = n;
     }
-    const nl = this.#newlines;
-    let lo = 0;
-    let hi = this.#count;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (nl[mid]! < pos) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo + 1;
   }
   columnAt(pos: number): number {
     return pos - this.#text.lastIndexOf('\n', pos - 1);
@@ -556,6 +564,36 @@ export function parseTree(
   if (top) throw fail(`unclosed element <${top.qname}>`, len);
   if (!root) throw new XmlReadError('no root element');
   return root;
+}
+
+/**
+ * Lets the text a tree was parsed from go, and shares what repeats: every element text, written text and
+ * attribute value becomes an internalized string (a string of its own, where a substring could keep the whole
+ * 30 Mo text alive, and one string for the many `0.00`, `S`, `VAT` of a large invoice), elements with the same
+ * attributes share one frozen attribute object (`{ currencyID: 'EUR' }` on every amount), and lines are read from
+ * the newline index (4 bytes a line) instead of the text. For the reader of a large document, which keeps the
+ * tree through the model but needs the text no more.
+ */
+export function releaseSource(root: XNode): void {
+  SOURCES.get(root)?.release();
+  const shared = new Map<string, Record<string, string>>();
+  const todo: XNode[] = [root];
+  for (let n = todo.pop(); n !== undefined; n = todo.pop()) {
+    if (n.text !== '') n.text = internalized(n.text);
+    if (n.raw !== undefined) n.raw = internalized(n.raw);
+    if (n.attrs !== EMPTY) {
+      let key = '';
+      for (const [k, v] of Object.entries(n.attrs)) key += `${k}\u0000${v}\u0001`;
+      let same = shared.get(key);
+      if (!same) {
+        same = {};
+        for (const [k, v] of Object.entries(n.attrs)) same[k] = internalized(v);
+        shared.set(key, Object.freeze(same));
+      }
+      n.attrs = same;
+    }
+    for (const c of n.children) todo.push(c);
+  }
 }
 
 /** First child with that local name. */

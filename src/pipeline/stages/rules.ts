@@ -62,8 +62,8 @@ async function readChecked(xml: Buffer, detected: DetectedFlow, file: string, de
     ...(detected.profile ? { profile: detected.profile } : {}),
     ...(detected.tree !== undefined ? { tree: detected.tree } : {}),
   };
-  // The XML goes to the worker and back; nothing after this stage reads it.
-  return deps.work ? (await deps.work.readAndCheck(req)).checked : readAndCheck(req);
+  // The XML goes to the worker, which frees it once decoded: nothing after this stage reads it.
+  return deps.work ? (await deps.work.readAndCheck(req, { handBack: false })).checked : readAndCheck(req);
 }
 
 /**

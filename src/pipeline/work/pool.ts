@@ -18,7 +18,7 @@ type DetectOptions = NonNullable<Parameters<typeof detectDeposit>[1]>;
 export type WorkRequest = { id: number; bytes: Uint8Array } & WorkKind;
 type WorkKind =
   | { kind: 'detect'; opts: DetectOptions }
-  | { kind: 'read'; read: Omit<ReadAndCheckRequest, 'xml'> }
+  | { kind: 'read'; read: Omit<ReadAndCheckRequest, 'xml'>; handBack?: boolean }
   | { kind: 'statuses'; tree?: string };
 
 export type WorkReply = { id: number; bytes: Uint8Array } & (
@@ -159,12 +159,17 @@ export class FlowWorkers {
 
   /**
    * Reading and EN 16931 rules in a worker; `xml` is handed back as `bytes`. With `tree` (the key detection
-   * returned), in the worker that detected, which reads the tree it kept.
+   * returned), in the worker that detected, which reads the tree it kept. `handBack: false` when the caller
+   * needs the XML no more: the worker frees it as soon as it is decoded (a 30 Mo invoice's bytes are not
+   * held beside its tree and model) and `bytes` comes back empty.
    */
-  async readAndCheck(req: ReadAndCheckRequest): Promise<{ checked: ReadAndCheckResult; bytes: Buffer }> {
+  async readAndCheck(
+    req: ReadAndCheckRequest,
+    opts: { handBack?: boolean } = {},
+  ): Promise<{ checked: ReadAndCheckResult; bytes: Buffer }> {
     const { xml, ...read } = req;
     const reply = await this.#send(
-      { kind: 'read', read },
+      { kind: 'read', read, ...(opts.handBack === false ? { handBack: false } : {}) },
       xml,
       read.tree === undefined ? undefined : treeThread(read.tree),
     );

@@ -5,9 +5,21 @@
 import { parentPort } from 'node:worker_threads';
 import { detectDeposit } from '../../formats/registry.ts';
 import { readAndCheck, readStatuses } from '../read-check.ts';
+import { RECYCLE_ABOVE_BYTES } from './pool.ts';
 import type { WorkReply, WorkRequest } from './pool.ts';
+import { collectGarbage } from '../../collect.ts';
 
 const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+/** ES2024's ArrayBuffer transfer (Node 20+), not in the ES2023 lib the project compiles against. */
+type Transferable2024 = ArrayBuffer & { transfer(length: number): ArrayBuffer; readonly detached: boolean };
+/** Frees the memory under `bytes` now (it is detached), rather than when this thread collects it. */
+const release = (bytes: Buffer) => void (bytes.buffer as Transferable2024).transfer(0);
+
+/** A large document's text, which its tree let go of, collected before the model and the rules take their share. */
+const collectText = (chars: number) => {
+  if (chars > RECYCLE_ABOVE_BYTES) collectGarbage('major');
+};
 
 /**
  * The detected XMLs that own their memory (zip entries, a PDF's invoice XML: up to hundreds of Mo for a zip),
@@ -34,11 +46,21 @@ parentPort!.on('message', (req: WorkRequest) => {
         req.kind === 'detect'
           ? { id: req.id, bytes, detection: await detectDeposit(bytes, req.opts) }
           : req.kind === 'read'
-            ? { id: req.id, bytes, checked: readAndCheck({ ...req.read, xml: bytes }) }
+            ? {
+                id: req.id,
+                bytes,
+                checked: readAndCheck(
+                  { ...req.read, xml: bytes },
+                  // Not wanted back: freed at once (detached) when decoded, not when this thread collects.
+                  req.handBack === false ? { decoded: () => release(bytes), parsed: collectText } : {},
+                ),
+              }
             : { id: req.id, bytes, statuses: readStatuses(bytes, req.tree) };
     } catch (e) {
       reply = { id: req.id, bytes, error: (e as Error).stack ?? String(e) };
     }
-    parentPort!.postMessage(reply, [bytes.buffer as ArrayBuffer, ...ownBuffers(reply, bytes)]);
+    if ((bytes.buffer as Transferable2024).detached) reply.bytes = new Uint8Array(0);
+    const handed = reply.bytes.byteLength > 0 ? [reply.bytes.buffer as ArrayBuffer] : [];
+    parentPort!.postMessage(reply, [...handed, ...ownBuffers(reply, bytes)]);
   })();
 });

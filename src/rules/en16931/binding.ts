@@ -1034,36 +1034,51 @@ function categoriesOf(root: XNode, syntax: Syntax): { ubl: UblCat[]; cii: CiiCat
   let c = CATEGORIES.get(root);
   if (c) return c;
   c = { ubl: [], cii: [] };
+  // A large invoice's lines repeat the same category (`S`, VAT): one frozen entry shared by every line that has
+  // it (the rules count entries, never compare them), not 50,000 copies of it.
+  const seen = new Map<string, UblCat | CiiCat>();
+  const shared = <T extends UblCat | CiiCat>(cat: T): T => {
+    const key = JSON.stringify(cat);
+    const same = seen.get(key) as T | undefined;
+    if (same) return same;
+    seen.set(key, cat);
+    Object.freeze(cat);
+    return cat;
+  };
   for (const e of elementsOfRoot(root)) {
     if (syntax === 'ubl' && (e.name === 'TaxCategory' || e.name === 'ClassifiedTaxCategory')) {
       const ids = path(e, 'ID');
-      c.ubl.push({
-        kind:
-          e.name === 'ClassifiedTaxCategory'
-            ? 'line'
-            : e.parent?.name === 'TaxSubtotal' &&
-                e.parent.parent?.name === 'TaxTotal' &&
-                e.parent.parent.parent === root
-              ? 'breakdown'
-              : e.parent?.name === 'AllowanceCharge'
-                ? 'ac'
-                : 'other',
-        ids: ids.map((i) => norm(raw(i))),
-        rawIds: ids.map(raw),
-        vat: path(e, 'TaxScheme/ID').some((i) => norm(raw(i)).toUpperCase() === 'VAT'),
-      });
-    } else if (syntax === 'cii' && (e.name === 'ApplicableTradeTax' || e.name === 'CategoryTradeTax')) {
-      c.cii.push({
-        kind:
-          e.name === 'CategoryTradeTax'
-            ? 'ac'
-            : parentIs(e, 'SpecifiedLineTradeSettlement')
+      c.ubl.push(
+        shared({
+          kind:
+            e.name === 'ClassifiedTaxCategory'
               ? 'line'
-              : parentIs(e, 'ApplicableHeaderTradeSettlement')
-                ? 'header'
-                : 'other',
-        codes: path(e, 'CategoryCode').map(raw),
-      });
+              : e.parent?.name === 'TaxSubtotal' &&
+                  e.parent.parent?.name === 'TaxTotal' &&
+                  e.parent.parent.parent === root
+                ? 'breakdown'
+                : e.parent?.name === 'AllowanceCharge'
+                  ? 'ac'
+                  : 'other',
+          ids: ids.map((i) => norm(raw(i))),
+          rawIds: ids.map(raw),
+          vat: path(e, 'TaxScheme/ID').some((i) => norm(raw(i)).toUpperCase() === 'VAT'),
+        }),
+      );
+    } else if (syntax === 'cii' && (e.name === 'ApplicableTradeTax' || e.name === 'CategoryTradeTax')) {
+      c.cii.push(
+        shared({
+          kind:
+            e.name === 'CategoryTradeTax'
+              ? 'ac'
+              : parentIs(e, 'SpecifiedLineTradeSettlement')
+                ? 'line'
+                : parentIs(e, 'ApplicableHeaderTradeSettlement')
+                  ? 'header'
+                  : 'other',
+          codes: path(e, 'CategoryCode').map(raw),
+        }),
+      );
     }
   }
   CATEGORIES.set(root, c);

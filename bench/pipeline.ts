@@ -16,7 +16,17 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,8 +50,10 @@ export interface BurstFigures {
   /** Between the 10th and the 90th percentile of arrivals (the steady rate, without start and tail). */
   steadyFlowsPerSecond: number;
   daemonCpuMsPerFlow: number;
-  /** NaN on PGlite (it runs inside the daemon: its CPU is in the daemon's). */
+  /** All the daemon's backends, pg-boss's included. NaN on PGlite (it runs inside the daemon: its CPU is in the daemon's). */
   postgresCpuMsPerFlow: number;
+  /** Of which pg-boss's own connections (fetch, completion, maintenance); the job inserts run in ours. */
+  queueCpuMsPerFlow: number;
   /** Statements the daemon sent through node-postgres (NaN on PGlite). */
   statementsPerFlow: number;
 }
@@ -91,6 +103,30 @@ function procMemoryMB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   } catch {
     return NaN;
   }
+}
+
+/** Local ports of the TCP connections a process holds (its sockets' inodes, looked up in /proc/net/tcp*). */
+function localTcpPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]!);
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+  } catch {
+    return [];
+  }
+  const ports: number[] = [];
+  for (const table of ['tcp', 'tcp6'])
+    for (const line of readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(':')[1]!, 16));
+    }
+  return ports;
 }
 
 /** The daemon under bench: its own process, data folder and (on PostgreSQL) schema, and its partner's mailbox. */
@@ -224,21 +260,36 @@ export class BenchDaemon {
     }
   }
 
-  /** CPU seconds so far: the daemon (all its threads), PostgreSQL's backends serving it (by pid), statements sent. */
-  async counters(): Promise<{ daemon: number; backends: Map<number, number>; statements: number }> {
+  /**
+   * CPU seconds so far: the daemon (all its threads), PostgreSQL's backends serving it (by pid), statements
+   * sent. `backends` are all the daemon's connections, found by their client ports (pg-boss names its own
+   * `pgboss:<id>`, so the application name finds only ours); `queueBackends` are pg-boss's among them.
+   */
+  async counters(): Promise<{
+    daemon: number;
+    backends: Map<number, number>;
+    queueBackends: Set<number>;
+    statements: number;
+  }> {
     let daemon = 0;
     for (const n of this.#nodes) daemon += procCpuSeconds(n.process.pid!);
     const backends = new Map<number, number>();
+    const queueBackends = new Set<number>();
     if (this.#client) {
-      const { rows } = await this.#client.query<{ pid: number }>(
-        'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
-        [this.#schema],
+      const ports = this.#nodes.flatMap((n) => localTcpPorts(n.process.pid!));
+      const { rows } = await this.#client.query<{ pid: number; app: string }>(
+        `SELECT pid, application_name AS app FROM pg_stat_activity
+         WHERE application_name = $1 OR (client_port = ANY($2::int[]) AND client_addr IN ('127.0.0.1', '::1'))`,
+        [this.#schema, ports],
       );
-      for (const { pid } of rows) backends.set(pid, procCpuSeconds(pid));
+      for (const { pid, app } of rows) {
+        backends.set(pid, procCpuSeconds(pid));
+        if (app !== this.#schema) queueBackends.add(pid);
+      }
     }
     let statements = 0;
     for (const n of Object.values(this.statementsByText())) statements += n;
-    return { daemon, backends, statements };
+    return { daemon, backends, queueBackends, statements };
   }
 
   /** The daemon's PostgreSQL schema (its queue's is `<schema>_boss`) and the bench's own connection. */
@@ -297,13 +348,19 @@ async function burst(d: BenchDaemon, n: number, label: string): Promise<BurstFig
   const p10 = percentile(arrivals, 10);
   const p90 = percentile(arrivals, 90);
   let backendSeconds = 0;
-  for (const [pid, s] of after.backends) backendSeconds += s - (before.backends.get(pid) ?? 0);
+  let queueSeconds = 0;
+  for (const [pid, s] of after.backends) {
+    const used = s - (before.backends.get(pid) ?? 0);
+    backendSeconds += used;
+    if (after.queueBackends.has(pid)) queueSeconds += used;
+  }
   return {
     flows: n,
     flowsPerSecond: n / ((arrivals[arrivals.length - 1]! - t0) / 1000),
     steadyFlowsPerSecond: (0.8 * n) / ((p90 - p10) / 1000),
     daemonCpuMsPerFlow: ((after.daemon - before.daemon) * 1000) / n,
     postgresCpuMsPerFlow: d.kind === 'postgres' ? (backendSeconds * 1000) / n : NaN,
+    queueCpuMsPerFlow: d.kind === 'postgres' ? (queueSeconds * 1000) / n : NaN,
     statementsPerFlow: d.kind === 'postgres' ? (after.statements - before.statements) / n : NaN,
   };
 }
@@ -429,7 +486,7 @@ export function printStory(s: PipelineStory): Record<string, number> {
   for (const b of s.bursts) {
     console.log(
       `  burst ${b.flows}: ${f0(b.flowsPerSecond)} flows/s (${f0(b.steadyFlowsPerSecond)} between 10 % and 90 %) — goal ≥ ${goal}; ` +
-        `CPU a flow: daemon ${f2(b.daemonCpuMsPerFlow)} ms, PostgreSQL ${f2(b.postgresCpuMsPerFlow)} ms (goal < 0.8) — ` +
+        `CPU a flow: daemon ${f2(b.daemonCpuMsPerFlow)} ms, PostgreSQL ${f2(b.postgresCpuMsPerFlow)} ms (goal < 0.8; pg-boss's connections ${f2(b.queueCpuMsPerFlow)}) — ` +
         `all ≤ 4 ms for 500/s on 2 cores; ${f2(b.statementsPerFlow)} SQL statements a flow`,
     );
     const k = `pipeline.${s.kind}.burst${b.flows}`;
@@ -438,6 +495,7 @@ export function printStory(s: PipelineStory): Record<string, number> {
     out[`${k}.daemonCpuMs`] = b.daemonCpuMsPerFlow;
     if (s.kind === 'postgres') {
       out[`${k}.pgCpuMs`] = b.postgresCpuMsPerFlow;
+      out[`${k}.pgBossCpuMs`] = b.queueCpuMsPerFlow;
       out[`${k}.statements`] = b.statementsPerFlow;
     }
   }

@@ -333,15 +333,27 @@ export async function concludeFlow(tx: Queryable, flow: FlowRecord, c: FlowConcl
   return id === null || id === undefined ? undefined : Number(id);
 }
 
+/**
+ * The start of a run and the delivery marks are committed without waiting for their WAL to reach the
+ * disk (`synchronous_commit = off` for their transaction alone): if the database server crashes before
+ * the next synchronous commit flushes them, the flow is found as it was before (IN_RECU with its job, or
+ * its compte-rendu not yet marked), which recovery replays anyway (the run again; the compte-rendu found
+ * in retour/ and only marked). Lost only by a server crash, never by the daemon's, and never a flow or a
+ * conclusion: those commits still wait for the disk. Set from inside the statement, so only callers
+ * that hold no transaction can use it (their parameter is a Db, not a transaction's Queryable).
+ */
+const ASYNC_COMMIT = `set_config('synchronous_commit', 'off', true)`;
+
 // cur lists its columns: a prepared statement whose result type changed (a column added by a later
 // migration while this node runs) would fail on every call until its connection closes.
-const START_FLOW_RUN = prepared(
-  'start_flow_run',
+const START_FLOW_RUNS = prepared(
+  'start_flow_runs',
   `WITH cur AS (
-       SELECT ${FLOW_COLUMNS} FROM flows WHERE id = $1
+       SELECT ${FLOW_COLUMNS} FROM flows WHERE id = ANY($1::bigint[])
      ), started AS (
        UPDATE flows SET state = 'IN_EN_COURS_TRAITEMENT_CPP', updated_at = now()
-       WHERE id = $1 AND state NOT IN ('IN_EN_COURS_TRAITEMENT_CPP', 'IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
+       WHERE id = ANY($1::bigint[])
+         AND state NOT IN ('IN_EN_COURS_TRAITEMENT_CPP', 'IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
        RETURNING id
      ), history AS (
        INSERT INTO flow_history (flow_id, state) SELECT id, 'IN_EN_COURS_TRAITEMENT_CPP' FROM started
@@ -357,7 +369,8 @@ const START_FLOW_RUN = prepared(
        (SELECT e.flow_number FROM flows e
          WHERE cur.box = 'depot' AND e.partner = cur.partner AND e.sha256 = cur.sha256 AND e.box = 'depot' AND e.id < cur.id
            AND e.state NOT IN ('IN_REJETE', 'IN_INCIDENTE')
-         ORDER BY e.id LIMIT 1) AS earlier_deposit
+         ORDER BY e.id LIMIT 1) AS earlier_deposit,
+       ${ASYNC_COMMIT} AS async_commit
      FROM cur JOIN partners p ON p.code = cur.partner
        LEFT JOIN flow_content c ON c.sha256 = cur.sha256
        LEFT JOIN flow_content s ON s.sha256 = cur.signature_sha256`,
@@ -413,25 +426,67 @@ async function commitConclusions(db: Db, q: { waiting: PendingConclusion[]; runn
   }
 }
 
-/** What a run needs, in one round trip: the flow as it was, its partner and bytes; marks it in progress. */
-export async function startFlowRun(
-  db: Queryable,
-  flowId: number,
-): Promise<
-  | {
-      flow: FlowRecord;
-      partnerRow: Record<string, unknown>;
-      bytes: Buffer | null;
-      signature: Buffer | null;
-      /** An earlier deposit of the same bytes by the same partner that was not rejected (see findDuplicateDeposit). */
-      earlierDeposit: string | null;
-      /** The partner's matelas row, when it has one (read with the flow: routing needs it). */
-      matelasRow: Record<string, unknown> | null;
+/** What a run needs: the flow as it was, its partner and bytes (see startFlowRun). */
+export interface StartedRun {
+  flow: FlowRecord;
+  partnerRow: Record<string, unknown>;
+  bytes: Buffer | null;
+  signature: Buffer | null;
+  /** An earlier deposit of the same bytes by the same partner that was not rejected (see findDuplicateDeposit). */
+  earlierDeposit: string | null;
+  /** The partner's matelas row, when it has one (read with the flow: routing needs it). */
+  matelasRow: Record<string, unknown> | null;
+}
+
+interface PendingStart {
+  flowId: number;
+  resolve: (row: Row | undefined) => void;
+  reject: (err: unknown) => void;
+}
+const starting = new WeakMap<Db, PendingStart[]>();
+
+/** The rows of many flows' starts, by flow id, in one statement. */
+async function startFlowRuns(db: Db, ids: number[]): Promise<Map<number, Row>> {
+  const r = await db.query<Row>(START_FLOW_RUNS, [ids, CONTENT_SLICE_BYTES]);
+  return new Map(r.rows.map((row) => [Number(row.id), row]));
+}
+
+/**
+ * The starts asked in one turn of the event loop (the jobs of one fetched batch) go to the database
+ * together: one statement and one commit for all of them. If that statement fails, each start is tried
+ * again alone, so only a failing flow sees the error.
+ */
+function startedRow(db: Db, flowId: number): Promise<Row | undefined> {
+  return new Promise((resolve, reject) => {
+    let waiting = starting.get(db);
+    if (!waiting) {
+      const batch: PendingStart[] = (waiting = []);
+      starting.set(db, batch);
+      setImmediate(() => {
+        starting.delete(db);
+        void startFlowRuns(
+          db,
+          batch.map((p) => p.flowId),
+        ).then(
+          (rows) => batch.forEach((p) => p.resolve(rows.get(p.flowId))),
+          () => {
+            for (const p of batch)
+              void startFlowRuns(db, [p.flowId]).then((rows) => p.resolve(rows.get(p.flowId)), p.reject);
+          },
+        );
+      });
     }
-  | undefined
-> {
-  const r = await db.query<Row>(START_FLOW_RUN, [flowId, CONTENT_SLICE_BYTES]);
-  const row = r.rows[0];
+    waiting.push({ flowId, resolve, reject });
+  });
+}
+
+/**
+ * What a run needs: the flow as it was, its partner and bytes, the matelas and the duplicate check;
+ * marks it in progress (committed without waiting for the disk, see ASYNC_COMMIT). One statement for
+ * the flows starting together.
+ */
+export async function startFlowRun(db: Db, flowId: number): Promise<StartedRun | undefined> {
+  const row = await startedRow(db, flowId);
   if (!row) return undefined;
   const buf = (b: unknown) => (b ? asBuffer(b as Uint8Array) : null);
   const flow = toFlow(row);
@@ -523,20 +578,19 @@ export async function returnFlowsOf(db: Queryable, flowId: number): Promise<Retu
   return r.rows.map(toReturn);
 }
 
+// Committed without waiting for the disk (see ASYNC_COMMIT): a mark lost in a server crash leaves a
+// compte-rendu that recovery finds already in retour/ and only marks.
 const MARK_MANY_DELIVERED = prepared(
-  'mark_many_delivered',
-  'UPDATE return_flows SET delivered_at = now() WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL',
-);
-const MARK_DELIVERED = prepared(
-  'mark_delivered',
-  'UPDATE return_flows SET delivered_at = now() WHERE id = $1 AND delivered_at IS NULL',
+  'mark_many_delivered_async',
+  `UPDATE return_flows SET delivered_at = now()
+   WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL AND ${ASYNC_COMMIT} IS NOT NULL`,
 );
 
-/** Marks many return flows delivered in one statement. */
-export async function markManyDelivered(db: Queryable, ids: number[]): Promise<void> {
+/** Marks return flows delivered in one statement (a Db, not a transaction: see ASYNC_COMMIT). */
+export async function markManyDelivered(db: Db, ids: number[]): Promise<void> {
   await db.query(MARK_MANY_DELIVERED, [ids]);
 }
 
-export async function markDelivered(db: Queryable, id: number): Promise<void> {
-  await db.query(MARK_DELIVERED, [id]);
+export async function markDelivered(db: Db, id: number): Promise<void> {
+  await markManyDelivered(db, [id]);
 }

@@ -1,0 +1,135 @@
+/**
+ * The start of a run (startFlowRun): the flows of one fetched batch start in one statement, each gets its
+ * own record, bytes (whole or in slices), partner and duplicate check, is marked in progress with one
+ * history line, and a flow started again (a retried job) is read without a second line. Delivery marks
+ * touch only what is not yet delivered. On PGlite and on PostgreSQL.
+ */
+import { afterAll, beforeAll, describe, expect, it as jestIt } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { openPglite, openPostgres } from '../src/store/connect.ts';
+import type { Db, NamedSql } from '../src/store/db.ts';
+import {
+  CONTENT_SLICE_BYTES,
+  getFlow,
+  getHistory,
+  insertFlow,
+  insertReturnFlow,
+  markManyDelivered,
+  pendingReturnFlows,
+  startFlowRun,
+} from '../src/store/flows.ts';
+import { migrate } from '../src/store/migrate.ts';
+import type { DbKind } from './helpers/env.ts';
+import { PG_URL, dropSchema, postgresRequired, uniqueSchema } from './helpers/env.ts';
+
+const postgres = await postgresRequired();
+
+/** The database, counting the statements sent outside transactions. */
+function counting(db: Db): Db & { sent: string[] } {
+  const sent: string[] = [];
+  return Object.assign(Object.create(db) as Db, {
+    sent,
+    query<T>(sql: string | NamedSql, params?: unknown[]) {
+      sent.push(typeof sql === 'string' ? sql : sql.name);
+      return db.query<T>(sql, params);
+    },
+  });
+}
+
+describe.each<DbKind>(['pglite', 'postgres'])('start of runs on %s', (kind) => {
+  const it = kind === 'postgres' && !postgres ? jestIt.skip : jestIt;
+  let db: Db | undefined;
+  const schema = uniqueSchema();
+
+  beforeAll(async () => {
+    if (kind === 'postgres' && !postgres) return;
+    db = kind === 'postgres' ? await openPostgres(PG_URL, schema) : await openPglite(undefined);
+    await migrate(db);
+    await db.query(`INSERT INTO partners (code, name) VALUES ('P1', 'One')`);
+  }, 120000);
+
+  afterAll(async () => {
+    await db?.close();
+    if (kind === 'postgres' && db) await dropSchema(schema);
+  });
+
+  const opened = (): Db => {
+    if (!db) throw new Error(`the ${kind} database did not open`);
+    return db;
+  };
+
+  async function recordFlow(name: string, bytes: Buffer) {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const flow = await opened().transaction((tx) =>
+      insertFlow(tx, {
+        box: 'depot',
+        partner: 'P1',
+        originalName: name,
+        size: bytes.length,
+        sha256,
+        bytes,
+        signature: null,
+        spoolKey: `${kind}-${name}`,
+        transport: 'test',
+        declaredInterface: null,
+        declaredSigned: null,
+        numberInterface: '1100',
+      }),
+    );
+    return flow!;
+  }
+
+  it('flows starting together: one statement, each its own record and bytes', async () => {
+    const small = await Promise.all(['a.xml', 'b.xml', 'c.xml'].map((n) => recordFlow(n, Buffer.from(`<x>${n}</x>`))));
+    // Same bytes again by the same partner: a duplicate of b.xml.
+    const again = await recordFlow('b-again.xml', Buffer.from('<x>b.xml</x>'));
+    const large = await recordFlow('large.xml', Buffer.alloc(CONTENT_SLICE_BYTES + 10, 0x41));
+    const ids = [...small, again, large].map((f) => f.id);
+    const db = counting(opened());
+    const runs = await Promise.all([...ids, 999999].map((id) => startFlowRun(db, id)));
+    // One statement for all the starts, then the large flow's two slices.
+    expect(db.sent.filter((s) => !s.includes('substring'))).toHaveLength(1);
+    expect(db.sent).toHaveLength(3);
+    expect(runs[5]).toBeUndefined();
+    for (const [i, id] of ids.entries()) {
+      const run = runs[i]!;
+      expect(run.flow.id).toBe(id);
+      expect(run.flow.state).toBe('IN_RECU');
+      expect(run.partnerRow.code).toBe('P1');
+      expect((await getFlow(opened(), id))?.state).toBe('IN_EN_COURS_TRAITEMENT_CPP');
+      expect((await getHistory(opened(), id)).map((h) => h.state)).toEqual(['IN_RECU', 'IN_EN_COURS_TRAITEMENT_CPP']);
+    }
+    expect(runs.slice(0, 3).map((r) => r!.bytes!.toString())).toEqual(['<x>a.xml</x>', '<x>b.xml</x>', '<x>c.xml</x>']);
+    expect(runs[3]!.earlierDeposit).toBe(small[1]!.flowNumber);
+    expect(runs[0]!.earlierDeposit).toBeNull();
+    expect(runs[4]!.bytes!.equals(Buffer.alloc(CONTENT_SLICE_BYTES + 10, 0x41))).toBe(true);
+
+    // A retried job starts the flow again: read as it is, no second history line.
+    const retried = await startFlowRun(opened(), ids[0]!);
+    expect(retried?.flow.state).toBe('IN_EN_COURS_TRAITEMENT_CPP');
+    expect(await getHistory(opened(), ids[0]!)).toHaveLength(2);
+  }, 60000);
+
+  it('delivery marks touch only return flows not yet delivered', async () => {
+    const flow = await recordFlow('returned.xml', Buffer.from('<x>returned</x>'));
+    for (const fileName of ['one.xml', 'two.xml'])
+      await insertReturnFlow(opened(), {
+        flowId: flow.id,
+        partner: 'P1',
+        kind: 'cycle-de-vie',
+        fileName,
+        content: '<r/>',
+      });
+    const [one, two] = await pendingReturnFlows(opened(), flow.id);
+    await markManyDelivered(opened(), [one!.id]);
+    const first = (
+      await opened().query<{ at: Date }>('SELECT delivered_at AS at FROM return_flows WHERE id = $1', [one!.id])
+    ).rows[0]!.at;
+    await markManyDelivered(opened(), [one!.id, two!.id]);
+    expect(await pendingReturnFlows(opened(), flow.id)).toEqual([]);
+    const again = (
+      await opened().query<{ at: Date }>('SELECT delivered_at AS at FROM return_flows WHERE id = $1', [one!.id])
+    ).rows[0]!.at;
+    expect(new Date(again).getTime()).toBe(new Date(first).getTime());
+  });
+});

@@ -14,7 +14,7 @@
  * Sizes: BENCH_BURSTS (default "1000,5000"), BENCH_PACED (default "100,200"), BENCH_PACED_SECONDS (default 60),
  * SOAK_MINUTES (default 10). BENCH_EXTRA merges JSON into the daemon's configuration.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import {
   existsSync,
@@ -67,12 +67,26 @@ export interface PacedFigures {
   p99ms: number;
 }
 
+export interface SftpFigures {
+  files: number;
+  bytesEach: number;
+  /** Files / seconds the SFTP client took to upload them all (one session, `put` after `put`). */
+  uploadedPerSecond: number;
+  /** Files / seconds from the start of the upload to the last compte-rendu in retour/. */
+  flowsPerSecond: number;
+}
+
+/** SFTP into the full daemon on PostgreSQL, measured once by bench/sftp.ts (1,000 × 5 KB, issue 13 item 5). */
+export const SFTP_DAEMON_ANCHOR_FILES_PER_SECOND = 128;
+
 export interface PipelineStory {
   kind: Kind;
   bursts: BurstFigures[];
   paced: PacedFigures[];
   /** pg-boss alone on the same kind of database: jobs sent in bulk, then worked and completed. */
   queueJobsPerSecond: number;
+  /** Small invoices uploaded over SFTP into the daemon (PostgreSQL only). */
+  sftp?: SftpFigures;
   peakRssMB: number;
 }
 
@@ -145,8 +159,14 @@ export class BenchDaemon {
   #watcher: ReturnType<typeof watch> | null = null;
   #client: pg.Client | null = null;
 
-  /** `cpus`: a `taskset -c` list the daemon's process is limited to (e.g. `0`); `httpPort`: HTTP on (default off). */
-  constructor(kind: Kind, opts: { databaseUrl?: string; cpus?: string; httpPort?: number } = {}) {
+  /**
+   * `cpus`: a `taskset -c` list the daemon's process is limited to (e.g. `0`); `httpPort`: HTTP on (default
+   * off); `sftp`: SFTP on this port, the partner logging in with this public key (default off).
+   */
+  constructor(
+    kind: Kind,
+    opts: { databaseUrl?: string; cpus?: string; httpPort?: number; sftp?: { port: number; publicKey: string } } = {},
+  ) {
     this.kind = kind;
     this.#databaseUrl = opts.databaseUrl ?? DATABASE_URL;
     this.#dataDir = mkdtempSync(path.join(os.tmpdir(), `passerelle-bench-${kind}-`));
@@ -157,10 +177,16 @@ export class BenchDaemon {
       stringify({
         dataDir: this.#dataDir,
         http: { port: opts.httpPort ?? 0 },
-        sftp: { port: 0 },
+        sftp: { port: opts.sftp?.port ?? 0 },
         schemas: { fetchOnStart: false },
         log: { level: 'warn' },
-        partners: [{ code: 'BENCH1', name: 'Bench' }],
+        partners: [
+          {
+            code: 'BENCH1',
+            name: 'Bench',
+            ...(opts.sftp ? { sftp: { authorizedKeys: [opts.sftp.publicKey] } } : {}),
+          },
+        ],
         ...(kind === 'postgres' ? { databaseUrl: this.#databaseUrl, databaseSchema: this.#schema } : {}),
         ...(process.env.BENCH_EXTRA ? (JSON.parse(process.env.BENCH_EXTRA) as object) : {}),
       }),
@@ -389,6 +415,95 @@ async function paced(d: BenchDaemon, rate: number, seconds: number, label: strin
   };
 }
 
+/** An ed25519 key pair for the bench's SFTP client, in `dir`: the private key's path and the public key's line. */
+function sftpClientKey(dir: string): { key: string; publicKey: string } {
+  const key = path.join(dir, 'id_ed25519');
+  execFileSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+  return { key, publicKey: readFileSync(`${key}.pub`, 'utf8').trim() };
+}
+
+/**
+ * `n` small UBL invoices (5.4 KB, distinct bytes each) uploaded into the daemon's `/depot` over SFTP by
+ * OpenSSH's `sftp -b` (one session, one `put` after the other, as bench/sftp.ts does): files/s of the
+ * upload, and flows/s from its start to the last compte-rendu in retour/.
+ */
+async function sftpUploads(
+  d: BenchDaemon,
+  sftp: { port: number; key: string },
+  n: number,
+  label: string,
+): Promise<SftpFigures> {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'passerelle-bench-sftp-'));
+  try {
+    const template = readFileSync(path.join(CORPUS, 'valid/ubl/cen-sample-discount-price.xml'), 'utf8');
+    const names = Array.from({ length: n }, (_, i) => `${label}-${i}.xml`);
+    let bytesEach = 0;
+    const lines = names.map((name) => {
+      const body = template.replace('<cbc:ID>', `<!-- ${name} --><cbc:ID>`);
+      bytesEach = Buffer.byteLength(body);
+      writeFileSync(path.join(work, name), body);
+      return `put ${path.join(work, name)} /depot/${name}`;
+    });
+    const batch = path.join(work, 'batch');
+    writeFileSync(batch, lines.join('\n') + '\n');
+    const args = ['-q', '-i', sftp.key, '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no'];
+    args.push('-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-P', String(sftp.port));
+    const t0 = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn('/usr/bin/sftp', [...args, '-b', batch, 'BENCH1@127.0.0.1'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`sftp exited ${code}: ${err.trim()}`))));
+    });
+    const uploaded = performance.now();
+    await d.waitFor(names, 600000);
+    const last = Math.max(...names.map((x) => d.seen.get(x)!));
+    return {
+      files: n,
+      bytesEach,
+      uploadedPerSecond: n / ((uploaded - t0) / 1000),
+      flowsPerSecond: n / ((last - t0) / 1000),
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** SFTP into the daemon alone (`npm run bench -- sftp-daemon`): a fresh daemon on PostgreSQL, warmed up, then BENCH_SFTP_FILES uploads. */
+export async function benchSftpDaemon(): Promise<Record<string, number>> {
+  const files = Number(process.env.BENCH_SFTP_FILES ?? 1000);
+  const keyDir = mkdtempSync(path.join(os.tmpdir(), 'passerelle-bench-key-'));
+  const client = sftpClientKey(keyDir);
+  const port = await freePort();
+  const d = new BenchDaemon('postgres', { sftp: { port, publicKey: client.publicKey } });
+  try {
+    await d.ready();
+    await sftpUploads(d, { port, key: client.key }, 50, 'sftp-warm');
+    const f = await sftpUploads(d, { port, key: client.key }, files, 'sftp');
+    printSftp(f);
+    return sftpResults(f);
+  } finally {
+    await d.stop();
+    rmSync(keyDir, { recursive: true, force: true });
+  }
+}
+
+function printSftp(f: SftpFigures): void {
+  console.log(
+    `  SFTP into the daemon, ${f.files} UBL invoices of ${(f.bytesEach / 1024).toFixed(1)} KB (OpenSSH sftp, one session; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}): ` +
+      `${f0(f.uploadedPerSecond)} files/s uploaded, ${f0(f.flowsPerSecond)} flows/s to compte-rendu — anchor ${SFTP_DAEMON_ANCHOR_FILES_PER_SECOND} files/s (bench/sftp.ts)`,
+  );
+}
+
+function sftpResults(f: SftpFigures): Record<string, number> {
+  return { 'pipeline.postgres.sftp.files/s': f.uploadedPerSecond, 'pipeline.postgres.sftp.flows/s': f.flowsPerSecond };
+}
+
 /**
  * pg-boss's own rate, the ceiling of any queue-driven pipeline: `jobs` jobs inserted in bulk into a fresh
  * queue, then worked as the daemon works its flows queue (batches of 16, its default `pipeline.concurrency`,
@@ -449,7 +564,11 @@ export async function benchPipeline(kind: Kind): Promise<PipelineStory> {
   const burstSizes = numbers(process.env.BENCH_BURSTS, [1000, 5000]);
   const rates = numbers(process.env.BENCH_PACED, [100, 200]);
   const seconds = Number(process.env.BENCH_PACED_SECONDS ?? 60);
-  const d = new BenchDaemon(kind);
+  // SFTP into the daemon (issue 13 item 5): on PostgreSQL, after the paced runs (BENCH_SFTP_FILES, 0 = none).
+  const sftpFiles = kind === 'postgres' ? Number(process.env.BENCH_SFTP_FILES ?? 1000) : 0;
+  const keyDir = mkdtempSync(path.join(os.tmpdir(), 'passerelle-bench-key-'));
+  const client = sftpFiles > 0 ? { ...sftpClientKey(keyDir), port: await freePort() } : undefined;
+  const d = new BenchDaemon(kind, client ? { sftp: client } : {});
   const story: PipelineStory = { kind, bursts: [], paced: [], queueJobsPerSecond: NaN, peakRssMB: NaN };
   try {
     await d.ready();
@@ -462,9 +581,14 @@ export async function benchPipeline(kind: Kind): Promise<PipelineStory> {
       await new Promise((r) => setTimeout(r, 2000)); // let the previous burst's chores settle
     }
     for (const rate of rates) story.paced.push(await paced(d, rate, seconds, `paced${rate}`));
+    if (client) {
+      await sftpUploads(d, client, 50, 'sftp-warm');
+      story.sftp = await sftpUploads(d, client, sftpFiles, 'sftp');
+    }
     story.peakRssMB = d.peakRssMB();
   } finally {
     await d.stop();
+    rmSync(keyDir, { recursive: true, force: true });
   }
   story.queueJobsPerSecond = await queueRate(kind);
   return story;
@@ -506,6 +630,10 @@ export function printStory(s: PipelineStory): Record<string, number> {
     out[`pipeline.${s.kind}.p50ms@${p.rate}/s`] = p.p50ms;
     out[`pipeline.${s.kind}.p99ms@${p.rate}/s`] = p.p99ms;
     out[`pipeline.${s.kind}.achieved@${p.rate}/s`] = p.achieved;
+  }
+  if (s.sftp) {
+    printSftp(s.sftp);
+    Object.assign(out, sftpResults(s.sftp));
   }
   const best = Math.max(...s.bursts.map((b) => b.steadyFlowsPerSecond));
   console.log(

@@ -345,7 +345,11 @@ export async function concludeFlow(tx: Queryable, flow: FlowRecord, c: FlowConcl
 const ASYNC_COMMIT = `set_config('synchronous_commit', 'off', true)`;
 
 // cur lists its columns: a prepared statement whose result type changed (a column added by a later
-// migration while this node runs) would fail on every call until its connection closes.
+// migration while this node runs) would fail on every call until its connection closes. The partner,
+// the bytes, the matelas and the duplicate are looked up per flow (subqueries; LATERAL … OFFSET 0 is
+// not flattened into a join): the generic plan of a join with `id = ANY($1)` (10 rows guessed) hashed a
+// sequential scan of flow_content, the whole table read at every start.
+
 const START_FLOW_RUNS = prepared(
   'start_flow_runs',
   `WITH cur AS (
@@ -358,7 +362,7 @@ const START_FLOW_RUNS = prepared(
      ), history AS (
        INSERT INTO flow_history (flow_id, state) SELECT id, 'IN_EN_COURS_TRAITEMENT_CPP' FROM started
      )
-     SELECT cur.*, to_jsonb(p) AS partner_row,
+     SELECT cur.*, (SELECT to_jsonb(p) FROM partners p WHERE p.code = cur.partner) AS partner_row,
        CASE WHEN cur.stored AND cur.state NOT IN ('IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
          THEN CASE WHEN octet_length(c.bytes) <= $2 THEN c.bytes END END AS content_bytes,
        CASE WHEN cur.stored AND cur.state NOT IN ('IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
@@ -371,9 +375,9 @@ const START_FLOW_RUNS = prepared(
            AND e.state NOT IN ('IN_REJETE', 'IN_INCIDENTE')
          ORDER BY e.id LIMIT 1) AS earlier_deposit,
        ${ASYNC_COMMIT} AS async_commit
-     FROM cur JOIN partners p ON p.code = cur.partner
-       LEFT JOIN flow_content c ON c.sha256 = cur.sha256
-       LEFT JOIN flow_content s ON s.sha256 = cur.signature_sha256`,
+     FROM cur
+       LEFT JOIN LATERAL (SELECT bytes FROM flow_content WHERE sha256 = cur.sha256 OFFSET 0) c ON true
+       LEFT JOIN LATERAL (SELECT bytes FROM flow_content WHERE sha256 = cur.signature_sha256 OFFSET 0) s ON true`,
 );
 
 interface PendingConclusion {

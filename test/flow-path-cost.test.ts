@@ -1,8 +1,9 @@
 /**
- * The start of a run (startFlowRun): the flows of one fetched batch start in one statement, each gets its
- * own record, bytes (whole or in slices), partner and duplicate check, is marked in progress with one
- * history line, and a flow started again (a retried job) is read without a second line. Delivery marks
- * touch only what is not yet delivered. On PGlite and on PostgreSQL.
+ * The flow path's cheaper statements (issue 13), on PGlite and on PostgreSQL. The start of a run
+ * (startFlowRun): the flows of one fetched batch start in one statement, each gets its own record, bytes
+ * (whole or in slices), partner and duplicate check, is marked in progress with one history line, and a
+ * flow started again (a retried job) is read without a second line. Delivery marks touch only what is not
+ * yet delivered. Migration 0011 upgrades a database that has the flow rows' foreign keys, its rows kept.
  */
 import { afterAll, beforeAll, describe, expect, it as jestIt } from '@jest/globals';
 import { createHash } from 'node:crypto';
@@ -36,7 +37,7 @@ function counting(db: Db): Db & { sent: string[] } {
   });
 }
 
-describe.each<DbKind>(['pglite', 'postgres'])('start of runs on %s', (kind) => {
+describe.each<DbKind>(['pglite', 'postgres'])('flow path on %s', (kind) => {
   const it = kind === 'postgres' && !postgres ? jestIt.skip : jestIt;
   let db: Db | undefined;
   const schema = uniqueSchema();
@@ -109,6 +110,37 @@ describe.each<DbKind>(['pglite', 'postgres'])('start of runs on %s', (kind) => {
     expect(retried?.flow.state).toBe('IN_EN_COURS_TRAITEMENT_CPP');
     expect(await getHistory(opened(), ids[0]!)).toHaveLength(2);
   }, 60000);
+
+  it("migration 0011 drops the flow rows' foreign keys of an existing database, its rows kept", async () => {
+    const db = opened();
+    const flow = await recordFlow('before-upgrade.xml', Buffer.from('<x>before</x>'));
+    // The database as 0010 left it: the keys back, 0011 not applied.
+    await db.exec(`
+      ALTER TABLE flow_history ADD CONSTRAINT flow_history_flow_id_fkey FOREIGN KEY (flow_id) REFERENCES flows(id) ON DELETE CASCADE;
+      ALTER TABLE flow_stages ADD CONSTRAINT flow_stages_flow_id_fkey FOREIGN KEY (flow_id) REFERENCES flows(id) ON DELETE CASCADE;
+      ALTER TABLE return_flows ADD CONSTRAINT return_flows_flow_id_fkey FOREIGN KEY (flow_id) REFERENCES flows(id) ON DELETE CASCADE;
+      DELETE FROM schema_migrations WHERE name LIKE '0011_%';`);
+    const keys = async () =>
+      (
+        await db.query<{ name: string }>(
+          `SELECT conname AS name FROM pg_constraint
+           WHERE contype = 'f' AND conrelid IN ('flow_history'::regclass, 'flow_stages'::regclass, 'return_flows'::regclass)
+           ORDER BY 1`,
+        )
+      ).rows.map((r) => r.name);
+    expect(await keys()).toHaveLength(3);
+    expect(await migrate(db)).toEqual(['0011_flow_rows_without_foreign_keys.sql']);
+    expect(await keys()).toEqual([]);
+    expect((await getHistory(db, flow.id)).map((h) => h.state)).toEqual(['IN_RECU']);
+    // The partner's key stays.
+    await expect(
+      db.query(
+        `INSERT INTO flows (box, partner, original_name, size, sha256, stored, spool_key, transport, state)
+                VALUES ('depot', 'NOPE', 'x', 1, 'x', false, $1, 'test', 'IN_RECU')`,
+        [`${kind}-nope`],
+      ),
+    ).rejects.toThrow(/foreign key/);
+  });
 
   it('delivery marks touch only return flows not yet delivered', async () => {
     const flow = await recordFlow('returned.xml', Buffer.from('<x>returned</x>'));

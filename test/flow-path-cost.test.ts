@@ -11,12 +11,15 @@ import { openPglite, openPostgres } from '../src/store/connect.ts';
 import type { Db, NamedSql } from '../src/store/db.ts';
 import {
   CONTENT_SLICE_BYTES,
+  concludeFlowSoon,
   getFlow,
+  getStages,
   getHistory,
   insertFlow,
   insertReturnFlow,
   markManyDelivered,
   pendingReturnFlows,
+  returnFlowsOf,
   startFlowRun,
 } from '../src/store/flows.ts';
 import { migrate } from '../src/store/migrate.ts';
@@ -110,6 +113,49 @@ describe.each<DbKind>(['pglite', 'postgres'])('flow path on %s', (kind) => {
     expect(retried?.flow.state).toBe('IN_EN_COURS_TRAITEMENT_CPP');
     expect(await getHistory(opened(), ids[0]!)).toHaveLength(2);
   }, 60000);
+
+  it('flows finishing together: concluded by one statement, each its own outcome and compte-rendu', async () => {
+    const flows = await Promise.all(
+      ['k1.xml', 'k2.xml', 'k3.xml', 'k4.xml'].map((n) => recordFlow(n, Buffer.from(`<x>${n}</x>`))),
+    );
+    const db = counting(opened());
+    const at = new Date();
+    const ids = await Promise.all(
+      flows.map((flow, i) =>
+        concludeFlowSoon(db, flow, {
+          state: i === 3 ? 'IN_REJETE' : 'IN_INTEGRE',
+          statusCode: i === 3 ? '96' : '90',
+          syntax: 'UBL',
+          stages: [
+            { stage: 'RECEPTION', outcome: 'ok', findings: [], startedAt: at, durationMs: 1 },
+            { stage: 'DETECTION', outcome: i === 3 ? 'rejected' : 'ok', findings: [], startedAt: at, durationMs: 2 },
+          ],
+          note: `note ${i}`,
+          returnFlow: { kind: 'compte-rendu', fileName: `CR_${flow.originalName}`, content: `<cr>${i}</cr>` },
+        }),
+      ),
+    );
+    // The first alone (nothing under way), the three that arrived meanwhile in one statement.
+    expect(db.sent).toEqual(['passerelle_conclude_flow', 'passerelle_conclude_flows']);
+    for (const [i, flow] of flows.entries()) {
+      const now = (await getFlow(opened(), flow.id))!;
+      expect([now.state, now.statusCode, now.syntax]).toEqual([
+        i === 3 ? 'IN_REJETE' : 'IN_INTEGRE',
+        i === 3 ? '96' : '90',
+        'UBL',
+      ]);
+      expect(now.finishedAt).not.toBeNull();
+      expect((await getStages(opened(), flow.id)).map((s) => [s.stage, s.outcome])).toEqual([
+        ['RECEPTION', 'ok'],
+        ['DETECTION', i === 3 ? 'rejected' : 'ok'],
+      ]);
+      expect((await getHistory(opened(), flow.id)).at(-1)).toMatchObject({ state: now.state, note: `note ${i}` });
+      const returns = await returnFlowsOf(opened(), flow.id);
+      expect(returns.map((r) => [r.id, r.fileName, r.content])).toEqual([
+        [ids[i], `CR_${flow.originalName}`, `<cr>${i}</cr>`],
+      ]);
+    }
+  });
 
   it("migration 0011 drops the flow rows' foreign keys of an existing database, its rows kept", async () => {
     const db = opened();

@@ -303,15 +303,8 @@ const CONCLUDE_FLOW = prepared(
  * final state, history line and the return flow. Returns the return flow's id when one was recorded.
  */
 export async function concludeFlow(tx: Queryable, flow: FlowRecord, c: FlowConclusion): Promise<number | undefined> {
-  const terminal = ['IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE'].includes(c.state);
-  const stages = c.stages.map((s, i) => ({
-    seq: i + 1,
-    stage: s.stage,
-    outcome: s.outcome,
-    findings: s.findings,
-    started_at: s.startedAt.toISOString(),
-    duration_ms: s.durationMs,
-  }));
+  const terminal = isTerminal(c.state);
+  const stages = stageRows(c);
   const r = await tx.query<{ return_id: number | null }>(CONCLUDE_FLOW, [
     flow.id,
     c.state,
@@ -343,6 +336,76 @@ export async function concludeFlow(tx: Queryable, flow: FlowRecord, c: FlowConcl
  * that hold no transaction can use it (their parameter is a Db, not a transaction's Queryable).
  */
 const ASYNC_COMMIT = `set_config('synchronous_commit', 'off', true)`;
+
+const isTerminal = (state: FlowState) =>
+  ['IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE'].includes(state);
+
+const stageRows = (c: FlowConclusion) =>
+  c.stages.map((s, i) => ({
+    seq: i + 1,
+    stage: s.stage,
+    outcome: s.outcome,
+    findings: s.findings,
+    started_at: s.startedAt.toISOString(),
+    duration_ms: s.durationMs,
+  }));
+
+/** CONCLUDE_FLOW for many flows at once, given as one JSON array: one statement, one commit. */
+const CONCLUDE_FLOWS = prepared(
+  'conclude_flows',
+  `WITH given AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS g(id bigint, state text, status_code text, interface_code text,
+         syntax text, syntaxe_flux text, profile text, waiting_for text, terminal boolean, stages jsonb, note text,
+         partner text, kind text, file_name text, content text)
+     ), flow AS (
+       UPDATE flows f SET state = g.state, status_code = g.status_code,
+         interface_code = COALESCE(g.interface_code, f.interface_code), syntax = COALESCE(g.syntax, f.syntax),
+         syntaxe_flux = COALESCE(g.syntaxe_flux, f.syntaxe_flux), profile = COALESCE(g.profile, f.profile),
+         waiting_for = g.waiting_for, updated_at = now(), finished_at = CASE WHEN g.terminal THEN now() ELSE NULL END
+       FROM given g WHERE f.id = g.id
+     ), stale AS (
+       DELETE FROM flow_stages s USING given g
+       WHERE s.flow_id = g.id AND NOT (s.stage = ANY(SELECT x->>'stage' FROM jsonb_array_elements(g.stages) x))
+     ), stages AS (
+       INSERT INTO flow_stages (flow_id, seq, stage, outcome, findings, started_at, duration_ms)
+       SELECT g.id, s.seq, s.stage, s.outcome, s.findings, s.started_at, s.duration_ms
+       FROM given g, jsonb_to_recordset(g.stages)
+         AS s(seq int, stage text, outcome text, findings jsonb, started_at timestamptz, duration_ms double precision)
+       ON CONFLICT (flow_id, stage) DO UPDATE SET seq = EXCLUDED.seq, outcome = EXCLUDED.outcome,
+         findings = EXCLUDED.findings, started_at = EXCLUDED.started_at, duration_ms = EXCLUDED.duration_ms
+     ), history AS (
+       INSERT INTO flow_history (flow_id, state, note) SELECT g.id, g.state, g.note FROM given g
+     ), ret AS (
+       INSERT INTO return_flows (flow_id, partner, kind, file_name, content)
+       SELECT g.id, g.partner, g.kind, g.file_name, g.content FROM given g WHERE g.kind IS NOT NULL
+       ON CONFLICT DO NOTHING RETURNING id, flow_id
+     )
+     SELECT g.id AS flow_id, ret.id AS return_id FROM given g LEFT JOIN ret ON ret.flow_id = g.id`,
+);
+
+/** Concludes several flows (distinct) in one statement; the return flow's id of each, in order. */
+async function concludeFlows(db: Db, batch: PendingConclusion[]): Promise<Array<number | undefined>> {
+  const given = batch.map(({ flow, conclusion: c }) => ({
+    id: flow.id,
+    state: c.state,
+    status_code: c.statusCode,
+    interface_code: c.interfaceCode ?? null,
+    syntax: c.syntax ?? null,
+    syntaxe_flux: c.syntaxeFlux ?? null,
+    profile: c.profile ?? null,
+    waiting_for: c.waitingFor ?? null,
+    terminal: isTerminal(c.state),
+    stages: stageRows(c),
+    note: c.note ?? null,
+    partner: flow.partner,
+    kind: c.returnFlow?.kind ?? null,
+    file_name: c.returnFlow?.fileName ?? null,
+    content: c.returnFlow?.content ?? null,
+  }));
+  const r = await db.query<{ flow_id: number; return_id: number | null }>(CONCLUDE_FLOWS, [JSON.stringify(given)]);
+  const ids = new Map(r.rows.map((x) => [Number(x.flow_id), x.return_id === null ? undefined : Number(x.return_id)]));
+  return batch.map((p) => ids.get(p.flow.id));
+}
 
 // cur lists its columns: a prepared statement whose result type changed (a column added by a later
 // migration while this node runs) would fail on every call until its connection closes. The partner,
@@ -391,9 +454,9 @@ const CONCLUSIONS_PER_COMMIT = 64;
 
 /**
  * concludeFlow for the flows of one node that finish together: the conclusions that arrive while one
- * commit is under way are recorded together in the next transaction, one commit (one WAL flush) for
- * all of them instead of one each. Alone, a conclusion is committed at once, as before. Each flow's
- * promise settles once its conclusion is committed; if a grouped transaction fails, its conclusions
+ * commit is under way are recorded together by the next statement (CONCLUDE_FLOWS), one statement and
+ * one commit (one WAL flush) for all of them instead of one each. Alone, a conclusion is committed at once, as before. Each flow's
+ * promise settles once its conclusion is committed; if a grouped statement fails, its conclusions
  * are recorded again one by one, so only the failing flow sees the error.
  */
 export function concludeFlowSoon(db: Db, flow: FlowRecord, conclusion: FlowConclusion): Promise<number | undefined> {
@@ -410,14 +473,9 @@ async function commitConclusions(db: Db, q: { waiting: PendingConclusion[]; runn
   try {
     while (q.waiting.length) {
       const batch = q.waiting.splice(0, CONCLUSIONS_PER_COMMIT);
-      if (batch.length > 1) {
-        const ids = await db
-          .transaction(async (tx) => {
-            const out: Array<number | undefined> = [];
-            for (const p of batch) out.push(await concludeFlow(tx, p.flow, p.conclusion));
-            return out;
-          })
-          .catch(() => undefined);
+      // One flow twice in a batch (never expected) would update its row twice in one statement: alone then.
+      if (batch.length > 1 && new Set(batch.map((p) => p.flow.id)).size === batch.length) {
+        const ids = await concludeFlows(db, batch).catch(() => undefined);
         if (ids) {
           batch.forEach((p, i) => p.resolve(ids[i]));
           continue;

@@ -350,7 +350,11 @@ const stageRows = (c: FlowConclusion) =>
     duration_ms: s.durationMs,
   }));
 
-/** CONCLUDE_FLOW for many flows at once, given as one JSON array: one statement, one commit. */
+/**
+ * CONCLUDE_FLOW for many flows at once, given as one JSON array: one statement, one commit. Their ids
+ * come again as an array ($2) for the index scans: joined only to the JSON's rows (100 guessed), the
+ * generic plan hashed sequential scans of flows and flow_stages, whole tables at every conclusion.
+ */
 const CONCLUDE_FLOWS = prepared(
   'conclude_flows',
   `WITH given AS (
@@ -362,10 +366,10 @@ const CONCLUDE_FLOWS = prepared(
          interface_code = COALESCE(g.interface_code, f.interface_code), syntax = COALESCE(g.syntax, f.syntax),
          syntaxe_flux = COALESCE(g.syntaxe_flux, f.syntaxe_flux), profile = COALESCE(g.profile, f.profile),
          waiting_for = g.waiting_for, updated_at = now(), finished_at = CASE WHEN g.terminal THEN now() ELSE NULL END
-       FROM given g WHERE f.id = g.id
+       FROM given g WHERE f.id = ANY($2::bigint[]) AND f.id = g.id
      ), stale AS (
        DELETE FROM flow_stages s USING given g
-       WHERE s.flow_id = g.id AND NOT (s.stage = ANY(SELECT x->>'stage' FROM jsonb_array_elements(g.stages) x))
+       WHERE s.flow_id = ANY($2::bigint[]) AND s.flow_id = g.id AND NOT (s.stage = ANY(SELECT x->>'stage' FROM jsonb_array_elements(g.stages) x))
      ), stages AS (
        INSERT INTO flow_stages (flow_id, seq, stage, outcome, findings, started_at, duration_ms)
        SELECT g.id, s.seq, s.stage, s.outcome, s.findings, s.started_at, s.duration_ms
@@ -402,7 +406,10 @@ async function concludeFlows(db: Db, batch: PendingConclusion[]): Promise<Array<
     file_name: c.returnFlow?.fileName ?? null,
     content: c.returnFlow?.content ?? null,
   }));
-  const r = await db.query<{ flow_id: number; return_id: number | null }>(CONCLUDE_FLOWS, [JSON.stringify(given)]);
+  const r = await db.query<{ flow_id: number; return_id: number | null }>(CONCLUDE_FLOWS, [
+    JSON.stringify(given),
+    given.map((g) => g.id),
+  ]);
   const ids = new Map(r.rows.map((x) => [Number(x.flow_id), x.return_id === null ? undefined : Number(x.return_id)]));
   return batch.map((p) => ids.get(p.flow.id));
 }

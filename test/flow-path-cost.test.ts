@@ -11,6 +11,7 @@ import { openPglite, openPostgres } from '../src/store/connect.ts';
 import type { Db, NamedSql } from '../src/store/db.ts';
 import {
   CONTENT_SLICE_BYTES,
+  GROUPED_FLOW_STATEMENTS,
   concludeFlowSoon,
   getFlow,
   getStages,
@@ -210,4 +211,45 @@ describe.each<DbKind>(['pglite', 'postgres'])('flow path on %s', (kind) => {
     ).rows[0]!.at;
     expect(new Date(again).getTime()).toBe(new Date(first).getTime());
   });
+
+  (kind === 'postgres' ? it : jestIt.skip)(
+    'the grouped statements read the flow tables through their indexes (generic plans, tables of thousands of rows)',
+    async () => {
+      const db = opened();
+      // Thousands of flows, stage outcomes, bytes and comptes-rendus, so that a sequential scan is a choice, not the only sensible plan.
+      await db.exec(`
+        INSERT INTO flow_content (sha256, bytes) SELECT 'bulk' || i, 'x'::bytea FROM generate_series(1, 5000) i;
+        INSERT INTO flows (box, partner, original_name, size, sha256, stored, spool_key, transport, state)
+          SELECT 'depot', 'P1', 'bulk' || i, 1, 'bulk' || i, true, 'bulk-${kind}-' || i, 'test', 'IN_INTEGRE' FROM generate_series(1, 5000) i;
+        INSERT INTO flow_stages (flow_id, seq, stage, outcome, started_at, duration_ms)
+          SELECT f.id, s, 'S' || s, 'ok', now(), 1 FROM flows f, generate_series(1, 6) s WHERE f.original_name LIKE 'bulk%';
+        INSERT INTO return_flows (flow_id, partner, kind, file_name, content, delivered_at)
+          SELECT id, 'P1', 'compte-rendu', 'CR_' || original_name, '<r/>', now() FROM flows WHERE original_name LIKE 'bulk%';
+        ANALYZE flows; ANALYZE flow_content; ANALYZE flow_stages; ANALYZE return_flows;`);
+      const args: Record<keyof typeof GROUPED_FLOW_STATEMENTS, string> = {
+        startFlowRuns: `'{1,2,3}', 1048576`,
+        concludeFlows: `'[{"id": 1, "state": "IN_INTEGRE", "stages": []}]', '{1}'`,
+        markManyDelivered: `'{1,2,3}'`,
+      };
+      for (const [name, { sql, types }] of Object.entries(GROUPED_FLOW_STATEMENTS)) {
+        const plan = await db.transaction(async (tx) => {
+          await tx.query(`PREPARE grouped_check(${types.join(', ')}) AS ${sql.text}`);
+          await tx.query('SET LOCAL plan_cache_mode = force_generic_plan');
+          const r = await tx.query<{ 'QUERY PLAN': string }>(
+            `EXPLAIN EXECUTE grouped_check(${args[name as keyof typeof args]})`,
+          );
+          await tx.query('DEALLOCATE grouped_check');
+          return r.rows.map((x) => x['QUERY PLAN']).join('\n');
+        });
+        expect({
+          name,
+          wholeTableScans: plan.match(/Seq Scan on (flows|flow_content|flow_stages|return_flows)\b/g),
+        }).toEqual({
+          name,
+          wholeTableScans: null,
+        });
+      }
+    },
+    60000,
+  );
 });

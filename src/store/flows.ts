@@ -655,6 +655,16 @@ const MARK_MANY_DELIVERED = prepared(
    WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL AND ${ASYNC_COMMIT} IS NOT NULL`,
 );
 
+/**
+ * The statements that take many flows at once, for the test that checks their generic plans read the
+ * flow tables through their indexes (a plan hashing a whole table costs more with every flow recorded).
+ */
+export const GROUPED_FLOW_STATEMENTS = {
+  startFlowRuns: { sql: START_FLOW_RUNS, types: ['bigint[]', 'int'] },
+  concludeFlows: { sql: CONCLUDE_FLOWS, types: ['jsonb', 'bigint[]'] },
+  markManyDelivered: { sql: MARK_MANY_DELIVERED, types: ['bigint[]'] },
+} as const;
+
 /** Marks return flows delivered in one statement (a Db, not a transaction: see ASYNC_COMMIT). */
 export async function markManyDelivered(db: Db, ids: number[]): Promise<void> {
   await db.query(MARK_MANY_DELIVERED, [ids]);

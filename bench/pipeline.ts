@@ -15,9 +15,19 @@
  * SOAK_MINUTES (default 10). BENCH_EXTRA merges JSON into the daemon's configuration; BENCH_CPU_PROF=<folder>
  * profiles the daemon's threads (see bench/profile-top.ts).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,8 +51,10 @@ export interface BurstFigures {
   /** Between the 10th and the 90th percentile of arrivals (the steady rate, without start and tail). */
   steadyFlowsPerSecond: number;
   daemonCpuMsPerFlow: number;
-  /** NaN on PGlite (it runs inside the daemon: its CPU is in the daemon's). */
+  /** All the daemon's backends, pg-boss's included. NaN on PGlite (it runs inside the daemon: its CPU is in the daemon's). */
   postgresCpuMsPerFlow: number;
+  /** Of which pg-boss's own connections (fetch, completion, maintenance); the job inserts run in ours. */
+  queueCpuMsPerFlow: number;
   /** Statements the daemon sent through node-postgres (NaN on PGlite). */
   statementsPerFlow: number;
 }
@@ -56,12 +68,26 @@ export interface PacedFigures {
   p99ms: number;
 }
 
+export interface SftpFigures {
+  files: number;
+  bytesEach: number;
+  /** Files / seconds the SFTP client took to upload them all (one session, `put` after `put`). */
+  uploadedPerSecond: number;
+  /** Files / seconds from the start of the upload to the last compte-rendu in retour/. */
+  flowsPerSecond: number;
+}
+
+/** SFTP into the full daemon on PostgreSQL, measured once by bench/sftp.ts (1,000 × 5 KB, issue 13 item 5). */
+export const SFTP_DAEMON_ANCHOR_FILES_PER_SECOND = 128;
+
 export interface PipelineStory {
   kind: Kind;
   bursts: BurstFigures[];
   paced: PacedFigures[];
   /** pg-boss alone on the same kind of database: jobs sent in bulk, then worked and completed. */
   queueJobsPerSecond: number;
+  /** Small invoices uploaded over SFTP into the daemon (PostgreSQL only). */
+  sftp?: SftpFigures;
   peakRssMB: number;
 }
 
@@ -94,6 +120,30 @@ function procMemoryMB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   }
 }
 
+/** Local ports of the TCP connections a process holds (its sockets' inodes, looked up in /proc/net/tcp*). */
+function localTcpPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]!);
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+  } catch {
+    return [];
+  }
+  const ports: number[] = [];
+  for (const table of ['tcp', 'tcp6'])
+    for (const line of readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(':')[1]!, 16));
+    }
+  return ports;
+}
+
 /** The daemon under bench: its own process, data folder and (on PostgreSQL) schema, and its partner's mailbox. */
 export class BenchDaemon {
   readonly kind: Kind;
@@ -110,8 +160,14 @@ export class BenchDaemon {
   #watcher: ReturnType<typeof watch> | null = null;
   #client: pg.Client | null = null;
 
-  /** `cpus`: a `taskset -c` list the daemon's process is limited to (e.g. `0`); `httpPort`: HTTP on (default off). */
-  constructor(kind: Kind, opts: { databaseUrl?: string; cpus?: string; httpPort?: number } = {}) {
+  /**
+   * `cpus`: a `taskset -c` list the daemon's process is limited to (e.g. `0`); `httpPort`: HTTP on (default
+   * off); `sftp`: SFTP on this port, the partner logging in with this public key (default off).
+   */
+  constructor(
+    kind: Kind,
+    opts: { databaseUrl?: string; cpus?: string; httpPort?: number; sftp?: { port: number; publicKey: string } } = {},
+  ) {
     this.kind = kind;
     this.#databaseUrl = opts.databaseUrl ?? DATABASE_URL;
     this.#dataDir = mkdtempSync(path.join(os.tmpdir(), `passerelle-bench-${kind}-`));
@@ -122,10 +178,16 @@ export class BenchDaemon {
       stringify({
         dataDir: this.#dataDir,
         http: { port: opts.httpPort ?? 0 },
-        sftp: { port: 0 },
+        sftp: { port: opts.sftp?.port ?? 0 },
         schemas: { fetchOnStart: false },
         log: { level: 'warn' },
-        partners: [{ code: 'BENCH1', name: 'Bench' }],
+        partners: [
+          {
+            code: 'BENCH1',
+            name: 'Bench',
+            ...(opts.sftp ? { sftp: { authorizedKeys: [opts.sftp.publicKey] } } : {}),
+          },
+        ],
         ...(kind === 'postgres' ? { databaseUrl: this.#databaseUrl, databaseSchema: this.#schema } : {}),
         ...(process.env.BENCH_EXTRA ? (JSON.parse(process.env.BENCH_EXTRA) as object) : {}),
       }),
@@ -231,21 +293,36 @@ export class BenchDaemon {
     }
   }
 
-  /** CPU seconds so far: the daemon (all its threads), PostgreSQL's backends serving it (by pid), statements sent. */
-  async counters(): Promise<{ daemon: number; backends: Map<number, number>; statements: number }> {
+  /**
+   * CPU seconds so far: the daemon (all its threads), PostgreSQL's backends serving it (by pid), statements
+   * sent. `backends` are all the daemon's connections, found by their client ports (pg-boss names its own
+   * `pgboss:<id>`, so the application name finds only ours); `queueBackends` are pg-boss's among them.
+   */
+  async counters(): Promise<{
+    daemon: number;
+    backends: Map<number, number>;
+    queueBackends: Set<number>;
+    statements: number;
+  }> {
     let daemon = 0;
     for (const n of this.#nodes) daemon += procCpuSeconds(n.process.pid!);
     const backends = new Map<number, number>();
+    const queueBackends = new Set<number>();
     if (this.#client) {
-      const { rows } = await this.#client.query<{ pid: number }>(
-        'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
-        [this.#schema],
+      const ports = this.#nodes.flatMap((n) => localTcpPorts(n.process.pid!));
+      const { rows } = await this.#client.query<{ pid: number; app: string }>(
+        `SELECT pid, application_name AS app FROM pg_stat_activity
+         WHERE application_name = $1 OR (client_port = ANY($2::int[]) AND client_addr IN ('127.0.0.1', '::1'))`,
+        [this.#schema, ports],
       );
-      for (const { pid } of rows) backends.set(pid, procCpuSeconds(pid));
+      for (const { pid, app } of rows) {
+        backends.set(pid, procCpuSeconds(pid));
+        if (app !== this.#schema) queueBackends.add(pid);
+      }
     }
     let statements = 0;
     for (const n of Object.values(this.statementsByText())) statements += n;
-    return { daemon, backends, statements };
+    return { daemon, backends, queueBackends, statements };
   }
 
   /** The daemon's PostgreSQL schema (its queue's is `<schema>_boss`) and the bench's own connection. */
@@ -304,13 +381,19 @@ async function burst(d: BenchDaemon, n: number, label: string): Promise<BurstFig
   const p10 = percentile(arrivals, 10);
   const p90 = percentile(arrivals, 90);
   let backendSeconds = 0;
-  for (const [pid, s] of after.backends) backendSeconds += s - (before.backends.get(pid) ?? 0);
+  let queueSeconds = 0;
+  for (const [pid, s] of after.backends) {
+    const used = s - (before.backends.get(pid) ?? 0);
+    backendSeconds += used;
+    if (after.queueBackends.has(pid)) queueSeconds += used;
+  }
   return {
     flows: n,
     flowsPerSecond: n / ((arrivals[arrivals.length - 1]! - t0) / 1000),
     steadyFlowsPerSecond: (0.8 * n) / ((p90 - p10) / 1000),
     daemonCpuMsPerFlow: ((after.daemon - before.daemon) * 1000) / n,
     postgresCpuMsPerFlow: d.kind === 'postgres' ? (backendSeconds * 1000) / n : NaN,
+    queueCpuMsPerFlow: d.kind === 'postgres' ? (queueSeconds * 1000) / n : NaN,
     statementsPerFlow: d.kind === 'postgres' ? (after.statements - before.statements) / n : NaN,
   };
 }
@@ -337,6 +420,95 @@ async function paced(d: BenchDaemon, rate: number, seconds: number, label: strin
     p50ms: percentile(latencies, 50),
     p99ms: percentile(latencies, 99),
   };
+}
+
+/** An ed25519 key pair for the bench's SFTP client, in `dir`: the private key's path and the public key's line. */
+function sftpClientKey(dir: string): { key: string; publicKey: string } {
+  const key = path.join(dir, 'id_ed25519');
+  execFileSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+  return { key, publicKey: readFileSync(`${key}.pub`, 'utf8').trim() };
+}
+
+/**
+ * `n` small UBL invoices (5.4 KB, distinct bytes each) uploaded into the daemon's `/depot` over SFTP by
+ * OpenSSH's `sftp -b` (one session, one `put` after the other, as bench/sftp.ts does): files/s of the
+ * upload, and flows/s from its start to the last compte-rendu in retour/.
+ */
+async function sftpUploads(
+  d: BenchDaemon,
+  sftp: { port: number; key: string },
+  n: number,
+  label: string,
+): Promise<SftpFigures> {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'passerelle-bench-sftp-'));
+  try {
+    const template = readFileSync(path.join(CORPUS, 'valid/ubl/cen-sample-discount-price.xml'), 'utf8');
+    const names = Array.from({ length: n }, (_, i) => `${label}-${i}.xml`);
+    let bytesEach = 0;
+    const lines = names.map((name) => {
+      const body = template.replace('<cbc:ID>', `<!-- ${name} --><cbc:ID>`);
+      bytesEach = Buffer.byteLength(body);
+      writeFileSync(path.join(work, name), body);
+      return `put ${path.join(work, name)} /depot/${name}`;
+    });
+    const batch = path.join(work, 'batch');
+    writeFileSync(batch, lines.join('\n') + '\n');
+    const args = ['-q', '-i', sftp.key, '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no'];
+    args.push('-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-P', String(sftp.port));
+    const t0 = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn('/usr/bin/sftp', [...args, '-b', batch, 'BENCH1@127.0.0.1'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`sftp exited ${code}: ${err.trim()}`))));
+    });
+    const uploaded = performance.now();
+    await d.waitFor(names, 600000);
+    const last = Math.max(...names.map((x) => d.seen.get(x)!));
+    return {
+      files: n,
+      bytesEach,
+      uploadedPerSecond: n / ((uploaded - t0) / 1000),
+      flowsPerSecond: n / ((last - t0) / 1000),
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** SFTP into the daemon alone (`npm run bench -- sftp-daemon`): a fresh daemon on PostgreSQL, warmed up, then BENCH_SFTP_FILES uploads. */
+export async function benchSftpDaemon(): Promise<Record<string, number>> {
+  const files = Number(process.env.BENCH_SFTP_FILES ?? 1000);
+  const keyDir = mkdtempSync(path.join(os.tmpdir(), 'passerelle-bench-key-'));
+  const client = sftpClientKey(keyDir);
+  const port = await freePort();
+  const d = new BenchDaemon('postgres', { sftp: { port, publicKey: client.publicKey } });
+  try {
+    await d.ready();
+    await sftpUploads(d, { port, key: client.key }, 50, 'sftp-warm');
+    const f = await sftpUploads(d, { port, key: client.key }, files, 'sftp');
+    printSftp(f);
+    return sftpResults(f);
+  } finally {
+    await d.stop();
+    rmSync(keyDir, { recursive: true, force: true });
+  }
+}
+
+function printSftp(f: SftpFigures): void {
+  console.log(
+    `  SFTP into the daemon, ${f.files} UBL invoices of ${(f.bytesEach / 1024).toFixed(1)} KB (OpenSSH sftp, one session; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}): ` +
+      `${f0(f.uploadedPerSecond)} files/s uploaded, ${f0(f.flowsPerSecond)} flows/s to compte-rendu — anchor ${SFTP_DAEMON_ANCHOR_FILES_PER_SECOND} files/s (bench/sftp.ts)`,
+  );
+}
+
+function sftpResults(f: SftpFigures): Record<string, number> {
+  return { 'pipeline.postgres.sftp.files/s': f.uploadedPerSecond, 'pipeline.postgres.sftp.flows/s': f.flowsPerSecond };
 }
 
 /**
@@ -399,7 +571,11 @@ export async function benchPipeline(kind: Kind): Promise<PipelineStory> {
   const burstSizes = numbers(process.env.BENCH_BURSTS, [1000, 5000]);
   const rates = numbers(process.env.BENCH_PACED, [100, 200]);
   const seconds = Number(process.env.BENCH_PACED_SECONDS ?? 60);
-  const d = new BenchDaemon(kind);
+  // SFTP into the daemon (issue 13 item 5): on PostgreSQL, after the paced runs (BENCH_SFTP_FILES, 0 = none).
+  const sftpFiles = kind === 'postgres' ? Number(process.env.BENCH_SFTP_FILES ?? 1000) : 0;
+  const keyDir = mkdtempSync(path.join(os.tmpdir(), 'passerelle-bench-key-'));
+  const client = sftpFiles > 0 ? { ...sftpClientKey(keyDir), port: await freePort() } : undefined;
+  const d = new BenchDaemon(kind, client ? { sftp: client } : {});
   const story: PipelineStory = { kind, bursts: [], paced: [], queueJobsPerSecond: NaN, peakRssMB: NaN };
   try {
     await d.ready();
@@ -412,9 +588,14 @@ export async function benchPipeline(kind: Kind): Promise<PipelineStory> {
       await new Promise((r) => setTimeout(r, 2000)); // let the previous burst's chores settle
     }
     for (const rate of rates) story.paced.push(await paced(d, rate, seconds, `paced${rate}`));
+    if (client) {
+      await sftpUploads(d, client, 50, 'sftp-warm');
+      story.sftp = await sftpUploads(d, client, sftpFiles, 'sftp');
+    }
     story.peakRssMB = d.peakRssMB();
   } finally {
     await d.stop();
+    rmSync(keyDir, { recursive: true, force: true });
   }
   story.queueJobsPerSecond = await queueRate(kind);
   return story;
@@ -436,7 +617,7 @@ export function printStory(s: PipelineStory): Record<string, number> {
   for (const b of s.bursts) {
     console.log(
       `  burst ${b.flows}: ${f0(b.flowsPerSecond)} flows/s (${f0(b.steadyFlowsPerSecond)} between 10 % and 90 %) — goal ≥ ${goal}; ` +
-        `CPU a flow: daemon ${f2(b.daemonCpuMsPerFlow)} ms, PostgreSQL ${f2(b.postgresCpuMsPerFlow)} ms (goal < 0.8) — ` +
+        `CPU a flow: daemon ${f2(b.daemonCpuMsPerFlow)} ms, PostgreSQL ${f2(b.postgresCpuMsPerFlow)} ms (goal < 0.8; pg-boss's connections ${f2(b.queueCpuMsPerFlow)}) — ` +
         `all ≤ 4 ms for 500/s on 2 cores; ${f2(b.statementsPerFlow)} SQL statements a flow`,
     );
     const k = `pipeline.${s.kind}.burst${b.flows}`;
@@ -445,6 +626,7 @@ export function printStory(s: PipelineStory): Record<string, number> {
     out[`${k}.daemonCpuMs`] = b.daemonCpuMsPerFlow;
     if (s.kind === 'postgres') {
       out[`${k}.pgCpuMs`] = b.postgresCpuMsPerFlow;
+      out[`${k}.pgBossCpuMs`] = b.queueCpuMsPerFlow;
       out[`${k}.statements`] = b.statementsPerFlow;
     }
   }
@@ -455,6 +637,10 @@ export function printStory(s: PipelineStory): Record<string, number> {
     out[`pipeline.${s.kind}.p50ms@${p.rate}/s`] = p.p50ms;
     out[`pipeline.${s.kind}.p99ms@${p.rate}/s`] = p.p99ms;
     out[`pipeline.${s.kind}.achieved@${p.rate}/s`] = p.achieved;
+  }
+  if (s.sftp) {
+    printSftp(s.sftp);
+    Object.assign(out, sftpResults(s.sftp));
   }
   const best = Math.max(...s.bursts.map((b) => b.steadyFlowsPerSecond));
   console.log(

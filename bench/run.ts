@@ -9,7 +9,7 @@ import path from 'node:path';
 import { benchDetect } from './detect.ts';
 import { benchDurability } from './durability.ts';
 import { HEALTH_ANCHOR_MS, benchMemory } from './memory.ts';
-import { benchMixed, benchPipeline, benchScaleOut, benchSoak, printStory } from './pipeline.ts';
+import { benchMixed, benchPipeline, benchScaleOut, benchSftpDaemon, benchSoak, printStory } from './pipeline.ts';
 import { benchRules } from './rules.ts';
 import { benchSftp } from './sftp.ts';
 import { benchSignature } from './signature.ts';
@@ -40,6 +40,8 @@ const suites: Record<string, () => Promise<Record<string, number>>> = {
   // Two daemons each on one core against one (taskset): only when named.
   scaleout: benchScaleOut,
   sftp: benchSftp,
+  // SFTP uploads into the daemon on PostgreSQL alone (the pipeline story prints them too).
+  'sftp-daemon': benchSftpDaemon,
   durability: benchDurability,
   memory: async () => {
     const kind = process.argv.includes('postgres') ? 'postgres' : 'pglite';
@@ -74,6 +76,7 @@ const suites: Record<string, () => Promise<Record<string, number>>> = {
 const wanted = process.argv.slice(2).filter((a) => a in suites);
 // The memory bench (one large flow), the soak (ten minutes) and scale-out (taskset) run only when asked by name.
 if (!wanted.length) {
+  delete suites['sftp-daemon'];
   delete suites.memory;
   delete suites.soak;
   delete suites.scaleout;

@@ -3,7 +3,7 @@
  * own process on a database of its own (`passerelle_bench_sql`, created on the server of
  * BENCH_DATABASE_URL), so the commit count is its alone; after 50 warm-up flows a burst of small UBL
  * flows goes from depot/ to retour/, and the bench prints per flow: PostgreSQL CPU (utime + stime of the
- * daemon's backends, from /proc, found by application_name), statements sent (counted by
+ * daemon's backends, pg-boss's included, from /proc, found by their client ports), statements sent (counted by
  * bench/sql-count.mjs), commits, rows inserted/updated, and the HOT ratio of each table's updates.
  * PostgreSQL must run on this machine (for /proc). Dev script only, not part of `npm run bench`
  * (`npm run bench -- pipeline` prints the CPU and statements a flow too).
@@ -28,9 +28,16 @@ type Snap = {
   tables: Map<string, { ins: number; upd: number; hot: number }>;
   statements: Record<string, number>;
 };
+/**
+ * `counters` (CPU of the backends, read from /proc while they live: the pool closes a connection idle for
+ * 10 s) are taken before waiting for the statistics, which an idle backend flushes within 10 s.
+ */
 async function snapshot(): Promise<Snap> {
   const c = daemon.client!;
+  await new Promise((r) => setTimeout(r, 400)); // the daemon writes its statement counts every 250 ms
   const counters = await daemon.counters();
+  const statements = daemon.statementsByText();
+  await new Promise((r) => setTimeout(r, 11000));
   await c.query('SELECT pg_stat_clear_snapshot()');
   const db = (
     await c.query(
@@ -47,24 +54,28 @@ async function snapshot(): Promise<Snap> {
     )
   ).rows)
     tables.set(t.name as string, t as { ins: number; upd: number; hot: number });
-  return { counters, db, tables, statements: daemon.statementsByText() };
+  return { counters, db, tables, statements };
 }
 try {
   await daemon.ready();
   const warm = Array.from({ length: 50 }, (_, i) => `warm-${i}.xml`);
   warm.forEach((x) => daemon.drop(x));
   await daemon.waitFor(warm, 120000);
-  await new Promise((r) => setTimeout(r, 1500)); // statistics are flushed at most once a second
+  await new Promise((r) => setTimeout(r, 11000)); // the warm-up's statistics flushed
   const a = await snapshot();
   const t0 = performance.now();
   const names = Array.from({ length: flows }, (_, i) => `burst-${i}.xml`);
   names.forEach((x) => daemon.drop(x));
   await daemon.waitFor(names, 600000);
   const seconds = (performance.now() - t0) / 1000;
-  await new Promise((r) => setTimeout(r, 1500));
   const b = await snapshot();
   let cpu = 0;
-  for (const [pid, s] of b.counters.backends) cpu += s - (a.counters.backends.get(pid) ?? 0);
+  let queueCpu = 0;
+  for (const [pid, s] of b.counters.backends) {
+    const used = s - (a.counters.backends.get(pid) ?? 0);
+    cpu += used;
+    if (b.counters.queueBackends.has(pid)) queueCpu += used;
+  }
   const per = (x: number) => (x / flows).toFixed(2);
   let statements = 0;
   const byText: Array<[string, number]> = [];
@@ -79,7 +90,10 @@ try {
       .map((x) => x.toFixed(1))
       .join(' ')}`,
   );
-  console.log(`PostgreSQL CPU ${((cpu * 1000) / flows).toFixed(2)} ms a flow (${b.counters.backends.size} backends)`);
+  console.log(
+    `PostgreSQL CPU ${((cpu * 1000) / flows).toFixed(2)} ms a flow (${b.counters.backends.size} backends), of which ` +
+      `pg-boss's ${b.counters.queueBackends.size} connections ${((queueCpu * 1000) / flows).toFixed(2)} ms`,
+  );
   console.log(
     `per flow: ${per(statements)} statements, ${per(b.db.commits! - a.db.commits!)} commits, ${per(b.db.inserted! - a.db.inserted!)} rows inserted, ${per(b.db.updated! - a.db.updated!)} updated`,
   );

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fitFileName } from '../formats/return/index.ts';
 import { mailboxPaths, openMailboxFolder, writeExclusive } from '../store/mailboxes.ts';
 import type { Logger } from '../log.ts';
-import type { Queryable } from '../store/db.ts';
+import type { Db } from '../store/db.ts';
 import { markDelivered, markManyDelivered, pendingReturnFlows } from '../store/flows.ts';
 import type { ReturnFlowRecord } from '../store/types.ts';
 
@@ -22,9 +22,9 @@ export function setDeliveryDurability(on: boolean): void {
 }
 
 // Deliveries that end at the same moment are marked in one statement (one round trip for many flows).
-const toMark = new Map<Queryable, { ids: number[]; done: Promise<void> }>();
+const toMark = new Map<Db, { ids: number[]; done: Promise<void> }>();
 
-function markDeliveredSoon(db: Queryable, id: number): Promise<void> {
+function markDeliveredSoon(db: Db, id: number): Promise<void> {
   let batch = toMark.get(db);
   if (!batch) {
     const ids: number[] = [];
@@ -52,7 +52,8 @@ function delivered(file: string): boolean {
 
 export async function deliverOne(
   dataDir: string,
-  db: Queryable,
+  /** The database itself, not a transaction: delivery marks are committed on their own (see markManyDelivered). */
+  db: Db,
   r: ReturnFlowRecord,
   logger: Logger,
   opts: { flowLabel?: string; /** recorded just now, so never written before */ fresh?: boolean } = {},
@@ -92,7 +93,7 @@ export async function deliverOne(
  * cannot be written is logged and left undelivered (tried again at the next pass); it never stops the
  * others, nor the daemon's start.
  */
-export async function deliverPending(dataDir: string, db: Queryable, logger: Logger, flowId?: number): Promise<number> {
+export async function deliverPending(dataDir: string, db: Db, logger: Logger, flowId?: number): Promise<number> {
   let n = 0;
   const failed = new Set<number>();
   for (;;) {

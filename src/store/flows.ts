@@ -373,15 +373,8 @@ const CONCLUDE_FLOW = prepared(
  * final state, history line and the return flow. Returns the return flow's id when one was recorded.
  */
 export async function concludeFlow(tx: Queryable, flow: FlowRecord, c: FlowConclusion): Promise<number | undefined> {
-  const terminal = ['IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE'].includes(c.state);
-  const stages = c.stages.map((s, i) => ({
-    seq: i + 1,
-    stage: s.stage,
-    outcome: s.outcome,
-    findings: s.findings,
-    started_at: s.startedAt.toISOString(),
-    duration_ms: s.durationMs,
-  }));
+  const terminal = isTerminal(c.state);
+  const stages = stageRows(c);
   const r = await tx.query<{ return_id: number | null }>(CONCLUDE_FLOW, [
     flow.id,
     c.state,
@@ -403,20 +396,113 @@ export async function concludeFlow(tx: Queryable, flow: FlowRecord, c: FlowConcl
   return id === null || id === undefined ? undefined : Number(id);
 }
 
+/**
+ * The start of a run and the delivery marks are committed without waiting for their WAL to reach the
+ * disk (`synchronous_commit = off` for their transaction alone): if the database server crashes before
+ * the next synchronous commit flushes them, the flow is found as it was before (IN_RECU with its job, or
+ * its compte-rendu not yet marked), which recovery replays anyway (the run again; the compte-rendu found
+ * in retour/ and only marked). Lost only by a server crash, never by the daemon's, and never a flow or a
+ * conclusion: those commits still wait for the disk. Set from inside the statement, so only callers
+ * that hold no transaction can use it (their parameter is a Db, not a transaction's Queryable).
+ */
+const ASYNC_COMMIT = `set_config('synchronous_commit', 'off', true)`;
+
+const isTerminal = (state: FlowState) =>
+  ['IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE'].includes(state);
+
+const stageRows = (c: FlowConclusion) =>
+  c.stages.map((s, i) => ({
+    seq: i + 1,
+    stage: s.stage,
+    outcome: s.outcome,
+    findings: s.findings,
+    started_at: s.startedAt.toISOString(),
+    duration_ms: s.durationMs,
+  }));
+
+/**
+ * CONCLUDE_FLOW for many flows at once, given as one JSON array: one statement, one commit. Their ids
+ * come again as an array ($2) for the index scans: joined only to the JSON's rows (100 guessed), the
+ * generic plan hashed sequential scans of flows and flow_stages, whole tables at every conclusion.
+ */
+const CONCLUDE_FLOWS = prepared(
+  'conclude_flows',
+  `WITH given AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS g(id bigint, state text, status_code text, interface_code text,
+         syntax text, syntaxe_flux text, profile text, waiting_for text, terminal boolean, stages jsonb, note text,
+         partner text, kind text, file_name text, content text)
+     ), flow AS (
+       UPDATE flows f SET state = g.state, status_code = g.status_code,
+         interface_code = COALESCE(g.interface_code, f.interface_code), syntax = COALESCE(g.syntax, f.syntax),
+         syntaxe_flux = COALESCE(g.syntaxe_flux, f.syntaxe_flux), profile = COALESCE(g.profile, f.profile),
+         waiting_for = g.waiting_for, updated_at = now(), finished_at = CASE WHEN g.terminal THEN now() ELSE NULL END
+       FROM given g WHERE f.id = ANY($2::bigint[]) AND f.id = g.id
+     ), stale AS (
+       DELETE FROM flow_stages s USING given g
+       WHERE s.flow_id = ANY($2::bigint[]) AND s.flow_id = g.id AND NOT (s.stage = ANY(SELECT x->>'stage' FROM jsonb_array_elements(g.stages) x))
+     ), stages AS (
+       INSERT INTO flow_stages (flow_id, seq, stage, outcome, findings, started_at, duration_ms)
+       SELECT g.id, s.seq, s.stage, s.outcome, s.findings, s.started_at, s.duration_ms
+       FROM given g, jsonb_to_recordset(g.stages)
+         AS s(seq int, stage text, outcome text, findings jsonb, started_at timestamptz, duration_ms double precision)
+       ON CONFLICT (flow_id, stage) DO UPDATE SET seq = EXCLUDED.seq, outcome = EXCLUDED.outcome,
+         findings = EXCLUDED.findings, started_at = EXCLUDED.started_at, duration_ms = EXCLUDED.duration_ms
+     ), history AS (
+       INSERT INTO flow_history (flow_id, state, note) SELECT g.id, g.state, g.note FROM given g
+     ), ret AS (
+       INSERT INTO return_flows (flow_id, partner, kind, file_name, content)
+       SELECT g.id, g.partner, g.kind, g.file_name, g.content FROM given g WHERE g.kind IS NOT NULL
+       ON CONFLICT DO NOTHING RETURNING id, flow_id
+     )
+     SELECT g.id AS flow_id, ret.id AS return_id FROM given g LEFT JOIN ret ON ret.flow_id = g.id`,
+);
+
+/** Concludes several flows (distinct) in one statement; the return flow's id of each, in order. */
+async function concludeFlows(db: Db, batch: PendingConclusion[]): Promise<Array<number | undefined>> {
+  const given = batch.map(({ flow, conclusion: c }) => ({
+    id: flow.id,
+    state: c.state,
+    status_code: c.statusCode,
+    interface_code: c.interfaceCode ?? null,
+    syntax: c.syntax ?? null,
+    syntaxe_flux: c.syntaxeFlux ?? null,
+    profile: c.profile ?? null,
+    waiting_for: c.waitingFor ?? null,
+    terminal: isTerminal(c.state),
+    stages: stageRows(c),
+    note: c.note ?? null,
+    partner: flow.partner,
+    kind: c.returnFlow?.kind ?? null,
+    file_name: c.returnFlow?.fileName ?? null,
+    content: c.returnFlow?.content ?? null,
+  }));
+  const r = await db.query<{ flow_id: number; return_id: number | null }>(CONCLUDE_FLOWS, [
+    JSON.stringify(given),
+    given.map((g) => g.id),
+  ]);
+  const ids = new Map(r.rows.map((x) => [Number(x.flow_id), x.return_id === null ? undefined : Number(x.return_id)]));
+  return batch.map((p) => ids.get(p.flow.id));
+}
+
 // cur lists its columns: a prepared statement whose result type changed (a column added by a later
-// migration while this node runs) would fail on every call until its connection closes.
-const START_FLOW_RUN = prepared(
-  'start_flow_run',
+// migration while this node runs) would fail on every call until its connection closes. The partner,
+// the bytes, the matelas and the duplicate are looked up per flow (subqueries; LATERAL … OFFSET 0 is
+// not flattened into a join): the generic plan of a join with `id = ANY($1)` (10 rows guessed) hashed a
+// sequential scan of flow_content, the whole table read at every start.
+
+const START_FLOW_RUNS = prepared(
+  'start_flow_runs',
   `WITH cur AS (
-       SELECT ${FLOW_COLUMNS} FROM flows WHERE id = $1
+       SELECT ${FLOW_COLUMNS} FROM flows WHERE id = ANY($1::bigint[])
      ), started AS (
        UPDATE flows SET state = 'IN_EN_COURS_TRAITEMENT_CPP', updated_at = now()
-       WHERE id = $1 AND state NOT IN ('IN_EN_COURS_TRAITEMENT_CPP', 'IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
+       WHERE id = ANY($1::bigint[])
+         AND state NOT IN ('IN_EN_COURS_TRAITEMENT_CPP', 'IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
        RETURNING id
      ), history AS (
        INSERT INTO flow_history (flow_id, state) SELECT id, 'IN_EN_COURS_TRAITEMENT_CPP' FROM started
      )
-     SELECT cur.*, to_jsonb(p) AS partner_row,
+     SELECT cur.*, (SELECT to_jsonb(p) FROM partners p WHERE p.code = cur.partner) AS partner_row,
        CASE WHEN cur.stored AND cur.state NOT IN ('IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
          THEN CASE WHEN octet_length(c.bytes) <= $2 THEN c.bytes END END AS content_bytes,
        CASE WHEN cur.stored AND cur.state NOT IN ('IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
@@ -427,10 +513,11 @@ const START_FLOW_RUN = prepared(
        (SELECT e.flow_number FROM flows e
          WHERE cur.box = 'depot' AND e.partner = cur.partner AND e.sha256 = cur.sha256 AND e.box = 'depot' AND e.id < cur.id
            AND e.state NOT IN ('IN_REJETE', 'IN_INCIDENTE')
-         ORDER BY e.id LIMIT 1) AS earlier_deposit
-     FROM cur JOIN partners p ON p.code = cur.partner
-       LEFT JOIN flow_content c ON c.sha256 = cur.sha256
-       LEFT JOIN flow_content s ON s.sha256 = cur.signature_sha256`,
+         ORDER BY e.id LIMIT 1) AS earlier_deposit,
+       ${ASYNC_COMMIT} AS async_commit
+     FROM cur
+       LEFT JOIN LATERAL (SELECT bytes FROM flow_content WHERE sha256 = cur.sha256 OFFSET 0) c ON true
+       LEFT JOIN LATERAL (SELECT bytes FROM flow_content WHERE sha256 = cur.signature_sha256 OFFSET 0) s ON true`,
 );
 
 interface PendingConclusion {
@@ -444,9 +531,9 @@ const CONCLUSIONS_PER_COMMIT = 64;
 
 /**
  * concludeFlow for the flows of one node that finish together: the conclusions that arrive while one
- * commit is under way are recorded together in the next transaction, one commit (one WAL flush) for
- * all of them instead of one each. Alone, a conclusion is committed at once, as before. Each flow's
- * promise settles once its conclusion is committed; if a grouped transaction fails, its conclusions
+ * commit is under way are recorded together by the next statement (CONCLUDE_FLOWS), one statement and
+ * one commit (one WAL flush) for all of them instead of one each. Alone, a conclusion is committed at once, as before. Each flow's
+ * promise settles once its conclusion is committed; if a grouped statement fails, its conclusions
  * are recorded again one by one, so only the failing flow sees the error.
  */
 export function concludeFlowSoon(db: Db, flow: FlowRecord, conclusion: FlowConclusion): Promise<number | undefined> {
@@ -463,14 +550,9 @@ async function commitConclusions(db: Db, q: { waiting: PendingConclusion[]; runn
   try {
     while (q.waiting.length) {
       const batch = q.waiting.splice(0, CONCLUSIONS_PER_COMMIT);
-      if (batch.length > 1) {
-        const ids = await db
-          .transaction(async (tx) => {
-            const out: Array<number | undefined> = [];
-            for (const p of batch) out.push(await concludeFlow(tx, p.flow, p.conclusion));
-            return out;
-          })
-          .catch(() => undefined);
+      // One flow twice in a batch (never expected) would update its row twice in one statement: alone then.
+      if (batch.length > 1 && new Set(batch.map((p) => p.flow.id)).size === batch.length) {
+        const ids = await concludeFlows(db, batch).catch(() => undefined);
         if (ids) {
           batch.forEach((p, i) => p.resolve(ids[i]));
           continue;
@@ -483,25 +565,67 @@ async function commitConclusions(db: Db, q: { waiting: PendingConclusion[]; runn
   }
 }
 
-/** What a run needs, in one round trip: the flow as it was, its partner and bytes; marks it in progress. */
-export async function startFlowRun(
-  db: Queryable,
-  flowId: number,
-): Promise<
-  | {
-      flow: FlowRecord;
-      partnerRow: Record<string, unknown>;
-      bytes: Buffer | null;
-      signature: Buffer | null;
-      /** An earlier deposit of the same bytes by the same partner that was not rejected (see findDuplicateDeposit). */
-      earlierDeposit: string | null;
-      /** The partner's matelas row, when it has one (read with the flow: routing needs it). */
-      matelasRow: Record<string, unknown> | null;
+/** What a run needs: the flow as it was, its partner and bytes (see startFlowRun). */
+export interface StartedRun {
+  flow: FlowRecord;
+  partnerRow: Record<string, unknown>;
+  bytes: Buffer | null;
+  signature: Buffer | null;
+  /** An earlier deposit of the same bytes by the same partner that was not rejected (see findDuplicateDeposit). */
+  earlierDeposit: string | null;
+  /** The partner's matelas row, when it has one (read with the flow: routing needs it). */
+  matelasRow: Record<string, unknown> | null;
+}
+
+interface PendingStart {
+  flowId: number;
+  resolve: (row: Row | undefined) => void;
+  reject: (err: unknown) => void;
+}
+const starting = new WeakMap<Db, PendingStart[]>();
+
+/** The rows of many flows' starts, by flow id, in one statement. */
+async function startFlowRuns(db: Db, ids: number[]): Promise<Map<number, Row>> {
+  const r = await db.query<Row>(START_FLOW_RUNS, [ids, CONTENT_SLICE_BYTES]);
+  return new Map(r.rows.map((row) => [Number(row.id), row]));
+}
+
+/**
+ * The starts asked in one turn of the event loop (the jobs of one fetched batch) go to the database
+ * together: one statement and one commit for all of them. If that statement fails, each start is tried
+ * again alone, so only a failing flow sees the error.
+ */
+function startedRow(db: Db, flowId: number): Promise<Row | undefined> {
+  return new Promise((resolve, reject) => {
+    let waiting = starting.get(db);
+    if (!waiting) {
+      const batch: PendingStart[] = (waiting = []);
+      starting.set(db, batch);
+      setImmediate(() => {
+        starting.delete(db);
+        void startFlowRuns(
+          db,
+          batch.map((p) => p.flowId),
+        ).then(
+          (rows) => batch.forEach((p) => p.resolve(rows.get(p.flowId))),
+          () => {
+            for (const p of batch)
+              void startFlowRuns(db, [p.flowId]).then((rows) => p.resolve(rows.get(p.flowId)), p.reject);
+          },
+        );
+      });
     }
-  | undefined
-> {
-  const r = await db.query<Row>(START_FLOW_RUN, [flowId, CONTENT_SLICE_BYTES]);
-  const row = r.rows[0];
+    waiting.push({ flowId, resolve, reject });
+  });
+}
+
+/**
+ * What a run needs: the flow as it was, its partner and bytes, the matelas and the duplicate check;
+ * marks it in progress (committed without waiting for the disk, see ASYNC_COMMIT). One statement for
+ * the flows starting together.
+ */
+export async function startFlowRun(db: Db, flowId: number): Promise<StartedRun | undefined> {
+  const row = await startedRow(db, flowId);
   if (!row) return undefined;
   const buf = (b: unknown) => (b ? asBuffer(b as Uint8Array) : null);
   const flow = toFlow(row);
@@ -594,20 +718,29 @@ export async function returnFlowsOf(db: Queryable, flowId: number): Promise<Retu
   return r.rows.map(toReturn);
 }
 
+// Committed without waiting for the disk (see ASYNC_COMMIT): a mark lost in a server crash leaves a
+// compte-rendu that recovery finds already in retour/ and only marks.
 const MARK_MANY_DELIVERED = prepared(
-  'mark_many_delivered',
-  'UPDATE return_flows SET delivered_at = now() WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL',
-);
-const MARK_DELIVERED = prepared(
-  'mark_delivered',
-  'UPDATE return_flows SET delivered_at = now() WHERE id = $1 AND delivered_at IS NULL',
+  'mark_many_delivered_async',
+  `UPDATE return_flows SET delivered_at = now()
+   WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL AND ${ASYNC_COMMIT} IS NOT NULL`,
 );
 
-/** Marks many return flows delivered in one statement. */
-export async function markManyDelivered(db: Queryable, ids: number[]): Promise<void> {
+/**
+ * The statements that take many flows at once, for the test that checks their generic plans read the
+ * flow tables through their indexes (a plan hashing a whole table costs more with every flow recorded).
+ */
+export const GROUPED_FLOW_STATEMENTS = {
+  startFlowRuns: { sql: START_FLOW_RUNS, types: ['bigint[]', 'int'] },
+  concludeFlows: { sql: CONCLUDE_FLOWS, types: ['jsonb', 'bigint[]'] },
+  markManyDelivered: { sql: MARK_MANY_DELIVERED, types: ['bigint[]'] },
+} as const;
+
+/** Marks return flows delivered in one statement (a Db, not a transaction: see ASYNC_COMMIT). */
+export async function markManyDelivered(db: Db, ids: number[]): Promise<void> {
   await db.query(MARK_MANY_DELIVERED, [ids]);
 }
 
-export async function markDelivered(db: Queryable, id: number): Promise<void> {
-  await db.query(MARK_DELIVERED, [id]);
+export async function markDelivered(db: Db, id: number): Promise<void> {
+  await markManyDelivered(db, [id]);
 }

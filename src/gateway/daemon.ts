@@ -216,11 +216,15 @@ export class Daemon {
 
   private async startWorkers(): Promise<void> {
     const { boss } = this.store;
-    const concurrency = this.config.pipeline.concurrency;
+    const { batchSize, lanes } = queueLanes(this.config.pipeline.concurrency);
     await boss.work<{ flowId: number }>(
       QUEUES.flows,
       {
-        batchSize: concurrency,
+        // A batch's handler returns once all its flows are done, and only then does its lane fetch again: with
+        // one lane, a 30 Mo flow (seconds) would hold every flow deposited meanwhile in the queue. Several lanes
+        // fetch on their own, so a large flow holds its own lane's batch only.
+        localConcurrency: lanes,
+        batchSize,
         perJobResults: true,
         burstWhenBatchFull: true,
         pollingIntervalSeconds: 0.5,
@@ -384,4 +388,11 @@ export class Daemon {
     }
     if (!opts.failed) this.logger.info('passerelle stopped');
   }
+}
+
+/** Fetch lanes for the flows queue: up to QUEUE_LANES lanes of equal batches, never more flows at once than `concurrency`. */
+export const QUEUE_LANES = 4;
+export function queueLanes(concurrency: number): { batchSize: number; lanes: number } {
+  const batchSize = Math.ceil(concurrency / Math.min(QUEUE_LANES, concurrency));
+  return { batchSize, lanes: Math.max(1, Math.floor(concurrency / batchSize)) };
 }

@@ -3,7 +3,8 @@
  * `threads` workers, each with its own compiled schemas (compiled lazily, on its first flow of that kind).
  * Requests go to the worker with the fewest pending bytes; a document above RECYCLE_ABOVE_BYTES goes to a
  * worker of its own (the large lane: started for it, ended after it, at most `threads` at once), so that no
- * small flow waits behind a 30 Mo document's validation. A worker that dies fails its in-flight calls with an
+ * small flow waits behind a 30 Mo document's validation (its worker runs at a lower CPU priority, as the flow
+ * workers' large lane does: src/thread-priority.ts). A worker that dies fails its in-flight calls with an
  * error and is replaced on the next call (not at once: a worker that cannot start must not respawn in a loop).
  * `threads: 0` validates inline on the calling thread (tests, `passerelle analyze`).
  */
@@ -53,9 +54,9 @@ export class ValidationPool {
     this.#largeMax = Math.max(0, opts.threads);
   }
 
-  #spawn(): Slot {
+  #spawn(large = false): Slot {
     const slot: Slot = {
-      worker: new Worker(WORKER_URL, { workerData: { schemaDir: this.schemaDir, shipped: this.shipped } }),
+      worker: new Worker(WORKER_URL, { workerData: { schemaDir: this.schemaDir, shipped: this.shipped, large } }),
       pending: new Map(),
       pendingBytes: 0,
     };
@@ -150,7 +151,7 @@ export class ValidationPool {
   #choose(size: number): Slot {
     if (size > RECYCLE_ABOVE_BYTES) {
       if (this.#large.length < this.#largeMax) {
-        const slot = this.#spawn();
+        const slot = this.#spawn(true);
         this.#large.push(slot);
         return slot;
       }

@@ -12,7 +12,8 @@
  * workers of the small lane only ever hold small and medium flows, and a small flow never waits seconds
  * behind a 30 Mo flow's detection or reading. In the small lane a request goes to the worker with the fewest
  * pending bytes (its expected cost), or to the worker that detected the flow (it holds the tree) unless that
- * one has more pending bytes than parsing the flow again would cost.
+ * one has more pending bytes than parsing the flow again would cost. The large lane's workers run at a lower
+ * CPU priority (src/thread-priority.ts): on a busy machine the small flows take the CPU first.
  */
 import { Worker } from 'node:worker_threads';
 import type { DepositDetection, detectDeposit } from '../../formats/registry.ts';
@@ -49,7 +50,10 @@ interface Slot {
   lastError?: Error;
 }
 
-const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const WORKER_URL = new URL(`./worker${EXT}`, import.meta.url);
+/** The large lane's worker: the same, at a lower CPU priority. */
+const LARGE_WORKER_URL = new URL(`./large-worker${EXT}`, import.meta.url);
 
 const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
@@ -99,11 +103,11 @@ export class FlowWorkers {
     if (i >= 0 || j >= 0) void slot.worker.terminate();
   }
 
-  #spawn(): Slot {
+  #spawn(large = false): Slot {
     // A heap ceiling far above what a 30 Mo invoice needs (~300 Mo): a flow that still finds a way past every
     // limit ends its worker (the runner retries, then answers INC) instead of the whole daemon.
     const slot: Slot = {
-      worker: new Worker(WORKER_URL, {
+      worker: new Worker(large ? LARGE_WORKER_URL : WORKER_URL, {
         resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
       }),
       pending: new Map(),
@@ -138,7 +142,7 @@ export class FlowWorkers {
   #choose(size: number, thread: number | undefined): Slot {
     if (size > LARGE_FLOW_BYTES) {
       if (this.#large.length < this.#largeMax) {
-        const slot = this.#spawn();
+        const slot = this.#spawn(true);
         this.#large.push(slot);
         return slot;
       }

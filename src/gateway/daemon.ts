@@ -398,6 +398,6 @@ export class Daemon {
  */
 export const QUEUE_LANES = 2;
 export function queueLanes(concurrency: number): { batchSize: number; lanes: number } {
-  const batchSize = Math.ceil(concurrency / Math.min(QUEUE_LANES, concurrency));
-  return { batchSize, lanes: Math.max(1, Math.floor(concurrency / batchSize)) };
+  const lanes = Math.max(1, Math.min(QUEUE_LANES, concurrency));
+  return { batchSize: Math.floor(concurrency / lanes), lanes };
 }

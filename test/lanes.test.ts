@@ -92,12 +92,15 @@ describe('XSD validation: a small document does not wait behind a large one', ()
 
 describe('queue lanes', () => {
   it.each([1, 2, 3, 5, 10, 16, 17, 64, 256])(
-    'concurrency %i: several lanes of equal batches, never more flows at once',
+    'concurrency %i: the lanes asked for (2 by default), of equal batches, never more flows at once',
     (concurrency) => {
-      const { lanes, batchSize } = queueLanes(concurrency);
-      expect(lanes * batchSize).toBeLessThanOrEqual(concurrency);
-      expect(lanes).toBeGreaterThanOrEqual(Math.min(2, concurrency));
-      expect(lanes * batchSize).toBeGreaterThan(concurrency / 2);
+      for (const wanted of [undefined, 1, 2, 4, 16]) {
+        const { lanes, batchSize } = queueLanes(concurrency, wanted);
+        expect(lanes).toBe(Math.min(wanted ?? 2, concurrency));
+        expect(batchSize).toBeGreaterThanOrEqual(1);
+        expect(lanes * batchSize).toBeLessThanOrEqual(concurrency);
+        expect(lanes * batchSize).toBeGreaterThan(concurrency / 2);
+      }
     },
   );
 });

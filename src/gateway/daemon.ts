@@ -216,7 +216,7 @@ export class Daemon {
 
   private async startWorkers(): Promise<void> {
     const { boss } = this.store;
-    const { batchSize, lanes } = queueLanes(this.config.pipeline.concurrency);
+    const { batchSize, lanes } = queueLanes(this.config.pipeline.concurrency, this.config.pipeline.queueLanes);
     await boss.work<{ flowId: number }>(
       QUEUES.flows,
       {
@@ -391,13 +391,13 @@ export class Daemon {
 }
 
 /**
- * Fetch lanes for the flows queue: QUEUE_LANES lanes of equal batches, never more flows at once than `concurrency`.
- * Two: a large flow holds one lane, the other keeps the small flows moving. More lanes cost a burst's throughput
- * (smaller batches, and every lane woken by each new job fetches: 4 lanes of 4 took 4.78 SQL statements a flow
- * and 5.45 ms of daemon CPU against 4.31 and 4.52 with one lane of 16; 2 lanes of 8, 4.38 and 4.60).
+ * Fetch lanes for the flows queue (`pipeline.queueLanes`, default 2): lanes of equal batches, never more flows at
+ * once than `concurrency`. A large flow holds one lane, the others keep the small flows moving. More lanes cost a
+ * burst's throughput (smaller batches, and every lane woken by each new job fetches: a 1,000-flow burst took
+ * 4.78 SQL statements and 5.45 ms of daemon CPU a flow with 4 lanes of 4, 4.38 and 4.60 with 2 of 8, 4.31 and
+ * 4.52 with one of 16).
  */
-export const QUEUE_LANES = 2;
-export function queueLanes(concurrency: number): { batchSize: number; lanes: number } {
-  const lanes = Math.max(1, Math.min(QUEUE_LANES, concurrency));
+export function queueLanes(concurrency: number, wanted = 2): { batchSize: number; lanes: number } {
+  const lanes = Math.max(1, Math.min(wanted, concurrency));
   return { batchSize: Math.floor(concurrency / lanes), lanes };
 }

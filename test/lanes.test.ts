@@ -4,14 +4,31 @@
  * default. A large flow goes to a worker of its own (the large lane), never ahead of the small flows.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
 import { queueLanes } from '../src/gateway/daemon.ts';
 import { DEFAULT_LIMITS } from '../src/formats/limits.ts';
 import { FlowWorkers, LARGE_FLOW_BYTES } from '../src/pipeline/work/pool.ts';
 import { ValidationPool } from '../src/schemas/pool.ts';
+import { LARGE_LANE_NICE } from '../src/thread-priority.ts';
 import * as h from './helpers/hostile.ts';
 
 const RULES = ['en16931', 'en16931-ubl'];
 const UBL_REFS = [{ set: 'ubl-2.1', entry: 'maindoc/UBL-Invoice-2.1.xsd' }];
+
+/** The nice value of each thread of this process (Linux), by thread id. */
+function threadNices(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // After "(comm) ": state is field 3, nice field 19.
+      out.set(tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      /* the thread ended meanwhile */
+    }
+  }
+  return out;
+}
 
 /** Detection then reading, as stages SYNTAXE and REGLE ask the pool; resolves with the invoices read. */
 async function detectAndRead(work: FlowWorkers, bytes: Buffer, name: string): Promise<number> {
@@ -48,6 +65,10 @@ describe('flow workers: a small flow does not wait behind a large one', () => {
       return n;
     });
     // While the large flow is busy in its worker (detection then reading: seconds), small flows one after another.
+    // Its worker runs behind the small lane for the CPU (Linux: a thread of its own at a lower priority).
+    const nicesSeen = new Set<number>();
+    const sampling = setInterval(() => threadNices().forEach((n) => nicesSeen.add(n)), 10);
+    void big.finally(() => clearInterval(sampling));
     const small: number[] = [];
     for (let i = 0; i < 5; i++) {
       const xml = Buffer.from(h.UBL_EXAMPLE.toString('utf8').replace('<cbc:ID>', `<!-- petite ${i} --><cbc:ID>`));
@@ -56,6 +77,7 @@ describe('flow workers: a small flow does not wait behind a large one', () => {
     }
     expect(small).toEqual([1, 1, 1, 1, 1]);
     expect(await big).toBe(1);
+    if (process.platform === 'linux') expect([...nicesSeen]).toContain(LARGE_LANE_NICE);
     // Every small flow was answered while the large one was still running.
     expect(order).toEqual(['small-0', 'small-1', 'small-2', 'small-3', 'small-4', 'large']);
     // The large flow's worker is gone once it is done: the small lane is what remains.

@@ -3,6 +3,7 @@
  * (src/thread-priority.ts), so that a 30 Mo flow's seconds of reading take the CPU the small flows leave.
  */
 import { lowerThreadPriority } from '../../thread-priority.ts';
-import './worker.ts';
 
 lowerThreadPriority();
+// Loaded once the priority is lowered: loading the worker's modules is work of the large flow too.
+await import(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js');

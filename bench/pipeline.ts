@@ -20,6 +20,7 @@ import type { ChildProcess } from 'node:child_process';
 import {
   existsSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   readlinkSync,
@@ -220,8 +221,10 @@ export class BenchDaemon {
       this.#configFile,
     ];
     const argv = cpus ? ['taskset', '-c', cpus, ...node] : node;
+    // BENCH_DAEMON_LOG: a file the daemon's log goes to (with BENCH_EXTRA='{"log":{"level":"debug"}}', per-stage times).
+    const logFile = process.env.BENCH_DAEMON_LOG;
     const child = spawn(argv[0]!, argv.slice(1), {
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', logFile ? openSync(logFile, 'a') : 'ignore', 'inherit'],
       // PGAPPNAME names the daemon's PostgreSQL connections, so that their backends can be found.
       env: { ...process.env, CI: '1', PGAPPNAME: this.#schema, SQL_COUNT_FILE: countFile },
     });

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchDetect } from './detect.ts';
 import { benchDurability } from './durability.ts';
+import { benchHops } from './hops.ts';
 import { HEALTH_ANCHOR_MS, benchMemory } from './memory.ts';
 import { benchMixed, benchPipeline, benchScaleOut, benchSftpDaemon, benchSoak, printStory } from './pipeline.ts';
 import { benchRules } from './rules.ts';
@@ -27,6 +28,8 @@ const suites: Record<string, () => Promise<Record<string, number>>> = {
     }
   },
   rules: benchRules,
+  // The three worker hops of a flow against the same work inline: only when named.
+  hops: benchHops,
   signature: benchSignature,
   pipeline: async () => {
     const out: Record<string, number> = {};
@@ -74,12 +77,13 @@ const suites: Record<string, () => Promise<Record<string, number>>> = {
 };
 
 const wanted = process.argv.slice(2).filter((a) => a in suites);
-// The memory bench (one large flow), the soak (ten minutes) and scale-out (taskset) run only when asked by name.
+// The memory bench (one large flow), the soak (ten minutes), scale-out (taskset) and hops run only when asked by name.
 if (!wanted.length) {
   delete suites['sftp-daemon'];
   delete suites.memory;
   delete suites.soak;
   delete suites.scaleout;
+  delete suites.hops;
 }
 const results: Record<string, number> = {};
 for (const [name, run] of Object.entries(suites)) {

@@ -79,6 +79,12 @@ const configSchema = z.strictObject({
     .strictObject({
       /** Flows processed at once by this node. */
       concurrency: z.number().int().min(1).max(256).default(16),
+      /**
+       * Fetch lanes sharing `concurrency` (pg-boss fetches a lane's next batch once all of its batch is done):
+       * a large flow holds its own lane only. More lanes keep more flows moving beside a large one; each costs
+       * a burst's throughput (smaller batches, more fetches).
+       */
+      queueLanes: z.number().int().min(1).max(16).default(2),
       /** Retries of a flow whose processing failed for a technical reason, before IN_INCIDENTE. */
       retryLimit: z.number().int().min(0).default(3),
       retryDelaySeconds: z.number().int().min(0).default(2),

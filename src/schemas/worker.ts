@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SchemaRef } from '../formats/types.ts';
+import { lowerThreadPriority } from '../thread-priority.ts';
 import { SchemaValidator } from './validator.ts';
 import type { ValidationOutcome } from './validator.ts';
 
@@ -16,7 +17,9 @@ export interface WorkerRequest {
 /** `xml`: the document's bytes, handed back (transferred) to the caller. */
 export type WorkerReply = { id: number; xml: Uint8Array } & ({ outcome: ValidationOutcome } | { error: string });
 
-const data = workerData as { schemaDir: string; shipped: boolean };
+const data = workerData as { schemaDir: string; shipped: boolean; large?: boolean };
+// A worker of the large lane (a document over 4 Mo): behind the small flows for the CPU.
+if (data.large) lowerThreadPriority();
 const validator = new SchemaValidator(data.schemaDir, data.shipped);
 
 parentPort!.on('message', (req: WorkerRequest) => {

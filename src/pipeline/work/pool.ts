@@ -6,6 +6,14 @@
  * the worker and back (no copy) when they own their memory; the caller gets them back with the result and
  * must use that Buffer from then on (the one it passed is detached). A worker that dies fails its calls
  * with an error (the runner retries the flow) and is replaced on the next call.
+ *
+ * No flow waits behind a large one: a request above LARGE_FLOW_BYTES goes to a worker of its own (the large
+ * lane: started for it, ended after it, at most `threads` at once, the others queued there), so the `threads`
+ * workers of the small lane only ever hold small and medium flows, and a small flow never waits seconds
+ * behind a 30 Mo flow's detection or reading. In the small lane a request goes to the worker with the fewest
+ * pending bytes (its expected cost), or to the worker that detected the flow (it holds the tree) unless that
+ * one has more pending bytes than parsing the flow again would cost. The large lane's workers run at a lower
+ * CPU priority (src/thread-priority.ts): on a busy machine the small flows take the CPU first.
  */
 import { Worker } from 'node:worker_threads';
 import type { DepositDetection, detectDeposit } from '../../formats/registry.ts';
@@ -31,15 +39,21 @@ export type WorkReply = { id: number; bytes: Uint8Array } & (
 interface Pending {
   resolve: (r: WorkReply) => void;
   reject: (e: Error) => void;
+  bytes: number;
 }
 
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** The bytes of the requests pending here: the work queued on this worker, as far as its size tells. */
+  pendingBytes: number;
   lastError?: Error;
 }
 
-const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const WORKER_URL = new URL(`./worker${EXT}`, import.meta.url);
+/** The large lane's worker: the same, at a lower CPU priority. */
+const LARGE_WORKER_URL = new URL(`./large-worker${EXT}`, import.meta.url);
 
 const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
@@ -54,6 +68,8 @@ function transferable(b: Buffer): Uint8Array {
  * invoice are hundreds of Mo) is given back at once instead of lingering until V8 collects it.
  */
 export const RECYCLE_ABOVE_BYTES = 4 * 1024 * 1024;
+/** Flows above this go to the large lane (the same bound: their worker is ended after them anyway). */
+export const LARGE_FLOW_BYTES = RECYCLE_ABOVE_BYTES;
 
 const WORKER_HEAP_MB = 2048;
 /**
@@ -63,34 +79,45 @@ const WORKER_HEAP_MB = 2048;
 const WORKER_YOUNG_MB = 6;
 
 export class FlowWorkers {
+  /** The small lane: `threads` workers, started again on demand when one died or was recycled. */
   #slots: (Slot | undefined)[] = [];
+  /** The large lane: one worker per large flow being worked on, at most `#largeMax`. */
+  #large: Slot[] = [];
+  readonly #largeMax: number;
   #nextId = 1;
   #closed = false;
 
   constructor(opts: { threads: number }) {
-    for (let i = 0; i < Math.max(1, opts.threads); i++) this.#slots.push(this.#spawn());
+    const threads = Math.max(1, opts.threads);
+    for (let i = 0; i < threads; i++) this.#slots.push(this.#spawn());
+    // As many large flows at once as before the lanes (one per worker): the memory they take stays bounded.
+    this.#largeMax = threads;
   }
 
   #recycle(slot: Slot): void {
+    if (slot.pending.size > 0) return;
     const i = this.#slots.indexOf(slot);
-    if (i < 0 || slot.pending.size > 0) return;
-    this.#slots[i] = undefined; // a fresh one is started by the next call
-    void slot.worker.terminate();
+    if (i >= 0) this.#slots[i] = undefined; // a fresh one is started by the next call
+    const j = this.#large.indexOf(slot);
+    if (j >= 0) this.#large.splice(j, 1);
+    if (i >= 0 || j >= 0) void slot.worker.terminate();
   }
 
-  #spawn(): Slot {
+  #spawn(large = false): Slot {
     // A heap ceiling far above what a 30 Mo invoice needs (~300 Mo): a flow that still finds a way past every
     // limit ends its worker (the runner retries, then answers INC) instead of the whole daemon.
     const slot: Slot = {
-      worker: new Worker(WORKER_URL, {
+      worker: new Worker(large ? LARGE_WORKER_URL : WORKER_URL, {
         resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
       }),
       pending: new Map(),
+      pendingBytes: 0,
     };
     slot.worker.on('message', (reply: WorkReply) => {
       const p = slot.pending.get(reply.id);
       if (!p) return;
       slot.pending.delete(reply.id);
+      slot.pendingBytes -= p.bytes;
       p.resolve(reply);
     });
     slot.worker.on('error', (e: Error) => {
@@ -100,30 +127,48 @@ export class FlowWorkers {
       const reason = slot.lastError?.message ?? `exit code ${code}`;
       for (const p of slot.pending.values()) p.reject(new Error(`flow worker stopped (${reason})`));
       slot.pending.clear();
+      slot.pendingBytes = 0;
       const i = this.#slots.indexOf(slot);
       if (i >= 0) this.#slots[i] = undefined;
+      const j = this.#large.indexOf(slot);
+      if (j >= 0) this.#large.splice(j, 1);
     });
     // Idle workers must not keep a stopping process alive.
     slot.worker.unref();
     return slot;
   }
 
+  /** The worker for a request of `size` bytes; `thread`: the one holding the flow's tree, if any. */
+  #choose(size: number, thread: number | undefined): Slot {
+    if (size > LARGE_FLOW_BYTES) {
+      if (this.#large.length < this.#largeMax) {
+        const slot = this.#spawn(true);
+        this.#large.push(slot);
+        return slot;
+      }
+      // Every large worker is busy: this flow waits behind large flows only.
+      return this.#large.reduce((a, b) => (b.pendingBytes < a.pendingBytes ? b : a));
+    }
+    const bytesAt = (i: number) => this.#slots[i]?.pendingBytes ?? 0;
+    let best = 0;
+    for (let i = 1; i < this.#slots.length; i++) if (bytesAt(i) < bytesAt(best)) best = i;
+    // One parse per flow: the worker that detected holds the flow's element tree, and takes the call unless what
+    // waits there exceeds, by more than the flow itself, what waits at the least busy one (parsing again is cheaper).
+    const holder = thread === undefined ? -1 : this.#slots.findIndex((s) => s?.worker.threadId === thread);
+    if (holder >= 0 && bytesAt(holder) <= bytesAt(best) + size) best = holder;
+    return this.#slots[best] ?? (this.#slots[best] = this.#spawn());
+  }
+
   #send(req: WorkKind, bytes: Buffer, thread?: number): Promise<WorkReply> {
     if (this.#closed) return Promise.reject(new Error('flow workers are closed'));
-    let best = 0;
-    for (let i = 1; i < this.#slots.length; i++)
-      if ((this.#slots[i]?.pending.size ?? 0) < (this.#slots[best]?.pending.size ?? 0)) best = i;
-    // One parse per flow: the worker that detected holds the flow's element tree, and takes the call unless it is
-    // busier than the least busy one (no flow waits behind another for its tree: elsewhere it is parsed again).
-    const holder = thread === undefined ? -1 : this.#slots.findIndex((s) => s?.worker.threadId === thread);
-    if (holder >= 0 && (this.#slots[holder]?.pending.size ?? 0) <= (this.#slots[best]?.pending.size ?? 0))
-      best = holder;
-    const slot = this.#slots[best] ?? (this.#slots[best] = this.#spawn());
-    const id = this.#nextId++;
     const data = transferable(bytes);
-    const large = data.byteLength > RECYCLE_ABOVE_BYTES;
+    const size = data.byteLength;
+    const slot = this.#choose(size, thread);
+    const id = this.#nextId++;
+    const large = size > RECYCLE_ABOVE_BYTES;
     return new Promise<WorkReply>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
+      slot.pending.set(id, { resolve, reject, bytes: size });
+      slot.pendingBytes += size;
       slot.worker.ref();
       slot.worker.postMessage({ ...req, id, bytes: data }, [data.buffer as ArrayBuffer]);
     }).finally(() => {
@@ -190,14 +235,16 @@ export class FlowWorkers {
     return { read: reply.statuses, bytes: asBuffer(reply.bytes) };
   }
 
-  /** Flows being worked on or waiting, per worker (for metrics). */
+  /** Flows being worked on or waiting, per worker of the small lane then of the large lane (for metrics). */
   get busy(): number[] {
-    return this.#slots.map((s) => s?.pending.size ?? 0);
+    return [...this.#slots.map((s) => s?.pending.size ?? 0), ...this.#large.map((s) => s.pending.size)];
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all(this.#slots.flatMap((s) => (s ? [s.worker.terminate()] : [])));
+    const all = [...this.#slots, ...this.#large];
     this.#slots = [];
+    this.#large = [];
+    await Promise.all(all.flatMap((s) => (s ? [s.worker.terminate()] : [])));
   }
 }

@@ -37,19 +37,33 @@ export const EN16931_RULES: readonly Rule[] = [
   ...facturxExtendedRules,
 ];
 
+/** The rules of each scope met so far (a handful: one per validation set). */
+const IN_SCOPE = new Map<string, readonly Rule[]>();
+
+/** The rules that apply in `rc` whatever the invoice: worked out once per scope. */
+function rulesInScope(rc: RuleContext): readonly Rule[] {
+  const key = `${rc.rules.join(' ')}|${rc.profile ?? ''}`;
+  let rules = IN_SCOPE.get(key);
+  if (!rules) {
+    assertRuleSets(rc.rules);
+    const semantic = rc.rules.includes('en16931') || rc.rules.includes('cpp-facture-mixte');
+    rules = EN16931_RULES.filter(
+      (r) => (semantic || !SEMANTIC.has(r)) && ruleApplies(r.id, rc) && (r.inScope?.(rc) ?? true),
+    );
+    IN_SCOPE.set(key, rules);
+  }
+  return rules;
+}
+
 /**
  * Every finding of the rules in `scope`: the rule sets and profile of the invoice's validation set (a
  * `DetectedFlow` is one; `ruleScope()` of src/formats/registry.ts gives it for a syntax and profile).
  */
 export function checkInvoice(inv: Invoice, scope: RuleContext): Finding[] {
-  assertRuleSets(scope.rules);
   const rc: RuleContext = { rules: scope.rules, ...(scope.profile ? { profile: scope.profile } : {}) };
-  const semantic = rc.rules.includes('en16931') || rc.rules.includes('cpp-facture-mixte');
   const out: Finding[] = [];
   const number = inv.number?.value.trim();
-  for (const r of EN16931_RULES) {
-    if (SEMANTIC.has(r) && !semantic) continue;
-    if (!ruleApplies(r.id, rc)) continue;
+  for (const r of rulesInScope(rc)) {
     if (r.appliesTo && !r.appliesTo(rc, inv)) continue;
     for (const v of r.check(inv, rc)) {
       out.push(

@@ -1,7 +1,7 @@
 /**
  * The rule sets a syntax module's validation sets name (`rules: ['en16931', 'en16931-ubl']`), each named
  * after the official artefact whose verdicts it gives (held to them by `npm run conformance`). The rules
- * themselves say which sets they belong to (`appliesTo`, profiles.ts, engine.ts); this is the catalogue
+ * themselves say which sets they belong to (`inScope`, `appliesTo`, profiles.ts, engine.ts); this is the catalogue
  * the engine checks a scope against, so that a misspelt set is a clear error, not rules silently skipped.
  */
 import type { FacturXProfile } from '../formats/types.ts';

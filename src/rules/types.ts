@@ -19,7 +19,12 @@ export interface Violation {
 export interface Rule extends DeclaredRule {
   /** Business terms the rule reads (BT-n / BG-n). */
   terms: string[];
-  /** Whether the rule applies at all in this context (rule sets, profile); default: yes. */
+  /**
+   * Whether the rule applies in this scope (rule sets, profile), from the scope alone: the engine asks once per
+   * scope, not once per invoice (there are ~1,800 rules, most of them a Factur-X profile's). Default: yes.
+   */
+  inScope?(ctx: RuleContext): boolean;
+  /** Whether the rule applies to this invoice, once in scope (e.g. only with a syntax binding); default: yes. */
   appliesTo?(ctx: RuleContext, inv: Invoice): boolean;
   check(inv: Invoice, ctx: RuleContext): Violation[];
 }

@@ -956,13 +956,13 @@ function toRule(b: BindingRule): Rule {
     severity: 'fatal',
     labelFr: b.fr,
     labelEn: b.en,
-    appliesTo: (ctx: RuleContext, inv: Invoice) =>
-      inv.binding?.root !== undefined &&
-      (b.fx === 'only'
+    inScope: (ctx: RuleContext) =>
+      b.fx === 'only'
         ? fxBound(ctx)
         : b.fx === 'also'
           ? cenBound(ctx, b.syntax) || fxBound(ctx)
-          : cenBound(ctx, b.syntax)),
+          : cenBound(ctx, b.syntax),
+    appliesTo: (_ctx: RuleContext, inv: Invoice) => inv.binding?.root !== undefined,
     check: (inv: Invoice, ctx: RuleContext): Violation[] => {
       const root = inv.binding!.root!;
       const out: Violation[] = [];

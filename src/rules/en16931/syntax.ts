@@ -12,7 +12,7 @@ export const syntaxRules: Rule[] = [
       inv.lines
         .filter((l) => l.priceAllowanceCount > 1)
         .map((l) => fail(`${l.priceAllowanceCount} remises sur prix (ligne ${text(l.id)})`, l.loc)),
-    { appliesTo: (ctx) => ctx.rules.includes('en16931-ubl') },
+    { inScope: (ctx) => ctx.rules.includes('en16931-ubl') },
   ),
   rule(
     'CII-DT-031',
@@ -26,7 +26,7 @@ export const syntaxRules: Rule[] = [
     {
       // Fatal in the EN 16931 CII artefacts, which judge every profile but MINIMUM and BASIC WL (those answer to
       // their Factur-X artefact, which lets currencyID through); EXTENDED included (npm run conformance).
-      appliesTo: (ctx) => ctx.rules.includes('en16931-cii'),
+      inScope: (ctx) => ctx.rules.includes('en16931-cii'),
     },
   ),
 ];

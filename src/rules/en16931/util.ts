@@ -60,10 +60,12 @@ export function rule(
   extra: {
     severity?: Rule['severity'];
     appliesTo?: (ctx: RuleContext, inv: Parameters<Rule['check']>[0]) => boolean;
+    inScope?: (ctx: RuleContext) => boolean;
   } = {},
 ): Rule {
   const r: Rule = { id, terms, severity: extra.severity ?? 'fatal', labelFr, labelEn, check };
   if (extra.appliesTo) r.appliesTo = extra.appliesTo;
+  if (extra.inScope) r.inScope = extra.inScope;
   return r;
 }
 

@@ -29,8 +29,8 @@ const loc = (n: XNode): Loc => ({
   },
 });
 
-const extended = (ctx: RuleContext, inv: Invoice) =>
-  inv.binding?.root !== undefined && ctx.rules.includes(facturxRuleSet('EXTENDED'));
+const extendedScope = (ctx: RuleContext) => ctx.rules.includes(facturxRuleSet('EXTENDED'));
+const bound = (_ctx: RuleContext, inv: Invoice) => inv.binding?.root !== undefined;
 
 /** The children of `n` named `name` (`ram:name`). */
 const kids = (n: XNode | undefined, name: string) => (n ? n.children.filter((k) => k.name === name) : []);
@@ -111,7 +111,8 @@ function breakdownBasis(id: string, code: string, labelCategory: string): Rule {
     severity: 'fatal',
     labelFr: `Catégorie ${labelCategory} : la base imposable (BT-116) doit égaler les montants nets des lignes moins les remises plus les frais de sa catégorie et de son taux`,
     labelEn: `Category ${labelCategory}: the VAT category taxable amount (BT-116) shall equal the line net amounts minus the allowances plus the charges of its category and rate`,
-    appliesTo: extended,
+    inScope: extendedScope,
+    appliesTo: bound,
     check: (inv) => {
       const p = parts(inv);
       const out: { detail: string; loc: Loc }[] = [];
@@ -171,7 +172,8 @@ function categoryBreakdown(id: string, code: string, labelCategory: string): Rul
     severity: 'fatal',
     labelFr: `Catégorie ${labelCategory} : une ligne, remise ou frais de cette catégorie et une ventilation de TVA (BG-23) de cette catégorie vont ensemble`,
     labelEn: `Category ${labelCategory}: a line, allowance or charge of this category and a VAT breakdown (BG-23) of this category go together`,
-    appliesTo: extended,
+    inScope: extendedScope,
+    appliesTo: bound,
     check: (inv) => {
       const p = parts(inv);
       const of = (taxes: XNode[]) => taxes.filter((t) => kids(t, 'CategoryCode').some((c) => value(c) === code)).length;
@@ -261,7 +263,8 @@ function presence(
     severity: 'fatal',
     labelFr,
     labelEn,
-    appliesTo: extended,
+    inScope: extendedScope,
+    appliesTo: bound,
     check: (inv) =>
       contexts(inv)
         .filter((n) => !holds(n))
@@ -291,7 +294,8 @@ export const facturxExtendedRules: Rule[] = [
     labelFr: 'Montant à payer positif : la date d’échéance (BT-9) ou les conditions de paiement (BT-20) sont requises',
     labelEn:
       'Amount due for payment positive: the payment due date (BT-9) or the payment terms (BT-20) shall be present',
-    appliesTo: extended,
+    inScope: extendedScope,
+    appliesTo: bound,
     check: (inv) => {
       const root = inv.binding!.root!;
       const due = descendants(root, 'DuePayableAmount')[0];
@@ -310,7 +314,8 @@ export const facturxExtendedRules: Rule[] = [
     severity: 'fatal',
     labelFr: 'Hors vendeur, un identifiant d’enregistrement fiscal doit être un numéro de TVA (schemeID VA)',
     labelEn: 'Outside the seller, a tax registration identifier shall be a VAT identifier (schemeID VA)',
-    appliesTo: extended,
+    inScope: extendedScope,
+    appliesTo: bound,
     check: (inv) => {
       const out: { detail: string; loc: Loc }[] = [];
       const walk = (n: XNode, inSeller: boolean) => {
@@ -336,7 +341,8 @@ export const facturxExtendedRules: Rule[] = [
       'Catégorie S : le montant de TVA (BT-117) doit égaler la base imposable (BT-116) multipliée par le taux (BT-119), à 0,01 près par élément',
     labelEn:
       'Category S: the VAT category tax amount (BT-117) shall equal the taxable amount (BT-116) times the rate (BT-119), within 0.01 per element',
-    appliesTo: extended,
+    inScope: extendedScope,
+    appliesTo: bound,
     check: (inv) => {
       const p = parts(inv);
       const out: { detail: string; loc: Loc }[] = [];
@@ -371,7 +377,8 @@ export const facturxExtendedRules: Rule[] = [
     labelFr: 'Chaque ligne de détail doit avoir une TVA (TypeCode VAT) avec un code de catégorie (BT-151)',
     labelEn:
       'Each detail Invoice line shall have a VAT tax (TypeCode VAT) with an invoiced item VAT category code (BT-151)',
-    appliesTo: extended,
+    inScope: extendedScope,
+    appliesTo: bound,
     check: (inv) =>
       parts(inv).detail.flatMap((l) => {
         const taxes = at(l, 'SpecifiedLineTradeSettlement', 'ApplicableTradeTax');
@@ -393,7 +400,8 @@ export const facturxExtendedRules: Rule[] = [
       'La somme des montants nets des lignes (BT-106) doit égaler la somme des montants nets des lignes de détail (BT-131), à 0,01 près par ligne',
     labelEn:
       'Sum of Invoice line net amount (BT-106) = Σ detail Invoice line net amount (BT-131), within 0.01 per line',
-    appliesTo: extended,
+    inScope: extendedScope,
+    appliesTo: bound,
     check: (inv) =>
       summations(inv).flatMap(({ m, lineSum, counts }) => {
         const v = decimalOf(kids(m, 'LineTotalAmount'));
@@ -410,7 +418,8 @@ export const facturxExtendedRules: Rule[] = [
     labelFr:
       'Le total hors TVA (BT-109) doit égaler Σ montants nets des lignes (BT-131) − remises (BT-92) + frais (BT-99), à 0,01 près par élément',
     labelEn: 'Invoice total amount without VAT (BT-109) = Σ BT-131 − Σ BT-92 + Σ BT-99, within 0.01 per element',
-    appliesTo: extended,
+    inScope: extendedScope,
+    appliesTo: bound,
     check: (inv) =>
       summations(inv).flatMap(({ m, lineSum, allowances, charges, counts }) => {
         const v = decimalOf(kids(m, 'TaxBasisTotalAmount'));
@@ -429,7 +438,8 @@ export const facturxExtendedRules: Rule[] = [
       'Le total TTC (BT-112) doit égaler le total hors TVA (BT-109) plus la TVA dans la devise de facture (BT-110), à 0,01 près par élément',
     labelEn:
       'Invoice total amount with VAT (BT-112) = BT-109 + BT-110 in the invoice currency, within 0.01 per element',
-    appliesTo: extended,
+    inScope: extendedScope,
+    appliesTo: bound,
     check: (inv) =>
       summations(inv).flatMap(({ m, settlement, counts }) => {
         const currency = kids(settlement, 'InvoiceCurrencyCode')[0];
@@ -590,7 +600,8 @@ export const facturxExtendedRules: Rule[] = [
       'La somme des remises au niveau document (BT-107) doit égaler la somme des remises (BT-92), à 0,01 près par remise',
     labelEn:
       'Sum of allowances on document level (BT-107) = Σ Document level allowance amount (BT-92), within 0.01 per allowance',
-    appliesTo: extended,
+    inScope: extendedScope,
+    appliesTo: bound,
     check: (inv) =>
       summations(inv).flatMap(({ m, allowances, counts, any }) => {
         const v = decimalOf(kids(m, 'AllowanceTotalAmount'));
@@ -608,7 +619,8 @@ export const facturxExtendedRules: Rule[] = [
       'La somme des frais au niveau document (BT-108) doit égaler la somme des frais (BT-99) et des frais logistiques, à 0,01 près par frais',
     labelEn:
       'Sum of charges on document level (BT-108) = Σ Document level charge amount (BT-99) and logistics charges, within 0.01 per charge',
-    appliesTo: extended,
+    inScope: extendedScope,
+    appliesTo: bound,
     check: (inv) =>
       summations(inv).flatMap(({ m, charges, counts, any }) => {
         const v = decimalOf(kids(m, 'ChargeTotalAmount'));
@@ -626,7 +638,8 @@ export const facturxExtendedRules: Rule[] = [
     labelFr:
       'Le montant à payer (BT-115) doit égaler le total TTC (BT-112) − le montant payé (BT-113) + l’arrondi (BT-114) + les ajustements financiers',
     labelEn: 'Amount due for payment (BT-115) = BT-112 − BT-113 + BT-114 + the financial adjustments',
-    appliesTo: extended,
+    inScope: extendedScope,
+    appliesTo: bound,
     check: (inv) =>
       summations(inv).flatMap(({ m, settlement }) => {
         const due = decimalOf(kids(m, 'DuePayableAmount'));
@@ -661,7 +674,8 @@ export const facturxExtendedRules: Rule[] = [
     severity: 'fatal',
     labelFr: 'Le montant net d’une ligne de groupe (BT-131) doit égaler la somme de ceux de ses lignes enfants',
     labelEn: 'The net amount (BT-131) of a GROUP line shall equal the sum of those of its child lines',
-    appliesTo: extended,
+    inScope: extendedScope,
+    appliesTo: bound,
     check: (inv) => {
       const { lines } = parts(inv);
       const total = (l: XNode) =>

@@ -203,7 +203,8 @@ export const facturxRules: Rule[] = (Object.keys(FX_CHECKS) as FacturXProfile[])
     severity: 'fatal',
     labelFr: `Valeur non admise par la liste de codes Factur-X ${profile} (${id})`,
     labelEn: `Value not allowed by the Factur-X ${profile} code list (${id})`,
-    appliesTo: (ctx: RuleContext, inv: Invoice) => inv.binding?.root !== undefined && boundToProfile(ctx, profile),
+    inScope: (ctx: RuleContext) => boundToProfile(ctx, profile),
+    appliesTo: (_ctx: RuleContext, inv: Invoice) => inv.binding?.root !== undefined,
     check: (inv: Invoice) => evaluate(inv.binding!.root!, profile).get(id) ?? [],
   })),
 );

@@ -13,6 +13,8 @@ export interface WorkerRequest {
   xml: Uint8Array;
   refs: SchemaRef[];
   fileName?: string;
+  /** A document of the large lane: this worker goes behind the small flows for the CPU (it is ended after it). */
+  large?: true;
 }
 /** `xml`: the document's bytes, handed back (transferred) to the caller. */
 export type WorkerReply = { id: number; xml: Uint8Array } & ({ outcome: ValidationOutcome } | { error: string });
@@ -22,7 +24,14 @@ const data = workerData as { schemaDir: string; shipped: boolean; large?: boolea
 if (data.large) lowerThreadPriority();
 const validator = new SchemaValidator(data.schemaDir, data.shipped);
 
+let lowered = data.large === true;
+
 parentPort!.on('message', (req: WorkerRequest) => {
+  // A warm worker of the small lane taken for a large document (see ValidationPool's large lane).
+  if (req.large && !lowered) {
+    lowerThreadPriority();
+    lowered = true;
+  }
   let reply: WorkerReply;
   try {
     const xml = Buffer.from(req.xml.buffer, req.xml.byteOffset, req.xml.byteLength);

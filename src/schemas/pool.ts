@@ -11,6 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import type { SchemaRef } from '../formats/types.ts';
 import { SchemaValidator } from './validator.ts';
+import { leastLoaded, leastPendingBytes } from '../worker-lanes.ts';
 import type { ValidationOutcome } from './validator.ts';
 import type { WorkerReply, WorkerRequest } from './worker.ts';
 
@@ -161,12 +162,9 @@ export class ValidationPool {
         this.#large.push(slot);
         return slot;
       }
-      // Every large worker is busy: this document waits behind large documents only.
-      return this.#large.reduce((a, b) => (b.pendingBytes < a.pendingBytes ? b : a));
+      return leastLoaded(this.#large);
     }
-    const bytesAt = (i: number) => this.#slots[i]?.pendingBytes ?? 0;
-    let best = 0;
-    for (let i = 1; i < this.#slots.length; i++) if (bytesAt(i) < bytesAt(best)) best = i;
+    const best = leastPendingBytes(this.#slots);
     return this.#slots[best] ?? (this.#slots[best] = this.#spawn());
   }
 

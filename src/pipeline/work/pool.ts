@@ -20,6 +20,7 @@ import type { DepositDetection, detectDeposit } from '../../formats/registry.ts'
 import type { DetectedFlow } from '../../formats/types.ts';
 import type { ReadAndCheckRequest, ReadAndCheckResult, readStatuses } from '../read-check.ts';
 import { treeThread } from '../../formats/read/kept.ts';
+import { leastLoaded, leastPendingBytes } from '../../worker-lanes.ts';
 
 type DetectOptions = NonNullable<Parameters<typeof detectDeposit>[1]>;
 
@@ -155,12 +156,10 @@ export class FlowWorkers {
         this.#large.push(slot);
         return slot;
       }
-      // Every large worker is busy: this flow waits behind large flows only.
-      return this.#large.reduce((a, b) => (b.pendingBytes < a.pendingBytes ? b : a));
+      return leastLoaded(this.#large);
     }
     const bytesAt = (i: number) => this.#slots[i]?.pendingBytes ?? 0;
-    let best = 0;
-    for (let i = 1; i < this.#slots.length; i++) if (bytesAt(i) < bytesAt(best)) best = i;
+    let best = leastPendingBytes(this.#slots);
     // One parse per flow: the worker that detected holds the flow's element tree, and takes the call unless what
     // waits there exceeds, by more than the flow itself, what waits at the least busy one (parsing again is cheaper).
     const holder = thread === undefined ? -1 : this.#slots.findIndex((s) => s?.worker.threadId === thread);

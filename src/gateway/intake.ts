@@ -37,7 +37,8 @@ import type { Store } from '../store/index.ts';
 import { QUEUES, bossDb } from '../store/index.ts';
 import { flowBySpoolKey, insertFlow } from '../store/flows.ts';
 import type { NewFlow } from '../store/flows.ts';
-import { handOverContent, releaseBuffer } from '../store/flows.ts';
+import { handOverContent } from '../store/flows.ts';
+import { LARGE_DOCUMENT_BYTES, releaseBuffer } from '../buffers.ts';
 import { collectGarbage } from '../collect.ts';
 import type { FlowRecord } from '../store/types.ts';
 import { ENTRY_KIND_LABELS, flowName, openRegular, syncDir } from '../store/mailboxes.ts';
@@ -475,7 +476,7 @@ export class FlowIntake implements Intake {
       const flows = await this.commit(prepared.map((p) => p.flow));
       for (const p of prepared) releaseBytes(p.flow);
       // A large flow's copies in the driver's messages go now, not at V8's next collection (see collect.ts).
-      if (prepared.some((p) => p.flow.size > LARGE_FLOW_BYTES)) collectGarbage('minor');
+      if (prepared.some((p) => p.flow.size > LARGE_DOCUMENT_BYTES)) collectGarbage('minor');
       await Promise.all(prepared.map((p, i) => this.finish(p.item.entry, flows[i] as FlowRecord, p.flow.size)));
       prepared.forEach((p, i) => p.item.resolve(flows[i] as FlowRecord));
     } catch (batchError) {
@@ -487,7 +488,7 @@ export class FlowIntake implements Intake {
         try {
           const [flow] = await this.commit([p.flow]);
           releaseBytes(p.flow);
-          if (p.flow.size > LARGE_FLOW_BYTES) collectGarbage('minor');
+          if (p.flow.size > LARGE_DOCUMENT_BYTES) collectGarbage('minor');
           await this.finish(p.item.entry, flow as FlowRecord, p.flow.size);
           p.item.resolve(flow as FlowRecord);
         } catch (e) {
@@ -781,9 +782,6 @@ async function unlinkQuietly(file: string | Buffer): Promise<void> {
 function sha(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
 }
-
-/** A flow this large leaves tens of Mo of the driver's buffers behind it: collected at once. */
-const LARGE_FLOW_BYTES = 4 * 1024 * 1024;
 
 /**
  * A recorded flow's bytes go to its run (a large one's, kept in memory for the run about to start: see

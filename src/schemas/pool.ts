@@ -1,7 +1,7 @@
 /**
  * XSD validation off the main thread: a 1 MB flow blocks libxml2 ~15 ms, so the pipeline hands flows to
  * `threads` workers, each with its own compiled schemas (compiled lazily, on its first flow of that kind).
- * Requests go to the worker with the fewest pending bytes; a document above RECYCLE_ABOVE_BYTES goes to a
+ * Requests go to the worker with the fewest pending bytes; a document above LARGE_DOCUMENT_BYTES goes to a
  * worker of its own (the large lane: started for it, ended after it, at most `threads` at once), so that no
  * small flow waits behind a 30 Mo document's validation (its worker runs at a lower CPU priority, as the flow
  * workers' large lane does: src/thread-priority.ts). A worker that dies fails its in-flight calls with an
@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { SchemaRef } from '../formats/types.ts';
 import { SchemaValidator } from './validator.ts';
 import { leastLoaded, leastPendingBytes } from '../worker-lanes.ts';
+import { LARGE_DOCUMENT_BYTES, ownsMemory } from '../buffers.ts';
 import type { ValidationOutcome } from './validator.ts';
 import type { WorkerReply, WorkerRequest } from './worker.ts';
 
@@ -28,9 +29,6 @@ interface Slot {
   pendingBytes: number;
   lastError?: Error;
 }
-
-/** Documents larger than this leave their worker replaced once idle (see validate). */
-const RECYCLE_ABOVE_BYTES = 4 * 1024 * 1024;
 
 /** The worker module next to this one: `.ts` when Node runs the sources, `.js` in a build. */
 const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
@@ -102,8 +100,7 @@ export class ValidationPool {
   ): Promise<{ outcome: ValidationOutcome; xml: Buffer }> {
     if (this.#inline) return { outcome: await this.validate(xml, refs, fileName), xml };
     // Small Buffers share Node's pool ArrayBuffer, which must never be detached: those are copied.
-    const own = xml.byteOffset === 0 && xml.byteLength === xml.buffer.byteLength && xml.buffer instanceof ArrayBuffer;
-    const data = own ? new Uint8Array(xml.buffer, 0, xml.byteLength) : new Uint8Array(xml);
+    const data = ownsMemory(xml) ? new Uint8Array(xml.buffer, 0, xml.byteLength) : new Uint8Array(xml);
     const r = await this.#run(data, xml.length, refs, fileName, xml);
     return { outcome: r.outcome, xml: r.back ? Buffer.from(r.back.buffer, r.back.byteOffset, r.back.byteLength) : xml };
   }
@@ -128,7 +125,7 @@ export class ValidationPool {
     const id = this.#nextId++;
     const req: WorkerRequest = { id, xml: bytes, refs };
     if (fileName !== undefined) req.fileName = fileName;
-    if (size > RECYCLE_ABOVE_BYTES) req.large = true;
+    if (size > LARGE_DOCUMENT_BYTES) req.large = true;
     const done = new Promise<{ outcome: ValidationOutcome; back?: Uint8Array }>((resolve, reject) => {
       slot.pending.set(id, { resolve: (outcome, back) => resolve({ outcome, back }), reject, bytes: size });
       slot.pendingBytes += size;
@@ -136,7 +133,7 @@ export class ValidationPool {
     });
     // libxml2's wasm memory only grows: after a large document, the idle worker is ended (the large lane's
     // next document starts a fresh one) so that the memory is given back before the next stage needs its own.
-    if (size > RECYCLE_ABOVE_BYTES) {
+    if (size > LARGE_DOCUMENT_BYTES) {
       const recycle = () => {
         if (slot.pending.size > 0) return;
         const j = this.#large.indexOf(slot);
@@ -151,7 +148,7 @@ export class ValidationPool {
 
   /** The worker for a document of `size` bytes: a large one gets its own, a small one the least loaded. */
   #choose(size: number): Slot {
-    if (size > RECYCLE_ABOVE_BYTES) {
+    if (size > LARGE_DOCUMENT_BYTES) {
       if (this.#large.length < this.#largeMax) {
         // A warm idle worker (modules loaded, schemas compiled) takes it when there is one: a fresh worker would
         // load and compile its own above what the daemon holds at idle (+55 Mo at the peak of a 30 Mo flow,

@@ -3,6 +3,7 @@ import { prepared } from './db.ts';
 import type { Db, Queryable } from './db.ts';
 import { flowName } from './mailboxes.ts';
 import type { FlowRecord, FlowState, ReturnFlowRecord, StageOutcomeRecord } from './types.ts';
+import { isDetached, ownsMemory, releaseBuffer } from '../buffers.ts';
 
 const FLOW_COLUMNS = `id, flow_number, box, partner, original_name, size, sha256, stored, signature_sha256, spool_key,
   transport, declared_interface, declared_signed, interface_code, syntax, syntaxe_flux, profile, state, status_code,
@@ -225,21 +226,6 @@ const given = new WeakSet<Buffer>();
 const HANDOFF_MAX_BYTES = 64 * 1024 * 1024;
 const HANDOFF_MS = 60_000;
 
-/** ES2024's ArrayBuffer transfer (Node 20+), not in the ES2023 lib the project compiles against. */
-type Transferable2024 = ArrayBuffer & { transfer(length: number): ArrayBuffer; readonly detached: boolean };
-
-/** Whether `b` owns its memory (never Node's shared pool of small Buffers): only then may it be freed at once. */
-function ownsMemory(b: Buffer): boolean {
-  return b.byteOffset === 0 && b.buffer instanceof ArrayBuffer && b.byteLength === b.buffer.byteLength;
-}
-
-/** Frees `b`'s memory now (detached) rather than at the main thread's next full collection. */
-export function releaseBuffer(b: Buffer | null | undefined): void {
-  if (!b || !ownsMemory(b)) return;
-  const ab = b.buffer as Transferable2024;
-  if (!ab.detached && ab.byteLength > 0) ab.transfer(0);
-}
-
 function dropHanded(sha256: string, release: boolean): void {
   const h = handed.get(sha256);
   if (!h) return;
@@ -257,7 +243,12 @@ export function handOverContent(sha256: string, bytes: Buffer | null): void {
   // Once: a Buffer given up is the run's from then on (a retried intake of the same flow must not give it again).
   if (!bytes || given.has(bytes)) return;
   given.add(bytes);
-  if (bytes.length <= CONTENT_SLICE_BYTES || bytes.length > HANDOFF_MAX_BYTES || !ownsMemory(bytes) || handed.has(sha256)) {
+  if (
+    bytes.length <= CONTENT_SLICE_BYTES ||
+    bytes.length > HANDOFF_MAX_BYTES ||
+    !ownsMemory(bytes) ||
+    handed.has(sha256)
+  ) {
     releaseBuffer(bytes);
     return;
   }
@@ -277,7 +268,7 @@ function takeHandedContent(sha256: string, size: number): Buffer | undefined {
   const h = handed.get(sha256);
   if (!h) return undefined;
   dropHanded(sha256, false);
-  if (h.bytes.length === size && !(h.bytes.buffer as Transferable2024).detached) return h.bytes;
+  if (h.bytes.length === size && !isDetached(h.bytes)) return h.bytes;
   releaseBuffer(h.bytes);
   return undefined;
 }

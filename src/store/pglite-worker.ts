@@ -10,6 +10,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Transaction } from '@electric-sql/pglite';
 import type { ThreadReply, ThreadRequest } from './pglite-thread.ts';
 import { collectGarbage } from '../collect.ts';
+import { ownsMemory, releaseBuffer } from '../buffers.ts';
 
 const port = parentPort!;
 const { dir } = workerData as { dir?: string };
@@ -29,8 +30,7 @@ const OURS = {
     17: (v: unknown) => {
       if (!(v instanceof Uint8Array)) throw new Error('Invalid input for bytea type');
       // A view is copied by PGlite's writer (buffer.slice) before it copies it again; an ArrayBuffer is not.
-      const whole = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.buffer instanceof ArrayBuffer;
-      return (whole ? v.buffer : v) as unknown as string;
+      return (ownsMemory(v) ? v.buffer : v) as unknown as string;
     },
   },
 };
@@ -44,18 +44,12 @@ function plainError(err: unknown): { message: string; fields: Record<string, unk
 }
 
 /** Open transactions: the PGlite handle and how to end it (commit, or rollback with the reason). */
-const transactions = new Map<
-  number,
-  { tx: Transaction; done: Promise<unknown>; end: (commit: boolean) => void }
->();
+const transactions = new Map<number, { tx: Transaction; done: Promise<unknown>; end: (commit: boolean) => void }>();
 
 /** The reason given to PGlite for a rollback the caller asked for (not an error to report). */
 class RolledBack extends Error {}
 const subscriptions = new Map<number, () => Promise<void>>();
 let nextHandle = 1;
-
-/** ES2024's ArrayBuffer transfer (Node 20+), not in the ES2023 lib the project compiles against. */
-type Transferable2024 = ArrayBuffer & { transfer(length: number): ArrayBuffer; readonly detached: boolean };
 
 /**
  * The copies of a statement's large binary parameters (a flow's bytes, cloned into this thread) are freed as soon
@@ -64,9 +58,9 @@ type Transferable2024 = ArrayBuffer & { transfer(length: number): ArrayBuffer; r
 function freeLargeParams(params: unknown[] | undefined): void {
   let freed = false;
   for (const p of params ?? []) {
-    if (!(p instanceof Uint8Array) || p.byteLength < 1024 * 1024 || !(p.buffer instanceof ArrayBuffer)) continue;
-    const ab = p.buffer as Transferable2024;
-    if (!ab.detached) ab.transfer(0);
+    if (!(p instanceof Uint8Array) || p.byteLength < 1024 * 1024) continue;
+    // A private clone (structured cloning copied it into this thread): its whole memory goes, a view's too.
+    releaseBuffer(new Uint8Array(p.buffer));
     freed = true;
   }
   // PGlite's own copies (the protocol message it built around the parameter): collected now, in this thread only.
@@ -125,10 +119,7 @@ async function handle(db: PGlite, m: ThreadRequest): Promise<Omit<ThreadReply, '
     }
     case 'listen': {
       const sub = nextHandle++;
-      subscriptions.set(
-        sub,
-        await db.listen(m.channel, (payload) => port.postMessage({ notify: sub, payload })),
-      );
+      subscriptions.set(sub, await db.listen(m.channel, (payload) => port.postMessage({ notify: sub, payload })));
       return { sub };
     }
     case 'unlisten': {

@@ -14,6 +14,7 @@ import type { FormatLimits } from '../limits.ts';
 import { formatFinding, PROBLEM_CODE } from '../syntax.ts';
 import type { FormatCode } from '../syntax.ts';
 import { parseTree, releaseSource, XmlReadError, type XmlLimitKind, type XNode } from './tree.ts';
+import { LARGE_DOCUMENT_BYTES } from '../../buffers.ts';
 
 /** A limit the tree met: the code detection gives for the same document. */
 const LIMIT_CODE: Record<XmlLimitKind, FormatCode> = {
@@ -34,9 +35,6 @@ function readWith<Id extends string>(root: XNode, syntax: Id, registry: SyntaxRe
 export function readTree(root: XNode, syntax: SyntaxId): Invoice[] {
   return readWith(root, syntax, SYNTAX_REGISTRY);
 }
-
-/** Past this many characters, the reader's tree lets go of the text it was parsed from (see releaseSource). */
-const RELEASE_TEXT_ABOVE_CHARS = 4 * 1024 * 1024;
 
 export interface ReadOptions {
   /**
@@ -119,7 +117,8 @@ function parseXml(
     };
   }
   const chars = decoded.text.length;
-  if (chars > RELEASE_TEXT_ABOVE_CHARS) releaseSource(root);
+  // A large document's tree lets go of the text it was parsed from (see releaseSource).
+  if (chars > LARGE_DOCUMENT_BYTES) releaseSource(root);
   return { root, chars };
 }
 

@@ -9,9 +9,10 @@
 import { threadId } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
 import type { XNode } from './tree.ts';
+import { LARGE_DOCUMENT_BYTES } from '../../buffers.ts';
 
 /** Documents larger than this are parsed again by the reader (the flow workers' recycling threshold). */
-export const KEEP_TREE_MAX_BYTES = 4 * 1024 * 1024;
+export const KEEP_TREE_MAX_BYTES = LARGE_DOCUMENT_BYTES;
 /** At most this many trees, of at most this many bytes of XML together, per thread. */
 const MAX_TREES = 32;
 const MAX_BYTES = 8 * 1024 * 1024;

@@ -21,6 +21,7 @@ import type { DetectedFlow } from '../../formats/types.ts';
 import type { ReadAndCheckRequest, ReadAndCheckResult, readStatuses } from '../read-check.ts';
 import { treeThread } from '../../formats/read/kept.ts';
 import { leastLoaded, leastPendingBytes } from '../../worker-lanes.ts';
+import { LARGE_DOCUMENT_BYTES, ownsMemory } from '../../buffers.ts';
 
 type DetectOptions = NonNullable<Parameters<typeof detectDeposit>[1]>;
 
@@ -60,17 +61,14 @@ const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLe
 
 /** The bytes as something transferable: their own memory when they have it, else a copy (pooled small Buffers). */
 function transferable(b: Buffer): Uint8Array {
-  const own = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer;
-  return own ? new Uint8Array(b.buffer, 0, b.byteLength) : new Uint8Array(b);
+  return ownsMemory(b) ? new Uint8Array(b.buffer, 0, b.byteLength) : new Uint8Array(b);
 }
 
 /**
- * A worker that handled a flow this large is replaced once idle: its heap (the tree and model of a 30 Mo
- * invoice are hundreds of Mo) is given back at once instead of lingering until V8 collects it.
+ * A flow this large goes to the large lane, whose worker is ended once idle: its heap (the tree and model of a
+ * 30 Mo invoice are hundreds of Mo) is given back at once instead of lingering until V8 collects it.
  */
-export const RECYCLE_ABOVE_BYTES = 4 * 1024 * 1024;
-/** Flows above this go to the large lane (the same bound: their worker is ended after them anyway). */
-export const LARGE_FLOW_BYTES = RECYCLE_ABOVE_BYTES;
+export const LARGE_FLOW_BYTES = LARGE_DOCUMENT_BYTES;
 
 const WORKER_HEAP_MB = 2048;
 /**
@@ -173,7 +171,7 @@ export class FlowWorkers {
     const size = data.byteLength;
     const slot = this.#choose(size, thread);
     const id = this.#nextId++;
-    const large = size > RECYCLE_ABOVE_BYTES;
+    const large = size > LARGE_FLOW_BYTES;
     return new Promise<WorkReply>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject, bytes: size });
       slot.pendingBytes += size;

@@ -5,20 +5,15 @@
 import { parentPort } from 'node:worker_threads';
 import { detectDeposit } from '../../formats/registry.ts';
 import { readAndCheck, readStatuses } from '../read-check.ts';
-import { RECYCLE_ABOVE_BYTES } from './pool.ts';
 import type { WorkReply, WorkRequest } from './pool.ts';
 import { collectGarbage } from '../../collect.ts';
+import { LARGE_DOCUMENT_BYTES, isDetached, ownsMemory, releaseBuffer } from '../../buffers.ts';
 
 const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
-/** ES2024's ArrayBuffer transfer (Node 20+), not in the ES2023 lib the project compiles against. */
-type Transferable2024 = ArrayBuffer & { transfer(length: number): ArrayBuffer; readonly detached: boolean };
-/** Frees the memory under `bytes` now (it is detached), rather than when this thread collects it. */
-const release = (bytes: Buffer) => void (bytes.buffer as Transferable2024).transfer(0);
-
 /** A large document's text, which its tree let go of, collected before the model and the rules take their share. */
 const collectText = (chars: number) => {
-  if (chars > RECYCLE_ABOVE_BYTES) collectGarbage('major');
+  if (chars > LARGE_DOCUMENT_BYTES) collectGarbage('major');
 };
 
 /**
@@ -31,8 +26,7 @@ function ownBuffers(reply: WorkReply, input: Buffer): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   for (const f of [d.flow, ...(d.documents ?? []).map((doc) => doc.detected)]) {
     const x = f?.xml;
-    if (!x || x.buffer === input.buffer || !(x.buffer instanceof ArrayBuffer)) continue;
-    if (x.byteOffset === 0 && x.byteLength === x.buffer.byteLength) out.add(x.buffer);
+    if (x && x.buffer !== input.buffer && ownsMemory(x)) out.add(x.buffer as ArrayBuffer);
   }
   return [...out];
 }
@@ -52,14 +46,14 @@ parentPort!.on('message', (req: WorkRequest) => {
                 checked: readAndCheck(
                   { ...req.read, xml: bytes },
                   // Not wanted back: freed at once (detached) when decoded, not when this thread collects.
-                  req.handBack === false ? { decoded: () => release(bytes), parsed: collectText } : {},
+                  req.handBack === false ? { decoded: () => releaseBuffer(bytes), parsed: collectText } : {},
                 ),
               }
             : { id: req.id, bytes, statuses: readStatuses(bytes, req.tree) };
     } catch (e) {
       reply = { id: req.id, bytes, error: (e as Error).stack ?? String(e) };
     }
-    if ((bytes.buffer as Transferable2024).detached) reply.bytes = new Uint8Array(0);
+    if (isDetached(bytes)) reply.bytes = new Uint8Array(0);
     const handed = reply.bytes.byteLength > 0 ? [reply.bytes.buffer as ArrayBuffer] : [];
     parentPort!.postMessage(reply, [...handed, ...ownBuffers(reply, bytes)]);
   })();

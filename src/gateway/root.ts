@@ -15,6 +15,7 @@ import type { RunnerDeps } from '../pipeline/runner.ts';
 import { configuredTrust } from '../pipeline/signature-trust.ts';
 import { FlowWorkers } from '../pipeline/work/pool.ts';
 import { ValidationPool } from '../schemas/pool.ts';
+import { parkingIn } from '../pipeline/parked.ts';
 import { findFlow, getContent, getFlow, getStages, listFlows, returnFlowsOf } from '../store/flows.ts';
 import type { Store } from '../store/index.ts';
 import { ensureMailbox } from '../store/mailboxes.ts';
@@ -168,6 +169,7 @@ export function composeDaemon(config: Config, logger: Logger, store: Store, metr
     routing,
     integration: platformIntegration(store, config),
     signature: configuredTrust(config),
+    park: parkingIn(config.dataDir),
     ...(work ? { work } : {}),
   };
   const platform = new PlatformJobs(store, config, logger);

@@ -17,6 +17,7 @@ import type { MatelasRecord } from '../store/directory.ts';
 import type { FlowRecord, PartnerAccount } from '../store/types.ts';
 import type { InvoiceRecord } from './read-check.ts';
 import type { FlowWorkers } from './work/pool.ts';
+import type { ParkBytes, ParkedBytes } from './parked.ts';
 
 /** Stage names as recorded on the flow; also the `NatureErreur` family of most of their findings. */
 export type StageName = 'RECEPTION' | 'SIGNATURE' | 'SYNTAXE' | 'SCHEMA' | 'REGLE' | 'INTEGRATION';
@@ -78,7 +79,10 @@ export interface SyntaxOutput {
 }
 
 /** SCHEMA's output: the detection (its XML as handed back by the validation worker), the documents with their XSD findings. */
-export type SchemaOutput = Pick<SyntaxOutput, 'detected' | 'documents'>;
+export type SchemaOutput = Pick<SyntaxOutput, 'detected' | 'documents'> & {
+  /** The detection's XML, freed by the validation (a large document) and parked on disk for REGLE. */
+  parkedXml?: ParkedBytes;
+};
 
 /** REGLE's output. */
 export interface RulesOutput {
@@ -161,6 +165,8 @@ export interface PipelineDeps {
   integration?: IntegrationHook;
   /** Trust material for signatures; absent: the configured files and certificate registry (signature-trust.ts). */
   signature?: SignatureServices;
+  /** Where a large document's bytes wait on disk while libxml2 validates its own copy (parked.ts); absent: kept in memory. */
+  park?: ParkBytes;
 }
 
 export const go = <O>(

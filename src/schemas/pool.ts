@@ -92,16 +92,21 @@ export class ValidationPool {
   /**
    * As validate, without copying a document that owns its memory: `xml` itself is transferred to the worker
    * and handed back as `xml` of the result — the Buffer passed in is then detached, use the one returned.
+   * `handBack: false`: the caller needs the document no more; a large one is freed in the worker as soon as
+   * libxml2 holds its copy, and `xml` comes back empty (`released`).
    */
   async validateHandingOver(
     xml: Buffer,
     refs: SchemaRef[],
     fileName?: string,
-  ): Promise<{ outcome: ValidationOutcome; xml: Buffer }> {
+    opts: { handBack?: boolean } = {},
+  ): Promise<{ outcome: ValidationOutcome; xml: Buffer; released?: true }> {
     if (this.#inline) return { outcome: await this.validate(xml, refs, fileName), xml };
     // Small Buffers share Node's pool ArrayBuffer, which must never be detached: those are copied.
     const data = ownsMemory(xml) ? new Uint8Array(xml.buffer, 0, xml.byteLength) : new Uint8Array(xml);
-    const r = await this.#run(data, xml.length, refs, fileName, xml);
+    const release = opts.handBack === false && xml.length > LARGE_DOCUMENT_BYTES;
+    const r = await this.#run(data, xml.length, refs, fileName, xml, release);
+    if (release && r.back?.byteLength === 0) return { outcome: r.outcome, xml: Buffer.alloc(0), released: true };
     return { outcome: r.outcome, xml: r.back ? Buffer.from(r.back.buffer, r.back.byteOffset, r.back.byteLength) : xml };
   }
 
@@ -111,6 +116,7 @@ export class ValidationPool {
     refs: SchemaRef[],
     fileName: string | undefined,
     original: Buffer,
+    release = false,
   ): Promise<{ outcome: ValidationOutcome; back?: Uint8Array }> {
     if (this.#closed) return Promise.reject(new Error('validation pool is closed'));
     if (this.#inline) {
@@ -126,22 +132,23 @@ export class ValidationPool {
     const req: WorkerRequest = { id, xml: bytes, refs };
     if (fileName !== undefined) req.fileName = fileName;
     if (size > LARGE_DOCUMENT_BYTES) req.large = true;
+    if (release) req.release = true;
     const done = new Promise<{ outcome: ValidationOutcome; back?: Uint8Array }>((resolve, reject) => {
       slot.pending.set(id, { resolve: (outcome, back) => resolve({ outcome, back }), reject, bytes: size });
       slot.pendingBytes += size;
       slot.worker.postMessage(req, [bytes.buffer as ArrayBuffer]);
     });
     // libxml2's wasm memory only grows: after a large document, the idle worker is ended (the large lane's
-    // next document starts a fresh one) so that the memory is given back before the next stage needs its own.
+    // next document starts a fresh one), and the caller goes on once it is: the memory is given back before the
+    // next stage takes its own.
     if (size > LARGE_DOCUMENT_BYTES) {
-      const recycle = () => {
+      return done.finally(async () => {
         if (slot.pending.size > 0) return;
         const j = this.#large.indexOf(slot);
         if (j < 0) return;
         this.#large.splice(j, 1);
-        void slot.worker.terminate();
-      };
-      void done.then(recycle, recycle);
+        await slot.worker.terminate();
+      });
     }
     return done;
   }

@@ -25,6 +25,7 @@ import type { SchemaCode } from '../codes/schema.ts';
 import { xmlAsUtf8 } from '../formats/decode.ts';
 import type { SchemaRef } from '../formats/types.ts';
 import { setPath } from './catalog.ts';
+import { LARGE_DOCUMENT_BYTES, isDetached, ownsMemory, releaseBuffer } from '../buffers.ts';
 
 export type ValidationOutcome =
   { ok: true } | { ok: false; findings: Finding[] } | { ok: 'missing-set'; setId: string };
@@ -160,6 +161,84 @@ function detailsFindings(
 
 // ---- the validator ----
 
+/** A document libxml2 could not parse: one finding at the first error's place. */
+function malformed(e: unknown, fileName: string | undefined): ValidationOutcome {
+  const details = e instanceof XmlLibError ? e.details : [];
+  const first = details[0];
+  const location: Finding['location'] = fileName ? { file: fileName } : {};
+  if (first && first.line > 0) location.line = first.line;
+  if (first && first.col > 0) location.column = first.col;
+  return {
+    ok: false,
+    findings: [finding('XSD-XML-MALFORMED', { detail: first?.message.trim() ?? (e as Error).message, location })],
+  };
+}
+
+function validateDoc(
+  compiled: Compiled,
+  doc: XmlDocument,
+  ref: SchemaRef,
+  fileName: string | undefined,
+): ValidationOutcome {
+  try {
+    compiled.validator.validate(doc);
+    return { ok: true };
+  } catch (e) {
+    if (e instanceof XmlValidateError)
+      return { ok: false, findings: detailsFindings(e.details, ref, fileName, e.message) };
+    // libxml2 refuses to validate some trees it built (e.g. unexpanded external entity references):
+    // that is the flow's fault, not a technical failure to retry.
+    const detail = `libxml2 could not validate this document (${(e as Error).message}); external entities and DTDs are not processed [${ref.set}/${ref.entry}]`;
+    return {
+      ok: false,
+      findings: [finding('XSD-INVALID', { detail, ...(fileName ? { location: { file: fileName } } : {}) })],
+    };
+  }
+}
+
+/**
+ * libxml2's WebAssembly memory only grows: while it parses a large document it holds its copy of the bytes and
+ * the tree built from them (~100 Mo for a 30 Mo invoice), and the 30 Mo the worker was sent would sit beside
+ * them, though nothing reads them once copied. libxml2-wasm copies an input in `withCString`: it reads `length`
+ * to allocate, copies the bytes (TypedArray `set`, which reads no property), then reads `length` again; that
+ * second read frees them. Whether the installed libxml2-wasm still works this way is checked once per thread
+ * on a small document (the bytes freed, the document whole); if not, the bytes are kept, as without `release`.
+ */
+function releasedOnceCopied(bytes: Buffer): Uint8Array {
+  if (!ownsMemory(bytes) || bytes.byteLength <= LARGE_DOCUMENT_BYTES || !releaseAfterCopyWorks()) return bytes;
+  return freedOnSecondLengthRead(bytes);
+}
+
+function freedOnSecondLengthRead(bytes: Uint8Array): Uint8Array {
+  const n = bytes.length;
+  let reads = 0;
+  Object.defineProperty(bytes, 'length', {
+    get: () => {
+      if (++reads === 2) releaseBuffer(bytes);
+      return n;
+    },
+  });
+  return bytes;
+}
+
+let releaseChecked: boolean | undefined;
+
+function releaseAfterCopyWorks(): boolean {
+  if (releaseChecked !== undefined) return releaseChecked;
+  const probe = new Uint8Array(new TextEncoder().encode('<probe><copied>yes</copied></probe>'));
+  try {
+    const doc = XmlDocument.fromBuffer(freedOnSecondLengthRead(probe), { option: INSTANCE_OPTIONS });
+    try {
+      releaseChecked = isDetached(probe) && doc.get('/probe/copied')?.content === 'yes';
+    } finally {
+      doc.dispose();
+    }
+  } catch {
+    releaseChecked = false;
+  }
+  return releaseChecked;
+}
+
 interface Compiled {
   schemaDoc: XmlDocument;
   validator: XsdValidator;
@@ -214,59 +293,38 @@ export class SchemaValidator {
    * throws only for technical failures (a schema that does not compile).
    */
   validate(xml: Buffer, ref: SchemaRef, fileName?: string): ValidationOutcome {
-    const compiled = this.#get(ref);
-    if (!compiled) return { ok: 'missing-set', setId: ref.set };
+    return this.validateAll(xml, [ref], fileName);
+  }
+
+  /**
+   * Validates against each ref in order, stopping at the first that fails or is missing; the document is
+   * parsed once for all. `release`: the caller needs `xml` no more, and a large one is freed (detached) as soon
+   * as libxml2 holds its own copy (see releasedOnceCopied), when every set is there to validate it.
+   */
+  validateAll(xml: Buffer, refs: SchemaRef[], fileName?: string, opts: { release?: boolean } = {}): ValidationOutcome {
+    const compiled = refs.map((ref) => this.#get(ref));
+    const first = compiled[0];
+    if (!first) return { ok: 'missing-set', setId: refs[0]!.set };
+    // libxml2 reads the characters the product's decoder read (its own labels and tables differ from WHATWG's).
+    const utf8 = xmlAsUtf8(xml);
+    const release = opts.release === true && !compiled.includes(undefined) && utf8 === xml;
     let doc: XmlDocument;
     try {
-      doc = XmlDocument.fromBuffer(xml, { option: INSTANCE_OPTIONS });
+      doc = XmlDocument.fromBuffer(release ? releasedOnceCopied(utf8) : utf8, { option: INSTANCE_OPTIONS });
     } catch (e) {
-      const details = e instanceof XmlLibError ? e.details : [];
-      const first = details[0];
-      const location: Finding['location'] = fileName ? { file: fileName } : {};
-      if (first && first.line > 0) location.line = first.line;
-      if (first && first.col > 0) location.column = first.col;
-      return {
-        ok: false,
-        findings: [
-          finding('XSD-XML-MALFORMED', {
-            detail: first?.message.trim() ?? (e as Error).message,
-            location,
-          }),
-        ],
-      };
+      return malformed(e, fileName);
     }
     try {
-      compiled.validator.validate(doc);
+      for (const [i, ref] of refs.entries()) {
+        const c = compiled[i];
+        if (!c) return { ok: 'missing-set', setId: ref.set };
+        const r = validateDoc(c, doc, ref, fileName);
+        if (r.ok !== true) return r;
+      }
       return { ok: true };
-    } catch (e) {
-      if (e instanceof XmlValidateError)
-        return { ok: false, findings: detailsFindings(e.details, ref, fileName, e.message) };
-      // libxml2 refuses to validate some trees it built (e.g. unexpanded external entity references):
-      // that is the flow's fault, not a technical failure to retry.
-      const detail = `libxml2 could not validate this document (${(e as Error).message}); external entities and DTDs are not processed [${ref.set}/${ref.entry}]`;
-      return {
-        ok: false,
-        findings: [
-          finding('XSD-INVALID', {
-            detail,
-            ...(fileName ? { location: { file: fileName } } : {}),
-          }),
-        ],
-      };
     } finally {
       doc.dispose();
     }
-  }
-
-  /** Validates against each ref in order, stopping at the first that fails or is missing. */
-  validateAll(xml: Buffer, refs: SchemaRef[], fileName?: string): ValidationOutcome {
-    // libxml2 reads the characters the product's decoder read (its own labels and tables differ from WHATWG's).
-    const utf8 = xmlAsUtf8(xml);
-    for (const ref of refs) {
-      const r = this.validate(utf8, ref, fileName);
-      if (r.ok !== true) return r;
-    }
-    return { ok: true };
   }
 
   dispose(): void {

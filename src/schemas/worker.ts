@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SchemaRef } from '../formats/types.ts';
 import { lowerThreadPriority } from '../thread-priority.ts';
+import { isDetached } from '../buffers.ts';
 import { SchemaValidator } from './validator.ts';
 import type { ValidationOutcome } from './validator.ts';
 
@@ -15,8 +16,10 @@ export interface WorkerRequest {
   fileName?: string;
   /** A document of the large lane: this worker goes behind the small flows for the CPU (it is ended after it). */
   large?: true;
+  /** The caller needs the bytes no more: freed once in libxml2's memory, and not handed back. */
+  release?: true;
 }
-/** `xml`: the document's bytes, handed back (transferred) to the caller. */
+/** `xml`: the document's bytes, handed back (transferred) to the caller; empty when released. */
 export type WorkerReply = { id: number; xml: Uint8Array } & ({ outcome: ValidationOutcome } | { error: string });
 
 const data = workerData as { schemaDir: string; shipped: boolean; large?: boolean };
@@ -33,11 +36,13 @@ parentPort!.on('message', (req: WorkerRequest) => {
     lowered = true;
   }
   let reply: WorkerReply;
+  const xml = Buffer.from(req.xml.buffer, req.xml.byteOffset, req.xml.byteLength);
   try {
-    const xml = Buffer.from(req.xml.buffer, req.xml.byteOffset, req.xml.byteLength);
-    reply = { id: req.id, xml: req.xml, outcome: validator.validateAll(xml, req.refs, req.fileName) };
+    const outcome = validator.validateAll(xml, req.refs, req.fileName, { release: req.release === true });
+    reply = { id: req.id, xml: req.xml, outcome };
   } catch (e) {
     reply = { id: req.id, xml: req.xml, error: (e as Error).message };
   }
-  parentPort!.postMessage(reply, [req.xml.buffer as ArrayBuffer]);
+  if (isDetached(xml)) reply.xml = new Uint8Array(0);
+  parentPort!.postMessage(reply, reply.xml.byteLength > 0 ? [reply.xml.buffer as ArrayBuffer] : []);
 });

@@ -200,8 +200,10 @@ async function checkDocuments(
 export const rulesStage: Stage<RulesInput, RulesOutput> = {
   name: 'REGLE',
   async run(input, deps) {
-    const { detected, documents, flow } = input;
-    if (!detected) return go({ invoices: [] }, [], 'skipped');
+    const { documents, flow } = input;
+    if (!input.detected) return go({ invoices: [] }, [], 'skipped');
+    // A large document's bytes, parked on disk during SCHEMA.
+    const detected = input.parkedXml ? { ...input.detected, xml: await input.parkedXml.take() } : input.detected;
     // The file routing findings name: the embedded XML of a PDF, else the flow.
     const file = detected.xmlName ?? flow.originalName;
     if (documents) return checkDocuments(documents, file, input, deps);

@@ -12,6 +12,8 @@ import type { ReadAndCheckRequest, ReadAndCheckResult } from '../read-check.ts';
 import { rejectedInvoiceLine } from '../invoice-lines.ts';
 import type { PipelineDeps, SchemaOutput as SchemaFacts, Stage, StageResult } from '../stage.ts';
 import { go, rejected, waiting } from '../stage.ts';
+import type { DetectedFlow } from '../../formats/types.ts';
+import { LARGE_DOCUMENT_BYTES } from '../../buffers.ts';
 
 /**
  * The invoice an XSD-invalid document holds, as far as it can be read: for its compte-rendu line. Read as
@@ -94,6 +96,29 @@ async function validateDocuments(
   );
 }
 
+/** The XML of a single-document flow: in the validation worker and back, or freed there and parked if large. */
+async function validateFlowXml(detected: DetectedFlow, fileName: string, facts: SchemaFacts, deps: PipelineDeps) {
+  // A large document is not held beside libxml2's own copy while it is validated: parked on disk for REGLE.
+  let parked = deps.park && detected.xml.length > LARGE_DOCUMENT_BYTES ? await deps.park(detected.xml) : undefined;
+  try {
+    const { outcome, xml, released } = await deps.validation.validateHandingOver(
+      detected.xml,
+      detected.schemas,
+      fileName,
+      parked ? { handBack: false } : {},
+    );
+    if (outcome.ok === 'missing-set') return waiting(outcome.setId);
+    if (outcome.ok !== true) return rejected(outcome.findings);
+    const after = xml === detected.xml ? detected : { ...detected, xml };
+    if (!released) return go({ ...facts, detected: after });
+    const parkedXml = parked!;
+    parked = undefined; // REGLE takes it
+    return go({ ...facts, detected: after, parkedXml });
+  } finally {
+    await parked?.drop();
+  }
+}
+
 export const schemaStage: Stage<SchemaFacts & { flow: { originalName: string } }, SchemaFacts> = {
   name: 'SCHEMA',
   async run({ flow, ...facts }, deps) {
@@ -101,13 +126,6 @@ export const schemaStage: Stage<SchemaFacts & { flow: { originalName: string } }
     if (!detected) return go(facts, [], 'skipped');
     if (facts.documents) return validateDocuments(facts.documents, facts, deps);
     // The XML goes to the validation worker and comes back (not copied): what follows reads the returned Buffer.
-    const { outcome, xml } = await deps.validation.validateHandingOver(
-      detected.xml,
-      detected.schemas,
-      detected.xmlName ?? flow.originalName,
-    );
-    if (outcome.ok === 'missing-set') return waiting(outcome.setId);
-    if (outcome.ok !== true) return rejected(outcome.findings);
-    return go({ ...facts, detected: xml === detected.xml ? detected : { ...detected, xml } });
+    return validateFlowXml(detected, detected.xmlName ?? flow.originalName, facts, deps);
   },
 };

@@ -25,7 +25,8 @@ import { LARGE_DOCUMENT_BYTES, ownsMemory } from '../../buffers.ts';
 
 type DetectOptions = NonNullable<Parameters<typeof detectDeposit>[1]>;
 
-export type WorkRequest = { id: number; bytes: Uint8Array } & WorkKind;
+/** `large`: a flow of the large lane, maybe in a warm worker taken from the small lane (it goes behind the small flows for the CPU). */
+export type WorkRequest = { id: number; bytes: Uint8Array; large?: true } & WorkKind;
 type WorkKind =
   | { kind: 'detect'; opts: DetectOptions }
   | { kind: 'read'; read: Omit<ReadAndCheckRequest, 'xml'>; handBack?: boolean }
@@ -99,13 +100,13 @@ export class FlowWorkers {
     this.#largeMax = threads;
   }
 
-  #recycle(slot: Slot): void {
+  async #recycle(slot: Slot): Promise<void> {
     if (slot.pending.size > 0) return;
     const i = this.#slots.indexOf(slot);
     if (i >= 0) this.#slots[i] = undefined; // a fresh one is started by the next call
     const j = this.#large.indexOf(slot);
     if (j >= 0) this.#large.splice(j, 1);
-    if (i >= 0 || j >= 0) void slot.worker.terminate();
+    if (i >= 0 || j >= 0) await slot.worker.terminate();
   }
 
   #spawn(large = false): Slot {
@@ -150,7 +151,12 @@ export class FlowWorkers {
   #choose(size: number, thread: number | undefined): Slot {
     if (size > LARGE_FLOW_BYTES) {
       if (this.#large.length < this.#largeMax) {
-        const slot = this.#spawn(true);
+        // A warm idle worker of the small lane takes it when there is one (as in the validation pool): a fresh
+        // one would load its modules above what the daemon holds at idle (+30–40 Mo at the peak of a 30 Mo
+        // flow, measured). The small lane starts a replacement when a small flow comes.
+        const idle = this.#slots.findIndex((s) => s !== undefined && s.pending.size === 0);
+        const slot = idle >= 0 ? this.#slots[idle]! : this.#spawn(true);
+        if (idle >= 0) this.#slots[idle] = undefined;
         this.#large.push(slot);
         return slot;
       }
@@ -176,10 +182,11 @@ export class FlowWorkers {
       slot.pending.set(id, { resolve, reject, bytes: size });
       slot.pendingBytes += size;
       slot.worker.ref();
-      slot.worker.postMessage({ ...req, id, bytes: data }, [data.buffer as ArrayBuffer]);
-    }).finally(() => {
+      const sent: WorkRequest = { ...req, id, bytes: data, ...(large ? { large: true as const } : {}) };
+      slot.worker.postMessage(sent, [data.buffer as ArrayBuffer]);
+    }).finally(async () => {
       if (slot.pending.size === 0) slot.worker.unref();
-      if (large) this.#recycle(slot);
+      if (large) await this.#recycle(slot);
     });
   }
 

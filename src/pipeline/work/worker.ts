@@ -7,6 +7,7 @@ import { detectDeposit } from '../../formats/registry.ts';
 import { readAndCheck, readStatuses } from '../read-check.ts';
 import type { WorkReply, WorkRequest } from './pool.ts';
 import { collectGarbage } from '../../collect.ts';
+import { lowerThreadPriority } from '../../thread-priority.ts';
 import { LARGE_DOCUMENT_BYTES, isDetached, ownsMemory, releaseBuffer } from '../../buffers.ts';
 
 const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -31,7 +32,11 @@ function ownBuffers(reply: WorkReply, input: Buffer): ArrayBuffer[] {
   return [...out];
 }
 
+let lowered = false;
+
 parentPort!.on('message', (req: WorkRequest) => {
+  // A large flow: this worker (maybe a warm one of the small lane, ended after it) goes behind the small flows.
+  if (req.large && !lowered) lowered = lowerThreadPriority();
   void (async () => {
     const bytes = asBuffer(req.bytes);
     let reply: WorkReply;

@@ -8,7 +8,7 @@ import { remoteAdmin, runningDaemon } from '../gateway/admin-client.ts';
 import type { AdminOps } from '../gateway/admin-ops.ts';
 import { localAdmin } from '../gateway/admin-ops.ts';
 import type { Db } from '../store/db.ts';
-import { openDatabase, pgliteDirFor } from '../store/index.ts';
+import { openDatabase, pgliteDirFor, pgliteOptionsFor } from '../store/index.ts';
 
 /** The configuration file a command uses (`--config`, else PASSERELLE_CONFIG, else config/passerelle.yaml). */
 export function configFileOf(cmd: Command): string {
@@ -61,7 +61,7 @@ export async function withDatabase<T>(cmd: Command, mode: 'read' | 'write', run:
   const db = await openDatabase(
     cfg.databaseUrl
       ? { databaseUrl: cfg.databaseUrl, ...(cfg.databaseSchema ? { schema: cfg.databaseSchema } : {}) }
-      : { pgliteDir: pgliteDirFor(cfg.dataDir) },
+      : pgliteOptionsFor(cfg.dataDir),
   );
   try {
     return await run(db);

@@ -21,7 +21,8 @@ import type { ValidationPool } from '../schemas/pool.ts';
 import type { FlowWorkers } from '../pipeline/work/pool.ts';
 import { countFlowsByState } from '../store/flows.ts';
 import type { Store } from '../store/index.ts';
-import { QUEUES, openStore, pgliteDirFor } from '../store/index.ts';
+import { QUEUES, openStore, pgliteDirFor, pgliteOptionsFor } from '../store/index.ts';
+import { sweepContentFiles } from '../store/content-files.ts';
 import { partnersVersion, upsertPartner } from '../store/partners.ts';
 import { purge } from '../store/retention.ts';
 import type { PartnerAccounts } from '../store/types.ts';
@@ -121,6 +122,11 @@ export class Daemon {
     if (recovered) logger.warn({ recovered }, 'flows recovered from the spool after an interruption');
     const delivered = await deliverPending(config.dataDir, this.store.db, logger);
     if (delivered) logger.warn({ delivered }, 'return flows delivered after an interruption');
+    const orphans = await sweepContentFiles(this.store.db).catch((err: unknown) => {
+      logger.error({ err }, 'content files without their row could not be removed; the next purge tries again');
+      return 0;
+    });
+    if (orphans) logger.warn({ files: orphans }, 'content files without their row (an interrupted intake) removed');
 
     await this.startWorkers();
     await this.platform.start();
@@ -204,7 +210,7 @@ export class Daemon {
       }
       return await openStore(
         {
-          ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { pgliteDir }),
+          ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : pgliteOptionsFor(config.dataDir)),
           ...(schema ? { schema } : {}),
         },
         config.pipeline,

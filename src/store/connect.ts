@@ -75,18 +75,23 @@ export interface PgliteDb extends Db {
   readonly pglite: PgliteThread;
 }
 
-/** Embedded PGlite, in its own thread (see pglite-thread.ts): the same Db as PostgreSQL's. */
-export async function openPglite(dir: string | undefined): Promise<PgliteDb> {
+/**
+ * Embedded PGlite, in its own thread (see pglite-thread.ts): the same Db as PostgreSQL's. With `contentDir`,
+ * large flow contents are kept as files there (content-files.ts).
+ */
+export async function openPglite(dir: string | undefined, contentDir?: string): Promise<PgliteDb> {
   const db = await PgliteThread.open(dir);
   return {
     kind: 'pglite',
     pglite: db,
+    ...(contentDir === undefined ? {} : { contentDir }),
     async query<T>(sql: string | NamedSql, params?: unknown[]) {
       return db.ours<T>(sqlText(sql), params);
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       return db.transaction((tx) =>
         fn({
+          ...(contentDir === undefined ? {} : { contentDir }),
           async query<R>(sql: string | NamedSql, params?: unknown[]) {
             return db.ours<R>(sqlText(sql), params, tx);
           },

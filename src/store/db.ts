@@ -23,6 +23,11 @@ export function sqlText(sql: string | NamedSql): string {
  */
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string | NamedSql, params?: unknown[]): Promise<{ rows: T[] }>;
+  /**
+   * PGlite with a data folder: where flow contents above LARGE_DOCUMENT_BYTES are kept as files (see
+   * content-files.ts). Absent: every content is in the database (PostgreSQL, PGlite in memory).
+   */
+  readonly contentDir?: string;
 }
 
 export interface Db extends Queryable {

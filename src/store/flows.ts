@@ -4,6 +4,7 @@ import type { Db, Queryable } from './db.ts';
 import { flowName } from './mailboxes.ts';
 import type { FlowRecord, FlowState, ReturnFlowRecord, StageOutcomeRecord } from './types.ts';
 import { isDetached, ownsMemory, releaseBuffer } from '../buffers.ts';
+import { contentFileDir, readContentFile, writeContentFile } from './content-files.ts';
 
 const FLOW_COLUMNS = `id, flow_number, box, partner, original_name, size, sha256, stored, signature_sha256, spool_key,
   transport, declared_interface, declared_signed, interface_code, syntax, syntaxe_flux, profile, state, status_code,
@@ -75,8 +76,9 @@ export interface NewFlow {
 const INSERT_FLOW = prepared(
   'insert_flow',
   `WITH content AS (
-       INSERT INTO flow_content (sha256, bytes)
-       SELECT * FROM (VALUES ($6::text, $13::bytea), ($8::text, $14::bytea)) AS v(sha, b) WHERE v.b IS NOT NULL
+       INSERT INTO flow_content (sha256, bytes, file_size)
+       SELECT * FROM (VALUES ($6::text, $13::bytea, $19::bigint), ($8::text, $14::bytea, NULL)) AS v(sha, b, file_size)
+       WHERE v.b IS NOT NULL OR v.file_size IS NOT NULL
        ON CONFLICT (sha256) DO NOTHING
      ), flow AS (
        INSERT INTO flows (flow_number, box, partner, original_name, size, sha256, stored, signature_sha256, spool_key,
@@ -93,12 +95,20 @@ const INSERT_FLOW = prepared(
 
 /**
  * Records a flow, its bytes and its first history line in one statement; returns the new record, or
- * undefined when a flow with this spool key is already recorded (a retried intake).
+ * undefined when a flow with this spool key is already recorded (a retried intake). Large bytes on PGlite go
+ * to their file first (content-files.ts): call it in a transaction, so that no sweep comes between the file
+ * and its row.
  */
 export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord | undefined> {
   // NUL and invalid UTF-8 cannot go into PostgreSQL text: whoever calls, the name is made safe here.
   const named =
     f.originalNameBytes !== undefined ? { name: f.originalName, bytes: f.originalNameBytes } : flowName(f.originalName);
+  const fileDir = f.bytes ? contentFileDir(tx, f.bytes.length) : undefined;
+  if (f.bytes && fileDir !== undefined) {
+    // The same bytes stored before: neither written again nor sent to the database.
+    const known = await tx.query('SELECT 1 FROM flow_content WHERE sha256 = $1', [f.sha256]);
+    if (!known.rows.length) await writeContentFile(fileDir, f.sha256, f.bytes);
+  }
   const r = await tx.query(INSERT_FLOW, [
     f.numberInterface,
     f.box,
@@ -112,12 +122,13 @@ export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord 
     f.transport,
     f.declaredInterface,
     f.declaredSigned,
-    f.bytes,
+    fileDir === undefined ? f.bytes : null,
     f.signature?.bytes ?? null,
     named.bytes,
     f.intakeRefusal ?? null,
     f.emitter ?? null,
     f.returnSyntax ?? null,
+    fileDir === undefined ? null : f.size,
   ]);
   return r.rows[0] ? toFlow(r.rows[0]) : undefined;
 }
@@ -194,19 +205,26 @@ function asBuffer(b: Uint8Array): Buffer {
 
 /**
  * Reads `size` stored bytes slice by slice into one preallocated buffer (one round trip per slice, each
- * letting the event loop run). Throws if the content is gone or changed size meanwhile (a purge): the run
- * is then retried like any database failure.
+ * letting the event loop run), or from their file when the row says they are in one (content-files.ts). Throws
+ * if the content is gone or changed size meanwhile (a purge), or its file is missing or of another size: the
+ * run is then retried like any database failure, and the flow answered INC when it keeps failing.
  */
 export async function readContentSlices(db: Queryable, sha256: string, size: number): Promise<Buffer> {
   const out = Buffer.allocUnsafe(size);
   for (let at = 0; at < size; at += CONTENT_SLICE_BYTES) {
     const want = Math.min(CONTENT_SLICE_BYTES, size - at);
     // substring() counts from 1.
-    const r = await db.query<{ part: Uint8Array }>(
-      'SELECT substring(bytes from $2::int for $3::int) AS part FROM flow_content WHERE sha256 = $1',
+    const r = await db.query<{ part: Uint8Array | null; file_size: number | null }>(
+      'SELECT substring(bytes from $2::int for $3::int) AS part, file_size FROM flow_content WHERE sha256 = $1',
       [sha256, at + 1, want],
     );
-    const part = r.rows[0]?.part;
+    const row = r.rows[0];
+    if (row && row.file_size !== null && Number(row.file_size) === size) {
+      if (!db.contentDir)
+        throw new Error(`stored content ${sha256} is in a file, and this database has no content folder`);
+      return readContentFile(db.contentDir, sha256, out, CONTENT_SLICE_BYTES);
+    }
+    const part = row?.part;
     if (!part || part.byteLength !== want) throw new Error(`stored content ${sha256} vanished or changed while read`);
     out.set(part, at);
   }
@@ -275,7 +293,8 @@ function takeHandedContent(sha256: string, size: number): Buffer | undefined {
 
 export async function getContent(db: Queryable, sha256: string): Promise<Buffer | undefined> {
   const r = await db.query<{ bytes: Uint8Array | null; size: number }>(
-    'SELECT CASE WHEN octet_length(bytes) <= $2 THEN bytes END AS bytes, octet_length(bytes) AS size FROM flow_content WHERE sha256 = $1',
+    `SELECT CASE WHEN octet_length(bytes) <= $2 THEN bytes END AS bytes, COALESCE(file_size, octet_length(bytes)) AS size
+     FROM flow_content WHERE sha256 = $1`,
     [sha256, CONTENT_SLICE_BYTES],
   );
   const row = r.rows[0];
@@ -497,9 +516,9 @@ const START_FLOW_RUNS = prepared(
        CASE WHEN cur.stored AND cur.state NOT IN ('IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
          THEN CASE WHEN octet_length(c.bytes) <= $2 THEN c.bytes END END AS content_bytes,
        CASE WHEN cur.stored AND cur.state NOT IN ('IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
-         AND octet_length(c.bytes) > $2 THEN octet_length(c.bytes) END AS content_size,
+         AND (c.file_size IS NOT NULL OR octet_length(c.bytes) > $2) THEN COALESCE(c.file_size, octet_length(c.bytes)) END AS content_size,
        CASE WHEN octet_length(s.bytes) <= $2 THEN s.bytes END AS signature_bytes,
-       CASE WHEN octet_length(s.bytes) > $2 THEN octet_length(s.bytes) END AS signature_size,
+       CASE WHEN s.file_size IS NOT NULL OR octet_length(s.bytes) > $2 THEN COALESCE(s.file_size, octet_length(s.bytes)) END AS signature_size,
        (SELECT to_jsonb(m) FROM matelas m WHERE m.partner = cur.partner) AS matelas_row,
        (SELECT e.flow_number FROM flows e
          WHERE cur.box = 'depot' AND e.partner = cur.partner AND e.sha256 = cur.sha256 AND e.box = 'depot' AND e.id < cur.id
@@ -507,8 +526,8 @@ const START_FLOW_RUNS = prepared(
          ORDER BY e.id LIMIT 1) AS earlier_deposit,
        ${ASYNC_COMMIT} AS async_commit
      FROM cur
-       LEFT JOIN LATERAL (SELECT bytes FROM flow_content WHERE sha256 = cur.sha256 OFFSET 0) c ON true
-       LEFT JOIN LATERAL (SELECT bytes FROM flow_content WHERE sha256 = cur.signature_sha256 OFFSET 0) s ON true`,
+       LEFT JOIN LATERAL (SELECT bytes, file_size FROM flow_content WHERE sha256 = cur.sha256 OFFSET 0) c ON true
+       LEFT JOIN LATERAL (SELECT bytes, file_size FROM flow_content WHERE sha256 = cur.signature_sha256 OFFSET 0) s ON true`,
 );
 
 interface PendingConclusion {

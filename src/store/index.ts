@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { PgBoss, fromPglite } from 'pg-boss';
 import { openPglite, openPostgres } from './connect.ts';
+import { contentDirFor } from './content-files.ts';
 import type { Db, Queryable } from './db.ts';
 import { migrate } from './migrate.ts';
 
@@ -13,6 +14,8 @@ export interface StoreOptions {
   databaseUrl?: string;
   /** PGlite data folder (absent with no URL = in memory, for tests). */
   pgliteDir?: string;
+  /** PGlite: the folder of large contents kept as files (content-files.ts); absent = all in the database. */
+  contentDir?: string;
   /** PostgreSQL schema for our tables and pg-boss's (tests isolate runs this way). */
   schema?: string;
 }
@@ -69,7 +72,7 @@ export async function openStore(
       // Ours: every node may supervise; pg-boss serialises maintenance itself.
     });
   } else {
-    const pdb = await openPglite(opts.pgliteDir);
+    const pdb = await openPglite(opts.pgliteDir, opts.contentDir);
     db = pdb;
     boss = new PgBoss({
       db: fromPglite(pdb.pglite),
@@ -118,9 +121,16 @@ export function pgliteDirFor(dataDir: string): string {
   return path.join(dataDir, 'db');
 }
 
+/** The embedded database of a data folder: PGlite's folder and the folder of its large contents. */
+export function pgliteOptionsFor(dataDir: string): Pick<StoreOptions, 'pgliteDir' | 'contentDir'> {
+  return { pgliteDir: pgliteDirFor(dataDir), contentDir: contentDirFor(dataDir) };
+}
+
 /** The database alone (no queues), migrated: for CLI commands run while no daemon is up. */
 export async function openDatabase(opts: StoreOptions): Promise<Db> {
-  const db = opts.databaseUrl ? await openPostgres(opts.databaseUrl, opts.schema) : await openPglite(opts.pgliteDir);
+  const db = opts.databaseUrl
+    ? await openPostgres(opts.databaseUrl, opts.schema)
+    : await openPglite(opts.pgliteDir, opts.contentDir);
   await migrate(db);
   return db;
 }

@@ -4,12 +4,14 @@
  * but IN_INTEGRE, IN_INTEGRE_PARTIEL, IN_REJETE, IN_INCIDENTE) is never touched, nor are bytes any such
  * flow (or a more recent one) shares: content is addressed by SHA-256. Flow records, their history and
  * their comptes-rendus stay in the database (`flows show` still tells what happened); a purged flow is
- * marked `stored = false` and can no longer be replayed.
+ * marked `stored = false` and can no longer be replayed. Contents kept as files (PGlite, content-files.ts) are
+ * removed after their rows, never before: a crash in between leaves files that the next sweep removes.
  */
 import { readdirSync } from 'node:fs';
 import { lstat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Queryable } from './db.ts';
+import type { Db, Queryable } from './db.ts';
+import { sweepContentFiles } from './content-files.ts';
 import { mailboxPaths, unsafeMailboxFolder } from './mailboxes.ts';
 import { TERMINAL_STATES } from './types.ts';
 
@@ -85,13 +87,10 @@ async function purgeReturnFiles(dataDir: string, cutoff: Date, dryRun = false): 
   return removed;
 }
 
-export async function purge(
-  db: Queryable,
-  dataDir: string,
-  olderThanDays: number,
-  dryRun = false,
-): Promise<PurgeResult> {
+export async function purge(db: Db, dataDir: string, olderThanDays: number, dryRun = false): Promise<PurgeResult> {
   const cutoff = new Date(Date.now() - olderThanDays * 86_400_000);
   const stored = await purgeStoredFlows(db, cutoff, dryRun);
+  // The files of the rows just deleted, and any a crash left without a row.
+  if (!dryRun) await sweepContentFiles(db);
   return { ...stored, returnFiles: await purgeReturnFiles(dataDir, cutoff, dryRun) };
 }

@@ -530,8 +530,8 @@ function sftpResults(f: SftpFigures): Record<string, number> {
 
 /**
  * pg-boss's own rate, the ceiling of any queue-driven pipeline: `jobs` jobs inserted in bulk into a fresh
- * queue, then worked as the daemon works its flows queue (batches of 16, its default `pipeline.concurrency`,
- * fetched again at once when full; empty handler) until all are completed.
+ * queue, then worked in batches of 16 fetched again at once when full (as the daemon worked its flows queue
+ * until its 4 lanes of 8; kept so the figure compares with earlier runs; empty handler) until all are completed.
  */
 export async function queueRate(kind: Kind, jobs = 5000): Promise<number> {
   const { PgBoss, fromPglite } = await import('pg-boss');

@@ -56,17 +56,25 @@ export class WriterProbe {
   }
 
   private async scan(): Promise<void> {
-    const cpu = process.threadCpuUsage();
     const asked = this.waiting;
     this.waiting = new Map();
     const writing = new Set<string>();
+    // The scan's own CPU, slice by slice: what the thread does while the scan yields is not its cost.
+    let costUs = 0;
+    let sliceCpu = process.threadCpuUsage();
+    const endSlice = () => {
+      const used = process.threadCpuUsage(sliceCpu);
+      costUs += used.user + used.system;
+    };
     try {
       let sliceStart = performance.now();
       // Checked before each link read: one process may hold thousands of descriptors.
       const yieldIfLong = async () => {
         if (performance.now() - sliceStart < SCAN_SLICE_MS) return;
+        endSlice();
         await new Promise((r) => setImmediate(r));
         sliceStart = performance.now();
+        sliceCpu = process.threadCpuUsage();
       };
       for (const pid of readdirSync('/proc')) {
         if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
@@ -97,8 +105,8 @@ export class WriterProbe {
     } catch {
       // no /proc: nothing can be told
     }
-    const used = process.threadCpuUsage(cpu);
-    this.notBefore = performance.now() + ((used.user + used.system) / 1000) * (1 / SCAN_SHARE - 1);
+    endSlice();
+    this.notBefore = performance.now() + (costUs / 1000) * (1 / SCAN_SHARE - 1);
     // Questions asked during this scan wait for the next one (their file may have been opened meanwhile).
     this.scheduled = false;
     if (this.waiting.size) this.schedule();

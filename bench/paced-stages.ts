@@ -8,7 +8,8 @@
  * Steps: deposit (rename into depot/) → received (the drop folder's stability wait and writer check, the move
  * into the spool, the intake's transaction, which queues the job too) → first stage (the wait in the queue and
  * for a worker) → last stage done → concluded (the conclusion recorded) → written (the compte-rendu in
- * retour/) → seen by the partner (the bench's watcher).
+ * retour/, logged once marked delivered: the partner may see it a few ms before) → seen by the partner (the
+ * bench's watcher).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -68,7 +69,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     ['received → first stage starts', (r) => r.firstStart - r.received],
     ['first stage starts → last done', (r) => r.lastDone - r.firstStart],
     ['last stage done → concluded', (r) => r.concluded! - r.lastDone],
-    ['concluded → written in retour/', (r) => r.written! - r.concluded!],
+    ['concluded → written, marked', (r) => r.written! - r.concluded!],
     ['written → seen by the partner', (r) => r.seen - r.written!],
     ['deposit → seen (the latency)', (r) => r.seen - r.deposit],
   ];

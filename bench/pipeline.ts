@@ -12,8 +12,9 @@
  * daemon's peak RSS. `benchSoak()` paces 100 flows/s for ten minutes and samples RSS every 10 s.
  *
  * Sizes: BENCH_BURSTS (default "1000,5000"), BENCH_PACED (default "100,200"), BENCH_PACED_SECONDS (default 60),
- * SOAK_MINUTES (default 10). BENCH_EXTRA merges JSON into the daemon's configuration; BENCH_CPU_PROF=<folder>
- * profiles the daemon's threads (see bench/profile-top.ts).
+ * SOAK_MINUTES (default 10); "" runs none. BENCH_EXTRA merges JSON into the daemon's configuration; BENCH_CPU_PROF=<folder>
+ * profiles the daemon's threads (see bench/profile-top.ts); BENCH_DAEMON_LOG=<file> keeps the daemon's log and,
+ * beside it, each paced flow's deposit and compte-rendu times (`<file>.<label>.json`, see bench/paced-stages.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -67,6 +68,8 @@ export interface PacedFigures {
   achieved: number;
   p50ms: number;
   p99ms: number;
+  /** The daemon's CPU (all its threads) from the first drop to the last compte-rendu, a flow. */
+  daemonCpuMsPerFlow: number;
 }
 
 export interface SftpFigures {
@@ -95,8 +98,9 @@ export interface PipelineStory {
 const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
+/** A list of sizes; an empty one ("") runs none. */
 const numbers = (v: string | undefined, dflt: number[]) =>
-  v
+  v !== undefined
     ? v
         .split(',')
         .map(Number)
@@ -406,6 +410,7 @@ async function paced(d: BenchDaemon, rate: number, seconds: number, label: strin
   const m = Math.round(rate * seconds);
   const names = Array.from({ length: m }, (_, i) => `${label}-${i}.xml`);
   const sent = new Map<string, number>();
+  const before = await d.counters();
   const start = performance.now();
   for (let i = 0; i < m; i++) {
     const wait = start + (i * 1000) / rate - performance.now();
@@ -414,6 +419,14 @@ async function paced(d: BenchDaemon, rate: number, seconds: number, label: strin
     d.drop(names[i]!);
   }
   await d.waitFor(names, 600000);
+  const after = await d.counters();
+  // With the daemon's debug log, each flow's deposit and compte-rendu times beside it (bench/paced-stages.ts).
+  const log = process.env.BENCH_DAEMON_LOG;
+  if (log) {
+    const epoch = (t: number) => Math.round(performance.timeOrigin + t);
+    const times = Object.fromEntries(names.map((x) => [x, [epoch(sent.get(x)!), epoch(d.seen.get(x)!)]]));
+    writeFileSync(`${log}.${label}.json`, JSON.stringify(times));
+  }
   const latencies = names.map((x) => d.seen.get(x)! - sent.get(x)!).sort((a, b) => a - b);
   const last = Math.max(...names.map((x) => d.seen.get(x)!));
   return {
@@ -422,6 +435,7 @@ async function paced(d: BenchDaemon, rate: number, seconds: number, label: strin
     achieved: m / ((last - start) / 1000),
     p50ms: percentile(latencies, 50),
     p99ms: percentile(latencies, 99),
+    daemonCpuMsPerFlow: ((after.daemon - before.daemon) * 1000) / m,
   };
 }
 
@@ -516,8 +530,8 @@ function sftpResults(f: SftpFigures): Record<string, number> {
 
 /**
  * pg-boss's own rate, the ceiling of any queue-driven pipeline: `jobs` jobs inserted in bulk into a fresh
- * queue, then worked as the daemon works its flows queue (batches of 16, its default `pipeline.concurrency`,
- * fetched again at once when full; empty handler) until all are completed.
+ * queue, then worked in batches of 16 fetched again at once when full (as the daemon worked its flows queue
+ * until its 4 lanes of 8; kept so the figure compares with earlier runs; empty handler) until all are completed.
  */
 export async function queueRate(kind: Kind, jobs = 5000): Promise<number> {
   const { PgBoss, fromPglite } = await import('pg-boss');
@@ -635,7 +649,7 @@ export function printStory(s: PipelineStory): Record<string, number> {
   }
   for (const p of s.paced) {
     console.log(
-      `  paced ${p.rate}/s for ${p.seconds} s: ${f0(p.achieved)}/s achieved, p50 ${f0(p.p50ms)} ms, p99 ${f0(p.p99ms)} ms — goal: keeps up, p99 < 1,000 ms`,
+      `  paced ${p.rate}/s for ${p.seconds} s: ${f0(p.achieved)}/s achieved, p50 ${f0(p.p50ms)} ms, p99 ${f0(p.p99ms)} ms — goal: keeps up, p99 < 1,000 ms; daemon CPU ${f2(p.daemonCpuMsPerFlow)} ms a flow`,
     );
     out[`pipeline.${s.kind}.p50ms@${p.rate}/s`] = p.p50ms;
     out[`pipeline.${s.kind}.p99ms@${p.rate}/s`] = p.p99ms;

@@ -78,13 +78,14 @@ const configSchema = z.strictObject({
   pipeline: z
     .strictObject({
       /** Flows processed at once by this node. */
-      concurrency: z.number().int().min(1).max(256).default(16),
+      concurrency: z.number().int().min(1).max(256).default(32),
       /**
        * Fetch lanes sharing `concurrency` (pg-boss fetches a lane's next batch once all of its batch is done):
-       * a large flow holds its own lane only. More lanes keep more flows moving beside a large one; each costs
-       * a burst's throughput (smaller batches, more fetches).
+       * a large flow holds its own lane only, and while a lane completes its batch and fetches the next (two
+       * round trips) the others run. Smaller batches cost a burst's throughput (more fetches): the default
+       * keeps batches of 8 (docs/benchmarks.md, issue 13).
        */
-      queueLanes: z.number().int().min(1).max(16).default(2),
+      queueLanes: z.number().int().min(1).max(16).default(4),
       /** Retries of a flow whose processing failed for a technical reason, before IN_INCIDENTE. */
       retryLimit: z.number().int().min(0).default(3),
       retryDelaySeconds: z.number().int().min(0).default(2),

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
+import { buildConfig } from '../src/config.ts';
 import { queueLanes } from '../src/gateway/daemon.ts';
 import { DEFAULT_LIMITS } from '../src/formats/limits.ts';
 import { FlowWorkers, LARGE_FLOW_BYTES } from '../src/pipeline/work/pool.ts';
@@ -113,12 +114,17 @@ describe('XSD validation: a small document does not wait behind a large one', ()
 });
 
 describe('queue lanes', () => {
+  it('by default 4 lanes of 8: one lane between two batches (completion, fetch) leaves three running (issue 13)', () => {
+    const { pipeline } = buildConfig({ dataDir: '/tmp/passerelle-lanes' }, {});
+    expect(queueLanes(pipeline.concurrency, pipeline.queueLanes)).toEqual({ lanes: 4, batchSize: 8 });
+  });
+
   it.each([1, 2, 3, 5, 10, 16, 17, 64, 256])(
-    'concurrency %i: the lanes asked for (2 by default), of equal batches, never more flows at once',
+    'concurrency %i: the lanes asked for (4 by default), of equal batches, never more flows at once',
     (concurrency) => {
       for (const wanted of [undefined, 1, 2, 4, 16]) {
         const { lanes, batchSize } = queueLanes(concurrency, wanted);
-        expect(lanes).toBe(Math.min(wanted ?? 2, concurrency));
+        expect(lanes).toBe(Math.min(wanted ?? 4, concurrency));
         expect(batchSize).toBeGreaterThanOrEqual(1);
         expect(lanes * batchSize).toBeLessThanOrEqual(concurrency);
         expect(lanes * batchSize).toBeGreaterThan(concurrency / 2);

@@ -397,13 +397,15 @@ export class Daemon {
 }
 
 /**
- * Fetch lanes for the flows queue (`pipeline.queueLanes`, default 2): lanes of equal batches, never more flows at
- * once than `concurrency`. A large flow holds one lane, the others keep the small flows moving. More lanes cost a
- * burst's throughput (smaller batches, and every lane woken by each new job fetches: a 1,000-flow burst took
- * 4.78 SQL statements and 5.45 ms of daemon CPU a flow with 4 lanes of 4, 4.38 and 4.60 with 2 of 8, 4.31 and
- * 4.52 with one of 16).
+ * Fetch lanes for the flows queue (`pipeline.queueLanes`, default 4): lanes of equal batches, never more flows at
+ * once than `concurrency`. A large flow holds one lane, the others keep the small flows moving; a lane that has
+ * finished its batch completes it and fetches the next (two round trips) while the others run. Smaller batches
+ * cost a burst's throughput (every lane woken by each new job fetches: a 1,000-flow burst took 4.78 SQL
+ * statements and 5.45 ms of daemon CPU a flow with 4 lanes of 4, 4.38 and 4.60 with 2 of 8, 4.31 and 4.52 with
+ * one of 16). With 2 lanes of 8, flows paced at 200/s waited in the queue while both lanes were between batches
+ * (issue 13): 4 lanes of 8 keep up.
  */
-export function queueLanes(concurrency: number, wanted = 2): { batchSize: number; lanes: number } {
+export function queueLanes(concurrency: number, wanted = 4): { batchSize: number; lanes: number } {
   const lanes = Math.max(1, Math.min(wanted, concurrency));
   return { batchSize: Math.floor(concurrency / lanes), lanes };
 }

@@ -6,14 +6,23 @@
  *
  * Limits: only processes this daemon may look into are seen (same user, or root); another host writing
  * through a network file system is not. Where nothing can be seen the size-and-mtime check alone decides.
- * One scan of /proc serves every question asked while it runs (a burst of files costs one scan). The scan
+ * One scan of /proc serves every question asked before it starts (a burst of files costs one scan). The scan
  * reads thousands of links on a busy host (60–100 ms measured): it yields to the event loop every
- * SCAN_SLICE_MS so HTTP, SFTP and the watcher keep answering.
+ * SCAN_SLICE_MS so HTTP, SFTP and the watcher keep answering, and it takes at most SCAN_SHARE of its thread
+ * when files come one after the other: at 200 files a second, each asking as its stability wait ended, scans
+ * ran back to back and took a quarter of the main thread (issue 13, docs/benchmarks.md).
  */
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 const O_ACCMODE = 3;
 const SCAN_SLICE_MS = 10;
+/** A short wait gathers the questions of a burst into one scan. */
+const GATHER_MS = 10;
+/**
+ * The most of its thread's CPU the scans take under a steady stream of questions: after a scan that cost c ms,
+ * the next one starts c × (1 / SCAN_SHARE − 1) ms later at the soonest (a scan of 10 ms: 90 ms later).
+ */
+export const SCAN_SHARE = 0.1;
 
 export function writerCheckSupported(): boolean {
   try {
@@ -27,6 +36,8 @@ export function writerCheckSupported(): boolean {
 export class WriterProbe {
   private waiting = new Map<string, Array<(open: boolean) => void>>();
   private scheduled = false;
+  /** performance.now() before which the next scan does not start (SCAN_SHARE). */
+  private notBefore = 0;
 
   /** Resolves true when some other process has `file` open for writing (or read-write). */
   isOpenForWriting(file: Buffer): Promise<boolean> {
@@ -35,25 +46,35 @@ export class WriterProbe {
       const list = this.waiting.get(key) ?? [];
       list.push(resolve);
       this.waiting.set(key, list);
-      if (!this.scheduled) {
-        this.scheduled = true;
-        // A short wait gathers the questions of a burst into one scan.
-        setTimeout(() => void this.scan(), 10).unref();
-      }
+      if (!this.scheduled) this.schedule();
     });
+  }
+
+  private schedule(): void {
+    this.scheduled = true;
+    setTimeout(() => void this.scan(), Math.max(GATHER_MS, this.notBefore - performance.now())).unref();
   }
 
   private async scan(): Promise<void> {
     const asked = this.waiting;
     this.waiting = new Map();
     const writing = new Set<string>();
+    // The scan's own CPU, slice by slice: what the thread does while the scan yields is not its cost.
+    let costUs = 0;
+    let sliceCpu = process.threadCpuUsage();
+    const endSlice = () => {
+      const used = process.threadCpuUsage(sliceCpu);
+      costUs += used.user + used.system;
+    };
     try {
       let sliceStart = performance.now();
       // Checked before each link read: one process may hold thousands of descriptors.
       const yieldIfLong = async () => {
         if (performance.now() - sliceStart < SCAN_SLICE_MS) return;
+        endSlice();
         await new Promise((r) => setImmediate(r));
         sliceStart = performance.now();
+        sliceCpu = process.threadCpuUsage();
       };
       for (const pid of readdirSync('/proc')) {
         if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
@@ -84,12 +105,11 @@ export class WriterProbe {
     } catch {
       // no /proc: nothing can be told
     }
+    endSlice();
+    this.notBefore = performance.now() + (costUs / 1000) * (1 / SCAN_SHARE - 1);
     // Questions asked during this scan wait for the next one (their file may have been opened meanwhile).
     this.scheduled = false;
-    if (this.waiting.size) {
-      this.scheduled = true;
-      setTimeout(() => void this.scan(), 10).unref();
-    }
+    if (this.waiting.size) this.schedule();
     for (const [key, resolvers] of asked) for (const r of resolvers) r(writing.has(key));
   }
 }

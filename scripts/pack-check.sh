@@ -76,6 +76,14 @@ else
   fail "npx passerelle analyze invoice.xml: exit $? ($out)"
 fi
 
+# 3b. analyze a Factur-X PDF: its reader (pdf-lib) is loaded only when a PDF comes, from dist/ here.
+cp "$repo/test/corpus/valid/facturx/mustang-EN16931_Einfach.pdf" invoice.pdf
+if out="$(npx --no-install passerelle analyze invoice.pdf 2>&1)"; then
+  ok "npx passerelle analyze invoice.pdf: exit 0 ($out)"
+else
+  fail "npx passerelle analyze invoice.pdf: exit $? ($out)"
+fi
+
 # 4. start on a temporary data folder with one partner; drop the invoice in depot/, wait for retour/.
 http_port="$(free_port)"
 sftp_port="$(free_port)"

@@ -9,7 +9,7 @@ import { describe, expect, it } from '@jest/globals';
 import { XmlDocument, XsdValidator } from 'libxml2-wasm';
 import { PDFArray, PDFDict, PDFDocument, PDFName } from 'pdf-lib';
 import type { Finding } from '../src/finding.ts';
-import { INVOICE_XML_NAMES } from '../src/formats/pdf.ts';
+import { INVOICE_XML_NAMES } from '../src/formats/pdf-invoice.ts';
 import { FORMAT_CODES } from '../src/codes/format.ts';
 import {
   INTERFACE_CODES,

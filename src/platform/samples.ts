@@ -7,7 +7,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DirectoryData, DirectoryStructure, StructureKind } from '../store/directory.ts';
 import { SUPPLIER_KINDS } from '../store/directory.ts';
-import { AFRelationship, PDFDocument, StandardFonts } from 'pdf-lib';
 import { writeZip } from '../formats/zip.ts';
 import { fictitiousSiret, partnerNumber } from './matelas.ts';
 
@@ -180,6 +179,8 @@ ${
  * the embedded XML.
  */
 export async function facturxPdf(ciiXml: string, title: string): Promise<Buffer> {
+  // Loaded here, not when the daemon starts: only the demo and the qualification kit make PDFs.
+  const { AFRelationship, PDFDocument, StandardFonts } = await import('pdf-lib');
   const doc = await PDFDocument.create();
   doc.setTitle(title);
   doc.setProducer('Passerelle');

@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { percentile } from './pipeline.ts';
 
 interface Flow {
   file?: string;
@@ -46,11 +47,6 @@ function flowsOfLog(text: string): Map<string, Flow> {
   return flows;
 }
 
-const percentile = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
-
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const [logFile, label = 'paced200'] = process.argv.slice(2);
   if (!logFile) throw new Error('usage: node bench/paced-stages.ts <daemon log> [label]');
@@ -74,7 +70,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     ['deposit → seen (the latency)', (r) => r.seen - r.deposit],
   ];
   for (const [name, of] of steps) {
-    const xs = rows.map(of);
+    const xs = rows.map(of).sort((a, b) => a - b);
     const cells = [50, 90, 99, 100].map((p) => String(Math.round(percentile(xs, p))).padStart(6));
     console.log(`  ${name.padEnd(32)}${cells.join('')}`);
   }

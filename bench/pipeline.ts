@@ -95,7 +95,8 @@ export interface PipelineStory {
   peakRssMB: number;
 }
 
-const percentile = (sorted: number[], p: number): number =>
+/** The p-th percentile of sorted values (nearest rank). */
+export const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /** A list of sizes; an empty one ("") runs none. */

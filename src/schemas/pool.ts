@@ -2,8 +2,9 @@
  * XSD validation off the main thread: a 1 MB flow blocks libxml2 ~15 ms, so the pipeline hands flows to
  * `threads` workers, each with its own compiled schemas (compiled lazily, on its first flow of that kind).
  * Requests go to the worker with the fewest pending bytes; a document above LARGE_DOCUMENT_BYTES goes to a
- * worker of its own (the large lane: started for it, ended after it, at most `threads` at once), so that no
- * small flow waits behind a 30 Mo document's validation (its worker runs at a lower CPU priority, as the flow
+ * worker of its own (the large lane: a warm idle worker taken from the small lane or one started for it, ended
+ * after it, at most `threads` at once), so that no small flow waits behind a 30 Mo document's validation (its
+ * worker runs at a lower CPU priority, as the flow
  * workers' large lane does: src/thread-priority.ts). A worker that dies fails its in-flight calls with an
  * error and is replaced on the next call (not at once: a worker that cannot start must not respawn in a loop).
  * `threads: 0` validates inline on the calling thread (tests, `passerelle analyze`).
@@ -11,7 +12,7 @@
 import { Worker } from 'node:worker_threads';
 import type { SchemaRef } from '../formats/types.ts';
 import { SchemaValidator } from './validator.ts';
-import { leastLoaded, leastPendingBytes } from '../worker-lanes.ts';
+import { leastLoaded, leastPendingBytes, takeIdle } from '../worker-lanes.ts';
 import { LARGE_DOCUMENT_BYTES, ownsMemory } from '../buffers.ts';
 import type { ValidationOutcome } from './validator.ts';
 import type { WorkerReply, WorkerRequest } from './worker.ts';
@@ -157,12 +158,7 @@ export class ValidationPool {
   #choose(size: number): Slot {
     if (size > LARGE_DOCUMENT_BYTES) {
       if (this.#large.length < this.#largeMax) {
-        // A warm idle worker (modules loaded, schemas compiled) takes it when there is one: a fresh worker would
-        // load and compile its own above what the daemon holds at idle (+55 Mo at the peak of a 30 Mo flow,
-        // measured). The small lane starts a replacement only when a small document comes.
-        const idle = this.#slots.findIndex((s) => s !== undefined && s.pending.size === 0);
-        const slot = idle >= 0 ? this.#slots[idle]! : this.#spawn(true);
-        if (idle >= 0) this.#slots[idle] = undefined;
+        const slot = takeIdle(this.#slots) ?? this.#spawn(true);
         this.#large.push(slot);
         return slot;
       }

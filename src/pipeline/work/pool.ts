@@ -8,8 +8,9 @@
  * with an error (the runner retries the flow) and is replaced on the next call.
  *
  * No flow waits behind a large one: a request above LARGE_FLOW_BYTES goes to a worker of its own (the large
- * lane: started for it, ended after it, at most `threads` at once, the others queued there), so the `threads`
- * workers of the small lane only ever hold small and medium flows, and a small flow never waits seconds
+ * lane: a warm idle worker taken from the small lane or one started for it, ended after it, at most `threads`
+ * at once, the others queued there), so the `threads` workers of the small lane only ever hold small and medium
+ * flows, and a small flow never waits seconds
  * behind a 30 Mo flow's detection or reading. In the small lane a request goes to the worker with the fewest
  * pending bytes (its expected cost), or to the worker that detected the flow (it holds the tree) unless that
  * one has more pending bytes than parsing the flow again would cost. The large lane's workers run at a lower
@@ -20,7 +21,7 @@ import type { DepositDetection, detectDeposit } from '../../formats/registry.ts'
 import type { DetectedFlow } from '../../formats/types.ts';
 import type { ReadAndCheckRequest, ReadAndCheckResult, readStatuses } from '../read-check.ts';
 import { treeThread } from '../../formats/read/kept.ts';
-import { leastLoaded, leastPendingBytes } from '../../worker-lanes.ts';
+import { leastLoaded, leastPendingBytes, takeIdle } from '../../worker-lanes.ts';
 import { LARGE_DOCUMENT_BYTES, ownsMemory } from '../../buffers.ts';
 
 type DetectOptions = NonNullable<Parameters<typeof detectDeposit>[1]>;
@@ -151,12 +152,7 @@ export class FlowWorkers {
   #choose(size: number, thread: number | undefined): Slot {
     if (size > LARGE_FLOW_BYTES) {
       if (this.#large.length < this.#largeMax) {
-        // A warm idle worker of the small lane takes it when there is one (as in the validation pool): a fresh
-        // one would load its modules above what the daemon holds at idle (+30–40 Mo at the peak of a 30 Mo
-        // flow, measured). The small lane starts a replacement when a small flow comes.
-        const idle = this.#slots.findIndex((s) => s !== undefined && s.pending.size === 0);
-        const slot = idle >= 0 ? this.#slots[idle]! : this.#spawn(true);
-        if (idle >= 0) this.#slots[idle] = undefined;
+        const slot = takeIdle(this.#slots) ?? this.#spawn(true);
         this.#large.push(slot);
         return slot;
       }

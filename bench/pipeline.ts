@@ -215,9 +215,12 @@ export class BenchDaemon {
     const prof = process.env.BENCH_CPU_PROF
       ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF, `node${this.#nodes.length}`)]
       : [];
+    // BENCH_NODE_ARGS: more flags for the daemon's node (e.g. `--trace-gc`, which NODE_OPTIONS refuses).
+    const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
     const node = [
       process.execPath,
       ...prof,
+      ...nodeArgs,
       '--import',
       fileURLToPath(new URL('./sql-count.mjs', import.meta.url)),
       fileURLToPath(new URL('../bin/passerelle.js', import.meta.url)),

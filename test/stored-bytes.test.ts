@@ -11,10 +11,12 @@ import {
   getContent,
   handOverContent,
   insertFlow,
+  insertFlows,
   readContentSlices,
   startFlowRun,
 } from '../src/store/flows.ts';
 import { upsertPartner } from '../src/store/partners.ts';
+import type { NewFlow } from '../src/store/flows.ts';
 import { migrate } from '../src/store/migrate.ts';
 import type { DbKind } from './helpers/env.ts';
 import { PG_URL, dropSchema, postgresRequired, uniqueSchema } from './helpers/env.ts';
@@ -103,6 +105,61 @@ describe.each<DbKind>(['pglite', 'postgres'])('stored bytes on %s', (kind) => {
     const ownCopy = Buffer.from(own);
     handOverContent(sha(ownCopy), own);
     expect(own.length).toBe(0);
+  });
+
+  it('a batch of 7 flows (statements of 4, 2 and 1): each its own record, in order; shared bytes stored once, within a statement and across two', async () => {
+    const db = opened();
+    await upsertPartner(db, { code: 'BATCH1', name: 'Batch', returnSyntax: 'CPPStatut' });
+    const run = `${kind}-${Date.now()}`;
+    const shared = randomBytes(500);
+    const signature = randomBytes(64);
+    const newFlow = (i: number, bytes: Buffer | null): NewFlow => ({
+      box: i === 5 ? 'analyse' : 'depot',
+      partner: 'BATCH1',
+      originalName: `facture-${i}.xml`,
+      size: bytes?.length ?? 0,
+      sha256: sha(bytes ?? Buffer.alloc(0)),
+      bytes,
+      signature: i === 2 ? { sha256: sha(signature), bytes: signature } : null,
+      spoolKey: `batch-${run}-${i}`,
+      transport: 'folder',
+      declaredInterface: null,
+      declaredSigned: i === 2 ? true : null,
+      numberInterface: i === 5 ? null : '1100',
+    });
+    // Flow 3 was recorded by an earlier intake (a retried one): the batch leaves it as it is.
+    const earlier = await insertFlow(db, newFlow(3, randomBytes(100)));
+    const flows = [0, 1, 2, 3, 4, 5, 6].map((i) =>
+      newFlow(i, i === 0 || i === 1 || i === 4 ? shared : i === 6 ? null : randomBytes(200 + i)),
+    );
+    const created = await db.transaction((tx) => insertFlows(tx, flows));
+    expect(created.map((f) => f?.originalName)).toEqual([
+      'facture-0.xml',
+      'facture-1.xml',
+      'facture-2.xml',
+      undefined,
+      'facture-4.xml',
+      'facture-5.xml',
+      'facture-6.xml',
+    ]);
+    expect(created[5]?.flowNumber).toBeNull(); // an analysis has no number
+    const numbers = created.filter((f) => f?.flowNumber).map((f) => f!.flowNumber!);
+    expect(new Set(numbers).size).toBe(5);
+    for (const n of numbers) expect(n).toMatch(/^CPP0011100\d{15}$/);
+    expect(created[2]?.signatureSha256).toBe(sha(signature));
+    expect(created[6]?.stored).toBe(false);
+    const stored = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM flow_content WHERE sha256 = $1', [
+      sha(shared),
+    ]);
+    expect(stored.rows[0]?.n).toBe(1);
+    expect((await getContent(db, sha(shared)))?.equals(shared)).toBe(true);
+    expect((await getContent(db, sha(signature)))?.equals(signature)).toBe(true);
+    const history = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM flow_history h JOIN flows f ON f.id = h.flow_id WHERE f.spool_key LIKE $1 AND h.state = 'IN_RECU'`,
+      [`batch-${run}-%`],
+    );
+    expect(history.rows[0]?.n).toBe(7); // six new lines and the earlier flow's own
+    expect(earlier?.id).toBeDefined();
   });
 
   it('a content that is gone is undefined; read in slices, it is an error (the run is retried)', async () => {

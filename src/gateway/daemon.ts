@@ -21,7 +21,7 @@ import type { ValidationPool } from '../schemas/pool.ts';
 import type { FlowWorkers } from '../pipeline/work/pool.ts';
 import { countFlowsByState } from '../store/flows.ts';
 import type { Store } from '../store/index.ts';
-import { QUEUES, openStore, pgliteDirFor, pgliteOptionsFor } from '../store/index.ts';
+import { EMBEDDED_VACUUM_MS, QUEUES, openStore, pgliteDirFor, pgliteOptionsFor } from '../store/index.ts';
 import { sweepContentFiles } from '../store/content-files.ts';
 import { partnersVersion, upsertPartner } from '../store/partners.ts';
 import { purge } from '../store/retention.ts';
@@ -294,6 +294,13 @@ export class Daemon {
       void retention().catch((err) => this.logger.error({ err }, 'retention failed'));
     }
     every(60000, () => this.defender.sweep());
+    const { vacuum } = this.store;
+    if (vacuum)
+      every(EMBEDDED_VACUUM_MS, async () => {
+        const started = performance.now();
+        await vacuum();
+        this.logger.debug({ ms: Math.round(performance.now() - started) }, 'embedded database vacuumed');
+      });
   }
 
   /** Flows waiting for a schema set go back to the queue once the set is installed. */

@@ -35,7 +35,7 @@ import { sniffInterface } from '../formats/registry.ts';
 import type { Logger } from '../log.ts';
 import type { Store } from '../store/index.ts';
 import { QUEUES, bossDb } from '../store/index.ts';
-import { flowBySpoolKey, insertFlow } from '../store/flows.ts';
+import { flowBySpoolKey, insertFlows } from '../store/flows.ts';
 import type { NewFlow } from '../store/flows.ts';
 import { handOverContent } from '../store/flows.ts';
 import { LARGE_DOCUMENT_BYTES, releaseBuffer } from '../buffers.ts';
@@ -270,11 +270,14 @@ export class FlowIntake implements Intake {
       this.release(earlier.entry);
     }
     const left = spooledAt + (this.opts.detachedWaitMs ?? 0) - Date.now();
-    const timer = setTimeout(() => {
-      if (this.held.get(sidecar.key) !== h) return;
-      this.unhold(h);
-      this.release(entry);
-    }, Math.max(0, left));
+    const timer = setTimeout(
+      () => {
+        if (this.held.get(sidecar.key) !== h) return;
+        this.unhold(h);
+        this.release(entry);
+      },
+      Math.max(0, left),
+    );
     timer.unref();
     const h: Held = { entry, pair, signature, timer };
     this.held.set(sidecar.key, h);
@@ -608,11 +611,12 @@ export class FlowIntake implements Intake {
     return store.db.transaction(async (tx) => {
       const out: FlowRecord[] = [];
       const jobs: Array<{ data: { flowId: number } }> = [];
-      for (const f of flows) {
-        const created = await insertFlow(tx, f);
+      const created = await insertFlows(tx, flows);
+      for (const [i, f] of flows.entries()) {
+        const flow = created[i];
         // Already recorded (an intake retried after a crash): its job exists too.
-        if (created) jobs.push({ data: { flowId: created.id } });
-        out.push(created ?? ((await flowBySpoolKey(tx, f.spoolKey)) as FlowRecord));
+        if (flow) jobs.push({ data: { flowId: flow.id } });
+        out.push(flow ?? ((await flowBySpoolKey(tx, f.spoolKey)) as FlowRecord));
       }
       if (jobs.length) {
         await store.boss.insert(QUEUES.flows, jobs, {

@@ -21,24 +21,57 @@ export function setDeliveryDurability(on: boolean): void {
   durable = on;
 }
 
-// Deliveries that end at the same moment are marked in one statement (one round trip for many flows).
-const toMark = new Map<Db, { ids: number[]; done: Promise<void> }>();
+/**
+ * Delivery marks, grouped as the conclusions are (concludeFlowSoon): one statement at a time per database,
+ * and at most one every MARK_INTERVAL_MS; the marks that come meanwhile go together in the next one (one
+ * round trip, one commit for many flows). A mark alone, after a quiet moment, is sent at once; under load a
+ * flow's job completes up to MARK_INTERVAL_MS later, and PostgreSQL does a fifth of the mark statements
+ * (the compte-rendu is in `retour/` before its mark either way).
+ */
+interface PendingMark {
+  id: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+const marking = new WeakMap<Db, { waiting: PendingMark[]; running: boolean; sentAt: number }>();
+const MARKS_PER_STATEMENT = 256;
+const MARK_INTERVAL_MS = 10;
 
 function markDeliveredSoon(db: Db, id: number): Promise<void> {
-  let batch = toMark.get(db);
-  if (!batch) {
-    const ids: number[] = [];
-    const done = new Promise<void>((resolve, reject) => {
-      setImmediate(() => {
-        toMark.delete(db);
-        (ids.length === 1 ? markDelivered(db, ids[0]!) : markManyDelivered(db, ids)).then(resolve, reject);
-      });
-    });
-    batch = { ids, done };
-    toMark.set(db, batch);
+  return new Promise((resolve, reject) => {
+    let q = marking.get(db);
+    if (!q) marking.set(db, (q = { waiting: [], running: false, sentAt: -Infinity }));
+    q.waiting.push({ id, resolve, reject });
+    if (!q.running) {
+      q.running = true;
+      void sendMarks(db, q);
+    }
+  });
+}
+
+async function sendMarks(db: Db, q: { waiting: PendingMark[]; running: boolean; sentAt: number }): Promise<void> {
+  try {
+    while (q.waiting.length) {
+      // The marks of this turn of the event loop at least, and those of the rest of the interval.
+      const wait = q.sentAt + MARK_INTERVAL_MS - performance.now();
+      await new Promise((r) => (wait > 0 ? setTimeout(r, wait) : setImmediate(r)));
+      const batch = q.waiting.splice(0, MARKS_PER_STATEMENT);
+      q.sentAt = performance.now();
+      const sent =
+        batch.length === 1
+          ? markDelivered(db, batch[0]!.id)
+          : markManyDelivered(
+              db,
+              batch.map((p) => p.id),
+            );
+      await sent.then(
+        () => batch.forEach((p) => p.resolve()),
+        (err: unknown) => batch.forEach((p) => p.reject(err)),
+      );
+    }
+  } finally {
+    q.running = false;
   }
-  batch.ids.push(id);
-  return batch.done;
 }
 
 /** Is a regular file already there under this name? (a symlink or anything else planted there is not "delivered") */
@@ -58,6 +91,22 @@ export async function deliverOne(
   logger: Logger,
   opts: { flowLabel?: string; /** recorded just now, so never written before */ fresh?: boolean } = {},
 ): Promise<void> {
+  await (
+    await writeReturnFlow(dataDir, db, r, logger, opts)
+  )();
+}
+
+/**
+ * Writes a return flow into `retour/` and asks for its mark; resolves once the file is there, to a function
+ * that awaits the mark (so that many files can be written while their marks go together).
+ */
+async function writeReturnFlow(
+  dataDir: string,
+  db: Db,
+  r: ReturnFlowRecord,
+  logger: Logger,
+  opts: { flowLabel?: string; fresh?: boolean },
+): Promise<() => Promise<void>> {
   const dir = mailboxPaths(dataDir, r.partner).retour;
   // Names recorded by an earlier version may be too long for the file system: fitted the same way as new ones.
   const fileName = fitFileName(r.fileName);
@@ -74,18 +123,22 @@ export async function deliverOne(
   } finally {
     await folder.close();
   }
-  await markDeliveredSoon(db, r.id);
-  // A flow's child logger already carries flow and partner; add them only when it does not.
-  const bound = logger.bindings();
-  logger.info(
-    {
-      ...(bound.flow ? {} : { flow: opts.flowLabel }),
-      ...(bound.partner ? {} : { partner: r.partner }),
-      file: fileName,
-      kind: r.kind,
-    },
-    'return flow written',
-  );
+  const marked = markDeliveredSoon(db, r.id);
+  marked.catch(() => undefined); // settled by the caller's await; never an unhandled rejection meanwhile
+  return async () => {
+    await marked;
+    // A flow's child logger already carries flow and partner; add them only when it does not.
+    const bound = logger.bindings();
+    logger.info(
+      {
+        ...(bound.flow ? {} : { flow: opts.flowLabel }),
+        ...(bound.partner ? {} : { partner: r.partner }),
+        file: fileName,
+        kind: r.kind,
+      },
+      'return flow written',
+    );
+  };
 }
 
 /**
@@ -99,18 +152,32 @@ export async function deliverPending(dataDir: string, db: Db, logger: Logger, fl
   for (;;) {
     const batch = (await pendingReturnFlows(db, flowId, 200 + failed.size)).filter((r) => !failed.has(r.id));
     if (!batch.length) return n;
+    const unwritten = (r: ReturnFlowRecord, err: unknown) => {
+      failed.add(r.id);
+      logger.error(
+        { err, partner: r.partner, file: r.fileName, kind: r.kind, returnFlow: r.id, flowId: r.flowId },
+        'return flow could not be written to retour/; left undelivered (tried again later)',
+      );
+    };
+    // The files one after the other, their marks together (one statement for many: markDeliveredSoon),
+    // all settled before the next batch is read.
+    const marks: Array<Promise<void>> = [];
     for (const r of batch) {
       try {
-        await deliverOne(dataDir, db, r, logger, { flowLabel: r.flowId === null ? undefined : `flow id ${r.flowId}` });
-        n++;
-      } catch (err) {
-        failed.add(r.id);
-        logger.error(
-          { err, partner: r.partner, file: r.fileName, kind: r.kind, returnFlow: r.id, flowId: r.flowId },
-          'return flow could not be written to retour/; left undelivered (tried again later)',
+        const marked = await writeReturnFlow(dataDir, db, r, logger, {
+          flowLabel: r.flowId === null ? undefined : `flow id ${r.flowId}`,
+        });
+        marks.push(
+          marked().then(
+            () => void n++,
+            (err: unknown) => unwritten(r, err),
+          ),
         );
+      } catch (err) {
+        unwritten(r, err);
       }
     }
+    await Promise.all(marks);
     if (batch.length < 200) return n;
   }
 }

@@ -1,7 +1,6 @@
 /** Opens the database: a real PostgreSQL when a URL is given, else embedded PGlite under dataDir. */
 import pg from 'pg';
 import { SQL_IDENTIFIER } from '../config.ts';
-import { sqlText } from './db.ts';
 import type { Db, NamedSql, Queryable } from './db.ts';
 import { PgliteThread } from './pglite-thread.ts';
 
@@ -86,14 +85,14 @@ export async function openPglite(dir: string | undefined, contentDir?: string): 
     pglite: db,
     ...(contentDir === undefined ? {} : { contentDir }),
     async query<T>(sql: string | NamedSql, params?: unknown[]) {
-      return db.ours<T>(sqlText(sql), params);
+      return db.ours<T>(sql, params);
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       return db.transaction((tx) =>
         fn({
           ...(contentDir === undefined ? {} : { contentDir }),
           async query<R>(sql: string | NamedSql, params?: unknown[]) {
-            return db.ours<R>(sqlText(sql), params, tx);
+            return db.ours<R>(sql, params, tx);
           },
         }),
       );

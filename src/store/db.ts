@@ -1,7 +1,7 @@
 /**
- * A statement of the flow path with a name: on PostgreSQL it is prepared once per connection, so its
- * (large) CTE is parsed and planned once instead of for every flow; PGlite runs its text. One name, one
- * text: node-postgres refuses a name reused with another text on the same connection.
+ * A statement of the flow path with a name: it is prepared once per connection (each pooled one on
+ * PostgreSQL, the single one of PGlite), so its (large) CTE is parsed and planned once instead of for every
+ * flow. One name, one text: node-postgres refuses a name reused with another text on the same connection.
  */
 export interface NamedSql {
   readonly name: string;
@@ -10,11 +10,6 @@ export interface NamedSql {
 
 export function prepared(name: string, text: string): NamedSql {
   return { name: `passerelle_${name}`, text };
-}
-
-/** The SQL text of a statement, named or not. */
-export function sqlText(sql: string | NamedSql): string {
-  return typeof sql === 'string' ? sql : sql.text;
 }
 
 /**

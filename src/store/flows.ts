@@ -1,6 +1,6 @@
 /** Every SQL statement about flows, their content, stage outcomes and return flows. */
 import { prepared } from './db.ts';
-import type { Db, Queryable } from './db.ts';
+import type { Db, NamedSql, Queryable } from './db.ts';
 import { flowName } from './mailboxes.ts';
 import type { FlowRecord, FlowState, ReturnFlowRecord, StageOutcomeRecord } from './types.ts';
 import { isDetached, ownsMemory, releaseBuffer } from '../buffers.ts';
@@ -73,33 +73,81 @@ export interface NewFlow {
   returnSyntax?: 'CPPStatut' | 'AIFEStatut' | null;
 }
 
-const INSERT_FLOW = prepared(
-  'insert_flow',
-  `WITH content AS (
+/** What one flow's row, bytes and first history line take in INSERT_FLOWS: parameters and values. */
+const FLOW_PARAMS = 19;
+const flowContentValues = (p: (n: number) => string) =>
+  `(${p(6)}::text, ${p(13)}::bytea, ${p(19)}::bigint), (${p(8)}::text, ${p(14)}::bytea, NULL::bigint)`;
+const flowValues = (p: (n: number) => string) =>
+  `(CASE WHEN ${p(1)}::text IS NULL THEN NULL ELSE 'CPP001' || ${p(1)}::text || lpad(nextval('flow_counter')::text, 15, '0') END,
+         ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(12)}, 'IN_RECU',
+         ${p(15)}::bytea, ${p(16)}::text, ${p(17)}, ${p(18)})`;
+
+/**
+ * `count` flows (FLOW_PARAMS parameters each, in order), their bytes and first history lines in one
+ * statement; returns the rows inserted (not those whose spool key was already recorded), in no set order.
+ * Two flows of one batch with the same bytes store them once (ON CONFLICT DO NOTHING within the statement).
+ */
+function insertFlowsSql(count: number): NamedSql {
+  const rows = (values: (p: (n: number) => string) => string) =>
+    Array.from({ length: count }, (_, i) => values((n) => `$${i * FLOW_PARAMS + n}`)).join(',\n       ');
+  return prepared(
+    count === 1 ? 'insert_flow' : `insert_flows_${count}`,
+    `WITH content AS (
        INSERT INTO flow_content (sha256, bytes, file_size)
-       SELECT * FROM (VALUES ($6::text, $13::bytea, $19::bigint), ($8::text, $14::bytea, NULL)) AS v(sha, b, file_size)
+       SELECT * FROM (VALUES ${rows(flowContentValues)}) AS v(sha, b, file_size)
        WHERE v.b IS NOT NULL OR v.file_size IS NOT NULL
        ON CONFLICT (sha256) DO NOTHING
      ), flow AS (
        INSERT INTO flows (flow_number, box, partner, original_name, size, sha256, stored, signature_sha256, spool_key,
          transport, declared_interface, declared_signed, state, original_name_bytes, intake_refusal, emitter_siret, return_syntax)
-       VALUES (CASE WHEN $1::text IS NULL THEN NULL ELSE 'CPP001' || $1::text || lpad(nextval('flow_counter')::text, 15, '0') END,
-         $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'IN_RECU', $15::bytea, $16::text, $17, $18)
+       VALUES ${rows(flowValues)}
        ON CONFLICT (spool_key) DO NOTHING
        RETURNING ${FLOW_COLUMNS}
      ), history AS (
        INSERT INTO flow_history (flow_id, state) SELECT id, 'IN_RECU' FROM flow
      )
      SELECT * FROM flow`,
-);
+  );
+}
 
 /**
- * Records a flow, its bytes and its first history line in one statement; returns the new record, or
- * undefined when a flow with this spool key is already recorded (a retried intake). Large bytes on PGlite go
- * to their file first (content-files.ts): call it in a transaction, so that no sweep comes between the file
- * and its row.
+ * The statements for 1, 2, 4, … INSERT_FLOWS_MAX flows: a batch goes in as few of them as its size's binary
+ * digits (30 flows: 16 + 8 + 4 + 2), and each connection prepares at most these few.
  */
+const INSERT_FLOWS_MAX = 32;
+const INSERT_FLOWS = new Map<number, NamedSql>();
+for (let n = 1; n <= INSERT_FLOWS_MAX; n *= 2) INSERT_FLOWS.set(n, insertFlowsSql(n));
+
+/**
+ * Records flows, their bytes and first history lines, a few statements for many flows (INSERT_FLOWS);
+ * returns each one's new record, or undefined when a flow with its spool key is already recorded (a retried
+ * intake). Large bytes on PGlite go to their file first (content-files.ts): call it in a transaction, so
+ * that no sweep comes between the file and its row.
+ */
+export async function insertFlows(tx: Queryable, flows: NewFlow[]): Promise<Array<FlowRecord | undefined>> {
+  const params: unknown[][] = [];
+  for (const f of flows) params.push(await flowParams(tx, f));
+  const bySpoolKey = new Map<string, FlowRecord>();
+  for (let at = 0; at < flows.length;) {
+    let count = INSERT_FLOWS_MAX;
+    while (count > flows.length - at) count /= 2;
+    const r = await tx.query(INSERT_FLOWS.get(count)!, params.slice(at, at + count).flat());
+    for (const row of r.rows) {
+      const flow = toFlow(row);
+      bySpoolKey.set(flow.spoolKey, flow);
+    }
+    at += count;
+  }
+  return flows.map((f) => bySpoolKey.get(f.spoolKey));
+}
+
+/** Records one flow (see insertFlows). */
 export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord | undefined> {
+  return (await insertFlows(tx, [f]))[0];
+}
+
+/** One flow's FLOW_PARAMS parameters; its large bytes written to their file first on PGlite. */
+async function flowParams(tx: Queryable, f: NewFlow): Promise<unknown[]> {
   // NUL and invalid UTF-8 cannot go into PostgreSQL text: whoever calls, the name is made safe here.
   const named =
     f.originalNameBytes !== undefined ? { name: f.originalName, bytes: f.originalNameBytes } : flowName(f.originalName);
@@ -109,7 +157,7 @@ export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord 
     const known = await tx.query('SELECT 1 FROM flow_content WHERE sha256 = $1', [f.sha256]);
     if (!known.rows.length) await writeContentFile(fileDir, f.sha256, f.bytes);
   }
-  const r = await tx.query(INSERT_FLOW, [
+  return [
     f.numberInterface,
     f.box,
     f.partner,
@@ -129,8 +177,7 @@ export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord 
     f.emitter ?? null,
     f.returnSyntax ?? null,
     fileDir === undefined ? null : f.size,
-  ]);
-  return r.rows[0] ? toFlow(r.rows[0]) : undefined;
+  ];
 }
 
 const FLOW_BY_SPOOL_KEY = prepared('flow_by_spool_key', `SELECT ${FLOW_COLUMNS} FROM flows WHERE spool_key = $1`);

@@ -9,9 +9,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { PGliteLike } from 'pg-boss';
+import type { NamedSql } from './db.ts';
 
 export type ThreadRequest = { id: number } & (
-  | { op: 'query'; sql: string; params?: unknown[]; tx?: number; ours: boolean }
+  | { op: 'query'; sql: string; name?: string; params?: unknown[]; tx?: number; ours: boolean }
   | { op: 'exec'; sql: string }
   | { op: 'begin' }
   | { op: 'end'; tx: number; commit: boolean }
@@ -134,9 +135,18 @@ export class PgliteThread implements PGliteLike {
     return { rows: withBuffers<T>(r.rows ?? []) };
   }
 
-  /** One of ours (int8 as number, bytea as Buffer), in the transaction `tx` if given. */
-  async ours<T>(sql: string, params: unknown[] | undefined, tx?: number): Promise<{ rows: T[] }> {
-    const r = await this.#call({ op: 'query', sql, params, ours: true, ...(tx === undefined ? {} : { tx }) });
+  /**
+   * One of ours (int8 as number, bytea as Buffer), in the transaction `tx` if given; a named one is prepared
+   * once (pglite-worker.ts).
+   */
+  async ours<T>(sql: string | NamedSql, params: unknown[] | undefined, tx?: number): Promise<{ rows: T[] }> {
+    const r = await this.#call({
+      op: 'query',
+      ...(typeof sql === 'string' ? { sql } : { sql: sql.text, name: sql.name }),
+      params,
+      ours: true,
+      ...(tx === undefined ? {} : { tx }),
+    });
     return { rows: withBuffers<T>(r.rows ?? []) };
   }
 

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, protocol, types } from '@electric-sql/pglite';
 import type { Transaction } from '@electric-sql/pglite';
 import type { ThreadReply, ThreadRequest } from './pglite-thread.ts';
 import { collectGarbage } from '../collect.ts';
@@ -34,6 +34,89 @@ const OURS = {
     },
   },
 };
+
+/**
+ * A named statement of ours (NamedSql), prepared once on PGlite's single connection as node-postgres does on
+ * each pooled one: PGlite's own `query` parses, plans and describes the text again at every call, in six
+ * trips through its protocol layer, where a prepared one is bound and executed in one. What it needs from
+ * the first trip: its parameters' types (for the serializers) and its result's columns (for the parsers).
+ */
+interface PreparedStatement {
+  text: string;
+  paramTypes: number[];
+  fields: Array<{ name: string; dataTypeID: number }>;
+}
+const preparedStatements = new Map<string, PreparedStatement>();
+let ourParsers: Parameters<typeof types.parseType>[2];
+
+interface ProtocolMessage {
+  name: string;
+  dataTypeIDs?: number[];
+  fields?: unknown[];
+}
+
+async function prepare(db: PGlite, name: string, text: string): Promise<PreparedStatement> {
+  const { serialize } = protocol;
+  const { messages } = await db.execProtocol(
+    Buffer.concat([serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()]),
+    { syncToFs: false },
+  );
+  let paramTypes: number[] = [];
+  let fields: PreparedStatement['fields'] = [];
+  for (const msg of messages as ProtocolMessage[]) {
+    if (msg.name === 'parameterDescription') paramTypes = msg.dataTypeIDs ?? [];
+    if (msg.name === 'rowDescription')
+      fields = (msg.fields as Array<{ name: string; dataTypeID: number }>).map((f) => ({
+        name: f.name,
+        dataTypeID: f.dataTypeID,
+      }));
+  }
+  const statement = { text, paramTypes, fields };
+  preparedStatements.set(name, statement);
+  return statement;
+}
+
+/**
+ * Runs the named statement `name` (prepared at its first call), holding PGlite's locks as its `query` does:
+ * outside a transaction, the transaction lock too, so that it waits for an open one to end.
+ */
+async function queryPrepared(
+  db: PGlite,
+  name: string,
+  text: string,
+  params: unknown[] | undefined,
+  inTransaction: boolean,
+): Promise<unknown[]> {
+  const run = () =>
+    db.runExclusive(async () => {
+      const statement = preparedStatements.get(name) ?? (await prepare(db, name, text));
+      if (statement.text !== text) throw new Error(`statement ${name} was prepared with another text`);
+      const values = (params ?? []).map((param, i) => {
+        if (param === null || param === undefined) return null;
+        const oid = statement.paramTypes[i]!;
+        const serializer = OURS.serializers[oid as 17] ?? db.serializers[oid];
+        // As PGlite's own `query` does for a type it has no serializer for.
+        return serializer ? serializer(param) : (param as { toString(): string }).toString();
+      });
+      const { serialize } = protocol;
+      const { messages } = await db.execProtocol(
+        Buffer.concat([serialize.bind({ statement: name, values }), serialize.execute({}), serialize.sync()]),
+        { syncToFs: !inTransaction },
+      );
+      ourParsers ??= { ...db.parsers, ...OURS.parsers };
+      const rows: unknown[] = [];
+      for (const msg of messages as ProtocolMessage[]) {
+        if (msg.name !== 'dataRow') continue;
+        const row: Record<string, unknown> = {};
+        statement.fields.forEach((f, i) => {
+          row[f.name] = types.parseType((msg.fields as Array<string | null>)[i] ?? null, f.dataTypeID, ourParsers);
+        });
+        rows.push(row);
+      }
+      return rows;
+    });
+  return inTransaction ? run() : db._runExclusiveTransaction(run);
+}
 
 /** An error as plain data: its message and its own fields (the SQLSTATE `code`, `detail`, …). */
 function plainError(err: unknown): { message: string; fields: Record<string, unknown> } {
@@ -73,6 +156,7 @@ async function handle(db: PGlite, m: ThreadRequest): Promise<Omit<ThreadReply, '
       const on = m.tx === undefined ? db : transactions.get(m.tx)?.tx;
       if (!on) throw new Error(`transaction ${m.tx} is not open`);
       try {
+        if (m.name !== undefined) return { rows: await queryPrepared(db, m.name, m.sql, m.params, m.tx !== undefined) };
         const r = await on.query(m.sql, m.params, m.ours ? OURS : undefined);
         return { rows: r.rows };
       } finally {

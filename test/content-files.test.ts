@@ -15,7 +15,7 @@ import { silentLogger } from '../src/log.ts';
 import { openPglite } from '../src/store/connect.ts';
 import { contentDirFor } from '../src/store/content-files.ts';
 import type { Db } from '../src/store/db.ts';
-import { getContent, insertFlow, readContentSlices, startFlowRun } from '../src/store/flows.ts';
+import { getContent, insertFlow, insertFlows, readContentSlices, startFlowRun } from '../src/store/flows.ts';
 import type { NewFlow } from '../src/store/flows.ts';
 import { QUEUES, bossDb, openStore, pgliteDirFor, pgliteOptionsFor } from '../src/store/index.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
@@ -93,6 +93,29 @@ describe('large contents as files on PGlite', () => {
     const small = randomBytes(1000);
     await record(newFlow(small, 'files-small'));
     expect(await row(sha(small))).toEqual({ bytes: small, file_size: null });
+  });
+
+  it('the same large content twice in one intake batch: written once, one row, both flows read it', async () => {
+    const bytes = randomBytes(LARGE);
+    const key = sha(bytes);
+    const checks: string[] = [];
+    // The batch's own statements are counted on their way: one file written, the known-bytes check asked once.
+    const created = await db.transaction((tx) =>
+      insertFlows(
+        {
+          ...tx,
+          query: (sql, params) => {
+            if (typeof sql === 'string' && sql.includes('FROM flow_content WHERE sha256')) checks.push(sql);
+            return tx.query(sql, params);
+          },
+        },
+        [newFlow(bytes, 'files-batch-1'), newFlow(bytes, 'files-batch-2')],
+      ),
+    );
+    expect(checks).toHaveLength(1);
+    expect(created.map((f) => f?.sha256)).toEqual([key, key]);
+    expect(await row(key)).toEqual({ bytes: null, file_size: LARGE });
+    for (const flow of created) expect(sha((await startFlowRun(db, flow!.id))!.bytes!)).toBe(key);
   });
 
   it('the same large content deposited twice: one row, one file, not written again', async () => {

@@ -86,6 +86,7 @@ it('one after the other: each marked alone, the second no sooner than 10 ms afte
   await deliverOne(dataDir, db, first!, silentLogger);
   await deliverOne(dataDir, db, second!, silentLogger);
   expect(marks).toEqual([1, 1]);
-  expect(sentAt[1]! - sentAt[0]!).toBeGreaterThanOrEqual(9.5);
+  // 10 ms by the timers' clock (libuv's loop time, up to ~1 ms behind performance.now()); ~3 ms without the interval.
+  expect(sentAt[1]! - sentAt[0]!).toBeGreaterThanOrEqual(8.5);
   expect(await pendingReturnFlows(real)).toEqual([]);
 });

@@ -54,7 +54,7 @@ async function sendMarks(db: Db, q: { waiting: PendingMark[]; running: boolean; 
     while (q.waiting.length) {
       // The marks of this turn of the event loop at least, and those of the rest of the interval.
       const wait = q.sentAt + MARK_INTERVAL_MS - performance.now();
-      await new Promise((r) => (wait > 0 ? setTimeout(r, wait) : setImmediate(r)));
+      await new Promise((r) => (wait > 0 ? setTimeout(r, Math.ceil(wait)) : setImmediate(r)));
       const batch = q.waiting.splice(0, MARKS_PER_STATEMENT);
       q.sentAt = performance.now();
       const sent =

@@ -126,7 +126,8 @@ for (let n = 1; n <= INSERT_FLOWS_MAX; n *= 2) INSERT_FLOWS.set(n, insertFlowsSq
  */
 export async function insertFlows(tx: Queryable, flows: NewFlow[]): Promise<Array<FlowRecord | undefined>> {
   const params: unknown[][] = [];
-  for (const f of flows) params.push(await flowParams(tx, f));
+  const written = new Set<string>(); // large bytes written to their file by this batch (two flows, one file)
+  for (const f of flows) params.push(await flowParams(tx, f, written));
   const bySpoolKey = new Map<string, FlowRecord>();
   for (let at = 0; at < flows.length;) {
     let count = INSERT_FLOWS_MAX;
@@ -147,15 +148,16 @@ export async function insertFlow(tx: Queryable, f: NewFlow): Promise<FlowRecord 
 }
 
 /** One flow's FLOW_PARAMS parameters; its large bytes written to their file first on PGlite. */
-async function flowParams(tx: Queryable, f: NewFlow): Promise<unknown[]> {
+async function flowParams(tx: Queryable, f: NewFlow, written: Set<string>): Promise<unknown[]> {
   // NUL and invalid UTF-8 cannot go into PostgreSQL text: whoever calls, the name is made safe here.
   const named =
     f.originalNameBytes !== undefined ? { name: f.originalName, bytes: f.originalNameBytes } : flowName(f.originalName);
   const fileDir = f.bytes ? contentFileDir(tx, f.bytes.length) : undefined;
-  if (f.bytes && fileDir !== undefined) {
+  if (f.bytes && fileDir !== undefined && !written.has(f.sha256)) {
     // The same bytes stored before: neither written again nor sent to the database.
     const known = await tx.query('SELECT 1 FROM flow_content WHERE sha256 = $1', [f.sha256]);
     if (!known.rows.length) await writeContentFile(fileDir, f.sha256, f.bytes);
+    written.add(f.sha256);
   }
   return [
     f.numberInterface,

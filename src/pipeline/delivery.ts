@@ -12,7 +12,7 @@ import { fitFileName } from '../formats/return/index.ts';
 import { mailboxPaths, openMailboxFolder, writeExclusive } from '../store/mailboxes.ts';
 import type { Logger } from '../log.ts';
 import type { Db } from '../store/db.ts';
-import { markDelivered, markManyDelivered, pendingReturnFlows } from '../store/flows.ts';
+import { markManyDelivered, pendingReturnFlows } from '../store/flows.ts';
 import type { ReturnFlowRecord } from '../store/types.ts';
 
 /** fsync return files and their folder before marking them delivered (config `fsync`; tests and benches may turn it off). */
@@ -57,14 +57,8 @@ async function sendMarks(db: Db, q: { waiting: PendingMark[]; running: boolean; 
       await new Promise((r) => (wait > 0 ? setTimeout(r, Math.ceil(wait)) : setImmediate(r)));
       const batch = q.waiting.splice(0, MARKS_PER_STATEMENT);
       q.sentAt = performance.now();
-      const sent =
-        batch.length === 1
-          ? markDelivered(db, batch[0]!.id)
-          : markManyDelivered(
-              db,
-              batch.map((p) => p.id),
-            );
-      await sent.then(
+      const ids = batch.map((p) => p.id);
+      await markManyDelivered(db, ids).then(
         () => batch.forEach((p) => p.resolve()),
         (err: unknown) => batch.forEach((p) => p.reject(err)),
       );

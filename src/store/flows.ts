@@ -799,7 +799,3 @@ export const GROUPED_FLOW_STATEMENTS = {
 export async function markManyDelivered(db: Db, ids: number[]): Promise<void> {
   await db.query(MARK_MANY_DELIVERED, [ids]);
 }
-
-export async function markDelivered(db: Db, id: number): Promise<void> {
-  await markManyDelivered(db, [id]);
-}

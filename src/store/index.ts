@@ -40,7 +40,8 @@ export interface Store {
  * 40–80 ms under load, next to nothing idle (only the pages changed since are visited).
  */
 export const EMBEDDED_VACUUM_MS = 20_000;
-const vacuumFlowTables = (bossSchema: string) => `VACUUM ${bossSchema}.job, flows, return_flows`;
+/** pg-boss's tables are in its default schema on PGlite. */
+const VACUUM_FLOW_TABLES = 'VACUUM pgboss.job, flows, return_flows';
 
 export const QUEUES = {
   /** One job per flow: the runner takes it through every stage. */
@@ -126,7 +127,7 @@ export async function openStore(
   return {
     db,
     boss,
-    ...(db.kind === 'pglite' ? { vacuum: () => db.exec(vacuumFlowTables('pgboss')) } : {}),
+    ...(db.kind === 'pglite' ? { vacuum: () => db.exec(VACUUM_FLOW_TABLES) } : {}),
     async close() {
       await boss.stop({ graceful: true, timeout: 5000 }).catch(() => undefined);
       await db.close();

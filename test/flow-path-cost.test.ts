@@ -3,7 +3,8 @@
  * (startFlowRun): the flows of one fetched batch start in one statement, each gets its own record, bytes
  * (whole or in slices), partner and duplicate check, is marked in progress with one history line, and a
  * flow started again (a retried job) is read without a second line. Delivery marks touch only what is not
- * yet delivered. Migration 0011 upgrades a database that has the flow rows' foreign keys, its rows kept.
+ * yet delivered. A database of migration 0010 is upgraded
+ * (0011: the flow rows' foreign keys dropped; 0013: history and stage outcomes carried into their one-row shape).
  */
 import { afterAll, beforeAll, describe, expect, it as jestIt } from '@jest/globals';
 import { createHash } from 'node:crypto';
@@ -158,36 +159,69 @@ describe.each<DbKind>(['pglite', 'postgres'])('flow path on %s', (kind) => {
     }
   });
 
-  it("migration 0011 drops the flow rows' foreign keys of an existing database, its rows kept", async () => {
-    const db = opened();
-    const flow = await recordFlow('before-upgrade.xml', Buffer.from('<x>before</x>'));
-    // The database as 0010 left it: the keys back, 0011 not applied.
-    await db.exec(`
-      ALTER TABLE flow_history ADD CONSTRAINT flow_history_flow_id_fkey FOREIGN KEY (flow_id) REFERENCES flows(id) ON DELETE CASCADE;
-      ALTER TABLE flow_stages ADD CONSTRAINT flow_stages_flow_id_fkey FOREIGN KEY (flow_id) REFERENCES flows(id) ON DELETE CASCADE;
-      ALTER TABLE return_flows ADD CONSTRAINT return_flows_flow_id_fkey FOREIGN KEY (flow_id) REFERENCES flows(id) ON DELETE CASCADE;
-      DELETE FROM schema_migrations WHERE name LIKE '0011_%';`);
-    const keys = async () =>
-      (
-        await db.query<{ name: string }>(
-          `SELECT conname AS name FROM pg_constraint
-           WHERE contype = 'f' AND conrelid IN ('flow_history'::regclass, 'flow_stages'::regclass, 'return_flows'::regclass)
-           ORDER BY 1`,
-        )
-      ).rows.map((r) => r.name);
-    expect(await keys()).toHaveLength(3);
-    expect(await migrate(db)).toEqual(['0011_flow_rows_without_foreign_keys.sql']);
-    expect(await keys()).toEqual([]);
-    expect((await getHistory(db, flow.id)).map((h) => h.state)).toEqual(['IN_RECU']);
-    // The partner's key stays.
-    await expect(
-      db.query(
-        `INSERT INTO flows (box, partner, original_name, size, sha256, stored, spool_key, transport, state)
-                VALUES ('depot', 'NOPE', 'x', 1, 'x', false, $1, 'test', 'IN_RECU')`,
-        [`${kind}-nope`],
-      ),
-    ).rejects.toThrow(/foreign key/);
-  });
+  it("a database of 0010 upgraded: the flow rows' foreign keys dropped, history and stage outcomes carried over in order", async () => {
+    // A database of its own, as 0010 left it, with a flow that ran twice (its second run stopped earlier).
+    const old = kind === 'postgres' ? await openPostgres(PG_URL, `${schema}_upgrade`) : await openPglite(undefined);
+    try {
+      await migrate(old, { through: '0010' });
+      const flowId = (
+        await old.query<{ id: number }>(`
+          WITH p AS (INSERT INTO partners (code, name) VALUES ('P1', 'One')), flow AS (
+            INSERT INTO flows (box, partner, original_name, size, sha256, stored, spool_key, transport, state)
+            VALUES ('depot', 'P1', 'old.xml', 1, 'x', false, 'old', 'test', 'IN_REJETE') RETURNING id
+          ), h AS (
+            INSERT INTO flow_history (flow_id, state, at, note) SELECT id, s, t, n FROM flow,
+              (VALUES ('IN_RECU', timestamptz '2026-01-02 10:00:00+00', NULL), ('IN_EN_COURS_TRAITEMENT_CPP', '2026-01-02 10:00:01+00', NULL),
+                      ('IN_REJETE', '2026-01-02 10:00:02+00', 'rejected: DETECTION')) AS v(s, t, n)
+          ), st AS (
+            INSERT INTO flow_stages (flow_id, seq, stage, outcome, findings, started_at, duration_ms)
+            SELECT id, seq, stage, outcome, findings::jsonb, timestamptz '2026-01-02 10:00:01.5+00', seq * 1.5 FROM flow,
+              (VALUES (2, 'DETECTION', 'rejected', '[{"code": "FMT-01"}]'), (1, 'RECEPTION', 'ok', '[]')) AS v(seq, stage, outcome, findings)
+          ), r AS (
+            INSERT INTO return_flows (flow_id, partner, kind, file_name, content) SELECT id, 'P1', 'compte-rendu', 'CR_old.xml', '<r/>' FROM flow
+          )
+          SELECT id FROM flow`)
+      ).rows[0]!.id;
+      const keys = async () =>
+        (
+          await old.query<{ name: string }>(
+            `SELECT conname AS name FROM pg_constraint WHERE contype = 'f' AND conrelid = 'return_flows'::regclass`,
+          )
+        ).rows.map((r) => r.name);
+      expect(await keys()).toHaveLength(1);
+      expect(await migrate(old)).toEqual([
+        '0011_flow_rows_without_foreign_keys.sql',
+        '0012_flow_content_files.sql',
+        '0013_fewer_rows_a_flow.sql',
+      ]);
+      expect(await keys()).toEqual([]);
+      expect(await getHistory(old, flowId)).toEqual([
+        { state: 'IN_RECU', at: new Date('2026-01-02T10:00:00Z'), note: null },
+        { state: 'IN_EN_COURS_TRAITEMENT_CPP', at: new Date('2026-01-02T10:00:01Z'), note: null },
+        { state: 'IN_REJETE', at: new Date('2026-01-02T10:00:02Z'), note: 'rejected: DETECTION' },
+      ]);
+      const at = new Date('2026-01-02T10:00:01.5Z');
+      expect(await getStages(old, flowId)).toEqual([
+        { stage: 'RECEPTION', outcome: 'ok', findings: [], startedAt: at, durationMs: 1.5 },
+        { stage: 'DETECTION', outcome: 'rejected', findings: [{ code: 'FMT-01' }], startedAt: at, durationMs: 3 },
+      ]);
+      const tables = await old.query<{ name: string }>(
+        `SELECT relname AS name FROM pg_class WHERE relname IN ('flow_history', 'flow_stages') AND relkind = 'r'
+           AND relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())`,
+      );
+      expect(tables.rows).toEqual([]);
+      // The partner's key stays.
+      await expect(
+        old.query(
+          `INSERT INTO flows (box, partner, original_name, size, sha256, stored, spool_key, transport, state)
+                  VALUES ('depot', 'NOPE', 'x', 1, 'x', false, 'nope', 'test', 'IN_RECU')`,
+        ),
+      ).rejects.toThrow(/foreign key/);
+    } finally {
+      await old.close();
+      if (kind === 'postgres') await dropSchema(`${schema}_upgrade`);
+    }
+  }, 60000);
 
   it('delivery marks touch only return flows not yet delivered', async () => {
     const flow = await recordFlow('returned.xml', Buffer.from('<x>returned</x>'));
@@ -221,11 +255,11 @@ describe.each<DbKind>(['pglite', 'postgres'])('flow path on %s', (kind) => {
         INSERT INTO flow_content (sha256, bytes) SELECT 'bulk' || i, 'x'::bytea FROM generate_series(1, 5000) i;
         INSERT INTO flows (box, partner, original_name, size, sha256, stored, spool_key, transport, state)
           SELECT 'depot', 'P1', 'bulk' || i, 1, 'bulk' || i, true, 'bulk-${kind}-' || i, 'test', 'IN_INTEGRE' FROM generate_series(1, 5000) i;
-        INSERT INTO flow_stages (flow_id, seq, stage, outcome, started_at, duration_ms)
-          SELECT f.id, s, 'S' || s, 'ok', now(), 1 FROM flows f, generate_series(1, 6) s WHERE f.original_name LIKE 'bulk%';
+        INSERT INTO flow_stage_outcomes (flow_id, stages)
+          SELECT f.id, '[{"stage": "RECEPTION", "outcome": "ok"}]' FROM flows f WHERE f.original_name LIKE 'bulk%';
         INSERT INTO return_flows (flow_id, partner, kind, file_name, content, delivered_at)
           SELECT id, 'P1', 'compte-rendu', 'CR_' || original_name, '<r/>', now() FROM flows WHERE original_name LIKE 'bulk%';
-        ANALYZE flows; ANALYZE flow_content; ANALYZE flow_stages; ANALYZE return_flows;`);
+        ANALYZE flows; ANALYZE flow_content; ANALYZE flow_stage_outcomes; ANALYZE return_flows;`);
       const args: Record<keyof typeof GROUPED_FLOW_STATEMENTS, string> = {
         startFlowRuns: `'{1,2,3}', 1048576`,
         concludeFlows: `'[{"id": 1, "state": "IN_INTEGRE", "stages": []}]', '{1}'`,
@@ -243,7 +277,7 @@ describe.each<DbKind>(['pglite', 'postgres'])('flow path on %s', (kind) => {
         });
         expect({
           name,
-          wholeTableScans: plan.match(/Seq Scan on (flows|flow_content|flow_stages|return_flows)\b/g),
+          wholeTableScans: plan.match(/Seq Scan on (flows|flow_content|flow_stage_outcomes|return_flows)\b/g),
         }).toEqual({
           name,
           wholeTableScans: null,

@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fitFileName } from '../formats/return/index.ts';
 import { mailboxPaths, openMailboxFolder, writeExclusive } from '../store/mailboxes.ts';
+import type { OpenFolder } from '../store/mailboxes.ts';
 import type { Logger } from '../log.ts';
 import type { Db } from '../store/db.ts';
 import { markManyDelivered, pendingReturnFlows } from '../store/flows.ts';
@@ -68,6 +69,100 @@ async function sendMarks(db: Db, q: { waiting: PendingMark[]; running: boolean; 
   }
 }
 
+interface PendingFile {
+  fileName: string;
+  content: string;
+  /** Written even when a file of this name is there (recorded just now, or an analysis report replacing its last). */
+  replace: boolean;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** The files waiting for their partner's `retour/`, by data folder and partner; present while one is written. */
+const retourQueues = new Map<string, PendingFile[]>();
+const FILES_PER_FOLDER_OPEN = 64;
+
+/**
+ * Writes a file into a partner's `retour/` (writeExclusive), grouped as the marks are: the files of the flows
+ * that finish together while one group is written go together in the next, through one descriptor on the
+ * folder (one open of its three path steps, one close) and one fsync of the folder for all of them instead
+ * of one each. A file alone is written at once. Settles once the file and its name are on disk.
+ */
+function writeRetourSoon(
+  dataDir: string,
+  partner: string,
+  file: Omit<PendingFile, 'resolve' | 'reject'>,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const key = `${dataDir}\0${partner}`;
+    const waiting = retourQueues.get(key);
+    if (waiting) {
+      waiting.push({ ...file, resolve, reject });
+      return;
+    }
+    const queue: PendingFile[] = [{ ...file, resolve, reject }];
+    retourQueues.set(key, queue);
+    void (async () => {
+      try {
+        while (queue.length) await writeRetourFiles(dataDir, partner, takeGroup(queue));
+      } finally {
+        retourQueues.delete(key);
+      }
+    })();
+  });
+}
+
+/** The next group: up to FILES_PER_FOLDER_OPEN files of distinct names (a name again waits, so the later content wins). */
+function takeGroup(queue: PendingFile[]): PendingFile[] {
+  const names = new Set<string>();
+  let n = 0;
+  while (n < queue.length && n < FILES_PER_FOLDER_OPEN && !names.has(queue[n]!.fileName))
+    names.add(queue[n++]!.fileName);
+  return queue.splice(0, n);
+}
+
+/** `retour/` opened without following any symlink (openMailboxFolder), made again if it was removed. */
+async function openRetour(dataDir: string, partner: string): Promise<OpenFolder> {
+  let folder = await openMailboxFolder(dataDir, partner, 'retour');
+  if ('unsafe' in folder && folder.missing) {
+    await mkdir(mailboxPaths(dataDir, partner).retour, { recursive: true }); // removed behind our back
+    folder = await openMailboxFolder(dataDir, partner, 'retour');
+  }
+  if ('unsafe' in folder) throw new Error(`return flow not written: ${folder.unsafe}`);
+  return folder;
+}
+
+/** One group of files into one `retour/`, through one descriptor; each file settled on its own. Never throws. */
+async function writeRetourFiles(dataDir: string, partner: string, files: PendingFile[]): Promise<void> {
+  let folder: OpenFolder;
+  try {
+    folder = await openRetour(dataDir, partner);
+  } catch (err) {
+    for (const f of files) f.reject(err);
+    return;
+  }
+  try {
+    const written = await Promise.allSettled(
+      files.map(async (f) => {
+        if (f.replace || !delivered(path.join(folder.dir, f.fileName)))
+          await writeExclusive(folder.dir, f.fileName, f.content, { durable, folderSyncedByCaller: true });
+      }),
+    );
+    // One fsync of the folder makes every name renamed into it above durable.
+    let unsynced: unknown;
+    if (durable && written.some((w) => w.status === 'fulfilled'))
+      await folder.sync().catch((err: unknown) => (unsynced = err ?? new Error('fsync of retour/ failed')));
+    files.forEach((f, i) => {
+      const w = written[i]!;
+      if (w.status === 'rejected') f.reject(w.reason);
+      else if (unsynced !== undefined) f.reject(unsynced);
+      else f.resolve();
+    });
+  } finally {
+    await folder.close().catch(() => undefined);
+  }
+}
+
 /** Is a regular file already there under this name? (a symlink or anything else planted there is not "delivered") */
 function delivered(file: string): boolean {
   try {
@@ -101,22 +196,13 @@ async function writeReturnFlow(
   logger: Logger,
   opts: { flowLabel?: string; fresh?: boolean },
 ): Promise<() => Promise<void>> {
-  const dir = mailboxPaths(dataDir, r.partner).retour;
   // Names recorded by an earlier version may be too long for the file system: fitted the same way as new ones.
   const fileName = fitFileName(r.fileName);
-  // retour/ opened without following any symlink, and written through that descriptor (openMailboxFolder).
-  let folder = await openMailboxFolder(dataDir, r.partner, 'retour');
-  if ('unsafe' in folder && folder.missing) {
-    await mkdir(dir, { recursive: true }); // the folder was removed behind our back
-    folder = await openMailboxFolder(dataDir, r.partner, 'retour');
-  }
-  if ('unsafe' in folder) throw new Error(`return flow not written: ${folder.unsafe}`);
-  try {
-    if (opts.fresh || r.kind === 'analyse' || !delivered(path.join(folder.dir, fileName)))
-      await writeExclusive(folder.dir, fileName, r.content, { durable, syncFolder: folder.sync });
-  } finally {
-    await folder.close();
-  }
+  await writeRetourSoon(dataDir, r.partner, {
+    fileName,
+    content: r.content,
+    replace: Boolean(opts.fresh) || r.kind === 'analyse',
+  });
   const marked = markDeliveredSoon(db, r.id);
   marked.catch(() => undefined); // settled by the caller's await; never an unhandled rejection meanwhile
   return async () => {
@@ -153,25 +239,21 @@ export async function deliverPending(dataDir: string, db: Db, logger: Logger, fl
         'return flow could not be written to retour/; left undelivered (tried again later)',
       );
     };
-    // The files one after the other, their marks together (one statement for many: markDeliveredSoon),
-    // all settled before the next batch is read.
-    const marks: Array<Promise<void>> = [];
-    for (const r of batch) {
-      try {
-        const marked = await writeReturnFlow(dataDir, db, r, logger, {
-          flowLabel: r.flowId === null ? undefined : `flow id ${r.flowId}`,
-        });
-        marks.push(
-          marked().then(
-            () => void n++,
-            (err: unknown) => unwritten(r, err),
-          ),
-        );
-      } catch (err) {
-        unwritten(r, err);
-      }
-    }
-    await Promise.all(marks);
+    // All at once: one partner's files go in groups (writeRetourSoon), their marks together (one statement
+    // for many: markDeliveredSoon); all settled before the next batch is read.
+    await Promise.all(
+      batch.map(async (r) => {
+        try {
+          const marked = await writeReturnFlow(dataDir, db, r, logger, {
+            flowLabel: r.flowId === null ? undefined : `flow id ${r.flowId}`,
+          });
+          await marked();
+          n++;
+        } catch (err) {
+          unwritten(r, err);
+        }
+      }),
+    );
     if (batch.length < 200) return n;
   }
 }

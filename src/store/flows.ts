@@ -6,7 +6,8 @@ import type { FlowRecord, FlowState, ReturnFlowRecord, StageOutcomeRecord } from
 import { isDetached, ownsMemory, releaseBuffer } from '../buffers.ts';
 import { contentFileDir, readContentFile, writeContentFile } from './content-files.ts';
 
-const FLOW_COLUMNS = `id, flow_number, box, partner, original_name, size, sha256, stored, signature_sha256, spool_key,
+/** The columns of a FlowRecord (not `history`, read only by getHistory). */
+export const FLOW_COLUMNS = `id, flow_number, box, partner, original_name, size, sha256, stored, signature_sha256, spool_key,
   transport, declared_interface, declared_signed, interface_code, syntax, syntaxe_flux, profile, state, status_code,
   waiting_for, received_at, updated_at, finished_at, intake_refusal, emitter_siret, return_syntax`;
 
@@ -73,6 +74,10 @@ export interface NewFlow {
   returnSyntax?: 'CPPStatut' | 'AIFEStatut' | null;
 }
 
+/** A history line (getHistory): the state, when, and a note when there is one. */
+const historyLine = (state: string, note = 'NULL') =>
+  `jsonb_strip_nulls(jsonb_build_object('state', ${state}, 'at', now(), 'note', ${note}))`;
+
 /** What one flow's row, bytes and first history line take in INSERT_FLOWS: parameters and values. */
 const FLOW_PARAMS = 19;
 const flowContentValues = (p: (n: number) => string) =>
@@ -80,7 +85,7 @@ const flowContentValues = (p: (n: number) => string) =>
 const flowValues = (p: (n: number) => string) =>
   `(CASE WHEN ${p(1)}::text IS NULL THEN NULL ELSE 'CPP001' || ${p(1)}::text || lpad(nextval('flow_counter')::text, 15, '0') END,
          ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(12)}, 'IN_RECU',
-         ${p(15)}::bytea, ${p(16)}::text, ${p(17)}, ${p(18)})`;
+         ${p(15)}::bytea, ${p(16)}::text, ${p(17)}, ${p(18)}, jsonb_build_array(${historyLine("'IN_RECU'")}))`;
 
 /**
  * `count` flows (FLOW_PARAMS parameters each, in order), their bytes and first history lines in one
@@ -99,12 +104,11 @@ function insertFlowsSql(count: number): NamedSql {
        ON CONFLICT (sha256) DO NOTHING
      ), flow AS (
        INSERT INTO flows (flow_number, box, partner, original_name, size, sha256, stored, signature_sha256, spool_key,
-         transport, declared_interface, declared_signed, state, original_name_bytes, intake_refusal, emitter_siret, return_syntax)
+         transport, declared_interface, declared_signed, state, original_name_bytes, intake_refusal, emitter_siret, return_syntax,
+         history)
        VALUES ${rows(flowValues)}
        ON CONFLICT (spool_key) DO NOTHING
        RETURNING ${FLOW_COLUMNS}
-     ), history AS (
-       INSERT INTO flow_history (flow_id, state) SELECT id, 'IN_RECU' FROM flow
      )
      SELECT * FROM flow`,
   );
@@ -374,16 +378,11 @@ export async function setFlowState(
   state: FlowState,
   extra: { note?: string; waitingFor?: string | null } = {},
 ): Promise<void> {
-  await db.query(`UPDATE flows SET state = $2, updated_at = now(), waiting_for = $3 WHERE id = $1`, [
-    id,
-    state,
-    extra.waitingFor ?? null,
-  ]);
-  await db.query('INSERT INTO flow_history (flow_id, state, note) VALUES ($1, $2, $3)', [
-    id,
-    state,
-    extra.note ?? null,
-  ]);
+  await db.query(
+    `UPDATE flows SET state = $2, updated_at = now(), waiting_for = $3, history = history || ${historyLine('$2::text', '$4::text')}
+     WHERE id = $1`,
+    [id, state, extra.waitingFor ?? null, extra.note ?? null],
+  );
 }
 
 export interface FlowConclusion {
@@ -405,20 +404,13 @@ const CONCLUDE_FLOW = prepared(
   `WITH flow AS (
        UPDATE flows SET state = $2, status_code = $3, interface_code = COALESCE($4, interface_code),
          syntax = COALESCE($5, syntax), syntaxe_flux = COALESCE($6, syntaxe_flux), profile = COALESCE($7, profile),
-         waiting_for = $8, updated_at = now(), finished_at = CASE WHEN $9 THEN now() ELSE NULL END
+         waiting_for = $8, updated_at = now(), finished_at = CASE WHEN $9 THEN now() ELSE NULL END,
+         history = history || ${historyLine('$2::text', '$11::text')}
        WHERE id = $1 RETURNING id
-     ), stale AS (
-       -- Outcomes of stages an earlier run reached and this one did not.
-       DELETE FROM flow_stages WHERE flow_id = $1 AND NOT (stage = ANY(SELECT s->>'stage' FROM jsonb_array_elements($10::jsonb) s))
      ), stages AS (
-       INSERT INTO flow_stages (flow_id, seq, stage, outcome, findings, started_at, duration_ms)
-       SELECT $1, s.seq, s.stage, s.outcome, s.findings, s.started_at, s.duration_ms
-       FROM jsonb_to_recordset($10::jsonb)
-         AS s(seq int, stage text, outcome text, findings jsonb, started_at timestamptz, duration_ms double precision)
-       ON CONFLICT (flow_id, stage) DO UPDATE SET seq = EXCLUDED.seq, outcome = EXCLUDED.outcome,
-         findings = EXCLUDED.findings, started_at = EXCLUDED.started_at, duration_ms = EXCLUDED.duration_ms
-     ), history AS (
-       INSERT INTO flow_history (flow_id, state, note) VALUES ($1, $2, $11)
+       -- This run's outcomes replace an earlier run's, stages it did not reach included.
+       INSERT INTO flow_stage_outcomes (flow_id, stages) VALUES ($1, $10::jsonb)
+       ON CONFLICT (flow_id) DO UPDATE SET stages = EXCLUDED.stages
      ), ret AS (
        INSERT INTO return_flows (flow_id, partner, kind, file_name, content)
        SELECT $1, $12, $13, $14, $15 WHERE $13::text IS NOT NULL
@@ -469,9 +461,9 @@ const ASYNC_COMMIT = `set_config('synchronous_commit', 'off', true)`;
 const isTerminal = (state: FlowState) =>
   ['IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE'].includes(state);
 
+/** A run's stage outcomes as flow_stage_outcomes keeps them: in order, one JSON array. */
 const stageRows = (c: FlowConclusion) =>
-  c.stages.map((s, i) => ({
-    seq: i + 1,
+  c.stages.map((s) => ({
     stage: s.stage,
     outcome: s.outcome,
     findings: s.findings,
@@ -494,20 +486,12 @@ const CONCLUDE_FLOWS = prepared(
        UPDATE flows f SET state = g.state, status_code = g.status_code,
          interface_code = COALESCE(g.interface_code, f.interface_code), syntax = COALESCE(g.syntax, f.syntax),
          syntaxe_flux = COALESCE(g.syntaxe_flux, f.syntaxe_flux), profile = COALESCE(g.profile, f.profile),
-         waiting_for = g.waiting_for, updated_at = now(), finished_at = CASE WHEN g.terminal THEN now() ELSE NULL END
+         waiting_for = g.waiting_for, updated_at = now(), finished_at = CASE WHEN g.terminal THEN now() ELSE NULL END,
+         history = f.history || ${historyLine('g.state', 'g.note')}
        FROM given g WHERE f.id = ANY($2::bigint[]) AND f.id = g.id
-     ), stale AS (
-       DELETE FROM flow_stages s USING given g
-       WHERE s.flow_id = ANY($2::bigint[]) AND s.flow_id = g.id AND NOT (s.stage = ANY(SELECT x->>'stage' FROM jsonb_array_elements(g.stages) x))
      ), stages AS (
-       INSERT INTO flow_stages (flow_id, seq, stage, outcome, findings, started_at, duration_ms)
-       SELECT g.id, s.seq, s.stage, s.outcome, s.findings, s.started_at, s.duration_ms
-       FROM given g, jsonb_to_recordset(g.stages)
-         AS s(seq int, stage text, outcome text, findings jsonb, started_at timestamptz, duration_ms double precision)
-       ON CONFLICT (flow_id, stage) DO UPDATE SET seq = EXCLUDED.seq, outcome = EXCLUDED.outcome,
-         findings = EXCLUDED.findings, started_at = EXCLUDED.started_at, duration_ms = EXCLUDED.duration_ms
-     ), history AS (
-       INSERT INTO flow_history (flow_id, state, note) SELECT g.id, g.state, g.note FROM given g
+       INSERT INTO flow_stage_outcomes (flow_id, stages) SELECT g.id, g.stages FROM given g
+       ON CONFLICT (flow_id) DO UPDATE SET stages = EXCLUDED.stages
      ), ret AS (
        INSERT INTO return_flows (flow_id, partner, kind, file_name, content)
        SELECT g.id, g.partner, g.kind, g.file_name, g.content FROM given g WHERE g.kind IS NOT NULL
@@ -554,12 +538,11 @@ const START_FLOW_RUNS = prepared(
   `WITH cur AS (
        SELECT ${FLOW_COLUMNS} FROM flows WHERE id = ANY($1::bigint[])
      ), started AS (
-       UPDATE flows SET state = 'IN_EN_COURS_TRAITEMENT_CPP', updated_at = now()
+       UPDATE flows SET state = 'IN_EN_COURS_TRAITEMENT_CPP', updated_at = now(),
+         history = history || ${historyLine("'IN_EN_COURS_TRAITEMENT_CPP'")}
        WHERE id = ANY($1::bigint[])
          AND state NOT IN ('IN_EN_COURS_TRAITEMENT_CPP', 'IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
        RETURNING id
-     ), history AS (
-       INSERT INTO flow_history (flow_id, state) SELECT id, 'IN_EN_COURS_TRAITEMENT_CPP' FROM started
      )
      SELECT cur.*, (SELECT to_jsonb(p) FROM partners p WHERE p.code = cur.partner) AS partner_row,
        CASE WHEN cur.stored AND cur.state NOT IN ('IN_INTEGRE', 'IN_INTEGRE_PARTIEL', 'IN_REJETE', 'IN_INCIDENTE')
@@ -715,12 +698,11 @@ export async function startFlowRun(db: Db, flowId: number): Promise<StartedRun |
   };
 }
 
+const parsed = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as Row[];
+
 export async function getStages(db: Queryable, flowId: number): Promise<StageOutcomeRecord[]> {
-  const r = await db.query<Row>(
-    'SELECT stage, outcome, findings, started_at, duration_ms FROM flow_stages WHERE flow_id = $1 ORDER BY seq',
-    [flowId],
-  );
-  return r.rows.map((x) => ({
+  const r = await db.query<Row>('SELECT stages FROM flow_stage_outcomes WHERE flow_id = $1', [flowId]);
+  return (r.rows[0] ? parsed(r.rows[0].stages) : []).map((x) => ({
     stage: x.stage as string,
     outcome: x.outcome as StageOutcomeRecord['outcome'],
     findings: (typeof x.findings === 'string' ? JSON.parse(x.findings) : x.findings) as StageOutcomeRecord['findings'],
@@ -733,8 +715,8 @@ export async function getHistory(
   db: Queryable,
   flowId: number,
 ): Promise<Array<{ state: string; at: Date; note: string | null }>> {
-  const r = await db.query<Row>('SELECT state, at, note FROM flow_history WHERE flow_id = $1 ORDER BY id', [flowId]);
-  return r.rows.map((x) => ({
+  const r = await db.query<Row>('SELECT history FROM flows WHERE id = $1', [flowId]);
+  return (r.rows[0] ? parsed(r.rows[0].history) : []).map((x) => ({
     state: x.state as string,
     at: new Date(x.at as string),
     note: (x.note as string) ?? null,

@@ -133,7 +133,7 @@ export async function openRegular(
  * Writes `content` as `dir/name` without ever following a name someone else chose: a fresh temporary
  * file (random name, O_CREAT|O_EXCL|O_NOFOLLOW, so a planted symlink or file makes it fail, not write
  * through), synced when `durable`, then renamed over `name` (rename replaces a planted symlink itself,
- * never its target), then the folder synced.
+ * never its target), then the folder synced (unless the caller syncs it once for several files).
  */
 export async function writeExclusive(
   dir: string,
@@ -142,8 +142,8 @@ export async function writeExclusive(
   opts: {
     durable?: boolean;
     mode?: number;
-    /** fsync of `dir` through a descriptor already open on it (OpenFolder.sync): one open less a file. */
-    syncFolder?: () => Promise<void>;
+    /** The caller syncs `dir` itself, once for the several files it writes there (see writeRetourFiles). */
+    folderSyncedByCaller?: boolean;
   } = {},
 ): Promise<void> {
   const tmp = path.join(dir, `.passerelle-${randomBytes(9).toString('hex')}.tmp`);
@@ -167,11 +167,58 @@ export async function writeExclusive(
     await unlink(tmp).catch(() => undefined);
     throw e;
   }
-  if (opts.durable) await (opts.syncFolder ? opts.syncFolder() : syncDir(dir));
+  if (opts.durable && !opts.folderSyncedByCaller) await syncDir(dir);
 }
 
-/** fsync of a folder: makes the names created, renamed or removed in it durable (power cut, not only a crash). */
-export async function syncDir(dir: string): Promise<void> {
+/**
+ * `run` shared by the calls that come while it runs: each call is settled by a run that started after it,
+ * and the calls that arrive during a run are all settled by the next one (`idle` is called when none is
+ * left to run). For an fsync, which makes durable what was done before it started: under load one fsync
+ * serves many flows instead of one each, and none is settled by an fsync that may have missed its change.
+ */
+export function coalesced(run: () => Promise<void>, idle?: () => void): () => Promise<void> {
+  let waiting: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
+  let running = false;
+  const loop = async () => {
+    running = true;
+    while (waiting.length) {
+      const served = waiting;
+      waiting = [];
+      await run().then(
+        () => served.forEach((w) => w.resolve()),
+        (err: unknown) => served.forEach((w) => w.reject(err)),
+      );
+    }
+    running = false;
+    idle?.();
+  };
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ resolve, reject });
+      if (!running) void loop();
+    });
+}
+
+/** The folders being synced, by path (syncDir). */
+const dirSyncs = new Map<string, () => Promise<void>>();
+
+/**
+ * fsync of a folder: makes the names created, renamed or removed in it durable (power cut, not only a
+ * crash). The flows spooled or delivered together share their folder's fsyncs (coalesced).
+ */
+export function syncDir(dir: string): Promise<void> {
+  let sync = dirSyncs.get(dir);
+  if (!sync) {
+    sync = coalesced(
+      () => syncDirNow(dir),
+      () => dirSyncs.delete(dir),
+    );
+    dirSyncs.set(dir, sync);
+  }
+  return sync();
+}
+
+async function syncDirNow(dir: string): Promise<void> {
   const fh = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
     await fh.sync();

@@ -9,9 +9,13 @@ import type { Db } from './db.ts';
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 const LOCK_KEY = 7_412_093_001; // arbitrary, constant: "passerelle migrations"
 
-export async function migrate(db: Db): Promise<string[]> {
+/**
+ * Applies the migrations not yet applied, in order; `through` (a number, e.g. '0010') stops after that one,
+ * leaving a database in an earlier shape (the upgrade tests start from one).
+ */
+export async function migrate(db: Db, opts: { through?: string } = {}): Promise<string[]> {
   const files = readdirSync(MIGRATIONS_DIR)
-    .filter((f) => /^\d{4}_.+\.sql$/.test(f))
+    .filter((f) => /^\d{4}_.+\.sql$/.test(f) && (opts.through === undefined || f.slice(0, 4) <= opts.through))
     .sort();
   const applied: string[] = [];
   await db.exec(

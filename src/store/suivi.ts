@@ -1,6 +1,6 @@
 /** The "Suivi des flux" search: one partner's flows filtered by date, number, name, type, state, status. */
 import type { Queryable } from './db.ts';
-import { toFlowRecord } from './flows.ts';
+import { FLOW_COLUMNS, toFlowRecord } from './flows.ts';
 import type { FlowRecord } from './types.ts';
 
 export interface FlowSearch {
@@ -40,7 +40,7 @@ export async function searchFlows(q: Queryable, f: FlowSearch): Promise<{ flows:
   const w = where.join(' AND ');
   const total = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM flows WHERE ${w}`, params);
   const r = await q.query<Record<string, unknown>>(
-    `SELECT * FROM flows WHERE ${w} ORDER BY id DESC LIMIT ${Number(f.pageSize)} OFFSET ${Number((f.page - 1) * f.pageSize)}`,
+    `SELECT ${FLOW_COLUMNS} FROM flows WHERE ${w} ORDER BY id DESC LIMIT ${Number(f.pageSize)} OFFSET ${Number((f.page - 1) * f.pageSize)}`,
     params,
   );
   return { flows: r.rows.map(toFlowRecord), total: Number(total.rows[0]?.n ?? 0) };

@@ -1,12 +1,14 @@
 /**
  * Delivery marks are grouped: the comptes-rendus delivered together, or while a mark statement runs, are
- * marked by one statement, at most one every 10 ms; a lone one goes at once. Real PGlite, real files.
+ * marked by one statement, at most one every 10 ms; a lone one goes at once. Their files are written in
+ * groups too (one descriptor on retour/, one folder fsync a group), each with its own content, and a name
+ * given twice keeps the later content. Real PGlite, real files.
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { deliverOne } from '../src/pipeline/delivery.ts';
+import { deliverOne, deliverPending } from '../src/pipeline/delivery.ts';
 import { openPglite } from '../src/store/connect.ts';
 import type { Db, NamedSql } from '../src/store/db.ts';
 import { insertReturnFlow, pendingReturnFlows } from '../src/store/flows.ts';
@@ -89,4 +91,16 @@ it('one after the other: each marked alone, the second no sooner than 10 ms afte
   // 10 ms by the timers' clock (libuv's loop time, up to ~1 ms behind performance.now()); ~3 ms without the interval.
   expect(sentAt[1]! - sentAt[0]!).toBeGreaterThanOrEqual(8.5);
   expect(await pendingReturnFlows(real)).toEqual([]);
+});
+
+it('a recovery pass writes many files at once, each its own content; a name given twice keeps the later one', async () => {
+  const pending = await returnFlows('recovered', 30);
+  for (const content of ['<analyse>first</analyse>', '<analyse>second</analyse>'])
+    await insertReturnFlow(real, { flowId: null, partner: 'MARK1', kind: 'analyse', fileName: 'same.xml', content });
+  expect(await deliverPending(dataDir, counted(), silentLogger)).toBe(32);
+  expect(await pendingReturnFlows(real)).toEqual([]);
+  const retour = path.join(dataDir, 'mailboxes', 'MARK1', 'retour');
+  for (const r of pending) expect(readFileSync(path.join(retour, r.fileName), 'utf8')).toBe(r.content);
+  expect(readFileSync(path.join(retour, 'same.xml'), 'utf8')).toBe('<analyse>second</analyse>');
+  expect(readdirSync(retour).filter((f) => f.startsWith('.passerelle-'))).toEqual([]); // no temporary file left
 });

@@ -5,7 +5,7 @@
  * deposited with; flows recorded but still spooled (a crash before the removal) are removed, not doubled.
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { FlowIntake } from '../src/gateway/intake.ts';
@@ -15,7 +15,7 @@ import { openStore } from '../src/store/index.ts';
 import type { Store } from '../src/store/index.ts';
 import { mailboxPaths } from '../src/store/mailboxes.ts';
 import { upsertPartner } from '../src/store/partners.ts';
-import { listFlows } from '../src/store/flows.ts';
+import { getContent, listFlows } from '../src/store/flows.ts';
 import { cleanup, tempDir } from './helpers/env.ts';
 
 interface Spooled {
@@ -231,6 +231,32 @@ describe('spool: metadata in the spooled file name', () => {
         { name: 'orpheline.xml.p7s', transport: 'sftp', signed: false },
         { name: 'seule.xml', transport: 'sftp', signed: false },
       ]);
+    });
+
+    test('a spooled file is read through the descriptor that synced it; none outlives its entry, held or recorded', async () => {
+      const spool = path.join(dataDir, 'spool', hostname());
+      const openInSpool = () =>
+        readdirSync('/proc/self/fd')
+          .map((fd) => {
+            try {
+              return readlinkSync(`/proc/self/fd/${fd}`);
+            } catch {
+              return '';
+            }
+          })
+          .filter((target) => target.startsWith(spool));
+      const intake = intakeFor(dataDir, store, 60000);
+      for (const name of ['un.xml', 'deux.xml'])
+        await intake.take({ ...signedDeposit(name), declaredSigned: undefined });
+      await intake.take(signedDeposit('attend.xml')); // held for its .p7s
+      expect(openInSpool()).toEqual([]); // the held flow's descriptor closed at once
+      await intake.drain();
+      expect(openInSpool()).toEqual([]);
+      const flows = await listFlows(store.db, { partner: 'ABC123', limit: 100 });
+      expect(flows.map((f) => f.originalName).sort()).toEqual(['deux.xml', 'un.xml']);
+      for (const f of flows)
+        expect((await getContent(store.db, f.sha256))?.toString()).toBe(`<x>${f.originalName}</x>`);
+      expect(readdirSync(spool).filter((n) => !n.includes('attend'))).toEqual([]);
     });
 
     test('a transport label is checked before anything moves', async () => {

@@ -66,6 +66,11 @@ interface SpoolEntry {
   file: string | Buffer;
   /** The sidecar's path, when the name could not carry the metadata. */
   sidecarFile?: string;
+  /**
+   * The spooled file as opened to fsync it (spool): prepare reads it through this descriptor instead of
+   * opening and checking it again. Closed by prepare, or as soon as the entry is held.
+   */
+  opened?: { fh: FileHandle; size: number };
 }
 
 /** Separates the fields of a spool name; never in a key, partner code, flag or interface code. */
@@ -215,8 +220,10 @@ export class FlowIntake implements Intake {
     const pairing = this.pairing(req);
     const entry = await this.spool(req, pairing !== 'none');
     // A flow held only because its `.p7s` was waiting: no wait of its own (released alone if that one has gone).
-    if (entry.sidecar.held) this.hold(entry, pairing === 'wait' ? Date.now() : 0);
-    else this.inFlight.set(entry.sidecar.key, this.recordWithRetry(entry));
+    if (entry.sidecar.held) {
+      await closeOpened(entry); // held for seconds: read again when released
+      this.hold(entry, pairing === 'wait' ? Date.now() : 0);
+    } else this.inFlight.set(entry.sidecar.key, this.recordWithRetry(entry));
     return { spoolKey: entry.sidecar.key };
   }
 
@@ -428,15 +435,24 @@ export class FlowIntake implements Intake {
     }
     if (req.signaturePath) await rename(req.signaturePath, `${base}.p7s`);
     if (durable) {
-      // The bytes (only of a regular file: never open what a partner may have planted) and the names.
-      await syncRegular(entry.file);
-      if (req.signaturePath) await syncRegular(`${base}.p7s`);
-      await syncDir(this.spoolDir);
-      const from =
-        typeof req.path === 'string'
-          ? path.dirname(req.path)
-          : req.path.subarray(0, req.path.lastIndexOf(0x2f)).toString();
-      await syncDir(from).catch(() => undefined); // the file is gone from the mailbox for good
+      try {
+        // The bytes (only of a regular file: never open what a partner may have planted) and the names.
+        const opened = await openRegular(entry.file).catch(() => undefined);
+        if (opened?.ok) {
+          entry.opened = opened;
+          await opened.fh.sync();
+        }
+        if (req.signaturePath) await syncRegular(`${base}.p7s`);
+        await syncDir(this.spoolDir);
+        const from =
+          typeof req.path === 'string'
+            ? path.dirname(req.path)
+            : req.path.subarray(0, req.path.lastIndexOf(0x2f)).toString();
+        await syncDir(from).catch(() => undefined); // the file is gone from the mailbox for good
+      } catch (e) {
+        await closeOpened(entry);
+        throw e;
+      }
     }
     return entry;
   }
@@ -509,7 +525,8 @@ export class FlowIntake implements Intake {
     const named = sidecar.nameHex
       ? { name: sidecar.originalName, bytes: Buffer.from(sidecar.nameHex, 'hex') }
       : flowName(sidecar.originalName);
-    const opened = await openRegular(entry.file);
+    const opened = entry.opened ? { ok: true as const, ...entry.opened } : await openRegular(entry.file);
+    entry.opened = undefined; // closed below, whatever happens: a retry opens the file again
     if (!opened.ok) return this.refused(sidecar, named, opened.kind);
     let size: number;
     let bytes: Buffer | null;
@@ -821,6 +838,13 @@ async function shaOfHandle(fh: FileHandle): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of fh.createReadStream({ start: 0, autoClose: false })) h.update(chunk as Buffer);
   return h.digest('hex');
+}
+
+/** Closes the descriptor spool kept on an entry's file, if any. */
+async function closeOpened(entry: SpoolEntry): Promise<void> {
+  const fh = entry.opened?.fh;
+  entry.opened = undefined;
+  await fh?.close().catch(() => undefined);
 }
 
 /** fsync of a spooled file, only if it is a regular one (a refused entry is never opened). */

@@ -12,14 +12,16 @@
  * daemon's peak RSS. `benchSoak()` paces 100 flows/s for ten minutes and samples RSS every 10 s.
  *
  * Sizes: BENCH_BURSTS (default "1000,5000"), BENCH_PACED (default "100,200"), BENCH_PACED_SECONDS (default 60),
- * SOAK_MINUTES (default 10); "" runs none. BENCH_EXTRA merges JSON into the daemon's configuration; BENCH_CPU_PROF=<folder>
- * profiles the daemon's threads (see bench/profile-top.ts); BENCH_DAEMON_LOG=<file> keeps the daemon's log and,
- * beside it, each paced flow's deposit and compte-rendu times (`<file>.<label>.json`, see bench/paced-stages.ts).
+ * SOAK_MINUTES (default 10); "" runs none. BENCH_BURST_WRITE=1 writes a burst's files in its own time (see
+ * burst()). BENCH_EXTRA merges JSON into the daemon's configuration; BENCH_CPU_PROF=<folder> profiles the
+ * daemon's threads (see bench/profile-top.ts); BENCH_DAEMON_LOG=<file> keeps the daemon's log and, beside it,
+ * each paced flow's deposit and compte-rendu times (`<file>.<label>.json`, see bench/paced-stages.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -48,6 +50,8 @@ type Kind = 'postgres' | 'pglite';
 
 export interface BurstFigures {
   flows: number;
+  /** How long renaming the flows into depot/ took (the bench sees no compte-rendu meanwhile). */
+  dropMs: number;
   /** Whole burst: first drop to last compte-rendu. */
   flowsPerSecond: number;
   /** Between the 10th and the 90th percentile of arrivals (the steady rate, without start and tail). */
@@ -295,6 +299,25 @@ export class BenchDaemon {
     renameSync(tmp, path.join(this.#box.depot, name));
   }
 
+  /**
+   * Writes a flow as drop() does, but outside depot/ (same file system), for dropStaged() to move in later:
+   * a burst is the files' arrival, not their writing. Written in the burst's own time, the 5,000 files took
+   * this process 3.2 s on this machine's disk, during which it neither saw comptes-rendus nor left the
+   * daemon both cores.
+   */
+  stage(name: string): void {
+    mkdirSync(this.#staging, { recursive: true });
+    writeFileSync(path.join(this.#staging, name), this.#template.replace('<cbc:ID>', `<!-- ${name} --><cbc:ID>`));
+  }
+
+  dropStaged(name: string): void {
+    renameSync(path.join(this.#staging, name), path.join(this.#box.depot, name));
+  }
+
+  get #staging(): string {
+    return path.join(this.#dataDir, 'bench-staging');
+  }
+
   async waitFor(names: string[], timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (names.some((n) => !this.seen.has(n))) {
@@ -378,12 +401,19 @@ export class BenchDaemon {
   }
 }
 
-/** All flows dropped at once; CPU and statements counted from the first drop to the last compte-rendu. */
+/**
+ * All flows dropped at once (written beforehand, then renamed into depot/ one after the other; with
+ * BENCH_BURST_WRITE=1 written in the burst's own time, as before 2026-11-30's sixth session); CPU and
+ * statements counted from the first drop to the last compte-rendu.
+ */
 async function burst(d: BenchDaemon, n: number, label: string): Promise<BurstFigures> {
   const names = Array.from({ length: n }, (_, i) => `${label}-${i}.xml`);
+  const written = process.env.BENCH_BURST_WRITE === '1';
+  if (!written) names.forEach((x) => d.stage(x));
   const before = await d.counters();
   const t0 = performance.now();
-  names.forEach((x) => d.drop(x));
+  names.forEach((x) => (written ? d.drop(x) : d.dropStaged(x)));
+  const dropMs = performance.now() - t0;
   await d.waitFor(names, 600000);
   // The statement counter is written every 250 ms by the daemon.
   await new Promise((r) => setTimeout(r, 400));
@@ -400,6 +430,7 @@ async function burst(d: BenchDaemon, n: number, label: string): Promise<BurstFig
   }
   return {
     flows: n,
+    dropMs,
     flowsPerSecond: n / ((arrivals[arrivals.length - 1]! - t0) / 1000),
     steadyFlowsPerSecond: (0.8 * n) / ((p90 - p10) / 1000),
     daemonCpuMsPerFlow: ((after.daemon - before.daemon) * 1000) / n,
@@ -637,7 +668,7 @@ export function printStory(s: PipelineStory): Record<string, number> {
   );
   for (const b of s.bursts) {
     console.log(
-      `  burst ${b.flows}: ${f0(b.flowsPerSecond)} flows/s (${f0(b.steadyFlowsPerSecond)} between 10 % and 90 %) — goal ≥ ${goal}; ` +
+      `  burst ${b.flows} (dropped in ${f0(b.dropMs)} ms): ${f0(b.flowsPerSecond)} flows/s (${f0(b.steadyFlowsPerSecond)} between 10 % and 90 %) — goal ≥ ${goal}; ` +
         `CPU a flow: daemon ${f2(b.daemonCpuMsPerFlow)} ms, PostgreSQL ${f2(b.postgresCpuMsPerFlow)} ms (goal < 0.8; pg-boss's connections ${f2(b.queueCpuMsPerFlow)}) — ` +
         `all ≤ 4 ms for 500/s on 2 cores; ${f2(b.statementsPerFlow)} SQL statements a flow`,
     );

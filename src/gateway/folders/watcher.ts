@@ -82,12 +82,24 @@ interface Pending {
 
 const P7S = Buffer.from('.p7s');
 
+/**
+ * Files checked and handed over at once; the others wait their turn, in the order they became due. A burst's
+ * files all become due together: checked all at once, their thousands of file-system calls filled libuv's
+ * queue in lock step, so none reached the intake before nearly all did (5,000 files: the first 10 % recorded
+ * 2.1 s after the first, the last 0.5 s later) and the flows' own work waited behind them. In turns, the first
+ * flows are recorded and processed while the others are still being taken.
+ */
+export const CHECKS_AT_ONCE = 256;
+
 export class FolderWatcher {
   private watcher: FSWatcher | null = null;
   private readonly native = new Map<string, NodeWatcher>();
   private rescanTimer: NodeJS.Timeout | null = null;
   private readonly pending = new Map<string, Pending>();
   private readonly claiming = new Set<string>();
+  /** Keys whose stability wait has ended, waiting for a turn to be checked (CHECKS_AT_ONCE), in order. */
+  private readonly due = new Set<string>();
+  private checking = 0;
   private readonly unknownPartners = new Set<string>();
   private readonly unsafeFolders = new Set<string>();
   private readonly opts: FolderWatcherOptions;
@@ -135,6 +147,7 @@ export class FolderWatcher {
     if (this.rescanTimer) clearInterval(this.rescanTimer);
     for (const p of this.pending.values()) if (p.timer) clearTimeout(p.timer);
     this.pending.clear();
+    this.due.clear();
     for (const w of this.native.values()) w.close();
     this.native.clear();
     await this.watcher?.close();
@@ -252,20 +265,41 @@ export class FolderWatcher {
     void lstat(e.path).then(
       (st) => {
         if (this.stopped) return;
-        const pending: Pending = known ?? {
-          entry: e,
-          size: st.size,
-          mtimeMs: st.mtimeMs,
-          timer: null,
-        };
+        // Several events for one new file (created, written, closed) each ask before the first lstat answers:
+        // the later ones find the first's entry and restart its one timer instead of adding their own.
+        const pending: Pending = known ??
+          this.pending.get(e.key) ?? {
+            entry: e,
+            size: st.size,
+            mtimeMs: st.mtimeMs,
+            timer: null,
+          };
         pending.size = st.size;
         pending.mtimeMs = st.mtimeMs;
         if (pending.timer) clearTimeout(pending.timer);
-        pending.timer = setTimeout(() => void this.check(e.key), this.opts.stableMs);
+        pending.timer = setTimeout(() => this.whenDue(e.key), this.opts.stableMs);
         this.pending.set(e.key, pending);
       },
       () => this.pending.delete(e.key),
     );
+  }
+
+  /** A file whose stability wait has ended: checked now if there is room, else in its turn. */
+  private whenDue(key: string): void {
+    this.due.add(key);
+    this.checkDue();
+  }
+
+  private checkDue(): void {
+    while (this.checking < CHECKS_AT_ONCE && this.due.size) {
+      const key = this.due.values().next().value as string;
+      this.due.delete(key);
+      this.checking++;
+      void this.check(key).finally(() => {
+        this.checking--;
+        this.checkDue();
+      });
+    }
   }
 
   private async check(key: string): Promise<void> {

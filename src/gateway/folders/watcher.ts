@@ -27,7 +27,7 @@ import chokidar from 'chokidar';
 import type { FSWatcher } from 'chokidar';
 import type { Logger } from '../../log.ts';
 import type { Intake } from '../intake-types.ts';
-import type { Box } from '../../store/mailboxes.ts';
+import type { Box, OpenFolder } from '../../store/mailboxes.ts';
 import {
   BOXES,
   declaredInterface,
@@ -90,6 +90,12 @@ const P7S = Buffer.from('.p7s');
  * flows are recorded and processed while the others are still being taken.
  */
 export const CHECKS_AT_ONCE = 256;
+/**
+ * How long an open box folder may be shared (boxFolder): a folder removed and made again meanwhile is looked
+ * up again within this time (a file renamed through the old descriptor until then fails, stays, and is
+ * taken by a later check).
+ */
+const FOLDER_REUSE_MS = 1000;
 
 export class FolderWatcher {
   private watcher: FSWatcher | null = null;
@@ -100,6 +106,11 @@ export class FolderWatcher {
   /** Keys whose stability wait has ended, waiting for a turn to be checked (CHECKS_AT_ONCE), in order. */
   private readonly due = new Set<string>();
   private checking = 0;
+  /** Box folders open for the checks under way (boxFolder). */
+  private readonly boxFolders = new Map<
+    string,
+    { opened: Promise<OpenFolder | { unsafe: string; missing: boolean }>; users: number; since: number }
+  >();
   private readonly unknownPartners = new Set<string>();
   private readonly unsafeFolders = new Set<string>();
   private readonly opts: FolderWatcherOptions;
@@ -330,24 +341,62 @@ export class FolderWatcher {
     this.pending.delete(key);
     // The box folder opened without following symlinks: the rename into the spool goes through that
     // descriptor, so a folder swapped for a symlink meanwhile cannot make us take a file from elsewhere.
-    const folder = await openMailboxFolder(this.opts.dataDir, e.partner, e.box);
-    if ('unsafe' in folder) return void this.usable(e.partner, e.box); // said once in the log
-    // A flow whose `.p7s` is here: both handed over by this node, the flow saying its signature follows (on
-    // shared mailboxes another node could otherwise take the `.p7s` into its own intake).
-    const signature = this.entry(e.partner, e.box, Buffer.concat([e.name, P7S]));
-    const withSignature = !this.claiming.has(signature.key) && (await present(signature.path));
-    this.claiming.add(key);
-    if (withSignature) this.claiming.add(signature.key);
+    const { folder, release } = await this.boxFolder(e.partner, e.box);
     try {
-      const taken = await this.handOver(e, folder.dir, withSignature);
-      if (taken && withSignature) await this.handOver(signature, folder.dir, false);
-    } finally {
-      await folder.close();
-      this.claiming.delete(key);
-      if (withSignature) {
-        this.claiming.delete(signature.key);
-        this.pending.delete(signature.key);
+      if ('unsafe' in folder) return void this.usable(e.partner, e.box); // said once in the log
+      // A flow whose `.p7s` is here: both handed over by this node, the flow saying its signature follows (on
+      // shared mailboxes another node could otherwise take the `.p7s` into its own intake).
+      const signature = this.entry(e.partner, e.box, Buffer.concat([e.name, P7S]));
+      const withSignature = !this.claiming.has(signature.key) && (await present(signature.path));
+      this.claiming.add(key);
+      if (withSignature) this.claiming.add(signature.key);
+      try {
+        const taken = await this.handOver(e, folder.dir, withSignature);
+        if (taken && withSignature) await this.handOver(signature, folder.dir, false);
+      } finally {
+        this.claiming.delete(key);
+        if (withSignature) {
+          this.claiming.delete(signature.key);
+          this.pending.delete(signature.key);
+        }
       }
+    } finally {
+      await release();
+    }
+  }
+
+  /**
+   * A box folder opened without following symlinks (openMailboxFolder), shared by the checks that come
+   * while it is in use and it is younger than FOLDER_REUSE_MS: a burst's files open its three path steps a
+   * few times, not once each. `release()` when done; the last user closes it.
+   */
+  private async boxFolder(
+    partner: string,
+    box: Box,
+  ): Promise<{ folder: OpenFolder | { unsafe: string; missing: boolean }; release: () => Promise<void> }> {
+    const id = `${partner}/${box}`;
+    let shared = this.boxFolders.get(id);
+    if (!shared || performance.now() - shared.since > FOLDER_REUSE_MS) {
+      shared = { opened: openMailboxFolder(this.opts.dataDir, partner, box), users: 0, since: performance.now() };
+      this.boxFolders.set(id, shared);
+    }
+    const mine = shared;
+    mine.users++;
+    const release = async () => {
+      if (--mine.users > 0) return;
+      if (this.boxFolders.get(id) === mine) this.boxFolders.delete(id);
+      const folder = await mine.opened.catch(() => undefined);
+      if (folder && !('unsafe' in folder)) await folder.close();
+    };
+    try {
+      const folder = await mine.opened;
+      // Not usable: the next check looks again rather than sharing this answer.
+      if ('unsafe' in folder && this.boxFolders.get(id) === mine) this.boxFolders.delete(id);
+      return { folder, release };
+    } catch (e) {
+      if (this.boxFolders.get(id) === mine) this.boxFolders.delete(id);
+      await release();
+      throw e;
     }
   }
 

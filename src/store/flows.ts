@@ -13,6 +13,9 @@ export const FLOW_COLUMNS = `id, flow_number, box, partner, original_name, size,
 
 type Row = Record<string, unknown>;
 
+/** A json(b) value as the driver gives it: parsed already (node-postgres, PGlite) or as text. */
+const fromJson = <T = Row>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+
 /** A flows row as a record (also for other modules' queries over `flows`). */
 export function toFlowRecord(r: Row): FlowRecord {
   return toFlow(r);
@@ -474,7 +477,7 @@ const stageRows = (c: FlowConclusion) =>
 /**
  * CONCLUDE_FLOW for many flows at once, given as one JSON array: one statement, one commit. Their ids
  * come again as an array ($2) for the index scans: joined only to the JSON's rows (100 guessed), the
- * generic plan hashed sequential scans of flows and flow_stages, whole tables at every conclusion.
+ * generic plan hashed sequential scans of the flow tables, whole tables at every conclusion.
  */
 const CONCLUDE_FLOWS = prepared(
   'conclude_flows',
@@ -679,33 +682,23 @@ export async function startFlowRun(db: Db, flowId: number): Promise<StartedRun |
       : buf(row.content_bytes);
   return {
     flow,
-    partnerRow: (typeof row.partner_row === 'string' ? JSON.parse(row.partner_row) : row.partner_row) as Record<
-      string,
-      unknown
-    >,
+    partnerRow: fromJson(row.partner_row),
     bytes,
     signature:
       row.signature_size !== null && row.signature_size !== undefined
         ? await readContentSlices(db, row.signature_sha256 as string, Number(row.signature_size))
         : buf(row.signature_bytes),
     earlierDeposit: (row.earlier_deposit as string | null) ?? null,
-    matelasRow: row.matelas_row
-      ? ((typeof row.matelas_row === 'string' ? JSON.parse(row.matelas_row) : row.matelas_row) as Record<
-          string,
-          unknown
-        >)
-      : null,
+    matelasRow: row.matelas_row ? fromJson(row.matelas_row) : null,
   };
 }
 
-const parsed = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as Row[];
-
 export async function getStages(db: Queryable, flowId: number): Promise<StageOutcomeRecord[]> {
   const r = await db.query<Row>('SELECT stages FROM flow_stage_outcomes WHERE flow_id = $1', [flowId]);
-  return (r.rows[0] ? parsed(r.rows[0].stages) : []).map((x) => ({
+  return (r.rows[0] ? fromJson<Row[]>(r.rows[0].stages) : []).map((x) => ({
     stage: x.stage as string,
     outcome: x.outcome as StageOutcomeRecord['outcome'],
-    findings: (typeof x.findings === 'string' ? JSON.parse(x.findings) : x.findings) as StageOutcomeRecord['findings'],
+    findings: x.findings as StageOutcomeRecord['findings'],
     startedAt: new Date(x.started_at as string),
     durationMs: Number(x.duration_ms),
   }));
@@ -716,7 +709,7 @@ export async function getHistory(
   flowId: number,
 ): Promise<Array<{ state: string; at: Date; note: string | null }>> {
   const r = await db.query<Row>('SELECT history FROM flows WHERE id = $1', [flowId]);
-  return (r.rows[0] ? parsed(r.rows[0].history) : []).map((x) => ({
+  return (r.rows[0] ? fromJson<Row[]>(r.rows[0].history) : []).map((x) => ({
     state: x.state as string,
     at: new Date(x.at as string),
     note: (x.note as string) ?? null,

@@ -266,25 +266,23 @@ export class FolderWatcher {
   private consider(e: Entry): void {
     if (this.stopped || this.claiming.has(e.key) || isIncompleteName(e.text)) return;
     if (!this.opts.isPartner(e.partner)) return this.warnUnknown(e.partner, e.box);
-    const known = this.pending.get(e.key);
-    if (known?.timer) return; // a check is already scheduled
-    this.schedule(e, known);
+    if (this.pending.get(e.key)?.timer) return; // a check is already scheduled
+    this.schedule(e);
   }
 
-  private schedule(e: Entry, known?: Pending): void {
+  private schedule(e: Entry): void {
     // lstat: a symlink is judged as what it is, never as what it points to.
     void lstat(e.path).then(
       (st) => {
         if (this.stopped) return;
-        // Several events for one new file (created, written, closed) each ask before the first lstat answers:
-        // the later ones find the first's entry and restart its one timer instead of adding their own.
-        const pending: Pending = known ??
-          this.pending.get(e.key) ?? {
-            entry: e,
-            size: st.size,
-            mtimeMs: st.mtimeMs,
-            timer: null,
-          };
+        // Known already (still being written, or several events for one new file, each asking before the
+        // first lstat answers): its one timer restarts; no second timer is added.
+        const pending: Pending = this.pending.get(e.key) ?? {
+          entry: e,
+          size: st.size,
+          mtimeMs: st.mtimeMs,
+          timer: null,
+        };
         pending.size = st.size;
         pending.mtimeMs = st.mtimeMs;
         if (pending.timer) clearTimeout(pending.timer);
@@ -325,17 +323,17 @@ export class FolderWatcher {
       return;
     }
     if (st.size !== pending.size || st.mtimeMs !== pending.mtimeMs) {
-      this.schedule(e, pending); // still being written
+      this.schedule(e); // still being written
       return;
     }
     // Same size and mtime for stableMs, but a slow writer may only be pausing: still open for writing?
     if (st.isFile() && this.writers && (await this.writers.isOpenForWriting(e.path))) {
-      if (!this.stopped) this.schedule(e, pending);
+      if (!this.stopped) this.schedule(e);
       return;
     }
     // A signature follows its flow into the intake (which pairs them); its flow still here is not taken yet.
     if (e.text.toLowerCase().endsWith('.p7s') && (await present(e.path.subarray(0, e.path.length - 4)))) {
-      this.schedule(e, pending);
+      this.schedule(e);
       return;
     }
     this.pending.delete(key);
